@@ -1,0 +1,63 @@
+//! The context a handler runs in.
+
+use super::state::{ClientInfo, ServerState};
+use crate::protocol::Reply;
+use crate::store::{Store, Value};
+
+/// Everything a command may touch: the store, server state, its own client, and
+/// the writer for its reply.
+#[derive(Debug)]
+pub struct Ctx<'a> {
+    /// The databases.
+    pub store: &'a mut Store,
+    /// Server-wide state.
+    pub server: &'a mut ServerState,
+    /// Index of the calling client in `server.clients`.
+    pub me: usize,
+    /// Where the reply goes.
+    pub out: Reply<'a>,
+    /// Current time in Unix ms, read once per command.
+    pub now: i64,
+}
+
+impl<'a> Ctx<'a> {
+    /// The calling client.
+    pub fn client(&self) -> &ClientInfo {
+        &self.server.clients[self.me]
+    }
+
+    /// The calling client, mutably.
+    pub fn client_mut(&mut self) -> &mut ClientInfo {
+        &mut self.server.clients[self.me]
+    }
+
+    /// The calling client's selected database.
+    pub fn db(&self) -> usize {
+        self.server.clients[self.me].db
+    }
+
+    /// Looks `key` up for reading in the client's database (lazy expiry, hit/miss
+    /// counted); returns its index for [`Ctx::value`].
+    pub fn lookup_read(&mut self, key: &[u8]) -> Option<usize> {
+        let db = self.db();
+        self.store.lookup_read(db, key, self.now)
+    }
+
+    /// Looks `key` up for writing (lazy expiry, no hit/miss counting).
+    pub fn lookup_write(&mut self, key: &[u8]) -> Option<usize> {
+        let db = self.db();
+        self.store.lookup_write(db, key, self.now)
+    }
+
+    /// The value at `index` of the client's database.
+    pub fn value(&mut self, index: usize) -> &mut Value {
+        let db = self.db();
+        &mut self.store.db(db).entry_at(index).value
+    }
+
+    /// The client's database.
+    pub fn current_db(&mut self) -> &mut crate::store::Db {
+        let db = self.db();
+        self.store.db(db)
+    }
+}

@@ -1,0 +1,224 @@
+//! The command room: a request and a [`Ctx`] in, replies and store changes out.
+//! No sockets, no mio: the server hands each parsed request to [`dispatch`].
+//!
+//! Every command is one [`CommandSpec`] line in its family's `COMMANDS` table
+//! (`string.rs`, `keyspace.rs`, ...); [`table`] gathers them. [`dispatch`] checks
+//! existence, arity and document arguments in one place, as Redis's `processCommand`.
+
+pub mod admin;
+pub mod args;
+pub mod connection;
+pub mod ctx;
+pub mod keyspace;
+pub mod state;
+pub mod string;
+pub mod table;
+
+pub use ctx::Ctx;
+pub use state::{ClientInfo, ServerState};
+
+use crate::error::CmdError;
+use crate::protocol::Request;
+
+/// A command handler: validates its arguments, then writes its reply through `ctx.out`.
+/// On `Err` nothing must have been written yet; dispatch writes the error reply.
+pub type Handler = fn(&mut Ctx<'_>, &Request<'_>) -> Result<(), CmdError>;
+
+/// Command flags, as Redis's (reported by COMMAND, checked by dispatch).
+pub mod flags {
+    /// Modifies the dataset.
+    pub const WRITE: u32 = 1;
+    /// Only reads the dataset.
+    pub const READONLY: u32 = 1 << 1;
+    /// May grow memory use.
+    pub const DENYOOM: u32 = 1 << 2;
+    /// Administrative.
+    pub const ADMIN: u32 = 1 << 3;
+    /// Allowed while the client is not authenticated.
+    pub const NO_AUTH: u32 = 1 << 4;
+    /// O(1) or O(log n).
+    pub const FAST: u32 = 1 << 5;
+    /// Allowed while loading a snapshot.
+    pub const LOADING: u32 = 1 << 6;
+    /// Allowed on a replica with stale data.
+    pub const STALE: u32 = 1 << 7;
+    /// Pub/sub related.
+    pub const PUBSUB: u32 = 1 << 8;
+
+    /// Flag names in COMMAND's reply order.
+    pub const NAMES: &[(u32, &str)] = &[
+        (WRITE, "write"),
+        (READONLY, "readonly"),
+        (DENYOOM, "denyoom"),
+        (ADMIN, "admin"),
+        (PUBSUB, "pubsub"),
+        (NO_AUTH, "no_auth"),
+        (LOADING, "loading"),
+        (STALE, "stale"),
+        (FAST, "fast"),
+    ];
+}
+
+/// Which arguments of a command may be documents (nested RESP values).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DocArgs {
+    /// None: every argument must be a bulk string.
+    None,
+    /// Only the argument at this index (SET's value is at 2).
+    At(usize),
+    /// Every `step`-th argument from `first` (MSET's values: from 2, step 2).
+    Every {
+        /// First index that may be a document.
+        first: usize,
+        /// Distance between such indexes.
+        step: usize,
+    },
+}
+
+impl DocArgs {
+    /// True when argument `i` may be a document.
+    pub fn allows(self, i: usize) -> bool {
+        match self {
+            DocArgs::None => false,
+            DocArgs::At(at) => i == at,
+            DocArgs::Every { first, step } => i >= first && (i - first) % step == 0,
+        }
+    }
+}
+
+/// One command's declaration (Redis's `struct redisCommand`).
+#[derive(Debug)]
+pub struct CommandSpec {
+    /// Lowercase name.
+    pub name: &'static str,
+    /// Argument count including the name; negative means "at least -arity".
+    pub arity: i32,
+    /// Bitwise OR of [`flags`].
+    pub flags: u32,
+    /// Position of the first key (0 = no keys).
+    pub first_key: i32,
+    /// Position of the last key (-1 = the last argument).
+    pub last_key: i32,
+    /// Step between keys.
+    pub key_step: i32,
+    /// Arguments that may be documents.
+    pub docs: DocArgs,
+    /// Command group for COMMAND DOCS (`string`, `generic`, `connection`, `server`).
+    pub group: &'static str,
+    /// One-line summary for COMMAND DOCS.
+    pub summary: &'static str,
+    /// The handler.
+    pub handler: Handler,
+}
+
+impl CommandSpec {
+    /// A spec with keys at `(first, last, step)` (use `(0, 0, 0)` for none) and no
+    /// document arguments; chain [`CommandSpec::with_docs`] to allow some.
+    pub const fn new(
+        name: &'static str,
+        arity: i32,
+        flags: u32,
+        keys: (i32, i32, i32),
+        group: &'static str,
+        summary: &'static str,
+        handler: Handler,
+    ) -> CommandSpec {
+        CommandSpec {
+            name,
+            arity,
+            flags,
+            first_key: keys.0,
+            last_key: keys.1,
+            key_step: keys.2,
+            docs: DocArgs::None,
+            group,
+            summary,
+            handler,
+        }
+    }
+
+    /// The same spec, accepting documents at `docs`.
+    pub const fn with_docs(mut self, docs: DocArgs) -> CommandSpec {
+        self.docs = docs;
+        self
+    }
+
+    /// True when `argc` arguments satisfy the arity.
+    pub fn arity_ok(&self, argc: usize) -> bool {
+        let argc = argc as i32;
+        if self.arity >= 0 {
+            argc == self.arity
+        } else {
+            argc >= -self.arity
+        }
+    }
+}
+
+/// Runs one request: looks the command up, checks it, calls its handler, and writes
+/// the error reply if it fails. Never panics on client input.
+pub fn dispatch(ctx: &mut Ctx<'_>, req: &Request<'_>) {
+    if req.is_empty() {
+        return;
+    }
+    ctx.server.stats.commands_processed += 1;
+    let result = match table::lookup(req.arg(0)) {
+        None => Err(unknown_command(req)),
+        Some(spec) => {
+            ctx.client_mut().last_command = spec.name;
+            if !spec.arity_ok(req.len()) {
+                Err(CmdError::Arity(spec.name.to_string()))
+            } else if let Some(&bad) = req.doc_positions().iter().find(|&&i| !spec.docs.allows(i)) {
+                let _ = bad;
+                Err(CmdError::DocArgument)
+            } else {
+                (spec.handler)(ctx, req)
+            }
+        }
+    };
+    if let Err(e) = result {
+        ctx.server.stats.error_replies += 1;
+        ctx.out.error(&e.to_string());
+    }
+}
+
+/// Redis's text for an unknown command, quoting the first arguments.
+fn unknown_command(req: &Request<'_>) -> CmdError {
+    let name = String::from_utf8_lossy(req.arg(0));
+    let name: String = name.chars().take(128).collect();
+    let mut args = String::new();
+    for i in 1..req.len() {
+        if args.len() >= 128 {
+            break;
+        }
+        let room = 128 - args.len();
+        let text = String::from_utf8_lossy(req.arg(i));
+        let text: String = text.chars().take(room).collect();
+        args.push('\'');
+        args.push_str(&text);
+        args.push_str("' ");
+    }
+    CmdError::UnknownCommand(format!(
+        "ERR unknown command '{name}', with args beginning with: {args}"
+    ))
+}
+
+/// The error for an unknown subcommand of `cmd` (e.g. `CLIENT FOO`).
+pub fn unknown_subcommand(cmd: &str, sub: &[u8]) -> CmdError {
+    CmdError::msg(format!(
+        "ERR unknown subcommand '{}'. Try {} HELP.",
+        String::from_utf8_lossy(sub)
+            .chars()
+            .take(128)
+            .collect::<String>(),
+        cmd.to_ascii_uppercase()
+    ))
+}
+
+/// The arity error for a subcommand, named `cmd|sub` as Redis 7 does.
+pub fn subcommand_arity(cmd: &str, sub: &[u8]) -> CmdError {
+    CmdError::Arity(format!(
+        "{}|{}",
+        cmd,
+        String::from_utf8_lossy(sub).to_ascii_lowercase()
+    ))
+}

@@ -1,0 +1,115 @@
+//! Server-wide state that commands may read or change: configuration, clients, counters.
+
+use std::time::Instant;
+
+use slab::Slab;
+
+use crate::config::Config;
+use crate::protocol::RespVersion;
+
+/// What commands know about one connected client (CLIENT LIST, HELLO, SELECT).
+/// The server keeps it under the same slab index as the connection's token.
+#[derive(Debug, Clone)]
+pub struct ClientInfo {
+    /// Unique, increasing id (CLIENT ID).
+    pub id: u64,
+    /// Peer address, `ip:port`.
+    pub addr: String,
+    /// Local address, `ip:port`.
+    pub laddr: String,
+    /// Name set by CLIENT SETNAME or HELLO SETNAME.
+    pub name: Vec<u8>,
+    /// CLIENT SETINFO LIB-NAME.
+    pub lib_name: Vec<u8>,
+    /// CLIENT SETINFO LIB-VER.
+    pub lib_ver: Vec<u8>,
+    /// Selected database.
+    pub db: usize,
+    /// Reply protocol chosen by HELLO.
+    pub resp: RespVersion,
+    /// Connection time (Unix ms).
+    pub created_ms: i64,
+    /// Time of the last command (Unix ms).
+    pub last_interaction_ms: i64,
+    /// Name of the last command run.
+    pub last_command: &'static str,
+    /// Close the connection once the pending replies are written (QUIT, protocol error).
+    pub close_after_reply: bool,
+    /// Bytes in the query buffer (updated by the server for CLIENT LIST).
+    pub querybuf_len: usize,
+    /// Bytes in the output buffer (updated by the server for CLIENT LIST).
+    pub outbuf_len: usize,
+}
+
+impl ClientInfo {
+    /// A fresh client that connected at `now` (Unix ms).
+    pub fn new(id: u64, addr: String, laddr: String, now: i64) -> ClientInfo {
+        ClientInfo {
+            id,
+            addr,
+            laddr,
+            name: Vec::new(),
+            lib_name: Vec::new(),
+            lib_ver: Vec::new(),
+            db: 0,
+            resp: RespVersion::V2,
+            created_ms: now,
+            last_interaction_ms: now,
+            last_command: "NULL",
+            close_after_reply: false,
+            querybuf_len: 0,
+            outbuf_len: 0,
+        }
+    }
+}
+
+/// Counters reported by INFO stats.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct ServerStats {
+    /// Connections accepted since start.
+    pub connections_received: u64,
+    /// Connections refused (maxclients).
+    pub rejected_connections: u64,
+    /// Commands dispatched since start.
+    pub commands_processed: u64,
+    /// Error replies sent by commands.
+    pub error_replies: u64,
+    /// Bytes read from clients.
+    pub net_input_bytes: u64,
+    /// Bytes written to clients.
+    pub net_output_bytes: u64,
+}
+
+/// The state shared by all commands beyond the store.
+#[derive(Debug)]
+pub struct ServerState {
+    /// Effective configuration (CONFIG GET/SET read and change it).
+    pub config: Config,
+    /// Connected clients, by connection token.
+    pub clients: Slab<ClientInfo>,
+    /// Counters.
+    pub stats: ServerStats,
+    /// When the server started.
+    pub started: Instant,
+    /// The TCP port actually bound (differs from the config when it was 0).
+    pub port: u16,
+    /// Next client id to hand out.
+    pub next_client_id: u64,
+    /// Set by SHUTDOWN: the event loop stops after this turn.
+    pub shutdown: bool,
+}
+
+impl ServerState {
+    /// State for a server starting now with `config`.
+    pub fn new(config: Config) -> ServerState {
+        ServerState {
+            port: config.port,
+            config,
+            clients: Slab::new(),
+            stats: ServerStats::default(),
+            started: Instant::now(),
+            next_client_id: 1,
+            shutdown: false,
+        }
+    }
+}

@@ -1,0 +1,63 @@
+//! The command table: every family's `COMMANDS`, looked up case-insensitively
+//! without allocating.
+
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
+use super::{CommandSpec, admin, connection, keyspace, string};
+
+/// Longest command name looked up; longer names are unknown without a search.
+const MAX_NAME_LEN: usize = 32;
+
+/// Every command family's table.
+const FAMILIES: &[&[CommandSpec]] = &[
+    connection::COMMANDS,
+    admin::COMMANDS,
+    keyspace::COMMANDS,
+    string::COMMANDS,
+];
+
+fn index() -> &'static HashMap<&'static [u8], &'static CommandSpec> {
+    static INDEX: OnceLock<HashMap<&'static [u8], &'static CommandSpec>> = OnceLock::new();
+    INDEX.get_or_init(|| {
+        FAMILIES
+            .iter()
+            .flat_map(|family| family.iter())
+            .map(|spec| (spec.name.as_bytes(), spec))
+            .collect()
+    })
+}
+
+/// The command named `name` (any case).
+pub fn lookup(name: &[u8]) -> Option<&'static CommandSpec> {
+    if name.len() > MAX_NAME_LEN {
+        return None;
+    }
+    let mut lower = [0u8; MAX_NAME_LEN];
+    for (dst, src) in lower.iter_mut().zip(name) {
+        *dst = src.to_ascii_lowercase();
+    }
+    index().get(&lower[..name.len()]).copied()
+}
+
+/// Every command, in no particular order.
+pub fn all() -> impl Iterator<Item = &'static CommandSpec> {
+    FAMILIES.iter().flat_map(|family| family.iter())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_unique_lowercase_and_short() {
+        let mut seen = std::collections::HashSet::new();
+        for spec in all() {
+            assert!(seen.insert(spec.name), "duplicate {}", spec.name);
+            assert_eq!(spec.name, spec.name.to_ascii_lowercase());
+            assert!(spec.name.len() <= MAX_NAME_LEN);
+        }
+        assert!(lookup(b"GeT").is_some());
+        assert!(lookup(b"nosuchcommand").is_none());
+    }
+}

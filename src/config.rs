@@ -1,0 +1,216 @@
+//! Server configuration: every flag, its default, and every limit in one place.
+
+use log::LevelFilter;
+
+use crate::protocol::ProtoLimits;
+
+/// Default TCP port, the seed server's.
+pub const DEFAULT_PORT: u16 = 31337;
+/// Default most simultaneous clients (Redis's `maxclients` default).
+pub const DEFAULT_MAXCLIENTS: usize = 10_000;
+/// Default largest query buffer per client (Redis's `client-query-buffer-limit`, 1 GB).
+pub const DEFAULT_MAX_QUERYBUF: usize = 1024 * 1024 * 1024;
+/// Output bytes above which a client's further commands wait until the socket drains:
+/// bounds the memory a client that pipelines but never reads can make us hold.
+pub const OUTPUT_HIGH_WATER: usize = 4 * 1024 * 1024;
+/// Default cron frequency in Hz (Redis's `hz`).
+pub const DEFAULT_HZ: u32 = 10;
+
+/// The server's configuration.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Address to listen on (`--bind`, default 127.0.0.1).
+    pub bind: String,
+    /// Port to listen on (`--port`, default 31337; 0 picks a free port).
+    pub port: u16,
+    /// Log level (`--loglevel`: debug, verbose, notice, warning, or trace/info/warn/error).
+    pub loglevel: LevelFilter,
+    /// Most simultaneous clients (`--maxclients`).
+    pub maxclients: usize,
+    /// Number of databases (`--databases`, default 16).
+    pub databases: usize,
+    /// Parser limits (`--proto-max-bulk-len` sets the bulk limit).
+    pub proto: ProtoLimits,
+    /// Largest query buffer per client (`--client-query-buffer-limit`).
+    pub max_querybuf: usize,
+    /// Cron frequency (`--hz`, 1..=500).
+    pub hz: u32,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            bind: "127.0.0.1".to_string(),
+            port: DEFAULT_PORT,
+            loglevel: LevelFilter::Info,
+            maxclients: DEFAULT_MAXCLIENTS,
+            databases: crate::store::DEFAULT_DATABASES,
+            proto: ProtoLimits::default(),
+            max_querybuf: DEFAULT_MAX_QUERYBUF,
+            hz: DEFAULT_HZ,
+        }
+    }
+}
+
+/// The usage text printed by `--help`.
+pub const USAGE: &str = "Usage: rudis-server [options]
+  --bind ADDR                     address to listen on (default 127.0.0.1)
+  --port PORT                     TCP port (default 31337; 0 = pick a free port)
+  --loglevel LEVEL                debug|verbose|notice|warning (default notice)
+  --maxclients N                  most simultaneous clients (default 10000)
+  --databases N                   number of databases (default 16)
+  --proto-max-bulk-len BYTES      largest bulk string accepted (default 512mb)
+  --client-query-buffer-limit BYTES  largest query buffer per client (default 1gb)
+  --hz N                          background task frequency (default 10)
+  --help                          print this text";
+
+impl Config {
+    /// Parses command-line arguments (without the program name).
+    pub fn from_args<I: IntoIterator<Item = String>>(args: I) -> Result<Config, String> {
+        let mut config = Config::default();
+        let mut args = args.into_iter();
+        while let Some(flag) = args.next() {
+            if flag == "--help" || flag == "-h" {
+                return Err(USAGE.to_string());
+            }
+            let name = flag
+                .strip_prefix("--")
+                .ok_or_else(|| format!("unexpected argument '{flag}'\n{USAGE}"))?;
+            let value = args
+                .next()
+                .ok_or_else(|| format!("'{flag}' needs a value\n{USAGE}"))?;
+            config.set(name, &value)?;
+        }
+        Ok(config)
+    }
+
+    /// Sets one directive by name (flags and CONFIG SET share this).
+    pub fn set(&mut self, name: &str, value: &str) -> Result<(), String> {
+        let bad = || format!("invalid value '{value}' for '{name}'");
+        match name.to_ascii_lowercase().as_str() {
+            "bind" => self.bind = value.to_string(),
+            "port" => self.port = value.parse().map_err(|_| bad())?,
+            "loglevel" => self.loglevel = parse_level(value).ok_or_else(bad)?,
+            "maxclients" => {
+                self.maxclients = value.parse().ok().filter(|&n| n >= 1).ok_or_else(bad)?
+            }
+            "databases" => {
+                self.databases = value
+                    .parse()
+                    .ok()
+                    .filter(|&n| (1..=1_000_000).contains(&n))
+                    .ok_or_else(bad)?
+            }
+            "proto-max-bulk-len" => {
+                self.proto.max_bulk_len = parse_memory(value)
+                    .filter(|&n| n >= 1024 * 1024)
+                    .ok_or_else(bad)?
+            }
+            "client-query-buffer-limit" => {
+                self.max_querybuf = parse_memory(value)
+                    .filter(|&n| n >= 1024 * 1024)
+                    .ok_or_else(bad)?
+            }
+            "hz" => {
+                self.hz = value
+                    .parse()
+                    .ok()
+                    .filter(|n| (1..=500).contains(n))
+                    .ok_or_else(bad)?
+            }
+            _ => return Err(format!("unknown option '{name}'")),
+        }
+        Ok(())
+    }
+
+    /// The current value of a directive, as CONFIG GET shows it.
+    pub fn get(&self, name: &str) -> Option<String> {
+        Some(match name {
+            "bind" => self.bind.clone(),
+            "port" => self.port.to_string(),
+            "loglevel" => level_name(self.loglevel).to_string(),
+            "maxclients" => self.maxclients.to_string(),
+            "databases" => self.databases.to_string(),
+            "proto-max-bulk-len" => self.proto.max_bulk_len.to_string(),
+            "client-query-buffer-limit" => self.max_querybuf.to_string(),
+            "hz" => self.hz.to_string(),
+            _ => return None,
+        })
+    }
+
+    /// Names of the directives [`Config::get`] knows.
+    pub const NAMES: &'static [&'static str] = &[
+        "bind",
+        "port",
+        "loglevel",
+        "maxclients",
+        "databases",
+        "proto-max-bulk-len",
+        "client-query-buffer-limit",
+        "hz",
+    ];
+}
+
+fn parse_level(value: &str) -> Option<LevelFilter> {
+    Some(match value.to_ascii_lowercase().as_str() {
+        "trace" => LevelFilter::Trace,
+        "debug" => LevelFilter::Debug,
+        "verbose" => LevelFilter::Debug,
+        "notice" | "info" => LevelFilter::Info,
+        "warning" | "warn" => LevelFilter::Warn,
+        "error" => LevelFilter::Error,
+        "nothing" | "off" => LevelFilter::Off,
+        _ => return None,
+    })
+}
+
+fn level_name(level: LevelFilter) -> &'static str {
+    match level {
+        LevelFilter::Trace | LevelFilter::Debug => "debug",
+        LevelFilter::Info => "notice",
+        LevelFilter::Warn | LevelFilter::Error => "warning",
+        LevelFilter::Off => "nothing",
+    }
+}
+
+/// Parses a memory size as Redis's config does: `1024`, `1kb`, `5mb`, `1gb`, `1k`, `1m`, `1g`.
+pub fn parse_memory(value: &str) -> Option<usize> {
+    let lower = value.to_ascii_lowercase();
+    let (digits, mult) = [
+        ("gb", 1usize << 30),
+        ("mb", 1 << 20),
+        ("kb", 1 << 10),
+        ("g", 1_000_000_000),
+        ("m", 1_000_000),
+        ("k", 1_000),
+        ("b", 1),
+    ]
+    .iter()
+    .find_map(|(suffix, mult)| lower.strip_suffix(suffix).map(|d| (d.to_string(), *mult)))
+    .unwrap_or((lower.clone(), 1));
+    digits.parse::<usize>().ok()?.checked_mul(mult)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_flags() {
+        let args = ["--port", "0", "--bind", "0.0.0.0", "--loglevel", "warning"];
+        let c = Config::from_args(args.iter().map(|s| s.to_string())).expect("valid");
+        assert_eq!(c.port, 0);
+        assert_eq!(c.bind, "0.0.0.0");
+        assert_eq!(c.loglevel, LevelFilter::Warn);
+        assert!(Config::from_args(["--port".to_string()]).is_err());
+        assert!(Config::from_args(["--nope".to_string(), "1".to_string()]).is_err());
+    }
+
+    #[test]
+    fn memory_units() {
+        assert_eq!(parse_memory("512mb"), Some(512 << 20));
+        assert_eq!(parse_memory("1gb"), Some(1 << 30));
+        assert_eq!(parse_memory("100"), Some(100));
+        assert_eq!(parse_memory("x"), None);
+    }
+}

@@ -1,0 +1,32 @@
+//! rudis: a Redis-compatible in-memory data server on a single-threaded mio event loop.
+//!
+//! # Layout
+//!
+//! ```text
+//! main ─▶ server ─┬─▶ commands ─┬─▶ store
+//!                 │             └─▶ protocol::reply
+//!                 └─▶ protocol::parser
+//! client ─▶ protocol            (config, error: leaves, usable by all)
+//! ```
+//!
+//! - [`protocol`]: RESP bytes ⇄ requests and replies (resumable parser, reply writer, frames).
+//! - [`server`]: the only user of mio: accepts, reads, dispatches, writes, runs the cron.
+//! - [`commands`]: the command table and handlers; no sockets.
+//! - [`store`]: databases, values, expiry; no I/O, no RESP.
+//! - [`client`]: a blocking client library over `std::net`, with serde values and a pool.
+//!
+//! Dependencies point one way: `store` uses nothing above it, `protocol` never sees
+//! `store` or `commands`, `commands` never sees `server`.
+#![deny(missing_docs, missing_debug_implementations, rust_2018_idioms)]
+
+pub mod client;
+pub mod commands;
+pub mod config;
+pub mod error;
+pub mod protocol;
+pub mod server;
+pub mod store;
+
+pub use client::{Client, Pool};
+pub use config::Config;
+pub use server::Server;

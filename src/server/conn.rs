@@ -1,0 +1,139 @@
+//! One client connection: its socket, buffers and parser state.
+
+use std::io::{self, Read, Write};
+
+use bytes::{Buf, BytesMut};
+use mio::net::TcpStream;
+
+use crate::protocol::RequestParser;
+
+/// Largest read buffer kept while idle; bigger ones are dropped once empty so an idle
+/// client that once sent a big value does not pin its memory.
+pub const MAX_IDLE_BUFFER: usize = 64 * 1024;
+/// Bytes read from one client per loop turn before others get their turn
+/// (fairness; the client is put back on the ready queue).
+pub const READ_BUDGET: usize = 1024 * 1024;
+/// Bytes written to one client per flush before others get their turn
+/// (Redis's NET_MAX_WRITES_PER_EVENT idea).
+pub const WRITE_BUDGET: usize = 1024 * 1024;
+
+/// Outcome of draining the socket into the read buffer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReadOutcome {
+    /// The socket has no more bytes for now.
+    Drained,
+    /// The per-turn budget ran out with bytes possibly left: come back next turn.
+    BudgetSpent,
+    /// The peer closed its side (bytes read before still count).
+    Eof,
+}
+
+/// Outcome of a flush.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FlushOutcome {
+    /// Everything was written.
+    Done,
+    /// The socket is full; a writable event will come.
+    Blocked,
+    /// The per-turn budget ran out: come back next turn.
+    BudgetSpent,
+}
+
+/// A client connection.
+#[derive(Debug)]
+pub struct Conn {
+    /// The socket.
+    pub stream: TcpStream,
+    /// Bytes read and not yet consumed by a finished request.
+    pub rbuf: BytesMut,
+    /// Replies not yet written.
+    pub wbuf: BytesMut,
+    /// Where the parse of `rbuf` stands.
+    pub parser: RequestParser,
+    /// The peer has shut down its sending side.
+    pub eof: bool,
+    /// The connection is on the ready queue.
+    pub queued: bool,
+    /// The connection is on the pending-write list.
+    pub pending_write: bool,
+    /// The connection will be freed at the end of this turn.
+    pub closing: bool,
+}
+
+impl Conn {
+    /// A connection over an accepted socket.
+    pub fn new(stream: TcpStream) -> Conn {
+        Conn {
+            stream,
+            rbuf: BytesMut::new(),
+            wbuf: BytesMut::new(),
+            parser: RequestParser::new(),
+            eof: false,
+            queued: false,
+            pending_write: false,
+            closing: false,
+        }
+    }
+
+    /// Reads from the socket into `rbuf` through `scratch` until it is drained, the
+    /// peer closes, or [`READ_BUDGET`] is spent. Returns the outcome and bytes read.
+    pub fn fill(&mut self, scratch: &mut [u8]) -> io::Result<(ReadOutcome, usize)> {
+        let mut total = 0;
+        loop {
+            match self.stream.read(scratch) {
+                Ok(0) => return Ok((ReadOutcome::Eof, total)),
+                Ok(n) => {
+                    self.rbuf.extend_from_slice(&scratch[..n]);
+                    total += n;
+                    // A short read emptied the socket: under epoll, new bytes will
+                    // raise a new edge, so no extra read() to see WouldBlock.
+                    if n < scratch.len() {
+                        return Ok((ReadOutcome::Drained, total));
+                    }
+                    if total >= READ_BUDGET {
+                        return Ok((ReadOutcome::BudgetSpent, total));
+                    }
+                }
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                    return Ok((ReadOutcome::Drained, total));
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    /// Writes `wbuf` to the socket; keeps any unwritten tail. Returns the outcome and
+    /// bytes written.
+    pub fn flush(&mut self) -> io::Result<(FlushOutcome, usize)> {
+        let mut total = 0;
+        while !self.wbuf.is_empty() {
+            if total >= WRITE_BUDGET {
+                return Ok((FlushOutcome::BudgetSpent, total));
+            }
+            match self.stream.write(&self.wbuf) {
+                Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
+                Ok(n) => {
+                    self.wbuf.advance(n);
+                    total += n;
+                }
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                    return Ok((FlushOutcome::Blocked, total));
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(e),
+            }
+        }
+        if self.wbuf.capacity() > MAX_IDLE_BUFFER {
+            self.wbuf = BytesMut::new();
+        }
+        Ok((FlushOutcome::Done, total))
+    }
+
+    /// Drops the read buffer's allocation when it is empty and oversized.
+    pub fn shrink_idle_rbuf(&mut self) {
+        if self.rbuf.is_empty() && self.rbuf.capacity() > MAX_IDLE_BUFFER {
+            self.rbuf = BytesMut::new();
+        }
+    }
+}

@@ -1,0 +1,423 @@
+//! The event-loop room: the only user of mio. One thread, one poll, many connections.
+//!
+//! Each loop turn: poll → put every connection with an event on the ready queue →
+//! service each ready connection (flush backlog, read, parse and execute every
+//! complete request) → `before_sleep` (flush replies once per turn, free closed
+//! connections, expire keys, free flushed tables in slices).
+
+mod conn;
+pub mod signal;
+
+use std::collections::VecDeque;
+use std::io;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use bytes::Buf;
+use log::{debug, info, warn};
+use mio::net::{TcpListener, TcpStream};
+use mio::{Events, Interest, Poll, Token, Waker};
+use slab::Slab;
+
+use crate::commands::{self, ClientInfo, Ctx, ServerState};
+use crate::config::{Config, OUTPUT_HIGH_WATER};
+use crate::error::ProtocolError;
+use crate::protocol::{Parsed, Reply};
+use crate::store::{self, Store};
+use conn::{Conn, FlushOutcome, ReadOutcome};
+
+const LISTENER: Token = Token(usize::MAX);
+const WAKER: Token = Token(usize::MAX - 1);
+/// Size of the shared read scratch buffer: one read() per 64 KB keeps syscalls few.
+const SCRATCH_LEN: usize = 64 * 1024;
+/// Events taken from one poll.
+const EVENTS_CAPACITY: usize = 1024;
+/// Time the active expiry cycle may take per cron tick (Redis takes up to 25 ms).
+const CRON_EXPIRE_BUDGET: Duration = Duration::from_millis(5);
+/// Time the fast expiry cycle may take before sleeping, when the last cycle ran out of time.
+const FAST_EXPIRE_BUDGET: Duration = Duration::from_millis(1);
+
+/// Stops a running server from another thread.
+#[derive(Debug, Clone)]
+pub struct ShutdownHandle {
+    flag: Arc<AtomicBool>,
+    waker: Arc<Waker>,
+}
+
+impl ShutdownHandle {
+    /// Asks the server to stop after its current turn.
+    pub fn shutdown(&self) {
+        self.flag.store(true, Ordering::SeqCst);
+        if let Err(e) = self.waker.wake() {
+            warn!("could not wake the event loop: {e}");
+        }
+    }
+}
+
+/// The server: listener, connections, store.
+#[derive(Debug)]
+pub struct Server {
+    poll: Poll,
+    listener: TcpListener,
+    conns: Slab<Conn>,
+    store: Store,
+    state: ServerState,
+    ready: VecDeque<usize>,
+    pending_write: Vec<usize>,
+    to_close: Vec<usize>,
+    scratch: Box<[u8]>,
+    stop: Arc<AtomicBool>,
+    waker: Arc<Waker>,
+    next_cron: Instant,
+    expire_behind: bool,
+}
+
+impl Server {
+    /// Binds the listening socket described by `config` (port 0 picks a free port).
+    pub fn bind(config: Config) -> io::Result<Server> {
+        let addr: SocketAddr =
+            format!("{}:{}", config.bind, config.port)
+                .parse()
+                .or_else(|_| {
+                    std::net::ToSocketAddrs::to_socket_addrs(&(config.bind.as_str(), config.port))
+                        .ok()
+                        .and_then(|mut a| a.next())
+                        .ok_or_else(|| {
+                            io::Error::new(
+                                io::ErrorKind::InvalidInput,
+                                format!("invalid bind address '{}'", config.bind),
+                            )
+                        })
+                })?;
+        let poll = Poll::new()?;
+        let mut listener = TcpListener::bind(addr)?;
+        poll.registry()
+            .register(&mut listener, LISTENER, Interest::READABLE)?;
+        let waker = Arc::new(Waker::new(poll.registry(), WAKER)?);
+        let store = Store::new(config.databases);
+        let mut state = ServerState::new(config);
+        state.port = listener.local_addr()?.port();
+        Ok(Server {
+            poll,
+            listener,
+            conns: Slab::new(),
+            store,
+            state,
+            ready: VecDeque::new(),
+            pending_write: Vec::new(),
+            to_close: Vec::new(),
+            scratch: vec![0; SCRATCH_LEN].into_boxed_slice(),
+            stop: Arc::new(AtomicBool::new(false)),
+            waker,
+            next_cron: Instant::now(),
+            expire_behind: false,
+        })
+    }
+
+    /// The address actually listened on.
+    pub fn local_addr(&self) -> io::Result<SocketAddr> {
+        self.listener.local_addr()
+    }
+
+    /// A handle that stops the server from another thread.
+    pub fn shutdown_handle(&self) -> ShutdownHandle {
+        ShutdownHandle {
+            flag: self.stop.clone(),
+            waker: self.waker.clone(),
+        }
+    }
+
+    /// Runs the event loop until SHUTDOWN, a signal, or a [`ShutdownHandle`].
+    pub fn run(mut self) -> io::Result<()> {
+        info!("Ready to accept connections on {}", self.local_addr()?);
+        let mut events = Events::with_capacity(EVENTS_CAPACITY);
+        loop {
+            if self.stop.load(Ordering::SeqCst) || self.state.shutdown || signal::requested() {
+                info!("Shutting down: {} clients connected", self.conns.len());
+                return Ok(());
+            }
+            let timeout = if self.ready.is_empty() {
+                self.next_cron.saturating_duration_since(Instant::now())
+            } else {
+                Duration::ZERO
+            };
+            match self.poll.poll(&mut events, Some(timeout)) {
+                Ok(()) => {}
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(e),
+            }
+            for event in events.iter() {
+                match event.token() {
+                    LISTENER => self.accept_all(),
+                    WAKER => {}
+                    Token(t) => self.enqueue(t),
+                }
+            }
+            let batch = self.ready.len();
+            for _ in 0..batch {
+                if let Some(t) = self.ready.pop_front() {
+                    if let Some(c) = self.conns.get_mut(t) {
+                        c.queued = false;
+                    }
+                    self.service(t);
+                }
+            }
+            self.before_sleep();
+            if Instant::now() >= self.next_cron {
+                self.cron();
+            }
+        }
+    }
+
+    fn enqueue(&mut self, token: usize) {
+        if let Some(c) = self.conns.get_mut(token) {
+            if !c.queued && !c.closing {
+                c.queued = true;
+                self.ready.push_back(token);
+            }
+        }
+    }
+
+    fn accept_all(&mut self) {
+        loop {
+            match self.listener.accept() {
+                Ok((stream, peer)) => self.register(stream, peer),
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => {
+                    // EMFILE and friends: log and wait for the next readiness edge.
+                    warn!("accept failed: {e}");
+                    return;
+                }
+            }
+        }
+    }
+
+    fn register(&mut self, mut stream: TcpStream, peer: SocketAddr) {
+        self.state.stats.connections_received += 1;
+        if self.conns.len() >= self.state.config.maxclients {
+            self.state.stats.rejected_connections += 1;
+            let _ = io::Write::write(&mut stream, b"-ERR max number of clients reached\r\n");
+            return;
+        }
+        let _ = stream.set_nodelay(true);
+        let token = self.conns.vacant_key();
+        if let Err(e) = self.poll.registry().register(
+            &mut stream,
+            Token(token),
+            Interest::READABLE | Interest::WRITABLE,
+        ) {
+            warn!("could not register client {peer}: {e}");
+            return;
+        }
+        let laddr = stream
+            .local_addr()
+            .map(|a| a.to_string())
+            .unwrap_or_default();
+        let id = self.state.next_client_id;
+        self.state.next_client_id += 1;
+        let info = ClientInfo::new(id, peer.to_string(), laddr, store::now_ms());
+        let info_key = self.state.clients.insert(info);
+        let conn_key = self.conns.insert(Conn::new(stream));
+        debug_assert_eq!(info_key, conn_key, "client and connection slabs in step");
+        debug!("accepted client {id} from {peer}");
+    }
+
+    /// Flushes, reads and executes for one connection.
+    fn service(&mut self, token: usize) {
+        let Some(conn) = self.conns.get_mut(token) else {
+            return;
+        };
+        if conn.closing {
+            return;
+        }
+        if !conn.wbuf.is_empty() {
+            match conn.flush() {
+                Ok((_, n)) => self.state.stats.net_output_bytes += n as u64,
+                Err(e) => {
+                    debug!("write error: {e}");
+                    self.close(token);
+                    return;
+                }
+            }
+        }
+        let Some(conn) = self.conns.get_mut(token) else {
+            return;
+        };
+        if conn.wbuf.len() >= OUTPUT_HIGH_WATER {
+            return; // resumes when the socket drains (writable event)
+        }
+        let mut again = false;
+        if !conn.eof {
+            match conn.fill(&mut self.scratch) {
+                Ok((outcome, n)) => {
+                    self.state.stats.net_input_bytes += n as u64;
+                    match outcome {
+                        ReadOutcome::Drained => {}
+                        ReadOutcome::BudgetSpent => again = true,
+                        ReadOutcome::Eof => conn.eof = true,
+                    }
+                }
+                Err(e) => {
+                    debug!("read error: {e}");
+                    self.close(token);
+                    return;
+                }
+            }
+        }
+        if !self.execute(token) {
+            again = false;
+        }
+        let Some(conn) = self.conns.get_mut(token) else {
+            return;
+        };
+        if conn.rbuf.len() > self.state.config.max_querybuf {
+            warn!("closing client that reached max query buffer length");
+            let _ = conn.rbuf.split();
+            conn.eof = true;
+            self.state.clients[token].close_after_reply = true;
+        }
+        if conn.eof {
+            // Replies to what the peer sent before closing still go out, then we close.
+            self.state.clients[token].close_after_reply = true;
+        }
+        conn.shrink_idle_rbuf();
+        let info = &mut self.state.clients[token];
+        info.querybuf_len = conn.rbuf.len();
+        info.outbuf_len = conn.wbuf.len();
+        if !conn.pending_write && (!conn.wbuf.is_empty() || info.close_after_reply) {
+            conn.pending_write = true;
+            self.pending_write.push(token);
+        }
+        if again {
+            self.enqueue(token);
+        }
+    }
+
+    /// Parses and runs every complete request in the read buffer; false when it stopped
+    /// because the client must not be read further (closing or output backlog).
+    fn execute(&mut self, token: usize) -> bool {
+        let Server {
+            conns,
+            store,
+            state,
+            ..
+        } = self;
+        let Some(conn) = conns.get_mut(token) else {
+            return false;
+        };
+        let limits = state.config.proto;
+        loop {
+            if state.clients[token].close_after_reply {
+                return false;
+            }
+            if conn.wbuf.len() >= OUTPUT_HIGH_WATER {
+                return false;
+            }
+            match conn.parser.parse(&conn.rbuf, &limits) {
+                Ok(Parsed::Incomplete) => {
+                    let skipped = conn.parser.release_skipped();
+                    conn.rbuf.advance(skipped);
+                    return true;
+                }
+                Ok(Parsed::Ready) => {
+                    let now = store::now_ms();
+                    let resp = state.clients[token].resp;
+                    state.clients[token].last_interaction_ms = now;
+                    let req = conn.parser.request(&conn.rbuf);
+                    let mut ctx = Ctx {
+                        store,
+                        server: state,
+                        me: token,
+                        out: Reply::new(&mut conn.wbuf, resp),
+                        now,
+                    };
+                    commands::dispatch(&mut ctx, &req);
+                    let used = conn.parser.finish();
+                    conn.rbuf.advance(used);
+                }
+                Err(e) => {
+                    protocol_error(conn, state, token, &e);
+                    return false;
+                }
+            }
+        }
+    }
+
+    fn before_sleep(&mut self) {
+        let pending = std::mem::take(&mut self.pending_write);
+        for token in pending {
+            let Some(conn) = self.conns.get_mut(token) else {
+                continue;
+            };
+            conn.pending_write = false;
+            match conn.flush() {
+                Ok((outcome, n)) => {
+                    self.state.stats.net_output_bytes += n as u64;
+                    match outcome {
+                        FlushOutcome::Done => {
+                            if self.state.clients[token].close_after_reply {
+                                self.close(token);
+                            } else if !conn.rbuf.is_empty() {
+                                // Input may have waited on the output backlog.
+                                self.enqueue(token);
+                            }
+                        }
+                        FlushOutcome::BudgetSpent => self.enqueue(token),
+                        FlushOutcome::Blocked => {}
+                    }
+                }
+                Err(e) => {
+                    debug!("write error: {e}");
+                    self.close(token);
+                }
+            }
+        }
+        for token in std::mem::take(&mut self.to_close) {
+            if let Some(mut conn) = self.conns.try_remove(token) {
+                let _ = self.poll.registry().deregister(&mut conn.stream);
+                let info = self.state.clients.try_remove(token);
+                debug!("closed client {:?}", info.map(|i| i.id));
+            }
+        }
+        if self.expire_behind {
+            let deadline = Instant::now() + FAST_EXPIRE_BUDGET;
+            self.store.active_expire(store::now_ms(), deadline);
+            self.expire_behind = Instant::now() >= deadline;
+        }
+    }
+
+    /// Periodic work (Redis's serverCron), `hz` times a second.
+    fn cron(&mut self) {
+        let start = Instant::now();
+        let deadline = start + CRON_EXPIRE_BUDGET;
+        self.store.active_expire(store::now_ms(), deadline);
+        self.expire_behind = Instant::now() >= deadline;
+        self.store.free_some();
+        let period = Duration::from_millis(1000 / self.state.config.hz.max(1) as u64);
+        self.next_cron = start + period;
+    }
+
+    /// Marks a connection to be freed at the end of this turn.
+    fn close(&mut self, token: usize) {
+        if let Some(conn) = self.conns.get_mut(token) {
+            if !conn.closing {
+                conn.closing = true;
+                self.to_close.push(token);
+            }
+        }
+    }
+}
+
+/// Replies to a malformed request and marks the connection to close after the reply.
+fn protocol_error(conn: &mut Conn, state: &mut ServerState, token: usize, e: &ProtocolError) {
+    debug!(
+        "protocol error from client {}: {e}",
+        state.clients[token].id
+    );
+    Reply::new(&mut conn.wbuf, state.clients[token].resp).error(&e.to_string());
+    state.clients[token].close_after_reply = true;
+    let _ = conn.rbuf.split();
+}

@@ -1,0 +1,86 @@
+//! The active expiry cycle (Redis's `activeExpireCycle`): sample keys that have a TTL
+//! and remove the dead ones, within a time budget, so memory held by expired keys
+//! is reclaimed even when no client touches them.
+
+use std::time::Instant;
+
+use super::Store;
+
+/// Keys sampled per database per round (Redis's ACTIVE_EXPIRE_CYCLE_KEYS_PER_LOOP).
+pub const KEYS_PER_LOOP: usize = 20;
+/// Keep sampling a database while more than this percentage of a sample had expired
+/// (Redis's ACTIVE_EXPIRE_CYCLE_ACCEPTABLE_STALE).
+pub const ACCEPTABLE_STALE_PERCENT: usize = 10;
+
+impl Store {
+    /// Runs one active expiry cycle, stopping at `deadline`; returns how many keys it removed.
+    pub fn active_expire(&mut self, now: i64, deadline: Instant) -> usize {
+        let dbs = self.db_count();
+        let mut removed = 0;
+        let mut rounds: u32 = 0;
+        for step in 0..dbs {
+            let db = (self.expire_cursor + step) % dbs;
+            loop {
+                let candidates = self.dbs()[db].expires_len();
+                if candidates == 0 {
+                    break;
+                }
+                let sample = candidates.min(KEYS_PER_LOOP);
+                let mut expired = 0;
+                for _ in 0..sample {
+                    let len = self.dbs()[db].expires_len();
+                    if len == 0 {
+                        break;
+                    }
+                    let i = (self.random() % len as u64) as usize;
+                    let Some(key) = self.dbs()[db].expiring_key_at(i).cloned() else {
+                        break;
+                    };
+                    let (_, was_expired) = self.db(db).lookup(&key, now);
+                    if was_expired {
+                        expired += 1;
+                    }
+                }
+                removed += expired;
+                self.stats.expired_keys += expired as u64;
+                self.dirty += expired as u64;
+                rounds += 1;
+                if rounds % 16 == 0 && Instant::now() >= deadline {
+                    self.expire_cursor = db;
+                    return removed;
+                }
+                if expired * 100 <= sample * ACCEPTABLE_STALE_PERCENT {
+                    break;
+                }
+            }
+        }
+        self.expire_cursor = (self.expire_cursor + 1) % dbs;
+        removed
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+    use crate::store::Value;
+
+    #[test]
+    fn removes_expired_keys_without_access() {
+        let mut store = Store::new(2);
+        for i in 0..1000 {
+            store
+                .db(1)
+                .insert(format!("dead{i}").as_bytes(), Value::Int(1), 100);
+            store
+                .db(1)
+                .insert(format!("live{i}").as_bytes(), Value::Int(1), 0);
+        }
+        let deadline = Instant::now() + Duration::from_secs(5);
+        let removed = store.active_expire(200, deadline);
+        assert_eq!(removed, 1000);
+        assert_eq!(store.dbs()[1].len(), 1000);
+        assert_eq!(store.stats.expired_keys, 1000);
+    }
+}

@@ -1,0 +1,191 @@
+//! The data room: pure, owned, single-threaded. No I/O, no RESP, no commands.
+//!
+//! [`Store`] holds the databases, the dirty counter (bumped by every write, for
+//! persistence and replication), keyspace statistics, and tables waiting to be freed
+//! in slices so that FLUSHALL of a big database never stalls the event loop.
+
+pub mod db;
+pub mod expire;
+pub mod value;
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+pub use db::{Db, Lookup};
+pub use value::{Entry, Key, Value};
+
+/// Number of databases, as Redis's default `databases 16`.
+pub const DEFAULT_DATABASES: usize = 16;
+/// Entries freed per call of [`Store::free_some`]: small enough to stay far below a
+/// millisecond, large enough to free a million keys within a second of cron turns.
+pub const FREE_SLICE: usize = 16 * 1024;
+
+/// Keyspace counters reported by INFO.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct KeyspaceStats {
+    /// Keys removed because their TTL passed (lazily or actively).
+    pub expired_keys: u64,
+    /// Successful key lookups by read commands.
+    pub hits: u64,
+    /// Failed key lookups by read commands.
+    pub misses: u64,
+}
+
+/// All databases and their bookkeeping.
+#[derive(Debug)]
+pub struct Store {
+    dbs: Vec<Db>,
+    /// Writes since start (never reset); commands bump it, persistence reads it.
+    pub dirty: u64,
+    /// Keyspace counters.
+    pub stats: KeyspaceStats,
+    graveyard: Vec<db::Table>,
+    rng: u64,
+    /// Database where the next active expiry cycle starts.
+    expire_cursor: usize,
+}
+
+impl Store {
+    /// A store with `databases` empty databases.
+    pub fn new(databases: usize) -> Store {
+        let seed = now_ms() as u64 ^ 0x9E37_79B9_7F4A_7C15;
+        Store {
+            dbs: (0..databases.max(1)).map(|_| Db::default()).collect(),
+            dirty: 0,
+            stats: KeyspaceStats::default(),
+            graveyard: Vec::new(),
+            rng: seed | 1,
+            expire_cursor: 0,
+        }
+    }
+
+    /// Number of databases.
+    pub fn db_count(&self) -> usize {
+        self.dbs.len()
+    }
+
+    /// Database `index` (callers validate the index at SELECT).
+    pub fn db(&mut self, index: usize) -> &mut Db {
+        &mut self.dbs[index]
+    }
+
+    /// All databases, read-only.
+    pub fn dbs(&self) -> &[Db] {
+        &self.dbs
+    }
+
+    /// Finds `key` in database `db` for a read: expires it lazily and counts a hit or miss.
+    pub fn lookup_read(&mut self, db: usize, key: &[u8], now: i64) -> Option<usize> {
+        let found = self.lookup_write(db, key, now);
+        if found.is_some() {
+            self.stats.hits += 1;
+        } else {
+            self.stats.misses += 1;
+        }
+        found
+    }
+
+    /// Finds `key` in database `db` for a write: expires it lazily, counts nothing.
+    pub fn lookup_write(&mut self, db: usize, key: &[u8], now: i64) -> Option<usize> {
+        let (found, expired) = self.dbs[db].lookup(key, now);
+        if expired {
+            self.stats.expired_keys += 1;
+            self.dirty += 1;
+        }
+        match found {
+            Lookup::Found(i) => Some(i),
+            Lookup::Missing => None,
+        }
+    }
+
+    /// Empties database `db`; returns how many keys it held. The memory is freed in
+    /// slices by [`Store::free_some`].
+    pub fn flush_db(&mut self, db: usize) -> usize {
+        let table = self.dbs[db].take_all();
+        let n = table.len();
+        if n > 0 {
+            self.graveyard.push(table);
+            self.dirty += 1;
+        }
+        n
+    }
+
+    /// Empties every database; returns how many keys there were.
+    pub fn flush_all(&mut self) -> usize {
+        (0..self.dbs.len()).map(|db| self.flush_db(db)).sum()
+    }
+
+    /// Frees up to [`FREE_SLICE`] entries of flushed tables; true while more remain.
+    pub fn free_some(&mut self) -> bool {
+        let mut budget = FREE_SLICE;
+        while budget > 0 {
+            let Some(table) = self.graveyard.last_mut() else {
+                return false;
+            };
+            while budget > 0 && table.pop().is_some() {
+                budget -= 1;
+            }
+            if table.is_empty() {
+                self.graveyard.pop();
+            }
+        }
+        !self.graveyard.is_empty()
+    }
+
+    /// A pseudo-random number (xorshift64*), for sampling; not for secrets.
+    pub fn random(&mut self) -> u64 {
+        let mut x = self.rng;
+        x ^= x >> 12;
+        x ^= x << 25;
+        x ^= x >> 27;
+        self.rng = x;
+        x.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+
+    /// A random live key of database `db`, expiring the dead ones it meets.
+    pub fn random_key(&mut self, db: usize, now: i64) -> Option<Key> {
+        // Bounded tries, as Redis's dbRandomKey, so a database of mostly expired keys
+        // cannot keep the loop busy; expired keys met on the way are reclaimed.
+        for _ in 0..100 {
+            let len = self.dbs[db].len();
+            if len == 0 {
+                return None;
+            }
+            let i = (self.random() % len as u64) as usize;
+            let (key, entry) = self.dbs[db].get_index(i)?;
+            if !entry.is_expired(now) {
+                return Some(key.clone());
+            }
+            self.dbs[db].remove_index(i);
+            self.stats.expired_keys += 1;
+        }
+        None
+    }
+}
+
+/// The current time in Unix milliseconds.
+pub fn now_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flush_frees_in_slices() {
+        let mut store = Store::new(2);
+        for i in 0..(FREE_SLICE * 2 + 10) {
+            store
+                .db(1)
+                .insert(format!("{i}").as_bytes(), Value::Int(1), 0);
+        }
+        assert_eq!(store.flush_all(), FREE_SLICE * 2 + 10);
+        assert_eq!(store.db(1).len(), 0);
+        assert!(store.free_some());
+        assert!(store.free_some());
+        assert!(!store.free_some());
+    }
+}

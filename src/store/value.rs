@@ -1,0 +1,104 @@
+//! What a key holds.
+
+/// A key's bytes, exactly sized (never a view into a connection buffer).
+pub type Key = Box<[u8]>;
+
+/// A stored value.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    /// A string (binary safe). Kept as a `Vec` so APPEND and SETRANGE grow it in place.
+    Str(Vec<u8>),
+    /// A string that is the canonical text of an i64, kept as the number
+    /// (Redis's OBJ_ENCODING_INT): INCR needs no parse, and it takes no heap.
+    Int(i64),
+    /// A nested document: the exact RESP bytes the client sent (map, array, integer, ...).
+    Doc(Box<[u8]>),
+}
+
+impl Value {
+    /// A string value from client bytes, integer-encoded when it is an i64's canonical text.
+    pub fn from_bytes(bytes: &[u8]) -> Value {
+        match canonical_int(bytes) {
+            Some(n) => Value::Int(n),
+            None => Value::Str(bytes.to_vec()),
+        }
+    }
+
+    /// The name TYPE replies with.
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            Value::Str(_) | Value::Int(_) => "string",
+            Value::Doc(_) => "document",
+        }
+    }
+
+    /// The name OBJECT ENCODING replies with.
+    pub fn encoding(&self) -> &'static str {
+        match self {
+            Value::Str(s) if s.len() <= 44 => "embstr",
+            Value::Str(_) => "raw",
+            Value::Int(_) => "int",
+            Value::Doc(_) => "document",
+        }
+    }
+
+    /// True for string values (raw or integer-encoded).
+    pub fn is_string(&self) -> bool {
+        matches!(self, Value::Str(_) | Value::Int(_))
+    }
+}
+
+/// The i64 whose canonical decimal text is exactly `bytes` (no `+`, no leading zeros, no `-0`).
+pub fn canonical_int(bytes: &[u8]) -> Option<i64> {
+    if bytes.is_empty() || bytes.len() > 20 {
+        return None;
+    }
+    let n = crate::protocol::parser::parse_int(bytes)?;
+    let mut tmp = itoa::Buffer::new();
+    (tmp.format(n).as_bytes() == bytes).then_some(n)
+}
+
+/// One key's slot: its value and its expiry time.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Entry {
+    /// The value.
+    pub value: Value,
+    /// Absolute expiry in Unix milliseconds; 0 means the key never expires.
+    pub expire_at: i64,
+}
+
+impl Entry {
+    /// An entry without expiry.
+    pub fn new(value: Value) -> Entry {
+        Entry {
+            value,
+            expire_at: 0,
+        }
+    }
+
+    /// True when the entry has a TTL that has passed at `now` (Unix ms).
+    pub fn is_expired(&self, now: i64) -> bool {
+        self.expire_at != 0 && self.expire_at <= now
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn integer_encoding_only_for_canonical_text() {
+        assert_eq!(Value::from_bytes(b"123"), Value::Int(123));
+        assert_eq!(Value::from_bytes(b"-5"), Value::Int(-5));
+        for text in [
+            &b"007"[..],
+            b"-0",
+            b"+1",
+            b" 1",
+            b"",
+            b"99999999999999999999",
+        ] {
+            assert!(matches!(Value::from_bytes(text), Value::Str(_)), "{text:?}");
+        }
+    }
+}
