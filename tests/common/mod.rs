@@ -1,0 +1,181 @@
+//! Test harness: a real server on 127.0.0.1:0 in a background thread, and helpers to
+//! talk to it with raw bytes. No sleeps, no fixed ports.
+#![allow(dead_code)]
+
+use std::io::{Read, Write};
+use std::net::{Shutdown, SocketAddr, TcpStream};
+use std::time::Duration;
+
+use rudis::protocol::Frame;
+use rudis::server::ShutdownHandle;
+use rudis::{Config, Server};
+
+/// Longest a test waits for a reply before failing (a hang is a failure, not a wait).
+pub const REPLY_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// A server running for one test; stopped when dropped.
+pub struct TestServer {
+    /// Where it listens.
+    pub addr: SocketAddr,
+    handle: ShutdownHandle,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        self.handle.shutdown();
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+/// Starts a server with default settings on a free port.
+pub fn start_server() -> TestServer {
+    start_server_with(|_| {})
+}
+
+/// Starts a server after letting `tweak` change its configuration.
+pub fn start_server_with(tweak: impl FnOnce(&mut Config)) -> TestServer {
+    let mut config = Config::default();
+    config.port = 0;
+    tweak(&mut config);
+    let server = Server::bind(config).expect("bind 127.0.0.1:0");
+    let addr = server.local_addr().expect("local addr");
+    let handle = server.shutdown_handle();
+    let thread = std::thread::spawn(move || server.run().expect("server loop"));
+    TestServer {
+        addr,
+        handle,
+        thread: Some(thread),
+    }
+}
+
+impl TestServer {
+    /// A raw connection to this server.
+    pub fn raw(&self) -> Raw {
+        Raw::connect(self.addr)
+    }
+
+    /// A `redis` crate connection (a real third-party client).
+    pub fn redis(&self) -> redis::Connection {
+        redis::Client::open(format!("redis://{}/", self.addr))
+            .expect("client")
+            .get_connection()
+            .expect("connect")
+    }
+
+    /// The `redis://` URL of this server.
+    pub fn url(&self) -> String {
+        format!("redis://{}/", self.addr)
+    }
+}
+
+/// A raw socket that sends bytes and reads whole RESP frames.
+pub struct Raw {
+    /// The socket.
+    pub stream: TcpStream,
+    buf: Vec<u8>,
+}
+
+impl Raw {
+    /// Connects to `addr`.
+    pub fn connect(addr: SocketAddr) -> Raw {
+        let stream = TcpStream::connect(addr).expect("connect");
+        stream
+            .set_read_timeout(Some(REPLY_TIMEOUT))
+            .expect("timeout");
+        stream.set_nodelay(true).expect("nodelay");
+        Raw {
+            stream,
+            buf: Vec::new(),
+        }
+    }
+
+    /// Sends raw bytes.
+    pub fn send(&mut self, bytes: &[u8]) {
+        self.stream.write_all(bytes).expect("send");
+    }
+
+    /// Sends a command as an array of bulk strings.
+    pub fn send_cmd(&mut self, args: &[&str]) {
+        self.send(&Frame::command(args));
+    }
+
+    /// Sends a command and reads its reply.
+    pub fn cmd(&mut self, args: &[&str]) -> Frame {
+        self.send_cmd(args);
+        self.read_frame()
+    }
+
+    /// Reads the next whole reply frame (panics on timeout or close).
+    pub fn read_frame(&mut self) -> Frame {
+        self.try_read_frame()
+            .expect("connection closed before a reply")
+    }
+
+    /// Reads the next reply frame, or None if the server closed the connection first.
+    pub fn try_read_frame(&mut self) -> Option<Frame> {
+        loop {
+            if let Some((frame, used)) = Frame::decode(&self.buf).expect("valid RESP from server") {
+                self.buf.drain(..used);
+                return Some(frame);
+            }
+            let mut chunk = [0u8; 64 * 1024];
+            let n = self.stream.read(&mut chunk).expect("read reply");
+            if n == 0 {
+                return None;
+            }
+            self.buf.extend_from_slice(&chunk[..n]);
+        }
+    }
+
+    /// Reads exactly `n` bytes of raw reply.
+    pub fn read_exact_bytes(&mut self, n: usize) -> Vec<u8> {
+        while self.buf.len() < n {
+            let mut chunk = [0u8; 64 * 1024];
+            let got = self.stream.read(&mut chunk).expect("read reply");
+            assert!(got > 0, "closed after {} of {n} bytes", self.buf.len());
+            self.buf.extend_from_slice(&chunk[..got]);
+        }
+        self.buf.drain(..n).collect()
+    }
+
+    /// Asserts that the server closes the connection (after any pending replies are read).
+    pub fn expect_closed(&mut self) {
+        let mut chunk = [0u8; 1024];
+        loop {
+            match self.stream.read(&mut chunk) {
+                Ok(0) => return,
+                Ok(_) => continue,
+                Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset => return,
+                Err(e) => panic!("expected close, got {e}"),
+            }
+        }
+    }
+
+    /// Closes the sending side (half-close).
+    pub fn shutdown_write(&mut self) {
+        self.stream.shutdown(Shutdown::Write).expect("shutdown");
+    }
+}
+
+/// A bulk string frame.
+pub fn bulk(s: &str) -> Frame {
+    Frame::Bulk(s.as_bytes().to_vec())
+}
+
+/// A simple string frame.
+pub fn simple(s: &str) -> Frame {
+    Frame::Simple(s.to_string())
+}
+
+/// An error frame.
+pub fn error(s: &str) -> Frame {
+    Frame::Error(s.to_string())
+}
+
+/// An integer frame.
+pub fn int(n: i64) -> Frame {
+    Frame::Integer(n)
+}
