@@ -82,7 +82,7 @@ impl DocArgs {
         match self {
             DocArgs::None => false,
             DocArgs::At(at) => i == at,
-            DocArgs::Every { first, step } => i >= first && (i - first) % step == 0,
+            DocArgs::Every { first, step } => i >= first && (i - first).is_multiple_of(step),
         }
     }
 }

@@ -172,11 +172,12 @@ impl Server {
     }
 
     fn enqueue(&mut self, token: usize) {
-        if let Some(c) = self.conns.get_mut(token) {
-            if !c.queued && !c.closing {
-                c.queued = true;
-                self.ready.push_back(token);
-            }
+        if let Some(c) = self.conns.get_mut(token)
+            && !c.queued
+            && !c.closing
+        {
+            c.queued = true;
+            self.ready.push_back(token);
         }
     }
 
@@ -402,11 +403,11 @@ impl Server {
 
     /// Marks a connection to be freed at the end of this turn.
     fn close(&mut self, token: usize) {
-        if let Some(conn) = self.conns.get_mut(token) {
-            if !conn.closing {
-                conn.closing = true;
-                self.to_close.push(token);
-            }
+        if let Some(conn) = self.conns.get_mut(token)
+            && !conn.closing
+        {
+            conn.closing = true;
+            self.to_close.push(token);
         }
     }
 }

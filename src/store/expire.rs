@@ -45,7 +45,7 @@ impl Store {
                 self.stats.expired_keys += expired as u64;
                 self.dirty += expired as u64;
                 rounds += 1;
-                if rounds % 16 == 0 && Instant::now() >= deadline {
+                if rounds.is_multiple_of(16) && Instant::now() >= deadline {
                     self.expire_cursor = db;
                     return removed;
                 }

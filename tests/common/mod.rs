@@ -37,8 +37,10 @@ pub fn start_server() -> TestServer {
 
 /// Starts a server after letting `tweak` change its configuration.
 pub fn start_server_with(tweak: impl FnOnce(&mut Config)) -> TestServer {
-    let mut config = Config::default();
-    config.port = 0;
+    let mut config = Config {
+        port: 0,
+        ..Config::default()
+    };
     tweak(&mut config);
     let server = Server::bind(config).expect("bind 127.0.0.1:0");
     let addr = server.local_addr().expect("local addr");
