@@ -124,11 +124,7 @@ pub const COMMANDS: &[CommandSpec] = &[
 
 /// True when GET can return `value` (a string or a document).
 pub fn gettable(value: &Value) -> bool {
-    match value {
-        Value::Str(_) | Value::Int(_) | Value::Doc(_) => true,
-        #[allow(unreachable_patterns)]
-        _ => false,
-    }
+    matches!(value, Value::Str(_) | Value::Int(_) | Value::Doc(_))
 }
 
 /// Writes `value` as GET returns it: a string as a bulk string, a document as the
@@ -460,7 +456,7 @@ fn mget(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
 
 /// Fails with the arity error unless the arguments after the name come in pairs.
 fn check_pairs(req: &Request<'_>, cmd: &str) -> Result<(), CmdError> {
-    if req.len() % 2 == 0 {
+    if req.len().is_multiple_of(2) {
         return Err(CmdError::Arity(cmd.to_string()));
     }
     Ok(())

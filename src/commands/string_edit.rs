@@ -190,8 +190,16 @@ fn range(start: i64, end: i64, len: usize) -> Option<(usize, usize)> {
     if (start < 0 && end < 0 && start > end) || len == 0 {
         return None;
     }
-    let start = if start < 0 { (len + start).max(0) } else { start };
-    let end = if end < 0 { (len + end).max(0) } else { end.min(len - 1) };
+    let start = if start < 0 {
+        (len + start).max(0)
+    } else {
+        start
+    };
+    let end = if end < 0 {
+        (len + end).max(0)
+    } else {
+        end.min(len - 1)
+    };
     (start <= end).then_some((start as usize, end as usize))
 }
 
