@@ -7,6 +7,11 @@ use std::time::{Duration, Instant};
 use common::*;
 use rudis::protocol::Frame;
 
+/// Short TTL in ms: long enough that a loaded machine runs the next few commands
+/// before it passes, short enough to keep the tests fast.
+const TTL_MS: i64 = 200;
+/// [`TTL_MS`] as an argument.
+const TTL: &str = "200";
 /// Longest a TTL test waits for a key to expire.
 const EXPIRY_WAIT: Duration = Duration::from_secs(5);
 
@@ -62,10 +67,10 @@ fn wait_gone(c: &mut Raw, key: &str) {
     }
 }
 
-/// Sets a sentinel key with a 50 ms TTL and waits for it to expire: afterwards, any
-/// key given a TTL of at most 50 ms before this call has passed its deadline too.
-fn wait_past_50ms(c: &mut Raw) {
-    assert_eq!(c.cmd(&["SET", "sentinel", "x", "PX", "50"]), simple("OK"));
+/// Sets a sentinel key with a [`TTL`] and waits for it to expire: afterwards, any
+/// key given a TTL of at most [`TTL`] before this call has passed its deadline too.
+fn wait_past_ttl(c: &mut Raw) {
+    assert_eq!(c.cmd(&["SET", "sentinel", "x", "PX", TTL]), simple("OK"));
     wait_gone(c, "sentinel");
 }
 
@@ -166,11 +171,11 @@ fn set_option_errors() {
 fn set_expiry_options() {
     let server = start_server();
     let mut c = server.raw();
-    assert_eq!(c.cmd(&["SET", "px", "v", "PX", "50"]), simple("OK"));
+    assert_eq!(c.cmd(&["SET", "px", "v", "PX", TTL]), simple("OK"));
     assert_eq!(c.cmd(&["GET", "px"]), bulk("v"));
     wait_gone(&mut c, "px");
 
-    let at = rudis::store::now_ms() + 50;
+    let at = rudis::store::now_ms() + TTL_MS;
     assert_eq!(
         c.cmd(&["SET", "pxat", "v", "PXAT", &at.to_string()]),
         simple("OK")
@@ -181,13 +186,13 @@ fn set_expiry_options() {
     assert_eq!(c.cmd(&["SET", "ex", "v", "ex", "100"]), simple("OK"));
 
     // KEEPTTL keeps the deadline; a plain SET clears it.
-    assert_eq!(c.cmd(&["SET", "keep", "a", "PX", "50"]), simple("OK"));
+    assert_eq!(c.cmd(&["SET", "keep", "a", "PX", TTL]), simple("OK"));
     assert_eq!(c.cmd(&["SET", "keep", "b", "KEEPTTL"]), simple("OK"));
-    assert_eq!(c.cmd(&["SET", "clear", "a", "PX", "50"]), simple("OK"));
+    assert_eq!(c.cmd(&["SET", "clear", "a", "PX", TTL]), simple("OK"));
     assert_eq!(c.cmd(&["SET", "clear", "b"]), simple("OK"));
     assert_eq!(c.cmd(&["SET", "nottl", "c", "KEEPTTL"]), simple("OK"));
     wait_gone(&mut c, "keep");
-    wait_past_50ms(&mut c);
+    wait_past_ttl(&mut c);
     assert_eq!(c.cmd(&["GET", "clear"]), bulk("b"));
     assert_eq!(c.cmd(&["GET", "nottl"]), bulk("c"));
     assert_eq!(c.cmd(&["GET", "ex"]), bulk("v"));
@@ -203,7 +208,7 @@ fn setnx_setex_psetex() {
 
     assert_eq!(c.cmd(&["SETEX", "s", "100", "v"]), simple("OK"));
     assert_eq!(c.cmd(&["GET", "s"]), bulk("v"));
-    assert_eq!(c.cmd(&["PSETEX", "p", "50", "v"]), simple("OK"));
+    assert_eq!(c.cmd(&["PSETEX", "p", TTL, "v"]), simple("OK"));
     assert_eq!(c.cmd(&["GET", "p"]), bulk("v"));
     wait_gone(&mut c, "p");
     assert_eq!(c.cmd(&["GET", "s"]), bulk("v"));
@@ -236,9 +241,9 @@ fn getset_getdel() {
     assert_eq!(c.cmd(&["GETSET", "k", "2"]), bulk("1"));
     assert_eq!(c.cmd(&["GET", "k"]), bulk("2"));
     // GETSET clears the TTL.
-    assert_eq!(c.cmd(&["SET", "t", "a", "PX", "50"]), simple("OK"));
+    assert_eq!(c.cmd(&["SET", "t", "a", "PX", TTL]), simple("OK"));
     assert_eq!(c.cmd(&["GETSET", "t", "b"]), bulk("a"));
-    wait_past_50ms(&mut c);
+    wait_past_ttl(&mut c);
     assert_eq!(c.cmd(&["GET", "t"]), bulk("b"));
 
     assert_eq!(c.cmd(&["GETDEL", "k"]), bulk("2"));
@@ -277,21 +282,21 @@ fn getex_options() {
     // The syntax check comes first, even for a missing key.
     assert_eq!(c.cmd(&["GETEX", "missing", "FOO"]), error(SYNTAX));
 
-    assert_eq!(c.cmd(&["GETEX", "k", "PX", "50"]), bulk("v"));
+    assert_eq!(c.cmd(&["GETEX", "k", "PX", TTL]), bulk("v"));
     wait_gone(&mut c, "k");
 
-    assert_eq!(c.cmd(&["SET", "p", "v", "PX", "50"]), simple("OK"));
+    assert_eq!(c.cmd(&["SET", "p", "v", "PX", TTL]), simple("OK"));
     assert_eq!(c.cmd(&["GETEX", "p", "PERSIST"]), bulk("v"));
     assert_eq!(c.cmd(&["SET", "e", "v"]), simple("OK"));
     assert_eq!(c.cmd(&["GETEX", "e", "ex", "100"]), bulk("v"));
-    wait_past_50ms(&mut c);
+    wait_past_ttl(&mut c);
     assert_eq!(c.cmd(&["GET", "p"]), bulk("v"));
     assert_eq!(c.cmd(&["GET", "e"]), bulk("v"));
 
     // A deadline already past deletes the key after returning it.
     assert_eq!(c.cmd(&["GETEX", "e", "EXAT", "1"]), bulk("v"));
     assert_eq!(c.cmd(&["GET", "e"]), Frame::Null);
-    let at = rudis::store::now_ms() + 50;
+    let at = rudis::store::now_ms() + TTL_MS;
     assert_eq!(c.cmd(&["GETEX", "p", "PXAT", &at.to_string()]), bulk("v"));
     wait_gone(&mut c, "p");
 }
@@ -327,9 +332,9 @@ fn mget_mset_msetnx() {
         Frame::Array(vec![bulk("1"), bulk("2")])
     );
     // MSET clears TTLs.
-    assert_eq!(c.cmd(&["SET", "t", "old", "PX", "50"]), simple("OK"));
+    assert_eq!(c.cmd(&["SET", "t", "old", "PX", TTL]), simple("OK"));
     assert_eq!(c.cmd(&["MSET", "t", "new"]), simple("OK"));
-    wait_past_50ms(&mut c);
+    wait_past_ttl(&mut c);
     assert_eq!(c.cmd(&["GET", "t"]), bulk("new"));
 }
 
@@ -350,7 +355,7 @@ fn append_and_strlen() {
     assert_eq!(c.cmd(&["GET", "n"]), bulk("-123"));
     assert_eq!(c.cmd(&["INCR", "n"]), int(-122));
     // APPEND keeps the TTL.
-    assert_eq!(c.cmd(&["SET", "t", "a", "PX", "50"]), simple("OK"));
+    assert_eq!(c.cmd(&["SET", "t", "a", "PX", TTL]), simple("OK"));
     assert_eq!(c.cmd(&["APPEND", "t", "b"]), int(2));
     wait_gone(&mut c, "t");
 }
@@ -430,7 +435,7 @@ fn setrange() {
     );
     assert_eq!(c.cmd(&["GET", "new"]), Frame::Null);
     // SETRANGE keeps the TTL.
-    assert_eq!(c.cmd(&["SET", "t", "abc", "PX", "50"]), simple("OK"));
+    assert_eq!(c.cmd(&["SET", "t", "abc", "PX", TTL]), simple("OK"));
     assert_eq!(c.cmd(&["SETRANGE", "t", "1", "X"]), int(3));
     assert_eq!(c.cmd(&["GET", "t"]), bulk("aXc"));
     wait_gone(&mut c, "t");
@@ -474,7 +479,7 @@ fn incr_decr_family() {
     assert_eq!(c.cmd(&["INCRBY", "min", "9223372036854775807"]), int(-1));
 
     // INCR keeps the TTL.
-    assert_eq!(c.cmd(&["SET", "t", "5", "PX", "50"]), simple("OK"));
+    assert_eq!(c.cmd(&["SET", "t", "5", "PX", TTL]), simple("OK"));
     assert_eq!(c.cmd(&["INCR", "t"]), int(6));
     wait_gone(&mut c, "t");
     assert_eq!(
@@ -513,7 +518,7 @@ fn incrbyfloat() {
     assert_eq!(c.cmd(&["GET", "f"]), bulk("10.6"));
 
     // INCRBYFLOAT keeps the TTL.
-    assert_eq!(c.cmd(&["SET", "t", "1.5", "PX", "50"]), simple("OK"));
+    assert_eq!(c.cmd(&["SET", "t", "1.5", "PX", TTL]), simple("OK"));
     assert_eq!(c.cmd(&["INCRBYFLOAT", "t", "1"]), bulk("2.5"));
     wait_gone(&mut c, "t");
 }
@@ -552,7 +557,7 @@ fn document_round_trips_byte_identical() {
     assert_eq!(
         send(
             &mut c,
-            &[Arg::S("PSETEX"), Arg::S("d4"), Arg::S("50"), Arg::D(DOC)]
+            &[Arg::S("PSETEX"), Arg::S("d4"), Arg::S(TTL), Arg::D(DOC)]
         ),
         simple("OK")
     );
