@@ -13,6 +13,7 @@ pub mod glob;
 pub mod keyspace;
 pub mod state;
 pub mod string;
+pub mod string_edit;
 pub mod table;
 
 pub use ctx::Ctx;

@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
-use super::{CommandSpec, admin, connection, keyspace, string};
+use super::{CommandSpec, admin, connection, keyspace, string, string_edit};
 
 /// Longest command name looked up; longer names are unknown without a search.
 const MAX_NAME_LEN: usize = 32;
@@ -15,6 +15,7 @@ const FAMILIES: &[&[CommandSpec]] = &[
     admin::COMMANDS,
     keyspace::COMMANDS,
     string::COMMANDS,
+    string_edit::COMMANDS,
 ];
 
 fn index() -> &'static HashMap<&'static [u8], &'static CommandSpec> {
