@@ -135,7 +135,10 @@ fn type_names_and_object_encoding() {
         help.first().map(String::as_str),
         Some("OBJECT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:")
     );
-    assert_eq!(help.last().map(String::as_str), Some("    Prints this help."));
+    assert_eq!(
+        help.last().map(String::as_str),
+        Some("    Prints this help.")
+    );
     assert_eq!(
         c.cmd(&["TYPE"]),
         error("ERR wrong number of arguments for 'type' command")
@@ -169,10 +172,7 @@ fn keys_matches_glob_patterns() {
         key_set(&c.cmd(&["KEYS", "h[^e]llo"])),
         set_of(&["hallo", "hxllo"])
     );
-    assert_eq!(
-        key_set(&c.cmd(&["KEYS", "h[a-b]llo"])),
-        set_of(&["hallo"])
-    );
+    assert_eq!(key_set(&c.cmd(&["KEYS", "h[a-b]llo"])), set_of(&["hallo"]));
     assert_eq!(key_set(&c.cmd(&["KEYS", "a\\*b"])), set_of(&["a*b"]));
     assert_eq!(key_set(&c.cmd(&["KEYS", "HELLO"])), set_of(&[]));
     // Only the pattern `*` itself matches the empty key, as in Redis.
@@ -200,11 +200,17 @@ fn keys_and_scan_skip_keys_whose_ttl_passed() {
     c.cmd(&["PEXPIRE", "clock", "20"]);
     let start = Instant::now();
     while c.cmd(&["PTTL", "clock"]) != int(-2) {
-        assert!(start.elapsed() < Duration::from_secs(5), "clock never expired");
+        assert!(
+            start.elapsed() < Duration::from_secs(5),
+            "clock never expired"
+        );
     }
     assert_eq!(key_set(&c.cmd(&["KEYS", "*"])), set_of(&["live"]));
     let scanned = full_scan(&mut c, &["COUNT", "7"]);
-    assert_eq!(scanned.keys().cloned().collect::<BTreeSet<_>>(), set_of(&["live"]));
+    assert_eq!(
+        scanned.keys().cloned().collect::<BTreeSet<_>>(),
+        set_of(&["live"])
+    );
     // SCAN reclaimed the dead keys it met.
     assert_eq!(c.cmd(&["DBSIZE"]), int(1));
 }
@@ -274,21 +280,34 @@ fn scan_errors() {
     let mut c = server.raw();
     c.cmd(&["SET", "k", "v"]);
     for bad in ["abc", " 1", "1 ", "+", "-", "18446744073709551616", "1x"] {
-        assert_eq!(c.cmd(&["SCAN", bad]), error("ERR invalid cursor"), "{bad:?}");
+        assert_eq!(
+            c.cmd(&["SCAN", bad]),
+            error("ERR invalid cursor"),
+            "{bad:?}"
+        );
     }
     // strtoul accepts a sign and the empty string, as Redis does.
     for ok in ["", "+0", "-0", "18446744073709551615"] {
         assert!(matches!(c.cmd(&["SCAN", ok]), Frame::Array(_)), "{ok:?}");
     }
-    assert_eq!(c.cmd(&["SCAN", "0", "COUNT", "0"]), error("ERR syntax error"));
-    assert_eq!(c.cmd(&["SCAN", "0", "COUNT", "-1"]), error("ERR syntax error"));
+    assert_eq!(
+        c.cmd(&["SCAN", "0", "COUNT", "0"]),
+        error("ERR syntax error")
+    );
+    assert_eq!(
+        c.cmd(&["SCAN", "0", "COUNT", "-1"]),
+        error("ERR syntax error")
+    );
     assert_eq!(
         c.cmd(&["SCAN", "0", "COUNT", "x"]),
         error("ERR value is not an integer or out of range")
     );
     assert_eq!(c.cmd(&["SCAN", "0", "COUNT"]), error("ERR syntax error"));
     assert_eq!(c.cmd(&["SCAN", "0", "MATCH"]), error("ERR syntax error"));
-    assert_eq!(c.cmd(&["SCAN", "0", "FOO", "bar"]), error("ERR syntax error"));
+    assert_eq!(
+        c.cmd(&["SCAN", "0", "FOO", "bar"]),
+        error("ERR syntax error")
+    );
     // The cursor is checked before the options.
     assert_eq!(c.cmd(&["SCAN", "x", "FOO"]), error("ERR invalid cursor"));
     assert_eq!(
@@ -324,7 +343,10 @@ fn rename_and_renamenx() {
     let mut c = server.raw();
     assert_eq!(c.cmd(&["RENAME", "nokey", "x"]), error("ERR no such key"));
     assert_eq!(c.cmd(&["RENAMENX", "nokey", "x"]), error("ERR no such key"));
-    assert_eq!(c.cmd(&["RENAME", "nokey", "nokey"]), error("ERR no such key"));
+    assert_eq!(
+        c.cmd(&["RENAME", "nokey", "nokey"]),
+        error("ERR no such key")
+    );
     c.cmd(&["SET", "a", "1"]);
     assert_eq!(c.cmd(&["RENAME", "a", "a"]), simple("OK"));
     assert_eq!(c.cmd(&["RENAMENX", "a", "a"]), int(0));
@@ -440,7 +462,12 @@ fn generic_commands_through_the_redis_crate() {
     for k in ["r1", "r2", "r3"] {
         let _: () = redis::cmd("SET").arg(k).arg("v").query(&mut con).unwrap();
     }
-    let n: i64 = redis::cmd("EXISTS").arg("r1").arg("r2").arg("zz").query(&mut con).unwrap();
+    let n: i64 = redis::cmd("EXISTS")
+        .arg("r1")
+        .arg("r2")
+        .arg("zz")
+        .query(&mut con)
+        .unwrap();
     assert_eq!(n, 2);
     let mut keys: Vec<String> = redis::cmd("KEYS").arg("r*").query(&mut con).unwrap();
     keys.sort();
@@ -456,7 +483,11 @@ fn generic_commands_through_the_redis_crate() {
     assert_eq!(t, "string");
     let removed: i64 = redis::cmd("DELETE").arg("r1").query(&mut con).unwrap();
     assert_eq!(removed, 1);
-    let removed: i64 = redis::cmd("DEL").arg("r2").arg("r1").query(&mut con).unwrap();
+    let removed: i64 = redis::cmd("DEL")
+        .arg("r2")
+        .arg("r1")
+        .query(&mut con)
+        .unwrap();
     assert_eq!(removed, 1);
     let err = redis::cmd("RENAME")
         .arg("r1")

@@ -223,8 +223,16 @@ mod tests {
         (b"\\a", b"a", true),
         (b"Foo", b"foo", false),
         (b"[A-Z]", b"a", false),
-        (b"*a*a*a*a*a*a*a*a*a*a*b", b"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", false),
-        (b"*a*a*a*a*a*a*a*a*a*a*", b"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", true),
+        (
+            b"*a*a*a*a*a*a*a*a*a*a*b",
+            b"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+            false,
+        ),
+        (
+            b"*a*a*a*a*a*a*a*a*a*a*",
+            b"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+            true,
+        ),
         (b"a*", b"a", true),
         (b"a*?", b"a", false),
         (b"a\0b", b"a\0b", true),

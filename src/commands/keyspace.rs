@@ -261,7 +261,11 @@ fn parse_cursor(arg: &[u8]) -> Result<u64, CmdError> {
             .and_then(|v| v.checked_add(u64::from(b - b'0')))
             .ok_or_else(invalid)?;
     }
-    Ok(if negative { value.wrapping_neg() } else { value })
+    Ok(if negative {
+        value.wrapping_neg()
+    } else {
+        value
+    })
 }
 
 /// ```text
@@ -305,8 +309,7 @@ fn scan(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
         if pattern.is_some_and(|p| !glob_match(p, key, false)) {
             return;
         }
-        if type_name.is_some_and(|t| !t.eq_ignore_ascii_case(entry.value.type_name().as_bytes()))
-        {
+        if type_name.is_some_and(|t| !t.eq_ignore_ascii_case(entry.value.type_name().as_bytes())) {
             return;
         }
         if entry.is_expired(now) {
