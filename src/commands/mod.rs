@@ -9,6 +9,7 @@ pub mod admin;
 pub mod args;
 pub mod connection;
 pub mod ctx;
+pub mod expire;
 pub mod glob;
 pub mod keyspace;
 pub mod state;

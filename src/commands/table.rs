@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
-use super::{CommandSpec, admin, connection, keyspace, string, string_edit};
+use super::{CommandSpec, admin, connection, expire, keyspace, string, string_edit};
 
 /// Longest command name looked up; longer names are unknown without a search.
 const MAX_NAME_LEN: usize = 32;
@@ -14,6 +14,7 @@ const FAMILIES: &[&[CommandSpec]] = &[
     connection::COMMANDS,
     admin::COMMANDS,
     keyspace::COMMANDS,
+    expire::COMMANDS,
     string::COMMANDS,
     string_edit::COMMANDS,
 ];

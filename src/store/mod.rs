@@ -131,6 +131,11 @@ impl Store {
         !self.graveyard.is_empty()
     }
 
+    /// Swaps the contents of databases `a` and `b` (SWAPDB; callers validate both).
+    pub fn swap_dbs(&mut self, a: usize, b: usize) {
+        self.dbs.swap(a, b);
+    }
+
     /// A pseudo-random number (xorshift64*), for sampling; not for secrets.
     pub fn random(&mut self) -> u64 {
         let mut x = self.rng;
