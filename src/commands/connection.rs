@@ -1,10 +1,15 @@
-//! Connection commands: PING ECHO QUIT SELECT HELLO CLIENT.
+//! Connection commands: PING ECHO QUIT SELECT HELLO AUTH CLIENT (CLIENT's
+//! subcommands are in `client.rs`).
 
+use super::args::{is, parse_i64, text};
 use super::flags::*;
-use super::{CommandSpec, Ctx};
+use super::{CommandSpec, Ctx, client};
 use crate::error::CmdError;
-use crate::protocol::Request;
 use crate::protocol::reply::PONG;
+use crate::protocol::{Request, RespVersion};
+
+/// The Redis version this server reports (HELLO, INFO); clients check it for features.
+pub const REDIS_VERSION: &str = "7.0.15";
 
 /// This family's commands.
 pub const COMMANDS: &[CommandSpec] = &[
@@ -43,6 +48,33 @@ pub const COMMANDS: &[CommandSpec] = &[
         "connection",
         "Changes the selected database.",
         select,
+    ),
+    CommandSpec::new(
+        "hello",
+        -1,
+        FAST | NO_AUTH | LOADING | STALE,
+        (0, 0, 0),
+        "connection",
+        "Handshakes with the Redis server.",
+        hello,
+    ),
+    CommandSpec::new(
+        "auth",
+        -2,
+        FAST | NO_AUTH | LOADING | STALE,
+        (0, 0, 0),
+        "connection",
+        "Authenticates the connection.",
+        auth,
+    ),
+    CommandSpec::new(
+        "client",
+        -2,
+        0,
+        (0, 0, 0),
+        "connection",
+        "A container for client connection commands.",
+        client::client,
     ),
 ];
 
@@ -90,4 +122,110 @@ fn select(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
     ctx.client_mut().db = index as usize;
     ctx.out.ok();
     Ok(())
+}
+
+/// The error for credentials the server does not accept.
+fn wrongpass() -> CmdError {
+    CmdError::msg("WRONGPASS invalid username-password pair or user is disabled.")
+}
+
+/// True when `user`/`password` authenticate. Without a configured password the only
+/// user is `default`, flagged `nopass`: any password is accepted for it.
+fn credentials_ok(user: &[u8], _password: &[u8]) -> bool {
+    user == b"default"
+}
+
+/// ```text
+/// HELLO [protover [AUTH username password] [SETNAME clientname]]
+/// ```
+/// Switches the reply protocol (the reply itself is in the new one) and describes the
+/// server as a map.
+/// # Errors
+/// `ERR Protocol version is not an integer or out of range`,
+/// `NOPROTO unsupported protocol version`, `WRONGPASS ...`,
+/// `ERR Syntax error in HELLO option '...'`, the CLIENT SETNAME error.
+fn hello(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
+    let mut version = None;
+    if req.len() >= 2 {
+        let v = parse_i64(req.arg(1))
+            .map_err(|_| CmdError::msg("ERR Protocol version is not an integer or out of range"))?;
+        version = Some(match v {
+            2 => RespVersion::V2,
+            3 => RespVersion::V3,
+            _ => return Err(CmdError::msg("NOPROTO unsupported protocol version")),
+        });
+    }
+    let mut name = None;
+    let mut j = 2;
+    while j < req.len() {
+        let more = req.len() - 1 - j;
+        let opt = req.arg(j);
+        if is(opt, "auth") && more >= 2 {
+            if !credentials_ok(req.arg(j + 1), req.arg(j + 2)) {
+                return Err(wrongpass());
+            }
+            j += 3;
+        } else if is(opt, "setname") && more >= 1 {
+            let n = req.arg(j + 1);
+            if !client::valid_name(n) {
+                return Err(client::bad_name());
+            }
+            name = Some(n);
+            j += 2;
+        } else {
+            return Err(CmdError::msg(format!(
+                "ERR Syntax error in HELLO option '{}'",
+                text(opt)
+            )));
+        }
+    }
+    let client = ctx.client_mut();
+    if let Some(n) = name {
+        client.name = n.to_vec();
+    }
+    if let Some(v) = version {
+        client.resp = v;
+        ctx.out.set_version(v);
+    }
+    let (id, proto) = (ctx.client().id, ctx.client().resp);
+    let out = &mut ctx.out;
+    out.map_len(7);
+    out.bulk(b"server");
+    out.bulk(b"redis");
+    out.bulk(b"version");
+    out.bulk(REDIS_VERSION.as_bytes());
+    out.bulk(b"proto");
+    out.int(if proto == RespVersion::V3 { 3 } else { 2 });
+    out.bulk(b"id");
+    out.int(id as i64);
+    out.bulk(b"mode");
+    out.bulk(b"standalone");
+    out.bulk(b"role");
+    out.bulk(b"master");
+    out.bulk(b"modules");
+    out.array_len(0);
+    Ok(())
+}
+
+/// ```text
+/// AUTH [username] password
+/// ```
+/// No password is configured: the one-argument form is refused as Redis refuses it,
+/// and the two-argument form accepts any password for `default`.
+/// # Errors
+/// `ERR AUTH <password> called without any password configured for the default
+/// user. Are you sure your configuration is correct?`, `WRONGPASS ...`,
+/// `ERR syntax error` for more than two arguments.
+fn auth(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
+    match req.len() {
+        2 => Err(CmdError::msg(
+            "ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?",
+        )),
+        3 if credentials_ok(req.arg(1), req.arg(2)) => {
+            ctx.out.ok();
+            Ok(())
+        }
+        3 => Err(wrongpass()),
+        _ => Err(CmdError::Syntax),
+    }
 }

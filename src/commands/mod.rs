@@ -7,10 +7,13 @@
 
 pub mod admin;
 pub mod args;
+pub mod client;
 pub mod connection;
 pub mod ctx;
 pub mod expire;
 pub mod glob;
+pub mod info;
+pub mod introspection;
 pub mod keyspace;
 pub mod state;
 pub mod string;

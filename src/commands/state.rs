@@ -97,6 +97,9 @@ pub struct ServerState {
     pub next_client_id: u64,
     /// Set by SHUTDOWN: the event loop stops after this turn.
     pub shutdown: bool,
+    /// Tokens of clients killed by CLIENT KILL: the server closes them at the end of
+    /// the turn without flushing their pending replies (Redis's `freeClient`).
+    pub killed: Vec<usize>,
 }
 
 impl ServerState {
@@ -110,6 +113,7 @@ impl ServerState {
             started: Instant::now(),
             next_client_id: 1,
             shutdown: false,
+            killed: Vec::new(),
         }
     }
 }

@@ -46,6 +46,11 @@ impl<'a> Reply<'a> {
         self.version
     }
 
+    /// Switches the protocol for the rest of this reply (HELLO answers in the new one).
+    pub fn set_version(&mut self, version: RespVersion) {
+        self.version = version;
+    }
+
     /// Bytes written so far (used by callers that check output size).
     pub fn len(&self) -> usize {
         self.buf.len()

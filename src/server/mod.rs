@@ -376,6 +376,9 @@ impl Server {
                 }
             }
         }
+        for token in std::mem::take(&mut self.state.killed) {
+            self.close(token);
+        }
         for token in std::mem::take(&mut self.to_close) {
             if let Some(mut conn) = self.conns.try_remove(token) {
                 let _ = self.poll.registry().deregister(&mut conn.stream);

@@ -1,0 +1,515 @@
+//! CLIENT and its subcommands: ID SETNAME GETNAME LIST INFO SETINFO KILL NO-EVICT
+//! NO-TOUCH REPLY HELP.
+
+use std::fmt::Write as _;
+
+use super::args::{is, text};
+use super::flags::*;
+use super::introspection::{Subcommand, reply_help, run_subcommand};
+use super::{ClientInfo, Ctx};
+use crate::error::CmdError;
+use crate::protocol::{Request, RespVersion};
+
+/// CLIENT's subcommands.
+pub const SUBCOMMANDS: &[Subcommand] = &[
+    Subcommand {
+        full_name: "client|id",
+        arity: 2,
+        flags: LOADING | STALE,
+        summary: "Returns the unique client ID of the connection.",
+        handler: client_id,
+    },
+    Subcommand {
+        full_name: "client|setname",
+        arity: 3,
+        flags: LOADING | STALE,
+        summary: "Sets the connection name.",
+        handler: client_setname,
+    },
+    Subcommand {
+        full_name: "client|getname",
+        arity: 2,
+        flags: LOADING | STALE,
+        summary: "Returns the name of the connection.",
+        handler: client_getname,
+    },
+    Subcommand {
+        full_name: "client|list",
+        arity: -2,
+        flags: ADMIN | LOADING | STALE,
+        summary: "Lists open connections.",
+        handler: client_list,
+    },
+    Subcommand {
+        full_name: "client|info",
+        arity: 2,
+        flags: LOADING | STALE,
+        summary: "Returns information about the connection.",
+        handler: client_info,
+    },
+    Subcommand {
+        full_name: "client|setinfo",
+        arity: 4,
+        flags: LOADING | STALE,
+        summary: "Sets information specific to the client or connection.",
+        handler: client_setinfo,
+    },
+    Subcommand {
+        full_name: "client|kill",
+        arity: -3,
+        flags: ADMIN | LOADING | STALE,
+        summary: "Terminates open connections.",
+        handler: client_kill,
+    },
+    Subcommand {
+        full_name: "client|no-evict",
+        arity: 3,
+        flags: ADMIN | LOADING | STALE,
+        summary: "Sets the client eviction mode of the connection.",
+        handler: client_on_off,
+    },
+    Subcommand {
+        full_name: "client|no-touch",
+        arity: 3,
+        flags: LOADING | STALE,
+        summary: "Controls whether commands sent by the client affect the LRU/LFU of accessed keys.",
+        handler: client_on_off,
+    },
+    Subcommand {
+        full_name: "client|reply",
+        arity: 3,
+        flags: LOADING | STALE,
+        summary: "Instructs the server whether to reply to commands.",
+        handler: client_reply,
+    },
+    Subcommand {
+        full_name: "client|help",
+        arity: 2,
+        flags: LOADING | STALE,
+        summary: "Returns helpful text about the different subcommands.",
+        handler: client_help,
+    },
+];
+
+/// ```text
+/// CLIENT subcommand [arg ...]
+/// ```
+pub fn client(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
+    run_subcommand("client", SUBCOMMANDS, ctx, req)
+}
+
+/// True when `name` is a valid client name or attribute (Redis's `clientSetName`
+/// charset: printable ASCII without spaces, so CLIENT LIST stays splittable).
+pub fn valid_name(name: &[u8]) -> bool {
+    name.iter().all(|b| (b'!'..=b'~').contains(b))
+}
+
+/// The error for a name that [`valid_name`] refuses.
+pub fn bad_name() -> CmdError {
+    CmdError::msg("ERR Client names cannot contain spaces, newlines or special characters.")
+}
+
+/// One CLIENT LIST line (without the newline), in Redis 7's field order.
+pub fn client_line(token: usize, c: &ClientInfo, now_ms: i64) -> String {
+    let age = (now_ms - c.created_ms).max(0) / 1000;
+    let idle = (now_ms - c.last_interaction_ms).max(0) / 1000;
+    let flags = if c.close_after_reply { "c" } else { "N" };
+    let resp = match c.resp {
+        RespVersion::V2 => 2,
+        RespVersion::V3 => 3,
+    };
+    let mut line = String::with_capacity(300);
+    let _ = write!(
+        line,
+        "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} \
+         sub=0 psub=0 ssub=0 multi=-1 qbuf={} qbuf-free=0 argv-mem=0 multi-mem=0 \
+         rbs=0 rbp=0 obl={} oll=0 omem=0 tot-mem={} events=r cmd={} user=default \
+         redir=-1 resp={} lib-name={} lib-ver={}",
+        c.id,
+        c.addr,
+        c.laddr,
+        token,
+        String::from_utf8_lossy(&c.name),
+        age,
+        idle,
+        flags,
+        c.db,
+        c.querybuf_len,
+        c.outbuf_len,
+        c.querybuf_len + c.outbuf_len,
+        c.last_command,
+        resp,
+        String::from_utf8_lossy(&c.lib_name),
+        String::from_utf8_lossy(&c.lib_ver),
+    );
+    line
+}
+
+/// Redis's `getClientTypeByName`: Some(true) for `normal` (every client here),
+/// Some(false) for a known type no client here has.
+fn client_type(name: &[u8]) -> Result<bool, CmdError> {
+    if is(name, "normal") {
+        Ok(true)
+    } else if ["slave", "replica", "master", "pubsub"]
+        .iter()
+        .any(|t| is(name, t))
+    {
+        Ok(false)
+    } else {
+        Err(CmdError::msg(format!(
+            "ERR Unknown client type '{}'",
+            text(name)
+        )))
+    }
+}
+
+/// ```text
+/// CLIENT ID
+/// ```
+fn client_id(ctx: &mut Ctx<'_>, _req: &Request<'_>) -> Result<(), CmdError> {
+    let id = ctx.client().id;
+    ctx.out.int(id as i64);
+    Ok(())
+}
+
+/// ```text
+/// CLIENT SETNAME name
+/// ```
+/// An empty name removes the name.
+/// # Errors
+/// `ERR Client names cannot contain spaces, newlines or special characters.`
+fn client_setname(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
+    let name = req.arg(2);
+    if !valid_name(name) {
+        return Err(bad_name());
+    }
+    ctx.client_mut().name = name.to_vec();
+    ctx.out.ok();
+    Ok(())
+}
+
+/// ```text
+/// CLIENT GETNAME
+/// ```
+/// The name, or null when none is set.
+fn client_getname(ctx: &mut Ctx<'_>, _req: &Request<'_>) -> Result<(), CmdError> {
+    if ctx.client().name.is_empty() {
+        ctx.out.null();
+    } else {
+        let name = ctx.client().name.clone();
+        ctx.out.bulk(&name);
+    }
+    Ok(())
+}
+
+/// ```text
+/// CLIENT LIST [TYPE NORMAL|MASTER|REPLICA|PUBSUB] [ID client-id ...]
+/// ```
+/// One line per client, oldest first, as a verbatim string.
+/// # Errors
+/// `ERR Unknown client type '...'`, `ERR Invalid client ID`, `ERR syntax error`.
+fn client_list(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
+    let mut ids: Option<Vec<i64>> = None;
+    let mut include = true;
+    if req.len() == 4 && is(req.arg(2), "type") {
+        include = client_type(req.arg(3))?;
+    } else if req.len() > 3 && is(req.arg(2), "id") {
+        let parsed = (3..req.len())
+            .map(|i| {
+                super::args::parse_i64(req.arg(i))
+                    .map_err(|_| CmdError::msg("ERR Invalid client ID"))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        ids = Some(parsed);
+    } else if req.len() != 2 {
+        return Err(CmdError::Syntax);
+    }
+    let now = ctx.now;
+    let mut out = String::new();
+    match ids {
+        Some(ids) => {
+            for id in ids {
+                if let Some((token, c)) = ctx.server.clients.iter().find(|(_, c)| c.id as i64 == id)
+                {
+                    out.push_str(&client_line(token, c, now));
+                    out.push('\n');
+                }
+            }
+        }
+        None if include => {
+            let mut all: Vec<(usize, &ClientInfo)> = ctx.server.clients.iter().collect();
+            all.sort_by_key(|(_, c)| c.id);
+            for (token, c) in all {
+                out.push_str(&client_line(token, c, now));
+                out.push('\n');
+            }
+        }
+        None => {}
+    }
+    ctx.out.verbatim(out.as_bytes());
+    Ok(())
+}
+
+/// ```text
+/// CLIENT INFO
+/// ```
+/// This connection's CLIENT LIST line.
+fn client_info(ctx: &mut Ctx<'_>, _req: &Request<'_>) -> Result<(), CmdError> {
+    let mut line = client_line(ctx.me, ctx.client(), ctx.now);
+    line.push('\n');
+    ctx.out.verbatim(line.as_bytes());
+    Ok(())
+}
+
+/// ```text
+/// CLIENT SETINFO LIB-NAME name | LIB-VER version
+/// ```
+/// # Errors
+/// `ERR Unrecognized option '...'`, `ERR <attr> cannot contain spaces, newlines or
+/// special characters.` (Redis 7.2 texts).
+fn client_setinfo(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
+    let attr = req.arg(2);
+    let value = req.arg(3);
+    let lib_name = if is(attr, "lib-name") {
+        true
+    } else if is(attr, "lib-ver") {
+        false
+    } else {
+        return Err(CmdError::msg(format!(
+            "ERR Unrecognized option '{}'",
+            text(attr)
+        )));
+    };
+    if !valid_name(value) {
+        return Err(CmdError::msg(format!(
+            "ERR {} cannot contain spaces, newlines or special characters.",
+            text(attr)
+        )));
+    }
+    let client = ctx.client_mut();
+    if lib_name {
+        client.lib_name = value.to_vec();
+    } else {
+        client.lib_ver = value.to_vec();
+    }
+    ctx.out.ok();
+    Ok(())
+}
+
+/// Which clients CLIENT KILL closes.
+struct KillFilter<'a> {
+    addr: Option<&'a [u8]>,
+    laddr: Option<&'a [u8]>,
+    id: Option<u64>,
+    /// False when TYPE names a kind of client this server never has.
+    type_matches: bool,
+    skipme: bool,
+}
+
+impl KillFilter<'_> {
+    fn parse<'a>(req: &Request<'a>) -> Result<KillFilter<'a>, CmdError> {
+        let mut f = KillFilter {
+            addr: None,
+            laddr: None,
+            id: None,
+            type_matches: true,
+            skipme: true,
+        };
+        if req.len() == 3 {
+            // Old form: CLIENT KILL addr, which may kill the caller too.
+            f.addr = Some(req.arg(2));
+            f.skipme = false;
+            return Ok(f);
+        }
+        let mut i = 2;
+        while i < req.len() {
+            if i + 1 >= req.len() {
+                return Err(CmdError::Syntax);
+            }
+            let (opt, value) = (req.arg(i), req.arg(i + 1));
+            if is(opt, "id") {
+                let id = super::args::parse_i64(value)
+                    .ok()
+                    .filter(|&n| n >= 1)
+                    .ok_or_else(|| CmdError::msg("ERR client-id should be greater than 0"))?;
+                f.id = Some(id as u64);
+            } else if is(opt, "type") {
+                f.type_matches = client_type(value)?;
+            } else if is(opt, "addr") {
+                f.addr = Some(value);
+            } else if is(opt, "laddr") {
+                f.laddr = Some(value);
+            } else if is(opt, "user") {
+                if value != b"default" {
+                    return Err(CmdError::msg(format!("ERR No such user '{}'", text(value))));
+                }
+            } else if is(opt, "skipme") {
+                f.skipme = if is(value, "yes") {
+                    true
+                } else if is(value, "no") {
+                    false
+                } else {
+                    return Err(CmdError::Syntax);
+                };
+            } else {
+                return Err(CmdError::Syntax);
+            }
+            i += 2;
+        }
+        Ok(f)
+    }
+
+    fn matches(&self, token: usize, me: usize, c: &ClientInfo) -> bool {
+        self.type_matches
+            && self.addr.is_none_or(|a| a == c.addr.as_bytes())
+            && self.laddr.is_none_or(|a| a == c.laddr.as_bytes())
+            && self.id.is_none_or(|id| id == c.id)
+            && !(self.skipme && token == me)
+    }
+}
+
+/// ```text
+/// CLIENT KILL ip:port
+/// CLIENT KILL [ID id] [TYPE type] [ADDR ip:port] [LADDR ip:port] [USER name] [SKIPME yes|no] ...
+/// ```
+/// Other clients are closed at the end of this event-loop turn without their pending
+/// replies; the caller, if it matches, is closed after this reply. The old form
+/// replies `+OK`, the new form the number of clients killed.
+/// # Errors
+/// `ERR No such client` (old form), `ERR client-id should be greater than 0`,
+/// `ERR Unknown client type '...'`, `ERR No such user '...'`, `ERR syntax error`.
+fn client_kill(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
+    let filter = KillFilter::parse(req)?;
+    let me = ctx.me;
+    let victims: Vec<usize> = ctx
+        .server
+        .clients
+        .iter()
+        .filter(|&(token, c)| filter.matches(token, me, c))
+        .map(|(token, _)| token)
+        .collect();
+    if req.len() == 3 && victims.is_empty() {
+        return Err(CmdError::msg("ERR No such client"));
+    }
+    if req.len() == 3 {
+        ctx.out.ok();
+    } else {
+        ctx.out.int(victims.len() as i64);
+    }
+    for &token in &victims {
+        ctx.server.clients[token].close_after_reply = true;
+        if token != me {
+            ctx.server.killed.push(token);
+        }
+    }
+    Ok(())
+}
+
+/// ```text
+/// CLIENT NO-EVICT ON|OFF
+/// CLIENT NO-TOUCH ON|OFF
+/// ```
+/// Accepted for compatibility: this server neither evicts clients nor tracks key LRU.
+fn client_on_off(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
+    if !is(req.arg(2), "on") && !is(req.arg(2), "off") {
+        return Err(CmdError::Syntax);
+    }
+    ctx.out.ok();
+    Ok(())
+}
+
+/// ```text
+/// CLIENT REPLY ON|OFF|SKIP
+/// ```
+/// Only ON (the normal mode) is supported.
+/// # Errors
+/// `ERR CLIENT REPLY OFF and SKIP are not supported`, `ERR syntax error`.
+fn client_reply(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
+    let mode = req.arg(2);
+    if is(mode, "on") {
+        ctx.out.ok();
+        Ok(())
+    } else if is(mode, "off") || is(mode, "skip") {
+        Err(CmdError::msg(
+            "ERR CLIENT REPLY OFF and SKIP are not supported",
+        ))
+    } else {
+        Err(CmdError::Syntax)
+    }
+}
+
+/// ```text
+/// CLIENT HELP
+/// ```
+fn client_help(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
+    reply_help(
+        ctx,
+        req,
+        &[
+            "GETNAME",
+            "    Return the name of the current connection.",
+            "ID",
+            "    Return the ID of the current connection.",
+            "INFO",
+            "    Return information about the current client connection.",
+            "KILL <ip:port>",
+            "    Kill connection made from <ip:port>.",
+            "KILL <option> <value> [<option> <value> [...]]",
+            "    Kill connections. Options are:",
+            "    * ADDR (<ip:port>|<unixsocket>:0)",
+            "      Kill connections made from the specified address",
+            "    * LADDR (<ip:port>|<unixsocket>:0)",
+            "      Kill connections made to specified local address",
+            "    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)",
+            "      Kill connections by type.",
+            "    * USER <username>",
+            "      Kill connections authenticated by <username>.",
+            "    * SKIPME (YES|NO)",
+            "      Skip killing current connection (default: yes).",
+            "LIST [options ...]",
+            "    Return information about client connections. Options:",
+            "    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)",
+            "      Return clients of specified type.",
+            "    * ID <client-id> [<client-id> ...]",
+            "      Return clients with the specified IDs.",
+            "REPLY ON",
+            "    Control the replies sent to the current connection (only ON is supported).",
+            "SETNAME <name>",
+            "    Assign the name <name> to the current connection.",
+            "SETINFO <option> <value>",
+            "    Set client meta attr. Options are:",
+            "    * LIB-NAME: the client lib name.",
+            "    * LIB-VER: the client lib version.",
+            "NO-EVICT (ON|OFF)",
+            "    Protect current client connection from eviction.",
+            "NO-TOUCH (ON|OFF)",
+            "    Will not touch LRU/LFU stats when this mode is on.",
+        ],
+    );
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_printable_ascii_without_spaces() {
+        assert!(valid_name(b"worker-1"));
+        assert!(valid_name(b""));
+        assert!(!valid_name(b"a b"));
+        assert!(!valid_name(b"a\nb"));
+        assert!(!valid_name("é".as_bytes()));
+    }
+
+    #[test]
+    fn line_has_redis_fields() {
+        let mut c = ClientInfo::new(7, "127.0.0.1:5000".into(), "127.0.0.1:6379".into(), 0);
+        c.name = b"x".to_vec();
+        let line = client_line(3, &c, 5_000);
+        assert!(line.starts_with(
+            "id=7 addr=127.0.0.1:5000 laddr=127.0.0.1:6379 fd=3 name=x age=5 idle=5 flags=N db=0"
+        ));
+        assert!(line.contains(" cmd=NULL user=default redir=-1 resp=2"));
+    }
+}
