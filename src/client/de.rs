@@ -128,7 +128,7 @@ fn visit_map<'de, V: Visitor<'de>>(
 
 /// Pairs of a RESP2 flat key/value array, or None if its length is odd.
 fn pairs_of(items: Vec<Frame>) -> Option<Vec<(Frame, Frame)>> {
-    if items.len() % 2 != 0 {
+    if !items.len().is_multiple_of(2) {
         return None;
     }
     let mut pairs = Vec::with_capacity(items.len() / 2);
