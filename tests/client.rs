@@ -391,7 +391,6 @@ fn the_pool_is_shared_across_threads() {
 // ---- against a real server, once the commands exist ----
 
 #[test]
-#[ignore = "needs MGET/MSET from the strings branch"]
 fn mset_and_mget_roundtrip() {
     let server = start_server();
     let mut client = connect(server.addr);
@@ -409,7 +408,6 @@ fn mset_and_mget_roundtrip() {
 }
 
 #[test]
-#[ignore = "needs INCR from the strings branch"]
 fn incr_counts_from_a_number_set_by_the_client() {
     let server = start_server();
     let mut client = connect(server.addr);
@@ -426,7 +424,6 @@ fn incr_counts_from_a_number_set_by_the_client() {
 }
 
 #[test]
-#[ignore = "needs EXPIRE/TTL from the keyspace branch"]
 fn expire_and_ttl() {
     let server = start_server();
     let mut client = connect(server.addr);
@@ -440,7 +437,6 @@ fn expire_and_ttl() {
 }
 
 #[test]
-#[ignore = "needs FLUSH from the keyspace branch"]
 fn flush_reports_the_keys_removed() {
     let server = start_server();
     let mut client = connect(server.addr);
