@@ -542,3 +542,32 @@ fn shutdown_stops_the_server() {
     other.expect_closed();
     assert!(std::net::TcpStream::connect(server.addr).is_err());
 }
+
+#[test]
+fn info_commandstats_and_errorstats_count_calls_rejections_and_failures() {
+    let server = start_server();
+    let mut c = server.raw();
+    c.cmd(&["SET", "s", "x"]);
+    c.cmd(&["GET", "s"]);
+    c.cmd(&["GET", "s"]);
+    c.cmd(&["GET"]); // rejected: arity
+    c.cmd(&["INCR", "s"]); // fails: not an integer
+    c.cmd(&["NOSUCH"]);
+    let Frame::Bulk(info) = c.cmd(&["INFO", "commandstats", "errorstats"]) else {
+        panic!("INFO is a bulk string");
+    };
+    let info = String::from_utf8(info).expect("text");
+    assert!(
+        info.contains("cmdstat_get:calls=2,") && info.contains("rejected_calls=1,failed_calls=0"),
+        "{info}"
+    );
+    assert!(
+        info.contains("cmdstat_incr:calls=1,") && info.contains("rejected_calls=0,failed_calls=1"),
+        "{info}"
+    );
+    assert!(info.contains("errorstat_ERR:count=3"), "{info}");
+    let Frame::Bulk(default) = c.cmd(&["INFO"]) else {
+        panic!("INFO is a bulk string");
+    };
+    assert!(!String::from_utf8_lossy(&default).contains("cmdstat_"));
+}

@@ -201,7 +201,29 @@ fn write_section(ctx: &Ctx<'_>, section: &str, out: &mut String) {
                 }
             }
         }
-        _ => {} // modules, errorstats, commandstats: nothing tracked
+        "commandstats" => {
+            for (spec, stats) in super::table::all().zip(&ctx.server.command_stats) {
+                if stats.calls + stats.rejected_calls + stats.failed_calls == 0 {
+                    continue;
+                }
+                let per_call = if stats.calls == 0 {
+                    0.0
+                } else {
+                    stats.usec as f64 / stats.calls as f64
+                };
+                let _ = write!(
+                    out,
+                    "cmdstat_{}:calls={},usec={},usec_per_call={per_call:.2},rejected_calls={},failed_calls={}\r\n",
+                    spec.name, stats.calls, stats.usec, stats.rejected_calls, stats.failed_calls
+                );
+            }
+        }
+        "errorstats" => {
+            for (kind, count) in &ctx.server.error_stats {
+                let _ = write!(out, "errorstat_{kind}:count={count}\r\n");
+            }
+        }
+        _ => {} // modules: none
     }
 }
 

@@ -3,9 +3,9 @@
 //! with Redis 7's unknown-subcommand and `cmd|sub` arity errors, and reported by
 //! COMMAND INFO / DOCS / LIST as Redis reports its subcommands.
 
-use super::admin::simple_match;
 use super::args::is;
 use super::flags::*;
+use super::glob::glob_match;
 use super::{CommandSpec, Ctx, Handler, client, table};
 use crate::error::CmdError;
 use crate::protocol::{Reply, Request};
@@ -452,7 +452,7 @@ impl ListFilter<'_> {
             ListFilter::All => true,
             ListFilter::Module => false,
             ListFilter::AclCat(cat) => categories(flags, group).iter().any(|c| is(cat, c)),
-            ListFilter::Pattern(p) => simple_match(p, name.as_bytes()),
+            ListFilter::Pattern(p) => glob_match(p, name.as_bytes(), true),
         }
     }
 }

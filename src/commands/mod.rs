@@ -23,6 +23,8 @@ pub mod table;
 pub use ctx::Ctx;
 pub use state::{ClientInfo, ServerState};
 
+use std::time::Instant;
+
 use crate::error::CmdError;
 use crate::protocol::Request;
 
@@ -167,24 +169,43 @@ pub fn dispatch(ctx: &mut Ctx<'_>, req: &Request<'_>) {
         return;
     }
     ctx.server.stats.commands_processed += 1;
-    let result = match table::lookup(req.arg(0)) {
-        None => Err(unknown_command(req)),
-        Some(spec) => {
-            ctx.client_mut().last_command = spec.name;
-            if !spec.arity_ok(req.len()) {
-                Err(CmdError::Arity(spec.name.to_string()))
-            } else if let Some(&bad) = req.doc_positions().iter().find(|&&i| !spec.docs.allows(i)) {
-                let _ = bad;
-                Err(CmdError::DocArgument)
-            } else {
-                (spec.handler)(ctx, req)
-            }
-        }
+    let Some((index, spec)) = table::lookup_indexed(req.arg(0)) else {
+        reject(ctx, None, unknown_command(req));
+        return;
     };
-    if let Err(e) = result {
-        ctx.server.stats.error_replies += 1;
-        ctx.out.error(&e.to_string());
+    ctx.client_mut().last_command = spec.name;
+    if !spec.arity_ok(req.len()) {
+        reject(ctx, Some(index), CmdError::Arity(spec.name.to_string()));
+        return;
     }
+    if req.doc_positions().iter().any(|&i| !spec.docs.allows(i)) {
+        reject(ctx, Some(index), CmdError::DocArgument);
+        return;
+    }
+    let started = Instant::now();
+    let result = (spec.handler)(ctx, req);
+    let usec = started.elapsed().as_micros() as u64;
+    let stats = ctx.server.command_stats(index);
+    stats.calls += 1;
+    stats.usec += usec;
+    if let Err(e) = result {
+        ctx.server.command_stats(index).failed_calls += 1;
+        reply_error(ctx, &e);
+    }
+}
+
+/// Refuses a command before it runs (Redis's `rejectCommand`).
+fn reject(ctx: &mut Ctx<'_>, index: Option<usize>, e: CmdError) {
+    if let Some(index) = index {
+        ctx.server.command_stats(index).rejected_calls += 1;
+    }
+    reply_error(ctx, &e);
+}
+
+fn reply_error(ctx: &mut Ctx<'_>, e: &CmdError) {
+    let text = e.to_string();
+    ctx.server.count_error(&text);
+    ctx.out.error(&text);
 }
 
 /// Redis's text for an unknown command, quoting the first arguments.

@@ -80,6 +80,22 @@ pub struct ServerStats {
     pub net_output_bytes: u64,
 }
 
+/// Per-command counters reported by INFO commandstats.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct CommandStats {
+    /// Times the handler ran.
+    pub calls: u64,
+    /// Microseconds spent in the handler.
+    pub usec: u64,
+    /// Refused before running (arity, argument kinds).
+    pub rejected_calls: u64,
+    /// Ran and replied with an error.
+    pub failed_calls: u64,
+}
+
+/// Most distinct error prefixes tracked by INFO errorstats (Redis's ERRORSTATS_LIMIT).
+pub const MAX_ERROR_KINDS: usize = 128;
+
 /// The state shared by all commands beyond the store.
 #[derive(Debug)]
 pub struct ServerState {
@@ -97,6 +113,10 @@ pub struct ServerState {
     pub next_client_id: u64,
     /// Set by SHUTDOWN: the event loop stops after this turn.
     pub shutdown: bool,
+    /// Counters per command, by position in the command table.
+    pub command_stats: Vec<CommandStats>,
+    /// Error replies by their first word (`ERR`, `WRONGTYPE`, ...), for INFO errorstats.
+    pub error_stats: std::collections::BTreeMap<String, u64>,
     /// Tokens of clients killed by CLIENT KILL: the server closes them at the end of
     /// the turn without flushing their pending replies (Redis's `freeClient`).
     pub killed: Vec<usize>,
@@ -114,6 +134,30 @@ impl ServerState {
             next_client_id: 1,
             shutdown: false,
             killed: Vec::new(),
+            command_stats: Vec::new(),
+            error_stats: Default::default(),
+        }
+    }
+
+    /// The counters of the command at `index` in the command table.
+    pub fn command_stats(&mut self, index: usize) -> &mut CommandStats {
+        if index >= self.command_stats.len() {
+            self.command_stats.resize(
+                super::table::count().max(index + 1),
+                CommandStats::default(),
+            );
+        }
+        &mut self.command_stats[index]
+    }
+
+    /// Counts one error reply under its first word.
+    pub fn count_error(&mut self, text: &str) {
+        self.stats.error_replies += 1;
+        let kind = text.split(' ').next().unwrap_or("ERR");
+        if let Some(n) = self.error_stats.get_mut(kind) {
+            *n += 1;
+        } else if self.error_stats.len() < MAX_ERROR_KINDS {
+            self.error_stats.insert(kind.to_string(), 1);
         }
     }
 }

@@ -19,19 +19,25 @@ const FAMILIES: &[&[CommandSpec]] = &[
     string_edit::COMMANDS,
 ];
 
-fn index() -> &'static HashMap<&'static [u8], &'static CommandSpec> {
-    static INDEX: OnceLock<HashMap<&'static [u8], &'static CommandSpec>> = OnceLock::new();
+type Index = HashMap<&'static [u8], (usize, &'static CommandSpec)>;
+
+fn index() -> &'static Index {
+    static INDEX: OnceLock<Index> = OnceLock::new();
     INDEX.get_or_init(|| {
-        FAMILIES
-            .iter()
-            .flat_map(|family| family.iter())
-            .map(|spec| (spec.name.as_bytes(), spec))
+        all()
+            .enumerate()
+            .map(|(i, spec)| (spec.name.as_bytes(), (i, spec)))
             .collect()
     })
 }
 
 /// The command named `name` (any case).
 pub fn lookup(name: &[u8]) -> Option<&'static CommandSpec> {
+    lookup_indexed(name).map(|(_, spec)| spec)
+}
+
+/// The command named `name` (any case) and its position in [`all`] (for per-command stats).
+pub fn lookup_indexed(name: &[u8]) -> Option<(usize, &'static CommandSpec)> {
     if name.len() > MAX_NAME_LEN {
         return None;
     }
@@ -42,7 +48,12 @@ pub fn lookup(name: &[u8]) -> Option<&'static CommandSpec> {
     index().get(&lower[..name.len()]).copied()
 }
 
-/// Every command, in no particular order.
+/// Number of commands in the table.
+pub fn count() -> usize {
+    all().count()
+}
+
+/// Every command, in no particular order (stable within a build).
 pub fn all() -> impl Iterator<Item = &'static CommandSpec> {
     FAMILIES.iter().flat_map(|family| family.iter())
 }
