@@ -206,15 +206,16 @@ fn write_section(ctx: &Ctx<'_>, section: &str, out: &mut String) {
                 if stats.calls + stats.rejected_calls + stats.failed_calls == 0 {
                     continue;
                 }
+                let usec = stats.nanos / 1000;
                 let per_call = if stats.calls == 0 {
                     0.0
                 } else {
-                    stats.usec as f64 / stats.calls as f64
+                    stats.nanos as f64 / 1000.0 / stats.calls as f64
                 };
                 let _ = write!(
                     out,
                     "cmdstat_{}:calls={},usec={},usec_per_call={per_call:.2},rejected_calls={},failed_calls={}\r\n",
-                    spec.name, stats.calls, stats.usec, stats.rejected_calls, stats.failed_calls
+                    spec.name, stats.calls, usec, stats.rejected_calls, stats.failed_calls
                 );
             }
         }

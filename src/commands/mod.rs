@@ -23,8 +23,6 @@ pub mod table;
 pub use ctx::Ctx;
 pub use state::{ClientInfo, ServerState};
 
-use std::time::Instant;
-
 use crate::error::CmdError;
 use crate::protocol::Request;
 
@@ -182,12 +180,9 @@ pub fn dispatch(ctx: &mut Ctx<'_>, req: &Request<'_>) {
         reject(ctx, Some(index), CmdError::DocArgument);
         return;
     }
-    let started = Instant::now();
     let result = (spec.handler)(ctx, req);
-    let usec = started.elapsed().as_micros() as u64;
-    let stats = ctx.server.command_stats(index);
-    stats.calls += 1;
-    stats.usec += usec;
+    ctx.server.command_stats(index).calls += 1;
+    ctx.server.batch.push(index);
     if let Err(e) = result {
         ctx.server.command_stats(index).failed_calls += 1;
         reply_error(ctx, &e);

@@ -19,7 +19,7 @@ const FAMILIES: &[&[CommandSpec]] = &[
     string_edit::COMMANDS,
 ];
 
-type Index = HashMap<&'static [u8], (usize, &'static CommandSpec)>;
+type Index = HashMap<&'static [u8], (usize, &'static CommandSpec), foldhash::fast::FixedState>;
 
 fn index() -> &'static Index {
     static INDEX: OnceLock<Index> = OnceLock::new();

@@ -72,6 +72,30 @@ pub struct Server {
     waker: Arc<Waker>,
     next_cron: Instant,
     expire_behind: bool,
+    clock: Clock,
+    /// Time read after the last poll; good enough for timeouts and the cron.
+    turn_now: Instant,
+}
+
+/// Unix time derived from the monotonic clock, so one clock read gives both;
+/// re-anchored to the wall clock by every cron tick.
+#[derive(Debug, Clone, Copy)]
+struct Clock {
+    anchor: Instant,
+    anchor_unix_ms: i64,
+}
+
+impl Clock {
+    fn now() -> Clock {
+        Clock {
+            anchor: Instant::now(),
+            anchor_unix_ms: store::now_ms(),
+        }
+    }
+
+    fn unix_ms(&self, t: Instant) -> i64 {
+        self.anchor_unix_ms + t.saturating_duration_since(self.anchor).as_millis() as i64
+    }
 }
 
 impl Server {
@@ -113,6 +137,8 @@ impl Server {
             waker,
             next_cron: Instant::now(),
             expire_behind: false,
+            clock: Clock::now(),
+            turn_now: Instant::now(),
         })
     }
 
@@ -139,7 +165,7 @@ impl Server {
                 return Ok(());
             }
             let timeout = if self.ready.is_empty() {
-                self.next_cron.saturating_duration_since(Instant::now())
+                self.next_cron.saturating_duration_since(self.turn_now)
             } else {
                 Duration::ZERO
             };
@@ -148,6 +174,7 @@ impl Server {
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                 Err(e) => return Err(e),
             }
+            self.turn_now = Instant::now();
             for event in events.iter() {
                 match event.token() {
                     LISTENER => self.accept_all(),
@@ -165,7 +192,7 @@ impl Server {
                 }
             }
             self.before_sleep();
-            if Instant::now() >= self.next_cron {
+            if self.turn_now >= self.next_cron {
                 self.cron();
             }
         }
@@ -304,27 +331,34 @@ impl Server {
             conns,
             store,
             state,
+            clock,
             ..
         } = self;
         let Some(conn) = conns.get_mut(token) else {
             return false;
         };
         let limits = state.config.proto;
-        loop {
+        let mut batch_start: Option<(Instant, i64)> = None;
+        let more = loop {
             if state.clients[token].close_after_reply {
-                return false;
+                break false;
             }
             if conn.wbuf.len() >= OUTPUT_HIGH_WATER {
-                return false;
+                break false;
             }
             match conn.parser.parse(&conn.rbuf, &limits) {
                 Ok(Parsed::Incomplete) => {
                     let skipped = conn.parser.release_skipped();
                     conn.rbuf.advance(skipped);
-                    return true;
+                    break true;
                 }
                 Ok(Parsed::Ready) => {
-                    let now = store::now_ms();
+                    // One clock read per batch: the clock is slow on some VMs, and
+                    // commands of one batch may share a timestamp (as Redis's cached mstime).
+                    let (_, now) = *batch_start.get_or_insert_with(|| {
+                        let t = Instant::now();
+                        (t, clock.unix_ms(t))
+                    });
                     let resp = state.clients[token].resp;
                     state.clients[token].last_interaction_ms = now;
                     let req = conn.parser.request(&conn.rbuf);
@@ -341,10 +375,14 @@ impl Server {
                 }
                 Err(e) => {
                     protocol_error(conn, state, token, &e);
-                    return false;
+                    break false;
                 }
             }
+        };
+        if let Some((started, _)) = batch_start {
+            state.account_batch(started.elapsed());
         }
+        more
     }
 
     fn before_sleep(&mut self) {
@@ -396,6 +434,7 @@ impl Server {
     /// Periodic work (Redis's serverCron), `hz` times a second.
     fn cron(&mut self) {
         let start = Instant::now();
+        self.clock = Clock::now();
         let deadline = start + CRON_EXPIRE_BUDGET;
         self.store.active_expire(store::now_ms(), deadline);
         self.expire_behind = Instant::now() >= deadline;

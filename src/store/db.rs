@@ -10,15 +10,20 @@ use indexmap::{IndexMap, IndexSet};
 
 use super::value::{Entry, Key, Value};
 
+/// The hasher of the key tables: foldhash, seeded at random per process. SipHash
+/// (std's) cost ~4% of server CPU in profiles; foldhash is several times faster and its
+/// random seed keeps clients from predicting collisions.
+pub type KeyHasher = foldhash::fast::RandomState;
+
 /// The key table type.
-pub type Table = IndexMap<Key, Entry>;
+pub type Table = IndexMap<Key, Entry, KeyHasher>;
 
 /// A database: keys and their TTL index.
 #[derive(Debug, Default)]
 pub struct Db {
     map: Table,
     /// Keys that have an expiry time, for sampling by the active expiry cycle.
-    expires: IndexSet<Key>,
+    expires: IndexSet<Key, KeyHasher>,
 }
 
 /// What a lookup that may expire keys found.
@@ -136,7 +141,7 @@ impl Db {
 
     /// Takes the whole table out (for freeing in slices), leaving the database empty.
     pub fn take_all(&mut self) -> Table {
-        self.expires = IndexSet::new();
+        self.expires = IndexSet::default();
         std::mem::take(&mut self.map)
     }
 
