@@ -179,7 +179,18 @@ impl Server {
                 match event.token() {
                     LISTENER => self.accept_all(),
                     WAKER => {}
-                    Token(t) => self.enqueue(t),
+                    Token(t) => {
+                        // A writable edge after every ACK is the common case; it only
+                        // matters when replies are waiting (else it would cost a read()
+                        // that finds nothing).
+                        let wants = event.is_readable()
+                            || event.is_read_closed()
+                            || event.is_error()
+                            || self.conns.get(t).is_some_and(|c| !c.wbuf.is_empty());
+                        if wants {
+                            self.enqueue(t);
+                        }
+                    }
                 }
             }
             let batch = self.ready.len();
