@@ -88,6 +88,8 @@ const COMPLETE: &[(&[u8], &[&[u8]])] = &[
     (b"echo ''\r\n", &[b"echo", b""]),
     // A `*` anywhere but first on the line is an ordinary inline character.
     (b"echo *3\r\n", &[b"echo", b"*3"]),
+    // A NUL ends an inline line, as it ends the C string Redis splits.
+    (b"echo a\0b c\r\n", &[b"echo", b"a"]),
 ];
 
 #[test]
@@ -198,6 +200,8 @@ fn blank_lines_and_empty_arrays_are_skipped() {
         (b"\r\n", 2),
         (b"\n", 1),
         (b"   \t \r\n", 7),
+        (b"\0\n", 2),
+        (b"\0PING\r\n", 7),
         (b"*0\r\n", 4),
         (b"*-1\r\n", 5),
         (b"*-10\r\n", 6),
@@ -379,6 +383,7 @@ fn every_protocol_error_text() {
             "unbalanced quotes in request",
         ),
         (b"echo 'a\r\n".to_vec(), "unbalanced quotes in request"),
+        (b"echo \"a\0\"\r\n".to_vec(), "unbalanced quotes in request"),
         (nested(DEFAULT_MAX_DEPTH + 1), "nested value too deep"),
         (
             b"*1\r\n$3\r\nabcX\r\n".to_vec(),
