@@ -279,7 +279,9 @@ impl RequestParser {
                 if line_len(buf, from, nl) > limits.max_inline_len {
                     return Err(ProtocolError::new(too_big));
                 }
-                if nl == from || buf[nl - 1] != b'\r' {
+                // A line is a type byte, a body and CRLF: a bare `\r\n` (possible
+                // inside a document) has no type byte.
+                if nl < from + 2 || buf[nl - 1] != b'\r' {
                     return Err(ProtocolError::new(too_big_or_crlf(too_big)));
                 }
                 Ok(Some(nl - 1))
