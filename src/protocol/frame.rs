@@ -90,7 +90,11 @@ impl Frame {
             Frame::Boolean(b) => out.extend_from_slice(if *b { b"#t\r\n" } else { b"#f\r\n" }),
             Frame::BigNumber(s) => line(out, b'(', s.as_bytes()),
             Frame::Verbatim(fmt, text) => {
-                line(out, b'=', (text.len() + 4).to_string().as_bytes());
+                line(
+                    out,
+                    b'=',
+                    (fmt.len() + 1 + text.len()).to_string().as_bytes(),
+                );
                 out.extend_from_slice(fmt.as_bytes());
                 out.push(b':');
                 out.extend_from_slice(text);
@@ -153,6 +157,10 @@ fn decode_at(buf: &[u8], pos: &mut usize, depth: usize) -> Result<Option<Frame>,
     if nl == start || buf[nl - 1] != b'\r' {
         return Err(err("line not ended by CRLF"));
     }
+    if nl - 1 == start {
+        // A bare `\r\n`: its "type byte" is the CR.
+        return Err(err("empty line"));
+    }
     let body = &buf[start + 1..nl - 1];
     *pos = nl + 1;
     let text = || String::from_utf8_lossy(body).into_owned();
@@ -190,7 +198,10 @@ fn decode_at(buf: &[u8], pos: &mut usize, depth: usize) -> Result<Option<Frame>,
                     if data.len() < 4 || data[3] != b':' {
                         return Err(err("bad verbatim string"));
                     }
-                    let fmt = String::from_utf8_lossy(&data[..3]).into_owned();
+                    // Not lossy: a replaced format would re-encode to a different length.
+                    let fmt = std::str::from_utf8(&data[..3])
+                        .map_err(|_| err("bad verbatim format"))?
+                        .to_string();
                     Frame::Verbatim(fmt, data[4..].to_vec())
                 } else {
                     Frame::Bulk(data)
@@ -264,5 +275,8 @@ mod tests {
     fn rejects_garbage() {
         assert!(Frame::decode(b"?\r\n").is_err());
         assert!(Frame::decode(b":x\r\n").is_err());
+        assert!(Frame::decode(b"\r\n").is_err());
+        assert!(Frame::decode(b"=7\r\nt\xa2t:abc\r\n").is_err());
+        assert!(Frame::decode(b"*1\r\n\r\n").is_err());
     }
 }

@@ -2,7 +2,7 @@
 //!
 //! Splitting follows Redis's `sdssplitargs`: double quotes with `\n \r \t \b \a \\ \" \xHH`
 //! escapes, single quotes with `\'`, and a closing quote must be followed by a space or
-//! the end of the line.
+//! the end of the line. A NUL byte ends the line, as it ends the C string Redis splits.
 
 use super::parser::ArgSpan;
 
@@ -17,6 +17,8 @@ pub fn split_inline(
     out: &mut Vec<u8>,
     spans: &mut Vec<ArgSpan>,
 ) -> Result<(), UnbalancedQuotes> {
+    // Redis splits a C string: whatever follows a NUL is never seen.
+    let line = memchr::memchr(0, line).map_or(line, |nul| &line[..nul]);
     let mut i = 0;
     let n = line.len();
     loop {

@@ -253,11 +253,14 @@ impl RequestParser {
     /// Releases bytes taken only by skipped blank lines and empty arrays; returns how
     /// many the caller must drop from the front of its buffer (0 mid-request).
     pub fn release_skipped(&mut self) -> usize {
-        if self.mode == Mode::Idle {
-            self.finish()
-        } else {
-            0
+        if self.mode != Mode::Idle {
+            return 0;
         }
+        let used = self.pos;
+        self.pos = 0;
+        // A partial `*` header after the skipped bytes keeps its scan position.
+        self.scanned = self.scanned.saturating_sub(used);
+        used
     }
 
     /// Finds the line starting at `from`; returns the index of its `\r`.
@@ -273,13 +276,18 @@ impl RequestParser {
             Some(i) => {
                 let nl = search_from + i;
                 self.scanned = 0;
-                if nl == from || buf[nl - 1] != b'\r' {
+                if line_len(buf, from, nl) > limits.max_inline_len {
+                    return Err(ProtocolError::new(too_big));
+                }
+                // A line is a type byte, a body and CRLF: a bare `\r\n` (possible
+                // inside a document) has no type byte.
+                if nl < from + 2 || buf[nl - 1] != b'\r' {
                     return Err(ProtocolError::new(too_big_or_crlf(too_big)));
                 }
                 Ok(Some(nl - 1))
             }
             None => {
-                if buf.len() - from > limits.max_inline_len {
+                if line_len(buf, from, buf.len()) > limits.max_inline_len {
                     return Err(ProtocolError::new(too_big));
                 }
                 self.scanned = buf.len();
@@ -463,7 +471,7 @@ impl RequestParser {
         let from = self.pos;
         let search_from = from.max(self.scanned);
         let Some(i) = memchr::memchr(b'\n', &buf[search_from..]) else {
-            if buf.len() - from > limits.max_inline_len {
+            if line_len(buf, from, buf.len()) > limits.max_inline_len {
                 return Err(ProtocolError::new("too big inline request"));
             }
             self.scanned = buf.len();
@@ -492,6 +500,14 @@ impl RequestParser {
         }
         Ok(true)
     }
+}
+
+/// Length of the line from `from` to `end` (its `\n`, or the end of the bytes so far),
+/// not counting a `\r` right before `end`: the same whether or not the `\n` has
+/// arrived, so a length limit gives one verdict however the stream is split.
+fn line_len(buf: &[u8], from: usize, end: usize) -> usize {
+    let cr = end > from && buf[end - 1] == b'\r';
+    end - from - usize::from(cr)
 }
 
 fn too_big_or_crlf(too_big: &'static str) -> &'static str {

@@ -52,6 +52,9 @@ pub struct Conn {
     pub parser: RequestParser,
     /// The peer has shut down its sending side.
     pub eof: bool,
+    /// An event reported the peer's FIN: read until end of stream, since a short read
+    /// may leave the FIN unseen and no new event will announce it.
+    pub read_closed: bool,
     /// The connection is on the ready queue.
     pub queued: bool,
     /// The connection is on the pending-write list.
@@ -69,6 +72,7 @@ impl Conn {
             wbuf: BytesMut::new(),
             parser: RequestParser::new(),
             eof: false,
+            read_closed: false,
             queued: false,
             pending_write: false,
             closing: false,
@@ -86,8 +90,9 @@ impl Conn {
                     self.rbuf.extend_from_slice(&scratch[..n]);
                     total += n;
                     // A short read emptied the socket: under epoll, new bytes will
-                    // raise a new edge, so no extra read() to see WouldBlock.
-                    if n < scratch.len() {
+                    // raise a new edge, so no extra read() to see WouldBlock. A FIN
+                    // that came with the bytes raises none: then read on to see it.
+                    if n < scratch.len() && !self.read_closed {
                         return Ok((ReadOutcome::Drained, total));
                     }
                     if total >= READ_BUDGET {

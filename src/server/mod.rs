@@ -180,6 +180,11 @@ impl Server {
                     LISTENER => self.accept_all(),
                     WAKER => {}
                     Token(t) => {
+                        if event.is_read_closed()
+                            && let Some(c) = self.conns.get_mut(t)
+                        {
+                            c.read_closed = true;
+                        }
                         // A writable edge after every ACK is the common case; it only
                         // matters when replies are waiting (else it would cost a read()
                         // that finds nothing).
@@ -272,9 +277,13 @@ impl Server {
         if conn.closing {
             return;
         }
+        let mut flushed = FlushOutcome::Done;
         if !conn.wbuf.is_empty() {
             match conn.flush() {
-                Ok((_, n)) => self.state.stats.net_output_bytes += n as u64,
+                Ok((outcome, n)) => {
+                    self.state.stats.net_output_bytes += n as u64;
+                    flushed = outcome;
+                }
                 Err(e) => {
                     debug!("write error: {e}");
                     self.close(token);
@@ -286,28 +295,45 @@ impl Server {
             return;
         };
         if conn.wbuf.len() >= OUTPUT_HIGH_WATER {
-            return; // resumes when the socket drains (writable event)
+            // A full socket raises a writable event once it drains; a spent write
+            // budget raises none, so come back next turn.
+            if flushed == FlushOutcome::BudgetSpent {
+                self.enqueue(token);
+            }
+            return;
         }
         let mut again = false;
-        if !conn.eof {
-            match conn.fill(&mut self.scratch) {
-                Ok((outcome, n)) => {
-                    self.state.stats.net_input_bytes += n as u64;
-                    match outcome {
-                        ReadOutcome::Drained => {}
-                        ReadOutcome::BudgetSpent => again = true,
-                        ReadOutcome::Eof => conn.eof = true,
+        // Requests left buffered by an earlier stop at the high-water mark run before
+        // more is read, so a client that pipelines without reading grows no buffer.
+        let mut drained = conn.rbuf.is_empty() || self.execute(token);
+        if drained {
+            let Some(conn) = self.conns.get_mut(token) else {
+                return;
+            };
+            if !conn.eof {
+                match conn.fill(&mut self.scratch) {
+                    Ok((outcome, n)) => {
+                        self.state.stats.net_input_bytes += n as u64;
+                        match outcome {
+                            ReadOutcome::Drained => {}
+                            ReadOutcome::BudgetSpent => again = true,
+                            ReadOutcome::Eof => conn.eof = true,
+                        }
+                    }
+                    Err(e) => {
+                        debug!("read error: {e}");
+                        self.close(token);
+                        return;
                     }
                 }
-                Err(e) => {
-                    debug!("read error: {e}");
-                    self.close(token);
-                    return;
-                }
             }
+            drained = self.execute(token);
         }
-        if !self.execute(token) {
-            again = false;
+        if !drained {
+            // Stopped at the high-water mark: come back (service waits for the socket
+            // to drain), unless the client is closing. Bytes still in the socket or a
+            // pending EOF raise no new event, so nothing else would bring us back.
+            again = !self.state.clients[token].close_after_reply;
         }
         let Some(conn) = self.conns.get_mut(token) else {
             return;
@@ -318,8 +344,9 @@ impl Server {
             conn.eof = true;
             self.state.clients[token].close_after_reply = true;
         }
-        if conn.eof {
-            // Replies to what the peer sent before closing still go out, then we close.
+        if conn.eof && drained {
+            // Replies to every request the peer sent before closing (all of them run:
+            // the buffer is drained) still go out, then we close.
             self.state.clients[token].close_after_reply = true;
         }
         conn.shrink_idle_rbuf();
