@@ -82,19 +82,26 @@ pub struct Server {
 #[derive(Debug, Clone, Copy)]
 struct Clock {
     anchor: Instant,
-    anchor_unix_ms: i64,
+    anchor_unix_ns: i128,
 }
 
 impl Clock {
     fn now() -> Clock {
+        let anchor = Instant::now();
+        let unix = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos() as i128)
+            .unwrap_or(0);
         Clock {
-            anchor: Instant::now(),
-            anchor_unix_ms: store::now_ms(),
+            anchor,
+            anchor_unix_ns: unix,
         }
     }
 
+    /// Unix milliseconds at `t`, rounded down like the wall clock (no truncation twice).
     fn unix_ms(&self, t: Instant) -> i64 {
-        self.anchor_unix_ms + t.saturating_duration_since(self.anchor).as_millis() as i64
+        let ns = self.anchor_unix_ns + t.saturating_duration_since(self.anchor).as_nanos() as i128;
+        (ns / 1_000_000) as i64
     }
 }
 
