@@ -4,8 +4,10 @@
 //! persistence and replication), keyspace statistics, and tables waiting to be freed
 //! in slices so that FLUSHALL of a big database never stalls the event loop.
 
+pub mod bytes;
 pub mod db;
 pub mod expire;
+pub mod table;
 pub mod value;
 
 use std::time::{SystemTime, UNIX_EPOCH};

@@ -1,0 +1,503 @@
+//! The key table: a hash table whose entries sit densely by position and whose index
+//! grows and shrinks incrementally, so no single operation does O(n) work.
+//!
+//! - Entries live at positions `0..len` in fixed-size chunks ([`Slots`]): growing
+//!   allocates one more chunk and never moves an existing entry (only the first chunk
+//!   grows by doubling, up to one chunk's size, so a small table stays small).
+//! - Removal is `swap_remove`: the last entry moves into the hole. A random entry is
+//!   one position away, and a cursor walking positions downwards never skips an entry
+//!   that stays (see the module doc of `db.rs`).
+//! - The index is chained: `u32` bucket heads, a `u32` `next` link and the `u32` hash
+//!   stored in each entry (links are position + 1; 0 ends a chain). The table keeps
+//!   at most one entry per bucket before it grows.
+//! - Resizing is Redis's `dict` rehash: a second bucket array is allocated (zeroed,
+//!   which the allocator gets as untouched pages), and every insert, lookup and delete
+//!   moves one bucket's chain from the old array to the new; [`Table::rehash_step`]
+//!   lets idle time move more. Lookups search both arrays meanwhile. A table that falls
+//!   below one entry per [`MIN_FILL_DIV`] buckets shrinks the same way.
+
+use std::hash::BuildHasher;
+use std::ops::{Index, IndexMut};
+
+use super::bytes::Bytes;
+
+/// The hasher of the key tables: foldhash, seeded at random per process. SipHash
+/// (std's) cost ~4% of server CPU in profiles; foldhash is several times faster and its
+/// random seed keeps clients from predicting collisions.
+pub type KeyHasher = foldhash::fast::RandomState;
+
+/// log2 of the entries per chunk: 4096 entries (256 KiB of 64-byte entries) make the
+/// chunk list tiny and the unused tail of the last chunk small next to a big table.
+const CHUNK_BITS: u32 = 12;
+/// Entries per chunk.
+const CHUNK: usize = 1 << CHUNK_BITS;
+/// Smallest bucket array (Redis's DICT_HT_INITIAL_SIZE).
+const MIN_BUCKETS: usize = 4;
+/// Shrink once there is less than one entry per this many buckets (Redis shrinks below
+/// 10% fill); shrinking to about one entry per bucket leaves room to grow back 8x.
+const MIN_FILL_DIV: usize = 8;
+/// Empty buckets a rehash step may skip per bucket of budget (Redis's `empty_visits`),
+/// so a step over a sparse old array stays short.
+const EMPTY_VISITS: usize = 10;
+/// Buckets each insert, lookup and delete moves while rehashing (Redis: one). Every
+/// insert moving at least one bucket guarantees a rehash ends before the next is due.
+const STEP_PER_OP: usize = 1;
+/// Most entries a table holds: links are `u32` positions + 1, and 0 means "none".
+pub const MAX_LEN: usize = u32::MAX as usize - 1;
+
+/// One entry: the key, its value, and the index fields.
+#[derive(Debug)]
+struct Slot<V> {
+    key: Bytes,
+    value: V,
+    /// The key's hash, for cheap comparisons and for rehashing without rehashing keys.
+    hash: u32,
+    /// Position + 1 of the next entry in the same bucket, or 0.
+    next: u32,
+}
+
+/// Entries stored densely by position in fixed-size chunks. Also what is left of a
+/// flushed table: popped in slices so freeing a big one never stalls.
+#[derive(Debug)]
+pub struct Slots<V> {
+    chunks: Vec<Vec<Slot<V>>>,
+    len: usize,
+}
+
+impl<V> Slots<V> {
+    const fn new() -> Slots<V> {
+        Slots {
+            chunks: Vec::new(),
+            len: 0,
+        }
+    }
+
+    /// Number of entries.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// True when there are no entries.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    fn get(&self, pos: usize) -> Option<&Slot<V>> {
+        self.chunks.get(pos >> CHUNK_BITS)?.get(pos & (CHUNK - 1))
+    }
+
+    fn get_mut(&mut self, pos: usize) -> Option<&mut Slot<V>> {
+        self.chunks
+            .get_mut(pos >> CHUNK_BITS)?
+            .get_mut(pos & (CHUNK - 1))
+    }
+
+    /// The entry at `pos`; panics when out of range (callers pass positions below len).
+    fn at_pos(&self, pos: usize) -> &Slot<V> {
+        &self.chunks[pos >> CHUNK_BITS][pos & (CHUNK - 1)]
+    }
+
+    fn at_pos_mut(&mut self, pos: usize) -> &mut Slot<V> {
+        &mut self.chunks[pos >> CHUNK_BITS][pos & (CHUNK - 1)]
+    }
+
+    /// The entry a link names (links come from the index, so they are in range).
+    fn at(&self, link: u32) -> &Slot<V> {
+        self.at_pos(link as usize - 1)
+    }
+
+    fn at_mut(&mut self, link: u32) -> &mut Slot<V> {
+        self.at_pos_mut(link as usize - 1)
+    }
+
+    fn push(&mut self, slot: Slot<V>) {
+        let chunk = self.len >> CHUNK_BITS;
+        if chunk == self.chunks.len() {
+            // The first chunk starts small and doubles (a bounded copy); later ones are
+            // allocated whole, so no entry ever moves as the table grows.
+            let cap = if chunk == 0 { 0 } else { CHUNK };
+            self.chunks.push(Vec::with_capacity(cap));
+        }
+        self.chunks[chunk].push(slot);
+        self.len += 1;
+    }
+
+    /// Removes the last entry. Keeps one empty chunk past the end as a spare, so
+    /// inserts and deletes around a chunk boundary do not allocate and free each time.
+    pub fn pop(&mut self) -> Option<(Bytes, V)> {
+        self.pop_slot().map(|s| (s.key, s.value))
+    }
+
+    fn pop_slot(&mut self) -> Option<Slot<V>> {
+        let pos = self.len.checked_sub(1)?;
+        let slot = self.chunks.get_mut(pos >> CHUNK_BITS)?.pop()?;
+        self.len = pos;
+        let needed = pos.div_ceil(CHUNK);
+        self.chunks.truncate(needed + 1);
+        Some(slot)
+    }
+
+    /// Removes the entry at `pos` (< len), moving the last one into its place.
+    fn swap_remove(&mut self, pos: usize) -> Option<Slot<V>> {
+        let last = self.pop_slot()?;
+        if pos == self.len {
+            return Some(last);
+        }
+        let hole = self.get_mut(pos)?;
+        Some(std::mem::replace(hole, last))
+    }
+
+    /// Drops up to `budget` entries from the end; returns how many it dropped.
+    pub fn free_some(&mut self, budget: usize) -> usize {
+        let mut freed = 0;
+        while freed < budget && self.pop_slot().is_some() {
+            freed += 1;
+        }
+        freed
+    }
+
+    fn iter(&self) -> impl Iterator<Item = &Slot<V>> {
+        self.chunks.iter().flatten()
+    }
+}
+
+/// A hash table from [`Bytes`] keys to `V`, with entries at dense positions.
+#[derive(Debug)]
+pub struct Table<V> {
+    slots: Slots<V>,
+    /// Bucket heads (position + 1, or 0). `buckets[1]` is empty except while
+    /// rehashing from `buckets[0]` into it.
+    buckets: [Vec<u32>; 2],
+    /// While rehashing, the next bucket of `buckets[0]` to move.
+    rehash_idx: usize,
+    hasher: KeyHasher,
+}
+
+impl<V> Default for Table<V> {
+    fn default() -> Table<V> {
+        Table::with_hasher(KeyHasher::default())
+    }
+}
+
+impl<V> Table<V> {
+    /// An empty table hashing with `hasher` (tables that share a hasher can share
+    /// hashes: see the `_hashed` methods). Allocates nothing until the first insert.
+    pub fn with_hasher(hasher: KeyHasher) -> Table<V> {
+        Table {
+            slots: Slots::new(),
+            buckets: [Vec::new(), Vec::new()],
+            rehash_idx: 0,
+            hasher,
+        }
+    }
+
+    /// The hasher.
+    pub fn hasher(&self) -> &KeyHasher {
+        &self.hasher
+    }
+
+    /// The hash this table uses for `key`.
+    pub fn hash(&self, key: &[u8]) -> u32 {
+        let h = self.hasher.hash_one(key);
+        (h ^ (h >> 32)) as u32
+    }
+
+    /// Number of entries.
+    pub fn len(&self) -> usize {
+        self.slots.len
+    }
+
+    /// True when the table has no entries.
+    pub fn is_empty(&self) -> bool {
+        self.slots.len == 0
+    }
+
+    /// True while the index is being moved to a new bucket array.
+    pub fn is_rehashing(&self) -> bool {
+        !self.buckets[1].is_empty()
+    }
+
+    /// Buckets in the (old, new) bucket arrays.
+    pub fn bucket_counts(&self) -> (usize, usize) {
+        (self.buckets[0].len(), self.buckets[1].len())
+    }
+
+    /// The position of `key`, without advancing a rehash.
+    pub fn position(&self, key: &[u8]) -> Option<usize> {
+        self.position_hashed(self.hash(key), key)
+    }
+
+    /// The position of `key` whose hash is `hash`, without advancing a rehash.
+    pub fn position_hashed(&self, hash: u32, key: &[u8]) -> Option<usize> {
+        for buckets in &self.buckets {
+            if buckets.is_empty() {
+                continue;
+            }
+            let mut link = buckets[hash as usize & (buckets.len() - 1)];
+            while link != 0 {
+                let slot = self.slots.at(link);
+                if slot.hash == hash && slot.key.as_slice() == key {
+                    return Some(link as usize - 1);
+                }
+                link = slot.next;
+            }
+        }
+        None
+    }
+
+    /// The position of `key` whose hash is `hash`; moves a bucket if rehashing.
+    pub fn find_hashed(&mut self, hash: u32, key: &[u8]) -> Option<usize> {
+        self.step();
+        self.position_hashed(hash, key)
+    }
+
+    /// Adds `key`, which the caller knows is absent, at position `len`; returns that
+    /// position. Panics past [`MAX_LEN`] entries (about 256 GiB of entries).
+    pub fn push_hashed(&mut self, hash: u32, key: Bytes, value: V) -> usize {
+        assert!(self.len() < MAX_LEN, "key table full");
+        self.step();
+        self.grow_if_needed();
+        let pos = self.len();
+        let link = pos as u32 + 1;
+        let buckets = &mut self.buckets[usize::from(self.is_rehashing())];
+        let mask = buckets.len() - 1;
+        let head = &mut buckets[hash as usize & mask];
+        let next = std::mem::replace(head, link);
+        self.slots.push(Slot {
+            key,
+            value,
+            hash,
+            next,
+        });
+        pos
+    }
+
+    /// Inserts or replaces; returns the position and the replaced value.
+    pub fn insert(&mut self, key: &[u8], value: V) -> (usize, Option<V>) {
+        let hash = self.hash(key);
+        match self.find_hashed(hash, key) {
+            Some(pos) => (pos, Some(std::mem::replace(&mut self[pos], value))),
+            None => (self.push_hashed(hash, Bytes::from(key), value), None),
+        }
+    }
+
+    /// Removes `key`; returns its key and value.
+    pub fn remove(&mut self, key: &[u8]) -> Option<(Bytes, V)> {
+        self.remove_hashed(self.hash(key), key)
+    }
+
+    /// Removes `key` whose hash is `hash`.
+    pub fn remove_hashed(&mut self, hash: u32, key: &[u8]) -> Option<(Bytes, V)> {
+        let pos = self.find_hashed(hash, key)?;
+        self.swap_remove_index(pos).map(|(k, v, _)| (k, v))
+    }
+
+    /// Removes the entry at `pos`, moving the last entry into its place; returns the
+    /// key, value and hash.
+    pub fn swap_remove_index(&mut self, pos: usize) -> Option<(Bytes, V, u32)> {
+        if pos >= self.len() {
+            return None;
+        }
+        self.step();
+        let link = pos as u32 + 1;
+        let (hash, next) = {
+            let slot = self.slots.at(link);
+            (slot.hash, slot.next)
+        };
+        self.relink(hash, link, next);
+        let last = self.len() as u32;
+        if link != last {
+            let last_hash = self.slots.at(last).hash;
+            self.relink(last_hash, last, link);
+        }
+        let slot = self.slots.swap_remove(pos)?;
+        self.shrink_if_needed();
+        Some((slot.key, slot.value, slot.hash))
+    }
+
+    /// Removes the last entry.
+    pub fn pop(&mut self) -> Option<(Bytes, V)> {
+        let last = self.len().checked_sub(1)?;
+        self.swap_remove_index(last).map(|(k, v, _)| (k, v))
+    }
+
+    /// Points the link that names `from` (in the chain of `hash`) at `to`.
+    fn relink(&mut self, hash: u32, from: u32, to: u32) {
+        let Table { slots, buckets, .. } = self;
+        for buckets in buckets.iter_mut() {
+            if buckets.is_empty() {
+                continue;
+            }
+            let mask = buckets.len() - 1;
+            let head = &mut buckets[hash as usize & mask];
+            if *head == from {
+                *head = to;
+                return;
+            }
+            let mut link = *head;
+            while link != 0 {
+                let slot = slots.at_mut(link);
+                if slot.next == from {
+                    slot.next = to;
+                    return;
+                }
+                link = slot.next;
+            }
+        }
+        debug_assert!(false, "entry {from} missing from the index");
+    }
+
+    /// The key and value at `pos`.
+    pub fn get_index(&self, pos: usize) -> Option<(&Bytes, &V)> {
+        self.slots.get(pos).map(|s| (&s.key, &s.value))
+    }
+
+    /// The key and value at `pos`, the value mutably.
+    pub fn get_index_mut(&mut self, pos: usize) -> Option<(&Bytes, &mut V)> {
+        self.slots.get_mut(pos).map(|s| (&s.key, &mut s.value))
+    }
+
+    /// The key, value and hash at `pos`.
+    pub fn get_hashed(&self, pos: usize) -> Option<(&Bytes, &V, u32)> {
+        self.slots.get(pos).map(|s| (&s.key, &s.value, s.hash))
+    }
+
+    /// All keys and values by position.
+    pub fn iter(&self) -> impl Iterator<Item = (&Bytes, &V)> {
+        self.slots.iter().map(|s| (&s.key, &s.value))
+    }
+
+    /// The entries, for freeing in slices; the index is dropped now.
+    pub fn into_slots(self) -> Slots<V> {
+        self.slots
+    }
+
+    /// Moves up to `buckets` non-empty buckets (and a bounded number of empty ones) to
+    /// the new bucket array; returns true while the rehash is not finished.
+    pub fn rehash_step(&mut self, buckets: usize) -> bool {
+        if !self.is_rehashing() {
+            return false;
+        }
+        let Table {
+            slots,
+            buckets: [old, new],
+            rehash_idx,
+            ..
+        } = self;
+        let mask = new.len() - 1;
+        let mut budget = buckets.max(1);
+        let mut empty_visits = budget * EMPTY_VISITS;
+        while budget > 0 && *rehash_idx < old.len() {
+            let mut link = std::mem::take(&mut old[*rehash_idx]);
+            *rehash_idx += 1;
+            if link == 0 {
+                empty_visits -= 1;
+                if empty_visits == 0 {
+                    break;
+                }
+                continue;
+            }
+            budget -= 1;
+            while link != 0 {
+                let slot = slots.at_mut(link);
+                let next = slot.next;
+                let head = &mut new[slot.hash as usize & mask];
+                slot.next = std::mem::replace(head, link);
+                link = next;
+            }
+        }
+        if *rehash_idx < old.len() {
+            return true;
+        }
+        *old = std::mem::take(new);
+        *rehash_idx = 0;
+        false
+    }
+
+    /// The per-operation rehash step.
+    fn step(&mut self) {
+        if self.is_rehashing() {
+            self.rehash_step(STEP_PER_OP);
+        }
+    }
+
+    /// Before an insert: allocates the first buckets, or starts doubling when the
+    /// table has one entry per bucket (not while a rehash runs: the load may then
+    /// pass one, briefly).
+    fn grow_if_needed(&mut self) {
+        if self.is_rehashing() {
+            return;
+        }
+        let size = self.buckets[0].len();
+        if size == 0 {
+            self.buckets[0] = vec![0; MIN_BUCKETS];
+        } else if self.len() >= size {
+            self.start_rehash(size * 2);
+        }
+    }
+
+    /// After a delete: starts shrinking a table that became sparse.
+    fn shrink_if_needed(&mut self) {
+        let size = self.buckets[0].len();
+        if self.is_rehashing() || size <= MIN_BUCKETS || self.len() * MIN_FILL_DIV >= size {
+            return;
+        }
+        self.start_rehash(self.len().next_power_of_two().max(MIN_BUCKETS));
+    }
+
+    fn start_rehash(&mut self, size: usize) {
+        // `vec![0; n]` is a zeroed allocation: big ones are fresh pages, not a memset.
+        if self.is_empty() {
+            self.buckets[0] = vec![0; size];
+        } else {
+            self.buckets[1] = vec![0; size];
+            self.rehash_idx = 0;
+        }
+    }
+
+    /// Checks every invariant (tests only): each entry is reachable from exactly the
+    /// bucket its hash names in one of the arrays, and nothing else is linked.
+    #[cfg(test)]
+    pub(crate) fn check(&self) {
+        let mut seen = vec![false; self.len()];
+        for (t, buckets) in self.buckets.iter().enumerate() {
+            for (b, &head) in buckets.iter().enumerate() {
+                if t == 0 && self.is_rehashing() && b < self.rehash_idx {
+                    assert_eq!(head, 0, "moved bucket {b} not emptied");
+                }
+                let mut link = head;
+                while link != 0 {
+                    let pos = link as usize - 1;
+                    assert!(pos < self.len(), "link past the end");
+                    assert!(!seen[pos], "entry {pos} linked twice");
+                    seen[pos] = true;
+                    let slot = self.slots.at(link);
+                    assert_eq!(slot.hash as usize & (buckets.len() - 1), b);
+                    assert_eq!(slot.hash, self.hash(&slot.key));
+                    link = slot.next;
+                }
+            }
+        }
+        assert!(seen.iter().all(|&s| s), "entry not linked");
+        assert!(self.slots.chunks.len() <= self.len().div_ceil(CHUNK) + 1);
+    }
+}
+
+impl<V> Index<usize> for Table<V> {
+    type Output = V;
+
+    /// The value at `pos`; panics when out of range (positions come from lookups).
+    fn index(&self, pos: usize) -> &V {
+        &self.slots.at_pos(pos).value
+    }
+}
+
+impl<V> IndexMut<usize> for Table<V> {
+    fn index_mut(&mut self, pos: usize) -> &mut V {
+        &mut self.slots.at_pos_mut(pos).value
+    }
+}
+
+#[cfg(test)]
+#[path = "table_tests.rs"]
+mod tests;
