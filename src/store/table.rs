@@ -10,11 +10,15 @@
 //! - The index is chained: `u32` bucket heads, a `u32` `next` link and the `u32` hash
 //!   stored in each entry (links are position + 1; 0 ends a chain). The table keeps
 //!   at most one entry per bucket before it grows.
-//! - Resizing is Redis's `dict` rehash: a second bucket array is allocated (zeroed,
-//!   which the allocator gets as untouched pages), and every insert, lookup and delete
-//!   moves one bucket's chain from the old array to the new; [`Table::rehash_step`]
-//!   lets idle time move more. Lookups search both arrays meanwhile. A table that falls
-//!   below one entry per [`MIN_FILL_DIV`] buckets shrinks the same way.
+//! - Resizing is Redis's `dict` rehash: a second bucket array is started, and every
+//!   insert, lookup and delete moves one bucket's chain from the old array to the new;
+//!   [`Table::rehash_step`] lets idle time move more. Lookups search both arrays
+//!   meanwhile. A table that falls below one entry per [`MIN_FILL_DIV`] buckets
+//!   shrinks the same way.
+//! - A bucket array is made of 64 KiB pieces, allocated zeroed on first write and
+//!   freed as soon as a rehash has moved past them: neither starting nor finishing a
+//!   rehash allocates, zeroes or frees a whole array (a single 8 MiB `free` is already
+//!   a ~0.5 ms `munmap`, and `calloc` below glibc's mmap threshold is a `memset`).
 
 use std::hash::BuildHasher;
 use std::ops::{Index, IndexMut};
@@ -28,9 +32,16 @@ pub type KeyHasher = foldhash::fast::RandomState;
 
 /// log2 of the entries per chunk: 4096 entries (256 KiB of 64-byte entries) make the
 /// chunk list tiny and the unused tail of the last chunk small next to a big table.
-const CHUNK_BITS: u32 = 12;
+/// Small in tests, to exercise many chunks.
+const CHUNK_BITS: u32 = if cfg!(test) { 8 } else { 12 };
 /// Entries per chunk.
 const CHUNK: usize = 1 << CHUNK_BITS;
+/// log2 of the buckets per piece of a bucket array: 16384 `u32` heads, 64 KiB, so
+/// allocating, zeroing or freeing one piece is bounded work. Small in tests, to
+/// exercise many pieces.
+const PIECE_BITS: u32 = if cfg!(test) { 6 } else { 14 };
+/// Buckets per piece.
+const PIECE: usize = 1 << PIECE_BITS;
 /// Smallest bucket array (Redis's DICT_HT_INITIAL_SIZE).
 const MIN_BUCKETS: usize = 4;
 /// Shrink once there is less than one entry per this many buckets (Redis shrinks below
@@ -161,13 +172,85 @@ impl<V> Slots<V> {
     }
 }
 
+/// A bucket array: `len` (a power of two, or 0) heads, each a position + 1 or 0,
+/// in pieces of [`PIECE`] allocated on first write (a smaller array is one piece).
+#[derive(Debug, Default)]
+struct Buckets {
+    /// `None` is a piece whose buckets are all empty.
+    pieces: Vec<Option<Box<[u32]>>>,
+    len: usize,
+}
+
+impl Buckets {
+    /// `len` empty buckets, allocating only the list of pieces.
+    fn new(len: usize) -> Buckets {
+        Buckets {
+            pieces: (0..len.div_ceil(PIECE)).map(|_| None).collect(),
+            len,
+        }
+    }
+
+    fn len(&self) -> usize {
+        self.len
+    }
+
+    fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// The bucket `hash` falls in (the array is not empty).
+    fn bucket_of(&self, hash: u32) -> usize {
+        hash as usize & (self.len - 1)
+    }
+
+    /// The head of bucket `b`.
+    fn get(&self, b: usize) -> u32 {
+        match &self.pieces[b >> PIECE_BITS] {
+            Some(piece) => piece[b & (PIECE - 1)],
+            None => 0,
+        }
+    }
+
+    /// The head of bucket `b`, for writing; allocates its piece if needed.
+    fn get_mut(&mut self, b: usize) -> &mut u32 {
+        let piece_len = self.len.min(PIECE);
+        let piece = self.pieces[b >> PIECE_BITS]
+            .get_or_insert_with(|| vec![0; piece_len].into_boxed_slice());
+        &mut piece[b & (PIECE - 1)]
+    }
+
+    /// Empties bucket `b`, returning its head.
+    fn take(&mut self, b: usize) -> u32 {
+        match &mut self.pieces[b >> PIECE_BITS] {
+            Some(piece) => std::mem::take(&mut piece[b & (PIECE - 1)]),
+            None => 0,
+        }
+    }
+
+    /// True when the piece holding bucket `b` was never written (all empty).
+    fn piece_is_empty(&self, b: usize) -> bool {
+        self.pieces[b >> PIECE_BITS].is_none()
+    }
+
+    /// Number of pieces allocated.
+    #[cfg(test)]
+    fn allocated_pieces(&self) -> usize {
+        self.pieces.iter().filter(|p| p.is_some()).count()
+    }
+
+    /// Frees the piece holding bucket `b`.
+    fn free_piece(&mut self, b: usize) {
+        self.pieces[b >> PIECE_BITS] = None;
+    }
+}
+
 /// A hash table from [`Bytes`] keys to `V`, with entries at dense positions.
 #[derive(Debug)]
 pub struct Table<V> {
     slots: Slots<V>,
     /// Bucket heads (position + 1, or 0). `buckets[1]` is empty except while
     /// rehashing from `buckets[0]` into it.
-    buckets: [Vec<u32>; 2],
+    buckets: [Buckets; 2],
     /// While rehashing, the next bucket of `buckets[0]` to move.
     rehash_idx: usize,
     hasher: KeyHasher,
@@ -185,7 +268,7 @@ impl<V> Table<V> {
     pub fn with_hasher(hasher: KeyHasher) -> Table<V> {
         Table {
             slots: Slots::new(),
-            buckets: [Vec::new(), Vec::new()],
+            buckets: [Buckets::default(), Buckets::default()],
             rehash_idx: 0,
             hasher,
         }
@@ -233,7 +316,7 @@ impl<V> Table<V> {
             if buckets.is_empty() {
                 continue;
             }
-            let mut link = buckets[hash as usize & (buckets.len() - 1)];
+            let mut link = buckets.get(buckets.bucket_of(hash));
             while link != 0 {
                 let slot = self.slots.at(link);
                 if slot.hash == hash && slot.key.as_slice() == key {
@@ -260,8 +343,7 @@ impl<V> Table<V> {
         let pos = self.len();
         let link = pos as u32 + 1;
         let buckets = &mut self.buckets[usize::from(self.is_rehashing())];
-        let mask = buckets.len() - 1;
-        let head = &mut buckets[hash as usize & mask];
+        let head = buckets.get_mut(buckets.bucket_of(hash));
         let next = std::mem::replace(head, link);
         self.slots.push(Slot {
             key,
@@ -328,13 +410,12 @@ impl<V> Table<V> {
             if buckets.is_empty() {
                 continue;
             }
-            let mask = buckets.len() - 1;
-            let head = &mut buckets[hash as usize & mask];
-            if *head == from {
-                *head = to;
+            let b = buckets.bucket_of(hash);
+            let mut link = buckets.get(b);
+            if link == from {
+                *buckets.get_mut(b) = to;
                 return;
             }
-            let mut link = *head;
             while link != 0 {
                 let slot = slots.at_mut(link);
                 if slot.next == from {
@@ -384,26 +465,33 @@ impl<V> Table<V> {
             rehash_idx,
             ..
         } = self;
-        let mask = new.len() - 1;
         let mut budget = buckets.max(1);
         let mut empty_visits = budget * EMPTY_VISITS;
-        while budget > 0 && *rehash_idx < old.len() {
-            let mut link = std::mem::take(&mut old[*rehash_idx]);
-            *rehash_idx += 1;
-            if link == 0 {
+        while budget > 0 && empty_visits > 0 && *rehash_idx < old.len() {
+            let b = *rehash_idx;
+            if old.piece_is_empty(b) {
+                // A piece never written: skip the rest of it at once.
+                *rehash_idx = (b | (PIECE - 1)) + 1;
                 empty_visits -= 1;
-                if empty_visits == 0 {
-                    break;
+            } else {
+                let mut link = old.take(b);
+                *rehash_idx += 1;
+                if link == 0 {
+                    empty_visits -= 1;
+                } else {
+                    budget -= 1;
                 }
-                continue;
+                while link != 0 {
+                    let slot = slots.at_mut(link);
+                    let next = slot.next;
+                    let head = new.get_mut(new.bucket_of(slot.hash));
+                    slot.next = std::mem::replace(head, link);
+                    link = next;
+                }
             }
-            budget -= 1;
-            while link != 0 {
-                let slot = slots.at_mut(link);
-                let next = slot.next;
-                let head = &mut new[slot.hash as usize & mask];
-                slot.next = std::mem::replace(head, link);
-                link = next;
+            if *rehash_idx >= old.len() || *rehash_idx & (PIECE - 1) == 0 {
+                // Past the end of the piece of `b`: free it now, a piece at a time.
+                old.free_piece(b);
             }
         }
         if *rehash_idx < old.len() {
@@ -430,7 +518,7 @@ impl<V> Table<V> {
         }
         let size = self.buckets[0].len();
         if size == 0 {
-            self.buckets[0] = vec![0; MIN_BUCKETS];
+            self.buckets[0] = Buckets::new(MIN_BUCKETS);
         } else if self.len() >= size {
             self.start_rehash(size * 2);
         }
@@ -446,13 +534,21 @@ impl<V> Table<V> {
     }
 
     fn start_rehash(&mut self, size: usize) {
-        // `vec![0; n]` is a zeroed allocation: big ones are fresh pages, not a memset.
         if self.is_empty() {
-            self.buckets[0] = vec![0; size];
+            self.buckets[0] = Buckets::new(size);
         } else {
-            self.buckets[1] = vec![0; size];
+            self.buckets[1] = Buckets::new(size);
             self.rehash_idx = 0;
         }
+    }
+
+    /// Pieces allocated in the (old, new) bucket arrays (tests only).
+    #[cfg(test)]
+    pub(crate) fn allocated_pieces(&self) -> (usize, usize) {
+        (
+            self.buckets[0].allocated_pieces(),
+            self.buckets[1].allocated_pieces(),
+        )
     }
 
     /// Checks every invariant (tests only): each entry is reachable from exactly the
@@ -461,9 +557,12 @@ impl<V> Table<V> {
     pub(crate) fn check(&self) {
         let mut seen = vec![false; self.len()];
         for (t, buckets) in self.buckets.iter().enumerate() {
-            for (b, &head) in buckets.iter().enumerate() {
+            for b in 0..buckets.len() {
+                let head = buckets.get(b);
                 if t == 0 && self.is_rehashing() && b < self.rehash_idx {
                     assert_eq!(head, 0, "moved bucket {b} not emptied");
+                    let piece_done = (b | (PIECE - 1)) < self.rehash_idx;
+                    assert!(!piece_done || buckets.piece_is_empty(b), "piece kept");
                 }
                 let mut link = head;
                 while link != 0 {
@@ -472,7 +571,7 @@ impl<V> Table<V> {
                     assert!(!seen[pos], "entry {pos} linked twice");
                     seen[pos] = true;
                     let slot = self.slots.at(link);
-                    assert_eq!(slot.hash as usize & (buckets.len() - 1), b);
+                    assert_eq!(buckets.bucket_of(slot.hash), b);
                     assert_eq!(slot.hash, self.hash(&slot.key));
                     link = slot.next;
                 }

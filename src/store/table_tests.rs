@@ -108,6 +108,31 @@ fn growth_is_incremental() {
 }
 
 #[test]
+fn bucket_pieces_are_allocated_and_freed_as_the_rehash_passes() {
+    let mut t: Table<usize> = Table::default();
+    let mut i = 0;
+    // Grow until a rehash to 4096 buckets (64 pieces in tests) starts.
+    while t.bucket_counts().1 != 4096 {
+        t.insert(&key(i), i);
+        i += 1;
+    }
+    assert_eq!(t.allocated_pieces().0, 2048 / PIECE);
+    assert!(t.allocated_pieces().1 <= 1, "{:?}", t.allocated_pieces());
+    let mut fewest_old = usize::MAX;
+    while t.is_rehashing() {
+        t.insert(&key(i), i);
+        i += 1;
+        if t.is_rehashing() {
+            fewest_old = fewest_old.min(t.allocated_pieces().0);
+        }
+        // Among others, `check` asserts that the pieces the rehash passed are freed.
+        t.check();
+    }
+    assert!(fewest_old <= 1, "old pieces freed during the rehash");
+    assert_eq!(t.allocated_pieces(), (4096 / PIECE, 0));
+}
+
+#[test]
 fn lookups_and_deletes_work_mid_rehash() {
     let mut t: Table<usize> = Table::default();
     let mut i = 0;
