@@ -13,7 +13,7 @@
 //! - Resizing is Redis's `dict` rehash: a second bucket array is started, and every
 //!   insert, lookup and delete moves one bucket's chain from the old array to the new;
 //!   [`Table::rehash_step`] lets idle time move more. Lookups search both arrays
-//!   meanwhile. A table that falls below one entry per [`MIN_FILL_DIV`] buckets
+//!   meanwhile. A table that falls below one entry per `MIN_FILL_DIV` buckets
 //!   shrinks the same way.
 //! - A bucket array is made of 64 KiB pieces, allocated zeroed on first write and
 //!   freed as soon as a rehash has moved past them: neither starting nor finishing a
@@ -540,45 +540,6 @@ impl<V> Table<V> {
             self.buckets[1] = Buckets::new(size);
             self.rehash_idx = 0;
         }
-    }
-
-    /// Pieces allocated in the (old, new) bucket arrays (tests only).
-    #[cfg(test)]
-    pub(crate) fn allocated_pieces(&self) -> (usize, usize) {
-        (
-            self.buckets[0].allocated_pieces(),
-            self.buckets[1].allocated_pieces(),
-        )
-    }
-
-    /// Checks every invariant (tests only): each entry is reachable from exactly the
-    /// bucket its hash names in one of the arrays, and nothing else is linked.
-    #[cfg(test)]
-    pub(crate) fn check(&self) {
-        let mut seen = vec![false; self.len()];
-        for (t, buckets) in self.buckets.iter().enumerate() {
-            for b in 0..buckets.len() {
-                let head = buckets.get(b);
-                if t == 0 && self.is_rehashing() && b < self.rehash_idx {
-                    assert_eq!(head, 0, "moved bucket {b} not emptied");
-                    let piece_done = (b | (PIECE - 1)) < self.rehash_idx;
-                    assert!(!piece_done || buckets.piece_is_empty(b), "piece kept");
-                }
-                let mut link = head;
-                while link != 0 {
-                    let pos = link as usize - 1;
-                    assert!(pos < self.len(), "link past the end");
-                    assert!(!seen[pos], "entry {pos} linked twice");
-                    seen[pos] = true;
-                    let slot = self.slots.at(link);
-                    assert_eq!(buckets.bucket_of(slot.hash), b);
-                    assert_eq!(slot.hash, self.hash(&slot.key));
-                    link = slot.next;
-                }
-            }
-        }
-        assert!(seen.iter().all(|&s| s), "entry not linked");
-        assert!(self.slots.chunks.len() <= self.len().div_ceil(CHUNK) + 1);
     }
 }
 
