@@ -11,8 +11,8 @@ use super::{CommandSpec, Ctx};
 use crate::error::CmdError;
 use crate::protocol::Request;
 use crate::protocol::reply::format_double;
-use crate::store::Value;
 use crate::store::value::canonical_int;
+use crate::store::{Bytes, Value};
 
 /// This family's commands.
 pub const COMMANDS: &[CommandSpec] = &[
@@ -124,9 +124,9 @@ fn string_bytes<'a>(value: &'a Value, tmp: &'a mut itoa::Buffer) -> Result<&'a [
 
 /// The value's string as an owned, growable buffer (an integer becomes its text);
 /// WRONGTYPE for other types. Callers have checked the type already.
-fn make_raw(value: &mut Value) -> Result<&mut Vec<u8>, CmdError> {
+fn make_raw(value: &mut Value) -> Result<&mut Bytes, CmdError> {
     if let Value::Int(n) = *value {
-        *value = Value::Str(itoa::Buffer::new().format(n).as_bytes().to_vec());
+        *value = Value::Str(Bytes::from_slice(itoa::Buffer::new().format(n).as_bytes()));
     }
     match value {
         Value::Str(s) => Ok(s),
@@ -257,15 +257,9 @@ fn setrange(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
         None => {
             let mut s = vec![0u8; new_len];
             s[offset..].copy_from_slice(patch);
-            put(ctx, key, None, Value::Str(s), Some(0));
+            put(ctx, key, None, Value::Str(s.into()), Some(0));
         }
-        Some(i) => {
-            let s = make_raw(ctx.value(i))?;
-            if s.len() < new_len {
-                s.resize(new_len, 0);
-            }
-            s[offset..offset + patch.len()].copy_from_slice(patch);
-        }
+        Some(i) => make_raw(ctx.value(i))?.set_range(offset, patch),
     }
     ctx.store.dirty += 1;
     ctx.out.int(new_len as i64);
@@ -352,7 +346,7 @@ fn incrbyfloat(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
     }
     let text = format_double(sum).into_bytes();
     ctx.out.bulk(&text);
-    put(ctx, key, found, Value::Str(text), None);
+    put(ctx, key, found, Value::Str(text.into()), None);
     ctx.store.dirty += 1;
     Ok(())
 }

@@ -38,6 +38,9 @@ const EVENTS_CAPACITY: usize = 1024;
 const CRON_EXPIRE_BUDGET: Duration = Duration::from_millis(5);
 /// Time the fast expiry cycle may take before sleeping, when the last cycle ran out of time.
 const FAST_EXPIRE_BUDGET: Duration = Duration::from_millis(1);
+/// Time per cron spent moving key table indexes that are being resized (Redis's
+/// `incrementallyRehash`: 1 ms), so resizes finish on an idle server too.
+const CRON_REHASH_BUDGET: Duration = Duration::from_millis(1);
 
 /// Stops a running server from another thread.
 #[derive(Debug, Clone)]
@@ -484,6 +487,7 @@ impl Server {
         self.store.active_expire(store::now_ms(), deadline);
         self.expire_behind = Instant::now() >= deadline;
         self.store.free_some();
+        self.store.rehash_step(CRON_REHASH_BUDGET);
         let period = Duration::from_millis(1000 / self.state.config.hz.max(1) as u64);
         self.next_cron = start + period;
     }

@@ -1,29 +1,32 @@
 //! One logical database: the key table and the index of keys with a TTL.
 //!
-//! The table is an `IndexMap`: entries sit in a dense vector, so a random key
+//! The key table ([`Table`]) keeps its entries at dense positions, so a random key
 //! (RANDOMKEY, active expiry sampling) is one index away, and SCAN's cursor is a
 //! position walked from the end towards 0. Removal is `swap_remove`, which moves
 //! only the last entry; walking downwards, such a move can only repeat an element,
-//! never skip one, which is SCAN's guarantee.
+//! never skip one, which is SCAN's guarantee. Its index grows and shrinks
+//! incrementally, so no command pays for resizing a big table.
+//!
+//! Keys with a TTL are also in a second table of the same kind (key only), for O(1)
+//! random sampling and removal. Both tables share one hasher, so a key is hashed once.
 
-use indexmap::{IndexMap, IndexSet};
-
+use super::table::{Slots, Table};
 use super::value::{Entry, Key, Value};
 
-/// The hasher of the key tables: foldhash, seeded at random per process. SipHash
-/// (std's) cost ~4% of server CPU in profiles; foldhash is several times faster and its
-/// random seed keeps clients from predicting collisions.
-pub type KeyHasher = foldhash::fast::RandomState;
-
-/// The key table type.
-pub type Table = IndexMap<Key, Entry, KeyHasher>;
+pub use super::table::KeyHasher;
 
 /// A database: keys and their TTL index.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Db {
-    map: Table,
+    map: Table<Entry>,
     /// Keys that have an expiry time, for sampling by the active expiry cycle.
-    expires: IndexSet<Key, KeyHasher>,
+    expires: Table<()>,
+}
+
+impl Default for Db {
+    fn default() -> Db {
+        Db::with_hasher(KeyHasher::default())
+    }
 }
 
 /// What a lookup that may expire keys found.
@@ -35,7 +38,39 @@ pub enum Lookup {
     Missing,
 }
 
+/// The contents of a flushed database, freed a slice at a time.
+#[derive(Debug)]
+pub struct Flushed {
+    keys: Slots<Entry>,
+    ttl: Slots<()>,
+}
+
+impl Flushed {
+    /// Keys left to free.
+    pub fn len(&self) -> usize {
+        self.keys.len()
+    }
+
+    /// True when everything is freed.
+    pub fn is_empty(&self) -> bool {
+        self.keys.is_empty() && self.ttl.is_empty()
+    }
+
+    /// Frees up to `budget` entries; returns how many it freed.
+    pub fn free_some(&mut self, budget: usize) -> usize {
+        let freed = self.ttl.free_some(budget);
+        freed + self.keys.free_some(budget - freed)
+    }
+}
+
 impl Db {
+    fn with_hasher(hasher: KeyHasher) -> Db {
+        Db {
+            expires: Table::with_hasher(hasher.clone()),
+            map: Table::with_hasher(hasher),
+        }
+    }
+
     /// Number of keys (including expired ones not yet reclaimed).
     pub fn len(&self) -> usize {
         self.map.len()
@@ -54,7 +89,8 @@ impl Db {
     /// Finds `key`, removing it first if its TTL has passed at `now`; returns whether
     /// it expired as the second value.
     pub fn lookup(&mut self, key: &[u8], now: i64) -> (Lookup, bool) {
-        match self.map.get_index_of(key) {
+        let hash = self.map.hash(key);
+        match self.map.find_hashed(hash, key) {
             None => (Lookup::Missing, false),
             Some(i) => {
                 if self.map[i].is_expired(now) {
@@ -84,18 +120,20 @@ impl Db {
 
     /// Inserts or replaces `key`; `expire_at` 0 clears any TTL.
     pub fn insert(&mut self, key: &[u8], value: Value, expire_at: i64) {
-        match self.map.get_index_of(key) {
+        let hash = self.map.hash(key);
+        match self.map.find_hashed(hash, key) {
             Some(i) => {
                 let old_expire = self.map[i].expire_at;
                 self.map[i] = Entry { value, expire_at };
                 if (old_expire != 0) != (expire_at != 0) {
-                    self.track_expire(key, expire_at != 0);
+                    self.track_expire(hash, key, expire_at != 0);
                 }
             }
             None => {
-                self.map.insert(key.into(), Entry { value, expire_at });
+                self.map
+                    .push_hashed(hash, Key::from(key), Entry { value, expire_at });
                 if expire_at != 0 {
-                    self.expires.insert(key.into());
+                    self.expires.push_hashed(hash, Key::from(key), ());
                 }
             }
         }
@@ -105,49 +143,77 @@ impl Db {
     pub fn set_expire_at(&mut self, index: usize, expire_at: i64) {
         let had = self.map[index].expire_at != 0;
         self.map[index].expire_at = expire_at;
-        if had != (expire_at != 0) {
-            let key = self.map.get_index(index).map(|(k, _)| k.clone());
-            if let Some(key) = key {
-                self.track_expire(&key, expire_at != 0);
-            }
+        if had != (expire_at != 0)
+            && let Some((key, _, hash)) = self.map.get_hashed(index)
+        {
+            let key = key.clone();
+            self.track_expire(hash, &key, expire_at != 0);
         }
     }
 
-    fn track_expire(&mut self, key: &[u8], has_ttl: bool) {
-        if has_ttl {
-            self.expires.insert(key.into());
-        } else {
-            self.expires.swap_remove(key);
+    fn track_expire(&mut self, hash: u32, key: &[u8], has_ttl: bool) {
+        if !has_ttl {
+            self.expires.remove_hashed(hash, key);
+        } else if self.expires.find_hashed(hash, key).is_none() {
+            self.expires.push_hashed(hash, Key::from(key), ());
         }
     }
 
     /// Removes `key` whatever its TTL; returns its entry.
     pub fn remove(&mut self, key: &[u8]) -> Option<Entry> {
-        let i = self.map.get_index_of(key)?;
+        let hash = self.map.hash(key);
+        let i = self.map.find_hashed(hash, key)?;
         Some(self.remove_index(i))
     }
 
     /// Removes the entry at `index`.
     pub fn remove_index(&mut self, index: usize) -> Entry {
-        let (key, entry) = self
+        let (key, entry, hash) = self
             .map
             .swap_remove_index(index)
             .expect("index from a lookup in this turn");
         if entry.expire_at != 0 {
-            self.expires.swap_remove(&key);
+            self.expires.remove_hashed(hash, &key);
         }
         entry
     }
 
-    /// Takes the whole table out (for freeing in slices), leaving the database empty.
-    pub fn take_all(&mut self) -> Table {
-        self.expires = IndexSet::default();
-        std::mem::take(&mut self.map)
+    /// Takes all keys out (for freeing in slices), leaving the database empty.
+    pub fn take_all(&mut self) -> Flushed {
+        let fresh = Db::with_hasher(self.map.hasher().clone());
+        let old = std::mem::replace(self, fresh);
+        Flushed {
+            keys: old.map.into_slots(),
+            ttl: old.expires.into_slots(),
+        }
     }
 
     /// A key with a TTL at a random position (for expiry sampling).
     pub fn expiring_key_at(&self, index: usize) -> Option<&Key> {
-        self.expires.get_index(index)
+        self.expires.get_index(index).map(|(k, _)| k)
+    }
+
+    /// Removes the key at position `index` of the TTL index if its TTL has passed at
+    /// `now` (active expiry); returns true when it did.
+    pub fn expire_sampled(&mut self, index: usize, now: i64) -> bool {
+        let Some((key, _, hash)) = self.expires.get_hashed(index) else {
+            return false;
+        };
+        match self.map.position_hashed(hash, key) {
+            Some(i) if self.map[i].is_expired(now) => {
+                self.remove_index(i);
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// Moves up to `buckets` buckets of each table's index if one is being resized;
+    /// returns true while work remains.
+    pub fn rehash_step(&mut self, buckets: usize) -> bool {
+        let a = self.map.rehash_step(buckets);
+        let b = self.expires.rehash_step(buckets);
+        a || b
     }
 
     /// One SCAN step: visits positions below `cursor` (0 = start) downwards, at most
@@ -162,8 +228,9 @@ impl Db {
         let mut visited = 0;
         while remaining > 0 && visited < count.max(1) {
             remaining -= 1;
-            let (k, e) = self.map.get_index(remaining).expect("index below len");
-            visit(k, e);
+            if let Some((k, e)) = self.map.get_index(remaining) {
+                visit(k, e);
+            }
             visited += 1;
         }
         remaining as u64
@@ -221,5 +288,46 @@ mod tests {
         assert_eq!(db.lookup(b"t", 1000), (Lookup::Missing, true));
         assert_eq!(db.expires_len(), 0);
         assert_eq!(db.len(), 3);
+    }
+
+    #[test]
+    fn ttl_index_follows_expire_changes_and_moves() {
+        let mut db = db_with(5);
+        db.insert(b"k1", Value::Int(1), 500);
+        db.insert(b"k1", Value::Int(1), 600);
+        assert_eq!(db.expires_len(), 1);
+        db.insert(b"k1", Value::Int(1), 0);
+        assert_eq!(db.expires_len(), 0);
+        let Lookup::Found(i) = db.lookup(b"k4", 0).0 else {
+            panic!("k4 missing");
+        };
+        db.set_expire_at(i, 100);
+        db.set_expire_at(i, 200);
+        assert_eq!(db.expires_len(), 1);
+        assert_eq!(
+            db.expiring_key_at(0).map(|k| k.to_vec()),
+            Some(b"k4".to_vec())
+        );
+        // Removing another key moves k4 (the last) into its place; the TTL stays.
+        db.remove(b"k0");
+        assert_eq!(db.lookup(b"k4", 0).0, Lookup::Found(0));
+        assert!(!db.expire_sampled(0, 199));
+        assert!(db.expire_sampled(0, 200));
+        assert_eq!((db.len(), db.expires_len()), (3, 0));
+        assert!(!db.expire_sampled(0, 300));
+    }
+
+    #[test]
+    fn take_all_leaves_an_empty_db_and_frees_in_slices() {
+        let mut db = db_with(1000);
+        db.insert(b"t", Value::Int(1), 5);
+        let mut flushed = db.take_all();
+        assert_eq!((db.len(), db.expires_len()), (0, 0));
+        assert_eq!(flushed.len(), 1001);
+        assert_eq!(flushed.free_some(600), 600);
+        assert_eq!(flushed.free_some(600), 402, "1001 keys and one TTL entry");
+        assert!(flushed.is_empty());
+        db.insert(b"t", Value::Int(2), 0);
+        assert_eq!(db.lookup(b"t", 0).0, Lookup::Found(0));
     }
 }

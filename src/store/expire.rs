@@ -33,11 +33,7 @@ impl Store {
                         break;
                     }
                     let i = (self.random() % len as u64) as usize;
-                    let Some(key) = self.dbs()[db].expiring_key_at(i).cloned() else {
-                        break;
-                    };
-                    let (_, was_expired) = self.db(db).lookup(&key, now);
-                    if was_expired {
+                    if self.db(db).expire_sampled(i, now) {
                         expired += 1;
                     }
                 }

@@ -4,12 +4,15 @@
 //! persistence and replication), keyspace statistics, and tables waiting to be freed
 //! in slices so that FLUSHALL of a big database never stalls the event loop.
 
+pub mod bytes;
 pub mod db;
 pub mod expire;
+pub mod table;
 pub mod value;
 
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
+pub use bytes::Bytes;
 pub use db::{Db, Lookup};
 pub use value::{Entry, Key, Value};
 
@@ -18,6 +21,9 @@ pub const DEFAULT_DATABASES: usize = 16;
 /// Entries freed per call of [`Store::free_some`]: small enough to stay far below a
 /// millisecond, large enough to free a million keys within a second of cron turns.
 pub const FREE_SLICE: usize = 16 * 1024;
+/// Buckets moved per database between clock checks in [`Store::rehash_step`]
+/// (Redis's `dictRehashMilliseconds` moves 100 at a time).
+pub const REHASH_SLICE: usize = 100;
 
 /// Keyspace counters reported by INFO.
 #[derive(Debug, Default, Clone, Copy)]
@@ -38,7 +44,7 @@ pub struct Store {
     pub dirty: u64,
     /// Keyspace counters.
     pub stats: KeyspaceStats,
-    graveyard: Vec<db::Table>,
+    graveyard: Vec<db::Flushed>,
     rng: u64,
     /// Database where the next active expiry cycle starts.
     expire_cursor: usize,
@@ -121,14 +127,28 @@ impl Store {
             let Some(table) = self.graveyard.last_mut() else {
                 return false;
             };
-            while budget > 0 && table.pop().is_some() {
-                budget -= 1;
-            }
+            budget -= table.free_some(budget);
             if table.is_empty() {
                 self.graveyard.pop();
             }
         }
         !self.graveyard.is_empty()
+    }
+
+    /// Advances the incremental resizing of the key tables for about `budget` of time
+    /// (Redis's `incrementallyRehash` from `databasesCron`); returns true while some
+    /// table is still being resized. Every command touching a table moves it along
+    /// too; this finishes resizes on idle servers.
+    pub fn rehash_step(&mut self, budget: Duration) -> bool {
+        let deadline = Instant::now() + budget;
+        for db in &mut self.dbs {
+            while db.rehash_step(REHASH_SLICE) {
+                if Instant::now() >= deadline {
+                    return true;
+                }
+            }
+        }
+        false
     }
 
     /// Swaps the contents of databases `a` and `b` (SWAPDB; callers validate both).

@@ -1,13 +1,17 @@
 //! What a key holds.
 
-/// A key's bytes, exactly sized (never a view into a connection buffer).
-pub type Key = Box<[u8]>;
+use super::bytes::Bytes;
+
+/// A key's bytes (an owned copy, never a view into a connection buffer): inline up to
+/// 22 bytes, else exactly sized on the heap.
+pub type Key = Bytes;
 
 /// A stored value.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Value {
-    /// A string (binary safe). Kept as a `Vec` so APPEND and SETRANGE grow it in place.
-    Str(Vec<u8>),
+    /// A string (binary safe): inline up to 22 bytes; longer ones keep spare capacity
+    /// once edited, so APPEND and SETRANGE grow them in place.
+    Str(Bytes),
     /// A string that is the canonical text of an i64, kept as the number
     /// (Redis's OBJ_ENCODING_INT): INCR needs no parse, and it takes no heap.
     Int(i64),
@@ -20,7 +24,7 @@ impl Value {
     pub fn from_bytes(bytes: &[u8]) -> Value {
         match canonical_int(bytes) {
             Some(n) => Value::Int(n),
-            None => Value::Str(bytes.to_vec()),
+            None => Value::Str(Bytes::from_slice(bytes)),
         }
     }
 
@@ -85,6 +89,12 @@ impl Entry {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn values_and_entries_stay_small() {
+        assert_eq!(std::mem::size_of::<Value>(), 24);
+        assert_eq!(std::mem::size_of::<Entry>(), 32);
+    }
 
     #[test]
     fn integer_encoding_only_for_canonical_text() {
