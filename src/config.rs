@@ -13,6 +13,11 @@ pub const DEFAULT_MAX_QUERYBUF: usize = 1024 * 1024 * 1024;
 /// Output bytes above which a client's further commands wait until the socket drains:
 /// bounds the memory a client that pipelines but never reads can make us hold.
 pub const OUTPUT_HIGH_WATER: usize = 4 * 1024 * 1024;
+/// Default busy-poll window after activity, in microseconds: long enough to catch the
+/// next request of a busy client, short enough to cost nothing on an idle server.
+pub const DEFAULT_BUSY_POLL_US: u64 = 50;
+/// Longest busy-poll window accepted: beyond it, spinning only burns CPU.
+pub const MAX_BUSY_POLL_US: u64 = 10_000;
 /// Default cron frequency in Hz (Redis's `hz`).
 pub const DEFAULT_HZ: u32 = 10;
 
@@ -35,6 +40,9 @@ pub struct Config {
     pub max_querybuf: usize,
     /// Cron frequency (`--hz`, 1..=500).
     pub hz: u32,
+    /// Microseconds to keep polling without sleeping after activity (`--busy-poll-us`,
+    /// 0 = always sleep in epoll_wait).
+    pub busy_poll_us: u64,
 }
 
 impl Default for Config {
@@ -48,6 +56,7 @@ impl Default for Config {
             proto: ProtoLimits::default(),
             max_querybuf: DEFAULT_MAX_QUERYBUF,
             hz: DEFAULT_HZ,
+            busy_poll_us: DEFAULT_BUSY_POLL_US,
         }
     }
 }
@@ -62,6 +71,7 @@ pub const USAGE: &str = "Usage: rudis-server [options]
   --proto-max-bulk-len BYTES      largest bulk string accepted (default 512mb)
   --client-query-buffer-limit BYTES  largest query buffer per client (default 1gb)
   --hz N                          background task frequency (default 10)
+  --busy-poll-us N                poll without sleeping for N us after activity (default 50; 0 = off)
   --help                          print this text";
 
 impl Config {
@@ -118,6 +128,13 @@ impl Config {
                     .filter(|n| (1..=500).contains(n))
                     .ok_or_else(bad)?
             }
+            "busy-poll-us" => {
+                self.busy_poll_us = value
+                    .parse()
+                    .ok()
+                    .filter(|&n| n <= MAX_BUSY_POLL_US)
+                    .ok_or_else(bad)?
+            }
             _ => return Err(format!("unknown option '{name}'")),
         }
         Ok(())
@@ -134,6 +151,7 @@ impl Config {
             "proto-max-bulk-len" => self.proto.max_bulk_len.to_string(),
             "client-query-buffer-limit" => self.max_querybuf.to_string(),
             "hz" => self.hz.to_string(),
+            "busy-poll-us" => self.busy_poll_us.to_string(),
             _ => return None,
         })
     }
@@ -148,6 +166,7 @@ impl Config {
         "proto-max-bulk-len",
         "client-query-buffer-limit",
         "hz",
+        "busy-poll-us",
     ];
 }
 
@@ -204,6 +223,12 @@ mod tests {
         assert_eq!(c.loglevel, LevelFilter::Warn);
         assert!(Config::from_args(["--port".to_string()]).is_err());
         assert!(Config::from_args(["--nope".to_string(), "1".to_string()]).is_err());
+        let c = Config::from_args(["--busy-poll-us", "0"].iter().map(|s| s.to_string()))
+            .expect("valid");
+        assert_eq!(c.busy_poll_us, 0);
+        assert!(
+            Config::from_args(["--busy-poll-us", "99999"].iter().map(|s| s.to_string())).is_err()
+        );
     }
 
     #[test]

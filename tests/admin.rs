@@ -571,3 +571,27 @@ fn info_commandstats_and_errorstats_count_calls_rejections_and_failures() {
     };
     assert!(!String::from_utf8_lossy(&default).contains("cmdstat_"));
 }
+
+#[test]
+fn busy_poll_can_be_read_changed_and_switched_off() {
+    let server = start_server_with(|c| c.busy_poll_us = 0);
+    let mut c = server.raw();
+    assert_eq!(
+        c.cmd(&["CONFIG", "GET", "busy-poll-us"]),
+        Frame::Array(vec![bulk("busy-poll-us"), bulk("0")])
+    );
+    assert_eq!(
+        c.cmd(&["CONFIG", "SET", "busy-poll-us", "200"]),
+        simple("OK")
+    );
+    assert_eq!(
+        c.cmd(&["CONFIG", "GET", "busy-poll-us"]),
+        Frame::Array(vec![bulk("busy-poll-us"), bulk("200")])
+    );
+    assert!(matches!(
+        c.cmd(&["CONFIG", "SET", "busy-poll-us", "99999999"]),
+        Frame::Error(_)
+    ));
+    // The loop keeps serving with any setting.
+    assert_eq!(c.cmd(&["PING"]), simple("PONG"));
+}

@@ -4,6 +4,7 @@ use std::io::{self, Read, Write};
 
 use bytes::{Buf, BytesMut};
 use mio::net::TcpStream;
+use mio::{Interest, Registry, Token};
 
 use crate::protocol::RequestParser;
 
@@ -61,6 +62,8 @@ pub struct Conn {
     pub pending_write: bool,
     /// The connection will be freed at the end of this turn.
     pub closing: bool,
+    /// Registered for writable events too (only while replies wait on a full socket).
+    write_interest: bool,
 }
 
 impl Conn {
@@ -76,6 +79,7 @@ impl Conn {
             queued: false,
             pending_write: false,
             closing: false,
+            write_interest: false,
         }
     }
 
@@ -133,6 +137,22 @@ impl Conn {
             self.wbuf = BytesMut::new();
         }
         Ok((FlushOutcome::Done, total))
+    }
+
+    /// Registers for writable events while replies wait in `wbuf`, and only then: as
+    /// Redis does, so the ACK after every reply does not wake the loop for nothing.
+    pub fn sync_write_interest(&mut self, registry: &Registry, token: Token) -> io::Result<()> {
+        let want = !self.wbuf.is_empty();
+        if want != self.write_interest {
+            let interest = if want {
+                Interest::READABLE | Interest::WRITABLE
+            } else {
+                Interest::READABLE
+            };
+            registry.reregister(&mut self.stream, token, interest)?;
+            self.write_interest = want;
+        }
+        Ok(())
     }
 
     /// Drops the read buffer's allocation when it is empty and oversized.

@@ -169,6 +169,7 @@ impl Server {
     pub fn run(mut self) -> io::Result<()> {
         info!("Ready to accept connections on {}", self.local_addr()?);
         let mut events = Events::with_capacity(EVENTS_CAPACITY);
+        let mut busy_since = Instant::now();
         loop {
             if self.stop.load(Ordering::SeqCst) || self.state.shutdown || signal::requested() {
                 info!("Shutting down: {} clients connected", self.conns.len());
@@ -179,12 +180,27 @@ impl Server {
             } else {
                 Duration::ZERO
             };
-            match self.poll.poll(&mut events, Some(timeout)) {
+            // Busy-poll briefly after activity before sleeping: a sleeping server is
+            // woken by the client's write, and on a small machine that wake-up costs
+            // the client more than the spin costs us (see `busy-poll-us` in README).
+            let spin = Duration::from_micros(self.state.config.busy_poll_us);
+            let mut result = Ok(());
+            events.clear();
+            while result.is_ok() && events.is_empty() && busy_since.elapsed() < spin {
+                result = self.poll.poll(&mut events, Some(Duration::ZERO));
+            }
+            if result.is_ok() && events.is_empty() {
+                result = self.poll.poll(&mut events, Some(timeout));
+            }
+            match result {
                 Ok(()) => {}
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                 Err(e) => return Err(e),
             }
             self.turn_now = Instant::now();
+            if !events.is_empty() {
+                busy_since = self.turn_now;
+            }
             for event in events.iter() {
                 match event.token() {
                     LISTENER => self.accept_all(),
@@ -258,11 +274,11 @@ impl Server {
         }
         let _ = stream.set_nodelay(true);
         let token = self.conns.vacant_key();
-        if let Err(e) = self.poll.registry().register(
-            &mut stream,
-            Token(token),
-            Interest::READABLE | Interest::WRITABLE,
-        ) {
+        if let Err(e) = self
+            .poll
+            .registry()
+            .register(&mut stream, Token(token), Interest::READABLE)
+        {
             warn!("could not register client {peer}: {e}");
             return;
         }
@@ -289,7 +305,11 @@ impl Server {
         }
         let mut flushed = FlushOutcome::Done;
         if !conn.wbuf.is_empty() {
-            match conn.flush() {
+            let result = conn.flush().and_then(|r| {
+                conn.sync_write_interest(self.poll.registry(), Token(token))
+                    .map(|_| r)
+            });
+            match result {
                 Ok((outcome, n)) => {
                     self.state.stats.net_output_bytes += n as u64;
                     flushed = outcome;
@@ -440,7 +460,11 @@ impl Server {
                 continue;
             };
             conn.pending_write = false;
-            match conn.flush() {
+            let result = conn.flush().and_then(|r| {
+                conn.sync_write_interest(self.poll.registry(), Token(token))
+                    .map(|_| r)
+            });
+            match result {
                 Ok((outcome, n)) => {
                     self.state.stats.net_output_bytes += n as u64;
                     match outcome {
