@@ -162,6 +162,18 @@ impl Raw {
     }
 }
 
+/// Longest a test waits for a key to expire.
+pub const EXPIRY_WAIT: Duration = Duration::from_secs(5);
+
+/// Polls GET until `key` is gone; panics after [`EXPIRY_WAIT`].
+pub fn wait_gone(c: &mut Raw, key: &str) {
+    let deadline = std::time::Instant::now() + EXPIRY_WAIT;
+    while c.cmd(&["GET", key]) != Frame::Null {
+        assert!(std::time::Instant::now() < deadline, "{key} did not expire");
+        std::thread::sleep(Duration::from_millis(2));
+    }
+}
+
 /// A bulk string frame.
 pub fn bulk(s: &str) -> Frame {
     Frame::Bulk(s.as_bytes().to_vec())
