@@ -76,6 +76,8 @@ pub struct Server {
     next_cron: Instant,
     expire_behind: bool,
     clock: Clock,
+    /// An accept failed (e.g. out of file descriptors): retry from the cron.
+    accept_pending: bool,
     /// Time read after the last poll; good enough for timeouts and the cron.
     turn_now: Instant,
 }
@@ -148,6 +150,7 @@ impl Server {
             next_cron: Instant::now(),
             expire_behind: false,
             clock: Clock::now(),
+            accept_pending: false,
             turn_now: Instant::now(),
         })
     }
@@ -257,8 +260,10 @@ impl Server {
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => return,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                 Err(e) => {
-                    // EMFILE and friends: log and wait for the next readiness edge.
+                    // EMFILE and friends: connections stay queued in the backlog and
+                    // no new edge announces them, so the cron tries again.
                     warn!("accept failed: {e}");
+                    self.accept_pending = true;
                     return;
                 }
             }
@@ -512,6 +517,9 @@ impl Server {
         self.expire_behind = Instant::now() >= deadline;
         self.store.free_some();
         self.store.rehash_step(CRON_REHASH_BUDGET);
+        if std::mem::take(&mut self.accept_pending) {
+            self.accept_all();
+        }
         let period = Duration::from_millis(1000 / self.state.config.hz.max(1) as u64);
         self.next_cron = start + period;
     }
