@@ -3,6 +3,7 @@
 #
 #   scripts/bench.sh                      # default tests and pipelines
 #   TESTS=set,get N=500000 PIPELINES="1 16" CLIENTS=50 scripts/bench.sh
+#   KEYSPACE=1000000 scripts/bench.sh     # random keys over a big table (redis-benchmark -r)
 #
 # Prints requests/s for each server, the ratio rudis/redis, and the server CPU time
 # per request (from /proc/PID/schedstat), which is steadier than ops/s on a small box.
@@ -15,6 +16,7 @@ N=${N:-300000}
 PIPELINES=${PIPELINES:-"1 16"}
 CLIENTS=${CLIENTS:-50}
 ROUNDS=${ROUNDS:-1}
+KEYSPACE=${KEYSPACE:-}
 
 command -v redis-benchmark >/dev/null || { echo "redis-benchmark not found (apt-get install -y redis-tools)"; exit 1; }
 cargo build --release --quiet --bin rudis-server
@@ -46,7 +48,7 @@ fi
 run_one() {
   local port=$1 pid=$2 test=$3 p=$4 before after rps
   before=$(cpu_ns "$pid")
-  rps=$(redis-benchmark -p "$port" -c "$CLIENTS" -n "$N" -P "$p" -t "$test" -q --csv 2>/dev/null \
+  rps=$(redis-benchmark -p "$port" -c "$CLIENTS" -n "$N" -P "$p" -t "$test" ${KEYSPACE:+-r "$KEYSPACE"} -q --csv 2>/dev/null \
         | awk -F'","' 'NR>1 {gsub(/"/,"",$2); print $2; exit}')
   after=$(cpu_ns "$pid")
   # MSET's redis-benchmark test is named "MSET (10 keys)": one request = one MSET.
