@@ -192,10 +192,16 @@ fn first_bit(s: &[u8], lo: u64, hi: u64, one: bool) -> Option<u64> {
             // Whole bytes: skip those holding no candidate.
             let from = (pos >> 3) as usize;
             let to = ((hi + 1) >> 3) as usize;
-            let found = s
-                .get(from..to)?
+            let whole = s.get(from..to)?;
+            // Eight bytes at a time first, as Redis's `redisBitpos` does.
+            let words = whole
+                .chunks_exact(8)
+                .take_while(|w| w.iter().all(|&b| b == skip))
+                .count();
+            let found = whole
                 .iter()
                 .enumerate()
+                .skip(words * 8)
                 .find(|(_, b)| **b != skip);
             match found {
                 Some((k, &b)) => {
