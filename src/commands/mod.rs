@@ -7,6 +7,8 @@
 
 pub mod admin;
 pub mod args;
+pub mod bitfield;
+pub mod bits;
 pub mod client;
 pub mod connection;
 pub mod ctx;
@@ -15,6 +17,7 @@ pub mod glob;
 pub mod info;
 pub mod introspection;
 pub mod keyspace;
+pub mod lcs;
 pub mod state;
 pub mod string;
 pub mod string_edit;

@@ -109,11 +109,11 @@ pub const COMMANDS: &[CommandSpec] = &[
 ];
 
 /// Reply text when a string would outgrow `proto-max-bulk-len`.
-const TOO_BIG: &str = "ERR string exceeds maximum allowed size (proto-max-bulk-len)";
+pub const TOO_BIG: &str = "ERR string exceeds maximum allowed size (proto-max-bulk-len)";
 
 /// The bytes of a string value (an integer is written into `tmp`); WRONGTYPE for a
 /// document or any other type.
-fn string_bytes<'a>(value: &'a Value, tmp: &'a mut itoa::Buffer) -> Result<&'a [u8], CmdError> {
+pub fn string_bytes<'a>(value: &'a Value, tmp: &'a mut itoa::Buffer) -> Result<&'a [u8], CmdError> {
     match value {
         Value::Str(s) => Ok(s),
         Value::Int(n) => Ok(tmp.format(*n).as_bytes()),
@@ -124,7 +124,7 @@ fn string_bytes<'a>(value: &'a Value, tmp: &'a mut itoa::Buffer) -> Result<&'a [
 
 /// The value's string as an owned, growable buffer (an integer becomes its text);
 /// WRONGTYPE for other types. Callers have checked the type already.
-fn make_raw(value: &mut Value) -> Result<&mut Bytes, CmdError> {
+pub fn make_raw(value: &mut Value) -> Result<&mut Bytes, CmdError> {
     if let Value::Int(n) = *value {
         *value = Value::Str(Bytes::from_slice(itoa::Buffer::new().format(n).as_bytes()));
     }

@@ -4,7 +4,9 @@
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
-use super::{CommandSpec, admin, connection, expire, keyspace, string, string_edit};
+use super::{
+    CommandSpec, admin, bitfield, bits, connection, expire, keyspace, lcs, string, string_edit,
+};
 
 /// Longest command name looked up; longer names are unknown without a search.
 const MAX_NAME_LEN: usize = 32;
@@ -17,6 +19,9 @@ const FAMILIES: &[&[CommandSpec]] = &[
     expire::COMMANDS,
     string::COMMANDS,
     string_edit::COMMANDS,
+    bits::COMMANDS,
+    bitfield::COMMANDS,
+    lcs::COMMANDS,
 ];
 
 type Index = HashMap<&'static [u8], (usize, &'static CommandSpec), foldhash::fast::FixedState>;
