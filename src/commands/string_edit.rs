@@ -109,7 +109,7 @@ pub const COMMANDS: &[CommandSpec] = &[
 ];
 
 /// Reply text when a string would outgrow `proto-max-bulk-len`.
-pub const TOO_BIG: &str = "ERR string exceeds maximum allowed size (proto-max-bulk-len)";
+const TOO_BIG: &str = "ERR string exceeds maximum allowed size (proto-max-bulk-len)";
 
 /// The bytes of a string value (an integer is written into `tmp`); WRONGTYPE for a
 /// document or any other type.
