@@ -310,20 +310,9 @@ impl Server {
         }
         let mut flushed = FlushOutcome::Done;
         if !conn.wbuf.is_empty() {
-            let result = conn.flush().and_then(|r| {
-                conn.sync_write_interest(self.poll.registry(), Token(token))
-                    .map(|_| r)
-            });
-            match result {
-                Ok((outcome, n)) => {
-                    self.state.stats.net_output_bytes += n as u64;
-                    flushed = outcome;
-                }
-                Err(e) => {
-                    debug!("write error: {e}");
-                    self.close(token);
-                    return;
-                }
+            match self.flush(token) {
+                Some(outcome) => flushed = outcome,
+                None => return,
             }
         }
         let Some(conn) = self.conns.get_mut(token) else {
@@ -465,30 +454,18 @@ impl Server {
                 continue;
             };
             conn.pending_write = false;
-            let result = conn.flush().and_then(|r| {
-                conn.sync_write_interest(self.poll.registry(), Token(token))
-                    .map(|_| r)
-            });
-            match result {
-                Ok((outcome, n)) => {
-                    self.state.stats.net_output_bytes += n as u64;
-                    match outcome {
-                        FlushOutcome::Done => {
-                            if self.state.clients[token].close_after_reply {
-                                self.close(token);
-                            } else if !conn.rbuf.is_empty() {
-                                // Input may have waited on the output backlog.
-                                self.enqueue(token);
-                            }
-                        }
-                        FlushOutcome::BudgetSpent => self.enqueue(token),
-                        FlushOutcome::Blocked => {}
+            match self.flush(token) {
+                Some(FlushOutcome::Done) => {
+                    let input_waiting = self.conns.get(token).is_some_and(|c| !c.rbuf.is_empty());
+                    if self.state.clients[token].close_after_reply {
+                        self.close(token);
+                    } else if input_waiting {
+                        // Input may have waited on the output backlog.
+                        self.enqueue(token);
                     }
                 }
-                Err(e) => {
-                    debug!("write error: {e}");
-                    self.close(token);
-                }
+                Some(FlushOutcome::BudgetSpent) => self.enqueue(token),
+                Some(FlushOutcome::Blocked) | None => {}
             }
         }
         for token in std::mem::take(&mut self.state.killed) {
@@ -522,6 +499,27 @@ impl Server {
         }
         let period = Duration::from_millis(1000 / self.state.config.hz.max(1) as u64);
         self.next_cron = start + period;
+    }
+
+    /// Writes what the connection has pending and keeps its writable interest in step;
+    /// `None` when the socket failed (the connection is then marked for closing).
+    fn flush(&mut self, token: usize) -> Option<FlushOutcome> {
+        let conn = self.conns.get_mut(token)?;
+        let result = conn.flush().and_then(|r| {
+            conn.sync_write_interest(self.poll.registry(), Token(token))
+                .map(|_| r)
+        });
+        match result {
+            Ok((outcome, n)) => {
+                self.state.stats.net_output_bytes += n as u64;
+                Some(outcome)
+            }
+            Err(e) => {
+                debug!("write error: {e}");
+                self.close(token);
+                None
+            }
+        }
     }
 
     /// Marks a connection to be freed at the end of this turn.
