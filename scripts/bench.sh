@@ -4,6 +4,7 @@
 #   scripts/bench.sh                      # default tests and pipelines
 #   TESTS=set,get N=500000 PIPELINES="1 16" CLIENTS=50 scripts/bench.sh
 #   KEYSPACE=1000000 scripts/bench.sh     # random keys over a big table (redis-benchmark -r)
+#   RUDIS_ARGS="--busy-poll-us 0" scripts/bench.sh   # extra rudis-server flags
 #
 # Prints requests/s for each server, the ratio rudis/redis, and the server CPU time
 # per request (from /proc/PID/schedstat), which is steadier than ops/s on a small box.
@@ -30,7 +31,8 @@ cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; }
 trap cleanup EXIT
 
 RUDIS_PORT=$(free_port)
-target/release/rudis-server --port "$RUDIS_PORT" --loglevel warning &
+# shellcheck disable=SC2086 # RUDIS_ARGS is a list of flags
+target/release/rudis-server --port "$RUDIS_PORT" --loglevel warning ${RUDIS_ARGS:-} &
 pids+=($!); RUDIS_PID=$!
 wait_port "$RUDIS_PORT"
 
