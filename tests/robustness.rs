@@ -1,0 +1,157 @@
+//! Every command, called with many odd argument lists, answers with a well-formed reply
+//! (a value or an error) and never takes the server down.
+mod common;
+
+use common::*;
+use rudis::protocol::Frame;
+
+/// Commands that end the connection or the server, or sleep, which this sweep skips.
+const SKIPPED: &[&str] = &["shutdown", "quit", "debug", "client"];
+/// Odd arguments: keywords of many commands, edge numbers, empty and binary strings.
+const POOL: &[&str] = &[
+    "k",
+    "k2",
+    "d",
+    "",
+    "0",
+    "1",
+    "-1",
+    "2",
+    "10",
+    "-100",
+    "100000000000",
+    "4294967296",
+    "9223372036854775807",
+    "-9223372036854775808",
+    "9223372036854775808",
+    "1.5",
+    "-inf",
+    "inf",
+    "nan",
+    "abc",
+    "EX",
+    "PX",
+    "EXAT",
+    "PXAT",
+    "NX",
+    "XX",
+    "GT",
+    "LT",
+    "GET",
+    "KEEPTTL",
+    "PERSIST",
+    "MATCH",
+    "COUNT",
+    "TYPE",
+    "string",
+    "*",
+    "[a-",
+    "\\",
+    "AND",
+    "OR",
+    "XOR",
+    "NOT",
+    "BIT",
+    "BYTE",
+    "u8",
+    "i64",
+    "u63",
+    "#1",
+    "OVERFLOW",
+    "SAT",
+    "FAIL",
+    "WRAP",
+    "SET",
+    "INCRBY",
+    "LEN",
+    "IDX",
+    "MINMATCHLEN",
+    "WITHMATCHLEN",
+    "DB",
+    "REPLACE",
+    "ASYNC",
+    "SYNC",
+    "ID",
+    "SETNAME",
+    "LIST",
+    "DOCS",
+    "INFO",
+    "COUNT",
+    "all",
+    "GETKEYS",
+    "FILTERBY",
+    "PATTERN",
+    "maxclients",
+    "hz",
+    "busy-poll-us",
+    "3",
+    "2\r\n",
+];
+
+struct Rng(u64);
+
+impl Rng {
+    fn below(&mut self, n: usize) -> usize {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        (self.0 % n as u64) as usize
+    }
+}
+
+fn command_names(c: &mut Raw) -> Vec<String> {
+    let Frame::Array(names) = c.cmd(&["COMMAND", "LIST"]) else {
+        panic!("COMMAND LIST is an array");
+    };
+    names
+        .iter()
+        .filter_map(|n| {
+            n.as_bytes()
+                .map(|b| String::from_utf8_lossy(b).into_owned())
+        })
+        .filter(|n| !SKIPPED.contains(&n.as_str()))
+        .collect()
+}
+
+#[test]
+fn every_command_survives_odd_arguments() {
+    let server = start_server();
+    let mut c = server.raw();
+    let names = command_names(&mut c);
+    assert!(names.len() > 80, "only {} commands listed", names.len());
+    let mut rng = Rng(0x2545_F491_4F6C_DD1D);
+    for name in &names {
+        for round in 0..150 {
+            // Seed a few keys of each kind so commands meet existing values too.
+            if round % 10 == 0 {
+                c.cmd(&["SET", "k", "12345"]);
+                c.cmd(&["SET", "k2", "hello world"]);
+                c.send(b"*3\r\n$3\r\nSET\r\n$1\r\nd\r\n%1\r\n$1\r\na\r\n*2\r\n:1\r\n_\r\n");
+                assert_eq!(c.read_frame(), simple("OK"));
+            }
+            let argc = rng.below(7);
+            let mut args: Vec<&str> = vec![name.as_str()];
+            for _ in 0..argc {
+                args.push(POOL[rng.below(POOL.len())]);
+            }
+            c.send_cmd(&args);
+            let reply = c
+                .try_read_frame()
+                .unwrap_or_else(|| panic!("server closed the connection on {args:?}"));
+            if let Frame::Error(e) = &reply {
+                assert!(
+                    e.split(' ')
+                        .next()
+                        .is_some_and(|w| w.chars().all(|ch| ch.is_ascii_uppercase())),
+                    "error without a code for {args:?}: {e}"
+                );
+            }
+        }
+        assert_eq!(c.cmd(&["PING"]), simple("PONG"), "after {name}");
+        c.cmd(&["SELECT", "0"]);
+        c.cmd(&["HELLO", "2"]);
+    }
+    // A fresh connection still works and sees a consistent server.
+    let mut fresh = server.raw();
+    assert_eq!(fresh.cmd(&["PING"]), simple("PONG"));
+}
