@@ -7,7 +7,7 @@
 //! on x86 and ARM64 Linux does for ranges such as `[a-\xff]`.
 //!
 //! Where C reads the byte just past the pattern it finds the string's NUL terminator; the
-//! port reads 0 there ([`at`]). Each `*` recurses once for the rest of the pattern, so
+//! port reads 0 there (`at`). Each `*` recurses once for the rest of the pattern, so
 //! the depth is capped ([`MAX_NESTING`]) and a run of failures cuts the search short
 //! (`skip_longer`), which keeps patterns like `*a*a*a*a*b` linear per `*`.
 
