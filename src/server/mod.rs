@@ -34,6 +34,8 @@ const WAKER: Token = Token(usize::MAX - 1);
 const SCRATCH_LEN: usize = 64 * 1024;
 /// Events taken from one poll.
 const EVENTS_CAPACITY: usize = 1024;
+/// Events one poll must return for the loop to busy-poll afterwards (see `busy-poll-us`).
+const SPIN_MIN_EVENTS: usize = 4;
 /// Time the active expiry cycle may take per cron tick (Redis takes up to 25 ms).
 const CRON_EXPIRE_BUDGET: Duration = Duration::from_millis(5);
 /// Time the fast expiry cycle may take before sleeping, when the last cycle ran out of time.
@@ -172,7 +174,7 @@ impl Server {
     pub fn run(mut self) -> io::Result<()> {
         info!("Ready to accept connections on {}", self.local_addr()?);
         let mut events = Events::with_capacity(EVENTS_CAPACITY);
-        let mut busy_since = Instant::now();
+        let mut busy_since = Instant::now() - Duration::from_secs(1);
         loop {
             if self.stop.load(Ordering::SeqCst) || self.state.shutdown || signal::requested() {
                 info!("Shutting down: {} clients connected", self.conns.len());
@@ -201,7 +203,9 @@ impl Server {
                 Err(e) => return Err(e),
             }
             self.turn_now = Instant::now();
-            if !events.is_empty() {
+            // Only a busy turn (several clients ready at once) starts a spin: one client
+            // at a time is light load, where spinning would burn a core for little.
+            if events.iter().count() >= SPIN_MIN_EVENTS {
                 busy_since = self.turn_now;
             }
             for event in events.iter() {
