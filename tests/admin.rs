@@ -7,13 +7,6 @@ use std::collections::HashMap;
 use common::*;
 use rudis::protocol::Frame;
 
-fn text(frame: &Frame) -> String {
-    match frame {
-        Frame::Bulk(b) | Frame::Verbatim(_, b) => String::from_utf8_lossy(b).into_owned(),
-        other => panic!("not a string: {other:?}"),
-    }
-}
-
 /// INFO's `field:value` lines as a map (section headers and blank lines skipped).
 fn info_fields(c: &mut Raw, args: &[&str]) -> HashMap<String, String> {
     let mut cmd = vec!["INFO"];

@@ -13,14 +13,6 @@ const BAD_TYPE: &str = "ERR Invalid bitfield type. Use something like i16 u8. No
 /// The map `{"nested": [1, 2, 3]}` as a client sends it (a document value).
 const DOC: &[u8] = b"%1\r\n$6\r\nnested\r\n*3\r\n:1\r\n:2\r\n:3\r\n";
 
-/// Stores a document under `key`.
-fn set_doc(c: &mut Raw, key: &str) {
-    let mut req = format!("*3\r\n$3\r\nSET\r\n${}\r\n{key}\r\n", key.len()).into_bytes();
-    req.extend_from_slice(DOC);
-    c.send(&req);
-    assert_eq!(c.read_frame(), simple("OK"));
-}
-
 fn ints(values: &[i64]) -> Frame {
     Frame::Array(values.iter().map(|&n| int(n)).collect())
 }
@@ -208,7 +200,7 @@ fn bitfield_errors() {
         error(BAD_TYPE)
     );
     assert_eq!(c.cmd(&["EXISTS", "k"]), int(0));
-    set_doc(&mut c, "doc");
+    set_doc(&mut c, "doc", DOC);
     assert_eq!(
         c.cmd(&["BITFIELD", "doc", "GET", "u8", "0"]),
         error(WRONGTYPE)
@@ -317,7 +309,7 @@ fn lcs_errors() {
     let server = start_server_with(|c| c.proto.max_bulk_len = 1000);
     let mut c = server.raw();
     c.cmd(&["SET", "a", "abc"]);
-    set_doc(&mut c, "doc");
+    set_doc(&mut c, "doc", DOC);
     let not_strings = error("ERR The specified keys must contain string values");
     assert_eq!(c.cmd(&["LCS", "a", "doc"]), not_strings);
     assert_eq!(c.cmd(&["LCS", "doc", "missing", "BAD"]), not_strings);

@@ -19,14 +19,6 @@ fn cmdb(c: &mut Raw, args: &[&[u8]]) -> Frame {
     c.read_frame()
 }
 
-/// Stores a document under `key`.
-fn set_doc(c: &mut Raw, key: &str) {
-    let mut req = format!("*3\r\n$3\r\nSET\r\n${}\r\n{key}\r\n", key.len()).into_bytes();
-    req.extend_from_slice(DOC);
-    c.send(&req);
-    assert_eq!(c.read_frame(), simple("OK"));
-}
-
 fn raw_bulk(bytes: &[u8]) -> Frame {
     Frame::Bulk(bytes.to_vec())
 }
@@ -108,7 +100,7 @@ fn bit_offset_and_value_errors() {
     for bad in ["2", "-1", "10", "x"] {
         assert_eq!(c.cmd(&["SETBIT", "k", "0", bad]), error(BAD_BIT), "{bad}");
     }
-    set_doc(&mut c, "doc");
+    set_doc(&mut c, "doc", DOC);
     assert_eq!(c.cmd(&["SETBIT", "doc", "0", "1"]), error(WRONGTYPE));
     assert_eq!(c.cmd(&["GETBIT", "doc", "0"]), error(WRONGTYPE));
     assert_eq!(
@@ -176,7 +168,7 @@ fn bitcount_errors() {
     // missing key is 0 before the arguments are.
     assert_eq!(c.cmd(&["BITCOUNT", "s", "-1", "-2", "hello"]), int(0));
     assert_eq!(c.cmd(&["BITCOUNT", "missing", "0"]), int(0));
-    set_doc(&mut c, "doc");
+    set_doc(&mut c, "doc", DOC);
     assert_eq!(c.cmd(&["BITCOUNT", "doc"]), error(WRONGTYPE));
 }
 
@@ -238,7 +230,7 @@ fn bitpos_errors() {
         c.cmd(&["BITPOS", "s", "1", "0", "1", "bit", "x"]),
         error(SYNTAX)
     );
-    set_doc(&mut c, "doc");
+    set_doc(&mut c, "doc", DOC);
     assert_eq!(c.cmd(&["BITPOS", "doc", "1"]), error(WRONGTYPE));
 }
 
@@ -279,7 +271,7 @@ fn bitop_target_is_replaced_or_deleted() {
     c.cmd(&["SET", "dest", "old", "EX", "1000"]);
     assert_eq!(c.cmd(&["BITOP", "OR", "dest", "src"]), int(3));
     assert_eq!(c.cmd(&["TTL", "dest"]), int(-1));
-    set_doc(&mut c, "doc");
+    set_doc(&mut c, "doc", DOC);
     assert_eq!(c.cmd(&["BITOP", "OR", "doc", "src"]), int(3));
     assert_eq!(c.cmd(&["GET", "doc"]), bulk("abc"));
     // An empty result deletes the target.
@@ -304,7 +296,7 @@ fn bitop_errors() {
         c.cmd(&["BITOP", "AND", "r"]),
         error("ERR wrong number of arguments for 'bitop' command")
     );
-    set_doc(&mut c, "doc");
+    set_doc(&mut c, "doc", DOC);
     assert_eq!(c.cmd(&["BITOP", "OR", "r", "a", "doc"]), error(WRONGTYPE));
     assert_eq!(c.cmd(&["EXISTS", "r"]), int(0), "nothing written on error");
 }

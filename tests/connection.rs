@@ -21,14 +21,6 @@ fn field(reply: &Frame, key: &str) -> Frame {
         .unwrap_or_else(|| panic!("no field {key} in {reply:?}"))
 }
 
-fn text(frame: &Frame) -> String {
-    match frame {
-        Frame::Bulk(b) => String::from_utf8_lossy(b).into_owned(),
-        Frame::Verbatim(_, b) => String::from_utf8_lossy(b).into_owned(),
-        other => panic!("not a string: {other:?}"),
-    }
-}
-
 /// Sends GET of a missing key and returns the raw null bytes.
 fn raw_null(c: &mut Raw) -> Vec<u8> {
     c.send_cmd(&["GET", "no-such-key"]);

@@ -53,14 +53,6 @@ fn full_scan(c: &mut Raw, opts: &[&str]) -> HashMap<String, usize> {
     panic!("SCAN did not finish");
 }
 
-/// Sends `SET key <document>` with a nested RESP array as the value.
-fn set_doc(c: &mut Raw, key: &str) {
-    let mut bytes = format!("*3\r\n$3\r\nSET\r\n${}\r\n{key}\r\n", key.len()).into_bytes();
-    bytes.extend_from_slice(b"*2\r\n:1\r\n:2\r\n");
-    c.send(&bytes);
-    assert_eq!(c.read_frame(), simple("OK"));
-}
-
 #[test]
 fn del_unlink_delete_count_removed_keys() {
     let server = start_server();
@@ -107,7 +99,7 @@ fn type_names_and_object_encoding() {
     c.cmd(&["SET", "num", "12345"]);
     c.cmd(&["SET", "short", "hello"]);
     c.cmd(&["SET", "long", &"x".repeat(100)]);
-    set_doc(&mut c, "doc");
+    set_doc(&mut c, "doc", b"*2\r\n:1\r\n:2\r\n");
     assert_eq!(c.cmd(&["TYPE", "missing"]), simple("none"));
     assert_eq!(c.cmd(&["TYPE", "num"]), simple("string"));
     assert_eq!(c.cmd(&["TYPE", "short"]), simple("string"));
@@ -223,7 +215,7 @@ fn scan_returns_every_key_with_match_count_and_type() {
         c.cmd(&["SET", &format!("key:{i}"), "v"]);
     }
     for i in 0..20 {
-        set_doc(&mut c, &format!("doc:{i}"));
+        set_doc(&mut c, &format!("doc:{i}"), b"*2\r\n:1\r\n:2\r\n");
     }
     let all = full_scan(&mut c, &[]);
     assert_eq!(all.len(), 520);

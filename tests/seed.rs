@@ -7,12 +7,6 @@ use rudis::protocol::Frame;
 
 const NESTED: &[u8] = b"%1\r\n$6\r\nnested\r\n*3\r\n:1\r\n:2\r\n:3\r\n";
 
-fn set_doc(key: &str, doc: &[u8]) -> Vec<u8> {
-    let mut req = format!("*3\r\n$3\r\nSET\r\n${}\r\n{key}\r\n", key.len()).into_bytes();
-    req.extend_from_slice(doc);
-    req
-}
-
 #[test]
 fn seed_session_round_trips_strings_and_nested_documents() {
     let server = start_server();
@@ -20,14 +14,14 @@ fn seed_session_round_trips_strings_and_nested_documents() {
     assert_eq!(c.cmd(&["SET", "key", "value"]), simple("OK"));
     assert_eq!(c.cmd(&["GET", "key"]), bulk("value"));
 
-    c.send(&set_doc("complex", NESTED));
+    c.send(&set_doc_request("complex", NESTED));
     assert_eq!(c.read_frame(), simple("OK"));
     c.send_cmd(&["GET", "complex"]);
     // The document comes back exactly as sent: a map, even to a RESP2 client.
     assert_eq!(c.read_exact_bytes(NESTED.len()), NESTED);
 
     let doc2: &[u8] = b"%2\r\n$4\r\nname\r\n$4\r\ntest\r\n$6\r\nvalues\r\n*3\r\n:1\r\n:2\r\n:3\r\n";
-    c.send(&set_doc("complex", doc2));
+    c.send(&set_doc_request("complex", doc2));
     assert_eq!(c.read_frame(), simple("OK"));
     let expected = Frame::decode(doc2).expect("valid").expect("whole").0;
     assert_eq!(c.cmd(&["GET", "complex"]), expected);
@@ -52,10 +46,10 @@ fn seed_session_round_trips_strings_and_nested_documents() {
 fn integer_and_null_arguments_are_documents_too() {
     let server = start_server();
     let mut c = server.raw();
-    c.send(&set_doc("n", b":42\r\n"));
+    c.send(&set_doc_request("n", b":42\r\n"));
     assert_eq!(c.read_frame(), simple("OK"));
     assert_eq!(c.cmd(&["GET", "n"]), int(42));
-    c.send(&set_doc("z", b"$-1\r\n"));
+    c.send(&set_doc_request("z", b"$-1\r\n"));
     assert_eq!(c.read_frame(), simple("OK"));
     assert_eq!(c.cmd(&["GET", "z"]), Frame::Null);
     assert_eq!(c.cmd(&["EXISTS", "z"]), int(1));

@@ -174,6 +174,27 @@ pub fn wait_gone(c: &mut Raw, key: &str) {
     }
 }
 
+/// A SET request whose value is the document `doc` (raw RESP bytes).
+pub fn set_doc_request(key: &str, doc: &[u8]) -> Vec<u8> {
+    let mut req = format!("*3\r\n$3\r\nSET\r\n${}\r\n{key}\r\n", key.len()).into_bytes();
+    req.extend_from_slice(doc);
+    req
+}
+
+/// Stores the document `doc` at `key` and checks the `+OK`.
+pub fn set_doc(c: &mut Raw, key: &str, doc: &[u8]) {
+    c.send(&set_doc_request(key, doc));
+    assert_eq!(c.read_frame(), simple("OK"));
+}
+
+/// The text of a bulk or verbatim string reply (panics on any other reply).
+pub fn text(frame: &Frame) -> String {
+    match frame {
+        Frame::Bulk(b) | Frame::Verbatim(_, b) => String::from_utf8_lossy(b).into_owned(),
+        other => panic!("not a string: {other:?}"),
+    }
+}
+
 /// A bulk string frame.
 pub fn bulk(s: &str) -> Frame {
     Frame::Bulk(s.as_bytes().to_vec())
