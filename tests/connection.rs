@@ -403,10 +403,6 @@ fn client_accepted_modes() {
         c.cmd(&["CLIENT", "REPLY", "bad"]),
         error("ERR syntax error")
     );
-    assert!(matches!(
-        c.cmd(&["CLIENT", "REPLY", "OFF"]),
-        Frame::Error(_)
-    ));
     assert_eq!(c.cmd(&["PING"]), simple("PONG"));
 }
 
@@ -476,4 +472,26 @@ fn redis_crate_client_commands() {
         .query::<redis::Value>(&mut con)
         .expect_err("NOPROTO");
     assert_eq!(err.code(), Some("NOPROTO"));
+}
+
+#[test]
+fn client_reply_off_skip_on() {
+    let server = start_server();
+    let mut c = server.raw();
+    // OFF: nothing comes back, errors included, until ON answers +OK.
+    c.send_cmd(&["CLIENT", "REPLY", "OFF"]);
+    c.send_cmd(&["SET", "a", "1"]);
+    c.send_cmd(&["GET", "a"]);
+    c.send_cmd(&["NOSUCHCOMMAND"]);
+    c.send_cmd(&["CLIENT", "REPLY", "ON"]);
+    assert_eq!(c.read_frame(), simple("OK"));
+    assert_eq!(c.cmd(&["GET", "a"]), bulk("1"));
+    // SKIP: the SKIP itself and the next command get no reply; the one after does.
+    c.send_cmd(&["CLIENT", "REPLY", "SKIP"]);
+    c.send_cmd(&["ECHO", "skipped"]);
+    assert_eq!(c.cmd(&["ECHO", "seen"]), bulk("seen"));
+    assert_eq!(
+        c.cmd(&["CLIENT", "REPLY", "MAYBE"]),
+        error("ERR syntax error")
+    );
 }

@@ -421,21 +421,30 @@ fn client_on_off(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
 /// ```text
 /// CLIENT REPLY ON|OFF|SKIP
 /// ```
-/// Only ON (the normal mode) is supported.
+/// ON: `+OK` and replies resume. OFF: no reply to this or any later command until
+/// ON. SKIP: no reply to this command nor to the next one. The server drops the
+/// replies (see [`ClientInfo::reply_suppressed`](super::ClientInfo::reply_suppressed)).
 /// # Errors
-/// `ERR CLIENT REPLY OFF and SKIP are not supported`, `ERR syntax error`.
+/// `ERR syntax error`.
 fn client_reply(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
     let mode = req.arg(2);
+    let me = ctx.client_mut();
     if is(mode, "on") {
+        me.reply_off = false;
+        me.reply_skip = false;
+        me.reply_skip_next = false;
         ctx.out.ok();
-        Ok(())
-    } else if is(mode, "off") || is(mode, "skip") {
-        Err(CmdError::msg(
-            "ERR CLIENT REPLY OFF and SKIP are not supported",
-        ))
+    } else if is(mode, "off") {
+        me.reply_off = true;
+    } else if is(mode, "skip") {
+        if !me.reply_off {
+            me.reply_skip = true;
+            me.reply_skip_next = true;
+        }
     } else {
-        Err(CmdError::Syntax)
+        return Err(CmdError::Syntax);
     }
+    Ok(())
 }
 
 /// ```text

@@ -35,6 +35,12 @@ pub struct ClientInfo {
     pub last_command: &'static str,
     /// Close the connection once the pending replies are written (QUIT, protocol error).
     pub close_after_reply: bool,
+    /// CLIENT REPLY OFF: replies are dropped until CLIENT REPLY ON.
+    pub reply_off: bool,
+    /// The reply to the current command is dropped (CLIENT REPLY SKIP).
+    pub reply_skip: bool,
+    /// The reply to the next command is dropped too (set by CLIENT REPLY SKIP).
+    pub reply_skip_next: bool,
     /// Bytes in the query buffer (updated by the server for CLIENT LIST).
     pub querybuf_len: usize,
     /// Bytes in the output buffer (updated by the server for CLIENT LIST).
@@ -57,9 +63,22 @@ impl ClientInfo {
             last_interaction_ms: now,
             last_command: "NULL",
             close_after_reply: false,
+            reply_off: false,
+            reply_skip: false,
+            reply_skip_next: false,
             querybuf_len: 0,
             outbuf_len: 0,
         }
+    }
+}
+
+impl ClientInfo {
+    /// True when the reply of the command that just ran must be dropped; moves the
+    /// SKIP state on to the next command (Redis's `resetClient`).
+    pub fn reply_suppressed(&mut self) -> bool {
+        let drop = self.reply_off || self.reply_skip;
+        self.reply_skip = std::mem::take(&mut self.reply_skip_next);
+        drop
     }
 }
 

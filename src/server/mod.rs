@@ -428,6 +428,7 @@ impl Server {
                     let resp = state.clients[token].resp;
                     state.clients[token].last_interaction_ms = now;
                     let req = conn.parser.request(&conn.rbuf);
+                    let mark = conn.wbuf.len();
                     let mut ctx = Ctx {
                         store,
                         server: state,
@@ -436,6 +437,9 @@ impl Server {
                         now,
                     };
                     commands::dispatch(&mut ctx, &req);
+                    if state.clients[token].reply_suppressed() {
+                        conn.wbuf.truncate(mark);
+                    }
                     let used = conn.parser.finish();
                     conn.rbuf.advance(used);
                 }
