@@ -40,6 +40,8 @@ pub struct Config {
     pub max_querybuf: usize,
     /// Cron frequency (`--hz`, 1..=500).
     pub hz: u32,
+    /// Seconds a client may stay idle before it is closed (`--timeout`, 0 = never).
+    pub timeout: u64,
     /// Microseconds to keep polling without sleeping after activity (`--busy-poll-us`,
     /// 0 = always sleep in epoll_wait).
     pub busy_poll_us: u64,
@@ -57,6 +59,7 @@ impl Default for Config {
             max_querybuf: DEFAULT_MAX_QUERYBUF,
             hz: DEFAULT_HZ,
             busy_poll_us: DEFAULT_BUSY_POLL_US,
+            timeout: 0,
         }
     }
 }
@@ -71,6 +74,7 @@ pub const USAGE: &str = "Usage: rudis-server [options]
   --proto-max-bulk-len BYTES      largest bulk string accepted (default 512mb)
   --client-query-buffer-limit BYTES  largest query buffer per client (default 1gb)
   --hz N                          background task frequency (default 10)
+  --timeout SECONDS               close clients idle that long (default 0 = never)
   --busy-poll-us N                poll without sleeping for N us after activity (default 50; 0 = off)
   --help                          print this text";
 
@@ -128,6 +132,7 @@ impl Config {
                     .filter(|n| (1..=500).contains(n))
                     .ok_or_else(bad)?
             }
+            "timeout" => self.timeout = value.parse().map_err(|_| bad())?,
             "busy-poll-us" => {
                 self.busy_poll_us = value
                     .parse()
@@ -152,6 +157,7 @@ impl Config {
             "client-query-buffer-limit" => self.max_querybuf.to_string(),
             "hz" => self.hz.to_string(),
             "busy-poll-us" => self.busy_poll_us.to_string(),
+            "timeout" => self.timeout.to_string(),
             _ => return None,
         })
     }
@@ -167,6 +173,7 @@ impl Config {
         "client-query-buffer-limit",
         "hz",
         "busy-poll-us",
+        "timeout",
     ];
 }
 

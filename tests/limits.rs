@@ -56,3 +56,18 @@ fn a_client_over_the_query_buffer_limit_is_closed_and_others_live() {
     assert_eq!(other.cmd(&["GET", "k"]), bulk("v"));
     assert_eq!(other.cmd(&["EXISTS", "x"]), int(0));
 }
+
+#[test]
+fn idle_clients_are_closed_after_timeout() {
+    let server = start_server_with(|c| c.timeout = 1);
+    let mut idle = server.raw();
+    assert_eq!(idle.cmd(&["PING"]), simple("PONG"));
+    let started = std::time::Instant::now();
+    idle.expect_closed(); // blocks until the server closes it (at most REPLY_TIMEOUT)
+    assert!(started.elapsed() >= std::time::Duration::from_millis(900));
+    let mut fresh = server.raw();
+    assert_eq!(
+        fresh.cmd(&["CONFIG", "GET", "timeout"]),
+        Frame::Array(vec![bulk("timeout"), bulk("1")])
+    );
+}

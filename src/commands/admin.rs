@@ -138,7 +138,6 @@ const COMPAT_CONFIG: &[(&str, &str)] = &[
     ("maxmemory", "0"),
     ("maxmemory-policy", "noeviction"),
     ("maxmemory-samples", "5"),
-    ("timeout", "0"),
     ("tcp-keepalive", "0"),
     ("tcp-backlog", "511"),
     ("daemonize", "no"),

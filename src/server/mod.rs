@@ -502,6 +502,7 @@ impl Server {
         self.expire_behind = Instant::now() >= deadline;
         self.store.free_some();
         self.store.rehash_step(CRON_REHASH_BUDGET);
+        self.close_idle_clients();
         if std::mem::take(&mut self.accept_pending) {
             self.accept_all();
         }
@@ -527,6 +528,27 @@ impl Server {
                 self.close(token);
                 None
             }
+        }
+    }
+
+    /// Closes clients idle for longer than `timeout` seconds (Redis's clientsCronHandleTimeout).
+    fn close_idle_clients(&mut self) {
+        let timeout = self.state.config.timeout;
+        if timeout == 0 {
+            return;
+        }
+        let now = self.clock.unix_ms(Instant::now());
+        let limit = timeout.saturating_mul(1000).min(i64::MAX as u64) as i64;
+        let idle: Vec<usize> = self
+            .state
+            .clients
+            .iter()
+            .filter(|(_, c)| now - c.last_interaction_ms > limit)
+            .map(|(token, _)| token)
+            .collect();
+        for token in idle {
+            debug!("closing idle client {}", self.state.clients[token].id);
+            self.close(token);
         }
     }
 
