@@ -1,5 +1,7 @@
 //! `rudis-server`: parses flags, sets up logging, runs the server.
 
+use std::io::IsTerminal;
+
 use rudis::{Config, Server};
 use simplelog::{ColorChoice, ConfigBuilder, TermLogger, TerminalMode};
 
@@ -12,12 +14,13 @@ fn main() {
         }
     };
     let log_config = ConfigBuilder::new().set_time_format_rfc3339().build();
-    let _ = TermLogger::init(
-        config.loglevel,
-        log_config,
-        TerminalMode::Stderr,
-        ColorChoice::Auto,
-    );
+    // Colours only on a terminal: a log redirected to a file stays plain text.
+    let colours = if std::io::stderr().is_terminal() {
+        ColorChoice::Auto
+    } else {
+        ColorChoice::Never
+    };
+    let _ = TermLogger::init(config.loglevel, log_config, TerminalMode::Stderr, colours);
     rudis::server::signal::install();
     let result = Server::bind(config).and_then(Server::run);
     if let Err(e) = result {
