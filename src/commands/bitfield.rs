@@ -246,7 +246,7 @@ fn bitfield_generic(ctx: &mut Ctx<'_>, req: &Request<'_>, read_only: bool) -> Re
             let s = match found {
                 Some(i) => {
                     let db = ctx.db();
-                    string_bytes(&ctx.store.db(db).entry_ref(i).value, &mut tmp)?
+                    string_bytes(ctx.store.db(db).value_ref(i), &mut tmp)?
                 }
                 None => &[],
             };

@@ -287,7 +287,7 @@ fn getbit(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
             let db = ctx.db();
             let mut tmp = itoa::Buffer::new();
             bit_at(
-                string_bytes(&ctx.store.db(db).entry_ref(i).value, &mut tmp)?,
+                string_bytes(ctx.store.db(db).value_ref(i), &mut tmp)?,
                 offset,
             )
         }
@@ -308,7 +308,7 @@ fn bitcount(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
     };
     let db = ctx.db();
     let mut tmp = itoa::Buffer::new();
-    let s = string_bytes(&ctx.store.db(db).entry_ref(i).value, &mut tmp)?;
+    let s = string_bytes(ctx.store.db(db).value_ref(i), &mut tmp)?;
     let count = match req.len() {
         2 => popcount(s),
         4 | 5 => {
@@ -348,7 +348,7 @@ fn bitpos(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
     };
     let db = ctx.db();
     let mut tmp = itoa::Buffer::new();
-    let s = string_bytes(&ctx.store.db(db).entry_ref(i).value, &mut tmp)?;
+    let s = string_bytes(ctx.store.db(db).value_ref(i), &mut tmp)?;
     let (range, end_given) = match req.len() {
         3 => (bit_range(0, -1, s.len(), false), false),
         4..=6 => {
@@ -442,7 +442,7 @@ fn bitop(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
             Some(i) => {
                 let db = ctx.db();
                 let mut tmp = itoa::Buffer::new();
-                let src = string_bytes(&ctx.store.db(db).entry_ref(i).value, &mut tmp)?;
+                let src = string_bytes(ctx.store.db(db).value_ref(i), &mut tmp)?;
                 fold(&mut acc, src, op, j == 3);
             }
         }

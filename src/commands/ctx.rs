@@ -52,7 +52,7 @@ impl<'a> Ctx<'a> {
     /// The value at `index` of the client's database.
     pub fn value(&mut self, index: usize) -> &mut Value {
         let db = self.db();
-        &mut self.store.db(db).entry_at(index).value
+        self.store.db(db).value_at(index)
     }
 
     /// The client's database.

@@ -1,7 +1,7 @@
 //! Key expiry commands: EXPIRE PEXPIRE EXPIREAT PEXPIREAT (with Redis 7's NX XX GT LT),
 //! TTL PTTL EXPIRETIME PEXPIRETIME and PERSIST.
 //!
-//! A TTL is stored as an absolute Unix time in milliseconds (`Entry::expire_at`, 0 for
+//! A TTL is stored as an absolute Unix time in milliseconds (`Db::expire_at`, 0 for
 //! none); the key is removed lazily by lookups and actively by the expiry cycle.
 
 use super::args::{is, parse_i64, text};
@@ -190,7 +190,7 @@ fn expire_generic(
         ctx.out.int(0);
         return Ok(());
     };
-    let current = ctx.current_db().entry_ref(i).expire_at;
+    let current = ctx.current_db().expire_at(i);
     let refused = (cond.nx && current != 0)
         || (cond.xx && current == 0)
         // No TTL counts as an infinite one: never lower for GT, always higher for LT.
@@ -254,7 +254,7 @@ fn ttl_generic(
         ctx.out.int(-2);
         return Ok(());
     };
-    let expire_at = ctx.current_db().entry_ref(i).expire_at;
+    let expire_at = ctx.current_db().expire_at(i);
     if expire_at == 0 {
         ctx.out.int(-1);
         return Ok(());
@@ -282,7 +282,7 @@ fn persist(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
         return Ok(());
     };
     let db = ctx.current_db();
-    if db.entry_ref(i).expire_at == 0 {
+    if db.expire_at(i) == 0 {
         ctx.out.int(0);
         return Ok(());
     }

@@ -221,8 +221,8 @@ fn keys(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
     let db = ctx.db();
     let found: Vec<&Key> = ctx.store.dbs()[db]
         .iter()
-        .filter(|(k, e)| !e.is_expired(now) && (all || glob_match(pattern, k, false)))
-        .map(|(k, _)| k)
+        .filter(|&(k, _, at)| !(at != 0 && at <= now) && (all || glob_match(pattern, k, false)))
+        .map(|(k, _, _)| k)
         .collect();
     ctx.out.array_len(found.len());
     for key in found {
@@ -305,14 +305,14 @@ fn scan(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
     let db = ctx.db();
     let mut found: Vec<Key> = Vec::new();
     let mut expired: Vec<Key> = Vec::new();
-    let next = ctx.store.dbs()[db].scan(cursor, count, |key, entry| {
+    let next = ctx.store.dbs()[db].scan(cursor, count, |key, value, at| {
         if pattern.is_some_and(|p| !glob_match(p, key, false)) {
             return;
         }
-        if type_name.is_some_and(|t| !t.eq_ignore_ascii_case(entry.value.type_name().as_bytes())) {
+        if type_name.is_some_and(|t| !t.eq_ignore_ascii_case(value.type_name().as_bytes())) {
             return;
         }
-        if entry.is_expired(now) {
+        if at != 0 && at <= now {
             expired.push(key.clone());
         } else {
             found.push(key.clone());

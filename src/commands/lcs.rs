@@ -59,7 +59,7 @@ fn read_string(ctx: &mut Ctx<'_>, key: &[u8]) -> Option<Vec<u8>> {
         Some(i) => {
             let db = ctx.db();
             let mut tmp = itoa::Buffer::new();
-            string_bytes(&ctx.store.db(db).entry_ref(i).value, &mut tmp)
+            string_bytes(ctx.store.db(db).value_ref(i), &mut tmp)
                 .ok()
                 .map(<[u8]>::to_vec)
         }

@@ -160,7 +160,7 @@ pub fn put(ctx: &mut Ctx<'_>, key: &[u8], found: Option<usize>, value: Value, tt
     let db = ctx.current_db();
     match found {
         Some(i) => {
-            db.entry_at(i).value = value;
+            *db.value_at(i) = value;
             if let Some(at) = ttl {
                 db.set_expire_at(i, at);
             }
@@ -175,8 +175,8 @@ fn reply_found(ctx: &mut Ctx<'_>, found: Option<usize>) -> Result<(), CmdError> 
         None => ctx.out.null(),
         Some(i) => {
             let db = ctx.db();
-            let entry = ctx.store.db(db).entry_ref(i);
-            write_value(&mut ctx.out, &entry.value)?;
+            let value = ctx.store.db(db).value_ref(i);
+            write_value(&mut ctx.out, value)?;
         }
     }
     Ok(())
@@ -431,7 +431,7 @@ fn getex(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
             db.remove_index(i);
         }
         Some((_, at)) => db.set_expire_at(i, at),
-        None if opts.persist && db.entry_ref(i).expire_at != 0 => db.set_expire_at(i, 0),
+        None if opts.persist && db.expire_at(i) != 0 => db.set_expire_at(i, 0),
         None => return Ok(()),
     }
     ctx.store.dirty += 1;

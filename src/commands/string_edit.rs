@@ -217,7 +217,7 @@ fn getrange(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
         return Ok(());
     };
     let db = ctx.db();
-    let value = &ctx.store.db(db).entry_ref(i).value;
+    let value = ctx.store.db(db).value_ref(i);
     let mut tmp = itoa::Buffer::new();
     let s = string_bytes(value, &mut tmp)?;
     match range(start, end, s.len()) {

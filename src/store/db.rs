@@ -7,20 +7,24 @@
 //! never skip one, which is SCAN's guarantee. Its index grows and shrinks
 //! incrementally, so no command pays for resizing a big table.
 //!
-//! Keys with a TTL are also in a second table of the same kind (key only), for O(1)
-//! random sampling and removal. Both tables share one hasher, so a key is hashed once.
+//! A key's TTL lives only in a second table of the same kind (key -> absolute expiry),
+//! which also gives O(1) random sampling for active expiry. The key table's entries
+//! carry a "has a TTL" flag in the spare top bit of their stored hash, so an entry
+//! stays key + value + index fields, and a lookup of a key without a TTL never touches
+//! the second table. Both tables share one hasher, so a key is hashed once.
 
 use super::table::{Slots, Table};
 use super::value::{Entry, Key, Value};
 
 pub use super::table::KeyHasher;
 
-/// A database: keys and their TTL index.
+/// A database: keys and their TTLs.
 #[derive(Debug)]
 pub struct Db {
-    map: Table<Entry>,
-    /// Keys that have an expiry time, for sampling by the active expiry cycle.
-    expires: Table<()>,
+    /// Keys and values; an entry's flag is set exactly when `expires` holds its key.
+    map: Table<Value>,
+    /// Absolute expiry (Unix ms, never 0) of each key that has one.
+    expires: Table<i64>,
 }
 
 impl Default for Db {
@@ -41,8 +45,8 @@ pub enum Lookup {
 /// The contents of a flushed database, freed a slice at a time.
 #[derive(Debug)]
 pub struct Flushed {
-    keys: Slots<Entry>,
-    ttl: Slots<()>,
+    keys: Slots<Value>,
+    ttl: Slots<i64>,
 }
 
 impl Flushed {
@@ -61,6 +65,11 @@ impl Flushed {
         let freed = self.ttl.free_some(budget);
         freed + self.keys.free_some(budget - freed)
     }
+}
+
+/// True when `expire_at` (0 = none) has passed at `now`.
+fn passed(expire_at: i64, now: i64) -> bool {
+    expire_at != 0 && expire_at <= now
 }
 
 impl Db {
@@ -93,7 +102,7 @@ impl Db {
         match self.map.find_hashed(hash, key) {
             None => (Lookup::Missing, false),
             Some(i) => {
-                if self.map[i].is_expired(now) {
+                if self.map.flag(i) && passed(self.ttl_of(hash, key), now) {
                     self.remove_index(i);
                     (Lookup::Missing, true)
                 } else {
@@ -103,18 +112,44 @@ impl Db {
         }
     }
 
-    /// The entry at `index` (from [`Db::lookup`]).
-    pub fn entry_at(&mut self, index: usize) -> &mut Entry {
+    /// The TTL entry of a key whose flag is set (0 if missing, which would be a bug).
+    fn ttl_of(&self, hash: u32, key: &[u8]) -> i64 {
+        let ttl = self
+            .expires
+            .position_hashed(hash, key)
+            .map(|t| self.expires[t]);
+        debug_assert!(ttl.is_some(), "flagged key without a TTL entry");
+        ttl.unwrap_or(0)
+    }
+
+    /// The absolute expiry (Unix ms) of the key at `index`; 0 when it has none.
+    pub fn expire_at(&self, index: usize) -> i64 {
+        if !self.map.flag(index) {
+            return 0;
+        }
+        match self.map.get_hashed(index) {
+            Some((key, _, hash)) => self.ttl_of(hash, key),
+            None => 0,
+        }
+    }
+
+    /// True when the key at `index` has a TTL that has passed at `now`.
+    pub fn is_expired(&self, index: usize, now: i64) -> bool {
+        passed(self.expire_at(index), now)
+    }
+
+    /// The value at `index` (from [`Db::lookup`]).
+    pub fn value_at(&mut self, index: usize) -> &mut Value {
         &mut self.map[index]
     }
 
-    /// The entry at `index` without mutation.
-    pub fn entry_ref(&self, index: usize) -> &Entry {
+    /// The value at `index` without mutation.
+    pub fn value_ref(&self, index: usize) -> &Value {
         &self.map[index]
     }
 
-    /// The key and entry at `index`, for iteration by position.
-    pub fn get_index(&self, index: usize) -> Option<(&Key, &Entry)> {
+    /// The key and value at `index`, for iteration by position.
+    pub fn get_index(&self, index: usize) -> Option<(&Key, &Value)> {
         self.map.get_index(index)
     }
 
@@ -123,17 +158,14 @@ impl Db {
         let hash = self.map.hash(key);
         match self.map.find_hashed(hash, key) {
             Some(i) => {
-                let old_expire = self.map[i].expire_at;
-                self.map[i] = Entry { value, expire_at };
-                if (old_expire != 0) != (expire_at != 0) {
-                    self.track_expire(hash, key, expire_at != 0);
-                }
+                self.map[i] = value;
+                self.set_expire_at(i, expire_at);
             }
             None => {
-                self.map
-                    .push_hashed(hash, Key::from(key), Entry { value, expire_at });
+                let i = self.map.push_hashed(hash, Key::from(key), value);
                 if expire_at != 0 {
-                    self.expires.push_hashed(hash, Key::from(key), ());
+                    self.map.set_flag(i, true);
+                    self.expires.push_hashed(hash, Key::from(key), expire_at);
                 }
             }
         }
@@ -141,41 +173,46 @@ impl Db {
 
     /// Sets or clears (0) the TTL of the key at `index`.
     pub fn set_expire_at(&mut self, index: usize, expire_at: i64) {
-        let had = self.map[index].expire_at != 0;
-        self.map[index].expire_at = expire_at;
-        if had != (expire_at != 0)
-            && let Some((key, _, hash)) = self.map.get_hashed(index)
-        {
-            let key = key.clone();
-            self.track_expire(hash, &key, expire_at != 0);
+        let had = self.map.flag(index);
+        if !had && expire_at == 0 {
+            return;
         }
-    }
-
-    fn track_expire(&mut self, hash: u32, key: &[u8], has_ttl: bool) {
-        if !has_ttl {
+        let Some((key, _, hash)) = self.map.get_hashed(index) else {
+            return;
+        };
+        if expire_at == 0 {
             self.expires.remove_hashed(hash, key);
-        } else if self.expires.find_hashed(hash, key).is_none() {
-            self.expires.push_hashed(hash, Key::from(key), ());
+        } else if let Some(t) = self.expires.find_hashed(hash, key) {
+            self.expires[t] = expire_at;
+        } else {
+            let key = key.clone();
+            self.expires.push_hashed(hash, key, expire_at);
         }
+        self.map.set_flag(index, expire_at != 0);
     }
 
-    /// Removes `key` whatever its TTL; returns its entry.
+    /// Removes `key` whatever its TTL; returns its value and TTL.
     pub fn remove(&mut self, key: &[u8]) -> Option<Entry> {
         let hash = self.map.hash(key);
         let i = self.map.find_hashed(hash, key)?;
         Some(self.remove_index(i))
     }
 
-    /// Removes the entry at `index`.
+    /// Removes the key at `index`; returns its value and TTL.
     pub fn remove_index(&mut self, index: usize) -> Entry {
-        let (key, entry, hash) = self
+        let flagged = self.map.flag(index);
+        let (key, value, hash) = self
             .map
             .swap_remove_index(index)
             .expect("index from a lookup in this turn");
-        if entry.expire_at != 0 {
-            self.expires.remove_hashed(hash, &key);
-        }
-        entry
+        let expire_at = if flagged {
+            self.expires
+                .remove_hashed(hash, &key)
+                .map_or(0, |(_, at)| at)
+        } else {
+            0
+        };
+        Entry { value, expire_at }
     }
 
     /// Takes all keys out (for freeing in slices), leaving the database empty.
@@ -196,15 +233,18 @@ impl Db {
     /// Removes the key at position `index` of the TTL index if its TTL has passed at
     /// `now` (active expiry); returns true when it did.
     pub fn expire_sampled(&mut self, index: usize, now: i64) -> bool {
-        let Some((key, _, hash)) = self.expires.get_hashed(index) else {
+        let Some((key, &at, hash)) = self.expires.get_hashed(index) else {
             return false;
         };
+        if !passed(at, now) {
+            return false;
+        }
         match self.map.position_hashed(hash, key) {
-            Some(i) if self.map[i].is_expired(now) => {
+            Some(i) => {
                 self.remove_index(i);
                 true
             }
-            _ => false,
+            None => false,
         }
     }
 
@@ -217,8 +257,9 @@ impl Db {
     }
 
     /// One SCAN step: visits positions below `cursor` (0 = start) downwards, at most
-    /// `count` of them, calling `visit` for each; returns the next cursor (0 = done).
-    pub fn scan(&self, cursor: u64, count: usize, mut visit: impl FnMut(&Key, &Entry)) -> u64 {
+    /// `count` of them, calling `visit` with each key, value and expiry (0 = none);
+    /// returns the next cursor (0 = done).
+    pub fn scan(&self, cursor: u64, count: usize, mut visit: impl FnMut(&Key, &Value, i64)) -> u64 {
         let len = self.map.len();
         let mut remaining = if cursor == 0 {
             len
@@ -228,17 +269,20 @@ impl Db {
         let mut visited = 0;
         while remaining > 0 && visited < count.max(1) {
             remaining -= 1;
-            if let Some((k, e)) = self.map.get_index(remaining) {
-                visit(k, e);
+            if let Some((k, v)) = self.map.get_index(remaining) {
+                visit(k, v, self.expire_at(remaining));
             }
             visited += 1;
         }
         remaining as u64
     }
 
-    /// Iterates all keys and entries.
-    pub fn iter(&self) -> impl Iterator<Item = (&Key, &Entry)> {
-        self.map.iter()
+    /// Iterates all keys, values and expiries (0 = none).
+    pub fn iter(&self) -> impl Iterator<Item = (&Key, &Value, i64)> {
+        self.map.iter_hashed().map(|(k, v, hash, flagged)| {
+            let at = if flagged { self.ttl_of(hash, k) } else { 0 };
+            (k, v, at)
+        })
     }
 }
 
@@ -261,7 +305,7 @@ mod tests {
         let mut cursor = 0;
         let mut round = 0;
         loop {
-            cursor = db.scan(cursor, 7, |k, _| {
+            cursor = db.scan(cursor, 7, |k, _, _| {
                 seen.insert(k.clone());
             });
             // Remove a key that was already returned, moving the last one around.
@@ -274,7 +318,7 @@ mod tests {
                 break;
             }
         }
-        for (k, _) in db.iter() {
+        for (k, _, _) in db.iter() {
             assert!(seen.contains(k), "key {k:?} missed by scan");
         }
     }
@@ -329,5 +373,49 @@ mod tests {
         assert!(flushed.is_empty());
         db.insert(b"t", Value::Int(2), 0);
         assert_eq!(db.lookup(b"t", 0).0, Lookup::Found(0));
+    }
+
+    #[test]
+    fn ttl_lives_in_the_ttl_table_and_the_flag_tracks_it() {
+        let mut db = db_with(2000);
+        for i in (0..2000).step_by(2) {
+            let Lookup::Found(at) = db.lookup(format!("k{i}").as_bytes(), 0).0 else {
+                panic!("k{i} missing");
+            };
+            db.set_expire_at(at, 1000 + i as i64);
+        }
+        assert_eq!(db.expires_len(), 1000);
+        // Remove keys (moving others around), clear and replace some TTLs.
+        for i in (0..2000).step_by(5) {
+            db.remove(format!("k{i}").as_bytes());
+        }
+        let Lookup::Found(at) = db.lookup(b"k2", 0).0 else {
+            panic!("k2 missing");
+        };
+        db.set_expire_at(at, 0);
+        db.insert(b"k4", Value::Int(0), 0);
+        db.insert(b"k3", Value::Int(0), 7);
+        let ttl = |i: usize| match i {
+            2 | 4 => 0,
+            3 => 7,
+            i if i % 2 == 0 => 1000 + i as i64,
+            _ => 0,
+        };
+        let mut with_ttl = 0;
+        for i in (0..2000).filter(|i| i % 5 != 0) {
+            let Lookup::Found(at) = db.lookup(format!("k{i}").as_bytes(), 0).0 else {
+                panic!("k{i} missing");
+            };
+            assert_eq!(db.expire_at(at), ttl(i), "k{i}");
+            assert_eq!(db.map.flag(at), ttl(i) != 0, "k{i}");
+            with_ttl += usize::from(ttl(i) != 0);
+        }
+        assert_eq!(db.expires_len(), with_ttl);
+        assert_eq!(db.iter().filter(|&(_, _, at)| at != 0).count(), with_ttl);
+        // Lazy expiry still sees the TTL; removal returns it.
+        assert_eq!(db.lookup(b"k3", 7), (Lookup::Missing, true));
+        let removed = db.remove(b"k6").expect("present");
+        assert_eq!((removed.value, removed.expire_at), (Value::Int(6), 1006));
+        assert_eq!(db.expires_len(), with_ttl - 2);
     }
 }

@@ -176,9 +176,8 @@ impl Store {
                 return None;
             }
             let i = (self.random() % len as u64) as usize;
-            let (key, entry) = self.dbs[db].get_index(i)?;
-            if !entry.is_expired(now) {
-                return Some(key.clone());
+            if !self.dbs[db].is_expired(i, now) {
+                return self.dbs[db].get_index(i).map(|(key, _)| key.clone());
             }
             self.dbs[db].remove_index(i);
             self.stats.expired_keys += 1;

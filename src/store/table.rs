@@ -7,9 +7,11 @@
 //! - Removal is `swap_remove`: the last entry moves into the hole. A random entry is
 //!   one position away, and a cursor walking positions downwards never skips an entry
 //!   that stays (see the module doc of `db.rs`).
-//! - The index is chained: `u32` bucket heads, a `u32` `next` link and the `u32` hash
+//! - The index is chained: `u32` bucket heads, a `u32` `next` link and the 31-bit hash
 //!   stored in each entry (links are position + 1; 0 ends a chain). The table keeps
-//!   at most one entry per bucket before it grows.
+//!   at most one entry per bucket before it grows. The top bit of the stored hash is a
+//!   caller's flag per entry ([`Table::flag`]; the key space uses it for "has a TTL"),
+//!   so it costs no room: it moves with the entry and no rehash or lookup reads it.
 //! - Resizing is Redis's `dict` rehash: a second bucket array is started, and every
 //!   insert, lookup and delete moves one bucket's chain from the old array to the new;
 //!   [`Table::rehash_step`] lets idle time move more. Lookups search both arrays
@@ -30,7 +32,7 @@ use super::bytes::Bytes;
 /// random seed keeps clients from predicting collisions.
 pub type KeyHasher = foldhash::fast::RandomState;
 
-/// log2 of the entries per chunk: 4096 entries (256 KiB of 64-byte entries) make the
+/// log2 of the entries per chunk: 4096 entries (224 KiB of 56-byte entries) make the
 /// chunk list tiny and the unused tail of the last chunk small next to a big table.
 /// Small in tests, to exercise many chunks.
 const CHUNK_BITS: u32 = if cfg!(test) { 8 } else { 12 };
@@ -53,6 +55,12 @@ const EMPTY_VISITS: usize = 10;
 /// Buckets each insert, lookup and delete moves while rehashing (Redis: one). Every
 /// insert moving at least one bucket guarantees a rehash ends before the next is due.
 const STEP_PER_OP: usize = 1;
+/// The bits of a stored hash that are the hash; the top bit is the entry's flag.
+/// Bucket arrays never reach 2^31 buckets (`MAX_LEN` entries), so a bucket index
+/// never uses the top bit and the distribution is that of the full hash.
+const HASH_MASK: u32 = u32::MAX >> 1;
+/// The flag bit of a stored hash.
+const FLAG: u32 = !HASH_MASK;
 /// Most entries a table holds: links are `u32` positions + 1, and 0 means "none".
 pub const MAX_LEN: usize = u32::MAX as usize - 1;
 
@@ -61,10 +69,18 @@ pub const MAX_LEN: usize = u32::MAX as usize - 1;
 struct Slot<V> {
     key: Bytes,
     value: V,
-    /// The key's hash, for cheap comparisons and for rehashing without rehashing keys.
+    /// The key's hash (31 bits), for cheap comparisons and for rehashing without
+    /// rehashing keys; the top bit is the entry's flag.
     hash: u32,
     /// Position + 1 of the next entry in the same bucket, or 0.
     next: u32,
+}
+
+impl<V> Slot<V> {
+    /// The key's hash, without the flag.
+    fn hash(&self) -> u32 {
+        self.hash & HASH_MASK
+    }
 }
 
 /// Entries stored densely by position in fixed-size chunks. Also what is left of a
@@ -279,10 +295,23 @@ impl<V> Table<V> {
         &self.hasher
     }
 
-    /// The hash this table uses for `key`.
+    /// The hash this table uses for `key` (31 bits: the top bit of a stored hash is
+    /// the entry's flag).
     pub fn hash(&self, key: &[u8]) -> u32 {
         let h = self.hasher.hash_one(key);
-        (h ^ (h >> 32)) as u32
+        (h ^ (h >> 32)) as u32 & HASH_MASK
+    }
+
+    /// The flag of the entry at `pos` (false for a new entry, or out of range).
+    pub fn flag(&self, pos: usize) -> bool {
+        self.slots.get(pos).is_some_and(|s| s.hash & FLAG != 0)
+    }
+
+    /// Sets or clears the flag of the entry at `pos` (no effect out of range).
+    pub fn set_flag(&mut self, pos: usize, on: bool) {
+        if let Some(slot) = self.slots.get_mut(pos) {
+            slot.hash = slot.hash & HASH_MASK | if on { FLAG } else { 0 };
+        }
     }
 
     /// Number of entries.
@@ -319,7 +348,7 @@ impl<V> Table<V> {
             let mut link = buckets.get(buckets.bucket_of(hash));
             while link != 0 {
                 let slot = self.slots.at(link);
-                if slot.hash == hash && slot.key.as_slice() == key {
+                if slot.hash() == hash && slot.key.as_slice() == key {
                     return Some(link as usize - 1);
                 }
                 link = slot.next;
@@ -374,8 +403,8 @@ impl<V> Table<V> {
         self.swap_remove_index(pos).map(|(k, v, _)| (k, v))
     }
 
-    /// Removes the entry at `pos`, moving the last entry into its place; returns the
-    /// key, value and hash.
+    /// Removes the entry at `pos`, moving the last entry (and its flag) into its
+    /// place; returns the key, value and hash.
     pub fn swap_remove_index(&mut self, pos: usize) -> Option<(Bytes, V, u32)> {
         if pos >= self.len() {
             return None;
@@ -384,17 +413,18 @@ impl<V> Table<V> {
         let link = pos as u32 + 1;
         let (hash, next) = {
             let slot = self.slots.at(link);
-            (slot.hash, slot.next)
+            (slot.hash(), slot.next)
         };
         self.relink(hash, link, next);
         let last = self.len() as u32;
         if link != last {
-            let last_hash = self.slots.at(last).hash;
+            let last_hash = self.slots.at(last).hash();
             self.relink(last_hash, last, link);
         }
         let slot = self.slots.swap_remove(pos)?;
         self.shrink_if_needed();
-        Some((slot.key, slot.value, slot.hash))
+        let hash = slot.hash();
+        Some((slot.key, slot.value, hash))
     }
 
     /// Removes the last entry.
@@ -440,7 +470,14 @@ impl<V> Table<V> {
 
     /// The key, value and hash at `pos`.
     pub fn get_hashed(&self, pos: usize) -> Option<(&Bytes, &V, u32)> {
-        self.slots.get(pos).map(|s| (&s.key, &s.value, s.hash))
+        self.slots.get(pos).map(|s| (&s.key, &s.value, s.hash()))
+    }
+
+    /// All keys, values, hashes and flags by position.
+    pub fn iter_hashed(&self) -> impl Iterator<Item = (&Bytes, &V, u32, bool)> {
+        self.slots
+            .iter()
+            .map(|s| (&s.key, &s.value, s.hash(), s.hash & FLAG != 0))
     }
 
     /// All keys and values by position.
@@ -484,7 +521,7 @@ impl<V> Table<V> {
                 while link != 0 {
                     let slot = slots.at_mut(link);
                     let next = slot.next;
-                    let head = new.get_mut(new.bucket_of(slot.hash));
+                    let head = new.get_mut(new.bucket_of(slot.hash()));
                     slot.next = std::mem::replace(head, link);
                     link = next;
                 }

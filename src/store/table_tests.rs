@@ -48,8 +48,8 @@ impl<V> Table<V> {
                     assert!(!seen[pos], "entry {pos} linked twice");
                     seen[pos] = true;
                     let slot = self.slots.at(link);
-                    assert_eq!(buckets.bucket_of(slot.hash), b);
-                    assert_eq!(slot.hash, self.hash(&slot.key));
+                    assert_eq!(buckets.bucket_of(slot.hash()), b);
+                    assert_eq!(slot.hash(), self.hash(&slot.key));
                     link = slot.next;
                 }
             }
@@ -314,4 +314,58 @@ fn randomized_against_a_hashmap() {
         grows >= 10 && shrinks >= 3,
         "{grows} grows, {shrinks} shrinks"
     );
+}
+
+#[test]
+fn slots_of_small_values_take_no_room_for_the_flag() {
+    assert_eq!(std::mem::size_of::<Slot<crate::store::Value>>(), 56);
+}
+
+#[test]
+fn flag_sets_clears_and_follows_its_entry() {
+    let mut t: Table<usize> = Table::default();
+    t.insert(b"a", 1);
+    assert!(!t.flag(0), "a new entry is unflagged");
+    t.set_flag(0, true);
+    assert!(t.flag(0));
+    assert_eq!(
+        t.position(b"a"),
+        Some(0),
+        "the flag does not disturb lookups"
+    );
+    t.set_flag(0, false);
+    assert!(!t.flag(0));
+    assert!(!t.flag(5), "out of range");
+    t.set_flag(5, true);
+    t.remove(b"a");
+
+    // Flag every third key, then grow (rehashing), remove from the middle (moving the
+    // last entry into each hole) and shrink: each key keeps its own flag.
+    let flagged = |i: usize| i.is_multiple_of(3);
+    let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+    let mut live: Vec<usize> = Vec::new();
+    for i in 0..5000 {
+        let (pos, _) = t.insert(&key(i), i);
+        t.set_flag(pos, flagged(i));
+        live.push(i);
+        if rng.below(7) == 0 {
+            t.rehash_step(1);
+        }
+    }
+    while live.len() > 100 {
+        let victim = live.swap_remove(rng.below(live.len()));
+        let pos = t.position(&key(victim)).expect("present");
+        assert_eq!(t.swap_remove_index(pos).map(|(_, v, _)| v), Some(victim));
+        if live.len().is_multiple_of(97) {
+            t.check();
+        }
+    }
+    while t.rehash_step(100) {}
+    t.check();
+    for &i in &live {
+        let pos = t.position(&key(i)).expect("present");
+        assert_eq!((t[pos], t.flag(pos)), (i, flagged(i)), "key {i}");
+    }
+    let flags = t.iter_hashed().filter(|&(_, _, _, f)| f).count();
+    assert_eq!(flags, live.iter().filter(|&&i| flagged(i)).count());
 }
