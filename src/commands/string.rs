@@ -140,11 +140,6 @@ pub fn write_value(out: &mut Reply<'_>, value: &Value) -> Result<(), CmdError> {
     Ok(())
 }
 
-/// Writes a stored string or document as GET returns it; WRONGTYPE for other types.
-pub fn reply_value(ctx: &mut Ctx<'_>, value: &Value) -> Result<(), CmdError> {
-    write_value(&mut ctx.out, value)
-}
-
 /// The value to store for argument `i`: a document keeps its RESP bytes.
 pub fn value_arg(req: &Request<'_>, i: usize) -> Value {
     if req.is_doc(i) {
