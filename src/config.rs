@@ -45,6 +45,110 @@ pub struct Config {
     /// Microseconds to keep polling without sleeping after activity (`--busy-poll-us`,
     /// 0 = always sleep in epoll_wait).
     pub busy_poll_us: u64,
+    /// When small collections switch to their big encoding.
+    pub encodings: EncodingLimits,
+}
+
+/// Sizes up to which a collection keeps its compact encoding (Redis's
+/// `*-max-listpack-*` and `set-max-intset-entries` directives, same defaults).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EncodingLimits {
+    /// `list-max-listpack-size`: entries per packed list node when positive, else a
+    /// byte size class (-1 = 4 KB ... -5 = 64 KB), as Redis's.
+    pub list_max_listpack_size: i64,
+    /// `hash-max-listpack-entries`.
+    pub hash_max_listpack_entries: usize,
+    /// `hash-max-listpack-value`: longest field or value kept packed.
+    pub hash_max_listpack_value: usize,
+    /// `set-max-intset-entries`: most members of an all-integer set kept as a sorted array.
+    pub set_max_intset_entries: usize,
+    /// `set-max-listpack-entries`: most members of a small non-integer set kept packed.
+    pub set_max_listpack_entries: usize,
+    /// `set-max-listpack-value`: longest member of a packed set.
+    pub set_max_listpack_value: usize,
+    /// `zset-max-listpack-entries`.
+    pub zset_max_listpack_entries: usize,
+    /// `zset-max-listpack-value`: longest member of a packed sorted set.
+    pub zset_max_listpack_value: usize,
+}
+
+impl Default for EncodingLimits {
+    fn default() -> Self {
+        EncodingLimits {
+            list_max_listpack_size: -2,
+            hash_max_listpack_entries: 128,
+            hash_max_listpack_value: 64,
+            set_max_intset_entries: 512,
+            set_max_listpack_entries: 128,
+            set_max_listpack_value: 64,
+            zset_max_listpack_entries: 128,
+            zset_max_listpack_value: 64,
+        }
+    }
+}
+
+impl EncodingLimits {
+    /// Bytes a packed list node may hold (for a negative `list-max-listpack-size`),
+    /// or `usize::MAX` when the limit counts entries.
+    pub fn list_node_bytes(&self) -> usize {
+        match self.list_max_listpack_size {
+            n if n > 0 => usize::MAX,
+            -1 => 4 * 1024,
+            -2 => 8 * 1024,
+            -3 => 16 * 1024,
+            -4 => 32 * 1024,
+            _ => 64 * 1024,
+        }
+    }
+
+    /// Entries a packed list node may hold (for a positive `list-max-listpack-size`),
+    /// or `usize::MAX` when the limit counts bytes.
+    pub fn list_node_entries(&self) -> usize {
+        match self.list_max_listpack_size {
+            n if n > 0 => n as usize,
+            _ => usize::MAX,
+        }
+    }
+
+    /// Sets `name` (with the `ziplist` spellings Redis still accepts); `Ok(false)` when
+    /// `name` is not one of these directives.
+    fn set(&mut self, name: &str, value: &str) -> Result<bool, ()> {
+        let size = || value.parse::<usize>().map_err(|_| ());
+        let name = name.replace("ziplist", "listpack");
+        match name.as_str() {
+            "list-max-listpack-size" => {
+                self.list_max_listpack_size = value
+                    .parse::<i64>()
+                    .ok()
+                    .filter(|n| (-5..=i64::from(i32::MAX)).contains(n) && *n != 0)
+                    .ok_or(())?
+            }
+            "hash-max-listpack-entries" => self.hash_max_listpack_entries = size()?,
+            "hash-max-listpack-value" => self.hash_max_listpack_value = size()?,
+            "set-max-intset-entries" => self.set_max_intset_entries = size()?,
+            "set-max-listpack-entries" => self.set_max_listpack_entries = size()?,
+            "set-max-listpack-value" => self.set_max_listpack_value = size()?,
+            "zset-max-listpack-entries" => self.zset_max_listpack_entries = size()?,
+            "zset-max-listpack-value" => self.zset_max_listpack_value = size()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+
+    fn get(&self, name: &str) -> Option<String> {
+        let name = name.replace("ziplist", "listpack");
+        Some(match name.as_str() {
+            "list-max-listpack-size" => self.list_max_listpack_size.to_string(),
+            "hash-max-listpack-entries" => self.hash_max_listpack_entries.to_string(),
+            "hash-max-listpack-value" => self.hash_max_listpack_value.to_string(),
+            "set-max-intset-entries" => self.set_max_intset_entries.to_string(),
+            "set-max-listpack-entries" => self.set_max_listpack_entries.to_string(),
+            "set-max-listpack-value" => self.set_max_listpack_value.to_string(),
+            "zset-max-listpack-entries" => self.zset_max_listpack_entries.to_string(),
+            "zset-max-listpack-value" => self.zset_max_listpack_value.to_string(),
+            _ => return None,
+        })
+    }
 }
 
 impl Default for Config {
@@ -60,6 +164,7 @@ impl Default for Config {
             hz: DEFAULT_HZ,
             busy_poll_us: DEFAULT_BUSY_POLL_US,
             timeout: 0,
+            encodings: EncodingLimits::default(),
         }
     }
 }
@@ -76,6 +181,9 @@ pub const USAGE: &str = "Usage: rudis-server [options]
   --hz N                          background task frequency (default 10)
   --timeout SECONDS               close clients idle that long (default 0 = never)
   --busy-poll-us N                poll without sleeping for N us after activity (default 50; 0 = off)
+  --hash-max-listpack-entries N   (and the other *-max-listpack-*, set-max-intset-entries,
+                                  list-max-listpack-size directives) when small collections
+                                  switch to their big encoding (Redis's defaults)
   --help                          print this text";
 
 impl Config {
@@ -140,7 +248,11 @@ impl Config {
                     .filter(|&n| n <= MAX_BUSY_POLL_US)
                     .ok_or_else(bad)?
             }
-            _ => return Err(format!("unknown option '{name}'")),
+            other => match self.encodings.set(other, value) {
+                Ok(true) => {}
+                Ok(false) => return Err(format!("unknown option '{name}'")),
+                Err(()) => return Err(bad()),
+            },
         }
         Ok(())
     }
@@ -158,7 +270,7 @@ impl Config {
             "hz" => self.hz.to_string(),
             "busy-poll-us" => self.busy_poll_us.to_string(),
             "timeout" => self.timeout.to_string(),
-            _ => return None,
+            other => return self.encodings.get(other),
         })
     }
 
@@ -174,6 +286,19 @@ impl Config {
         "hz",
         "busy-poll-us",
         "timeout",
+        "list-max-listpack-size",
+        "list-max-ziplist-size",
+        "hash-max-listpack-entries",
+        "hash-max-ziplist-entries",
+        "hash-max-listpack-value",
+        "hash-max-ziplist-value",
+        "set-max-intset-entries",
+        "set-max-listpack-entries",
+        "set-max-listpack-value",
+        "zset-max-listpack-entries",
+        "zset-max-ziplist-entries",
+        "zset-max-listpack-value",
+        "zset-max-ziplist-value",
     ];
 }
 

@@ -83,6 +83,13 @@ pub const SUBCOMMANDS: &[Subcommand] = &[
         handler: client_reply,
     },
     Subcommand {
+        full_name: "client|unblock",
+        arity: -3,
+        flags: ADMIN | LOADING | STALE,
+        summary: "Unblocks a client blocked by a blocking command from a different connection.",
+        handler: client_unblock,
+    },
+    Subcommand {
         full_name: "client|help",
         arity: 2,
         flags: LOADING | STALE,
@@ -113,7 +120,13 @@ pub fn bad_name() -> CmdError {
 pub fn client_line(token: usize, c: &ClientInfo, now_ms: i64) -> String {
     let age = (now_ms - c.created_ms).max(0) / 1000;
     let idle = (now_ms - c.last_interaction_ms).max(0) / 1000;
-    let flags = if c.close_after_reply { "c" } else { "N" };
+    let flags = if c.close_after_reply {
+        "c"
+    } else if c.blocked.is_some() {
+        "b"
+    } else {
+        "N"
+    };
     let resp = match c.resp {
         RespVersion::V2 => 2,
         RespVersion::V3 => 3,
@@ -169,6 +182,41 @@ fn client_type(name: &[u8]) -> Result<bool, CmdError> {
 fn client_id(ctx: &mut Ctx<'_>, _req: &Request<'_>) -> Result<(), CmdError> {
     let id = ctx.client().id;
     ctx.out.int(id as i64);
+    Ok(())
+}
+
+/// ```text
+/// CLIENT UNBLOCK client-id [TIMEOUT | ERROR]
+/// ```
+/// 1 when the client was blocked (it then gets its timeout reply, or an
+/// `-UNBLOCKED` error), else 0.
+/// # Errors
+/// `ERR value is not an integer or out of range`, `ERR CLIENT UNBLOCK reason should
+/// be TIMEOUT or ERROR`.
+fn client_unblock(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
+    let id = super::args::parse_i64(req.arg(2))?;
+    let error = match req.len() {
+        3 => false,
+        4 if is(req.arg(3), "timeout") => false,
+        4 if is(req.arg(3), "error") => true,
+        4 => {
+            return Err(CmdError::msg(
+                "ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR",
+            ));
+        }
+        _ => return Err(CmdError::Syntax),
+    };
+    let target = ctx
+        .server
+        .clients
+        .iter()
+        .find(|(_, c)| c.id as i64 == id)
+        .map(|(token, c)| (token, c.blocked.is_some()));
+    let done = match target {
+        Some((token, blocked)) => ctx.server.blocking.request_unblock(blocked, token, error),
+        None => false,
+    };
+    ctx.out.int(i64::from(done));
     Ok(())
 }
 

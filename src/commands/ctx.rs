@@ -1,8 +1,9 @@
 //! The context a handler runs in.
 
 use super::state::{ClientInfo, ServerState};
+use crate::error::CmdError;
 use crate::protocol::Reply;
-use crate::store::{Store, Value};
+use crate::store::{Kind, Store, Value};
 
 /// Everything a command may touch: the store, server state, its own client, and
 /// the writer for its reply.
@@ -47,6 +48,48 @@ impl<'a> Ctx<'a> {
     pub fn lookup_write(&mut self, key: &[u8]) -> Option<usize> {
         let db = self.db();
         self.store.lookup_write(db, key, self.now)
+    }
+
+    /// Looks `key` up for reading a `kind` value: `Ok(None)` when absent,
+    /// WRONGTYPE when it holds another kind.
+    pub fn lookup_kind_read(&mut self, key: &[u8], kind: Kind) -> Result<Option<usize>, CmdError> {
+        let found = self.lookup_read(key);
+        self.check_kind(found, kind)
+    }
+
+    /// Looks `key` up for writing a `kind` value: `Ok(None)` when absent,
+    /// WRONGTYPE when it holds another kind.
+    pub fn lookup_kind_write(&mut self, key: &[u8], kind: Kind) -> Result<Option<usize>, CmdError> {
+        let found = self.lookup_write(key);
+        self.check_kind(found, kind)
+    }
+
+    fn check_kind(&mut self, found: Option<usize>, kind: Kind) -> Result<Option<usize>, CmdError> {
+        match found {
+            Some(i) if self.value(i).kind() != kind => Err(CmdError::WrongType),
+            other => Ok(other),
+        }
+    }
+
+    /// Records a write to `key` of the client's database (Redis's `signalModifiedKey`
+    /// plus `notifyKeyspaceEvent`): wakes clients blocked on it, invalidates WATCH,
+    /// and publishes the keyspace event. `class` is one of [`super::notify`]'s
+    /// classes and `event` Redis's event name (`lpush`, `del`, ...).
+    pub fn changed(&mut self, key: &[u8], class: u32, event: &str) {
+        let db = self.db();
+        self.server.blocking.signal(db, key);
+        super::watch::touch(self.server, db, key);
+        self.notify(class, event, key);
+    }
+
+    /// Deletes the key at `index` when its collection is empty (Redis never keeps an
+    /// empty collection); returns true when it did.
+    pub fn delete_if_empty(&mut self, index: usize) -> bool {
+        if self.value(index).elements() != 0 {
+            return false;
+        }
+        self.current_db().remove_index(index);
+        true
     }
 
     /// The value at `index` of the client's database.

@@ -115,7 +115,7 @@ fn write_section(ctx: &Ctx<'_>, section: &str, out: &mut String) {
             field("connected_clients", &state.clients.len());
             field("cluster_connections", &0);
             field("maxclients", &state.config.maxclients);
-            field("blocked_clients", &0);
+            field("blocked_clients", &state.blocking.blocked_clients());
             field("tracking_clients", &0);
             field("clients_in_timeout_table", &0);
         }

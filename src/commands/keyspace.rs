@@ -5,13 +5,11 @@
 use super::args::{is, parse_i64};
 use super::flags::*;
 use super::glob::glob_match;
+use super::scan::ScanArgs;
 use super::{CommandSpec, Ctx, subcommand_arity, unknown_subcommand};
 use crate::error::CmdError;
 use crate::protocol::Request;
 use crate::store::Key;
-
-/// SCAN's default COUNT, as Redis's.
-const SCAN_DEFAULT_COUNT: usize = 10;
 
 /// This family's commands.
 pub const COMMANDS: &[CommandSpec] = &[
@@ -171,7 +169,8 @@ fn del(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
     let mut removed = 0;
     for key in req.args().skip(1) {
         if let Some(i) = ctx.lookup_write(key) {
-            ctx.current_db().remove_index(i);
+            let entry = ctx.current_db().remove_index(i);
+            ctx.store.dispose(entry.value);
             removed += 1;
         }
     }
@@ -231,43 +230,6 @@ fn keys(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
     Ok(())
 }
 
-/// SCAN's cursor, parsed as Redis's `strtoul` call: optional sign (a negative value wraps,
-/// as in C), digits up to the first NUL, no leading space, no overflow; the empty string
-/// is cursor 0.
-fn parse_cursor(arg: &[u8]) -> Result<u64, CmdError> {
-    let invalid = || CmdError::msg("ERR invalid cursor");
-    let text = arg.split(|&b| b == 0).next().unwrap_or_default();
-    if text.is_empty() {
-        return Ok(0);
-    }
-    if matches!(text[0], b' ' | b'\t' | b'\n' | b'\x0b' | b'\x0c' | b'\r') {
-        return Err(invalid());
-    }
-    let (negative, digits) = match text[0] {
-        b'-' => (true, &text[1..]),
-        b'+' => (false, &text[1..]),
-        _ => (false, text),
-    };
-    if digits.is_empty() {
-        return Err(invalid());
-    }
-    let mut value: u64 = 0;
-    for &b in digits {
-        if !b.is_ascii_digit() {
-            return Err(invalid());
-        }
-        value = value
-            .checked_mul(10)
-            .and_then(|v| v.checked_add(u64::from(b - b'0')))
-            .ok_or_else(invalid)?;
-    }
-    Ok(if negative {
-        value.wrapping_neg()
-    } else {
-        value
-    })
-}
-
 /// ```text
 /// SCAN cursor [MATCH pattern] [COUNT count] [TYPE type]
 /// ```
@@ -275,32 +237,12 @@ fn parse_cursor(arg: &[u8]) -> Result<u64, CmdError> {
 /// Every key present for the whole iteration is returned at least once. MATCH and TYPE
 /// filter after the step, so a step may return fewer than COUNT keys, even none.
 fn scan(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
-    let cursor = parse_cursor(req.arg(1))?;
-    let mut count = SCAN_DEFAULT_COUNT;
-    let mut pattern: Option<&[u8]> = None;
-    let mut type_name: Option<&[u8]> = None;
-    let mut i = 2;
-    while i < req.len() {
-        let opt = req.arg(i);
-        let has_value = req.len() - i >= 2;
-        if is(opt, "count") && has_value {
-            let n = parse_i64(req.arg(i + 1))?;
-            if n < 1 {
-                return Err(CmdError::Syntax);
-            }
-            count = usize::try_from(n).unwrap_or(usize::MAX);
-        } else if is(opt, "match") && has_value {
-            let p = req.arg(i + 1);
-            // Exactly `*` matches everything (even the empty key): no filter.
-            pattern = (p != b"*").then_some(p);
-        } else if is(opt, "type") && has_value {
-            type_name = Some(req.arg(i + 1));
-        } else {
-            return Err(CmdError::Syntax);
-        }
-        i += 2;
-    }
-
+    let ScanArgs {
+        cursor,
+        count,
+        pattern,
+        type_name,
+    } = ScanArgs::parse(req, 1, true)?;
     let now = ctx.now;
     let db = ctx.db();
     let mut found: Vec<Key> = Vec::new();

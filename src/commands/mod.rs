@@ -9,6 +9,7 @@ pub mod admin;
 pub mod args;
 pub mod bitfield;
 pub mod bits;
+pub mod blocking;
 pub mod client;
 pub mod connection;
 pub mod ctx;
@@ -18,10 +19,13 @@ pub mod info;
 pub mod introspection;
 pub mod keyspace;
 pub mod lcs;
+pub mod notify;
+pub mod scan;
 pub mod state;
 pub mod string;
 pub mod string_edit;
 pub mod table;
+pub mod watch;
 
 pub use ctx::Ctx;
 pub use state::{ClientInfo, ServerState};
@@ -183,12 +187,25 @@ pub fn dispatch(ctx: &mut Ctx<'_>, req: &Request<'_>) {
         reject(ctx, Some(index), CmdError::DocArgument);
         return;
     }
+    call(ctx, index, spec, req);
+}
+
+/// Runs a checked command's handler and counts it (Redis's `call`).
+fn call(ctx: &mut Ctx<'_>, index: usize, spec: &CommandSpec, req: &Request<'_>) {
     let result = (spec.handler)(ctx, req);
     ctx.server.command_stats(index).calls += 1;
     ctx.server.batch.push(index);
     if let Err(e) = result {
         ctx.server.command_stats(index).failed_calls += 1;
         reply_error(ctx, &e);
+    }
+}
+
+/// Runs again a request that was checked when it first came (a blocked client's
+/// command, once its key is ready).
+pub fn rerun(ctx: &mut Ctx<'_>, req: &Request<'_>) {
+    if let Some((index, spec)) = table::lookup_indexed(req.arg(0)) {
+        call(ctx, index, spec, req);
     }
 }
 

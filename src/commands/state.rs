@@ -45,6 +45,12 @@ pub struct ClientInfo {
     pub querybuf_len: usize,
     /// Bytes in the output buffer (updated by the server for CLIENT LIST).
     pub outbuf_len: usize,
+    /// Set while the client is parked by a blocking command.
+    pub blocked: Option<Box<super::blocking::BlockedOn>>,
+    /// Set when a blocked client's command, run again, found nothing and stays parked.
+    pub still_blocked: bool,
+    /// Blocking commands reply as timed out at once (inside MULTI/EXEC).
+    pub deny_blocking: bool,
 }
 
 impl ClientInfo {
@@ -68,6 +74,9 @@ impl ClientInfo {
             reply_skip_next: false,
             querybuf_len: 0,
             outbuf_len: 0,
+            blocked: None,
+            still_blocked: false,
+            deny_blocking: false,
         }
     }
 }
@@ -142,6 +151,8 @@ pub struct ServerState {
     /// Tokens of clients killed by CLIENT KILL: the server closes them at the end of
     /// the turn without flushing their pending replies (Redis's `freeClient`).
     pub killed: Vec<usize>,
+    /// Clients parked by blocking commands.
+    pub blocking: super::blocking::Blocking,
 }
 
 impl ServerState {
@@ -156,6 +167,7 @@ impl ServerState {
             next_client_id: 1,
             shutdown: false,
             killed: Vec::new(),
+            blocking: Default::default(),
             command_stats: Vec::new(),
             batch: Vec::new(),
             error_stats: Default::default(),

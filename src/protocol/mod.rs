@@ -12,5 +12,5 @@ pub mod parser;
 pub mod reply;
 
 pub use frame::Frame;
-pub use parser::{ArgSpan, Parsed, ProtoLimits, Request, RequestParser};
+pub use parser::{ArgSpan, OwnedRequest, Parsed, ProtoLimits, Request, RequestParser};
 pub use reply::{Reply, RespVersion};

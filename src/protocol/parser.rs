@@ -135,6 +135,40 @@ impl<'a> Request<'a> {
     }
 }
 
+/// A request copied out of the connection buffer, to run later (a blocked command
+/// re-run when its key is ready, a command queued by MULTI).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct OwnedRequest {
+    buf: Vec<u8>,
+    spans: Vec<ArgSpan>,
+    docs: Vec<usize>,
+}
+
+impl OwnedRequest {
+    /// A copy of `req`.
+    pub fn from_request(req: &Request<'_>) -> OwnedRequest {
+        let mut owned = OwnedRequest {
+            buf: Vec::with_capacity(req.args().map(<[u8]>::len).sum()),
+            spans: Vec::with_capacity(req.len()),
+            docs: req.doc_positions().to_vec(),
+        };
+        for arg in req.args() {
+            let start = owned.buf.len();
+            owned.buf.extend_from_slice(arg);
+            owned.spans.push(ArgSpan {
+                start,
+                end: owned.buf.len(),
+            });
+        }
+        owned
+    }
+
+    /// The request, borrowed.
+    pub fn request(&self) -> Request<'_> {
+        Request::new(&self.buf, &self.spans, &self.docs)
+    }
+}
+
 /// The per-connection parser state; see the module docs.
 #[derive(Debug)]
 pub struct RequestParser {

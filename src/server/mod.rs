@@ -21,6 +21,7 @@ use mio::net::{TcpListener, TcpStream};
 use mio::{Events, Interest, Poll, Token, Waker};
 use slab::Slab;
 
+use crate::commands::blocking::{self, Outputs};
 use crate::commands::{self, ClientInfo, Ctx, ServerState};
 use crate::config::{Config, OUTPUT_HIGH_WATER};
 use crate::error::ProtocolError;
@@ -181,7 +182,7 @@ impl Server {
                 return Ok(());
             }
             let timeout = if self.ready.is_empty() {
-                self.next_cron.saturating_duration_since(self.turn_now)
+                self.sleep_time()
             } else {
                 Duration::ZERO
             };
@@ -244,6 +245,20 @@ impl Server {
             if self.turn_now >= self.next_cron {
                 self.cron();
             }
+        }
+    }
+
+    /// How long the loop may sleep: until the cron or the next blocked client's deadline.
+    fn sleep_time(&self) -> Duration {
+        let cron = self.next_cron.saturating_duration_since(self.turn_now);
+        match self.state.blocking.next_deadline() {
+            Some(at) => {
+                let now = self.clock.unix_ms(self.turn_now);
+                // One ms late rather than early: a deadline is met once `now >= at`.
+                let wait = Duration::from_millis(at.saturating_sub(now).max(0) as u64 + 1);
+                cron.min(wait)
+            }
+            None => cron,
         }
     }
 
@@ -330,6 +345,10 @@ impl Server {
             }
             return;
         }
+        if self.state.clients[token].blocked.is_some() {
+            self.read_while_blocked(token);
+            return;
+        }
         let mut again = false;
         // Requests left buffered by an earlier stop at the high-water mark run before
         // more is read, so a client that pipelines without reading grows no buffer.
@@ -361,7 +380,8 @@ impl Server {
             // Stopped at the high-water mark: come back (service waits for the socket
             // to drain), unless the client is closing. Bytes still in the socket or a
             // pending EOF raise no new event, so nothing else would bring us back.
-            again = !self.state.clients[token].close_after_reply;
+            let info = &self.state.clients[token];
+            again = !info.close_after_reply && info.blocked.is_none();
         }
         let Some(conn) = self.conns.get_mut(token) else {
             return;
@@ -390,6 +410,29 @@ impl Server {
         }
     }
 
+    /// A parked client's socket is still read, so that a disconnect is noticed (and
+    /// it stops waiting) while its further requests wait in the buffer.
+    fn read_while_blocked(&mut self, token: usize) {
+        let Some(conn) = self.conns.get_mut(token) else {
+            return;
+        };
+        if conn.eof {
+            return;
+        }
+        match conn.fill(&mut self.scratch) {
+            Ok((ReadOutcome::Eof, _)) | Err(_) => self.close(token),
+            Ok((outcome, n)) => {
+                self.state.stats.net_input_bytes += n as u64;
+                if conn.rbuf.len() > self.state.config.max_querybuf {
+                    warn!("closing blocked client that reached max query buffer length");
+                    self.close(token);
+                } else if outcome == ReadOutcome::BudgetSpent {
+                    self.enqueue(token);
+                }
+            }
+        }
+    }
+
     /// Parses and runs every complete request in the read buffer; false when it stopped
     /// because the client must not be read further (closing or output backlog).
     fn execute(&mut self, token: usize) -> bool {
@@ -400,12 +443,12 @@ impl Server {
             clock,
             ..
         } = self;
-        let Some(conn) = conns.get_mut(token) else {
-            return false;
-        };
         let limits = state.config.proto;
         let mut batch_start: Option<(Instant, i64)> = None;
         let more = loop {
+            let Some(conn) = conns.get_mut(token) else {
+                break false;
+            };
             if state.clients[token].close_after_reply {
                 break false;
             }
@@ -442,6 +485,12 @@ impl Server {
                     }
                     let used = conn.parser.finish();
                     conn.rbuf.advance(used);
+                    if state.blocking.has_work() {
+                        blocking::serve(store, state, now, conns);
+                    }
+                    if state.clients[token].blocked.is_some() {
+                        break false;
+                    }
                 }
                 Err(e) => {
                     protocol_error(conn, state, token, &e);
@@ -456,6 +505,16 @@ impl Server {
     }
 
     fn before_sleep(&mut self) {
+        if self
+            .state
+            .blocking
+            .next_deadline()
+            .is_some_and(|at| at <= self.clock.unix_ms(Instant::now()))
+        {
+            let now = self.clock.unix_ms(Instant::now());
+            blocking::expire_timeouts(&mut self.state, now, &mut self.conns);
+        }
+        self.resume_woken();
         let pending = std::mem::take(&mut self.pending_write);
         for token in pending {
             let Some(conn) = self.conns.get_mut(token) else {
@@ -490,6 +549,21 @@ impl Server {
             let deadline = Instant::now() + FAST_EXPIRE_BUDGET;
             self.store.active_expire(store::now_ms(), deadline);
             self.expire_behind = Instant::now() >= deadline;
+        }
+    }
+
+    /// Clients just unblocked: their replies go out this turn, and their requests
+    /// that waited in the buffer run.
+    fn resume_woken(&mut self) {
+        for token in std::mem::take(&mut self.state.blocking.woken) {
+            let Some(conn) = self.conns.get_mut(token) else {
+                continue;
+            };
+            if !conn.pending_write {
+                conn.pending_write = true;
+                self.pending_write.push(token);
+            }
+            self.enqueue(token);
         }
     }
 
@@ -559,6 +633,7 @@ impl Server {
         {
             conn.closing = true;
             self.to_close.push(token);
+            blocking::unblock(&mut self.state, token);
         }
     }
 }
@@ -572,4 +647,12 @@ fn protocol_error(conn: &mut Conn, state: &mut ServerState, token: usize, e: &Pr
     Reply::new(&mut conn.wbuf, state.clients[token].resp).error(&e.to_string());
     state.clients[token].close_after_reply = true;
     let _ = conn.rbuf.split();
+}
+
+impl Outputs for Slab<Conn> {
+    fn output(&mut self, token: usize) -> Option<&mut bytes::BytesMut> {
+        self.get_mut(token)
+            .filter(|c| !c.closing)
+            .map(|c| &mut c.wbuf)
+    }
 }

@@ -25,6 +25,8 @@ pub struct Db {
     map: Table<Value>,
     /// Absolute expiry (Unix ms, never 0) of each key that has one.
     expires: Table<i64>,
+    /// Big values of keys that expired, for the store to free in slices.
+    expired_big: Vec<Value>,
 }
 
 impl Default for Db {
@@ -77,6 +79,7 @@ impl Db {
         Db {
             expires: Table::with_hasher(hasher.clone()),
             map: Table::with_hasher(hasher),
+            expired_big: Vec::new(),
         }
     }
 
@@ -103,7 +106,7 @@ impl Db {
             None => (Lookup::Missing, false),
             Some(i) => {
                 if self.map.flag(i) && passed(self.ttl_of(hash, key), now) {
-                    self.remove_index(i);
+                    self.expire_index(i);
                     (Lookup::Missing, true)
                 } else {
                     (Lookup::Found(i), false)
@@ -225,6 +228,19 @@ impl Db {
         }
     }
 
+    /// Removes the expired key at `index`, keeping a big value for sliced freeing.
+    fn expire_index(&mut self, index: usize) {
+        let entry = self.remove_index(index);
+        if entry.value.elements() > super::LAZY_FREE_ELEMENTS {
+            self.expired_big.push(entry.value);
+        }
+    }
+
+    /// Big values of expired keys, for the store to free in slices.
+    pub fn take_expired_big(&mut self) -> Vec<Value> {
+        std::mem::take(&mut self.expired_big)
+    }
+
     /// A key with a TTL at a random position (for expiry sampling).
     pub fn expiring_key_at(&self, index: usize) -> Option<&Key> {
         self.expires.get_index(index).map(|(k, _)| k)
@@ -241,7 +257,7 @@ impl Db {
         }
         match self.map.position_hashed(hash, key) {
             Some(i) => {
-                self.remove_index(i);
+                self.expire_index(i);
                 true
             }
             None => false,

@@ -7,14 +7,18 @@
 pub mod bytes;
 pub mod db;
 pub mod expire;
+pub mod hash;
+pub mod list;
+pub mod set;
 pub mod table;
 pub mod value;
+pub mod zset;
 
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 pub use bytes::Bytes;
 pub use db::{Db, Lookup};
-pub use value::{Entry, Key, Value};
+pub use value::{Entry, Key, Kind, Value};
 
 /// Number of databases, as Redis's default `databases 16`.
 pub const DEFAULT_DATABASES: usize = 16;
@@ -24,6 +28,34 @@ pub const FREE_SLICE: usize = 16 * 1024;
 /// Buckets moved per database between clock checks in [`Store::rehash_step`]
 /// (Redis's `dictRehashMilliseconds` moves 100 at a time).
 pub const REHASH_SLICE: usize = 100;
+/// Elements above which a deleted collection is freed in slices by the cron rather
+/// than at once: freeing a few thousand elements takes microseconds.
+pub const LAZY_FREE_ELEMENTS: usize = 4096;
+
+/// Memory waiting to be freed a slice at a time.
+#[derive(Debug)]
+enum Garbage {
+    /// A flushed database.
+    Db(db::Flushed),
+    /// A deleted big collection.
+    Value(Value),
+}
+
+impl Garbage {
+    fn free_some(&mut self, budget: usize) -> usize {
+        match self {
+            Garbage::Db(table) => table.free_some(budget),
+            Garbage::Value(value) => value.free_some(budget).max(1),
+        }
+    }
+
+    fn is_empty(&self) -> bool {
+        match self {
+            Garbage::Db(table) => table.is_empty(),
+            Garbage::Value(value) => value.elements() == 0,
+        }
+    }
+}
 
 /// Keyspace counters reported by INFO.
 #[derive(Debug, Default, Clone, Copy)]
@@ -44,7 +76,7 @@ pub struct Store {
     pub dirty: u64,
     /// Keyspace counters.
     pub stats: KeyspaceStats,
-    graveyard: Vec<db::Flushed>,
+    graveyard: Vec<Garbage>,
     rng: u64,
     /// Database where the next active expiry cycle starts.
     expire_cursor: usize,
@@ -109,10 +141,19 @@ impl Store {
         let table = self.dbs[db].take_all();
         let n = table.len();
         if n > 0 {
-            self.graveyard.push(table);
+            self.graveyard.push(Garbage::Db(table));
             self.dirty += 1;
         }
         n
+    }
+
+    /// Drops a value removed from the key space: a big collection goes to the
+    /// graveyard and is freed in slices by [`Store::free_some`] (Redis frees big values
+    /// in a background thread; one thread here frees them between turns).
+    pub fn dispose(&mut self, value: Value) {
+        if value.elements() > LAZY_FREE_ELEMENTS {
+            self.graveyard.push(Garbage::Value(value));
+        }
     }
 
     /// Empties every database; returns how many keys there were.
@@ -122,12 +163,17 @@ impl Store {
 
     /// Frees up to [`FREE_SLICE`] entries of flushed tables; true while more remain.
     pub fn free_some(&mut self) -> bool {
+        for db in 0..self.dbs.len() {
+            for value in self.dbs[db].take_expired_big() {
+                self.graveyard.push(Garbage::Value(value));
+            }
+        }
         let mut budget = FREE_SLICE;
         while budget > 0 {
             let Some(table) = self.graveyard.last_mut() else {
                 return false;
             };
-            budget -= table.free_some(budget);
+            budget = budget.saturating_sub(table.free_some(budget));
             if table.is_empty() {
                 self.graveyard.pop();
             }

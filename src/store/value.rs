@@ -1,6 +1,10 @@
 //! What a key holds.
 
 use super::bytes::Bytes;
+use super::hash::Hash;
+use super::list::List;
+use super::set::Set;
+use super::zset::ZSet;
 
 /// A key's bytes (an owned copy, never a view into a connection buffer): inline up to
 /// 22 bytes, else exactly sized on the heap.
@@ -17,6 +21,29 @@ pub enum Value {
     Int(i64),
     /// A nested document: the exact RESP bytes the client sent (map, array, integer, ...).
     Doc(Box<[u8]>),
+    /// A list (LPUSH, ...).
+    List(Box<List>),
+    /// A hash (HSET, ...).
+    Hash(Box<Hash>),
+    /// A set (SADD, ...).
+    Set(Box<Set>),
+    /// A sorted set (ZADD, ...).
+    ZSet(Box<ZSet>),
+}
+
+/// The kind of a value, for type checks (WRONGTYPE) and TYPE.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// Strings, integers, and documents (GET returns all of them).
+    String,
+    /// Lists.
+    List,
+    /// Hashes.
+    Hash,
+    /// Sets.
+    Set,
+    /// Sorted sets.
+    ZSet,
 }
 
 impl Value {
@@ -33,6 +60,33 @@ impl Value {
         match self {
             Value::Str(_) | Value::Int(_) => "string",
             Value::Doc(_) => "document",
+            Value::List(_) => "list",
+            Value::Hash(_) => "hash",
+            Value::Set(_) => "set",
+            Value::ZSet(_) => "zset",
+        }
+    }
+
+    /// The value's kind (a document counts as a string: GET and SET serve both).
+    pub fn kind(&self) -> Kind {
+        match self {
+            Value::Str(_) | Value::Int(_) | Value::Doc(_) => Kind::String,
+            Value::List(_) => Kind::List,
+            Value::Hash(_) => Kind::Hash,
+            Value::Set(_) => Kind::Set,
+            Value::ZSet(_) => Kind::ZSet,
+        }
+    }
+
+    /// Elements a collection holds (1 for strings): decides whether freeing it is
+    /// big enough to be done in slices.
+    pub fn elements(&self) -> usize {
+        match self {
+            Value::Str(_) | Value::Int(_) | Value::Doc(_) => 1,
+            Value::List(l) => l.len(),
+            Value::Hash(h) => h.len(),
+            Value::Set(s) => s.len(),
+            Value::ZSet(z) => z.len(),
         }
     }
 
@@ -43,6 +97,25 @@ impl Value {
             Value::Str(_) => "raw",
             Value::Int(_) => "int",
             Value::Doc(_) => "document",
+            Value::List(l) => l.encoding(),
+            Value::Hash(h) => h.encoding(),
+            Value::Set(s) => s.encoding(),
+            Value::ZSet(z) => z.encoding(),
+        }
+    }
+
+    /// Frees up to `budget` elements of a collection (a string frees itself whole);
+    /// returns how many it freed. [`Value::elements`] reaches 0 once all are freed.
+    pub fn free_some(&mut self, budget: usize) -> usize {
+        match self {
+            Value::Str(_) | Value::Int(_) | Value::Doc(_) => {
+                *self = Value::List(Box::default());
+                1
+            }
+            Value::List(l) => l.free_some(budget),
+            Value::Hash(h) => h.free_some(budget),
+            Value::Set(s) => s.free_some(budget),
+            Value::ZSet(z) => z.free_some(budget),
         }
     }
 

@@ -1,0 +1,354 @@
+//! Blocking commands on one thread (BLPOP, BLMOVE, BZPOPMIN, ...).
+//!
+//! A handler that finds nothing to pop calls [`Ctx::block`]: the client is parked
+//! (no thread, no polling) in a FIFO queue per key, with its deadline in a timer set,
+//! and the server stops reading its requests. Every write calls
+//! [`Ctx::changed`], which marks the key ready when somebody waits on it. After each
+//! command the server calls [`serve`]: for each ready key, the clients waiting on it
+//! are taken longest-waiting first and their command is run again, now that there is
+//! something to pop (Redis 7.2's way: one code path pops for blocked and non-blocked
+//! callers alike). A run that still finds nothing leaves the client in its place.
+//! Deadlines are met by [`expire_timeouts`], and the loop's poll timeout is never
+//! later than [`Blocking::next_deadline`].
+
+use std::collections::{BTreeSet, HashMap, VecDeque};
+
+use bytes::BytesMut;
+
+use super::{Ctx, ServerState};
+use crate::error::CmdError;
+use crate::protocol::{OwnedRequest, Reply, Request};
+use crate::store::{Key, Kind, Store};
+
+/// What a blocked client gets when its timeout passes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TimeoutReply {
+    /// A null array (`*-1`; `_` in RESP3): BLPOP, BRPOP, BLMPOP, BZPOPMIN, BZMPOP...
+    NullArray,
+    /// A null bulk string (`$-1`; `_` in RESP3): BLMOVE, BRPOPLPUSH.
+    NullBulk,
+}
+
+/// Why a client is parked.
+#[derive(Debug, Clone)]
+pub struct BlockedOn {
+    /// Database of the keys.
+    pub db: usize,
+    /// Keys waited on, in the command's order.
+    pub keys: Vec<Key>,
+    /// The kind of value that can serve it (a key of another kind does not wake it).
+    pub kind: Kind,
+    /// Absolute deadline in Unix ms; 0 waits forever.
+    pub deadline: i64,
+    /// The reply when the deadline passes.
+    pub on_timeout: TimeoutReply,
+    /// The command, run again when a key is ready.
+    pub request: OwnedRequest,
+}
+
+/// The output buffers of connections, by token (the server's connections).
+pub trait Outputs {
+    /// The output buffer of client `token`, if it is still connected.
+    fn output(&mut self, token: usize) -> Option<&mut BytesMut>;
+}
+
+/// Blocked clients: who waits on which key, which keys became ready, and deadlines.
+#[derive(Debug, Default)]
+pub struct Blocking {
+    /// Tokens of clients waiting on `(db, key)`, longest-waiting first.
+    waiting: HashMap<(usize, Key), VecDeque<usize>>,
+    /// Keys written since the last [`serve`] that somebody waits on, in order.
+    ready: Vec<(usize, Key)>,
+    /// `(deadline, token)` of every blocked client with a timeout.
+    deadlines: BTreeSet<(i64, usize)>,
+    /// Clients to unblock by CLIENT UNBLOCK: `(token, with an error)`.
+    unblock_requests: Vec<(usize, bool)>,
+    /// Number of blocked clients.
+    blocked: usize,
+    /// Clients unblocked since the server last looked: it flushes their replies and
+    /// resumes reading their requests.
+    pub woken: Vec<usize>,
+}
+
+impl Blocking {
+    /// Number of blocked clients (INFO's `blocked_clients`).
+    pub fn blocked_clients(&self) -> usize {
+        self.blocked
+    }
+
+    /// True when [`serve`] has work to do.
+    pub fn has_work(&self) -> bool {
+        !self.ready.is_empty() || !self.unblock_requests.is_empty()
+    }
+
+    /// The earliest deadline (Unix ms) of a blocked client.
+    pub fn next_deadline(&self) -> Option<i64> {
+        self.deadlines.first().map(|&(at, _)| at)
+    }
+
+    /// Marks `key` of `db` ready if a client waits on it (cheap when none does).
+    pub fn signal(&mut self, db: usize, key: &[u8]) {
+        if self.waiting.is_empty() {
+            return;
+        }
+        let id = (db, Key::from_slice(key));
+        if self.waiting.contains_key(&id) && !self.ready.contains(&id) {
+            self.ready.push(id);
+        }
+    }
+
+    /// Asks for client `token` to be unblocked (CLIENT UNBLOCK); false if it is not blocked.
+    pub fn request_unblock(&mut self, state_blocked: bool, token: usize, error: bool) -> bool {
+        if state_blocked {
+            self.unblock_requests.push((token, error));
+        }
+        state_blocked
+    }
+}
+
+/// Parses a blocking command's timeout (seconds, fractions allowed) into an absolute
+/// deadline in Unix ms, 0 for "forever".
+/// # Errors
+/// `ERR timeout is not a float or out of range`, `ERR timeout is negative`,
+/// `ERR timeout is out of range`, as Redis.
+pub fn parse_timeout(arg: &[u8], now: i64) -> Result<i64, CmdError> {
+    let not_float = || CmdError::msg("ERR timeout is not a float or out of range");
+    let text = std::str::from_utf8(arg).map_err(|_| not_float())?;
+    if text.is_empty() || text.starts_with(|c: char| c.is_ascii_whitespace()) {
+        return Err(not_float());
+    }
+    let lower = text.to_ascii_lowercase();
+    if lower.contains("nan") || lower.contains("inf") {
+        return Err(not_float());
+    }
+    let seconds: f64 = text.parse().map_err(|_| not_float())?;
+    let ms = (seconds * 1000.0).ceil();
+    if ms < 0.0 {
+        return Err(CmdError::msg("ERR timeout is negative"));
+    }
+    if ms == 0.0 {
+        return Ok(0);
+    }
+    if ms >= (i64::MAX - now) as f64 {
+        return Err(CmdError::msg("ERR timeout is out of range"));
+    }
+    Ok(now + ms as i64)
+}
+
+impl Ctx<'_> {
+    /// Parks the calling client on `keys` until one of them holds a `kind` value, or
+    /// until `deadline` (Unix ms, 0 = never); nothing is replied now. Called by a
+    /// blocking command that found nothing. When the command is being run again for
+    /// a client that is already parked, this keeps its place; inside MULTI (where
+    /// nothing may block) it replies as a timeout at once.
+    pub fn block<'k>(
+        &mut self,
+        keys: impl IntoIterator<Item = &'k [u8]>,
+        kind: Kind,
+        deadline: i64,
+        on_timeout: TimeoutReply,
+        req: &Request<'_>,
+    ) {
+        let me = self.me;
+        if self.server.clients[me].blocked.is_some() {
+            self.server.clients[me].still_blocked = true;
+            return;
+        }
+        if self.server.clients[me].deny_blocking {
+            write_timeout(&mut self.out, on_timeout);
+            return;
+        }
+        let db = self.db();
+        let mut owned: Vec<Key> = Vec::new();
+        for key in keys {
+            if owned.iter().any(|k| k.as_slice() == key) {
+                continue;
+            }
+            let key = Key::from_slice(key);
+            self.server
+                .blocking
+                .waiting
+                .entry((db, key.clone()))
+                .or_default()
+                .push_back(me);
+            owned.push(key);
+        }
+        if deadline != 0 {
+            self.server.blocking.deadlines.insert((deadline, me));
+        }
+        self.server.blocking.blocked += 1;
+        self.server.clients[me].blocked = Some(Box::new(BlockedOn {
+            db,
+            keys: owned,
+            kind,
+            deadline,
+            on_timeout,
+            request: OwnedRequest::from_request(req),
+        }));
+    }
+}
+
+/// Writes the reply of a blocked command whose time ran out.
+fn write_timeout(out: &mut Reply<'_>, on_timeout: TimeoutReply) {
+    match on_timeout {
+        TimeoutReply::NullArray => out.null_array(),
+        TimeoutReply::NullBulk => out.null(),
+    }
+}
+
+/// Removes client `token` from every wait queue and the timer; its state is gone.
+/// Call when a blocked client is served, times out, or disconnects.
+pub fn unblock(state: &mut ServerState, token: usize) {
+    let Some(blocked) = state.clients.get_mut(token).and_then(|c| c.blocked.take()) else {
+        return;
+    };
+    let blocking = &mut state.blocking;
+    for key in blocked.keys {
+        let id = (blocked.db, key);
+        if let Some(queue) = blocking.waiting.get_mut(&id) {
+            queue.retain(|&t| t != token);
+            if queue.is_empty() {
+                blocking.waiting.remove(&id);
+            }
+        }
+    }
+    if blocked.deadline != 0 {
+        blocking.deadlines.remove(&(blocked.deadline, token));
+    }
+    blocking.blocked -= 1;
+}
+
+/// Serves clients blocked on keys that became ready, and CLIENT UNBLOCK requests.
+/// Replies go to the clients' buffers; the tokens served are added to
+/// [`Blocking::woken`].
+pub fn serve(store: &mut Store, state: &mut ServerState, now: i64, outputs: &mut dyn Outputs) {
+    for (token, error) in std::mem::take(&mut state.blocking.unblock_requests) {
+        let Some(on_timeout) = state
+            .clients
+            .get(token)
+            .and_then(|c| c.blocked.as_ref())
+            .map(|b| b.on_timeout)
+        else {
+            continue;
+        };
+        unblock(state, token);
+        if let Some(buf) = outputs.output(token) {
+            let mut out = Reply::new(buf, state.clients[token].resp);
+            if error {
+                out.error("UNBLOCKED client unblocked via CLIENT UNBLOCK");
+            } else {
+                write_timeout(&mut out, on_timeout);
+            }
+        }
+        state.blocking.woken.push(token);
+    }
+    // Served commands may write other keys (BLMOVE pushes), which adds ready keys.
+    let mut next = 0;
+    while next < state.blocking.ready.len() {
+        let (db, key) = state.blocking.ready[next].clone();
+        next += 1;
+        serve_key(store, state, now, outputs, db, &key);
+    }
+    state.blocking.ready.clear();
+}
+
+/// Serves the clients waiting on one ready key, longest-waiting first, while the key
+/// holds a value of the kind they wait for.
+fn serve_key(
+    store: &mut Store,
+    state: &mut ServerState,
+    now: i64,
+    outputs: &mut dyn Outputs,
+    db: usize,
+    key: &Key,
+) {
+    loop {
+        let Some(&token) = state
+            .blocking
+            .waiting
+            .get(&(db, key.clone()))
+            .and_then(|q| q.front())
+        else {
+            return;
+        };
+        let Some(blocked) = state.clients.get(token).and_then(|c| c.blocked.as_ref()) else {
+            return;
+        };
+        let kind = blocked.kind;
+        let request = blocked.request.clone();
+        let present = store
+            .lookup_write(db, key, now)
+            .is_some_and(|i| store.db(db).value_ref(i).kind() == kind);
+        if !present {
+            return;
+        }
+        let Some(buf) = outputs.output(token) else {
+            unblock(state, token);
+            continue;
+        };
+        let resp = state.clients[token].resp;
+        // The client's selected database may differ from the one it blocked in only
+        // if it ran SELECT, which it cannot do while blocked.
+        state.clients[token].still_blocked = false;
+        let mut ctx = Ctx {
+            store,
+            server: state,
+            me: token,
+            out: Reply::new(buf, resp),
+            now,
+        };
+        super::rerun(&mut ctx, &request.request());
+        if std::mem::take(&mut state.clients[token].still_blocked) {
+            // Nothing to pop after all: it keeps its place, and so do those behind it.
+            return;
+        }
+        unblock(state, token);
+        state.blocking.woken.push(token);
+    }
+}
+
+/// Replies to the blocked clients whose deadline has passed at `now` (Unix ms).
+pub fn expire_timeouts(state: &mut ServerState, now: i64, outputs: &mut dyn Outputs) {
+    while let Some(&(at, token)) = state.blocking.deadlines.first() {
+        if at > now {
+            return;
+        }
+        let on_timeout = state
+            .clients
+            .get(token)
+            .and_then(|c| c.blocked.as_ref())
+            .map(|b| b.on_timeout);
+        state.blocking.deadlines.pop_first();
+        let Some(on_timeout) = on_timeout else {
+            continue;
+        };
+        if let Some(buf) = outputs.output(token) {
+            write_timeout(&mut Reply::new(buf, state.clients[token].resp), on_timeout);
+        }
+        unblock(state, token);
+        state.blocking.woken.push(token);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timeouts_parse_as_redis() {
+        assert_eq!(parse_timeout(b"0", 1000), Ok(0));
+        assert_eq!(parse_timeout(b"1", 1000), Ok(2000));
+        assert_eq!(parse_timeout(b"0.1", 1000), Ok(1100));
+        assert_eq!(parse_timeout(b"0.0001", 1000), Ok(1001));
+        let err = |text: &[u8]| parse_timeout(text, 0).map_err(|e| e.to_string());
+        assert_eq!(err(b"-1"), Err("ERR timeout is negative".to_string()));
+        for bad in [&b"abc"[..], b"", b"inf", b"nan", b" 1"] {
+            assert_eq!(
+                err(bad),
+                Err("ERR timeout is not a float or out of range".to_string()),
+                "{bad:?}"
+            );
+        }
+        assert!(err(b"1e300").is_err());
+    }
+}
