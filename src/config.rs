@@ -56,6 +56,9 @@ pub struct EncodingLimits {
     /// `list-max-listpack-size`: entries per packed list node when positive, else a
     /// byte size class (-1 = 4 KB ... -5 = 64 KB), as Redis's.
     pub list_max_listpack_size: i64,
+    /// `list-compress-depth`: accepted and reported for compatibility; list nodes are
+    /// never compressed.
+    pub list_compress_depth: i64,
     /// `hash-max-listpack-entries`.
     pub hash_max_listpack_entries: usize,
     /// `hash-max-listpack-value`: longest field or value kept packed.
@@ -76,6 +79,7 @@ impl Default for EncodingLimits {
     fn default() -> Self {
         EncodingLimits {
             list_max_listpack_size: -2,
+            list_compress_depth: 0,
             hash_max_listpack_entries: 128,
             hash_max_listpack_value: 64,
             set_max_intset_entries: 512,
@@ -123,6 +127,13 @@ impl EncodingLimits {
                     .filter(|n| (-5..=i64::from(i32::MAX)).contains(n) && *n != 0)
                     .ok_or(())?
             }
+            "list-compress-depth" => {
+                self.list_compress_depth = value
+                    .parse::<i64>()
+                    .ok()
+                    .filter(|n| (0..=i64::from(i32::MAX)).contains(n))
+                    .ok_or(())?
+            }
             "hash-max-listpack-entries" => self.hash_max_listpack_entries = size()?,
             "hash-max-listpack-value" => self.hash_max_listpack_value = size()?,
             "set-max-intset-entries" => self.set_max_intset_entries = size()?,
@@ -139,6 +150,7 @@ impl EncodingLimits {
         let name = name.replace("ziplist", "listpack");
         Some(match name.as_str() {
             "list-max-listpack-size" => self.list_max_listpack_size.to_string(),
+            "list-compress-depth" => self.list_compress_depth.to_string(),
             "hash-max-listpack-entries" => self.hash_max_listpack_entries.to_string(),
             "hash-max-listpack-value" => self.hash_max_listpack_value.to_string(),
             "set-max-intset-entries" => self.set_max_intset_entries.to_string(),
@@ -288,6 +300,7 @@ impl Config {
         "timeout",
         "list-max-listpack-size",
         "list-max-ziplist-size",
+        "list-compress-depth",
         "hash-max-listpack-entries",
         "hash-max-ziplist-entries",
         "hash-max-listpack-value",
