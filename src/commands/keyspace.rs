@@ -5,6 +5,7 @@
 use super::args::{is, parse_i64};
 use super::flags::*;
 use super::glob::glob_match;
+use super::notify;
 use super::scan::ScanArgs;
 use super::{CommandSpec, Ctx, subcommand_arity, unknown_subcommand};
 use crate::error::CmdError;
@@ -171,6 +172,7 @@ fn del(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
         if let Some(i) = ctx.lookup_write(key) {
             let entry = ctx.current_db().remove_index(i);
             ctx.store.dispose(entry.value);
+            ctx.changed(key, notify::GENERIC, "del");
             removed += 1;
         }
     }
@@ -326,6 +328,8 @@ fn rename_generic(ctx: &mut Ctx<'_>, req: &Request<'_>, nx: bool) -> Result<(), 
     let entry = db.remove(src).ok_or(CmdError::NoSuchKey)?;
     db.insert(dst, entry.value, entry.expire_at);
     ctx.store.dirty += 1;
+    ctx.changed(src, notify::GENERIC, "rename_from");
+    ctx.changed(dst, notify::GENERIC, "rename_to");
     if nx {
         ctx.out.int(1);
     } else {
