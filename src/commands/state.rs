@@ -51,6 +51,10 @@ pub struct ClientInfo {
     pub still_blocked: bool,
     /// Blocking commands reply as timed out at once (inside MULTI/EXEC).
     pub deny_blocking: bool,
+    /// The open transaction, between MULTI and EXEC or DISCARD.
+    pub multi: Option<Box<super::multi::Transaction>>,
+    /// The keys this client WATCHes, and whether one of them was touched.
+    pub watch: super::watch::ClientWatch,
 }
 
 impl ClientInfo {
@@ -77,6 +81,8 @@ impl ClientInfo {
             blocked: None,
             still_blocked: false,
             deny_blocking: false,
+            multi: None,
+            watch: Default::default(),
         }
     }
 }
@@ -153,6 +159,8 @@ pub struct ServerState {
     pub killed: Vec<usize>,
     /// Clients parked by blocking commands.
     pub blocking: super::blocking::Blocking,
+    /// Who WATCHes which key.
+    pub watchers: super::watch::Watchers,
 }
 
 impl ServerState {
@@ -168,6 +176,7 @@ impl ServerState {
             shutdown: false,
             killed: Vec::new(),
             blocking: Default::default(),
+            watchers: Default::default(),
             command_stats: Vec::new(),
             batch: Vec::new(),
             error_stats: Default::default(),
