@@ -18,6 +18,7 @@ pub mod glob;
 pub mod info;
 pub mod introspection;
 pub mod keyspace;
+pub mod keyspace_copy;
 pub mod lcs;
 pub mod notify;
 pub mod scan;

@@ -5,7 +5,8 @@ use std::collections::HashMap;
 use std::sync::OnceLock;
 
 use super::{
-    CommandSpec, admin, bitfield, bits, connection, expire, keyspace, lcs, string, string_edit,
+    CommandSpec, admin, bitfield, bits, connection, expire, keyspace, keyspace_copy, lcs, string,
+    string_edit,
 };
 
 /// Longest command name looked up; longer names are unknown without a search.
@@ -16,6 +17,7 @@ const FAMILIES: &[&[CommandSpec]] = &[
     connection::COMMANDS,
     admin::COMMANDS,
     keyspace::COMMANDS,
+    keyspace_copy::COMMANDS,
     expire::COMMANDS,
     string::COMMANDS,
     string_edit::COMMANDS,
