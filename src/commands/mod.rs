@@ -22,6 +22,7 @@ pub mod keyspace_copy;
 pub mod lcs;
 pub mod notify;
 pub mod scan;
+pub mod sort;
 pub mod state;
 pub mod string;
 pub mod string_edit;
