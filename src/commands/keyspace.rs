@@ -483,6 +483,8 @@ fn swapdb(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
     let first = in_range(first, dbs)?;
     let second = in_range(second, dbs)?;
     ctx.store.swap_dbs(first, second);
+    ctx.server.blocking.signal_db(first);
+    ctx.server.blocking.signal_db(second);
     ctx.store.dirty += 1;
     ctx.out.ok();
     Ok(())
