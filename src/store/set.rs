@@ -327,9 +327,7 @@ impl Set {
     pub fn remove_at(&mut self, index: usize) -> Option<OwnedMember> {
         match &mut self.repr {
             Repr::Ints(s) => s.remove_at(index).map(OwnedMember::Int),
-            Repr::Packed(p) => p
-                .remove_at(index)
-                .map(|m| OwnedMember::Str(Bytes::from(m))),
+            Repr::Packed(p) => p.remove_at(index).map(|m| OwnedMember::Str(Bytes::from(m))),
             Repr::Big(t) => t
                 .swap_remove_index(index)
                 .map(|(k, _, _)| OwnedMember::Str(k)),
@@ -359,7 +357,7 @@ impl Set {
     /// One SSCAN step: a small set is returned whole with cursor 0 (as Redis); a
     /// hashtable visits up to `count` positions below `cursor` (0 = start), downwards.
     /// Calls `visit` with each member; returns the next cursor (0 = done).
-    pub fn scan(&self, cursor: u64, count: usize, mut visit: impl FnMut(Member<'_>)) -> u64 {
+    pub fn scan<'a>(&'a self, cursor: u64, count: usize, mut visit: impl FnMut(Member<'a>)) -> u64 {
         let Repr::Big(t) = &self.repr else {
             self.iter().for_each(visit);
             return 0;

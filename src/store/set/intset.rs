@@ -198,6 +198,9 @@ mod tests {
         assert_eq!(s.remove_at(1), Some(5));
         assert_eq!(s.remove_at(9), None);
         let narrow = IntSet::I16(vec![1, 2].into_boxed_slice());
-        assert!(!narrow.contains(65_537), "a value wider than the array is absent");
+        assert!(
+            !narrow.contains(65_537),
+            "a value wider than the array is absent"
+        );
     }
 }

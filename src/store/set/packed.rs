@@ -49,6 +49,7 @@ impl Packed {
     }
 
     /// Bytes of the buffer.
+    #[cfg(test)]
     pub fn bytes(&self) -> usize {
         self.buf.len()
     }
@@ -202,7 +203,10 @@ mod tests {
         }
         assert_eq!(p.len(), 4);
         assert_eq!(p.bytes(), HEAD + 2 + 1 + 4 + 202);
-        assert_eq!(p.iter().collect::<Vec<_>>(), [&b"a"[..], b"", b"bcd", &long]);
+        assert_eq!(
+            p.iter().collect::<Vec<_>>(),
+            [&b"a"[..], b"", b"bcd", &long]
+        );
         assert_eq!(p.get(2), Some(&b"bcd"[..]));
         assert_eq!(p.get(4), None);
         assert!(p.remove(b""));

@@ -29,7 +29,9 @@ fn text(m: Member<'_>) -> Vec<u8> {
 fn random_member(rng: &mut Rng, spread: usize) -> Vec<u8> {
     match rng.below(10) {
         0..=3 => (rng.below(spread) as i64 - 50).to_string().into_bytes(),
-        4 => (rng.next() as i64 >> rng.below(64)).to_string().into_bytes(),
+        4 => (rng.next() as i64 >> rng.below(64))
+            .to_string()
+            .into_bytes(),
         5 => format!("0{}", rng.below(spread)).into_bytes(),
         6 => vec![b'L'; 60 + rng.below(10)],
         _ => format!("m{}", rng.below(spread)).into_bytes(),
@@ -39,7 +41,11 @@ fn random_member(rng: &mut Rng, spread: usize) -> Vec<u8> {
 fn check(set: &Set, model: &HashSet<Vec<u8>>) {
     assert_eq!(set.len(), model.len());
     let listed: Vec<Vec<u8>> = set.iter().map(text).collect();
-    assert_eq!(listed.len(), model.len(), "iteration yields each member once");
+    assert_eq!(
+        listed.len(),
+        model.len(),
+        "iteration yields each member once"
+    );
     assert_eq!(listed.iter().cloned().collect::<HashSet<_>>(), *model);
     for i in 0..set.len() {
         let m = set.get(i).map(text).expect("index in range");
