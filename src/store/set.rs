@@ -226,7 +226,7 @@ impl Set {
                 if s.len() < limits.intset_entries.min(MAX_SMALL_ENTRIES) {
                     return s.insert(n);
                 }
-                self.to_big();
+                self.convert_to_big();
             }
             (Repr::Ints(s), Member::Str(text)) => {
                 // Redis 7.2's rule: packed when every member, the integers included,
@@ -236,9 +236,9 @@ impl Set {
                     && text.len().max(widest) <= limits.listpack_value
                     && (s.len() + 1) * (widest.max(text.len()) + 2) <= MAX_PACKED_BYTES
                 {
-                    self.to_packed();
+                    self.convert_to_packed();
                 } else {
-                    self.to_big();
+                    self.convert_to_big();
                 }
             }
             (Repr::Packed(p), m) => {
@@ -257,7 +257,7 @@ impl Set {
                 match fits {
                     None => return false,
                     Some(true) => return true,
-                    Some(false) => self.to_big(),
+                    Some(false) => self.convert_to_big(),
                 }
             }
             (Repr::Big(_), _) => {}
@@ -281,7 +281,7 @@ impl Set {
     }
 
     /// Re-encodes an intset as a packed set.
-    fn to_packed(&mut self) {
+    fn convert_to_packed(&mut self) {
         if let Repr::Ints(s) = &self.repr {
             let mut p = Packed::default();
             for n in s.iter() {
@@ -292,7 +292,7 @@ impl Set {
     }
 
     /// Re-encodes a small set as a hashtable.
-    fn to_big(&mut self) {
+    fn convert_to_big(&mut self) {
         if self.is_big() {
             return;
         }
