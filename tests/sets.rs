@@ -10,6 +10,11 @@ use rudis::protocol::Frame;
 
 const WRONGTYPE: &str = "WRONGTYPE Operation against a key holding the wrong kind of value";
 
+/// Asserts that `args` replies with exactly the members `expected` (any order).
+fn assert_members(c: &mut Raw, args: &[&str], expected: &[&str]) {
+    assert_eq!(members(&c.cmd(args)), set_of(expected), "{args:?}");
+}
+
 /// The members of an array or set reply, sorted.
 fn members(frame: &Frame) -> BTreeSet<String> {
     listed(frame).into_iter().collect()
@@ -25,6 +30,23 @@ fn listed(frame: &Frame) -> Vec<String> {
 
 fn set_of(items: &[&str]) -> BTreeSet<String> {
     items.iter().map(|s| s.to_string()).collect()
+}
+
+/// SADD of every member of `all` to `key`; returns the reply.
+fn sadd_all(c: &mut Raw, key: &str, all: &[String]) -> Frame {
+    let mut args = vec!["SADD", key];
+    args.extend(all.iter().map(String::as_str));
+    c.cmd(&args)
+}
+
+/// `n` members: integers for the key `ints`, `m0`, `m1`, ... otherwise.
+fn generated(key: &str, n: usize) -> Vec<String> {
+    (0..n)
+        .map(|i| match key {
+            "ints" => i.to_string(),
+            _ => format!("m{i}"),
+        })
+        .collect()
 }
 
 fn arity(name: &str) -> Frame {
@@ -53,10 +75,7 @@ fn sadd_srem_and_membership() {
         c.cmd(&["SMISMEMBER", "nokey", "a", "b"]),
         Frame::Array(vec![int(0), int(0)])
     );
-    assert_eq!(
-        members(&c.cmd(&["SMEMBERS", "s"])),
-        set_of(&["A", "B", "a", "b", "c"])
-    );
+    assert_members(&mut c, &["SMEMBERS", "s"], &["A", "B", "a", "b", "c"]);
     assert_eq!(c.cmd(&["SMEMBERS", "nokey"]), Frame::Array(vec![]));
     assert_eq!(c.cmd(&["SREM", "s", "a", "z", "a"]), int(1));
     assert_eq!(c.cmd(&["SREM", "nokey", "a"]), int(0));
@@ -71,7 +90,7 @@ fn sadd_srem_and_membership() {
     assert_eq!(c.cmd(&["SISMEMBER", "n", "01"]), int(1));
     assert_eq!(c.cmd(&["SISMEMBER", "n", "001"]), int(0));
     assert_eq!(c.cmd(&["SREM", "n", "1", "01"]), int(2));
-    assert_eq!(members(&c.cmd(&["SMEMBERS", "n"])), set_of(&["-0", "0"]));
+    assert_members(&mut c, &["SMEMBERS", "n"], &["-0", "0"]);
     // Empty and binary members.
     assert_eq!(c.cmd(&["SADD", "b", "", "\x00\r\n"]), int(2));
     assert_eq!(c.cmd(&["SISMEMBER", "b", ""]), int(1));
@@ -151,15 +170,9 @@ fn encodings_convert_one_way_as_redis() {
     assert_eq!(encoding(&mut c, "i"), bulk("hashtable"));
     c.cmd(&["SREM", "i", "a", &"x".repeat(65)]);
     assert_eq!(encoding(&mut c, "i"), bulk("hashtable"), "never back");
-    assert_eq!(
-        members(&c.cmd(&["SMEMBERS", "i"])),
-        set_of(&["-70000", "1", "2"])
-    );
+    assert_members(&mut c, &["SMEMBERS", "i"], &["-70000", "1", "2"]);
 
-    let ints: Vec<String> = (0..512).map(|i| i.to_string()).collect();
-    let mut args = vec!["SADD", "big"];
-    args.extend(ints.iter().map(String::as_str));
-    assert_eq!(c.cmd(&args), int(512));
+    assert_eq!(sadd_all(&mut c, "big", &generated("ints", 512)), int(512));
     assert_eq!(encoding(&mut c, "big"), bulk("intset"));
     c.cmd(&["SADD", "big", "512"]);
     assert_eq!(encoding(&mut c, "big"), bulk("hashtable"));
@@ -226,15 +239,8 @@ fn spop_with_and_without_count() {
     assert_eq!(c.cmd(&["EXISTS", "s"]), int(0));
     // Counts below the size, for every encoding, including a big set.
     for (key, n) in [("ints", 300), ("strs", 100), ("big", 20_000)] {
-        let all: Vec<String> = (0..n)
-            .map(|i| match key {
-                "ints" => i.to_string(),
-                _ => format!("m{i}"),
-            })
-            .collect();
-        let mut args = vec!["SADD", key];
-        args.extend(all.iter().map(String::as_str));
-        c.cmd(&args);
+        let all = generated(key, n);
+        sadd_all(&mut c, key, &all);
         let take = n - 7;
         let got = listed(&c.cmd(&["SPOP", key, &take.to_string()]));
         assert_eq!(got.len(), take);
@@ -270,15 +276,8 @@ fn srandmember_counts_as_redis() {
     );
     assert_eq!(c.cmd(&["SRANDMEMBER", "s", "0"]), Frame::Array(vec![]));
     for (key, n) in [("ints", 50), ("strs", 50), ("big", 3000)] {
-        let all: Vec<String> = (0..n)
-            .map(|i| match key {
-                "ints" => i.to_string(),
-                _ => format!("m{i}"),
-            })
-            .collect();
-        let mut args = vec!["SADD", key];
-        args.extend(all.iter().map(String::as_str));
-        c.cmd(&args);
+        let all = generated(key, n);
+        sadd_all(&mut c, key, &all);
         let universe: HashSet<&String> = all.iter().collect();
         // Negative: exactly that many, repeats allowed, every one a member.
         let got = listed(&c.cmd(&["SRANDMEMBER", key, "-100"]));
@@ -317,11 +316,8 @@ fn smove_between_sets() {
     c.cmd(&["SADD", "src", "1", "a", "b"]);
     c.cmd(&["SADD", "dst", "2", "3"]);
     assert_eq!(c.cmd(&["SMOVE", "src", "dst", "a"]), int(1));
-    assert_eq!(members(&c.cmd(&["SMEMBERS", "src"])), set_of(&["1", "b"]));
-    assert_eq!(
-        members(&c.cmd(&["SMEMBERS", "dst"])),
-        set_of(&["2", "3", "a"])
-    );
+    assert_members(&mut c, &["SMEMBERS", "src"], &["1", "b"]);
+    assert_members(&mut c, &["SMEMBERS", "dst"], &["2", "3", "a"]);
     assert_eq!(c.cmd(&["SMOVE", "src", "dst", "nope"]), int(0));
     assert_eq!(c.cmd(&["SMOVE", "src", "src", "b"]), int(1));
     assert_eq!(c.cmd(&["SMOVE", "src", "src", "nope"]), int(0));
@@ -339,16 +335,14 @@ fn smove_between_sets() {
         int(0),
         "emptied source is deleted"
     );
-    assert_eq!(members(&c.cmd(&["SMEMBERS", "new"])), set_of(&["1", "b"]));
+    assert_members(&mut c, &["SMEMBERS", "new"], &["1", "b"]);
 }
 
 /// Three sets of every encoding mix: integers, small strings, and a big one.
 fn algebra_fixture(c: &mut Raw) {
-    let big: Vec<String> = (0..1000).map(|i| i.to_string()).collect();
-    let mut args = vec!["SADD", "big"];
-    args.extend(big.iter().map(String::as_str));
-    args.push("foo");
-    c.cmd(&args);
+    let mut big = generated("ints", 1000);
+    big.push("foo".to_string());
+    sadd_all(c, "big", &big);
     c.cmd(&["SADD", "ints", "1", "2", "3", "5000"]);
     c.cmd(&["SADD", "strs", "1", "3", "foo", "bar"]);
     c.cmd(&["SET", "str", "x"]);
@@ -359,14 +353,8 @@ fn sinter_family() {
     let server = start_server();
     let mut c = server.raw();
     algebra_fixture(&mut c);
-    assert_eq!(
-        members(&c.cmd(&["SINTER", "big", "ints", "strs"])),
-        set_of(&["1", "3"])
-    );
-    assert_eq!(
-        members(&c.cmd(&["SINTER", "strs", "big"])),
-        set_of(&["1", "3", "foo"])
-    );
+    assert_members(&mut c, &["SINTER", "big", "ints", "strs"], &["1", "3"]);
+    assert_members(&mut c, &["SINTER", "strs", "big"], &["1", "3", "foo"]);
     assert_eq!(c.cmd(&["SINTER", "big", "nokey"]), Frame::Array(vec![]));
     assert_eq!(members(&c.cmd(&["SINTER", "ints", "ints"])).len(), 4);
     assert_eq!(c.cmd(&["SINTERCARD", "3", "big", "ints", "strs"]), int(2));
@@ -379,47 +367,33 @@ fn sinter_family() {
         int(3)
     );
     assert_eq!(c.cmd(&["SINTERCARD", "1", "nokey", "LIMIT", "5"]), int(0));
+    let numkeys = "ERR numkeys should be greater than 0";
+    let negative = "ERR LIMIT can't be negative";
     for (args, err) in [
+        ("0 big", numkeys),
+        ("a big", numkeys),
         (
-            &["SINTERCARD", "0", "big"][..],
-            "ERR numkeys should be greater than 0",
-        ),
-        (
-            &["SINTERCARD", "a", "big"],
-            "ERR numkeys should be greater than 0",
-        ),
-        (
-            &["SINTERCARD", "2", "big"],
+            "2 big",
             "ERR Number of keys can't be greater than number of args",
         ),
-        (&["SINTERCARD", "1", "big", "strs"], "ERR syntax error"),
-        (&["SINTERCARD", "1", "big", "LIMIT"], "ERR syntax error"),
-        (
-            &["SINTERCARD", "1", "big", "LIMIT", "-1"],
-            "ERR LIMIT can't be negative",
-        ),
-        (
-            &["SINTERCARD", "1", "big", "LIMIT", "x"],
-            "ERR LIMIT can't be negative",
-        ),
+        ("1 big strs", "ERR syntax error"),
+        ("1 big LIMIT", "ERR syntax error"),
+        ("1 big LIMIT -1", negative),
+        ("1 big LIMIT x", negative),
     ] {
-        assert_eq!(c.cmd(args), error(err), "{args:?}");
+        let mut cmd = vec!["SINTERCARD"];
+        cmd.extend(args.split(' '));
+        assert_eq!(c.cmd(&cmd), error(err), "{args}");
     }
     assert_eq!(c.cmd(&["SINTERSTORE", "dst", "big", "strs"]), int(3));
-    assert_eq!(
-        members(&c.cmd(&["SMEMBERS", "dst"])),
-        set_of(&["1", "3", "foo"])
-    );
+    assert_members(&mut c, &["SMEMBERS", "dst"], &["1", "3", "foo"]);
     assert_eq!(c.cmd(&["OBJECT", "ENCODING", "dst"]), bulk("listpack"));
     assert_eq!(
         c.cmd(&["SINTERSTORE", "ints", "ints", "big"]),
         int(3),
         "dst among sources"
     );
-    assert_eq!(
-        members(&c.cmd(&["SMEMBERS", "ints"])),
-        set_of(&["1", "2", "3"])
-    );
+    assert_members(&mut c, &["SMEMBERS", "ints"], &["1", "2", "3"]);
     // An empty result deletes the destination, whatever it held.
     assert_eq!(c.cmd(&["SINTERSTORE", "str", "big", "nokey"]), int(0));
     assert_eq!(c.cmd(&["EXISTS", "str"]), int(0));
@@ -433,30 +407,22 @@ fn sunion_and_sdiff_families() {
     let server = start_server();
     let mut c = server.raw();
     algebra_fixture(&mut c);
-    assert_eq!(
-        members(&c.cmd(&["SUNION", "ints", "strs", "nokey"])),
-        set_of(&["1", "2", "3", "5000", "foo", "bar"])
+    assert_members(
+        &mut c,
+        &["SUNION", "ints", "strs", "nokey"],
+        &["1", "2", "3", "5000", "foo", "bar"],
     );
     assert_eq!(c.cmd(&["SUNION", "nokey"]), Frame::Array(vec![]));
     assert_eq!(members(&c.cmd(&["SUNION", "big", "strs"])).len(), 1002);
-    assert_eq!(
-        members(&c.cmd(&["SDIFF", "ints", "strs"])),
-        set_of(&["2", "5000"])
-    );
-    assert_eq!(
-        members(&c.cmd(&["SDIFF", "strs", "ints", "nokey"])),
-        set_of(&["foo", "bar"])
-    );
-    assert_eq!(members(&c.cmd(&["SDIFF", "strs", "big"])), set_of(&["bar"]));
+    assert_members(&mut c, &["SDIFF", "ints", "strs"], &["2", "5000"]);
+    assert_members(&mut c, &["SDIFF", "strs", "ints", "nokey"], &["foo", "bar"]);
+    assert_members(&mut c, &["SDIFF", "strs", "big"], &["bar"]);
     // Big first set against small ones, and small against big (both algorithms).
     assert_eq!(
         members(&c.cmd(&["SDIFF", "big", "ints", "strs"])).len(),
         1001 - 4
     );
-    assert_eq!(
-        members(&c.cmd(&["SDIFF", "ints", "big"])),
-        set_of(&["5000"])
-    );
+    assert_members(&mut c, &["SDIFF", "ints", "big"], &["5000"]);
     assert_eq!(c.cmd(&["SDIFF", "nokey", "ints"]), Frame::Array(vec![]));
     assert_eq!(c.cmd(&["SDIFF", "ints", "ints"]), Frame::Array(vec![]));
     assert_eq!(c.cmd(&["SUNIONSTORE", "u", "ints", "strs"]), int(6));
@@ -506,10 +472,7 @@ fn sscan_small_and_big_sets() {
     assert_eq!(parts[0], bulk("0"), "a small set comes whole");
     assert_eq!(members(&parts[1]), set_of(&["a1", "a2"]));
 
-    let all: Vec<String> = (0..5000).map(|i| format!("m{i}")).collect();
-    let mut args = vec!["SADD", "big"];
-    args.extend(all.iter().map(String::as_str));
-    c.cmd(&args);
+    sadd_all(&mut c, "big", &generated("big", 5000));
     let mut seen = HashSet::new();
     let mut cursor = "0".to_string();
     let mut steps = 0;
