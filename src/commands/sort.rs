@@ -317,8 +317,10 @@ fn store_result(ctx: &mut Ctx<'_>, dest: &[u8], output: Vec<Option<Vec<u8>>>) {
 /// The elements of a list (in order), set, or sorted set (by score); `None` for
 /// other types.
 fn elements_of(value: &Value) -> Option<Vec<Vec<u8>>> {
-    let _ = value;
-    None
+    match value {
+        Value::Set(set) => Some(set.iter().map(|m| m.with_text(<[u8]>::to_vec)).collect()),
+        _ => None,
+    }
 }
 
 /// The value of `field` in a hash; `None` when missing or not a hash.
