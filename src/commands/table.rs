@@ -5,7 +5,8 @@ use std::collections::HashMap;
 use std::sync::OnceLock;
 
 use super::{
-    CommandSpec, admin, bitfield, bits, connection, expire, keyspace, lcs, string, string_edit,
+    CommandSpec, admin, bitfield, bits, connection, expire, hash, keyspace, lcs, memory, string,
+    string_edit,
 };
 
 /// Longest command name looked up; longer names are unknown without a search.
@@ -22,6 +23,8 @@ const FAMILIES: &[&[CommandSpec]] = &[
     bits::COMMANDS,
     bitfield::COMMANDS,
     lcs::COMMANDS,
+    hash::COMMANDS,
+    memory::COMMANDS,
 ];
 
 type Index = HashMap<&'static [u8], (usize, &'static CommandSpec), foldhash::fast::FixedState>;
