@@ -44,6 +44,9 @@ pub const SUBCOMMANDS: &[Subcommand] = &[
 const ENTRY_BYTES: usize = 60;
 /// Per-element estimate for collection types that report no size of their own.
 const ELEMENT_BYTES: usize = 32;
+/// Elements sampled when SAMPLES is not given (Redis's `OBJ_COMPUTE_SIZE_DEF_SAMPLES`):
+/// the estimate of a big collection stays O(1).
+const DEFAULT_SAMPLES: usize = 5;
 
 /// ```text
 /// MEMORY <subcommand> [<arg> ...]
@@ -56,14 +59,14 @@ fn memory(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
 /// MEMORY USAGE key [SAMPLES count]
 /// ```
 /// The estimated bytes of the key, its value and its table entry; null for a missing
-/// key. SAMPLES is accepted and ignored (every size is known, none is sampled).
+/// key. Elements of variable size are sampled: `count` of them (default 5, 0 = all).
 fn usage(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
+    let mut samples = DEFAULT_SAMPLES;
     let mut i = 3;
     while i < req.len() {
         if is(req.arg(i), "samples") && i + 1 < req.len() {
-            if parse_i64(req.arg(i + 1))? < 0 {
-                return Err(CmdError::Syntax);
-            }
+            let n = parse_i64(req.arg(i + 1))?;
+            samples = usize::try_from(n).map_err(|_| CmdError::Syntax)?;
             i += 2;
         } else {
             return Err(CmdError::Syntax);
@@ -79,18 +82,18 @@ fn usage(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
     } else {
         0
     };
-    let bytes = ENTRY_BYTES + spilled_key + value_bytes(ctx.value(index));
+    let bytes = ENTRY_BYTES + spilled_key + value_bytes(ctx.value(index), samples);
     ctx.out.int(bytes as i64);
     Ok(())
 }
 
-/// Heap bytes a value owns.
-fn value_bytes(value: &Value) -> usize {
+/// Heap bytes a value owns, sampling `samples` elements of a big one (0 = all).
+fn value_bytes(value: &Value, samples: usize) -> usize {
     match value {
         Value::Str(s) if s.is_heap() => s.capacity(),
         Value::Str(_) | Value::Int(_) => 0,
         Value::Doc(d) => d.len(),
-        Value::Hash(h) => std::mem::size_of::<Hash>() + h.heap_bytes(),
+        Value::Hash(h) => std::mem::size_of::<Hash>() + h.heap_bytes(samples),
         other => other.elements() * ELEMENT_BYTES,
     }
 }

@@ -98,8 +98,9 @@ impl Hash {
     }
 
     /// Heap bytes the hash uses beyond its own struct, estimated from the sizes of
-    /// its parts (for MEMORY USAGE).
-    pub fn heap_bytes(&self) -> usize {
+    /// its parts (for MEMORY USAGE): the strings spilled to the heap by a big hash are
+    /// extrapolated from its first `samples` pairs (0 = all of them).
+    pub fn heap_bytes(&self, samples: usize) -> usize {
         /// A table entry: two 24-byte strings and two `u32` index fields.
         const SLOT: usize = 56;
         match &self.repr {
@@ -107,7 +108,14 @@ impl Hash {
             Repr::Big(big) => match &**big {
                 Big::Table(t) => {
                     let (old, new) = t.bucket_counts();
-                    let spilled: usize = t.iter().map(|(f, v)| spilled(f) + spilled(v)).sum();
+                    let n = if samples == 0 {
+                        t.len()
+                    } else {
+                        samples.min(t.len())
+                    };
+                    let sampled: usize =
+                        t.iter().take(n).map(|(f, v)| spilled(f) + spilled(v)).sum();
+                    let spilled = sampled.saturating_mul(t.len()).checked_div(n).unwrap_or(0);
                     std::mem::size_of::<Big>() + t.len() * SLOT + (old + new) * 4 + spilled
                 }
                 Big::Freeing(s) => s.len() * SLOT,
