@@ -325,8 +325,10 @@ fn elements_of(value: &Value) -> Option<Vec<Vec<u8>>> {
 
 /// The value of `field` in a hash; `None` when missing or not a hash.
 fn hash_field(value: &Value, field: &[u8]) -> Option<Vec<u8>> {
-    let _ = (value, field);
-    None
+    match value {
+        Value::Hash(hash) => hash.get(field).map(<[u8]>::to_vec),
+        _ => None,
+    }
 }
 
 /// A list value holding `elements` in order.

@@ -5,8 +5,8 @@ use std::collections::HashMap;
 use std::sync::OnceLock;
 
 use super::{
-    CommandSpec, admin, bitfield, bits, connection, expire, keyspace, keyspace_copy, lcs, set,
-    sort, string, string_edit,
+    CommandSpec, admin, bitfield, bits, connection, expire, hash, keyspace, keyspace_copy, lcs,
+    memory, set, sort, string, string_edit,
 };
 
 /// Longest command name looked up; longer names are unknown without a search.
@@ -26,6 +26,8 @@ const FAMILIES: &[&[CommandSpec]] = &[
     lcs::COMMANDS,
     sort::COMMANDS,
     set::COMMANDS,
+    hash::COMMANDS,
+    memory::COMMANDS,
 ];
 
 type Index = HashMap<&'static [u8], (usize, &'static CommandSpec), foldhash::fast::FixedState>;
