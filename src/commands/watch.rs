@@ -93,7 +93,14 @@ impl Watchers {
 
 /// Client `token` watches `key` of database `db` (WATCH); a key it already watches
 /// is left as it is.
-pub fn watch(store: &Store, state: &mut ServerState, token: usize, db: usize, key: &[u8], now: i64) {
+pub fn watch(
+    store: &Store,
+    state: &mut ServerState,
+    token: usize,
+    db: usize,
+    key: &[u8],
+    now: i64,
+) {
     let dbs = &mut state.watchers.dbs;
     if dbs.len() <= db {
         dbs.resize_with(db + 1, HashMap::default);
