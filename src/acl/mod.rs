@@ -45,6 +45,8 @@ pub struct Acl {
     users: Slab<User>,
     by_name: BTreeMap<Vec<u8>, UserId>,
     checks: bool,
+    /// The default user is on and needs no password (cached for the hot path).
+    open: bool,
     last_auth_log: Option<Instant>,
     suppressed_auth_logs: u64,
 }
@@ -62,6 +64,7 @@ impl Acl {
             users: Slab::new(),
             by_name: BTreeMap::new(),
             checks: false,
+            open: true,
             last_auth_log: None,
             suppressed_auth_logs: 0,
         };
@@ -79,8 +82,10 @@ impl Acl {
 
     /// Recomputes [`Acl::checks`] after a change.
     fn refresh(&mut self) {
-        let d = self.default_user();
-        self.checks = self.users.len() > 1 || !d.nopass || !d.enabled || !d.unrestricted();
+        let d = &self.users[DEFAULT_USER];
+        let (open, unrestricted) = (d.nopass && d.enabled, d.unrestricted());
+        self.open = open;
+        self.checks = self.users.len() > 1 || !open || !unrestricted;
     }
 
     /// The `default` user.
@@ -91,14 +96,13 @@ impl Acl {
     /// True when a new connection starts authenticated (the default user is on and
     /// needs no password; Redis's `clientSetDefaultAuth`).
     pub fn new_client_authenticated(&self) -> bool {
-        let d = self.default_user();
-        d.nopass && d.enabled
+        self.open
     }
 
     /// True when a client must authenticate before running commands that are not
     /// flagged `no_auth` (Redis's `authRequired`).
     pub fn auth_required(&self, authenticated: bool) -> bool {
-        !authenticated && !self.new_client_authenticated()
+        !authenticated && !self.open
     }
 
     /// The user with id `id`, if it still exists.
