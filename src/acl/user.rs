@@ -217,9 +217,9 @@ impl User {
             if !self.channels.iter().any(|c| c == pattern) {
                 self.channels.push(pattern.to_vec());
             }
-        } else if op.len() > 1 && (op[0] == b'+' || op[0] == b'-') {
+        } else if op[0] == b'+' || op[0] == b'-' {
             let allow = op[0] == b'+';
-            if op[1] == b'@' {
+            if op.get(1) == Some(&b'@') {
                 let mask = category::bit(&op[2..]).ok_or(RuleError::Unknown)?;
                 for id in 0..registry().len() {
                     if registry().entries[id].categories & mask != 0 {

@@ -86,7 +86,8 @@ fn command_rules() {
     assert_eq!(User::new(b"x").apply(b"+nosuch"), Err(RuleError::Unknown));
     assert_eq!(User::new(b"x").apply(b"-@nosuch"), Err(RuleError::Unknown));
     assert_eq!(User::new(b"x").apply(b"bogus"), Err(RuleError::Syntax));
-    assert_eq!(User::new(b"x").apply(b"+"), Err(RuleError::Syntax));
+    assert_eq!(User::new(b"x").apply(b"+"), Err(RuleError::Unknown));
+    assert_eq!(User::new(b"x").apply(b"-@"), Err(RuleError::Unknown));
 }
 
 #[test]
