@@ -39,6 +39,7 @@ const CONTAINERS: &[(&str, &[Subcommand])] = &[
     ("client", client::SUBCOMMANDS),
     ("config", super::admin::CONFIG_SUBCOMMANDS),
     ("command", SUBCOMMANDS),
+    ("memory", super::memory::SUBCOMMANDS),
     ("acl", super::acl::SUBCOMMANDS),
 ];
 

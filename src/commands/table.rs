@@ -5,7 +5,8 @@ use std::collections::HashMap;
 use std::sync::OnceLock;
 
 use super::{
-    CommandSpec, acl, admin, bitfield, bits, connection, expire, keyspace, lcs, string, string_edit,
+    CommandSpec, acl, admin, bitfield, bits, connection, expire, hash, keyspace, keyspace_copy,
+    lcs, memory, set, sort, string, string_edit,
 };
 
 /// Longest command name looked up; longer names are unknown without a search.
@@ -16,12 +17,17 @@ const FAMILIES: &[&[CommandSpec]] = &[
     connection::COMMANDS,
     admin::COMMANDS,
     keyspace::COMMANDS,
+    keyspace_copy::COMMANDS,
     expire::COMMANDS,
     string::COMMANDS,
     string_edit::COMMANDS,
     bits::COMMANDS,
     bitfield::COMMANDS,
     lcs::COMMANDS,
+    sort::COMMANDS,
+    set::COMMANDS,
+    hash::COMMANDS,
+    memory::COMMANDS,
     acl::COMMANDS,
 ];
 
