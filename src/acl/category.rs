@@ -68,6 +68,9 @@ const KEYSPACE_EXCEPT: &[&str] = &["sort", "sort_ro", "wait"];
 /// Commands in @connection outside the connection group.
 const CONNECTION_EXTRA: &[&str] = &["command", "asking", "readonly", "readwrite", "wait"];
 
+/// Commands that read lists, sets and sorted sets alike (Redis puts them in all three).
+const COLLECTION_READERS: &[&str] = &["sort", "sort_ro"];
+
 /// Blocking commands that do not follow the `b`-prefix rule of lists and sorted sets.
 const BLOCKING_EXTRA: &[&str] = &["xread", "xreadgroup", "wait", "waitaof"];
 
@@ -119,10 +122,21 @@ pub fn derive(name: &str, flags: u32, group: &str) -> u32 {
     add(flags & FAST != 0, "fast");
     add(flags & FAST == 0, "slow");
     add(KEYSPACE_EXTRA.contains(&top), "keyspace");
+    for cat in ["list", "set", "sortedset"] {
+        add(COLLECTION_READERS.contains(&top), cat);
+    }
     add(CONNECTION_EXTRA.contains(&top), "connection");
     let prefixed = matches!(group_cat, "list" | "sortedset") && top.starts_with('b');
     add(prefixed || BLOCKING_EXTRA.contains(&top), "blocking");
     mask
+}
+
+/// The category mask of a table entry: [`derive`]'s, except that a container (CLIENT,
+/// CONFIG, ...) takes no category from its group, since a rule for one of its
+/// categories would grant every subcommand (Redis gives containers none either).
+pub fn of_command(name: &str, flags: u32, group: &str) -> u32 {
+    let container = !subcommands_of(name).is_empty();
+    derive(name, flags, if container { "" } else { group })
 }
 
 /// The names of the categories in `mask`, in Redis's order.
@@ -162,7 +176,7 @@ pub fn registry() -> &'static Registry {
             .map(|spec| Entry {
                 name: spec.name,
                 flags: spec.flags,
-                categories: derive(spec.name, spec.flags, spec.group),
+                categories: of_command(spec.name, spec.flags, spec.group),
                 subs: 0..0,
             })
             .collect();
@@ -253,7 +267,7 @@ mod tests {
         );
         assert_eq!(
             cats("sort", WRITE, "generic"),
-            ["write", "slow", "dangerous"]
+            ["write", "set", "sortedset", "list", "slow", "dangerous"]
         );
         assert_eq!(cats("publish", PUBSUB | FAST, "pubsub"), ["pubsub", "fast"]);
         assert_eq!(cats("exec", 0, "transactions"), ["slow", "transaction"]);
@@ -281,6 +295,11 @@ mod tests {
         assert!(r.lookup(b"config|nosuch").is_none());
         assert!(r.lookup(b"get|x").is_none());
         assert!(r.lookup(b"nosuch").is_none());
+        let client = r.lookup(b"client").expect("client");
+        assert_eq!(
+            names(r.entries[client].categories).collect::<Vec<_>>(),
+            ["slow"]
+        );
         assert_eq!(r.len(), r.entries.len());
     }
 }

@@ -174,7 +174,7 @@ fn lookup_full(name: &[u8]) -> Option<Found> {
 
 /// ACL categories of a command, in Redis's order (see [`crate::acl::category`]).
 fn categories(name: &str, flags: u32, group: &str) -> Vec<&'static str> {
-    crate::acl::category::names(crate::acl::category::derive(name, flags, group)).collect()
+    crate::acl::category::names(crate::acl::category::of_command(name, flags, group)).collect()
 }
 
 /// Everything COMMAND INFO reports about one entry.
