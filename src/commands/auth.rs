@@ -198,3 +198,12 @@ pub fn disconnect_users(ctx: &mut Ctx<'_>, users: &[crate::acl::UserId]) {
         }
     }
 }
+
+/// Puts the calling client back to the `default` user, authenticated only when that
+/// user needs no password (Redis's `clientSetDefaultAuth`, for RESET).
+pub fn reset_auth(ctx: &mut Ctx<'_>) {
+    let open = ctx.server.acl.new_client_authenticated();
+    let client = ctx.client_mut();
+    client.user = crate::acl::DEFAULT_USER;
+    client.authenticated = open;
+}
