@@ -5,8 +5,8 @@ use std::collections::HashMap;
 use std::sync::OnceLock;
 
 use super::{
-    CommandSpec, admin, bitfield, bits, connection, expire, hash, keyspace, keyspace_copy, lcs,
-    memory, multi, set, sort, string, string_edit,
+    CommandSpec, acl, admin, bitfield, bits, connection, expire, hash, keyspace, keyspace_copy,
+    lcs, memory, multi, set, sort, string, string_edit,
 };
 
 /// Longest command name looked up; longer names are unknown without a search.
@@ -28,6 +28,7 @@ const FAMILIES: &[&[CommandSpec]] = &[
     set::COMMANDS,
     hash::COMMANDS,
     memory::COMMANDS,
+    acl::COMMANDS,
     multi::COMMANDS,
 ];
 
