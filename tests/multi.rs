@@ -1,5 +1,8 @@
 //! Transactions end to end: MULTI EXEC DISCARD WATCH UNWATCH RESET, through raw RESP
-//! and through the `redis` crate's atomic pipelines and `redis::transaction`.
+//! and through the `redis` crate's atomic pipelines and `redis::transaction`; ACL
+//! users in `multi/acl.rs`.
+#[path = "multi/acl.rs"]
+mod acl;
 mod common;
 
 use std::time::{Duration, Instant};

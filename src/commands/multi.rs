@@ -10,8 +10,9 @@
 //! run time leaves its error in place and the rest still runs. The WATCH side lives
 //! in [`super::watch`].
 
+use super::auth::{self, Denied};
 use super::flags::*;
-use super::{CommandSpec, Ctx, watch};
+use super::{CommandSpec, Ctx, table, watch};
 use crate::error::CmdError;
 use crate::protocol::{OwnedRequest, Request, RespVersion};
 
@@ -194,10 +195,50 @@ fn exec(ctx: &mut Ctx<'_>, _req: &Request<'_>) -> Result<(), CmdError> {
     ctx.out.array_len(tx.queued.len());
     let deny_blocking = std::mem::replace(&mut ctx.client_mut().deny_blocking, true);
     for req in &tx.queued {
-        super::rerun(ctx, &req.request());
+        let req = req.request();
+        if let Some(reason) = permission_revoked(ctx, &req) {
+            let text = format!(
+                "NOPERM ACLs rules changed between the moment the transaction was \
+                 accumulated and the EXEC call. This command is no longer allowed for the \
+                 following reason: {reason}"
+            );
+            ctx.server.count_error(&text);
+            ctx.out.error(&text);
+            continue;
+        }
+        super::rerun(ctx, &req);
     }
     ctx.client_mut().deny_blocking = deny_blocking;
     Ok(())
+}
+
+/// Why the client's user may no longer run queued `req`, if its ACL rules changed
+/// since MULTI (Redis's check at EXEC); counted as any ACL refusal.
+fn permission_revoked(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Option<&'static str> {
+    if !ctx.server.acl.checks() {
+        return None;
+    }
+    let (index, spec) = table::lookup_indexed(req.arg(0))?;
+    let Some(user) = ctx.server.acl.user(ctx.client().user) else {
+        // Its user was deleted: the client is being disconnected.
+        return Some("no permission");
+    };
+    let denied = auth::permission(user, index, spec, req).err()?;
+    let stats = &mut ctx.server.stats;
+    Some(match denied {
+        Denied::Command(_) => {
+            stats.acl_denied_cmd += 1;
+            "no permission to execute the command or subcommand"
+        }
+        Denied::Key(_) => {
+            stats.acl_denied_key += 1;
+            "no permission to touch the specified keys"
+        }
+        Denied::Channel(_) => {
+            stats.acl_denied_channel += 1;
+            "no permission to access one of the channels used as arguments"
+        }
+    })
 }
 
 /// ```text
@@ -247,9 +288,11 @@ fn unwatch(ctx: &mut Ctx<'_>, _req: &Request<'_>) -> Result<(), CmdError> {
 /// RESET
 /// ```
 /// `+RESET`, after ending any transaction, forgetting watches, and going back to
-/// database 0, RESP2, no name and replies on (Redis's `clearClientConnectionState`).
+/// database 0, RESP2, the default user, no name and replies on (Redis's
+/// `clearClientConnectionState`).
 fn reset(ctx: &mut Ctx<'_>, _req: &Request<'_>) -> Result<(), CmdError> {
     end_transaction(ctx);
+    auth::reset_auth(ctx);
     let client = ctx.client_mut();
     client.db = 0;
     client.resp = RespVersion::V2;
