@@ -141,8 +141,17 @@ fn forget_keys(state: &mut ServerState, token: usize) {
             tokens.retain(|&t| t != token);
             if tokens.is_empty() {
                 map.remove(watched.key.as_slice());
+                release_if_empty(map);
             }
         }
+    }
+}
+
+/// Frees the table of a database nobody watches any more, so a burst of watched keys
+/// leaves no big empty table behind.
+fn release_if_empty(map: &mut HashMap<Key, Vec<usize>>) {
+    if map.is_empty() && map.capacity() > 0 {
+        *map = HashMap::new();
     }
 }
 
@@ -166,6 +175,7 @@ pub fn touch(state: &mut ServerState, db: usize, key: &[u8]) {
     let Some(tokens) = map.remove(key) else {
         return;
     };
+    release_if_empty(map);
     for token in tokens {
         make_dirty(state, token);
     }
