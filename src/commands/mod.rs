@@ -3,10 +3,13 @@
 //!
 //! Every command is one [`CommandSpec`] line in its family's `COMMANDS` table
 //! (`string.rs`, `keyspace.rs`, ...); [`table`] gathers them. [`dispatch`] checks
-//! existence, arity and document arguments in one place, as Redis's `processCommand`.
+//! existence, arity, authentication and ACL permissions ([`auth`]) and document
+//! arguments in one place, as Redis's `processCommand`.
 
+pub mod acl;
 pub mod admin;
 pub mod args;
+pub mod auth;
 pub mod bitfield;
 pub mod bits;
 pub mod blocking;
@@ -15,16 +18,26 @@ pub mod connection;
 pub mod ctx;
 pub mod expire;
 pub mod glob;
+pub mod hash;
+pub mod hash_incr;
+pub mod hash_iter;
 pub mod info;
 pub mod introspection;
 pub mod keyspace;
+pub mod keyspace_copy;
 pub mod lcs;
 pub mod list;
 pub mod list_block;
 pub mod list_edit;
 pub mod list_pop;
+pub mod memory;
+pub mod multi;
 pub mod notify;
 pub mod scan;
+pub mod set;
+pub mod set_ops;
+pub mod set_random;
+pub mod sort;
 pub mod state;
 pub mod string;
 pub mod string_edit;
@@ -61,6 +74,8 @@ pub mod flags {
     pub const STALE: u32 = 1 << 7;
     /// Pub/sub related.
     pub const PUBSUB: u32 = 1 << 8;
+    /// Refused inside MULTI (SHUTDOWN, SAVE).
+    pub const NO_MULTI: u32 = 1 << 9;
 
     /// Flag names in COMMAND's reply order.
     pub const NAMES: &[(u32, &str)] = &[
@@ -73,6 +88,7 @@ pub mod flags {
         (LOADING, "loading"),
         (STALE, "stale"),
         (FAST, "fast"),
+        (NO_MULTI, "no_multi"),
     ];
 }
 
@@ -187,8 +203,21 @@ pub fn dispatch(ctx: &mut Ctx<'_>, req: &Request<'_>) {
         reject(ctx, Some(index), CmdError::Arity(spec.name.to_string()));
         return;
     }
+    // One bool while only a password-less, unrestricted default user exists.
+    if ctx.server.acl.checks()
+        && let Err(e) = auth::check(ctx, index, spec, req)
+    {
+        reject(ctx, Some(index), e);
+        return;
+    }
     if req.doc_positions().iter().any(|&i| !spec.docs.allows(i)) {
         reject(ctx, Some(index), CmdError::DocArgument);
+        return;
+    }
+    if ctx.client().multi.is_some() && !multi::runs_inside_multi(spec) {
+        if let Err(e) = multi::queue(ctx, spec, req) {
+            reject(ctx, Some(index), e);
+        }
         return;
     }
     call(ctx, index, spec, req);
@@ -213,8 +242,10 @@ pub fn rerun(ctx: &mut Ctx<'_>, req: &Request<'_>) {
     }
 }
 
-/// Refuses a command before it runs (Redis's `rejectCommand`).
+/// Refuses a command before it runs (Redis's `rejectCommand`); inside MULTI this
+/// dooms the transaction.
 fn reject(ctx: &mut Ctx<'_>, index: Option<usize>, e: CmdError) {
+    multi::flag_error(ctx);
     if let Some(index) = index {
         ctx.server.command_stats(index).rejected_calls += 1;
     }

@@ -5,8 +5,8 @@ use std::collections::HashMap;
 use std::sync::OnceLock;
 
 use super::{
-    CommandSpec, admin, bitfield, bits, connection, expire, keyspace, lcs, list, list_block,
-    list_edit, list_pop, string, string_edit,
+    CommandSpec, acl, admin, bitfield, bits, connection, expire, hash, keyspace, keyspace_copy,
+    lcs, list, list_block, list_edit, list_pop, memory, multi, set, sort, string, string_edit,
 };
 
 /// Longest command name looked up; longer names are unknown without a search.
@@ -17,6 +17,7 @@ const FAMILIES: &[&[CommandSpec]] = &[
     connection::COMMANDS,
     admin::COMMANDS,
     keyspace::COMMANDS,
+    keyspace_copy::COMMANDS,
     expire::COMMANDS,
     string::COMMANDS,
     string_edit::COMMANDS,
@@ -27,6 +28,12 @@ const FAMILIES: &[&[CommandSpec]] = &[
     list_edit::COMMANDS,
     list_pop::COMMANDS,
     list_block::COMMANDS,
+    sort::COMMANDS,
+    set::COMMANDS,
+    hash::COMMANDS,
+    memory::COMMANDS,
+    acl::COMMANDS,
+    multi::COMMANDS,
 ];
 
 type Index = HashMap<&'static [u8], (usize, &'static CommandSpec), foldhash::fast::FixedState>;
