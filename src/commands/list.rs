@@ -6,6 +6,7 @@ use super::args::{is, parse_i64};
 use super::flags::*;
 use super::notify;
 use super::{CommandSpec, Ctx};
+use crate::config::EncodingLimits;
 use crate::error::CmdError;
 use crate::protocol::parser::parse_int;
 use crate::protocol::{Reply, Request};
@@ -99,7 +100,11 @@ pub const COMMANDS: &[CommandSpec] = &[
 
 /// The node size limit from `list-max-listpack-size`.
 pub fn node_limit(ctx: &Ctx<'_>) -> NodeLimit {
-    let limits = &ctx.server.config.encodings;
+    node_limit_of(&ctx.server.config.encodings)
+}
+
+/// The node size limit of `limits`' `list-max-listpack-size`.
+pub fn node_limit_of(limits: &EncodingLimits) -> NodeLimit {
     NodeLimit::new(limits.list_node_bytes(), limits.list_node_entries())
 }
 

@@ -9,6 +9,7 @@ use crate::error::CmdError;
 use crate::protocol::Request;
 use crate::store::Value;
 use crate::store::hash::Hash;
+use crate::store::list::List;
 
 /// This family's commands.
 pub const COMMANDS: &[CommandSpec] = &[CommandSpec::new(
@@ -94,6 +95,7 @@ fn value_bytes(value: &Value, samples: usize) -> usize {
         Value::Str(_) | Value::Int(_) => 0,
         Value::Doc(d) => d.len(),
         Value::Hash(h) => std::mem::size_of::<Hash>() + h.heap_bytes(samples),
+        Value::List(l) => std::mem::size_of::<List>() + l.heap_bytes(samples),
         other => other.elements() * ELEMENT_BYTES,
     }
 }

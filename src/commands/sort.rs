@@ -11,6 +11,7 @@ use super::{CommandSpec, Ctx};
 use crate::error::CmdError;
 use crate::protocol::Request;
 use crate::store::{Kind, Value};
+use crate::store::list::{List, Side};
 
 /// This family's commands.
 pub const COMMANDS: &[CommandSpec] = &[
@@ -319,6 +320,7 @@ fn store_result(ctx: &mut Ctx<'_>, dest: &[u8], output: Vec<Option<Vec<u8>>>) {
 fn elements_of(value: &Value) -> Option<Vec<Vec<u8>>> {
     match value {
         Value::Set(set) => Some(set.iter().map(|m| m.with_text(<[u8]>::to_vec)).collect()),
+        Value::List(list) => Some(list.iter().map(|e| e.to_vec()).collect()),
         _ => None,
     }
 }
@@ -336,8 +338,10 @@ fn list_of(
     elements: impl Iterator<Item = Vec<u8>>,
     limits: &crate::config::EncodingLimits,
 ) -> Value {
-    let _ = (elements, limits);
-    Value::List(Box::default())
+    let limit = super::list::node_limit_of(limits);
+    let mut list = List::new();
+    elements.for_each(|e| list.push(Side::Right, &e, limit));
+    Value::List(Box::new(list))
 }
 
 #[cfg(test)]

@@ -192,6 +192,26 @@ impl List {
         freed
     }
 
+    /// Heap bytes the list owns beyond its own struct (MEMORY USAGE), measuring
+    /// `samples` nodes and scaling up when there are more (0 = all), as Redis does.
+    pub fn heap_bytes(&self, samples: usize) -> usize {
+        let count = self.nodes.len();
+        let deque = match &self.nodes {
+            Nodes::One(_) => 0,
+            Nodes::Many(nodes) => nodes.capacity() * std::mem::size_of::<Node>(),
+        };
+        let take = if samples == 0 { count } else { samples.min(count) };
+        let sampled: usize = (0..take)
+            .filter_map(|i| self.nodes.get(i))
+            .map(Node::heap_bytes)
+            .sum();
+        let nodes = match take {
+            0 => 0,
+            _ => sampled / take * count,
+        };
+        deque + nodes
+    }
+
     /// Number of nodes (for tests and introspection).
     pub fn node_count(&self) -> usize {
         self.nodes.len()

@@ -249,6 +249,11 @@ impl Node {
         self.buf.capacity()
     }
 
+    /// Heap bytes of the buffer.
+    pub fn heap_bytes(&self) -> usize {
+        self.buf.capacity()
+    }
+
     /// The packed entries.
     fn content(&self) -> &[u8] {
         &self.buf[self.start as usize..]
