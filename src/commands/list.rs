@@ -187,8 +187,7 @@ pub fn push_values<'v>(
             let mut list = List::new();
             values.for_each(|item| list.push_item(side, item, limit));
             let len = list.len();
-            ctx.current_db()
-                .insert(key, Value::List(Box::new(list)), 0);
+            ctx.current_db().insert(key, Value::List(Box::new(list)), 0);
             (len, len)
         }
         Some(i) => {
@@ -265,7 +264,11 @@ fn llen(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
 /// `len` as `(first, count)`, as Redis's `addListRangeReply` clamps it.
 pub fn clamp_range(start: i64, end: i64, len: usize) -> (usize, usize) {
     let len = len as i64;
-    let start = if start < 0 { (len + start).max(0) } else { start };
+    let start = if start < 0 {
+        (len + start).max(0)
+    } else {
+        start
+    };
     let end = if end < 0 { len + end } else { end.min(len - 1) };
     if start > end || start >= len {
         return (0, 0);

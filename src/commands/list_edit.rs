@@ -159,7 +159,11 @@ fn lpos(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
         Some(n) => n,
         None => 1,
     };
-    let scan = if args.maxlen == 0 { len } else { args.maxlen.min(len) };
+    let scan = if args.maxlen == 0 {
+        len
+    } else {
+        args.maxlen.min(len)
+    };
     let mut found = Vec::new();
     let mut matches = 0usize;
     let mut visit = |step: usize, item: Item<'_>| {

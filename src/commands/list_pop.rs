@@ -130,7 +130,9 @@ pub fn pop_first_of<'k>(
 /// LPOP and RPOP (Redis's `popGenericCommand`).
 fn pop_generic(ctx: &mut Ctx<'_>, req: &Request<'_>, side: Side) -> Result<(), CmdError> {
     if req.len() > 3 {
-        return Err(CmdError::Arity(if side == Side::Left { "lpop" } else { "rpop" }.into()));
+        return Err(CmdError::Arity(
+            if side == Side::Left { "lpop" } else { "rpop" }.into(),
+        ));
     }
     let count = match req.len() {
         3 => Some(parse_in_range(
@@ -278,8 +280,7 @@ pub fn move_element(
         None => {
             let mut list = List::new();
             list.push_item(to, elem.as_item(), limit);
-            ctx.current_db()
-                .insert(dst, Value::List(Box::new(list)), 0);
+            ctx.current_db().insert(dst, Value::List(Box::new(list)), 0);
         }
     }
     ctx.changed(dst, notify::LIST, push_event(to));

@@ -10,8 +10,8 @@ use super::notify;
 use super::{CommandSpec, Ctx};
 use crate::error::CmdError;
 use crate::protocol::Request;
-use crate::store::{Kind, Value};
 use crate::store::list::{List, Side};
+use crate::store::{Kind, Value};
 
 /// This family's commands.
 pub const COMMANDS: &[CommandSpec] = &[

@@ -200,7 +200,11 @@ impl List {
             Nodes::One(_) => 0,
             Nodes::Many(nodes) => nodes.capacity() * std::mem::size_of::<Node>(),
         };
-        let take = if samples == 0 { count } else { samples.min(count) };
+        let take = if samples == 0 {
+            count
+        } else {
+            samples.min(count)
+        };
         let sampled: usize = (0..take)
             .filter_map(|i| self.nodes.get(i))
             .map(Node::heap_bytes)
