@@ -226,3 +226,9 @@ fn small_list_keeps_one_inline_node() {
     assert_eq!(list.pop(Side::Right), Some(Elem::Int(0)));
     assert_eq!(list.get(0), Some(Item::Int(9)));
 }
+
+#[test]
+fn a_list_is_one_node_in_size() {
+    assert_eq!(std::mem::size_of::<Nodes>(), std::mem::size_of::<Node>());
+    assert_eq!(std::mem::size_of::<List>(), 40);
+}
