@@ -116,8 +116,14 @@ fn bmove_generic(
     deadline: i64,
 ) -> Result<(), CmdError> {
     let src = req.arg(1);
-    if !move_element(ctx, src, req.arg(2), from, to)? {
-        ctx.block([src], Kind::List, deadline, TimeoutReply::NullBulk, req);
+    if move_element(ctx, src, req.arg(2), from, to)? {
+        return Ok(());
+    }
+    if ctx.client().deny_blocking && ctx.client().blocked.is_none() {
+        // Inside MULTI: LMOVE's null, though a timeout replies with a null array.
+        ctx.out.null();
+    } else {
+        ctx.block([src], Kind::List, deadline, TimeoutReply::NullArray, req);
     }
     Ok(())
 }
@@ -126,7 +132,8 @@ fn bmove_generic(
 /// BLMOVE source destination LEFT | RIGHT LEFT | RIGHT timeout
 /// ```
 /// As LMOVE, blocking up to `timeout` seconds (0 = forever) while `source` is
-/// empty, then null.
+/// empty, then a null array (Redis 7.0's reply to every list timeout; inside MULTI,
+/// where nothing blocks, a null bulk string as LMOVE).
 fn blmove(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
     let from = parse_side(req.arg(3))?;
     let to = parse_side(req.arg(4))?;

@@ -153,7 +153,12 @@ fn lpos(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
     let needle = Item::from_bytes(req.arg(2));
     let len = list.len();
     let from_tail = args.rank < 0;
-    let skip = usize::try_from(args.rank.unsigned_abs() - 1).unwrap_or(usize::MAX);
+    // Redis 7.0 negates the rank in a C long: i64::MIN stays negative, so every
+    // match from the tail qualifies, as from rank -1.
+    let skip = match args.rank {
+        i64::MIN => 0,
+        rank => usize::try_from(rank.unsigned_abs() - 1).unwrap_or(usize::MAX),
+    };
     let want = match args.count {
         Some(0) => usize::MAX,
         Some(n) => n,

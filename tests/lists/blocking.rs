@@ -116,14 +116,23 @@ fn timeouts_reply_null() {
     raw_reply(
         &mut waiter,
         &["BLMOVE", "q", "d", "LEFT", "LEFT", "0.05"],
-        b"$-1\r\n",
+        b"*-1\r\n",
     );
-    raw_reply(&mut waiter, &["BRPOPLPUSH", "q", "d", "0.05"], b"$-1\r\n");
+    raw_reply(&mut waiter, &["BRPOPLPUSH", "q", "d", "0.05"], b"*-1\r\n");
+    // Inside MULTI nothing blocks: BLMOVE then answers as LMOVE, BLPOP as timed out.
+    assert_eq!(waiter.cmd(&["MULTI"]), simple("OK"));
+    assert_eq!(
+        waiter.cmd(&["BLMOVE", "q", "d", "LEFT", "LEFT", "0"]),
+        simple("QUEUED")
+    );
+    assert_eq!(waiter.cmd(&["BLPOP", "q", "0"]), simple("QUEUED"));
+    raw_reply(&mut waiter, &["EXEC"], b"*2\r\n$-1\r\n*-1\r\n");
     waiter.cmd(&["HELLO", "3"]);
     raw_reply(&mut waiter, &["BRPOP", "q", "0.05"], b"_\r\n");
     assert_eq!(blocked_clients(&mut c), 0);
     let bad = |c: &mut Raw, t: &str| c.cmd(&["BLPOP", "q", t]);
     assert_eq!(bad(&mut c, "-1"), error("ERR timeout is negative"));
+    assert_eq!(bad(&mut c, "inf"), error("ERR timeout is negative"));
     assert_eq!(
         bad(&mut c, "x"),
         error("ERR timeout is not a float or out of range")
