@@ -128,6 +128,15 @@ impl Nodes {
         }
     }
 
+    /// Goes back to the inline forms once at most one node is left.
+    fn unbox_if_small(&mut self) {
+        if let Nodes::Many(nodes) = self
+            && nodes.len() <= 1
+        {
+            *self = nodes.pop_front().map_or(Nodes::Empty, Nodes::One);
+        }
+    }
+
     /// Removes the node at position `i`.
     fn remove(&mut self, i: usize) -> Option<Node> {
         match std::mem::take(self) {
@@ -139,11 +148,8 @@ impl Nodes {
             }
             Nodes::Many(mut nodes) => {
                 let removed = nodes.remove(i);
-                *self = match nodes.len() {
-                    0 => Nodes::Empty,
-                    1 => nodes.pop_front().map_or(Nodes::Empty, Nodes::One),
-                    _ => Nodes::Many(nodes),
-                };
+                *self = Nodes::Many(nodes);
+                self.unbox_if_small();
                 removed
             }
         }
@@ -489,35 +495,40 @@ impl List {
     }
 
     /// Drops empty nodes among `lo..=hi` and merges neighbours whose entries fit one
-    /// node, so that removals leave no trail of tiny nodes.
+    /// node, so that removals leave no trail of tiny nodes: one pass that packs the
+    /// kept nodes to the front of the range, then one drain of the rest.
     fn tidy_nodes(&mut self, lo: usize, hi: usize, limit: NodeLimit) {
-        let mut i = lo.saturating_sub(1);
-        let mut hi = hi + 1;
-        while i <= hi {
-            let Some(node) = self.nodes.get(i) else {
-                break;
-            };
-            if node.count() == 0 {
-                self.nodes.remove(i);
-                hi = hi.saturating_sub(1);
+        let Nodes::Many(nodes) = &mut self.nodes else {
+            if self.nodes.get(0).is_some_and(|n| n.count() == 0) {
+                self.nodes.remove(0);
+            }
+            return;
+        };
+        let start = lo.saturating_sub(1);
+        let end = hi.saturating_add(2).min(nodes.len());
+        let mut kept: Option<usize> = None;
+        for read in start..end {
+            if nodes[read].count() == 0 {
                 continue;
             }
-            let Some(next) = self.nodes.get(i + 1) else {
-                break;
-            };
-            let merged_bytes = node.bytes() + next.bytes();
-            let merged_count = node.count() + next.count();
-            if next.count() == 0 || (merged_bytes <= limit.bytes && merged_count <= limit.entries) {
-                if let Some(next) = self.nodes.remove(i + 1)
-                    && let Some(node) = self.nodes.get_mut(i)
+            match kept {
+                Some(k)
+                    if nodes[k].bytes() + nodes[read].bytes() <= limit.bytes
+                        && nodes[k].count() + nodes[read].count() <= limit.entries =>
                 {
-                    node.append(&next);
+                    let taken = std::mem::take(&mut nodes[read]);
+                    nodes[k].append(&taken);
                 }
-                hi = hi.saturating_sub(1);
-            } else {
-                i += 1;
+                _ => {
+                    let k = kept.map_or(start, |k| k + 1);
+                    nodes.swap(k, read);
+                    kept = Some(k);
+                }
             }
         }
+        let packed_end = kept.map_or(start, |k| k + 1);
+        nodes.drain(packed_end..end);
+        self.nodes.unbox_if_small();
     }
 
     /// The elements from the head.

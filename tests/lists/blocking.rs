@@ -240,3 +240,18 @@ fn client_unblock_and_the_redis_crate() {
     assert_eq!(got, Some(("q".to_string(), "hello".to_string())));
     pusher.join().unwrap();
 }
+
+#[test]
+fn requests_pipelined_behind_a_blocked_pop_wait_for_it() {
+    let server = start_server();
+    let (mut waiter, mut c) = (server.raw(), server.raw());
+    let mut pipeline = Frame::command(&["BLPOP", "q", "0"]);
+    pipeline.extend(Frame::command(&["LLEN", "q"]));
+    pipeline.extend(Frame::command(&["PING"]));
+    waiter.send(&pipeline);
+    wait_blocked(&mut c, 1);
+    c.cmd(&["RPUSH", "q", "a", "b"]);
+    assert_eq!(waiter.read_frame(), pair("q", "a"));
+    assert_eq!(waiter.read_frame(), int(1));
+    assert_eq!(waiter.read_frame(), simple("PONG"));
+}

@@ -330,6 +330,18 @@ impl Node {
         }
     }
 
+    /// Makes `off` the first entry's offset, dropping the bytes before it at once
+    /// when the gap would not fit `start` (only after a multi-gigabyte entry).
+    fn set_start(&mut self, off: usize) {
+        match u32::try_from(off) {
+            Ok(start) => self.start = start,
+            Err(_) => {
+                self.buf.drain(..off);
+                self.start = 0;
+            }
+        }
+    }
+
     /// Gives back memory after removals: reclaims a front gap larger than the content
     /// and a capacity more than twice the content (amortized O(1) per removed byte).
     fn tidy(&mut self) {
@@ -377,10 +389,7 @@ impl Node {
         let (item, next) = self.read(off);
         let elem = item.to_elem();
         if off == self.first() {
-            self.start = next as u32;
-            if next > u32::MAX as usize {
-                self.compact();
-            }
+            self.set_start(next);
         } else {
             self.buf.drain(off..next);
         }
@@ -478,10 +487,7 @@ impl Node {
                 }
                 read = at;
             }
-            self.start = write as u32;
-            if write > u32::MAX as usize {
-                self.compact();
-            }
+            self.set_start(write);
         } else {
             let (mut read, mut write) = (self.first(), self.first());
             let end = self.end();
