@@ -10,6 +10,7 @@ pub mod expire;
 pub mod hash;
 pub mod list;
 pub mod set;
+pub mod skiplist;
 pub mod table;
 pub mod value;
 pub mod zset;
