@@ -26,6 +26,11 @@ pub mod string;
 pub mod string_edit;
 pub mod table;
 pub mod watch;
+pub mod zset;
+pub mod zset_block;
+pub mod zset_num;
+pub mod zset_ops;
+pub mod zset_range;
 
 pub use ctx::Ctx;
 pub use state::{ClientInfo, ServerState};

@@ -6,6 +6,7 @@ use std::sync::OnceLock;
 
 use super::{
     CommandSpec, admin, bitfield, bits, connection, expire, keyspace, lcs, string, string_edit,
+    zset, zset_block, zset_ops, zset_range,
 };
 
 /// Longest command name looked up; longer names are unknown without a search.
@@ -22,6 +23,10 @@ const FAMILIES: &[&[CommandSpec]] = &[
     bits::COMMANDS,
     bitfield::COMMANDS,
     lcs::COMMANDS,
+    zset::COMMANDS,
+    zset_range::COMMANDS,
+    zset_ops::COMMANDS,
+    zset_block::COMMANDS,
 ];
 
 type Index = HashMap<&'static [u8], (usize, &'static CommandSpec), foldhash::fast::FixedState>;

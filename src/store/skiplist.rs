@@ -369,7 +369,10 @@ impl SkipList {
     fn unlink(&mut self, x: u32, update: &Path) {
         for (i, &u) in update.iter().enumerate().take(self.level) {
             if self.fwd(u, i) == x {
-                let span = self.span(u, i).wrapping_add(self.span(x, i)).wrapping_sub(1);
+                let span = self
+                    .span(u, i)
+                    .wrapping_add(self.span(x, i))
+                    .wrapping_sub(1);
                 self.set_span(u, i, span);
                 self.set_fwd(u, i, self.fwd(x, i));
             } else {

@@ -72,8 +72,8 @@ impl ZSet {
     /// A set of `entries` (distinct members), packed when it fits `limits`.
     pub fn from_entries(mut entries: Vec<(Bytes, f64)>, limits: PackLimits) -> ZSet {
         entries.sort_unstable_by(|a, b| order((a.1, &a.0), (b.1, &b.0)));
-        let fits = entries.len() <= limits.entries
-            && entries.iter().all(|(m, _)| m.len() <= limits.value);
+        let fits =
+            entries.len() <= limits.entries && entries.iter().all(|(m, _)| m.len() <= limits.value);
         let repr = if fits {
             let mut packed = Packed::default();
             for (m, s) in &entries {
@@ -227,7 +227,10 @@ impl ZSet {
                     offs.truncate(p.len.saturating_sub(rank));
                     Inner::PackedRev { buf: &p.buf, offs }
                 } else {
-                    let off = p.iter_offsets().nth(rank).map_or(p.buf.len(), |(o, _, _)| o);
+                    let off = p
+                        .iter_offsets()
+                        .nth(rank)
+                        .map_or(p.buf.len(), |(o, _, _)| o);
                     Inner::PackedFwd { buf: &p.buf, off }
                 }
             }
@@ -342,7 +345,12 @@ impl ZSet {
 
     /// One step of ZSCAN from `cursor` (0 starts): visits about `count` elements and
     /// returns the next cursor (0 when done). A packed set is visited whole at once.
-    pub fn scan(&self, cursor: u64, count: usize, mut visit: impl FnMut(&[u8], f64)) -> u64 {
+    pub fn scan<'a>(
+        &'a self,
+        cursor: u64,
+        count: usize,
+        mut visit: impl FnMut(&'a [u8], f64),
+    ) -> u64 {
         let Repr::Big(b) = &self.repr else {
             for (m, s) in self.iter() {
                 visit(m, s);
@@ -416,9 +424,19 @@ pub struct Iter<'a> {
 #[derive(Debug)]
 enum Inner<'a> {
     Empty,
-    PackedFwd { buf: &'a [u8], off: usize },
-    PackedRev { buf: &'a [u8], offs: Vec<usize> },
-    Big { big: &'a Big, node: Option<u32>, rev: bool },
+    PackedFwd {
+        buf: &'a [u8],
+        off: usize,
+    },
+    PackedRev {
+        buf: &'a [u8],
+        offs: Vec<usize>,
+    },
+    Big {
+        big: &'a Big,
+        node: Option<u32>,
+        rev: bool,
+    },
 }
 
 impl<'a> Iterator for Iter<'a> {
@@ -438,7 +456,11 @@ impl<'a> Iterator for Iter<'a> {
             }
             Inner::Big { big, node, rev } => {
                 let x = (*node)?;
-                *node = if *rev { big.list.prev(x) } else { big.list.next(x) };
+                *node = if *rev {
+                    big.list.prev(x)
+                } else {
+                    big.list.next(x)
+                };
                 Some((big.member_of(x), big.list.score(x)))
             }
         }
@@ -469,7 +491,8 @@ impl Big {
         let pos = self.table.len();
         let height = SkipList::height_for(hash);
         let node = self.list.insert(&self.table, score, member, pos, height);
-        self.table.push_hashed(hash, Bytes::from_slice(member), node);
+        self.table
+            .push_hashed(hash, Bytes::from_slice(member), node);
     }
 
     /// Adds or updates `member`; returns its previous score.

@@ -72,7 +72,10 @@ fn compare(z: &ZSet, model: &HashMap<Vec<u8>, f64>, rng: &mut Rng) {
         return;
     }
     let r = rng.below(want.len() as u64 + 2) as usize;
-    let fwd: Vec<_> = z.iter_from(r, false).map(|(m, s)| (m.to_vec(), s)).collect();
+    let fwd: Vec<_> = z
+        .iter_from(r, false)
+        .map(|(m, s)| (m.to_vec(), s))
+        .collect();
     assert_eq!(fwd, want.iter().skip(r).cloned().collect::<Vec<_>>());
     let back: Vec<_> = z.iter_from(r, true).map(|(m, s)| (m.to_vec(), s)).collect();
     assert_eq!(back, want_rev.iter().skip(r).cloned().collect::<Vec<_>>());
@@ -84,8 +87,13 @@ fn compare(z: &ZSet, model: &HashMap<Vec<u8>, f64>, rng: &mut Rng) {
     let below = want.iter().filter(|(_, s)| *s < bound).count();
     assert_eq!(z.count_scores_while(|s| s < bound), below);
     let lex = member(rng, 30);
-    let lex_below = want.iter().take_while(|(m, _)| m.as_slice() < &lex[..]).count();
-    let monotonic = want[lex_below..].iter().all(|(m, _)| m.as_slice() >= &lex[..]);
+    let lex_below = want
+        .iter()
+        .take_while(|(m, _)| m.as_slice() < &lex[..])
+        .count();
+    let monotonic = want[lex_below..]
+        .iter()
+        .all(|(m, _)| m.as_slice() >= &lex[..]);
     if monotonic {
         assert_eq!(z.count_members_while(|m| m < &lex[..]), lex_below);
     }
@@ -184,7 +192,10 @@ fn encodings_follow_the_limits() {
         value: 64,
     };
     assert_eq!(ZSet::new(none, 1).encoding(), "skiplist");
-    let built = ZSet::from_entries(vec![(Bytes::from("b"), 2.0), (Bytes::from("a"), 2.0)], LIMITS);
+    let built = ZSet::from_entries(
+        vec![(Bytes::from("b"), 2.0), (Bytes::from("a"), 2.0)],
+        LIMITS,
+    );
     assert_eq!(built.encoding(), "listpack");
     assert_eq!(built.get(0), Some((&b"a"[..], 2.0)));
 }
@@ -220,22 +231,34 @@ fn ranks_stay_fast_and_right_in_a_large_set() {
     }
     assert_eq!(z.remove_ranks(10, 19), 10);
     assert_eq!(z.len(), n - 10);
-    assert_eq!(z.get(10).map(|(m, _)| m.to_vec()), Some(b"00000020".to_vec()));
+    assert_eq!(
+        z.get(10).map(|(m, _)| m.to_vec()),
+        Some(b"00000020".to_vec())
+    );
 }
 
 #[test]
 fn lex_counts_with_equal_scores() {
     for n in [10usize, 500] {
         let mut z = ZSet::new(LIMITS, 1);
-        let mut members: Vec<Vec<u8>> = (0..n).map(|i| format!("{}", i * 7919 % 1000).into_bytes()).collect();
+        let mut members: Vec<Vec<u8>> = (0..n)
+            .map(|i| format!("{}", i * 7919 % 1000).into_bytes())
+            .collect();
         for m in &members {
             z.insert(m, 0.0, LIMITS);
         }
         members.sort();
         members.dedup();
         for probe in ["", "1", "5", "50", "999", "a"] {
-            let want = members.iter().filter(|m| m.as_slice() < probe.as_bytes()).count();
-            assert_eq!(z.count_members_while(|m| m < probe.as_bytes()), want, "{probe}");
+            let want = members
+                .iter()
+                .filter(|m| m.as_slice() < probe.as_bytes())
+                .count();
+            assert_eq!(
+                z.count_members_while(|m| m < probe.as_bytes()),
+                want,
+                "{probe}"
+            );
         }
     }
 }
