@@ -31,6 +31,7 @@ pub mod zset_block;
 pub mod zset_num;
 pub mod zset_ops;
 pub mod zset_range;
+pub mod zset_scan;
 
 pub use ctx::Ctx;
 pub use state::{ClientInfo, ServerState};

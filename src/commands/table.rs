@@ -6,7 +6,7 @@ use std::sync::OnceLock;
 
 use super::{
     CommandSpec, admin, bitfield, bits, connection, expire, keyspace, lcs, string, string_edit,
-    zset, zset_block, zset_ops, zset_range,
+    zset, zset_block, zset_ops, zset_range, zset_scan,
 };
 
 /// Longest command name looked up; longer names are unknown without a search.
@@ -27,6 +27,7 @@ const FAMILIES: &[&[CommandSpec]] = &[
     zset_range::COMMANDS,
     zset_ops::COMMANDS,
     zset_block::COMMANDS,
+    zset_scan::COMMANDS,
 ];
 
 type Index = HashMap<&'static [u8], (usize, &'static CommandSpec), foldhash::fast::FixedState>;
