@@ -45,7 +45,7 @@ enum Repr {
     Packed(Packed),
     Big(Box<Big>),
     /// A big set being freed in slices: only its members are left.
-    Freeing(Slots<u32>),
+    Freeing(Box<Slots<u32>>),
 }
 
 impl Default for Repr {
@@ -98,7 +98,7 @@ impl ZSet {
     /// Elements held.
     pub fn len(&self) -> usize {
         match &self.repr {
-            Repr::Packed(p) => p.len,
+            Repr::Packed(p) => p.len(),
             Repr::Big(b) => b.list.len(),
             Repr::Freeing(slots) => slots.len(),
         }
@@ -122,8 +122,8 @@ impl ZSet {
     pub fn free_some(&mut self, budget: usize) -> usize {
         match &mut self.repr {
             Repr::Packed(p) => {
-                let n = p.len;
-                self.repr = Repr::Freeing(Table::default().into_slots());
+                let n = p.len();
+                self.repr = Repr::Freeing(Box::new(Table::default().into_slots()));
                 n
             }
             Repr::Big(_) => {
@@ -134,7 +134,7 @@ impl ZSet {
                 // which may own heap bytes each, go a slice at a time.
                 let Big { table, list } = *big;
                 drop(list);
-                let mut slots = table.into_slots();
+                let mut slots = Box::new(table.into_slots());
                 let freed = slots.free_some(budget);
                 self.repr = Repr::Freeing(slots);
                 freed
@@ -163,7 +163,7 @@ impl ZSet {
                 }
                 return Some(old);
             }
-            if p.len < limits.entries && member.len() <= limits.value {
+            if p.len() < limits.entries && member.len() <= limits.value {
                 p.insert_sorted(member, score);
                 return None;
             }
@@ -229,7 +229,7 @@ impl ZSet {
             Repr::Packed(p) => {
                 if rev {
                     let mut offs: Vec<usize> = p.iter_offsets().map(|(off, _, _)| off).collect();
-                    offs.truncate(p.len.saturating_sub(rank));
+                    offs.truncate(p.len().saturating_sub(rank));
                     Inner::PackedRev { buf: &p.buf, offs }
                 } else {
                     let off = p

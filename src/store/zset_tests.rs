@@ -262,3 +262,46 @@ fn lex_counts_with_equal_scores() {
         }
     }
 }
+
+#[test]
+fn a_set_is_small() {
+    // Boxed inside a value: 24 bytes is one 32-byte allocation.
+    assert!(
+        std::mem::size_of::<ZSet>() <= 24,
+        "{}",
+        std::mem::size_of::<ZSet>()
+    );
+}
+
+#[test]
+fn packed_scores_round_trip_in_every_width() {
+    let mut z = ZSet::new(LIMITS, 1);
+    let scores = [
+        0.0,
+        -0.0,
+        111.0,
+        -112.0,
+        112.0,
+        -113.0,
+        40000.0,
+        -40000.0,
+        3e9,
+        1.5,
+        f64::INFINITY,
+    ];
+    for (i, &s) in scores.iter().enumerate() {
+        z.insert(
+            format!("{i}").as_bytes(),
+            s,
+            PackLimits {
+                entries: 64,
+                value: 64,
+            },
+        );
+    }
+    assert_eq!(z.encoding(), "listpack");
+    for (i, &s) in scores.iter().enumerate() {
+        let got = z.score(format!("{i}").as_bytes()).expect("present");
+        assert_eq!(got.to_bits(), s.to_bits(), "{s}");
+    }
+}
