@@ -47,6 +47,15 @@ pub struct Config {
     pub busy_poll_us: u64,
     /// When small collections switch to their big encoding.
     pub encodings: EncodingLimits,
+    /// SHA-256 of the default user's password (`--requirepass`; none = `nopass`). The
+    /// password itself is never kept.
+    pub requirepass: Option<crate::acl::sha256::Digest>,
+    /// Refuse clients from other hosts while the default user has no password
+    /// (`--protected-mode yes|no`, default yes).
+    pub protected_mode: bool,
+    /// ACL file loaded at startup and by ACL LOAD, written by ACL SAVE (`--aclfile`,
+    /// default none).
+    pub aclfile: String,
 }
 
 /// Sizes up to which a collection keeps its compact encoding (Redis's
@@ -165,6 +174,9 @@ impl Default for Config {
             busy_poll_us: DEFAULT_BUSY_POLL_US,
             timeout: 0,
             encodings: EncodingLimits::default(),
+            requirepass: None,
+            protected_mode: true,
+            aclfile: String::new(),
         }
     }
 }
@@ -181,6 +193,10 @@ pub const USAGE: &str = "Usage: rudis-server [options]
   --hz N                          background task frequency (default 10)
   --timeout SECONDS               close clients idle that long (default 0 = never)
   --busy-poll-us N                poll without sleeping for N us after activity (default 50; 0 = off)
+  --requirepass PASSWORD          password of the default user (default none)
+  --protected-mode yes|no         without a password, refuse non-loopback clients when
+                                  bound to a non-loopback address (default yes)
+  --aclfile PATH                  ACL users file, loaded at startup (default none)
   --hash-max-listpack-entries N   (and the other *-max-listpack-*, set-max-intset-entries,
                                   list-max-listpack-size directives) when small collections
                                   switch to their big encoding (Redis's defaults)
@@ -248,6 +264,12 @@ impl Config {
                     .filter(|&n| n <= MAX_BUSY_POLL_US)
                     .ok_or_else(bad)?
             }
+            "requirepass" => {
+                self.requirepass =
+                    (!value.is_empty()).then(|| crate::acl::sha256::sha256(value.as_bytes()))
+            }
+            "protected-mode" => self.protected_mode = parse_bool(value).ok_or_else(bad)?,
+            "aclfile" => self.aclfile = value.to_string(),
             other => match self.encodings.set(other, value) {
                 Ok(true) => {}
                 Ok(false) => return Err(format!("unknown option '{name}'")),
@@ -270,6 +292,13 @@ impl Config {
             "hz" => self.hz.to_string(),
             "busy-poll-us" => self.busy_poll_us.to_string(),
             "timeout" => self.timeout.to_string(),
+            // Only the hash is kept: it is what CONFIG GET can show.
+            "requirepass" => self
+                .requirepass
+                .map(|h| crate::acl::sha256::to_hex(&h))
+                .unwrap_or_default(),
+            "protected-mode" => if self.protected_mode { "yes" } else { "no" }.to_string(),
+            "aclfile" => self.aclfile.clone(),
             other => return self.encodings.get(other),
         })
     }
@@ -286,6 +315,9 @@ impl Config {
         "hz",
         "busy-poll-us",
         "timeout",
+        "requirepass",
+        "protected-mode",
+        "aclfile",
         "list-max-listpack-size",
         "list-max-ziplist-size",
         "hash-max-listpack-entries",
@@ -300,6 +332,17 @@ impl Config {
         "zset-max-listpack-value",
         "zset-max-ziplist-value",
     ];
+}
+
+/// Parses Redis's booleans, `yes` and `no` (any case).
+fn parse_bool(value: &str) -> Option<bool> {
+    if value.eq_ignore_ascii_case("yes") {
+        Some(true)
+    } else if value.eq_ignore_ascii_case("no") {
+        Some(false)
+    } else {
+        None
+    }
 }
 
 fn parse_level(value: &str) -> Option<LevelFilter> {
@@ -361,6 +404,36 @@ mod tests {
         assert!(
             Config::from_args(["--busy-poll-us", "99999"].iter().map(|s| s.to_string())).is_err()
         );
+    }
+
+    #[test]
+    fn auth_flags() {
+        let c = Config::default();
+        assert!(c.protected_mode);
+        assert_eq!(c.requirepass, None);
+        assert_eq!(c.get("requirepass").as_deref(), Some(""));
+        let args = [
+            "--requirepass",
+            "foobar",
+            "--protected-mode",
+            "no",
+            "--aclfile",
+            "/x",
+        ];
+        let c = Config::from_args(args.iter().map(|s| s.to_string())).expect("valid");
+        assert!(!c.protected_mode);
+        assert_eq!(c.aclfile, "/x");
+        assert_eq!(
+            c.get("requirepass").as_deref(),
+            Some("c3ab8ff13720e8ad9047dd39466b3c8974e592c2fa383d4a3960714caef0c4f2")
+        );
+        assert_eq!(c.get("protected-mode").as_deref(), Some("no"));
+        assert!(
+            Config::from_args(["--protected-mode", "maybe"].iter().map(|s| s.to_string())).is_err()
+        );
+        let c =
+            Config::from_args(["--requirepass", ""].iter().map(|s| s.to_string())).expect("valid");
+        assert_eq!(c.requirepass, None);
     }
 
     #[test]

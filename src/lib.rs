@@ -12,6 +12,8 @@
 //! - [`protocol`]: RESP bytes ⇄ requests and replies (resumable parser, reply writer, frames).
 //! - [`server`]: the only user of mio: accepts, reads, dispatches, writes, runs the cron.
 //! - [`commands`]: the command table and handlers; no sockets.
+//! - [`acl`]: users, passwords (SHA-256), ACL rules and categories, protected mode;
+//!   beside `commands` (categories derive from the command table).
 //! - [`store`]: databases, values, expiry; no I/O, no RESP.
 //! - [`client`]: a blocking client library over `std::net`, with serde values and a pool.
 //!
@@ -19,6 +21,7 @@
 //! `store` or `commands`, `commands` never sees `server`.
 #![deny(missing_docs, missing_debug_implementations, rust_2018_idioms)]
 
+pub mod acl;
 pub mod client;
 pub mod commands;
 pub mod config;

@@ -26,6 +26,7 @@ fuzz_target!(|input: Input| {
             max_multibulk_len: usize::from(multibulk % 16),
             max_depth: usize::from(depth % 8),
             max_inline_len: usize::from(inline % 64) + 1,
+            unauthenticated: inline % 2 == 1,
         },
     };
     let chunks: Vec<usize> = input.chunks.iter().map(|&c| usize::from(c)).collect();

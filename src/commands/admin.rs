@@ -141,16 +141,14 @@ const COMPAT_CONFIG: &[(&str, &str)] = &[
     ("tcp-keepalive", "0"),
     ("tcp-backlog", "511"),
     ("daemonize", "no"),
-    ("protected-mode", "no"),
     ("cluster-enabled", "no"),
     ("io-threads", "1"),
-    ("requirepass", ""),
     ("notify-keyspace-events", ""),
 ];
 
 /// Directives [`Config::set`] accepts at startup but that a running server cannot
 /// apply (the socket and the databases already exist).
-const IMMUTABLE_CONFIG: &[&str] = &["bind", "port", "databases"];
+const IMMUTABLE_CONFIG: &[&str] = &["bind", "port", "databases", "aclfile"];
 
 /// The value of directive `name` (lowercase), from the live config or the
 /// compatibility table.
@@ -253,6 +251,19 @@ fn config_set(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
     }
     if next.loglevel != ctx.server.config.loglevel {
         log::set_max_level(next.loglevel);
+    }
+    if let Some(i) = (2..req.len())
+        .step_by(2)
+        .find(|&i| is(req.arg(i), "requirepass"))
+    {
+        // Hashed from the raw bytes: a password need not be UTF-8. Setting it, even
+        // to the same value, resets the default user's passwords (Redis's
+        // `updateRequirePass`).
+        let raw = req.arg(i + 1);
+        next.requirepass = (!raw.is_empty()).then(|| crate::acl::sha256::sha256(raw));
+        ctx.server
+            .acl
+            .set_default_password(next.requirepass.as_ref());
     }
     ctx.server.config = next;
     ctx.out.ok();

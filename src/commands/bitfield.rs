@@ -4,6 +4,7 @@
 use super::args::{is, parse_i64};
 use super::bits::{bit_offset, get_field, set_field, string_for_bits};
 use super::flags::*;
+use super::notify;
 use super::string_edit::{make_raw, string_bytes};
 use super::{CommandSpec, Ctx};
 use crate::error::CmdError;
@@ -273,6 +274,9 @@ fn bitfield_generic(ctx: &mut Ctx<'_>, req: &Request<'_>, read_only: bool) -> Re
                 replies.push(reply);
             }
             ctx.store.dirty += changes;
+            if changes > 0 {
+                ctx.changed(key, notify::STRING, "setbit");
+            }
         }
     }
     ctx.out.array_len(replies.len());

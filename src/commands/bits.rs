@@ -8,6 +8,7 @@
 
 use super::args::{is, parse_i64};
 use super::flags::*;
+use super::notify;
 use super::string::put;
 use super::string_edit::{make_raw, string_bytes};
 use super::{CommandSpec, Ctx};
@@ -270,6 +271,7 @@ fn setbit(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
     if grown || (old == 1) != on {
         set_bit_at(s, offset, on);
         ctx.store.dirty += 1;
+        ctx.changed(req.arg(1), notify::STRING, "setbit");
     }
     ctx.out.int(i64::from(old));
     Ok(())
@@ -453,9 +455,11 @@ fn bitop(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
     if len > 0 {
         put(ctx, dest, found, Value::Str(Bytes::from(acc)), Some(0));
         ctx.store.dirty += 1;
+        ctx.changed(dest, notify::STRING, "set");
     } else if let Some(i) = found {
         ctx.current_db().remove_index(i);
         ctx.store.dirty += 1;
+        ctx.changed(dest, notify::GENERIC, "del");
     }
     ctx.out.int(len as i64);
     Ok(())

@@ -97,6 +97,22 @@ impl Blocking {
         }
     }
 
+    /// Marks every key of `db` that somebody waits on as ready (SWAPDB brought in new
+    /// contents; Redis's `scanDatabaseForReadyKeys`): serving checks what is there.
+    pub fn signal_db(&mut self, db: usize) {
+        let keys: Vec<(usize, Key)> = self
+            .waiting
+            .keys()
+            .filter(|(d, _)| *d == db)
+            .cloned()
+            .collect();
+        for id in keys {
+            if !self.ready.contains(&id) {
+                self.ready.push(id);
+            }
+        }
+    }
+
     /// Asks for client `token` to be unblocked (CLIENT UNBLOCK); false if it is not blocked.
     pub fn request_unblock(&mut self, state_blocked: bool, token: usize, error: bool) -> bool {
         if state_blocked {

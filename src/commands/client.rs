@@ -117,7 +117,7 @@ pub fn bad_name() -> CmdError {
 }
 
 /// One CLIENT LIST line (without the newline), in Redis 7's field order.
-pub fn client_line(token: usize, c: &ClientInfo, now_ms: i64) -> String {
+pub fn client_line(token: usize, c: &ClientInfo, user: &[u8], now_ms: i64) -> String {
     let age = (now_ms - c.created_ms).max(0) / 1000;
     let idle = (now_ms - c.last_interaction_ms).max(0) / 1000;
     let flags = if c.close_after_reply {
@@ -136,7 +136,7 @@ pub fn client_line(token: usize, c: &ClientInfo, now_ms: i64) -> String {
         line,
         "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} \
          sub=0 psub=0 ssub=0 multi=-1 qbuf={} qbuf-free=0 argv-mem=0 multi-mem=0 \
-         rbs=0 rbp=0 obl={} oll=0 omem=0 tot-mem={} events=r cmd={} user=default \
+         rbs=0 rbp=0 obl={} oll=0 omem=0 tot-mem={} events=r cmd={} user={} \
          redir=-1 resp={} lib-name={} lib-ver={}",
         c.id,
         c.addr,
@@ -151,11 +151,17 @@ pub fn client_line(token: usize, c: &ClientInfo, now_ms: i64) -> String {
         c.outbuf_len,
         c.querybuf_len + c.outbuf_len,
         c.last_command,
+        String::from_utf8_lossy(user),
         resp,
         String::from_utf8_lossy(&c.lib_name),
         String::from_utf8_lossy(&c.lib_ver),
     );
     line
+}
+
+/// The name of `c`'s ACL user (empty if it was just deleted).
+fn user_name<'a>(ctx: &'a Ctx<'_>, c: &ClientInfo) -> &'a [u8] {
+    ctx.server.acl.user(c.user).map_or(&[], |u| &u.name)
 }
 
 /// Redis's `getClientTypeByName`: Some(true) for `normal` (every client here),
@@ -279,7 +285,7 @@ fn client_list(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
             for id in ids {
                 if let Some((token, c)) = ctx.server.clients.iter().find(|(_, c)| c.id as i64 == id)
                 {
-                    out.push_str(&client_line(token, c, now));
+                    out.push_str(&client_line(token, c, user_name(ctx, c), now));
                     out.push('\n');
                 }
             }
@@ -288,7 +294,7 @@ fn client_list(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
             let mut all: Vec<(usize, &ClientInfo)> = ctx.server.clients.iter().collect();
             all.sort_by_key(|(_, c)| c.id);
             for (token, c) in all {
-                out.push_str(&client_line(token, c, now));
+                out.push_str(&client_line(token, c, user_name(ctx, c), now));
                 out.push('\n');
             }
         }
@@ -303,7 +309,7 @@ fn client_list(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
 /// ```
 /// This connection's CLIENT LIST line.
 fn client_info(ctx: &mut Ctx<'_>, _req: &Request<'_>) -> Result<(), CmdError> {
-    let mut line = client_line(ctx.me, ctx.client(), ctx.now);
+    let mut line = client_line(ctx.me, ctx.client(), user_name(ctx, ctx.client()), ctx.now);
     line.push('\n');
     ctx.out.verbatim(line.as_bytes());
     Ok(())
@@ -349,17 +355,20 @@ struct KillFilter<'a> {
     addr: Option<&'a [u8]>,
     laddr: Option<&'a [u8]>,
     id: Option<u64>,
+    /// USER: clients authenticated as this ACL user.
+    user: Option<crate::acl::UserId>,
     /// False when TYPE names a kind of client this server never has.
     type_matches: bool,
     skipme: bool,
 }
 
 impl KillFilter<'_> {
-    fn parse<'a>(req: &Request<'a>) -> Result<KillFilter<'a>, CmdError> {
+    fn parse<'a>(req: &Request<'a>, acl: &crate::acl::Acl) -> Result<KillFilter<'a>, CmdError> {
         let mut f = KillFilter {
             addr: None,
             laddr: None,
             id: None,
+            user: None,
             type_matches: true,
             skipme: true,
         };
@@ -388,9 +397,11 @@ impl KillFilter<'_> {
             } else if is(opt, "laddr") {
                 f.laddr = Some(value);
             } else if is(opt, "user") {
-                if value != b"default" {
-                    return Err(CmdError::msg(format!("ERR No such user '{}'", text(value))));
-                }
+                let id = acl.lookup(value);
+                f.user =
+                    Some(id.ok_or_else(|| {
+                        CmdError::msg(format!("ERR No such user '{}'", text(value)))
+                    })?);
             } else if is(opt, "skipme") {
                 f.skipme = if is(value, "yes") {
                     true
@@ -412,6 +423,7 @@ impl KillFilter<'_> {
             && self.addr.is_none_or(|a| a == c.addr.as_bytes())
             && self.laddr.is_none_or(|a| a == c.laddr.as_bytes())
             && self.id.is_none_or(|id| id == c.id)
+            && self.user.is_none_or(|u| u == c.user)
             && !(self.skipme && token == me)
     }
 }
@@ -427,7 +439,7 @@ impl KillFilter<'_> {
 /// `ERR No such client` (old form), `ERR client-id should be greater than 0`,
 /// `ERR Unknown client type '...'`, `ERR No such user '...'`, `ERR syntax error`.
 fn client_kill(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
-    let filter = KillFilter::parse(req)?;
+    let filter = KillFilter::parse(req, &ctx.server.acl)?;
     let me = ctx.me;
     let victims: Vec<usize> = ctx
         .server
@@ -563,7 +575,7 @@ mod tests {
     fn line_has_redis_fields() {
         let mut c = ClientInfo::new(7, "127.0.0.1:5000".into(), "127.0.0.1:6379".into(), 0);
         c.name = b"x".to_vec();
-        let line = client_line(3, &c, 5_000);
+        let line = client_line(3, &c, b"default", 5_000);
         assert!(line.starts_with(
             "id=7 addr=127.0.0.1:5000 laddr=127.0.0.1:6379 fd=3 name=x age=5 idle=5 flags=N db=0"
         ));

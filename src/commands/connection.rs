@@ -1,5 +1,5 @@
 //! Connection commands: PING ECHO QUIT SELECT HELLO AUTH CLIENT (CLIENT's
-//! subcommands are in `client.rs`).
+//! subcommands are in `client.rs`, AUTH in `auth.rs`).
 
 use super::args::{is, parse_i64, text};
 use super::flags::*;
@@ -65,7 +65,7 @@ pub const COMMANDS: &[CommandSpec] = &[
         (0, 0, 0),
         "connection",
         "Authenticates the connection.",
-        auth,
+        super::auth::auth,
     ),
     CommandSpec::new(
         "client",
@@ -124,17 +124,6 @@ fn select(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
     Ok(())
 }
 
-/// The error for credentials the server does not accept.
-fn wrongpass() -> CmdError {
-    CmdError::msg("WRONGPASS invalid username-password pair or user is disabled.")
-}
-
-/// True when `user`/`password` authenticate. Without a configured password the only
-/// user is `default`, flagged `nopass`: any password is accepted for it.
-fn credentials_ok(user: &[u8], _password: &[u8]) -> bool {
-    user == b"default"
-}
-
 /// ```text
 /// HELLO [protover [AUTH username password] [SETNAME clientname]]
 /// ```
@@ -143,7 +132,9 @@ fn credentials_ok(user: &[u8], _password: &[u8]) -> bool {
 /// # Errors
 /// `ERR Protocol version is not an integer or out of range`,
 /// `NOPROTO unsupported protocol version`, `WRONGPASS ...`,
-/// `ERR Syntax error in HELLO option '...'`, the CLIENT SETNAME error.
+/// `ERR Syntax error in HELLO option '...'`, the CLIENT SETNAME error, `NOAUTH HELLO
+/// must be called with the client already authenticated, ...` when the client is not
+/// authenticated (and gave no AUTH).
 fn hello(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
     let mut version = None;
     if req.len() >= 2 {
@@ -161,9 +152,7 @@ fn hello(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
         let more = req.len() - 1 - j;
         let opt = req.arg(j);
         if is(opt, "auth") && more >= 2 {
-            if !credentials_ok(req.arg(j + 1), req.arg(j + 2)) {
-                return Err(wrongpass());
-            }
+            super::auth::authenticate(ctx, req.arg(j + 1), req.arg(j + 2))?;
             j += 3;
         } else if is(opt, "setname") && more >= 1 {
             let n = req.arg(j + 1);
@@ -178,6 +167,9 @@ fn hello(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
                 text(opt)
             )));
         }
+    }
+    if ctx.server.acl.auth_required(ctx.client().authenticated) {
+        return Err(super::auth::hello_noauth());
     }
     let client = ctx.client_mut();
     if let Some(n) = name {
@@ -205,27 +197,4 @@ fn hello(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
     out.bulk(b"modules");
     out.array_len(0);
     Ok(())
-}
-
-/// ```text
-/// AUTH [username] password
-/// ```
-/// No password is configured: the one-argument form is refused as Redis refuses it,
-/// and the two-argument form accepts any password for `default`.
-/// # Errors
-/// `ERR AUTH <password> called without any password configured for the default
-/// user. Are you sure your configuration is correct?`, `WRONGPASS ...`,
-/// `ERR syntax error` for more than two arguments.
-fn auth(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
-    match req.len() {
-        2 => Err(CmdError::msg(
-            "ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?",
-        )),
-        3 if credentials_ok(req.arg(1), req.arg(2)) => {
-            ctx.out.ok();
-            Ok(())
-        }
-        3 => Err(wrongpass()),
-        _ => Err(CmdError::Syntax),
-    }
 }

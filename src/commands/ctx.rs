@@ -77,9 +77,21 @@ impl<'a> Ctx<'a> {
     /// classes and `event` Redis's event name (`lpush`, `del`, ...).
     pub fn changed(&mut self, key: &[u8], class: u32, event: &str) {
         let db = self.db();
+        self.changed_in(db, key, class, event);
+    }
+
+    /// [`Ctx::changed`] for a key of database `db` (COPY ... DB, MOVE).
+    pub fn changed_in(&mut self, db: usize, key: &[u8], class: u32, event: &str) {
         self.server.blocking.signal(db, key);
         super::watch::touch(self.server, db, key);
-        self.notify(class, event, key);
+        if db == self.db() {
+            self.notify(class, event, key);
+        } else {
+            let me = self.me;
+            let current = std::mem::replace(&mut self.server.clients[me].db, db);
+            self.notify(class, event, key);
+            self.server.clients[me].db = current;
+        }
     }
 
     /// Deletes the key at `index` when its collection is empty (Redis never keeps an

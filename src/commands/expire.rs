@@ -6,6 +6,7 @@
 
 use super::args::{is, parse_i64, text};
 use super::flags::*;
+use super::notify;
 use super::{CommandSpec, Ctx};
 use crate::error::CmdError;
 use crate::protocol::Request;
@@ -200,13 +201,16 @@ fn expire_generic(
         ctx.out.int(0);
         return Ok(());
     }
-    if when <= ctx.now {
+    let event = if when <= ctx.now {
         // A time already past deletes the key, as Redis's checkAlreadyExpired.
         ctx.current_db().remove_index(i);
+        "del"
     } else {
         ctx.current_db().set_expire_at(i, when);
-    }
+        "expire"
+    };
     ctx.store.dirty += 1;
+    ctx.changed(req.arg(1), notify::GENERIC, event);
     ctx.out.int(1);
     Ok(())
 }
@@ -288,6 +292,7 @@ fn persist(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
     }
     db.set_expire_at(i, 0);
     ctx.store.dirty += 1;
+    ctx.changed(req.arg(1), notify::GENERIC, "persist");
     ctx.out.int(1);
     Ok(())
 }

@@ -164,6 +164,10 @@ fn write_section(ctx: &Ctx<'_>, section: &str, out: &mut String) {
             field("pubsub_channels", &0);
             field("pubsub_patterns", &0);
             field("total_error_replies", &s.error_replies);
+            field("acl_access_denied_auth", &s.acl_denied_auth);
+            field("acl_access_denied_cmd", &s.acl_denied_cmd);
+            field("acl_access_denied_key", &s.acl_denied_key);
+            field("acl_access_denied_channel", &s.acl_denied_channel);
         }
         "replication" => {
             field("role", &"master");

@@ -39,6 +39,8 @@ const CONTAINERS: &[(&str, &[Subcommand])] = &[
     ("client", client::SUBCOMMANDS),
     ("config", super::admin::CONFIG_SUBCOMMANDS),
     ("command", SUBCOMMANDS),
+    ("memory", super::memory::SUBCOMMANDS),
+    ("acl", super::acl::SUBCOMMANDS),
 ];
 
 /// The subcommands of the command named `name` (empty for plain commands).
@@ -170,68 +172,10 @@ fn lookup_full(name: &[u8]) -> Option<Found> {
     }
 }
 
-/// ACL categories in Redis's order: the group's own, then those implied by flags.
-fn categories(flags: u32, group: &str) -> Vec<&'static str> {
-    let group_cat = match group {
-        "generic" => Some("keyspace"),
-        "string" => Some("string"),
-        "list" => Some("list"),
-        "hash" => Some("hash"),
-        "set" => Some("set"),
-        "sorted-set" => Some("sortedset"),
-        "bitmap" => Some("bitmap"),
-        "hyperloglog" => Some("hyperloglog"),
-        "geo" => Some("geo"),
-        "stream" => Some("stream"),
-        "pubsub" => Some("pubsub"),
-        "connection" => Some("connection"),
-        "transactions" => Some("transaction"),
-        "scripting" => Some("scripting"),
-        _ => None,
-    };
-    let has = |cat: &str| -> bool {
-        group_cat == Some(cat)
-            || match cat {
-                "read" => flags & READONLY != 0,
-                "write" => flags & WRITE != 0,
-                "pubsub" => flags & PUBSUB != 0,
-                "admin" | "dangerous" => flags & ADMIN != 0,
-                "fast" => flags & FAST != 0,
-                "slow" => flags & FAST == 0,
-                _ => false,
-            }
-    };
-    ACL_CATEGORIES
-        .iter()
-        .copied()
-        .filter(|cat| has(cat))
-        .collect()
+/// ACL categories of a command, in Redis's order (see [`crate::acl::category`]).
+fn categories(name: &str, flags: u32, group: &str) -> Vec<&'static str> {
+    crate::acl::category::names(crate::acl::category::of_command(name, flags, group)).collect()
 }
-
-/// Redis's ACL categories, in its reply order.
-const ACL_CATEGORIES: &[&str] = &[
-    "keyspace",
-    "read",
-    "write",
-    "set",
-    "sortedset",
-    "list",
-    "hash",
-    "string",
-    "bitmap",
-    "hyperloglog",
-    "geo",
-    "stream",
-    "pubsub",
-    "admin",
-    "fast",
-    "slow",
-    "blocking",
-    "dangerous",
-    "connection",
-    "transaction",
-    "scripting",
-];
 
 /// Everything COMMAND INFO reports about one entry.
 struct InfoView<'a> {
@@ -291,7 +235,7 @@ fn write_info(out: &mut Reply<'_>, v: &InfoView<'_>) {
     out.int(v.keys.0.into());
     out.int(v.keys.1.into());
     out.int(v.keys.2.into());
-    let cats = categories(v.flags, v.group);
+    let cats = categories(v.name, v.flags, v.group);
     out.set_len(cats.len());
     for cat in cats {
         out.simple(format!("@{cat}").as_bytes());
@@ -451,7 +395,7 @@ impl ListFilter<'_> {
         match self {
             ListFilter::All => true,
             ListFilter::Module => false,
-            ListFilter::AclCat(cat) => categories(flags, group).iter().any(|c| is(cat, c)),
+            ListFilter::AclCat(cat) => categories(name, flags, group).iter().any(|c| is(cat, c)),
             ListFilter::Pattern(p) => glob_match(p, name.as_bytes(), true),
         }
     }
@@ -583,10 +527,13 @@ mod tests {
     #[test]
     fn categories_follow_flags_and_group() {
         assert_eq!(
-            categories(READONLY | FAST, "string"),
+            categories("get", READONLY | FAST, "string"),
             ["read", "string", "fast"]
         );
-        assert_eq!(categories(ADMIN, "server"), ["admin", "slow", "dangerous"]);
+        assert_eq!(
+            categories("shutdown", ADMIN, "server"),
+            ["admin", "slow", "dangerous"]
+        );
     }
 
     #[test]

@@ -5,6 +5,7 @@
 use super::args::{is, parse_i64};
 use super::flags::*;
 use super::glob::glob_match;
+use super::notify;
 use super::scan::ScanArgs;
 use super::{CommandSpec, Ctx, subcommand_arity, unknown_subcommand};
 use crate::error::CmdError;
@@ -171,6 +172,7 @@ fn del(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
         if let Some(i) = ctx.lookup_write(key) {
             let entry = ctx.current_db().remove_index(i);
             ctx.store.dispose(entry.value);
+            ctx.changed(key, notify::GENERIC, "del");
             removed += 1;
         }
     }
@@ -326,6 +328,8 @@ fn rename_generic(ctx: &mut Ctx<'_>, req: &Request<'_>, nx: bool) -> Result<(), 
     let entry = db.remove(src).ok_or(CmdError::NoSuchKey)?;
     db.insert(dst, entry.value, entry.expire_at);
     ctx.store.dirty += 1;
+    ctx.changed(src, notify::GENERIC, "rename_from");
+    ctx.changed(dst, notify::GENERIC, "rename_to");
     if nx {
         ctx.out.int(1);
     } else {
@@ -339,18 +343,32 @@ const OBJECT_HELP: &[&str] = &[
     "ENCODING <key>",
     "    Return the kind of internal representation used in order to store the value",
     "    associated with a <key>.",
+    "FREQ <key>",
+    "    Return the access frequency index of the <key>. The returned integer is",
+    "    proportional to the logarithm of the recent access frequency of the key.",
+    "IDLETIME <key>",
+    "    Return the idle time of the <key>, that is the approximated number of",
+    "    seconds elapsed since the last access to the key.",
     "REFCOUNT <key>",
     "    Return the number of references of the value associated with the specified",
     "    <key>.",
 ];
+
+/// OBJECT FREQ's error: access frequency needs an LFU eviction policy, and rudis has
+/// no eviction (the same answer Redis gives under `noeviction`).
+const NO_LFU: &str = "ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.";
 
 /// ```text
 /// OBJECT ENCODING key
 /// OBJECT REFCOUNT key
 /// OBJECT HELP
 /// ```
-/// ENCODING: `int`, `embstr`, `raw` or `document`, or null for a missing key.
+/// ENCODING: `int`, `embstr`, `raw`, `document`, `quicklist`, `listpack`, `intset`,
+/// `hashtable` or `skiplist`, or null for a missing key.
 /// REFCOUNT: 1 (values are never shared), or null.
+/// IDLETIME: 0. No access clock is kept per key (it would cost 8 bytes a key and a
+/// write on every read, and only eviction, which rudis does not do, needs it).
+/// FREQ: the error Redis gives without an LFU policy.
 fn object(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
     let sub = req.arg(1);
     if is(sub, "help") {
@@ -367,8 +385,8 @@ fn object(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
         ctx.out.simple(b"    Prints this help.");
         return Ok(());
     }
-    let encoding = is(sub, "encoding");
-    if !encoding && !is(sub, "refcount") {
+    let known = ["encoding", "refcount", "idletime", "freq"];
+    if !known.iter().any(|name| is(sub, name)) {
         return Err(unknown_subcommand("object", sub));
     }
     if req.len() != 3 {
@@ -376,10 +394,12 @@ fn object(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
     }
     match ctx.lookup_read(req.arg(2)) {
         None => ctx.out.null(),
-        Some(i) if encoding => {
+        Some(i) if is(sub, "encoding") => {
             let name = ctx.value(i).encoding();
             ctx.out.bulk(name.as_bytes());
         }
+        Some(_) if is(sub, "freq") => return Err(CmdError::msg(NO_LFU)),
+        Some(_) if is(sub, "idletime") => ctx.out.int(0),
         Some(_) => ctx.out.int(1),
     }
     Ok(())
@@ -463,6 +483,8 @@ fn swapdb(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
     let first = in_range(first, dbs)?;
     let second = in_range(second, dbs)?;
     ctx.store.swap_dbs(first, second);
+    ctx.server.blocking.signal_db(first);
+    ctx.server.blocking.signal_db(second);
     ctx.store.dirty += 1;
     ctx.out.ok();
     Ok(())

@@ -3,10 +3,13 @@
 //!
 //! Every command is one [`CommandSpec`] line in its family's `COMMANDS` table
 //! (`string.rs`, `keyspace.rs`, ...); [`table`] gathers them. [`dispatch`] checks
-//! existence, arity and document arguments in one place, as Redis's `processCommand`.
+//! existence, arity, authentication and ACL permissions ([`auth`]) and document
+//! arguments in one place, as Redis's `processCommand`.
 
+pub mod acl;
 pub mod admin;
 pub mod args;
+pub mod auth;
 pub mod bitfield;
 pub mod bits;
 pub mod blocking;
@@ -15,12 +18,21 @@ pub mod connection;
 pub mod ctx;
 pub mod expire;
 pub mod glob;
+pub mod hash;
+pub mod hash_incr;
+pub mod hash_iter;
 pub mod info;
 pub mod introspection;
 pub mod keyspace;
+pub mod keyspace_copy;
 pub mod lcs;
+pub mod memory;
 pub mod notify;
 pub mod scan;
+pub mod set;
+pub mod set_ops;
+pub mod set_random;
+pub mod sort;
 pub mod state;
 pub mod string;
 pub mod string_edit;
@@ -187,6 +199,13 @@ pub fn dispatch(ctx: &mut Ctx<'_>, req: &Request<'_>) {
     ctx.client_mut().last_command = spec.name;
     if !spec.arity_ok(req.len()) {
         reject(ctx, Some(index), CmdError::Arity(spec.name.to_string()));
+        return;
+    }
+    // One bool while only a password-less, unrestricted default user exists.
+    if ctx.server.acl.checks()
+        && let Err(e) = auth::check(ctx, index, spec, req)
+    {
+        reject(ctx, Some(index), e);
         return;
     }
     if req.doc_positions().iter().any(|&i| !spec.docs.allows(i)) {

@@ -51,6 +51,10 @@ pub struct ClientInfo {
     pub still_blocked: bool,
     /// Blocking commands reply as timed out at once (inside MULTI/EXEC).
     pub deny_blocking: bool,
+    /// The ACL user the client runs as (`default` until AUTH).
+    pub user: crate::acl::UserId,
+    /// The client has authenticated (or needed not: see `Acl::new_client_authenticated`).
+    pub authenticated: bool,
 }
 
 impl ClientInfo {
@@ -77,6 +81,8 @@ impl ClientInfo {
             blocked: None,
             still_blocked: false,
             deny_blocking: false,
+            user: crate::acl::DEFAULT_USER,
+            authenticated: true,
         }
     }
 }
@@ -106,6 +112,14 @@ pub struct ServerStats {
     pub net_input_bytes: u64,
     /// Bytes written to clients.
     pub net_output_bytes: u64,
+    /// Failed AUTH / HELLO AUTH attempts (INFO `acl_access_denied_auth`).
+    pub acl_denied_auth: u64,
+    /// Commands refused by ACL command rules (INFO `acl_access_denied_cmd`).
+    pub acl_denied_cmd: u64,
+    /// Commands refused by ACL key patterns (INFO `acl_access_denied_key`).
+    pub acl_denied_key: u64,
+    /// Commands refused by ACL channel patterns (INFO `acl_access_denied_channel`).
+    pub acl_denied_channel: u64,
 }
 
 /// Per-command counters reported by INFO commandstats.
@@ -153,12 +167,19 @@ pub struct ServerState {
     pub killed: Vec<usize>,
     /// Clients parked by blocking commands.
     pub blocking: super::blocking::Blocking,
+    /// ACL users and authentication.
+    pub acl: crate::acl::Acl,
 }
 
 impl ServerState {
     /// State for a server starting now with `config`.
     pub fn new(config: Config) -> ServerState {
+        let mut acl = crate::acl::Acl::new();
+        if let Some(hash) = &config.requirepass {
+            acl.set_default_password(Some(hash));
+        }
         ServerState {
+            acl,
             port: config.port,
             config,
             clients: Slab::new(),

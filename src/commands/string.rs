@@ -7,6 +7,7 @@
 
 use super::args::{is, parse_i64};
 use super::flags::*;
+use super::notify;
 use super::{CommandSpec, Ctx, DocArgs};
 use crate::error::CmdError;
 use crate::protocol::{Reply, Request};
@@ -295,6 +296,7 @@ fn set(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
         let found = ctx.lookup_write(key);
         put(ctx, key, found, value_arg(req, 2), Some(0));
         ctx.store.dirty += 1;
+        ctx.changed(key, notify::STRING, "set");
         ctx.out.ok();
         return Ok(());
     }
@@ -320,6 +322,10 @@ fn set(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
     let ttl = if opts.keepttl { None } else { Some(expire_at) };
     put(ctx, key, found, value_arg(req, 2), ttl);
     ctx.store.dirty += 1;
+    ctx.changed(key, notify::STRING, "set");
+    if !opts.keepttl && expire_at != 0 {
+        ctx.changed(key, notify::GENERIC, "expire");
+    }
     if !opts.get {
         ctx.out.ok();
     }
@@ -338,6 +344,7 @@ fn setnx(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
     }
     put(ctx, key, None, value_arg(req, 2), Some(0));
     ctx.store.dirty += 1;
+    ctx.changed(key, notify::STRING, "set");
     ctx.out.int(1);
     Ok(())
 }
@@ -354,6 +361,8 @@ fn set_with_expire(
     let found = ctx.lookup_write(key);
     put(ctx, key, found, value_arg(req, 3), Some(at));
     ctx.store.dirty += 1;
+    ctx.changed(key, notify::STRING, "set");
+    ctx.changed(key, notify::GENERIC, "expire");
     ctx.out.ok();
     Ok(())
 }
@@ -383,6 +392,7 @@ fn getset(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
     reply_found(ctx, found)?;
     put(ctx, key, found, value_arg(req, 2), Some(0));
     ctx.store.dirty += 1;
+    ctx.changed(key, notify::STRING, "set");
     Ok(())
 }
 
@@ -397,6 +407,7 @@ fn getdel(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
     if let Some(i) = found {
         ctx.current_db().remove_index(i);
         ctx.store.dirty += 1;
+        ctx.changed(req.arg(1), notify::GENERIC, "del");
     }
     Ok(())
 }
@@ -421,15 +432,23 @@ fn getex(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
     reply_found(ctx, Some(i))?;
     let now = ctx.now;
     let db = ctx.current_db();
-    match expire {
+    let event = match expire {
         Some((ExpireUnit::ExAt | ExpireUnit::PxAt, at)) if at <= now => {
             db.remove_index(i);
+            "del"
         }
-        Some((_, at)) => db.set_expire_at(i, at),
-        None if opts.persist && db.expire_at(i) != 0 => db.set_expire_at(i, 0),
+        Some((_, at)) => {
+            db.set_expire_at(i, at);
+            "expire"
+        }
+        None if opts.persist && db.expire_at(i) != 0 => {
+            db.set_expire_at(i, 0);
+            "persist"
+        }
         None => return Ok(()),
-    }
+    };
     ctx.store.dirty += 1;
+    ctx.changed(req.arg(1), notify::GENERIC, event);
     Ok(())
 }
 
@@ -465,6 +484,9 @@ fn put_pairs(ctx: &mut Ctx<'_>, req: &Request<'_>) {
         put(ctx, key, found, value_arg(req, i + 1), Some(0));
     }
     ctx.store.dirty += (req.len() / 2) as u64;
+    for i in (1..req.len()).step_by(2) {
+        ctx.changed(req.arg(i), notify::STRING, "set");
+    }
 }
 
 /// ```text

@@ -6,6 +6,7 @@
 
 use super::args::{parse_f64, parse_i64};
 use super::flags::*;
+use super::notify;
 use super::string::put;
 use super::{CommandSpec, Ctx};
 use crate::error::CmdError;
@@ -153,6 +154,7 @@ fn append(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
     let Some(i) = ctx.lookup_write(key) else {
         put(ctx, key, None, Value::from_bytes(tail), Some(0));
         ctx.store.dirty += 1;
+        ctx.changed(key, notify::STRING, "append");
         ctx.out.int(tail.len() as i64);
         return Ok(());
     };
@@ -163,6 +165,7 @@ fn append(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
     s.extend_from_slice(tail);
     let total = s.len();
     ctx.store.dirty += 1;
+    ctx.changed(key, notify::STRING, "append");
     ctx.out.int(total as i64);
     Ok(())
 }
@@ -262,6 +265,7 @@ fn setrange(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
         Some(i) => make_raw(ctx.value(i))?.set_range(offset, patch),
     }
     ctx.store.dirty += 1;
+    ctx.changed(key, notify::STRING, "setrange");
     ctx.out.int(new_len as i64);
     Ok(())
 }
@@ -272,6 +276,7 @@ fn incr_by(ctx: &mut Ctx<'_>, key: &[u8], by: i64) -> Result<(), CmdError> {
     let Some(i) = ctx.lookup_write(key) else {
         put(ctx, key, None, Value::Int(by), Some(0));
         ctx.store.dirty += 1;
+        ctx.changed(key, notify::STRING, "incrby");
         ctx.out.int(by);
         return Ok(());
     };
@@ -285,6 +290,7 @@ fn incr_by(ctx: &mut Ctx<'_>, key: &[u8], by: i64) -> Result<(), CmdError> {
     let new = old.checked_add(by).ok_or(CmdError::Overflow)?;
     *value = Value::Int(new);
     ctx.store.dirty += 1;
+    ctx.changed(key, notify::STRING, "incrby");
     ctx.out.int(new);
     Ok(())
 }
@@ -348,6 +354,7 @@ fn incrbyfloat(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
     ctx.out.bulk(&text);
     put(ctx, key, found, Value::Str(text.into()), None);
     ctx.store.dirty += 1;
+    ctx.changed(key, notify::STRING, "incrbyfloat");
     Ok(())
 }
 

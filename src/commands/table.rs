@@ -5,8 +5,8 @@ use std::collections::HashMap;
 use std::sync::OnceLock;
 
 use super::{
-    CommandSpec, admin, bitfield, bits, connection, expire, keyspace, lcs, string, string_edit,
-    zset, zset_block, zset_ops, zset_range, zset_scan,
+    CommandSpec, acl, admin, bitfield, bits, connection, expire, hash, keyspace, keyspace_copy,
+    lcs, memory, set, sort, string, string_edit, zset, zset_block, zset_ops, zset_range, zset_scan,
 };
 
 /// Longest command name looked up; longer names are unknown without a search.
@@ -17,12 +17,18 @@ const FAMILIES: &[&[CommandSpec]] = &[
     connection::COMMANDS,
     admin::COMMANDS,
     keyspace::COMMANDS,
+    keyspace_copy::COMMANDS,
     expire::COMMANDS,
     string::COMMANDS,
     string_edit::COMMANDS,
     bits::COMMANDS,
     bitfield::COMMANDS,
     lcs::COMMANDS,
+    sort::COMMANDS,
+    set::COMMANDS,
+    hash::COMMANDS,
+    memory::COMMANDS,
+    acl::COMMANDS,
     zset::COMMANDS,
     zset_range::COMMANDS,
     zset_ops::COMMANDS,

@@ -25,6 +25,12 @@ pub const DEFAULT_MAX_MULTIBULK_LEN: usize = i32::MAX as usize;
 pub const DEFAULT_MAX_DEPTH: usize = 128;
 /// Arguments preallocated for one request whatever its header claims (Redis: 1024).
 const MAX_ARGV_PREALLOC: usize = 1024;
+/// Most elements per array header from a client that has not authenticated yet
+/// (Redis's `processMultibulkBuffer`): enough for AUTH and HELLO, too few to make
+/// the server allocate for a stranger.
+pub const UNAUTH_MAX_MULTIBULK_LEN: usize = 10;
+/// Longest bulk string from a client that has not authenticated yet (Redis's 16384).
+pub const UNAUTH_MAX_BULK_LEN: usize = 16 * 1024;
 
 /// Limits the parser enforces before buffering anything a client announces.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -37,6 +43,9 @@ pub struct ProtoLimits {
     pub max_depth: usize,
     /// Longest inline command or header line.
     pub max_inline_len: usize,
+    /// The client must still authenticate: [`UNAUTH_MAX_MULTIBULK_LEN`] and
+    /// [`UNAUTH_MAX_BULK_LEN`] apply too, with Redis's `unauthenticated ...` errors.
+    pub unauthenticated: bool,
 }
 
 impl Default for ProtoLimits {
@@ -46,6 +55,7 @@ impl Default for ProtoLimits {
             max_multibulk_len: DEFAULT_MAX_MULTIBULK_LEN,
             max_depth: DEFAULT_MAX_DEPTH,
             max_inline_len: MAX_INLINE_LEN,
+            unauthenticated: false,
         }
     }
 }
@@ -342,6 +352,12 @@ impl RequestParser {
         let n = parse_int(&buf[self.pos + 1..cr])
             .filter(|&n| n <= limits.max_multibulk_len as i64)
             .ok_or_else(|| ProtocolError::new("invalid multibulk length"))?;
+        check_unauth(
+            limits,
+            n,
+            UNAUTH_MAX_MULTIBULK_LEN,
+            "unauthenticated multibulk length",
+        )?;
         self.pos = cr + 2;
         Ok(Some(n.max(0) as usize))
     }
@@ -391,6 +407,12 @@ impl RequestParser {
                     .filter(|&n| n >= 0 && n <= limits.max_bulk_len as i64);
                 match n {
                     Some(n) => {
+                        check_unauth(
+                            limits,
+                            n,
+                            UNAUTH_MAX_BULK_LEN,
+                            "unauthenticated bulk length",
+                        )?;
                         self.pending_bulk = Some(n as usize);
                         self.pos = cr + 2;
                     }
@@ -450,6 +472,12 @@ impl RequestParser {
                 b'$' => match parse_int(body) {
                     Some(-1) => None,
                     Some(n) if n >= 0 && n <= limits.max_bulk_len as i64 => {
+                        check_unauth(
+                            limits,
+                            n,
+                            UNAUTH_MAX_BULK_LEN,
+                            "unauthenticated bulk length",
+                        )?;
                         self.doc.pending_bulk = Some(n as usize);
                         continue;
                     }
@@ -458,6 +486,12 @@ impl RequestParser {
                 b'*' | b'%' | b'~' => match parse_int(body) {
                     Some(-1) if kind == b'*' => None,
                     Some(n) if n >= 0 && n <= limits.max_multibulk_len as i64 => {
+                        check_unauth(
+                            limits,
+                            n,
+                            UNAUTH_MAX_MULTIBULK_LEN,
+                            "unauthenticated multibulk length",
+                        )?;
                         let n = n as usize;
                         Some(if kind == b'%' { n * 2 } else { n })
                     }
@@ -542,6 +576,19 @@ impl RequestParser {
 fn line_len(buf: &[u8], from: usize, end: usize) -> usize {
     let cr = end > from && buf[end - 1] == b'\r';
     end - from - usize::from(cr)
+}
+
+/// The error for a length `n` over `max` from a client that must still authenticate.
+fn check_unauth(
+    limits: &ProtoLimits,
+    n: i64,
+    max: usize,
+    text: &'static str,
+) -> Result<(), ProtocolError> {
+    if limits.unauthenticated && n > max as i64 {
+        return Err(ProtocolError::new(text));
+    }
+    Ok(())
 }
 
 fn too_big_or_crlf(too_big: &'static str) -> &'static str {

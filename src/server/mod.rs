@@ -21,11 +21,12 @@ use mio::net::{TcpListener, TcpStream};
 use mio::{Events, Interest, Poll, Token, Waker};
 use slab::Slab;
 
+use crate::acl;
 use crate::commands::blocking::{self, Outputs};
 use crate::commands::{self, ClientInfo, Ctx, ServerState};
 use crate::config::{Config, OUTPUT_HIGH_WATER};
 use crate::error::ProtocolError;
-use crate::protocol::{Parsed, Reply};
+use crate::protocol::{Parsed, ProtoLimits, Reply};
 use crate::store::{self, Store};
 use conn::{Conn, FlushOutcome, ReadOutcome};
 
@@ -136,7 +137,16 @@ impl Server {
             .register(&mut listener, LISTENER, Interest::READABLE)?;
         let waker = Arc::new(Waker::new(poll.registry(), WAKER)?);
         let store = Store::new(config.databases);
+        let aclfile = config.aclfile.clone();
         let mut state = ServerState::new(config);
+        if !aclfile.is_empty() {
+            state.acl.load_file(&aclfile).map_err(|e| {
+                io::Error::new(
+                    io::ErrorKind::InvalidData,
+                    format!("Aborting Redis startup because of ACL errors: {e}"),
+                )
+            })?;
+        }
         state.port = listener.local_addr()?.port();
         Ok(Server {
             poll,
@@ -296,6 +306,14 @@ impl Server {
             let _ = io::Write::write(&mut stream, b"-ERR max number of clients reached\r\n");
             return;
         }
+        let config = &self.state.config;
+        let password_set = !self.state.acl.default_user().nopass;
+        if acl::protected::denies(peer.ip(), &config.bind, password_set, config.protected_mode) {
+            self.state.stats.rejected_connections += 1;
+            let _ = io::Write::write(&mut stream, acl::protected::DENIED);
+            debug!("refused client {peer}: protected mode");
+            return;
+        }
         let _ = stream.set_nodelay(true);
         let token = self.conns.vacant_key();
         if let Err(e) = self
@@ -312,7 +330,8 @@ impl Server {
             .unwrap_or_default();
         let id = self.state.next_client_id;
         self.state.next_client_id += 1;
-        let info = ClientInfo::new(id, peer.to_string(), laddr, store::now_ms());
+        let mut info = ClientInfo::new(id, peer.to_string(), laddr, store::now_ms());
+        info.authenticated = self.state.acl.new_client_authenticated();
         let info_key = self.state.clients.insert(info);
         let conn_key = self.conns.insert(Conn::new(stream));
         debug_assert_eq!(info_key, conn_key, "client and connection slabs in step");
@@ -443,7 +462,6 @@ impl Server {
             clock,
             ..
         } = self;
-        let limits = state.config.proto;
         let mut batch_start: Option<(Instant, i64)> = None;
         let more = loop {
             let Some(conn) = conns.get_mut(token) else {
@@ -455,6 +473,11 @@ impl Server {
             if conn.wbuf.len() >= OUTPUT_HIGH_WATER {
                 break false;
             }
+            // Tighter limits until the client authenticates (AUTH may be mid-batch).
+            let limits = ProtoLimits {
+                unauthenticated: state.acl.auth_required(state.clients[token].authenticated),
+                ..state.config.proto
+            };
             match conn.parser.parse(&conn.rbuf, &limits) {
                 Ok(Parsed::Incomplete) => {
                     let skipped = conn.parser.release_skipped();

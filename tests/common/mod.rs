@@ -2,6 +2,8 @@
 //! talk to it with raw bytes. No sleeps, no fixed ports.
 #![allow(dead_code)]
 
+pub mod acl;
+
 use std::io::{Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpStream};
 use std::time::Duration;

@@ -438,6 +438,7 @@ fn limits_are_enforced_at_their_edge() {
         max_multibulk_len: 3,
         max_depth: 2,
         max_inline_len: 12,
+        ..ProtoLimits::default()
     };
     let ok: &[&[u8]] = &[
         b"*2\r\n$4\r\nECHO\r\n$10\r\n0123456789\r\n",
@@ -536,4 +537,51 @@ fn parse_int_is_strict() {
     for &(s, want) in cases {
         assert_eq!(parse_int(s), want, "{}", s.escape_ascii());
     }
+}
+
+#[test]
+fn unauthenticated_clients_get_redis_tighter_limits() {
+    let unauth = ProtoLimits {
+        unauthenticated: true,
+        ..ProtoLimits::default()
+    };
+    let err = |input: &[u8]| run(input, &unauth).error;
+    // At the limits: accepted.
+    let ten = b"*10\r\n$1\r\na\r\n$1\r\na\r\n$1\r\na\r\n$1\r\na\r\n$1\r\na\r\n$1\r\na\r\n$1\r\na\r\n$1\r\na\r\n$1\r\na\r\n$1\r\na\r\n";
+    assert_eq!(run(ten, &unauth).requests.len(), 1);
+    let big = repeat(b"*1\r\n$16384\r\n", b'x', 16384, b"\r\n");
+    assert_eq!(run(&big, &unauth).requests.len(), 1);
+    // Past them: Redis's texts, decided from the header alone.
+    assert_eq!(
+        err(b"*11\r\n").as_deref(),
+        Some("unauthenticated multibulk length")
+    );
+    assert_eq!(
+        err(b"*100\r\n").as_deref(),
+        Some("unauthenticated multibulk length")
+    );
+    assert_eq!(
+        err(b"*1\r\n$16385\r\n").as_deref(),
+        Some("unauthenticated bulk length")
+    );
+    assert_eq!(
+        err(b"*1\r\n$100000000\r\n").as_deref(),
+        Some("unauthenticated bulk length")
+    );
+    // Nested documents too.
+    assert_eq!(
+        err(b"*2\r\n$3\r\nSET\r\n*11\r\n").as_deref(),
+        Some("unauthenticated multibulk length")
+    );
+    assert_eq!(
+        err(b"*2\r\n$3\r\nSET\r\n*1\r\n$20000\r\n").as_deref(),
+        Some("unauthenticated bulk length")
+    );
+    // Beyond the normal limits the usual error stays.
+    assert_eq!(
+        err(b"*3000000000\r\n").as_deref(),
+        Some("invalid multibulk length")
+    );
+    // Authenticated clients are not limited.
+    assert_eq!(run(b"*100\r\n", &limits()).error, None);
 }

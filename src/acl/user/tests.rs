@@ -1,0 +1,182 @@
+use super::*;
+
+fn user(rules: &[&str]) -> User {
+    let mut u = User::new(b"u");
+    for r in rules {
+        u.apply(r.as_bytes()).unwrap_or_else(|e| panic!("{r}: {e}"));
+    }
+    u
+}
+
+fn id(name: &str) -> usize {
+    registry().lookup(name.as_bytes()).expect(name)
+}
+
+fn flags(name: &str) -> u32 {
+    registry().entries[id(name)].flags
+}
+
+fn runs(u: &User, name: &str) -> bool {
+    u.can_run(id(name), flags(name), None)
+}
+
+#[test]
+fn new_and_default_users() {
+    let u = User::new(b"u");
+    assert_eq!(u.describe(), "off resetchannels -@all");
+    assert!(!u.unrestricted());
+    let d = User::default_user();
+    assert_eq!(d.describe(), "on nopass ~* &* +@all");
+    assert!(d.unrestricted());
+    assert!(d.password_ok(b"anything"));
+}
+
+#[test]
+fn passwords_are_hashed_and_checked() {
+    let mut u = user(&["on", ">p1", ">p2", ">p1"]);
+    assert_eq!(u.passwords.len(), 2);
+    assert!(u.password_ok(b"p1") && u.password_ok(b"p2"));
+    assert!(!u.password_ok(b"p3") && !u.password_ok(b""));
+    let line = u.describe();
+    assert!(!line.contains("p1") && line.contains(&sha256::to_hex(&sha256::sha256(b"p1"))));
+    u.apply(b"<p1").expect("remove");
+    assert!(!u.password_ok(b"p1"));
+    assert_eq!(u.apply(b"<p1"), Err(RuleError::NoSuchPassword));
+    let hash = sha256::to_hex(&sha256::sha256(b"p9"));
+    u.apply(format!("#{hash}").as_bytes()).expect("hash");
+    assert!(u.password_ok(b"p9"));
+    u.apply(format!("!{hash}").as_bytes()).expect("unhash");
+    assert!(!u.password_ok(b"p9"));
+    assert_eq!(u.apply(b"#abc"), Err(RuleError::BadHash));
+    assert_eq!(
+        u.apply(format!("#{}", hash.to_uppercase()).as_bytes()),
+        Err(RuleError::BadHash)
+    );
+    u.apply(b"off").expect("off");
+    assert!(!u.password_ok(b"p2"), "a disabled user cannot log in");
+    u.apply(b"on").expect("on");
+    u.apply(b"nopass").expect("nopass");
+    assert!(u.passwords.is_empty() && u.password_ok(b"whatever"));
+    u.apply(b"resetpass").expect("resetpass");
+    assert!(!u.password_ok(b"whatever"));
+    // Binary passwords work.
+    let u = user(&["on", ">a\0b"]);
+    assert!(u.password_ok(b"a\0b") && !u.password_ok(b"a"));
+}
+
+#[test]
+fn command_rules() {
+    let u = user(&["+get"]);
+    assert!(runs(&u, "get") && !runs(&u, "set"));
+    assert_eq!(u.command_rules(), "-@all +get");
+    let u = user(&["+@all", "-set"]);
+    assert!(runs(&u, "get") && !runs(&u, "set"));
+    assert_eq!(u.command_rules(), "+@all -set");
+    let u = user(&["+@read", "-get"]);
+    assert!(runs(&u, "mget") && !runs(&u, "get") && !runs(&u, "set"));
+    let u = user(&["+@all", "-@write"]);
+    assert!(runs(&u, "get") && !runs(&u, "incr"));
+    // Later rules for one command replace earlier ones in the text.
+    let u = user(&["+get", "-get", "+get"]);
+    assert_eq!(u.command_rules(), "-@all +get");
+    assert!(runs(&u, "get"));
+    // NO_AUTH commands are always allowed.
+    let u = user(&[]);
+    assert!(runs(&u, "auth") && runs(&u, "hello") && !runs(&u, "ping"));
+    assert_eq!(User::new(b"x").apply(b"+nosuch"), Err(RuleError::Unknown));
+    assert_eq!(User::new(b"x").apply(b"-@nosuch"), Err(RuleError::Unknown));
+    assert_eq!(User::new(b"x").apply(b"bogus"), Err(RuleError::Syntax));
+    assert_eq!(User::new(b"x").apply(b"+"), Err(RuleError::Unknown));
+    assert_eq!(User::new(b"x").apply(b"-@"), Err(RuleError::Unknown));
+}
+
+#[test]
+fn subcommands_and_first_args() {
+    let u = user(&["+config|get"]);
+    assert!(u.can_run(id("config|get"), flags("config|get"), None));
+    assert!(!u.can_run(id("config|set"), flags("config|set"), None));
+    assert!(!runs(&u, "config"));
+    let u = user(&["+config", "-config|set"]);
+    assert!(u.can_run(id("config|get"), 0, None));
+    assert!(!u.can_run(id("config|set"), 0, None));
+    assert_eq!(u.command_rules(), "-@all +config -config|set");
+    // `+config` again overrides the earlier subcommand rule, in the text too.
+    let u = user(&["-config|set", "+config"]);
+    assert_eq!(u.command_rules(), "-@all +config");
+    let u = user(&["+select|0"]);
+    assert!(u.can_run(id("select"), 0, Some(b"0")));
+    assert!(!u.can_run(id("select"), 0, Some(b"1")));
+    assert!(!u.can_run(id("select"), 0, None));
+    assert_eq!(u.command_rules(), "-@all +select|0");
+    let mut x = User::new(b"x");
+    assert_eq!(x.apply(b"+config|nosuch"), Err(RuleError::Unknown));
+    assert_eq!(
+        x.apply(b"+config|get|x"),
+        Err(RuleError::SubcommandFirstArg)
+    );
+    assert_eq!(x.apply(b"+select|"), Err(RuleError::Syntax));
+    assert_eq!(x.apply(b"-select|0"), Err(RuleError::Unknown));
+}
+
+#[test]
+fn key_and_channel_patterns() {
+    let u = user(&["~obj:*", "%R~ro:*", "%W~wo:*"]);
+    assert!(u.can_access_key(b"obj:1", true, true));
+    assert!(!u.can_access_key(b"other", true, false));
+    assert!(u.can_access_key(b"ro:1", true, false));
+    assert!(!u.can_access_key(b"ro:1", true, true));
+    assert!(u.can_access_key(b"wo:1", false, true));
+    assert!(!u.can_access_key(b"wo:1", true, false));
+    assert_eq!(u.keys_text(), "~obj:* %R~ro:* %W~wo:*");
+    let u = user(&["%R~k", "%W~k"]);
+    assert_eq!(u.keys_text(), "~k");
+    let mut all = user(&["allkeys"]);
+    assert!(all.can_access_key(b"anything", true, true));
+    assert_eq!(all.apply(b"~x"), Err(RuleError::KeysAfterAll));
+    all.apply(b"resetkeys").expect("resetkeys");
+    assert!(!all.can_access_key(b"anything", true, false));
+    assert_eq!(User::new(b"x").apply(b"%X~k"), Err(RuleError::Syntax));
+    assert_eq!(User::new(b"x").apply(b"%Rk"), Err(RuleError::Syntax));
+
+    let mut c = user(&["&news.*"]);
+    assert!(c.can_access_channel(b"news.it", false));
+    assert!(!c.can_access_channel(b"sport", false));
+    assert!(c.can_access_channel(b"news.*", true));
+    assert!(!c.can_access_channel(b"news.i*", true));
+    assert_eq!(c.channels_text(), "&news.*");
+    c.apply(b"allchannels").expect("allchannels");
+    assert_eq!(c.apply(b"&x"), Err(RuleError::ChannelsAfterAll));
+}
+
+#[test]
+fn reset_and_describe_round_trip() {
+    let u = user(&["on", ">pw", "~k*", "&c", "+@read", "-get", "+set"]);
+    let line = u.describe();
+    assert_eq!(
+        line,
+        format!(
+            "on #{} ~k* resetchannels &c -@all +@read -get +set",
+            sha256::to_hex(&sha256::sha256(b"pw"))
+        )
+    );
+    // Rules read back give the same user.
+    let mut again = User::new(b"u");
+    for rule in line.split(' ') {
+        again.apply(rule.as_bytes()).expect(rule);
+    }
+    assert_eq!(again.describe(), line);
+    for name in ["get", "set", "mget", "incr"] {
+        assert_eq!(runs(&again, name), runs(&u, name), "{name}");
+    }
+    let mut r = u.clone();
+    r.apply(b"reset").expect("reset");
+    assert_eq!(r.describe(), "off sanitize-payload resetchannels -@all");
+    assert_eq!(r.name, b"u");
+    assert_eq!(r.flag_names(), ["off", "sanitize-payload"]);
+}
+
+#[test]
+fn names_with_spaces_are_refused() {
+    assert!(has_spaces(b"a b") && has_spaces(b"a\0b") && has_spaces(b"a\tb"));
+    assert!(!has_spaces(b"alice"));
+}
