@@ -389,6 +389,34 @@ fn union_inter_diff() {
 }
 
 #[test]
+fn plain_sets_count_with_score_one() {
+    let server = start_server();
+    let mut c = server.raw();
+    zadd(&mut c, "z", &[("1", "a"), ("2", "b"), ("3", "c")]);
+    c.cmd(&["SADD", "s", "a", "b", "x"]);
+    c.cmd(&["SADD", "ints", "1", "2"]);
+    assert_eq!(
+        c.cmd(&["ZUNION", "2", "z", "s", "WEIGHTS", "1", "2", "WITHSCORES"]),
+        bulks(&["x", "2", "a", "3", "c", "3", "b", "4"])
+    );
+    assert_eq!(c.cmd(&["ZINTERSTORE", "d", "2", "s", "z"]), int(2));
+    assert_eq!(
+        c.cmd(&["ZRANGE", "d", "0", "-1", "WITHSCORES"]),
+        bulks(&["a", "2", "b", "3"])
+    );
+    assert_eq!(c.cmd(&["ZDIFF", "2", "s", "z"]), bulks(&["x"]));
+    assert_eq!(c.cmd(&["ZINTERCARD", "2", "s", "ints"]), int(0));
+    assert_eq!(
+        c.cmd(&["ZUNION", "1", "ints", "WITHSCORES"]),
+        bulks(&["1", "1", "2", "1"])
+    );
+    assert_eq!(
+        c.cmd(&["SORT", "z", "BY", "nosort", "DESC"]),
+        bulks(&["c", "b", "a"])
+    );
+}
+
+#[test]
 fn algebra_errors() {
     let server = start_server();
     let mut c = server.raw();
