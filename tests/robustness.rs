@@ -127,6 +127,8 @@ fn every_command_survives_odd_arguments() {
         for round in 0..150 {
             // Seed a few keys of each kind so commands meet existing values too.
             if round % 10 == 0 {
+                // Leave a transaction MULTI may have opened, so the seeding runs.
+                c.cmd(&["DISCARD"]);
                 c.cmd(&["SET", "k", "12345"]);
                 c.cmd(&["SET", "k2", "hello world"]);
                 c.send(b"*3\r\n$3\r\nSET\r\n$1\r\nd\r\n%1\r\n$1\r\na\r\n*2\r\n:1\r\n_\r\n");
@@ -150,6 +152,7 @@ fn every_command_survives_odd_arguments() {
                 );
             }
         }
+        c.cmd(&["DISCARD"]);
         assert_eq!(c.cmd(&["PING"]), simple("PONG"), "after {name}");
         c.cmd(&["SELECT", "0"]);
         c.cmd(&["HELLO", "2"]);

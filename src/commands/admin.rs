@@ -63,7 +63,7 @@ pub const COMMANDS: &[CommandSpec] = &[
     CommandSpec::new(
         "shutdown",
         -1,
-        ADMIN | LOADING | STALE,
+        ADMIN | LOADING | STALE | NO_MULTI,
         (0, 0, 0),
         "server",
         "Synchronously saves the database(s) to disk and shuts down the Redis server.",

@@ -120,13 +120,25 @@ pub fn bad_name() -> CmdError {
 pub fn client_line(token: usize, c: &ClientInfo, user: &[u8], now_ms: i64) -> String {
     let age = (now_ms - c.created_ms).max(0) / 1000;
     let idle = (now_ms - c.last_interaction_ms).max(0) / 1000;
-    let flags = if c.close_after_reply {
-        "c"
-    } else if c.blocked.is_some() {
-        "b"
-    } else {
-        "N"
-    };
+    // Redis's order: x (MULTI), b (blocked), d (watched key touched), c (closing).
+    let mut flags = String::with_capacity(4);
+    for (on, flag) in [
+        (c.multi.is_some(), 'x'),
+        (c.blocked.is_some(), 'b'),
+        (c.watch.is_dirty(), 'd'),
+        (c.close_after_reply, 'c'),
+    ] {
+        if on {
+            flags.push(flag);
+        }
+    }
+    if flags.is_empty() {
+        flags.push('N');
+    }
+    let (multi, multi_mem) = c
+        .multi
+        .as_ref()
+        .map_or((-1, 0), |tx| (tx.len() as i64, tx.memory()));
     let resp = match c.resp {
         RespVersion::V2 => 2,
         RespVersion::V3 => 3,
@@ -135,7 +147,7 @@ pub fn client_line(token: usize, c: &ClientInfo, user: &[u8], now_ms: i64) -> St
     let _ = write!(
         line,
         "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} \
-         sub=0 psub=0 ssub=0 multi=-1 qbuf={} qbuf-free=0 argv-mem=0 multi-mem=0 \
+         sub=0 psub=0 ssub=0 multi={} qbuf={} qbuf-free=0 argv-mem=0 multi-mem={} \
          rbs=0 rbp=0 obl={} oll=0 omem=0 tot-mem={} events=r cmd={} user={} \
          redir=-1 resp={} lib-name={} lib-ver={}",
         c.id,
@@ -147,9 +159,11 @@ pub fn client_line(token: usize, c: &ClientInfo, user: &[u8], now_ms: i64) -> St
         idle,
         flags,
         c.db,
+        multi,
         c.querybuf_len,
+        multi_mem,
         c.outbuf_len,
-        c.querybuf_len + c.outbuf_len,
+        c.querybuf_len + c.outbuf_len + multi_mem,
         c.last_command,
         String::from_utf8_lossy(user),
         resp,

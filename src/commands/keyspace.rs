@@ -421,6 +421,7 @@ fn check_flush_mode(req: &Request<'_>) -> Result<(), CmdError> {
 fn flushdb(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
     check_flush_mode(req)?;
     let db = ctx.db();
+    super::watch::touch_db(ctx.store, ctx.server, db, None, ctx.now);
     if ctx.store.flush_db(db) == 0 {
         // The store counts only non-empty flushes; the command still propagates.
         ctx.store.dirty += 1;
@@ -434,6 +435,9 @@ fn flushdb(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
 /// ```
 fn flushall(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
     check_flush_mode(req)?;
+    for db in 0..ctx.store.db_count() {
+        super::watch::touch_db(ctx.store, ctx.server, db, None, ctx.now);
+    }
     if ctx.store.flush_all() == 0 {
         ctx.store.dirty += 1;
     }
@@ -448,6 +452,7 @@ fn flushall(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
 /// held, counted as DBSIZE counts them.
 fn flush(ctx: &mut Ctx<'_>, _req: &Request<'_>) -> Result<(), CmdError> {
     let db = ctx.db();
+    super::watch::touch_db(ctx.store, ctx.server, db, None, ctx.now);
     let removed = ctx.store.flush_db(db);
     if removed == 0 {
         ctx.store.dirty += 1;
@@ -482,6 +487,10 @@ fn swapdb(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
     let second = int_arg(req.arg(2), "ERR invalid second DB index")?;
     let first = in_range(first, dbs)?;
     let second = in_range(second, dbs)?;
+    if first != second {
+        super::watch::touch_db(ctx.store, ctx.server, first, Some(second), ctx.now);
+        super::watch::touch_db(ctx.store, ctx.server, second, Some(first), ctx.now);
+    }
     ctx.store.swap_dbs(first, second);
     ctx.server.blocking.signal_db(first);
     ctx.server.blocking.signal_db(second);

@@ -27,6 +27,7 @@ pub mod keyspace;
 pub mod keyspace_copy;
 pub mod lcs;
 pub mod memory;
+pub mod multi;
 pub mod notify;
 pub mod scan;
 pub mod set;
@@ -75,6 +76,8 @@ pub mod flags {
     pub const STALE: u32 = 1 << 7;
     /// Pub/sub related.
     pub const PUBSUB: u32 = 1 << 8;
+    /// Refused inside MULTI (SHUTDOWN, SAVE).
+    pub const NO_MULTI: u32 = 1 << 9;
 
     /// Flag names in COMMAND's reply order.
     pub const NAMES: &[(u32, &str)] = &[
@@ -87,6 +90,7 @@ pub mod flags {
         (LOADING, "loading"),
         (STALE, "stale"),
         (FAST, "fast"),
+        (NO_MULTI, "no_multi"),
     ];
 }
 
@@ -212,6 +216,12 @@ pub fn dispatch(ctx: &mut Ctx<'_>, req: &Request<'_>) {
         reject(ctx, Some(index), CmdError::DocArgument);
         return;
     }
+    if ctx.client().multi.is_some() && !multi::runs_inside_multi(spec) {
+        if let Err(e) = multi::queue(ctx, spec, req) {
+            reject(ctx, Some(index), e);
+        }
+        return;
+    }
     call(ctx, index, spec, req);
 }
 
@@ -234,8 +244,10 @@ pub fn rerun(ctx: &mut Ctx<'_>, req: &Request<'_>) {
     }
 }
 
-/// Refuses a command before it runs (Redis's `rejectCommand`).
+/// Refuses a command before it runs (Redis's `rejectCommand`); inside MULTI this
+/// dooms the transaction.
 fn reject(ctx: &mut Ctx<'_>, index: Option<usize>, e: CmdError) {
+    multi::flag_error(ctx);
     if let Some(index) = index {
         ctx.server.command_stats(index).rejected_calls += 1;
     }

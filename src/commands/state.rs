@@ -51,6 +51,10 @@ pub struct ClientInfo {
     pub still_blocked: bool,
     /// Blocking commands reply as timed out at once (inside MULTI/EXEC).
     pub deny_blocking: bool,
+    /// The open transaction, between MULTI and EXEC or DISCARD.
+    pub multi: Option<Box<super::multi::Transaction>>,
+    /// The keys this client WATCHes, and whether one of them was touched.
+    pub watch: super::watch::ClientWatch,
     /// The ACL user the client runs as (`default` until AUTH).
     pub user: crate::acl::UserId,
     /// The client has authenticated (or needed not: see `Acl::new_client_authenticated`).
@@ -81,6 +85,8 @@ impl ClientInfo {
             blocked: None,
             still_blocked: false,
             deny_blocking: false,
+            multi: None,
+            watch: Default::default(),
             user: crate::acl::DEFAULT_USER,
             authenticated: true,
         }
@@ -167,6 +173,8 @@ pub struct ServerState {
     pub killed: Vec<usize>,
     /// Clients parked by blocking commands.
     pub blocking: super::blocking::Blocking,
+    /// Who WATCHes which key.
+    pub watchers: super::watch::Watchers,
     /// ACL users and authentication.
     pub acl: crate::acl::Acl,
 }
@@ -189,6 +197,7 @@ impl ServerState {
             shutdown: false,
             killed: Vec::new(),
             blocking: Default::default(),
+            watchers: Default::default(),
             command_stats: Vec::new(),
             batch: Vec::new(),
             error_stats: Default::default(),

@@ -6,7 +6,8 @@ use std::sync::OnceLock;
 
 use super::{
     CommandSpec, acl, admin, bitfield, bits, connection, expire, hash, keyspace, keyspace_copy,
-    lcs, memory, set, sort, string, string_edit, zset, zset_block, zset_ops, zset_range, zset_scan,
+    lcs, memory, multi, set, sort, string, string_edit, zset, zset_block, zset_ops, zset_range,
+    zset_scan,
 };
 
 /// Longest command name looked up; longer names are unknown without a search.
@@ -29,6 +30,7 @@ const FAMILIES: &[&[CommandSpec]] = &[
     hash::COMMANDS,
     memory::COMMANDS,
     acl::COMMANDS,
+    multi::COMMANDS,
     zset::COMMANDS,
     zset_range::COMMANDS,
     zset_ops::COMMANDS,

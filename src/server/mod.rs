@@ -564,6 +564,7 @@ impl Server {
         for token in std::mem::take(&mut self.to_close) {
             if let Some(mut conn) = self.conns.try_remove(token) {
                 let _ = self.poll.registry().deregister(&mut conn.stream);
+                commands::watch::unwatch(&mut self.state, token);
                 let info = self.state.clients.try_remove(token);
                 debug!("closed client {:?}", info.map(|i| i.id));
             }

@@ -125,6 +125,12 @@ impl Db {
         ttl.unwrap_or(0)
     }
 
+    /// The position of `key` whatever its TTL, without expiring or rehashing anything
+    /// (for checks that must not change the database, as WATCH's).
+    pub fn position(&self, key: &[u8]) -> Option<usize> {
+        self.map.position(key)
+    }
+
     /// The absolute expiry (Unix ms) of the key at `index`; 0 when it has none.
     pub fn expire_at(&self, index: usize) -> i64 {
         if !self.map.flag(index) {
