@@ -6,7 +6,7 @@
 //!   member table (the member's bytes live only there), the backward link, the level 0
 //!   link, and where its upper levels are. Level 0 needs no span (it is always 1).
 //! - Upper levels (a node has `height - 1` of them, a quarter of the nodes have any)
-//!   are blocks of 8-byte [`Level`]s in a second arena; freed blocks go to a free list
+//!   are blocks of 8-byte `Level`s in a second arena; freed blocks go to a free list
 //!   per size, freed nodes to a free list of nodes, so nothing ever moves.
 //! - Both arenas are chunked: growing never copies more than one chunk, so inserting
 //!   into a million-element set never stalls on a reallocation.

@@ -2,14 +2,16 @@
 //!
 //! Two encodings, as Redis's:
 //! - **Packed** (`listpack`): while small (`zset-max-listpack-entries` members of at
-//!   most `zset-max-listpack-value` bytes), one sorted byte buffer of entries
-//!   `score (f64, 8 bytes LE) | member length (LEB128) | member`. Every operation is a
-//!   linear walk over a few KiB, and the set costs one allocation.
+//!   most `zset-max-listpack-value` bytes), one exactly sized, sorted byte buffer
+//!   (`zset_packed.rs`: a small integer score takes one byte). Every operation is a
+//!   linear walk over a few KiB, and the set costs one allocation besides its
+//!   24-byte value.
 //! - **Big** (`skiplist`): a member table (`Table<u32>`: member -> skip-list node,
 //!   incrementally rehashed, members at dense positions) and a [`SkipList`] whose
 //!   nodes hold the scores and point back at their member's position. Score lookups
 //!   are O(1), ranks and range starts O(log n), a random member is one position
-//!   away, and ZSCAN walks positions downwards as SCAN does (see `db.rs`).
+//!   away, and ZSCAN walks positions downwards as SCAN does (see `db.rs`). About 72
+//!   bytes per member of up to 22 bytes (Redis: about 130).
 //!
 //! A packed set converts once it outgrows the limits; a big set is only packed again
 //! when a command builds a new set (ZUNIONSTORE, ZRANGESTORE, ...), as in Redis.
