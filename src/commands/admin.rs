@@ -145,7 +145,6 @@ const COMPAT_CONFIG: &[(&str, &str)] = &[
     ("cluster-enabled", "no"),
     ("io-threads", "1"),
     ("requirepass", ""),
-    ("notify-keyspace-events", ""),
 ];
 
 /// Directives [`Config::set`] accepts at startup but that a running server cannot
@@ -255,6 +254,7 @@ fn config_set(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
         log::set_max_level(next.loglevel);
     }
     ctx.server.config = next;
+    super::notify::sync_tracking(&ctx.server.config, ctx.store);
     ctx.out.ok();
     Ok(())
 }

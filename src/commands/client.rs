@@ -124,9 +124,14 @@ pub fn client_line(token: usize, c: &ClientInfo, now_ms: i64) -> String {
         "c"
     } else if c.blocked.is_some() {
         "b"
+    } else if c.pubsub.is_some() {
+        "P"
     } else {
         "N"
     };
+    let (sub, psub, ssub) = c.pubsub.as_ref().map_or((0, 0, 0), |s| {
+        (s.channels(), s.patterns(), s.shard_channels())
+    });
     let resp = match c.resp {
         RespVersion::V2 => 2,
         RespVersion::V3 => 3,
@@ -135,7 +140,7 @@ pub fn client_line(token: usize, c: &ClientInfo, now_ms: i64) -> String {
     let _ = write!(
         line,
         "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} \
-         sub=0 psub=0 ssub=0 multi=-1 qbuf={} qbuf-free=0 argv-mem=0 multi-mem=0 \
+         sub={} psub={} ssub={} multi=-1 qbuf={} qbuf-free=0 argv-mem=0 multi-mem=0 \
          rbs=0 rbp=0 obl={} oll=0 omem=0 tot-mem={} events=r cmd={} user=default \
          redir=-1 resp={} lib-name={} lib-ver={}",
         c.id,
@@ -147,6 +152,9 @@ pub fn client_line(token: usize, c: &ClientInfo, now_ms: i64) -> String {
         idle,
         flags,
         c.db,
+        sub,
+        psub,
+        ssub,
         c.querybuf_len,
         c.outbuf_len,
         c.querybuf_len + c.outbuf_len,

@@ -161,9 +161,14 @@ fn write_section(ctx: &Ctx<'_>, section: &str, out: &mut String) {
             field("evicted_keys", &0);
             field("keyspace_hits", &k.hits);
             field("keyspace_misses", &k.misses);
-            field("pubsub_channels", &0);
-            field("pubsub_patterns", &0);
+            field("pubsub_channels", &state.pubsub.channel_count());
+            field("pubsub_patterns", &state.pubsub.pattern_count());
+            field("pubsubshard_channels", &state.pubsub.shard_channel_count());
             field("total_error_replies", &s.error_replies);
+            field(
+                "client_output_buffer_limit_disconnections",
+                &s.output_limit_disconnections,
+            );
         }
         "replication" => {
             field("role", &"master");

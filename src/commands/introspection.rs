@@ -39,6 +39,7 @@ const CONTAINERS: &[(&str, &[Subcommand])] = &[
     ("client", client::SUBCOMMANDS),
     ("config", super::admin::CONFIG_SUBCOMMANDS),
     ("command", SUBCOMMANDS),
+    ("pubsub", super::pubsub::SUBCOMMANDS),
 ];
 
 /// The subcommands of the command named `name` (empty for plain commands).

@@ -20,6 +20,7 @@ pub mod introspection;
 pub mod keyspace;
 pub mod lcs;
 pub mod notify;
+pub mod pubsub;
 pub mod scan;
 pub mod state;
 pub mod string;
@@ -187,12 +188,21 @@ pub fn dispatch(ctx: &mut Ctx<'_>, req: &Request<'_>) {
         reject(ctx, Some(index), CmdError::DocArgument);
         return;
     }
+    if ctx.client().pubsub.is_some()
+        && let Some(e) = pubsub::subscriber_mode_error(ctx, spec, req)
+    {
+        reject(ctx, Some(index), e);
+        return;
+    }
     call(ctx, index, spec, req);
 }
 
 /// Runs a checked command's handler and counts it (Redis's `call`).
 fn call(ctx: &mut Ctx<'_>, index: usize, spec: &CommandSpec, req: &Request<'_>) {
     let result = (spec.handler)(ctx, req);
+    if ctx.server.config.notify_keyspace_events != 0 {
+        ctx.notify_store_events();
+    }
     ctx.server.command_stats(index).calls += 1;
     ctx.server.batch.push(index);
     if let Err(e) = result {

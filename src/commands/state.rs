@@ -51,6 +51,12 @@ pub struct ClientInfo {
     pub still_blocked: bool,
     /// Blocking commands reply as timed out at once (inside MULTI/EXEC).
     pub deny_blocking: bool,
+    /// Channels and patterns subscribed to; `Some` exactly while there is at least one
+    /// (Redis's CLIENT_PUBSUB flag), so dispatch tests subscriber mode with one check.
+    pub pubsub: Option<Box<super::pubsub::Subscriptions>>,
+    /// The current command's reply is pub/sub pushes, written even under CLIENT REPLY
+    /// OFF|SKIP (Redis's CLIENT_PUSHING).
+    pub pushing: bool,
 }
 
 impl ClientInfo {
@@ -77,6 +83,8 @@ impl ClientInfo {
             blocked: None,
             still_blocked: false,
             deny_blocking: false,
+            pubsub: None,
+            pushing: false,
         }
     }
 }
@@ -85,7 +93,8 @@ impl ClientInfo {
     /// True when the reply of the command that just ran must be dropped; moves the
     /// SKIP state on to the next command (Redis's `resetClient`).
     pub fn reply_suppressed(&mut self) -> bool {
-        let drop = self.reply_off || self.reply_skip;
+        let pushed = std::mem::take(&mut self.pushing);
+        let drop = (self.reply_off || self.reply_skip) && !pushed;
         self.reply_skip = std::mem::take(&mut self.reply_skip_next);
         drop
     }
@@ -106,6 +115,8 @@ pub struct ServerStats {
     pub net_input_bytes: u64,
     /// Bytes written to clients.
     pub net_output_bytes: u64,
+    /// Clients closed for passing their output buffer limit.
+    pub output_limit_disconnections: u64,
 }
 
 /// Per-command counters reported by INFO commandstats.
@@ -153,6 +164,8 @@ pub struct ServerState {
     pub killed: Vec<usize>,
     /// Clients parked by blocking commands.
     pub blocking: super::blocking::Blocking,
+    /// Pub/sub subscriptions and messages waiting for delivery.
+    pub pubsub: super::pubsub::PubSub,
 }
 
 impl ServerState {
@@ -168,6 +181,7 @@ impl ServerState {
             shutdown: false,
             killed: Vec::new(),
             blocking: Default::default(),
+            pubsub: Default::default(),
             command_stats: Vec::new(),
             batch: Vec::new(),
             error_stats: Default::default(),

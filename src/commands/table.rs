@@ -5,7 +5,8 @@ use std::collections::HashMap;
 use std::sync::OnceLock;
 
 use super::{
-    CommandSpec, admin, bitfield, bits, connection, expire, keyspace, lcs, string, string_edit,
+    CommandSpec, admin, bitfield, bits, connection, expire, keyspace, lcs, pubsub, string,
+    string_edit,
 };
 
 /// Longest command name looked up; longer names are unknown without a search.
@@ -22,6 +23,7 @@ const FAMILIES: &[&[CommandSpec]] = &[
     bits::COMMANDS,
     bitfield::COMMANDS,
     lcs::COMMANDS,
+    pubsub::COMMANDS,
 ];
 
 type Index = HashMap<&'static [u8], (usize, &'static CommandSpec), foldhash::fast::FixedState>;
