@@ -166,16 +166,15 @@ pub fn client_line(token: usize, c: &ClientInfo, now_ms: i64) -> String {
     line
 }
 
-/// Redis's `getClientTypeByName`: Some(true) for `normal` (every client here),
-/// Some(false) for a known type no client here has.
-fn client_type(name: &[u8]) -> Result<bool, CmdError> {
+/// Redis's `getClientTypeByName`, as a filter on clients: `pubsub` takes subscribed
+/// clients, `normal` the others, and the replication types none.
+fn client_type(name: &[u8]) -> Result<fn(&ClientInfo) -> bool, CmdError> {
     if is(name, "normal") {
-        Ok(true)
-    } else if ["slave", "replica", "master", "pubsub"]
-        .iter()
-        .any(|t| is(name, t))
-    {
-        Ok(false)
+        Ok(|c| c.pubsub.is_none())
+    } else if is(name, "pubsub") {
+        Ok(|c| c.pubsub.is_some())
+    } else if ["slave", "replica", "master"].iter().any(|t| is(name, t)) {
+        Ok(|_| false)
     } else {
         Err(CmdError::msg(format!(
             "ERR Unknown client type '{}'",
@@ -266,7 +265,7 @@ fn client_getname(ctx: &mut Ctx<'_>, _req: &Request<'_>) -> Result<(), CmdError>
 /// `ERR Unknown client type '...'`, `ERR Invalid client ID`, `ERR syntax error`.
 fn client_list(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
     let mut ids: Option<Vec<i64>> = None;
-    let mut include = true;
+    let mut include: fn(&ClientInfo) -> bool = |_| true;
     if req.len() == 4 && is(req.arg(2), "type") {
         include = client_type(req.arg(3))?;
     } else if req.len() > 3 && is(req.arg(2), "id") {
@@ -292,15 +291,19 @@ fn client_list(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
                 }
             }
         }
-        None if include => {
-            let mut all: Vec<(usize, &ClientInfo)> = ctx.server.clients.iter().collect();
+        None => {
+            let mut all: Vec<(usize, &ClientInfo)> = ctx
+                .server
+                .clients
+                .iter()
+                .filter(|(_, c)| include(c))
+                .collect();
             all.sort_by_key(|(_, c)| c.id);
             for (token, c) in all {
                 out.push_str(&client_line(token, c, now));
                 out.push('\n');
             }
         }
-        None => {}
     }
     ctx.out.verbatim(out.as_bytes());
     Ok(())
@@ -357,8 +360,8 @@ struct KillFilter<'a> {
     addr: Option<&'a [u8]>,
     laddr: Option<&'a [u8]>,
     id: Option<u64>,
-    /// False when TYPE names a kind of client this server never has.
-    type_matches: bool,
+    /// The TYPE filter.
+    type_matches: fn(&ClientInfo) -> bool,
     skipme: bool,
 }
 
@@ -368,7 +371,7 @@ impl KillFilter<'_> {
             addr: None,
             laddr: None,
             id: None,
-            type_matches: true,
+            type_matches: |_| true,
             skipme: true,
         };
         if req.len() == 3 {
@@ -416,7 +419,7 @@ impl KillFilter<'_> {
     }
 
     fn matches(&self, token: usize, me: usize, c: &ClientInfo) -> bool {
-        self.type_matches
+        (self.type_matches)(c)
             && self.addr.is_none_or(|a| a == c.addr.as_bytes())
             && self.laddr.is_none_or(|a| a == c.laddr.as_bytes())
             && self.id.is_none_or(|id| id == c.id)

@@ -470,6 +470,7 @@ impl Sink<'_> {
             out.bulk(pattern);
         }
         out.raw(tail);
+        client.outbuf_len = buf.len();
         if over_limit(buf.len(), self.limit, subs, self.now_s) {
             subs.closing = true;
             *buf = BytesMut::new();
@@ -503,7 +504,11 @@ fn over_limit(used: usize, limit: OutputLimit, subs: &mut Subscriptions, now_s: 
 
 /// The error for a command a RESP2 subscriber may not run (None when allowed). Called
 /// by dispatch only for subscribed clients.
-pub fn subscriber_mode_error(ctx: &Ctx<'_>, spec: &CommandSpec, req: &Request<'_>) -> Option<CmdError> {
+pub fn subscriber_mode_error(
+    ctx: &Ctx<'_>,
+    spec: &CommandSpec,
+    req: &Request<'_>,
+) -> Option<CmdError> {
     if ctx.out.is_resp3() || SUBSCRIBER_COMMANDS.contains(&spec.name) {
         return None;
     }
@@ -536,7 +541,12 @@ fn subscribe_generic(ctx: &mut Ctx<'_>, req: &Request<'_>, space: Space) {
             let tokens = server.pubsub.map(space).entry(Key::from_slice(name));
             tokens.or_default().push(me);
         }
-        confirm(&mut ctx.out, space.subscribe_word(), Some(name), subs.count(space));
+        confirm(
+            &mut ctx.out,
+            space.subscribe_word(),
+            Some(name),
+            subs.count(space),
+        );
     }
     server.clients[me].pushing = true;
 }
@@ -779,7 +789,10 @@ mod tests {
         };
         let mut subs = Subscriptions::default();
         assert!(!over_limit(5, limit, &mut subs, 1000));
-        assert!(!over_limit(20, limit, &mut subs, 1000), "first time over soft");
+        assert!(
+            !over_limit(20, limit, &mut subs, 1000),
+            "first time over soft"
+        );
         assert!(!over_limit(20, limit, &mut subs, 1002));
         assert!(over_limit(20, limit, &mut subs, 1003));
         assert!(!over_limit(5, limit, &mut subs, 1004), "back under resets");
