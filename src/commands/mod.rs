@@ -21,6 +21,7 @@ pub mod keyspace;
 pub mod lcs;
 pub mod notify;
 pub mod pubsub;
+pub mod pubsub_state;
 pub mod scan;
 pub mod state;
 pub mod string;
