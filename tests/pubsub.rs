@@ -582,3 +582,15 @@ fn output_limit_config_is_checked() {
         .is_err()
     );
 }
+
+#[test]
+fn subscribers_are_not_closed_for_idling() {
+    let server = start_server_with(|c| c.timeout = 1);
+    let mut sub = server.raw();
+    subscribe(&mut sub, "SUBSCRIBE", &["ch"]);
+    let mut idle = server.raw();
+    assert_eq!(idle.cmd(&["PING"]), simple("PONG"));
+    idle.expect_closed(); // the timeout has passed for both
+    assert_eq!(server.raw().cmd(&["PUBLISH", "ch", "still"]), int(1));
+    assert_eq!(sub.read_frame(), bulks(&["message", "ch", "still"]));
+}

@@ -641,7 +641,8 @@ impl Server {
         }
     }
 
-    /// Closes clients idle for longer than `timeout` seconds (Redis's clientsCronHandleTimeout).
+    /// Closes clients idle for longer than `timeout` seconds, subscribers excepted
+    /// (Redis's clientsCronHandleTimeout).
     fn close_idle_clients(&mut self) {
         let timeout = self.state.config.timeout;
         if timeout == 0 {
@@ -653,7 +654,8 @@ impl Server {
             .state
             .clients
             .iter()
-            .filter(|(_, c)| now - c.last_interaction_ms > limit)
+            // Subscribers only listen: never idle, as in Redis.
+            .filter(|(_, c)| c.pubsub.is_none() && now - c.last_interaction_ms > limit)
             .map(|(token, _)| token)
             .collect();
         for token in idle {
