@@ -6,7 +6,7 @@ use std::sync::OnceLock;
 
 use super::{
     CommandSpec, acl, admin, bitfield, bits, connection, expire, hash, keyspace, keyspace_copy,
-    lcs, memory, multi, set, sort, string, string_edit,
+    lcs, memory, multi, pubsub, set, sort, string, string_edit,
 };
 
 /// Longest command name looked up; longer names are unknown without a search.
@@ -30,6 +30,7 @@ const FAMILIES: &[&[CommandSpec]] = &[
     memory::COMMANDS,
     acl::COMMANDS,
     multi::COMMANDS,
+    pubsub::COMMANDS,
 ];
 
 type Index = HashMap<&'static [u8], (usize, &'static CommandSpec), foldhash::fast::FixedState>;
