@@ -6,8 +6,8 @@ use std::sync::OnceLock;
 
 use super::{
     CommandSpec, acl, admin, bitfield, bits, connection, expire, hash, keyspace, keyspace_copy,
-    lcs, memory, multi, set, sort, string, string_edit, zset, zset_block, zset_ops, zset_range,
-    zset_scan,
+    lcs, memory, multi, pubsub, set, sort, string, string_edit, zset, zset_block, zset_ops,
+    zset_range, zset_scan,
 };
 
 /// Longest command name looked up; longer names are unknown without a search.
@@ -31,6 +31,7 @@ const FAMILIES: &[&[CommandSpec]] = &[
     memory::COMMANDS,
     acl::COMMANDS,
     multi::COMMANDS,
+    pubsub::COMMANDS,
     zset::COMMANDS,
     zset_range::COMMANDS,
     zset_ops::COMMANDS,

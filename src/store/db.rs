@@ -27,6 +27,10 @@ pub struct Db {
     expires: Table<i64>,
     /// Big values of keys that expired, for the store to free in slices.
     expired_big: Vec<Value>,
+    /// Record added keys in `new_keys` (for `new` keyspace events).
+    log_new: bool,
+    /// Keys added since the last [`Db::take_new_keys`], while `log_new`.
+    new_keys: Vec<Key>,
 }
 
 impl Default for Db {
@@ -80,7 +84,22 @@ impl Db {
             expires: Table::with_hasher(hasher.clone()),
             map: Table::with_hasher(hasher),
             expired_big: Vec::new(),
+            log_new: false,
+            new_keys: Vec::new(),
         }
+    }
+
+    /// Starts or stops recording added keys (stopping drops those recorded).
+    pub fn set_log_new(&mut self, on: bool) {
+        self.log_new = on;
+        if !on {
+            self.new_keys = Vec::new();
+        }
+    }
+
+    /// The keys added since the last call (recorded only after `set_log_new(true)`).
+    pub fn take_new_keys(&mut self) -> Vec<Key> {
+        std::mem::take(&mut self.new_keys)
     }
 
     /// Number of keys (including expired ones not yet reclaimed).
@@ -171,6 +190,9 @@ impl Db {
                 self.set_expire_at(i, expire_at);
             }
             None => {
+                if self.log_new {
+                    self.new_keys.push(Key::from(key));
+                }
                 let i = self.map.push_hashed(hash, Key::from(key), value);
                 if expire_at != 0 {
                     self.map.set_flag(i, true);
@@ -226,7 +248,9 @@ impl Db {
 
     /// Takes all keys out (for freeing in slices), leaving the database empty.
     pub fn take_all(&mut self) -> Flushed {
-        let fresh = Db::with_hasher(self.map.hasher().clone());
+        let mut fresh = Db::with_hasher(self.map.hasher().clone());
+        fresh.log_new = self.log_new;
+        fresh.new_keys = std::mem::take(&mut self.new_keys);
         let old = std::mem::replace(self, fresh);
         Flushed {
             keys: old.map.into_slots(),
