@@ -456,3 +456,41 @@ fn through_the_redis_crate() {
     let err = con.zadd::<_, _, _, i64>("s", "a", 1).unwrap_err();
     assert_eq!(err.code(), Some("WRONGTYPE"));
 }
+
+#[test]
+fn writes_raise_redis_keyspace_events() {
+    let server = start_server();
+    let mut c = server.raw();
+    c.cmd(&["CONFIG", "SET", "notify-keyspace-events", "Egz"]);
+    let mut l = server.raw();
+    l.send_cmd(&["PSUBSCRIBE", "__keyevent@0__:*"]);
+    l.read_frame();
+    zadd(&mut c, "z", &[("1", "a"), ("2", "b"), ("3", "c")]);
+    zadd(&mut c, "z", &[("1", "a")]);
+    c.cmd(&["ZINCRBY", "z", "1", "a"]);
+    c.cmd(&["ZREM", "z", "nope"]);
+    c.cmd(&["ZREM", "z", "a"]);
+    c.cmd(&["ZPOPMAX", "z"]);
+    c.cmd(&["ZUNIONSTORE", "u", "1", "z"]);
+    c.cmd(&["ZREMRANGEBYSCORE", "z", "-inf", "+inf"]);
+    c.cmd(&["ZRANGESTORE", "u", "z", "0", "-1"]);
+    c.cmd(&["PUBLISH", "__keyevent@0__:end", "x"]);
+    let expected = [
+        ("zadd", "z"),
+        ("zincr", "z"),
+        ("zrem", "z"),
+        ("zpopmax", "z"),
+        ("zunionstore", "u"),
+        ("zremrangebyscore", "z"),
+        ("del", "z"),
+        ("del", "u"),
+        ("end", "x"),
+    ];
+    for (event, key) in expected {
+        let msg = l.read_frame().into_array();
+        assert_eq!(
+            (text(&msg[2]), text(&msg[3])),
+            (format!("__keyevent@0__:{event}"), key.to_string())
+        );
+    }
+}
