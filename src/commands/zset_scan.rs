@@ -10,6 +10,7 @@ use super::zset_num::{format_packed_score, format_score};
 use super::{CommandSpec, Ctx};
 use crate::error::CmdError;
 use crate::protocol::Request;
+use crate::store::Rng;
 
 /// This family's commands.
 pub const COMMANDS: &[CommandSpec] = &[
@@ -82,7 +83,7 @@ fn zrandmember(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
         return Ok(());
     };
     let db = ctx.db();
-    let mut rng = XorShift(ctx.store.random() | 1);
+    let mut rng = Rng::new(ctx.store.random());
     let Some(z) = zset_ref(ctx.store, db, i) else {
         return Err(CmdError::WrongType);
     };
@@ -98,7 +99,7 @@ fn zrandmember(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
         let n = count.unsigned_abs() as usize;
         write_list_len(&mut ctx.out, n, withscores);
         for _ in 0..n {
-            if let Some((m, s)) = at((rng.next() % size as u64) as usize) {
+            if let Some((m, s)) = at((rng.next_u64() % size as u64) as usize) {
                 write_entry(&mut ctx.out, m, s, withscores);
             }
         }
@@ -114,21 +115,8 @@ fn zrandmember(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
     Ok(())
 }
 
-/// A small generator (xorshift64) seeded from the store's, so a reply can draw
-/// numbers while it reads the set.
-struct XorShift(u64);
-
-impl XorShift {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-}
-
 /// `count` distinct positions among `size` (all of them, in order, if count >= size).
-fn distinct_picks(rng: &mut XorShift, size: usize, count: u64) -> Vec<usize> {
+fn distinct_picks(rng: &mut Rng, size: usize, count: u64) -> Vec<usize> {
     if count >= size as u64 {
         return (0..size).collect();
     }
@@ -137,7 +125,7 @@ fn distinct_picks(rng: &mut XorShift, size: usize, count: u64) -> Vec<usize> {
         // Close to the whole set: shuffle the first `count` of all positions.
         let mut all: Vec<usize> = (0..size).collect();
         for k in 0..count {
-            let j = k + (rng.next() % (size - k) as u64) as usize;
+            let j = k + (rng.next_u64() % (size - k) as u64) as usize;
             all.swap(k, j);
         }
         all.truncate(count);
@@ -146,7 +134,7 @@ fn distinct_picks(rng: &mut XorShift, size: usize, count: u64) -> Vec<usize> {
     let mut seen = HashSet::with_capacity(count);
     let mut picks = Vec::with_capacity(count);
     while picks.len() < count {
-        let p = (rng.next() % size as u64) as usize;
+        let p = (rng.next_u64() % size as u64) as usize;
         if seen.insert(p) {
             picks.push(p);
         }

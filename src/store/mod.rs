@@ -9,6 +9,7 @@ pub mod db;
 pub mod expire;
 pub mod hash;
 pub mod list;
+pub mod rng;
 pub mod set;
 pub mod skiplist;
 pub mod table;
@@ -19,6 +20,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 pub use bytes::Bytes;
 pub use db::{Db, Lookup};
+pub use rng::Rng;
 pub use value::{Entry, Key, Kind, Value};
 
 /// Number of databases, as Redis's default `databases 16`.
@@ -101,7 +103,7 @@ pub struct Store {
     /// Keyspace counters.
     pub stats: KeyspaceStats,
     graveyard: Vec<Garbage>,
-    rng: u64,
+    rng: Rng,
     /// Database where the next active expiry cycle starts.
     expire_cursor: usize,
     /// Which key events to record.
@@ -119,7 +121,7 @@ impl Store {
             dirty: 0,
             stats: KeyspaceStats::default(),
             graveyard: Vec::new(),
-            rng: seed | 1,
+            rng: Rng::new(seed),
             expire_cursor: 0,
             tracking: Tracking::default(),
             key_events: Vec::new(),
@@ -291,12 +293,7 @@ impl Store {
 
     /// A pseudo-random number (xorshift64*), for sampling; not for secrets.
     pub fn random(&mut self) -> u64 {
-        let mut x = self.rng;
-        x ^= x >> 12;
-        x ^= x << 25;
-        x ^= x >> 27;
-        self.rng = x;
-        x.wrapping_mul(0x2545_F491_4F6C_DD1D)
+        self.rng.next_u64()
     }
 
     /// A random live key of database `db`, expiring the dead ones it meets.

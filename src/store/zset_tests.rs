@@ -4,22 +4,7 @@
 use std::collections::HashMap;
 
 use super::*;
-
-/// A tiny deterministic generator (xorshift), so failures reproduce.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n.max(1)
-    }
-}
+use crate::store::Rng;
 
 const LIMITS: PackLimits = PackLimits {
     entries: 16,
@@ -40,7 +25,7 @@ const SCORES: &[f64] = &[
 ];
 
 fn member(rng: &mut Rng, range: u64) -> Vec<u8> {
-    let n = rng.below(range);
+    let n = rng.below(range as usize) as u64;
     let long = rng.below(40) == 0;
     let mut m = format!("m{n}").into_bytes();
     if long {
@@ -71,7 +56,7 @@ fn compare(z: &ZSet, model: &HashMap<Vec<u8>, f64>, rng: &mut Rng) {
     if want.is_empty() {
         return;
     }
-    let r = rng.below(want.len() as u64 + 2) as usize;
+    let r = rng.below(want.len() + 2);
     let fwd: Vec<_> = z
         .iter_from(r, false)
         .map(|(m, s)| (m.to_vec(), s))
@@ -83,7 +68,7 @@ fn compare(z: &ZSet, model: &HashMap<Vec<u8>, f64>, rng: &mut Rng) {
         assert_eq!(z.rank(m), Some((rank, *s)));
         assert_eq!(z.score(m), Some(*s));
     }
-    let bound = SCORES[rng.below(SCORES.len() as u64) as usize];
+    let bound = SCORES[rng.below(SCORES.len())];
     let below = want.iter().filter(|(_, s)| *s < bound).count();
     assert_eq!(z.count_scores_while(|s| s < bound), below);
     let lex = member(rng, 30);
@@ -97,7 +82,7 @@ fn compare(z: &ZSet, model: &HashMap<Vec<u8>, f64>, rng: &mut Rng) {
     if monotonic {
         assert_eq!(z.count_members_while(|m| m < &lex[..]), lex_below);
     }
-    let (m, s) = z.random(rng.next()).expect("non-empty");
+    let (m, s) = z.random(rng.next_u64()).expect("non-empty");
     assert_eq!(model.get(m), Some(&s));
     let mut scanned = HashMap::new();
     let mut cursor = 0;
@@ -114,14 +99,14 @@ fn compare(z: &ZSet, model: &HashMap<Vec<u8>, f64>, rng: &mut Rng) {
 }
 
 fn random_ops(seed: u64, rounds: usize, range: u64) {
-    let mut rng = Rng(seed);
+    let mut rng = Rng::new(seed);
     let mut z = ZSet::new(LIMITS, 1);
     let mut model: HashMap<Vec<u8>, f64> = HashMap::new();
     for round in 0..rounds {
         match rng.below(10) {
             0..=4 => {
                 let m = member(&mut rng, range);
-                let s = SCORES[rng.below(SCORES.len() as u64) as usize];
+                let s = SCORES[rng.below(SCORES.len())];
                 assert_eq!(z.insert(&m, s, LIMITS), model.insert(m, s));
             }
             5 | 6 => {
@@ -140,8 +125,8 @@ fn random_ops(seed: u64, rounds: usize, range: u64) {
             }
             8 => {
                 let want = sorted(&model);
-                let start = rng.below(want.len() as u64 + 1) as usize;
-                let end = start + rng.below(4) as usize;
+                let start = rng.below(want.len() + 1);
+                let end = start + rng.below(4);
                 let removed = z.remove_ranks(start, end);
                 let gone: Vec<_> = want.iter().skip(start).take(end - start + 1).collect();
                 assert_eq!(removed, gone.len());
