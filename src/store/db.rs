@@ -306,21 +306,8 @@ impl Db {
     /// `count` of them, calling `visit` with each key, value and expiry (0 = none);
     /// returns the next cursor (0 = done).
     pub fn scan(&self, cursor: u64, count: usize, mut visit: impl FnMut(&Key, &Value, i64)) -> u64 {
-        let len = self.map.len();
-        let mut remaining = if cursor == 0 {
-            len
-        } else {
-            (cursor.min(len as u64)) as usize
-        };
-        let mut visited = 0;
-        while remaining > 0 && visited < count.max(1) {
-            remaining -= 1;
-            if let Some((k, v)) = self.map.get_index(remaining) {
-                visit(k, v, self.expire_at(remaining));
-            }
-            visited += 1;
-        }
-        remaining as u64
+        self.map
+            .scan(cursor, count, |pos, k, v| visit(k, v, self.expire_at(pos)))
     }
 
     /// Iterates all keys, values and expiries (0 = none).

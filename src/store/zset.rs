@@ -364,21 +364,8 @@ impl ZSet {
             }
             return 0;
         };
-        let len = b.table.len();
-        let mut remaining = if cursor == 0 {
-            len
-        } else {
-            cursor.min(len as u64) as usize
-        };
-        let mut visited = 0;
-        while remaining > 0 && visited < count.max(1) {
-            remaining -= 1;
-            if let Some((m, &node)) = b.table.get_index(remaining) {
-                visit(m, b.list.score(node));
-            }
-            visited += 1;
-        }
-        remaining as u64
+        b.table
+            .scan(cursor, count, |_, m, &node| visit(m, b.list.score(node)))
     }
 
     /// Checks the big encoding's invariants; for tests.
