@@ -56,6 +56,104 @@ pub struct Config {
     /// ACL file loaded at startup and by ACL LOAD, written by ACL SAVE (`--aclfile`,
     /// default none).
     pub aclfile: String,
+    /// Keyspace event classes published (`--notify-keyspace-events`, Redis's flag
+    /// letters; bits of [`crate::commands::notify`]; 0 = off, the default).
+    pub notify_keyspace_events: u32,
+    /// Output buffer limits per client class (`--client-output-buffer-limit`).
+    pub output_limits: OutputLimits,
+}
+
+/// One client class's output buffer limits (Redis's `clientBufferLimitsConfig`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct OutputLimit {
+    /// Bytes at which the client is closed at once (0 = no limit).
+    pub hard: usize,
+    /// Bytes that close the client once exceeded for longer than `soft_seconds`
+    /// (0 = no limit).
+    pub soft: usize,
+    /// Seconds the soft limit may stay exceeded.
+    pub soft_seconds: u64,
+}
+
+/// `client-output-buffer-limit`: limits for the normal, replica and pubsub classes.
+/// Only the pubsub class is enforced (when messages are delivered): a normal client's
+/// own replies are bounded by [`OUTPUT_HIGH_WATER`], and there are no replicas.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OutputLimits {
+    /// `normal`: clients that are not subscribed (Redis's default: no limit).
+    pub normal: OutputLimit,
+    /// `replica` (alias `slave`): Redis's default 256mb 64mb 60.
+    pub replica: OutputLimit,
+    /// `pubsub`: subscribed clients (Redis's default 32mb 8mb 60).
+    pub pubsub: OutputLimit,
+}
+
+impl Default for OutputLimits {
+    fn default() -> Self {
+        OutputLimits {
+            normal: OutputLimit::default(),
+            replica: OutputLimit {
+                hard: 256 << 20,
+                soft: 64 << 20,
+                soft_seconds: 60,
+            },
+            pubsub: OutputLimit {
+                hard: 32 << 20,
+                soft: 8 << 20,
+                soft_seconds: 60,
+            },
+        }
+    }
+}
+
+impl OutputLimits {
+    /// Applies Redis's `<class> <hard> <soft> <soft seconds>` groups (all or none);
+    /// classes not named keep their limits.
+    /// # Errors
+    /// Redis's texts for a bad group count, class or number.
+    pub fn set(&mut self, value: &str) -> Result<(), String> {
+        let words: Vec<&str> = value.split_ascii_whitespace().collect();
+        if words.is_empty() || !words.len().is_multiple_of(4) {
+            return Err("Wrong number of arguments in buffer limit configuration.".into());
+        }
+        let mut next = *self;
+        for group in words.chunks(4) {
+            let class = match group[0].to_ascii_lowercase().as_str() {
+                "normal" => &mut next.normal,
+                "slave" | "replica" => &mut next.replica,
+                "pubsub" => &mut next.pubsub,
+                _ => {
+                    return Err(
+                        "Invalid client class specified in buffer limit configuration.".into(),
+                    );
+                }
+            };
+            let bad = || {
+                "Error in hard, soft or soft_seconds setting in buffer limit configuration."
+                    .to_string()
+            };
+            *class = OutputLimit {
+                hard: parse_memory(group[1]).ok_or_else(bad)?,
+                soft: parse_memory(group[2]).ok_or_else(bad)?,
+                soft_seconds: group[3].parse().map_err(|_| bad())?,
+            };
+        }
+        *self = next;
+        Ok(())
+    }
+
+    /// Redis's CONFIG GET form: `normal 0 0 0 slave ... pubsub ...`.
+    pub fn get(&self) -> String {
+        [
+            ("normal", self.normal),
+            ("slave", self.replica),
+            ("pubsub", self.pubsub),
+        ]
+        .iter()
+        .map(|(name, l)| format!("{name} {} {} {}", l.hard, l.soft, l.soft_seconds))
+        .collect::<Vec<_>>()
+        .join(" ")
+    }
 }
 
 /// Sizes up to which a collection keeps its compact encoding (Redis's
@@ -189,6 +287,8 @@ impl Default for Config {
             requirepass: None,
             protected_mode: true,
             aclfile: String::new(),
+            notify_keyspace_events: 0,
+            output_limits: OutputLimits::default(),
         }
     }
 }
@@ -212,6 +312,11 @@ pub const USAGE: &str = "Usage: rudis-server [options]
   --hash-max-listpack-entries N   (and the other *-max-listpack-*, set-max-intset-entries,
                                   list-max-listpack-size directives) when small collections
                                   switch to their big encoding (Redis's defaults)
+  --notify-keyspace-events FLAGS  keyspace events to publish, Redis's letters
+                                  (K E g $ l s h z x e t m n d A; default \"\" = none)
+  --client-output-buffer-limit \"CLASS HARD SOFT SECONDS ...\"
+                                  output limits per class (normal, replica, pubsub;
+                                  default \"pubsub 32mb 8mb 60\")
   --help                          print this text";
 
 impl Config {
@@ -282,6 +387,11 @@ impl Config {
             }
             "protected-mode" => self.protected_mode = parse_bool(value).ok_or_else(bad)?,
             "aclfile" => self.aclfile = value.to_string(),
+            "notify-keyspace-events" => {
+                self.notify_keyspace_events = crate::commands::notify::flags_from_str(value)
+                    .ok_or("Invalid event class character. Use 'Ag$lshzxeKEtmdn'.")?
+            }
+            "client-output-buffer-limit" => self.output_limits.set(value)?,
             other => match self.encodings.set(other, value) {
                 Ok(true) => {}
                 Ok(false) => return Err(format!("unknown option '{name}'")),
@@ -311,6 +421,10 @@ impl Config {
                 .unwrap_or_default(),
             "protected-mode" => if self.protected_mode { "yes" } else { "no" }.to_string(),
             "aclfile" => self.aclfile.clone(),
+            "notify-keyspace-events" => {
+                crate::commands::notify::flags_to_string(self.notify_keyspace_events)
+            }
+            "client-output-buffer-limit" => self.output_limits.get(),
             other => return self.encodings.get(other),
         })
     }
@@ -330,6 +444,8 @@ impl Config {
         "requirepass",
         "protected-mode",
         "aclfile",
+        "notify-keyspace-events",
+        "client-output-buffer-limit",
         "list-max-listpack-size",
         "list-max-ziplist-size",
         "list-compress-depth",

@@ -143,7 +143,6 @@ const COMPAT_CONFIG: &[(&str, &str)] = &[
     ("daemonize", "no"),
     ("cluster-enabled", "no"),
     ("io-threads", "1"),
-    ("notify-keyspace-events", ""),
 ];
 
 /// Directives [`Config::set`] accepts at startup but that a running server cannot
@@ -266,6 +265,7 @@ fn config_set(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
             .set_default_password(next.requirepass.as_ref());
     }
     ctx.server.config = next;
+    super::notify::sync_tracking(&ctx.server.config, ctx.store);
     ctx.out.ok();
     Ok(())
 }

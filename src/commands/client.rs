@@ -120,9 +120,11 @@ pub fn bad_name() -> CmdError {
 pub fn client_line(token: usize, c: &ClientInfo, user: &[u8], now_ms: i64) -> String {
     let age = (now_ms - c.created_ms).max(0) / 1000;
     let idle = (now_ms - c.last_interaction_ms).max(0) / 1000;
-    // Redis's order: x (MULTI), b (blocked), d (watched key touched), c (closing).
+    // Redis's order: P (pub/sub), x (MULTI), b (blocked), d (watched key touched),
+    // c (closing).
     let mut flags = String::with_capacity(4);
     for (on, flag) in [
+        (c.pubsub.is_some(), 'P'),
         (c.multi.is_some(), 'x'),
         (c.blocked.is_some(), 'b'),
         (c.watch.is_dirty(), 'd'),
@@ -139,6 +141,9 @@ pub fn client_line(token: usize, c: &ClientInfo, user: &[u8], now_ms: i64) -> St
         .multi
         .as_ref()
         .map_or((-1, 0), |tx| (tx.len() as i64, tx.memory()));
+    let (sub, psub, ssub) = c.pubsub.as_ref().map_or((0, 0, 0), |s| {
+        (s.channels(), s.patterns(), s.shard_channels())
+    });
     let resp = match c.resp {
         RespVersion::V2 => 2,
         RespVersion::V3 => 3,
@@ -147,7 +152,7 @@ pub fn client_line(token: usize, c: &ClientInfo, user: &[u8], now_ms: i64) -> St
     let _ = write!(
         line,
         "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} \
-         sub=0 psub=0 ssub=0 multi={} qbuf={} qbuf-free=0 argv-mem=0 multi-mem={} \
+         sub={} psub={} ssub={} multi={} qbuf={} qbuf-free=0 argv-mem=0 multi-mem={} \
          rbs=0 rbp=0 obl={} oll=0 omem=0 tot-mem={} events=r cmd={} user={} \
          redir=-1 resp={} lib-name={} lib-ver={}",
         c.id,
@@ -159,6 +164,9 @@ pub fn client_line(token: usize, c: &ClientInfo, user: &[u8], now_ms: i64) -> St
         idle,
         flags,
         c.db,
+        sub,
+        psub,
+        ssub,
         multi,
         c.querybuf_len,
         multi_mem,
@@ -178,16 +186,15 @@ fn user_name<'a>(ctx: &'a Ctx<'_>, c: &ClientInfo) -> &'a [u8] {
     ctx.server.acl.user(c.user).map_or(&[], |u| &u.name)
 }
 
-/// Redis's `getClientTypeByName`: Some(true) for `normal` (every client here),
-/// Some(false) for a known type no client here has.
-fn client_type(name: &[u8]) -> Result<bool, CmdError> {
+/// Redis's `getClientTypeByName`, as a filter on clients: `pubsub` takes subscribed
+/// clients, `normal` the others, and the replication types none.
+fn client_type(name: &[u8]) -> Result<fn(&ClientInfo) -> bool, CmdError> {
     if is(name, "normal") {
-        Ok(true)
-    } else if ["slave", "replica", "master", "pubsub"]
-        .iter()
-        .any(|t| is(name, t))
-    {
-        Ok(false)
+        Ok(|c| c.pubsub.is_none())
+    } else if is(name, "pubsub") {
+        Ok(|c| c.pubsub.is_some())
+    } else if ["slave", "replica", "master"].iter().any(|t| is(name, t)) {
+        Ok(|_| false)
     } else {
         Err(CmdError::msg(format!(
             "ERR Unknown client type '{}'",
@@ -278,7 +285,7 @@ fn client_getname(ctx: &mut Ctx<'_>, _req: &Request<'_>) -> Result<(), CmdError>
 /// `ERR Unknown client type '...'`, `ERR Invalid client ID`, `ERR syntax error`.
 fn client_list(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
     let mut ids: Option<Vec<i64>> = None;
-    let mut include = true;
+    let mut include: fn(&ClientInfo) -> bool = |_| true;
     if req.len() == 4 && is(req.arg(2), "type") {
         include = client_type(req.arg(3))?;
     } else if req.len() > 3 && is(req.arg(2), "id") {
@@ -304,15 +311,19 @@ fn client_list(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
                 }
             }
         }
-        None if include => {
-            let mut all: Vec<(usize, &ClientInfo)> = ctx.server.clients.iter().collect();
+        None => {
+            let mut all: Vec<(usize, &ClientInfo)> = ctx
+                .server
+                .clients
+                .iter()
+                .filter(|(_, c)| include(c))
+                .collect();
             all.sort_by_key(|(_, c)| c.id);
             for (token, c) in all {
                 out.push_str(&client_line(token, c, user_name(ctx, c), now));
                 out.push('\n');
             }
         }
-        None => {}
     }
     ctx.out.verbatim(out.as_bytes());
     Ok(())
@@ -371,8 +382,8 @@ struct KillFilter<'a> {
     id: Option<u64>,
     /// USER: clients authenticated as this ACL user.
     user: Option<crate::acl::UserId>,
-    /// False when TYPE names a kind of client this server never has.
-    type_matches: bool,
+    /// The TYPE filter.
+    type_matches: fn(&ClientInfo) -> bool,
     skipme: bool,
 }
 
@@ -383,7 +394,7 @@ impl KillFilter<'_> {
             laddr: None,
             id: None,
             user: None,
-            type_matches: true,
+            type_matches: |_| true,
             skipme: true,
         };
         if req.len() == 3 {
@@ -433,7 +444,7 @@ impl KillFilter<'_> {
     }
 
     fn matches(&self, token: usize, me: usize, c: &ClientInfo) -> bool {
-        self.type_matches
+        (self.type_matches)(c)
             && self.addr.is_none_or(|a| a == c.addr.as_bytes())
             && self.laddr.is_none_or(|a| a == c.laddr.as_bytes())
             && self.id.is_none_or(|id| id == c.id)

@@ -81,8 +81,16 @@ pub const COMMANDS: &[CommandSpec] = &[
 /// ```text
 /// PING [message]
 /// ```
-/// `+PONG`, or the message as a bulk string.
+/// `+PONG`, or the message as a bulk string; `["pong", message or ""]` for a RESP2
+/// subscriber.
 fn ping(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
+    if req.len() <= 2 && ctx.client().pubsub.is_some() && !ctx.out.is_resp3() {
+        // A RESP2 subscriber reads only arrays: `["pong", message or ""]`.
+        ctx.out.array_len(2);
+        ctx.out.bulk(b"pong");
+        ctx.out.bulk(if req.len() == 2 { req.arg(1) } else { b"" });
+        return Ok(());
+    }
     match req.len() {
         1 => ctx.out.raw(PONG),
         2 => ctx.out.bulk(req.arg(1)),

@@ -9,6 +9,7 @@ use super::hash::read;
 use super::scan::{ScanArgs, parse_cursor};
 use crate::error::CmdError;
 use crate::protocol::{Reply, Request};
+use crate::store::Rng;
 use crate::store::hash::Positions;
 
 /// Most elements a negative HRANDFIELD count may ask for: far above any sane sample,
@@ -24,28 +25,6 @@ const ELEMENT_OVERHEAD: u64 = 16;
 /// Redis's range error for a count of `i64::MIN` (its `-LONG_MAX..LONG_MAX`).
 const COUNT_RANGE: &str =
     "ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807";
-
-/// A small xorshift64* generator seeded from the store's, so sampling borrows nothing.
-#[derive(Debug, Clone)]
-struct Rng(u64);
-
-impl Rng {
-    fn new(seed: u64) -> Rng {
-        Rng(seed | 1)
-    }
-
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-
-    /// A number in `0..n` (`n` > 0).
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-}
 
 /// ```text
 /// HRANDFIELD key [count [WITHVALUES]]

@@ -161,13 +161,18 @@ fn write_section(ctx: &Ctx<'_>, section: &str, out: &mut String) {
             field("evicted_keys", &0);
             field("keyspace_hits", &k.hits);
             field("keyspace_misses", &k.misses);
-            field("pubsub_channels", &0);
-            field("pubsub_patterns", &0);
+            field("pubsub_channels", &state.pubsub.channel_count());
+            field("pubsub_patterns", &state.pubsub.pattern_count());
+            field("pubsubshard_channels", &state.pubsub.shard_channel_count());
             field("total_error_replies", &s.error_replies);
             field("acl_access_denied_auth", &s.acl_denied_auth);
             field("acl_access_denied_cmd", &s.acl_denied_cmd);
             field("acl_access_denied_key", &s.acl_denied_key);
             field("acl_access_denied_channel", &s.acl_denied_channel);
+            field(
+                "client_output_buffer_limit_disconnections",
+                &s.output_limit_disconnections,
+            );
         }
         "replication" => {
             field("role", &"master");

@@ -41,6 +41,7 @@ const CONTAINERS: &[(&str, &[Subcommand])] = &[
     ("command", SUBCOMMANDS),
     ("memory", super::memory::SUBCOMMANDS),
     ("acl", super::acl::SUBCOMMANDS),
+    ("pubsub", super::pubsub::SUBCOMMANDS),
 ];
 
 /// The subcommands of the command named `name` (empty for plain commands).

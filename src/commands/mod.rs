@@ -33,6 +33,8 @@ pub mod list_pop;
 pub mod memory;
 pub mod multi;
 pub mod notify;
+pub mod pubsub;
+pub mod pubsub_state;
 pub mod scan;
 pub mod set;
 pub mod set_ops;
@@ -43,6 +45,12 @@ pub mod string;
 pub mod string_edit;
 pub mod table;
 pub mod watch;
+pub mod zset;
+pub mod zset_block;
+pub mod zset_num;
+pub mod zset_ops;
+pub mod zset_range;
+pub mod zset_scan;
 
 pub use ctx::Ctx;
 pub use state::{ClientInfo, ServerState};
@@ -214,6 +222,12 @@ pub fn dispatch(ctx: &mut Ctx<'_>, req: &Request<'_>) {
         reject(ctx, Some(index), CmdError::DocArgument);
         return;
     }
+    if ctx.client().pubsub.is_some()
+        && let Some(e) = pubsub::subscriber_mode_error(ctx, spec, req)
+    {
+        reject(ctx, Some(index), e);
+        return;
+    }
     if ctx.client().multi.is_some() && !multi::runs_inside_multi(spec) {
         if let Err(e) = multi::queue(ctx, spec, req) {
             reject(ctx, Some(index), e);
@@ -226,6 +240,9 @@ pub fn dispatch(ctx: &mut Ctx<'_>, req: &Request<'_>) {
 /// Runs a checked command's handler and counts it (Redis's `call`).
 fn call(ctx: &mut Ctx<'_>, index: usize, spec: &CommandSpec, req: &Request<'_>) {
     let result = (spec.handler)(ctx, req);
+    if ctx.server.config.notify_keyspace_events != 0 {
+        ctx.notify_store_events();
+    }
     ctx.server.command_stats(index).calls += 1;
     ctx.server.batch.push(index);
     if let Err(e) = result {

@@ -288,11 +288,12 @@ fn unwatch(ctx: &mut Ctx<'_>, _req: &Request<'_>) -> Result<(), CmdError> {
 /// RESET
 /// ```
 /// `+RESET`, after ending any transaction, forgetting watches, and going back to
-/// database 0, RESP2, the default user, no name and replies on (Redis's
+/// database 0, RESP2, the default user, no subscriptions, no name and replies on (Redis's
 /// `clearClientConnectionState`).
 fn reset(ctx: &mut Ctx<'_>, _req: &Request<'_>) -> Result<(), CmdError> {
     end_transaction(ctx);
     auth::reset_auth(ctx);
+    super::pubsub_state::forget(ctx.server, ctx.me);
     let client = ctx.client_mut();
     client.db = 0;
     client.resp = RespVersion::V2;

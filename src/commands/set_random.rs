@@ -13,24 +13,7 @@ use super::{Ctx, notify};
 use crate::error::CmdError;
 use crate::protocol::Request;
 use crate::store::Kind;
-
-/// A small xorshift64* generator seeded once per command from the store's, so a
-/// command drawing many members does not reach back into the store for each.
-struct Rng(u64);
-
-impl Rng {
-    fn new(ctx: &mut Ctx<'_>) -> Rng {
-        Rng(ctx.store.random() | 1)
-    }
-
-    /// A number in `0..n` (`n` > 0).
-    fn below(&mut self, n: usize) -> usize {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        (self.0.wrapping_mul(0x2545_F491_4F6C_DD1D) % n as u64) as usize
-    }
-}
+use crate::store::Rng;
 
 /// SPOP's count: `ERR value is out of range, must be positive` for anything but a
 /// non-negative integer (Redis's `getPositiveLongFromObjectOrReply`).
@@ -62,7 +45,7 @@ pub fn spop(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
         ctx.out.null();
         return Ok(());
     };
-    let mut rng = Rng::new(ctx);
+    let mut rng = Rng::new(ctx.store.random());
     let db = ctx.db();
     let set = set_mut(ctx.store, db, i)?;
     let at = rng.below(set.len().max(1));
@@ -102,7 +85,7 @@ fn spop_count(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
         ctx.notify(notify::GENERIC, "del", key);
         return Ok(());
     }
-    let mut rng = Rng::new(ctx);
+    let mut rng = Rng::new(ctx.store.random());
     let set = set_mut(ctx.store, db, i)?;
     ctx.out.set_len(count);
     for _ in 0..count {
@@ -137,7 +120,7 @@ pub fn srandmember(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError>
         ctx.out.null();
         return Ok(());
     };
-    let mut rng = Rng::new(ctx);
+    let mut rng = Rng::new(ctx.store.random());
     let db = ctx.db();
     let set = set_ref(ctx.store, db, i)?;
     match set.get(rng.below(set.len().max(1))) {
@@ -163,7 +146,7 @@ fn srandmember_count(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdErro
         ctx.out.array_len(0);
         return Ok(());
     };
-    let mut rng = Rng::new(ctx);
+    let mut rng = Rng::new(ctx.store.random());
     let db = ctx.db();
     let set = set_ref(ctx.store, db, i)?;
     let size = set.len();

@@ -321,6 +321,7 @@ fn elements_of(value: &Value) -> Option<Vec<Vec<u8>>> {
     match value {
         Value::Set(set) => Some(set.iter().map(|m| m.with_text(<[u8]>::to_vec)).collect()),
         Value::List(list) => Some(list.iter().map(|e| e.to_vec()).collect()),
+        Value::ZSet(z) => Some(z.iter().map(|(m, _)| m.to_vec()).collect()),
         _ => None,
     }
 }

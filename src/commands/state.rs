@@ -59,6 +59,12 @@ pub struct ClientInfo {
     pub user: crate::acl::UserId,
     /// The client has authenticated (or needed not: see `Acl::new_client_authenticated`).
     pub authenticated: bool,
+    /// Channels and patterns subscribed to; `Some` exactly while there is at least one
+    /// (Redis's CLIENT_PUBSUB flag), so dispatch tests subscriber mode with one check.
+    pub pubsub: Option<Box<super::pubsub::Subscriptions>>,
+    /// The current command's reply is pub/sub pushes, written even under CLIENT REPLY
+    /// OFF|SKIP (Redis's CLIENT_PUSHING).
+    pub pushing: bool,
 }
 
 impl ClientInfo {
@@ -89,6 +95,8 @@ impl ClientInfo {
             watch: Default::default(),
             user: crate::acl::DEFAULT_USER,
             authenticated: true,
+            pubsub: None,
+            pushing: false,
         }
     }
 }
@@ -97,7 +105,8 @@ impl ClientInfo {
     /// True when the reply of the command that just ran must be dropped; moves the
     /// SKIP state on to the next command (Redis's `resetClient`).
     pub fn reply_suppressed(&mut self) -> bool {
-        let drop = self.reply_off || self.reply_skip;
+        let pushed = std::mem::take(&mut self.pushing);
+        let drop = (self.reply_off || self.reply_skip) && !pushed;
         self.reply_skip = std::mem::take(&mut self.reply_skip_next);
         drop
     }
@@ -126,6 +135,8 @@ pub struct ServerStats {
     pub acl_denied_key: u64,
     /// Commands refused by ACL channel patterns (INFO `acl_access_denied_channel`).
     pub acl_denied_channel: u64,
+    /// Clients closed for passing their output buffer limit.
+    pub output_limit_disconnections: u64,
 }
 
 /// Per-command counters reported by INFO commandstats.
@@ -177,6 +188,8 @@ pub struct ServerState {
     pub watchers: super::watch::Watchers,
     /// ACL users and authentication.
     pub acl: crate::acl::Acl,
+    /// Pub/sub subscriptions and messages waiting for delivery.
+    pub pubsub: super::pubsub::PubSub,
 }
 
 impl ServerState {
@@ -198,6 +211,7 @@ impl ServerState {
             killed: Vec::new(),
             blocking: Default::default(),
             watchers: Default::default(),
+            pubsub: Default::default(),
             command_stats: Vec::new(),
             batch: Vec::new(),
             error_stats: Default::default(),

@@ -6,7 +6,8 @@ use std::sync::OnceLock;
 
 use super::{
     CommandSpec, acl, admin, bitfield, bits, connection, expire, hash, keyspace, keyspace_copy,
-    lcs, list, list_block, list_edit, list_pop, memory, multi, set, sort, string, string_edit,
+    lcs, list, list_block, list_edit, list_pop, memory, multi, pubsub, set, sort, string,
+    string_edit, zset, zset_block, zset_ops, zset_range, zset_scan,
 };
 
 /// Longest command name looked up; longer names are unknown without a search.
@@ -34,6 +35,12 @@ const FAMILIES: &[&[CommandSpec]] = &[
     memory::COMMANDS,
     acl::COMMANDS,
     multi::COMMANDS,
+    pubsub::COMMANDS,
+    zset::COMMANDS,
+    zset_range::COMMANDS,
+    zset_ops::COMMANDS,
+    zset_block::COMMANDS,
+    zset_scan::COMMANDS,
 ];
 
 type Index = HashMap<&'static [u8], (usize, &'static CommandSpec), foldhash::fast::FixedState>;

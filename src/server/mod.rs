@@ -23,7 +23,7 @@ use slab::Slab;
 
 use crate::acl;
 use crate::commands::blocking::{self, Outputs};
-use crate::commands::{self, ClientInfo, Ctx, ServerState};
+use crate::commands::{self, ClientInfo, Ctx, ServerState, notify, pubsub};
 use crate::config::{Config, OUTPUT_HIGH_WATER};
 use crate::error::ProtocolError;
 use crate::protocol::{Parsed, ProtoLimits, Reply};
@@ -136,7 +136,8 @@ impl Server {
         poll.registry()
             .register(&mut listener, LISTENER, Interest::READABLE)?;
         let waker = Arc::new(Waker::new(poll.registry(), WAKER)?);
-        let store = Store::new(config.databases);
+        let mut store = Store::new(config.databases);
+        notify::sync_tracking(&config, &mut store);
         let aclfile = config.aclfile.clone();
         let mut state = ServerState::new(config);
         if !aclfile.is_empty() {
@@ -460,6 +461,7 @@ impl Server {
             store,
             state,
             clock,
+            pending_write,
             ..
         } = self;
         let mut batch_start: Option<(Instant, i64)> = None;
@@ -511,6 +513,13 @@ impl Server {
                     if state.blocking.has_work() {
                         blocking::serve(store, state, now, conns);
                     }
+                    if state.pubsub.has_outbox() {
+                        let mut receivers = Receivers {
+                            conns,
+                            pending_write,
+                        };
+                        pubsub::deliver(state, &mut receivers, now);
+                    }
                     if state.clients[token].blocked.is_some() {
                         break false;
                     }
@@ -538,6 +547,28 @@ impl Server {
             blocking::expire_timeouts(&mut self.state, now, &mut self.conns);
         }
         self.resume_woken();
+        if self.expire_behind {
+            let deadline = Instant::now() + FAST_EXPIRE_BUDGET;
+            self.store.active_expire(store::now_ms(), deadline);
+            self.expire_behind = Instant::now() >= deadline;
+            self.publish_store_events();
+        }
+        self.flush_pending();
+        for token in std::mem::take(&mut self.state.killed) {
+            self.close(token);
+        }
+        for token in std::mem::take(&mut self.to_close) {
+            if let Some(mut conn) = self.conns.try_remove(token) {
+                let _ = self.poll.registry().deregister(&mut conn.stream);
+                commands::watch::unwatch(&mut self.state, token);
+                let info = self.state.clients.try_remove(token);
+                debug!("closed client {:?}", info.map(|i| i.id));
+            }
+        }
+    }
+
+    /// Flushes every connection with replies or messages written this turn.
+    fn flush_pending(&mut self) {
         let pending = std::mem::take(&mut self.pending_write);
         for token in pending {
             let Some(conn) = self.conns.get_mut(token) else {
@@ -558,21 +589,22 @@ impl Server {
                 Some(FlushOutcome::Blocked) | None => {}
             }
         }
-        for token in std::mem::take(&mut self.state.killed) {
-            self.close(token);
+    }
+
+    /// Publishes the keyspace events the store recorded outside commands (keys the
+    /// expiry cycle removed) and delivers them; the receivers join the pending writes.
+    fn publish_store_events(&mut self) {
+        if self.state.config.notify_keyspace_events == 0 {
+            return;
         }
-        for token in std::mem::take(&mut self.to_close) {
-            if let Some(mut conn) = self.conns.try_remove(token) {
-                let _ = self.poll.registry().deregister(&mut conn.stream);
-                commands::watch::unwatch(&mut self.state, token);
-                let info = self.state.clients.try_remove(token);
-                debug!("closed client {:?}", info.map(|i| i.id));
-            }
-        }
-        if self.expire_behind {
-            let deadline = Instant::now() + FAST_EXPIRE_BUDGET;
-            self.store.active_expire(store::now_ms(), deadline);
-            self.expire_behind = Instant::now() >= deadline;
+        notify::publish_store_events(&mut self.state, &mut self.store, None);
+        if self.state.pubsub.has_outbox() {
+            let now = self.clock.unix_ms(Instant::now());
+            let mut receivers = Receivers {
+                conns: &mut self.conns,
+                pending_write: &mut self.pending_write,
+            };
+            pubsub::deliver(&mut self.state, &mut receivers, now);
         }
     }
 
@@ -598,6 +630,10 @@ impl Server {
         let deadline = start + CRON_EXPIRE_BUDGET;
         self.store.active_expire(store::now_ms(), deadline);
         self.expire_behind = Instant::now() >= deadline;
+        self.publish_store_events();
+        if !self.pending_write.is_empty() {
+            self.flush_pending();
+        }
         self.store.free_some();
         self.store.rehash_step(CRON_REHASH_BUDGET);
         self.close_idle_clients();
@@ -629,7 +665,8 @@ impl Server {
         }
     }
 
-    /// Closes clients idle for longer than `timeout` seconds (Redis's clientsCronHandleTimeout).
+    /// Closes clients idle for longer than `timeout` seconds, subscribers excepted
+    /// (Redis's clientsCronHandleTimeout).
     fn close_idle_clients(&mut self) {
         let timeout = self.state.config.timeout;
         if timeout == 0 {
@@ -641,7 +678,8 @@ impl Server {
             .state
             .clients
             .iter()
-            .filter(|(_, c)| now - c.last_interaction_ms > limit)
+            // Subscribers only listen: never idle, as in Redis.
+            .filter(|(_, c)| c.pubsub.is_none() && now - c.last_interaction_ms > limit)
             .map(|(token, _)| token)
             .collect();
         for token in idle {
@@ -658,6 +696,7 @@ impl Server {
             conn.closing = true;
             self.to_close.push(token);
             blocking::unblock(&mut self.state, token);
+            pubsub::forget(&mut self.state, token);
         }
     }
 }
@@ -671,6 +710,24 @@ fn protocol_error(conn: &mut Conn, state: &mut ServerState, token: usize, e: &Pr
     Reply::new(&mut conn.wbuf, state.clients[token].resp).error(&e.to_string());
     state.clients[token].close_after_reply = true;
     let _ = conn.rbuf.split();
+}
+
+/// The connections as seen by pub/sub delivery: a receiver's buffer, with the
+/// receiver put on the pending-write list so it is flushed this turn.
+struct Receivers<'a> {
+    conns: &'a mut Slab<Conn>,
+    pending_write: &'a mut Vec<usize>,
+}
+
+impl Outputs for Receivers<'_> {
+    fn output(&mut self, token: usize) -> Option<&mut bytes::BytesMut> {
+        let conn = self.conns.get_mut(token).filter(|c| !c.closing)?;
+        if !conn.pending_write {
+            conn.pending_write = true;
+            self.pending_write.push(token);
+        }
+        Some(&mut conn.wbuf)
+    }
 }
 
 impl Outputs for Slab<Conn> {

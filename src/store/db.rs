@@ -27,6 +27,10 @@ pub struct Db {
     expires: Table<i64>,
     /// Big values of keys that expired, for the store to free in slices.
     expired_big: Vec<Value>,
+    /// Record added keys in `new_keys` (for `new` keyspace events).
+    log_new: bool,
+    /// Keys added since the last [`Db::take_new_keys`], while `log_new`.
+    new_keys: Vec<Key>,
 }
 
 impl Default for Db {
@@ -80,7 +84,22 @@ impl Db {
             expires: Table::with_hasher(hasher.clone()),
             map: Table::with_hasher(hasher),
             expired_big: Vec::new(),
+            log_new: false,
+            new_keys: Vec::new(),
         }
+    }
+
+    /// Starts or stops recording added keys (stopping drops those recorded).
+    pub fn set_log_new(&mut self, on: bool) {
+        self.log_new = on;
+        if !on {
+            self.new_keys = Vec::new();
+        }
+    }
+
+    /// The keys added since the last call (recorded only after `set_log_new(true)`).
+    pub fn take_new_keys(&mut self) -> Vec<Key> {
+        std::mem::take(&mut self.new_keys)
     }
 
     /// Number of keys (including expired ones not yet reclaimed).
@@ -171,6 +190,9 @@ impl Db {
                 self.set_expire_at(i, expire_at);
             }
             None => {
+                if self.log_new {
+                    self.new_keys.push(Key::from(key));
+                }
                 let i = self.map.push_hashed(hash, Key::from(key), value);
                 if expire_at != 0 {
                     self.map.set_flag(i, true);
@@ -226,7 +248,9 @@ impl Db {
 
     /// Takes all keys out (for freeing in slices), leaving the database empty.
     pub fn take_all(&mut self) -> Flushed {
-        let fresh = Db::with_hasher(self.map.hasher().clone());
+        let mut fresh = Db::with_hasher(self.map.hasher().clone());
+        fresh.log_new = self.log_new;
+        fresh.new_keys = std::mem::take(&mut self.new_keys);
         let old = std::mem::replace(self, fresh);
         Flushed {
             keys: old.map.into_slots(),
@@ -282,21 +306,8 @@ impl Db {
     /// `count` of them, calling `visit` with each key, value and expiry (0 = none);
     /// returns the next cursor (0 = done).
     pub fn scan(&self, cursor: u64, count: usize, mut visit: impl FnMut(&Key, &Value, i64)) -> u64 {
-        let len = self.map.len();
-        let mut remaining = if cursor == 0 {
-            len
-        } else {
-            (cursor.min(len as u64)) as usize
-        };
-        let mut visited = 0;
-        while remaining > 0 && visited < count.max(1) {
-            remaining -= 1;
-            if let Some((k, v)) = self.map.get_index(remaining) {
-                visit(k, v, self.expire_at(remaining));
-            }
-            visited += 1;
-        }
-        remaining as u64
+        self.map
+            .scan(cursor, count, |pos, k, v| visit(k, v, self.expire_at(pos)))
     }
 
     /// Iterates all keys, values and expiries (0 = none).

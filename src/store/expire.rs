@@ -33,8 +33,18 @@ impl Store {
                         break;
                     }
                     let i = (self.random() % len as u64) as usize;
+                    // The key is copied only while expiries are recorded (for
+                    // keyspace notifications).
+                    let key = if self.tracking.expired {
+                        self.dbs()[db].expiring_key_at(i).cloned()
+                    } else {
+                        None
+                    };
                     if self.db(db).expire_sampled(i, now) {
                         expired += 1;
+                        if let Some(key) = key {
+                            self.record_expired(db, &key);
+                        }
                     }
                 }
                 removed += expired;

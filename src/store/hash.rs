@@ -213,21 +213,7 @@ impl Hash {
             self.iter().for_each(|(f, v)| visit(f, v));
             return 0;
         };
-        let len = t.len();
-        let mut next = if cursor == 0 {
-            len
-        } else {
-            cursor.min(len as u64) as usize
-        };
-        let mut visited = 0;
-        while next > 0 && visited < count.max(1) {
-            next -= 1;
-            if let Some((f, v)) = t.get_index(next) {
-                visit(f, v);
-            }
-            visited += 1;
-        }
-        next as u64
+        t.scan(cursor, count, |_, f, v| visit(f, v))
     }
 
     /// Frees up to `budget` pairs (for freeing a big value in slices); returns how

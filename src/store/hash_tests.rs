@@ -3,22 +3,7 @@
 use std::collections::HashMap;
 
 use super::*;
-
-/// A small xorshift generator, so the randomized tests are reproducible.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-}
+use crate::store::Rng;
 
 /// A field or value of a random length (mostly short, sometimes past 64 bytes or
 /// past 127, where the length prefix takes two bytes).
@@ -55,7 +40,7 @@ fn check(h: &Hash, model: &HashMap<Vec<u8>, Vec<u8>>) {
 #[test]
 fn random_operations_match_a_model_across_the_conversion() {
     for seed in 1..=20u64 {
-        let mut rng = Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15));
+        let mut rng = Rng::new(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15));
         let limits = Limits {
             entries: 16 + rng.below(64),
             value: 64,

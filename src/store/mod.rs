@@ -9,7 +9,9 @@ pub mod db;
 pub mod expire;
 pub mod hash;
 pub mod list;
+pub mod rng;
 pub mod set;
+pub mod skiplist;
 pub mod table;
 pub mod value;
 pub mod zset;
@@ -18,6 +20,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 pub use bytes::Bytes;
 pub use db::{Db, Lookup};
+pub use rng::Rng;
 pub use value::{Entry, Key, Kind, Value};
 
 /// Number of databases, as Redis's default `databases 16`.
@@ -68,6 +71,29 @@ pub struct KeyspaceStats {
     pub misses: u64,
 }
 
+/// Which events the store records for keyspace notifications (set from
+/// `notify-keyspace-events`; all off by default, so recording costs one branch).
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Tracking {
+    /// Keys removed because their TTL passed.
+    pub expired: bool,
+    /// Read lookups that found nothing.
+    pub miss: bool,
+    /// Keys added to a database.
+    pub new: bool,
+}
+
+/// A key event the store saw by itself (no command names it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyEvent {
+    /// The key expired.
+    Expired,
+    /// A read found no such key.
+    Miss,
+    /// The key was added.
+    New,
+}
+
 /// All databases and their bookkeeping.
 #[derive(Debug)]
 pub struct Store {
@@ -77,9 +103,13 @@ pub struct Store {
     /// Keyspace counters.
     pub stats: KeyspaceStats,
     graveyard: Vec<Garbage>,
-    rng: u64,
+    rng: Rng,
     /// Database where the next active expiry cycle starts.
     expire_cursor: usize,
+    /// Which key events to record.
+    tracking: Tracking,
+    /// Expired and missed keys recorded since the last [`Store::drain_key_events`].
+    key_events: Vec<(usize, Key, KeyEvent)>,
 }
 
 impl Store {
@@ -91,8 +121,62 @@ impl Store {
             dirty: 0,
             stats: KeyspaceStats::default(),
             graveyard: Vec::new(),
-            rng: seed | 1,
+            rng: Rng::new(seed),
             expire_cursor: 0,
+            tracking: Tracking::default(),
+            key_events: Vec::new(),
+        }
+    }
+
+    /// Chooses which key events to record (recorded ones are dropped when turned off).
+    pub fn set_tracking(&mut self, tracking: Tracking) {
+        self.tracking = tracking;
+        if !tracking.expired && !tracking.miss {
+            self.key_events = Vec::new();
+        }
+        for db in &mut self.dbs {
+            db.set_log_new(tracking.new);
+        }
+    }
+
+    /// Which key events are recorded.
+    pub fn tracking(&self) -> Tracking {
+        self.tracking
+    }
+
+    /// Hands every recorded key event to `f` (database, key, event), expiries and
+    /// misses first, then new keys; of database `db` only for `Some(db)` (new keys of
+    /// other databases wait for a later call), else of all.
+    pub fn drain_key_events(
+        &mut self,
+        db: Option<usize>,
+        mut f: impl FnMut(usize, &[u8], KeyEvent),
+    ) {
+        if !self.key_events.is_empty() {
+            for (db, key, kind) in std::mem::take(&mut self.key_events) {
+                f(db, &key, kind);
+            }
+        }
+        if !self.tracking.new {
+            return;
+        }
+        let range = match db {
+            Some(db) if db < self.dbs.len() => db..db + 1,
+            Some(_) => return,
+            None => 0..self.dbs.len(),
+        };
+        for i in range {
+            for key in self.dbs[i].take_new_keys() {
+                f(i, &key, KeyEvent::New);
+            }
+        }
+    }
+
+    /// Records that `key` of `db` expired, if expiries are tracked.
+    fn record_expired(&mut self, db: usize, key: &[u8]) {
+        if self.tracking.expired {
+            self.key_events
+                .push((db, Key::from_slice(key), KeyEvent::Expired));
         }
     }
 
@@ -118,6 +202,10 @@ impl Store {
             self.stats.hits += 1;
         } else {
             self.stats.misses += 1;
+            if self.tracking.miss {
+                self.key_events
+                    .push((db, Key::from_slice(key), KeyEvent::Miss));
+            }
         }
         found
     }
@@ -128,6 +216,7 @@ impl Store {
         if expired {
             self.stats.expired_keys += 1;
             self.dirty += 1;
+            self.record_expired(db, key);
         }
         match found {
             Lookup::Found(i) => Some(i),
@@ -204,12 +293,7 @@ impl Store {
 
     /// A pseudo-random number (xorshift64*), for sampling; not for secrets.
     pub fn random(&mut self) -> u64 {
-        let mut x = self.rng;
-        x ^= x >> 12;
-        x ^= x << 25;
-        x ^= x >> 27;
-        self.rng = x;
-        x.wrapping_mul(0x2545_F491_4F6C_DD1D)
+        self.rng.next_u64()
     }
 
     /// A random live key of database `db`, expiring the dead ones it meets.
@@ -224,6 +308,12 @@ impl Store {
             let i = (self.random() % len as u64) as usize;
             if !self.dbs[db].is_expired(i, now) {
                 return self.dbs[db].get_index(i).map(|(key, _)| key.clone());
+            }
+            if self.tracking.expired
+                && let Some((key, _)) = self.dbs[db].get_index(i)
+            {
+                let key = key.clone();
+                self.record_expired(db, &key);
             }
             self.dbs[db].remove_index(i);
             self.stats.expired_keys += 1;

@@ -362,21 +362,7 @@ impl Set {
             self.iter().for_each(visit);
             return 0;
         };
-        let len = t.len();
-        let mut remaining = if cursor == 0 {
-            len
-        } else {
-            cursor.min(len as u64) as usize
-        };
-        let mut visited = 0;
-        while remaining > 0 && visited < count.max(1) {
-            remaining -= 1;
-            if let Some((k, _)) = t.get_index(remaining) {
-                visit(Member::Str(k));
-            }
-            visited += 1;
-        }
-        remaining as u64
+        t.scan(cursor, count, |_, k, _| visit(Member::Str(k)))
     }
 
     /// Frees up to `budget` elements (for freeing a big value in slices); returns how

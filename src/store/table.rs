@@ -458,6 +458,33 @@ impl<V> Table<V> {
         debug_assert!(false, "entry {from} missing from the index");
     }
 
+    /// One step of a cursor walk over positions, downwards from `cursor` (0 starts at
+    /// the end): visits up to `count` (at least 1) positions and returns the next
+    /// cursor, 0 when done. Removal is `swap_remove`, which only moves the last entry
+    /// down, so an entry present for the whole walk is visited at least once (SCAN's
+    /// guarantee).
+    pub fn scan<'a>(
+        &'a self,
+        cursor: u64,
+        count: usize,
+        mut visit: impl FnMut(usize, &'a Bytes, &'a V),
+    ) -> u64 {
+        let mut remaining = if cursor == 0 {
+            self.len()
+        } else {
+            cursor.min(self.len() as u64) as usize
+        };
+        let mut visited = 0;
+        while remaining > 0 && visited < count.max(1) {
+            remaining -= 1;
+            if let Some((k, v)) = self.get_index(remaining) {
+                visit(remaining, k, v);
+            }
+            visited += 1;
+        }
+        remaining as u64
+    }
+
     /// The key and value at `pos`.
     pub fn get_index(&self, pos: usize) -> Option<(&Bytes, &V)> {
         self.slots.get(pos).map(|s| (&s.key, &s.value))

@@ -3,22 +3,7 @@
 use std::collections::HashMap;
 
 use super::*;
-
-/// A small xorshift generator, so the randomized tests are reproducible.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-}
+use crate::store::Rng;
 
 impl<V> Table<V> {
     /// Pieces allocated in the (old, new) bucket arrays (tests only).
@@ -255,7 +240,7 @@ fn slots_free_in_slices() {
 
 #[test]
 fn randomized_against_a_hashmap() {
-    let mut rng = Rng(0x1234_5678_9abc_def1);
+    let mut rng = Rng::new(0x1234_5678_9abc_def1);
     let mut t: Table<u64> = Table::default();
     let mut model: HashMap<Vec<u8>, u64> = HashMap::new();
     let mut ops: u32 = 0;
@@ -274,7 +259,7 @@ fn randomized_against_a_hashmap() {
             let k = key(rng.below(space));
             let roll = rng.below(100);
             if roll < insert_pct {
-                let v = rng.next();
+                let v = rng.next_u64();
                 let (pos, old) = t.insert(&k, v);
                 assert_eq!(old, model.insert(k.clone(), v));
                 assert_eq!(t[pos], v);
@@ -342,7 +327,7 @@ fn flag_sets_clears_and_follows_its_entry() {
     // Flag every third key, then grow (rehashing), remove from the middle (moving the
     // last entry into each hole) and shrink: each key keeps its own flag.
     let flagged = |i: usize| i.is_multiple_of(3);
-    let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+    let mut rng = Rng::new(0x9e37_79b9_7f4a_7c15);
     let mut live: Vec<usize> = Vec::new();
     for i in 0..5000 {
         let (pos, _) = t.insert(&key(i), i);

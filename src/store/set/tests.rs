@@ -3,22 +3,7 @@
 use std::collections::HashSet;
 
 use super::*;
-
-/// xorshift64*, deterministic.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-}
+use crate::store::Rng;
 
 fn text(m: Member<'_>) -> Vec<u8> {
     m.with_text(|t| t.to_vec())
@@ -29,7 +14,7 @@ fn text(m: Member<'_>) -> Vec<u8> {
 fn random_member(rng: &mut Rng, spread: usize) -> Vec<u8> {
     match rng.below(10) {
         0..=3 => (rng.below(spread) as i64 - 50).to_string().into_bytes(),
-        4 => (rng.next() as i64 >> rng.below(64))
+        4 => (rng.next_u64() as i64 >> rng.below(64))
             .to_string()
             .into_bytes(),
         5 => format!("0{}", rng.below(spread)).into_bytes(),
@@ -55,7 +40,7 @@ fn check(set: &Set, model: &HashSet<Vec<u8>>) {
 }
 
 fn run(seed: u64, limits: SetLimits, ops: usize, spread: usize) -> HashSet<&'static str> {
-    let mut rng = Rng(seed);
+    let mut rng = Rng::new(seed);
     let mut set = Set::new();
     let mut model: HashSet<Vec<u8>> = HashSet::new();
     let mut seen = HashSet::new();
