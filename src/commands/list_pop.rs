@@ -262,7 +262,7 @@ pub fn move_element(
     if ctx.lookup_kind_write(src, Kind::List)?.is_none() {
         return Ok(false);
     }
-    let dst_found = ctx.lookup_kind_write(dst, Kind::List)?;
+    ctx.lookup_kind_write(dst, Kind::List)?;
     // Looking `dst` up may have expired it, which moves entries: find `src` again.
     let Some(si) = ctx.lookup_write(src) else {
         return Ok(false);
@@ -271,13 +271,15 @@ pub fn move_element(
         return Ok(false);
     };
     let limit = node_limit(ctx);
-    match dst_found {
-        Some(_) if src == dst => list_at(ctx, si)?.push_item(to, elem.as_item(), limit),
-        Some(_) => {
-            let di = ctx.lookup_write(dst).ok_or(CmdError::WrongType)?;
-            list_at(ctx, di)?.push_item(to, elem.as_item(), limit);
-        }
-        None => {
+    // Both keys are checked: nothing below can fail once the element is out.
+    let di = if src == dst {
+        Some(si)
+    } else {
+        ctx.lookup_write(dst)
+    };
+    match di.map(|di| ctx.value(di)) {
+        Some(Value::List(list)) => list.push_item(to, elem.as_item(), limit),
+        _ => {
             let mut list = List::new();
             list.push_item(to, elem.as_item(), limit);
             ctx.current_db().insert(dst, Value::List(Box::new(list)), 0);
