@@ -14,6 +14,12 @@ const SKIPPED: &[&str] = &[
     "quit",
     "debug",
     "client",
+    // Blocking commands may wait forever on a missing key with a valid timeout.
+    "blpop",
+    "brpop",
+    "blmove",
+    "brpoplpush",
+    "blmpop",
     "bzpopmin",
     "bzpopmax",
     "bzmpop",
