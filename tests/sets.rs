@@ -587,3 +587,26 @@ fn through_the_redis_crate() {
         .expect("sintercard");
     assert_eq!(n, 1);
 }
+
+#[test]
+fn huge_negative_random_counts_are_refused_not_built() {
+    let server = start_server();
+    let mut c = server.raw();
+    assert_eq!(c.cmd(&["SADD", "s", "a", "b"]), int(2));
+    let too_large = error("ERR value is out of range, the reply would be too large");
+    assert_eq!(
+        c.cmd(&["SRANDMEMBER", "s", "-9223372036854775807"]),
+        too_large
+    );
+    assert_eq!(c.cmd(&["ZADD", "z", "1", "a"]), int(1));
+    assert_eq!(
+        c.cmd(&["ZRANDMEMBER", "z", "-9223372036854775807"]),
+        too_large
+    );
+    // Up to the cap, the sample is built as asked.
+    match c.cmd(&["SRANDMEMBER", "s", "-1000"]) {
+        Frame::Array(items) => assert_eq!(items.len(), 1000),
+        other => panic!("SRANDMEMBER: {other:?}"),
+    }
+    assert_eq!(c.cmd(&["PING"]), simple("PONG"));
+}

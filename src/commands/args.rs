@@ -3,6 +3,26 @@
 use crate::error::CmdError;
 use crate::protocol::parser::parse_int;
 
+/// Most elements a negative-count HRANDFIELD, SRANDMEMBER or ZRANDMEMBER may return:
+/// far above any sane sample; a count near 2^63 would otherwise never finish and the
+/// whole reply sits in the output buffer (Redis would try any count).
+pub const MAX_RANDOM_REPLY: u64 = 1 << 24;
+
+/// Refuses a random-sample reply of more than [`MAX_RANDOM_REPLY`] elements.
+/// # Errors
+/// `ERR value is out of range, the reply would be too large`.
+pub fn check_random_reply(elements: u64) -> Result<(), CmdError> {
+    if elements > MAX_RANDOM_REPLY {
+        return Err(random_reply_too_large());
+    }
+    Ok(())
+}
+
+/// The error for a random-sample reply that would be too large.
+pub fn random_reply_too_large() -> CmdError {
+    CmdError::msg("ERR value is out of range, the reply would be too large")
+}
+
 /// Parses an integer argument (`ERR value is not an integer or out of range`).
 pub fn parse_i64(arg: &[u8]) -> Result<i64, CmdError> {
     parse_int(arg).ok_or(CmdError::NotInteger)

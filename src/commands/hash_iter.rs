@@ -4,7 +4,7 @@
 use std::collections::HashSet;
 
 use super::Ctx;
-use super::args::{is, parse_i64};
+use super::args::{check_random_reply, is, parse_i64, random_reply_too_large};
 use super::hash::read;
 use super::scan::{ScanArgs, parse_cursor};
 use crate::error::CmdError;
@@ -12,9 +12,6 @@ use crate::protocol::{Reply, Request};
 use crate::store::Rng;
 use crate::store::hash::Positions;
 
-/// Most elements a negative HRANDFIELD count may ask for: far above any sane sample,
-/// and it bounds the time the reply takes to build (Redis would try any count).
-const MAX_REPEATED: u64 = 1 << 24;
 /// Most bytes a negative-count HRANDFIELD reply may take: the whole reply sits in the
 /// output buffer at once, and repetition can make it far bigger than the hash itself.
 const MAX_REPEATED_BYTES: u64 = 512 * 1024 * 1024;
@@ -101,7 +98,7 @@ fn pick<'a>(positions: &Positions<'a>, rng: &mut Rng) -> Option<(&'a [u8], &'a [
     }
 }
 
-/// Fails when a reply of `n` random elements would pass [`MAX_REPEATED`] elements or
+/// Fails when a reply of `n` random elements would pass [`MAX_RANDOM_REPLY`] elements or
 /// [`MAX_REPEATED_BYTES`] bytes; `rng` is a copy of the generator that will draw them,
 /// so the estimate is exact.
 fn check_repeated(
@@ -110,10 +107,7 @@ fn check_repeated(
     n: u64,
     with_values: bool,
 ) -> Result<(), CmdError> {
-    let too_big = || CmdError::msg("ERR value is out of range, the reply would be too large");
-    if n > MAX_REPEATED {
-        return Err(too_big());
-    }
+    check_random_reply(n)?;
     let mut bytes = 0u64;
     for _ in 0..n {
         if let Some((field, value)) = pick(positions, &mut rng) {
@@ -123,7 +117,7 @@ fn check_repeated(
             }
         }
         if bytes > MAX_REPEATED_BYTES {
-            return Err(too_big());
+            return Err(random_reply_too_large());
         }
     }
     Ok(())

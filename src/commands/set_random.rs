@@ -7,7 +7,7 @@
 
 use std::collections::HashSet;
 
-use super::args::parse_i64;
+use super::args::{check_random_reply, parse_i64};
 use super::set::{delete_if_empty, reply_member, set_mut, set_ref};
 use super::{Ctx, notify};
 use crate::error::CmdError;
@@ -139,6 +139,9 @@ fn srandmember_count(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdErro
             -i64::MAX,
             i64::MAX
         )));
+    }
+    if n < 0 {
+        check_random_reply(n.unsigned_abs())?;
     }
     let (count, distinct) = (n.unsigned_abs() as usize, n >= 0);
     let found = ctx.lookup_kind_read(req.arg(1), Kind::Set)?;

@@ -2,7 +2,7 @@
 
 use std::collections::HashSet;
 
-use super::args::{is, parse_i64};
+use super::args::{check_random_reply, is, parse_i64};
 use super::flags::*;
 use super::scan::{ScanArgs, parse_cursor};
 use super::zset::{GROUP, lookup_read, write_entry, write_list_len, zset_ref};
@@ -33,10 +33,6 @@ pub const COMMANDS: &[CommandSpec] = &[
         zscan,
     ),
 ];
-
-/// Most elements ZRANDMEMBER with a negative count returns: a reply of that many
-/// elements is already hundreds of MB, and a count near 2^63 would never finish.
-const MAX_RANDOM_COUNT: u64 = 1 << 24;
 
 /// ```text
 /// ZRANDMEMBER key [count [WITHSCORES]]
@@ -75,8 +71,8 @@ fn zrandmember(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
     if withscores && !(-i64::MAX / 2..=i64::MAX / 2).contains(&count) {
         return Err(CmdError::msg("ERR value is out of range"));
     }
-    if count < 0 && count.unsigned_abs() > MAX_RANDOM_COUNT {
-        return Err(CmdError::msg("ERR value is out of range"));
+    if count < 0 {
+        check_random_reply(count.unsigned_abs())?;
     }
     let Some(i) = lookup_read(ctx, req.arg(1))? else {
         ctx.out.array_len(0);
