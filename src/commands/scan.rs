@@ -7,6 +7,13 @@ use crate::protocol::Request;
 /// SCAN's default COUNT, as Redis's.
 pub const DEFAULT_COUNT: usize = 10;
 
+/// Writes the reply of a scan over nothing (a missing key): cursor 0, no elements.
+pub fn reply_finished(out: &mut crate::protocol::Reply<'_>) {
+    out.array_len(2);
+    out.bulk(b"0");
+    out.array_len(0);
+}
+
 /// `cursor [MATCH pattern] [COUNT count] [TYPE type]`, parsed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ScanArgs<'a> {

@@ -416,9 +416,7 @@ fn smove(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
 fn sscan(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
     parse_cursor(req.arg(2))?;
     let Some(i) = ctx.lookup_kind_read(req.arg(1), Kind::Set)? else {
-        ctx.out.array_len(2);
-        ctx.out.bulk(b"0");
-        ctx.out.array_len(0);
+        super::scan::reply_finished(&mut ctx.out);
         return Ok(());
     };
     let args = ScanArgs::parse(req, 2, false)?;

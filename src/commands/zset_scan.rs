@@ -148,9 +148,7 @@ fn distinct_picks(rng: &mut Rng, size: usize, count: u64) -> Vec<usize> {
 fn zscan(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
     parse_cursor(req.arg(2))?;
     let Some(i) = lookup_read(ctx, req.arg(1))? else {
-        ctx.out.array_len(2);
-        ctx.out.bulk(b"0");
-        ctx.out.array_len(0);
+        super::scan::reply_finished(&mut ctx.out);
         return Ok(());
     };
     let args = ScanArgs::parse(req, 2, false)?;
