@@ -5,7 +5,11 @@
 //! complete request) → `before_sleep` (flush replies once per turn, free closed
 //! connections, expire keys, free flushed tables in slices).
 
+mod accept;
+mod clock;
 mod conn;
+mod cron;
+mod delivery;
 pub mod signal;
 
 use std::collections::VecDeque;
@@ -28,7 +32,9 @@ use crate::config::{Config, OUTPUT_HIGH_WATER};
 use crate::error::ProtocolError;
 use crate::protocol::{Parsed, ProtoLimits, Reply};
 use crate::store::{self, Store};
+use clock::Clock;
 use conn::{Conn, FlushOutcome, ReadOutcome};
+use delivery::Receivers;
 
 const LISTENER: Token = Token(usize::MAX);
 const WAKER: Token = Token(usize::MAX - 1);
@@ -84,34 +90,6 @@ pub struct Server {
     accept_pending: bool,
     /// Time read after the last poll; good enough for timeouts and the cron.
     turn_now: Instant,
-}
-
-/// Unix time derived from the monotonic clock, so one clock read gives both;
-/// re-anchored to the wall clock by every cron tick.
-#[derive(Debug, Clone, Copy)]
-struct Clock {
-    anchor: Instant,
-    anchor_unix_ns: i128,
-}
-
-impl Clock {
-    fn now() -> Clock {
-        let anchor = Instant::now();
-        let unix = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_nanos() as i128)
-            .unwrap_or(0);
-        Clock {
-            anchor,
-            anchor_unix_ns: unix,
-        }
-    }
-
-    /// Unix milliseconds at `t`, rounded down like the wall clock (no truncation twice).
-    fn unix_ms(&self, t: Instant) -> i64 {
-        let ns = self.anchor_unix_ns + t.saturating_duration_since(self.anchor).as_nanos() as i128;
-        (ns / 1_000_000) as i64
-    }
 }
 
 impl Server {
@@ -281,62 +259,6 @@ impl Server {
             c.queued = true;
             self.ready.push_back(token);
         }
-    }
-
-    fn accept_all(&mut self) {
-        loop {
-            match self.listener.accept() {
-                Ok((stream, peer)) => self.register(stream, peer),
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                Err(e) => {
-                    // EMFILE and friends: connections stay queued in the backlog and
-                    // no new edge announces them, so the cron tries again.
-                    warn!("accept failed: {e}");
-                    self.accept_pending = true;
-                    return;
-                }
-            }
-        }
-    }
-
-    fn register(&mut self, mut stream: TcpStream, peer: SocketAddr) {
-        self.state.stats.connections_received += 1;
-        if self.conns.len() >= self.state.config.maxclients {
-            self.state.stats.rejected_connections += 1;
-            let _ = io::Write::write(&mut stream, b"-ERR max number of clients reached\r\n");
-            return;
-        }
-        let config = &self.state.config;
-        let password_set = !self.state.acl.default_user().nopass;
-        if acl::protected::denies(peer.ip(), &config.bind, password_set, config.protected_mode) {
-            self.state.stats.rejected_connections += 1;
-            let _ = io::Write::write(&mut stream, acl::protected::DENIED);
-            debug!("refused client {peer}: protected mode");
-            return;
-        }
-        let _ = stream.set_nodelay(true);
-        let token = self.conns.vacant_key();
-        if let Err(e) = self
-            .poll
-            .registry()
-            .register(&mut stream, Token(token), Interest::READABLE)
-        {
-            warn!("could not register client {peer}: {e}");
-            return;
-        }
-        let laddr = stream
-            .local_addr()
-            .map(|a| a.to_string())
-            .unwrap_or_default();
-        let id = self.state.next_client_id;
-        self.state.next_client_id += 1;
-        let mut info = ClientInfo::new(id, peer.to_string(), laddr, store::now_ms());
-        info.authenticated = self.state.acl.new_client_authenticated();
-        let info_key = self.state.clients.insert(info);
-        let conn_key = self.conns.insert(Conn::new(stream));
-        debug_assert_eq!(info_key, conn_key, "client and connection slabs in step");
-        debug!("accepted client {id} from {peer}");
     }
 
     /// Flushes, reads and executes for one connection.
@@ -567,83 +489,6 @@ impl Server {
         }
     }
 
-    /// Flushes every connection with replies or messages written this turn.
-    fn flush_pending(&mut self) {
-        let pending = std::mem::take(&mut self.pending_write);
-        for token in pending {
-            let Some(conn) = self.conns.get_mut(token) else {
-                continue;
-            };
-            conn.pending_write = false;
-            match self.flush(token) {
-                Some(FlushOutcome::Done) => {
-                    let input_waiting = self.conns.get(token).is_some_and(|c| !c.rbuf.is_empty());
-                    if self.state.clients[token].close_after_reply {
-                        self.close(token);
-                    } else if input_waiting {
-                        // Input may have waited on the output backlog.
-                        self.enqueue(token);
-                    }
-                }
-                Some(FlushOutcome::BudgetSpent) => self.enqueue(token),
-                Some(FlushOutcome::Blocked) | None => {}
-            }
-        }
-    }
-
-    /// Publishes the keyspace events the store recorded outside commands (keys the
-    /// expiry cycle removed) and delivers them; the receivers join the pending writes.
-    fn publish_store_events(&mut self) {
-        if self.state.config.notify_keyspace_events == 0 {
-            return;
-        }
-        notify::publish_store_events(&mut self.state, &mut self.store, None);
-        if self.state.pubsub.has_outbox() {
-            let now = self.clock.unix_ms(Instant::now());
-            let mut receivers = Receivers {
-                conns: &mut self.conns,
-                pending_write: &mut self.pending_write,
-            };
-            pubsub::deliver(&mut self.state, &mut receivers, now);
-        }
-    }
-
-    /// Clients just unblocked: their replies go out this turn, and their requests
-    /// that waited in the buffer run.
-    fn resume_woken(&mut self) {
-        for token in std::mem::take(&mut self.state.blocking.woken) {
-            let Some(conn) = self.conns.get_mut(token) else {
-                continue;
-            };
-            if !conn.pending_write {
-                conn.pending_write = true;
-                self.pending_write.push(token);
-            }
-            self.enqueue(token);
-        }
-    }
-
-    /// Periodic work (Redis's serverCron), `hz` times a second.
-    fn cron(&mut self) {
-        let start = Instant::now();
-        self.clock = Clock::now();
-        let deadline = start + CRON_EXPIRE_BUDGET;
-        self.store.active_expire(store::now_ms(), deadline);
-        self.expire_behind = Instant::now() >= deadline;
-        self.publish_store_events();
-        if !self.pending_write.is_empty() {
-            self.flush_pending();
-        }
-        self.store.free_some();
-        self.store.rehash_step(CRON_REHASH_BUDGET);
-        self.close_idle_clients();
-        if std::mem::take(&mut self.accept_pending) {
-            self.accept_all();
-        }
-        let period = Duration::from_millis(1000 / self.state.config.hz.max(1) as u64);
-        self.next_cron = start + period;
-    }
-
     /// Writes what the connection has pending and keeps its writable interest in step;
     /// `None` when the socket failed (the connection is then marked for closing).
     fn flush(&mut self, token: usize) -> Option<FlushOutcome> {
@@ -662,29 +507,6 @@ impl Server {
                 self.close(token);
                 None
             }
-        }
-    }
-
-    /// Closes clients idle for longer than `timeout` seconds, subscribers excepted
-    /// (Redis's clientsCronHandleTimeout).
-    fn close_idle_clients(&mut self) {
-        let timeout = self.state.config.timeout;
-        if timeout == 0 {
-            return;
-        }
-        let now = self.clock.unix_ms(Instant::now());
-        let limit = timeout.saturating_mul(1000).min(i64::MAX as u64) as i64;
-        let idle: Vec<usize> = self
-            .state
-            .clients
-            .iter()
-            // Subscribers only listen: never idle, as in Redis.
-            .filter(|(_, c)| c.pubsub.is_none() && now - c.last_interaction_ms > limit)
-            .map(|(token, _)| token)
-            .collect();
-        for token in idle {
-            debug!("closing idle client {}", self.state.clients[token].id);
-            self.close(token);
         }
     }
 
@@ -710,30 +532,4 @@ fn protocol_error(conn: &mut Conn, state: &mut ServerState, token: usize, e: &Pr
     Reply::new(&mut conn.wbuf, state.clients[token].resp).error(&e.to_string());
     state.clients[token].close_after_reply = true;
     let _ = conn.rbuf.split();
-}
-
-/// The connections as seen by pub/sub delivery: a receiver's buffer, with the
-/// receiver put on the pending-write list so it is flushed this turn.
-struct Receivers<'a> {
-    conns: &'a mut Slab<Conn>,
-    pending_write: &'a mut Vec<usize>,
-}
-
-impl Outputs for Receivers<'_> {
-    fn output(&mut self, token: usize) -> Option<&mut bytes::BytesMut> {
-        let conn = self.conns.get_mut(token).filter(|c| !c.closing)?;
-        if !conn.pending_write {
-            conn.pending_write = true;
-            self.pending_write.push(token);
-        }
-        Some(&mut conn.wbuf)
-    }
-}
-
-impl Outputs for Slab<Conn> {
-    fn output(&mut self, token: usize) -> Option<&mut bytes::BytesMut> {
-        self.get_mut(token)
-            .filter(|c| !c.closing)
-            .map(|c| &mut c.wbuf)
-    }
 }

@@ -1,0 +1,49 @@
+//! Periodic work (Redis's serverCron).
+
+use super::*;
+
+impl Server {
+    /// Periodic work (Redis's serverCron), `hz` times a second.
+    pub(super) fn cron(&mut self) {
+        let start = Instant::now();
+        self.clock = Clock::now();
+        let deadline = start + CRON_EXPIRE_BUDGET;
+        self.store.active_expire(store::now_ms(), deadline);
+        self.expire_behind = Instant::now() >= deadline;
+        self.publish_store_events();
+        if !self.pending_write.is_empty() {
+            self.flush_pending();
+        }
+        self.store.free_some();
+        self.store.rehash_step(CRON_REHASH_BUDGET);
+        self.close_idle_clients();
+        if std::mem::take(&mut self.accept_pending) {
+            self.accept_all();
+        }
+        let period = Duration::from_millis(1000 / self.state.config.hz.max(1) as u64);
+        self.next_cron = start + period;
+    }
+
+    /// Closes clients idle for longer than `timeout` seconds, subscribers excepted
+    /// (Redis's clientsCronHandleTimeout).
+    pub(super) fn close_idle_clients(&mut self) {
+        let timeout = self.state.config.timeout;
+        if timeout == 0 {
+            return;
+        }
+        let now = self.clock.unix_ms(Instant::now());
+        let limit = timeout.saturating_mul(1000).min(i64::MAX as u64) as i64;
+        let idle: Vec<usize> = self
+            .state
+            .clients
+            .iter()
+            // Subscribers only listen: never idle, as in Redis.
+            .filter(|(_, c)| c.pubsub.is_none() && now - c.last_interaction_ms > limit)
+            .map(|(token, _)| token)
+            .collect();
+        for token in idle {
+            debug!("closing idle client {}", self.state.clients[token].id);
+            self.close(token);
+        }
+    }
+}
