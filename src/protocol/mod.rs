@@ -10,6 +10,7 @@ pub mod frame;
 pub mod inline;
 pub mod parser;
 pub mod reply;
+pub mod request;
 
 pub use frame::Frame;
 pub use parser::{ArgSpan, OwnedRequest, Parsed, ProtoLimits, Request, RequestParser};

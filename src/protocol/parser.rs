@@ -12,6 +12,7 @@
 //! become the argument, flagged in [`Request::is_doc`].
 
 use super::inline::split_inline;
+pub use super::request::{ArgSpan, OwnedRequest, Request};
 use crate::error::ProtocolError;
 
 /// Largest header or inline line accepted without its line ending (Redis's PROTO_INLINE_MAX_SIZE).
@@ -60,15 +61,6 @@ impl Default for ProtoLimits {
     }
 }
 
-/// One argument: a byte range in the request's buffer.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ArgSpan {
-    /// First byte of the argument.
-    pub start: usize,
-    /// One past its last byte.
-    pub end: usize,
-}
-
 /// What a call to [`RequestParser::parse`] found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Parsed {
@@ -95,88 +87,6 @@ struct DocState {
     /// Elements still expected at each open nesting level.
     stack: Vec<usize>,
     pending_bulk: Option<usize>,
-}
-
-/// A parsed request: the arguments of one command, borrowed from a buffer.
-#[derive(Debug, Clone, Copy)]
-pub struct Request<'a> {
-    buf: &'a [u8],
-    spans: &'a [ArgSpan],
-    docs: &'a [usize],
-}
-
-impl<'a> Request<'a> {
-    /// Builds a request over `buf` (used for queued or replayed commands).
-    pub fn new(buf: &'a [u8], spans: &'a [ArgSpan], docs: &'a [usize]) -> Self {
-        Request { buf, spans, docs }
-    }
-
-    /// Number of arguments, the command name included.
-    pub fn len(&self) -> usize {
-        self.spans.len()
-    }
-
-    /// True when there are no arguments.
-    pub fn is_empty(&self) -> bool {
-        self.spans.is_empty()
-    }
-
-    /// Argument `i` (0 is the command name). Panics if out of range: callers check arity.
-    pub fn arg(&self, i: usize) -> &'a [u8] {
-        let s = self.spans[i];
-        &self.buf[s.start..s.end]
-    }
-
-    /// True when argument `i` is a document (any RESP value other than a bulk string),
-    /// whose bytes are its exact RESP encoding.
-    pub fn is_doc(&self, i: usize) -> bool {
-        self.docs.contains(&i)
-    }
-
-    /// Indexes of the document arguments.
-    pub fn doc_positions(&self) -> &'a [usize] {
-        self.docs
-    }
-
-    /// All arguments in order.
-    pub fn args(&self) -> impl Iterator<Item = &'a [u8]> + 'a {
-        let buf = self.buf;
-        self.spans.iter().map(move |s| &buf[s.start..s.end])
-    }
-}
-
-/// A request copied out of the connection buffer, to run later (a blocked command
-/// re-run when its key is ready, a command queued by MULTI).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct OwnedRequest {
-    buf: Vec<u8>,
-    spans: Vec<ArgSpan>,
-    docs: Vec<usize>,
-}
-
-impl OwnedRequest {
-    /// A copy of `req`.
-    pub fn from_request(req: &Request<'_>) -> OwnedRequest {
-        let mut owned = OwnedRequest {
-            buf: Vec::with_capacity(req.args().map(<[u8]>::len).sum()),
-            spans: Vec::with_capacity(req.len()),
-            docs: req.doc_positions().to_vec(),
-        };
-        for arg in req.args() {
-            let start = owned.buf.len();
-            owned.buf.extend_from_slice(arg);
-            owned.spans.push(ArgSpan {
-                start,
-                end: owned.buf.len(),
-            });
-        }
-        owned
-    }
-
-    /// The request, borrowed.
-    pub fn request(&self) -> Request<'_> {
-        Request::new(&self.buf, &self.spans, &self.docs)
-    }
 }
 
 /// The per-connection parser state; see the module docs.
@@ -264,11 +174,7 @@ impl RequestParser {
         } else {
             buf
         };
-        Request {
-            buf: source,
-            spans: &self.spans,
-            docs: &self.docs,
-        }
+        Request::new(source, &self.spans, &self.docs)
     }
 
     /// Ends the ready request; returns how many bytes of the buffer it used, which the
