@@ -135,3 +135,46 @@ fn sort_errors() {
     );
     assert_eq!(c.cmd(&["SORT", "l", "ALPHA"]), all(&["1", "x"]));
 }
+
+#[test]
+fn command_getkeys_finds_moving_keys() {
+    let server = start_server();
+    let mut c = server.raw();
+    let keys = |c: &mut Raw, args: &[&str]| {
+        let mut full = vec!["COMMAND", "GETKEYS"];
+        full.extend_from_slice(args);
+        c.cmd(&full)
+    };
+    assert_eq!(
+        keys(&mut c, &["SORT", "abc", "STORE", "def"]),
+        all(&["abc", "def"])
+    );
+    assert_eq!(
+        keys(&mut c, &["SORT", "abc", "STORE", "bad", "STORE", "def"]),
+        all(&["abc", "def"])
+    );
+    // GET's and BY's argument is a pattern, not a STORE keyword.
+    assert_eq!(
+        keys(&mut c, &["SORT", "abc", "GET", "store"]),
+        all(&["abc"])
+    );
+    assert_eq!(
+        keys(
+            &mut c,
+            &["ZUNIONSTORE", "dst", "2", "a", "b", "WEIGHTS", "1", "2"]
+        ),
+        all(&["dst", "a", "b"])
+    );
+    assert_eq!(
+        keys(&mut c, &["LMPOP", "2", "l1", "l2", "LEFT"]),
+        all(&["l1", "l2"])
+    );
+    assert_eq!(
+        keys(&mut c, &["PING", "x"]),
+        error("ERR The command has no key arguments")
+    );
+    assert_eq!(
+        keys(&mut c, &["GET", "a", "b"]),
+        error("ERR Invalid number of arguments specified for command")
+    );
+}

@@ -66,10 +66,7 @@ pub fn key_positions(spec: &CommandSpec, req: &Request<'_>) -> Vec<usize> {
         keys.extend((at + 1..argc).take(n));
     }
     match spec.name {
-        "sort" | "sort_ro" => {
-            let store = (2..argc.saturating_sub(1)).filter(|&i| is(req.arg(i), "store"));
-            keys.extend(store.map(|i| i + 1));
-        }
+        "sort" | "sort_ro" => keys.extend(sort_store_key(req)),
         "xread" | "xreadgroup" => {
             if let Some(at) = (1..argc).find(|&i| is(req.arg(i), "streams")) {
                 let n = (argc - at - 1) / 2;
@@ -81,6 +78,33 @@ pub fn key_positions(spec: &CommandSpec, req: &Request<'_>) -> Vec<usize> {
     keys.sort_unstable();
     keys.dedup();
     keys
+}
+
+/// True for the commands whose keys are not all in their `(first, last, step)` range.
+pub fn has_movable_keys(name: &str) -> bool {
+    NUMKEYS_AT_1.contains(&name)
+        || NUMKEYS_AT_2.contains(&name)
+        || matches!(name, "sort" | "sort_ro" | "xread" | "xreadgroup")
+}
+
+/// The position of SORT's destination: the argument after the last STORE, skipping
+/// the arguments of LIMIT (2), GET and BY (1), as Redis's `sortGetKeys`.
+fn sort_store_key(req: &Request<'_>) -> Option<usize> {
+    let argc = req.len();
+    let mut store = None;
+    let mut i = 2;
+    while i < argc {
+        let arg = req.arg(i);
+        if is(arg, "limit") {
+            i += 2;
+        } else if is(arg, "get") || is(arg, "by") {
+            i += 1;
+        } else if is(arg, "store") && i + 1 < argc {
+            store = Some(i + 1);
+        }
+        i += 1;
+    }
+    store
 }
 
 /// Positions of the channels in `req` for command `name`, each with whether it is a

@@ -8,7 +8,7 @@ use super::flags::*;
 use super::glob::glob_match;
 use super::{CommandSpec, Ctx, Handler, client, table};
 use crate::error::CmdError;
-use crate::protocol::{Reply, Request};
+use crate::protocol::{OwnedRequest, Reply, Request};
 
 /// One subcommand of a container command (Redis 7 gives each its own table entry).
 #[derive(Debug)]
@@ -442,52 +442,47 @@ fn command_list(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
 /// ```text
 /// COMMAND GETKEYS command [arg ...]
 /// ```
-/// The keys of a command, from its `(first, last, step)` positions.
+/// The keys of a command: its `(first, last, step)` positions, plus the keys that
+/// move (after a `numkeys` argument, SORT's last STORE), as the ACL checks find them.
 /// # Errors
 /// `ERR Invalid command specified`, `ERR The command has no key arguments`,
 /// `ERR Invalid number of arguments specified for command`,
 /// `ERR Invalid arguments specified for command`.
 fn command_getkeys(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
     let argc = req.len() - 2;
-    let (arity, first, last, step) = match table::lookup(req.arg(2)) {
-        None => return Err(CmdError::msg("ERR Invalid command specified")),
-        Some(spec) => {
-            let subs = subcommands_of(spec.name);
-            if !subs.is_empty() && argc >= 2 {
-                match subs.iter().find(|s| is(req.arg(3), s.name())) {
-                    Some(sub) => (sub.arity, 0, 0, 0),
-                    None => return Err(CmdError::msg("ERR Invalid command specified")),
-                }
-            } else {
-                (spec.arity, spec.first_key, spec.last_key, spec.key_step)
-            }
-        }
-    };
-    if first <= 0 {
+    let spec = table::lookup(req.arg(2)).ok_or(CmdError::msg("ERR Invalid command specified"))?;
+    let subs = subcommands_of(spec.name);
+    if !subs.is_empty() && argc >= 2 {
+        // Subcommands declare no keys here.
+        return Err(if subs.iter().any(|s| is(req.arg(3), s.name())) {
+            CmdError::msg("ERR The command has no key arguments")
+        } else {
+            CmdError::msg("ERR Invalid command specified")
+        });
+    }
+    let inner = OwnedRequest::from_args(req.args().skip(2));
+    let positions = crate::acl::keys::key_positions(spec, &inner.request());
+    let movable = crate::acl::keys::has_movable_keys(spec.name);
+    if spec.first_key <= 0 && !movable {
         return Err(CmdError::msg("ERR The command has no key arguments"));
     }
-    if !arity_ok(arity, argc) {
+    if !arity_ok(spec.arity, argc) {
         return Err(CmdError::msg(
             "ERR Invalid number of arguments specified for command",
         ));
     }
-    let last = if last < 0 { argc as i32 + last } else { last };
-    let step = step.max(1);
-    let mut positions = Vec::new();
-    let mut j = first;
-    while j <= last {
-        if j as usize >= argc {
-            return Err(CmdError::msg("ERR Invalid arguments specified for command"));
-        }
-        positions.push(j as usize);
-        j += step;
-    }
-    if positions.is_empty() {
+    // The fixed range must fit in the arguments given (Redis checks the same).
+    let last = if spec.last_key < 0 {
+        argc as i32 + spec.last_key
+    } else {
+        spec.last_key
+    };
+    if positions.is_empty() || (spec.first_key > 0 && last as usize >= argc) {
         return Err(CmdError::msg("ERR Invalid arguments specified for command"));
     }
     ctx.out.array_len(positions.len());
     for p in positions {
-        ctx.out.bulk(req.arg(p + 2));
+        ctx.out.bulk(inner.request().arg(p));
     }
     Ok(())
 }

@@ -71,12 +71,15 @@ pub struct OwnedRequest {
 impl OwnedRequest {
     /// A copy of `req`.
     pub fn from_request(req: &Request<'_>) -> OwnedRequest {
-        let mut owned = OwnedRequest {
-            buf: Vec::with_capacity(req.args().map(<[u8]>::len).sum()),
-            spans: Vec::with_capacity(req.len()),
-            docs: req.doc_positions().to_vec(),
-        };
-        for arg in req.args() {
+        let mut owned = OwnedRequest::from_args(req.args());
+        owned.docs = req.doc_positions().to_vec();
+        owned
+    }
+
+    /// A request of these arguments (none of them documents).
+    pub fn from_args<'a>(args: impl IntoIterator<Item = &'a [u8]>) -> OwnedRequest {
+        let mut owned = OwnedRequest::default();
+        for arg in args {
             let start = owned.buf.len();
             owned.buf.extend_from_slice(arg);
             owned.spans.push(ArgSpan {
