@@ -156,20 +156,27 @@ def measure(argv_for_port, scenario):
         proc.wait()
 
 
-def main():
+def servers():
+    """(name, argv-for-port) of rudis ($RUDIS or the release build) and, when installed,
+    redis-server without persistence."""
     root = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
     rudis = os.environ.get("RUDIS", os.path.join(root, "target/release/rudis-server"))
-    servers = [("rudis", lambda p: [rudis, "--port", str(p), "--loglevel", "warning"])]
+    found = [("rudis", lambda p: [rudis, "--port", str(p), "--loglevel", "warning"])]
     if shutil.which("redis-server"):
-        servers.append(("redis", lambda p: ["redis-server", "--port", str(p), "--save", "",
-                                             "--appendonly", "no", "--loglevel", "warning"]))
+        found.append(("redis", lambda p: ["redis-server", "--port", str(p), "--save", "",
+                                          "--appendonly", "no", "--loglevel", "warning"]))
     else:
         print("(redis-server not installed: rudis only)")
+    return found
+
+
+def main():
+    found = servers()
     names = os.environ.get("SCENARIOS", ",".join(SCENARIOS)).split(",")
-    print(f"{'scenario':<12} {'elements':>9} " + " ".join(f"{n + ' B/elem':>13}" for n, _ in servers)
-          + ("  ratio" if len(servers) == 2 else ""))
+    print(f"{'scenario':<12} {'elements':>9} " + " ".join(f"{n + ' B/elem':>13}" for n, _ in found)
+          + ("  ratio" if len(found) == 2 else ""))
     for name in names:
-        figures = [measure(argv, name) for _, argv in servers]
+        figures = [measure(argv, name) for _, argv in found]
         line = f"{name:<12} {SCENARIOS[name][1]:>9} " + " ".join(f"{f:>13.1f}" for f in figures)
         if len(figures) == 2 and figures[1] > 0:
             line += f"  {figures[0] / figures[1]:.2f}"

@@ -10,7 +10,6 @@ scripts/memory.py loads it), then the round trip of `DEL big` and of the PING ri
 after it are timed. Standard library only.
 """
 import os
-import shutil
 import subprocess
 import sys
 import time
@@ -39,12 +38,7 @@ def pause(argv_for_port, scenario):
 
 
 def main():
-    root = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
-    rudis = os.environ.get("RUDIS", os.path.join(root, "target/release/rudis-server"))
-    servers = [("rudis", lambda p: [rudis, "--port", str(p), "--loglevel", "warning"])]
-    if shutil.which("redis-server"):
-        servers.append(("redis", lambda p: ["redis-server", "--port", str(p), "--save", "",
-                                             "--appendonly", "no", "--loglevel", "warning"]))
+    servers = memory.servers()
     print(f"{'scenario':<10} " + " ".join(f"{n + ' DEL ms':>14} {n + ' PING ms':>14}" for n, _ in servers))
     for scenario in ["list_big", "hash_big", "set_big", "zset_big"]:
         cells = []
