@@ -178,3 +178,30 @@ fn command_getkeys_finds_moving_keys() {
         error("ERR Invalid number of arguments specified for command")
     );
 }
+
+#[test]
+fn command_info_marks_movable_keys() {
+    let server = start_server();
+    let mut c = server.raw();
+    let flags = |c: &mut Raw, name: &str| -> Vec<String> {
+        match c.cmd(&["COMMAND", "INFO", name]) {
+            Frame::Array(infos) => match &infos[0] {
+                Frame::Array(info) => match &info[2] {
+                    Frame::Array(f) | Frame::Set(f) => f
+                        .iter()
+                        .map(|f| match f {
+                            Frame::Simple(s) => s.clone(),
+                            other => text(other),
+                        })
+                        .collect(),
+                    other => panic!("flags: {other:?}"),
+                },
+                other => panic!("info: {other:?}"),
+            },
+            other => panic!("COMMAND INFO: {other:?}"),
+        }
+    };
+    assert!(flags(&mut c, "sort").contains(&"movablekeys".to_string()));
+    assert!(flags(&mut c, "zunionstore").contains(&"movablekeys".to_string()));
+    assert!(!flags(&mut c, "get").contains(&"movablekeys".to_string()));
+}

@@ -224,11 +224,15 @@ fn write_info(out: &mut Reply<'_>, v: &InfoView<'_>) {
     out.array_len(10);
     out.bulk(v.name.as_bytes());
     out.int(v.arity.into());
-    let flag_names: Vec<&str> = NAMES_IN_REDIS_ORDER
+    let mut flag_names: Vec<&str> = NAMES_IN_REDIS_ORDER
         .iter()
         .filter(|(bit, _)| v.flags & bit != 0)
         .map(|(_, name)| *name)
         .collect();
+    // Keys that a (first, last, step) range cannot describe (COMMAND GETKEYS finds them).
+    if v.container.is_none() && crate::acl::keys::has_movable_keys(v.name) {
+        flag_names.push("movablekeys");
+    }
     out.set_len(flag_names.len());
     for name in flag_names {
         out.simple(name.as_bytes());
