@@ -14,6 +14,7 @@ pub mod bitfield;
 pub mod bits;
 pub mod blocking;
 pub mod client;
+pub mod client_kill;
 pub mod connection;
 pub mod ctx;
 pub mod expire;
