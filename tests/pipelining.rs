@@ -11,6 +11,7 @@ use std::thread;
 
 use common::*;
 use rudis::protocol::Frame;
+use rudis::store::Rng;
 
 /// These tests move tens to hundreds of megabytes and one measures the process's
 /// memory: they run one at a time.
@@ -18,22 +19,6 @@ static HEAVY: Mutex<()> = Mutex::new(());
 
 fn one_at_a_time() -> MutexGuard<'static, ()> {
     HEAVY.lock().unwrap_or_else(|e| e.into_inner())
-}
-
-/// A small deterministic generator (xorshift64*), so failures reproduce.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
 }
 
 /// Writes `bytes` from another thread (so the test can read replies meanwhile).
@@ -146,12 +131,14 @@ fn a_20mb_value_in_random_pieces_is_stored_intact() {
     let _g = one_at_a_time();
     let server = start_server();
     let mut c = server.raw();
-    let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
-    let value: Vec<u8> = (0..20 * 1024 * 1024).map(|_| rng.next() as u8).collect();
+    let mut rng = Rng::new(0x9e37_79b9_7f4a_7c15);
+    let value: Vec<u8> = (0..20 * 1024 * 1024)
+        .map(|_| rng.next_u64() as u8)
+        .collect();
     let request = Frame::command(&[b"SET".as_slice(), b"big", &value]);
     let mut w = c.stream.try_clone().expect("clone");
     let writer = thread::spawn(move || {
-        let mut rng = Rng(42);
+        let mut rng = Rng::new(42);
         let mut at = 0;
         while at < request.len() {
             let end = (at + 1 + rng.below(64 * 1024)).min(request.len());

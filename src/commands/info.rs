@@ -269,14 +269,11 @@ fn run_id() -> &'static str {
     static ID: OnceLock<String> = OnceLock::new();
     ID.get_or_init(|| {
         let seed = crate::store::now_ms() as u64 ^ ((std::process::id() as u64) << 32);
-        let mut x = seed | 1;
+        // Random enough to tell runs apart; not a secret.
+        let mut rng = crate::store::Rng::new(seed);
         let mut id = String::with_capacity(40);
         while id.len() < 40 {
-            // xorshift64*: random enough to tell runs apart; not a secret.
-            x ^= x >> 12;
-            x ^= x << 25;
-            x ^= x >> 27;
-            let _ = write!(id, "{:016x}", x.wrapping_mul(0x2545_F491_4F6C_DD1D));
+            let _ = write!(id, "{:016x}", rng.next_u64());
         }
         id.truncate(40);
         id

@@ -189,6 +189,24 @@ pub fn set_doc(c: &mut Raw, key: &str, doc: &[u8]) {
     assert_eq!(c.read_frame(), simple("OK"));
 }
 
+/// Sends `args` and checks the server answers it: the connection stays open, and an
+/// error reply starts with an uppercase code (`ERR`, `WRONGTYPE`, ...). Returns the reply.
+pub fn assert_answers(c: &mut Raw, args: &[&str]) -> Frame {
+    c.send_cmd(args);
+    let reply = c
+        .try_read_frame()
+        .unwrap_or_else(|| panic!("server closed the connection on {args:?}"));
+    if let Frame::Error(e) = &reply {
+        assert!(
+            e.split(' ')
+                .next()
+                .is_some_and(|w| w.chars().all(|ch| ch.is_ascii_uppercase())),
+            "error without a code for {args:?}: {e}"
+        );
+    }
+    reply
+}
+
 /// The text of a bulk or verbatim string reply (panics on any other reply).
 pub fn text(frame: &Frame) -> String {
     match frame {

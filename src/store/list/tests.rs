@@ -4,29 +4,14 @@
 use std::collections::VecDeque;
 
 use super::*;
-
-/// xorshift64*: deterministic test randomness.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n.max(1) as u64) as usize
-    }
-}
+use crate::store::Rng;
 
 /// A random element: small and large integers, short, medium and long strings, and
 /// texts that look like integers but are not canonical.
 fn element(rng: &mut Rng) -> Vec<u8> {
     match rng.below(8) {
         0 => rng.below(20).to_string().into_bytes(),
-        1 => (rng.next() as i64).to_string().into_bytes(),
+        1 => (rng.next_u64() as i64).to_string().into_bytes(),
         2 => format!("0{}", rng.below(10)).into_bytes(),
         3 => vec![b'a' + rng.below(3) as u8; rng.below(300)],
         4 => vec![b'x'; 20000 + rng.below(100)],
@@ -62,7 +47,7 @@ fn check(list: &List, model: &VecDeque<Vec<u8>>, limit: NodeLimit) {
 }
 
 fn run(seed: u64, limit: NodeLimit, steps: usize) {
-    let mut rng = Rng(seed);
+    let mut rng = Rng::new(seed);
     let mut list = List::new();
     let mut model: VecDeque<Vec<u8>> = VecDeque::new();
     let mut longest = 0;
