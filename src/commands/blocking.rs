@@ -113,12 +113,10 @@ impl Blocking {
         }
     }
 
-    /// Asks for client `token` to be unblocked (CLIENT UNBLOCK); false if it is not blocked.
-    pub fn request_unblock(&mut self, state_blocked: bool, token: usize, error: bool) -> bool {
-        if state_blocked {
-            self.unblock_requests.push((token, error));
-        }
-        state_blocked
+    /// Asks for blocked client `token` to be unblocked (CLIENT UNBLOCK) after the
+    /// command, with its timeout reply or, with `error`, an `-UNBLOCKED` error.
+    pub fn request_unblock(&mut self, token: usize, error: bool) {
+        self.unblock_requests.push((token, error));
     }
 }
 

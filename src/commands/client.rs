@@ -233,17 +233,16 @@ fn client_unblock(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> 
         }
         _ => return Err(CmdError::Syntax),
     };
-    let target = ctx
+    let blocked = ctx
         .server
         .clients
         .iter()
-        .find(|(_, c)| c.id as i64 == id)
-        .map(|(token, c)| (token, c.blocked.is_some()));
-    let done = match target {
-        Some((token, blocked)) => ctx.server.blocking.request_unblock(blocked, token, error),
-        None => false,
-    };
-    ctx.out.int(i64::from(done));
+        .find(|(_, c)| c.id as i64 == id && c.blocked.is_some())
+        .map(|(token, _)| token);
+    if let Some(token) = blocked {
+        ctx.server.blocking.request_unblock(token, error);
+    }
+    ctx.out.int(i64::from(blocked.is_some()));
     Ok(())
 }
 

@@ -84,14 +84,7 @@ impl<'a> Ctx<'a> {
     pub fn changed_in(&mut self, db: usize, key: &[u8], class: u32, event: &str) {
         self.server.blocking.signal(db, key);
         super::watch::touch(self.server, db, key);
-        if db == self.db() {
-            self.notify(class, event, key);
-        } else {
-            let me = self.me;
-            let current = std::mem::replace(&mut self.server.clients[me].db, db);
-            self.notify(class, event, key);
-            self.server.clients[me].db = current;
-        }
+        self.notify_in(db, class, event, key);
     }
 
     /// Deletes the key at `index` when its collection is empty (Redis never keeps an

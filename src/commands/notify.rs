@@ -115,10 +115,15 @@ impl Ctx<'_> {
     /// if `notify-keyspace-events` enables it; events the store recorded first (an
     /// expiry or a new key met by this command come before its own event, as in Redis).
     pub fn notify(&mut self, class: u32, event: &str, key: &[u8]) {
+        let db = self.db();
+        self.notify_in(db, class, event, key);
+    }
+
+    /// [`Ctx::notify`] for a key of database `db` (COPY ... DB, MOVE).
+    pub fn notify_in(&mut self, db: usize, class: u32, event: &str, key: &[u8]) {
         if self.server.config.notify_keyspace_events == 0 {
             return;
         }
-        let db = self.db();
         publish_store_events(self.server, self.store, Some(db));
         if self.server.config.notify_keyspace_events & class != 0 {
             publish_event(self.server, db, event, key);
