@@ -7,6 +7,7 @@ use std::cmp::Ordering;
 use super::args::{is, parse_i64};
 use super::flags::*;
 use super::notify;
+use super::string_edit::string_bytes;
 use super::{CommandSpec, Ctx};
 use crate::error::CmdError;
 use crate::protocol::Request;
@@ -276,16 +277,9 @@ fn lookup_by_pattern(ctx: &mut Ctx<'_>, pattern: &[u8], element: &[u8]) -> Optio
     let value = ctx.value(i);
     match field {
         Some(field) => hash_field(value, field),
-        None => string_of(value),
-    }
-}
-
-/// The bytes of a string value (an integer as its text); `None` for other types.
-fn string_of(value: &Value) -> Option<Vec<u8>> {
-    match value {
-        Value::Str(s) => Some(s.to_vec()),
-        Value::Int(n) => Some(itoa::Buffer::new().format(*n).as_bytes().to_vec()),
-        _ => None,
+        None => string_bytes(value, &mut itoa::Buffer::new())
+            .ok()
+            .map(<[u8]>::to_vec),
     }
 }
 

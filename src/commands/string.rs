@@ -135,7 +135,6 @@ pub fn write_value(out: &mut Reply<'_>, value: &Value) -> Result<(), CmdError> {
         Value::Str(s) => out.bulk(s),
         Value::Int(n) => out.bulk_int(*n),
         Value::Doc(d) => out.raw(d),
-        #[allow(unreachable_patterns)]
         _ => return Err(CmdError::WrongType),
     }
     Ok(())

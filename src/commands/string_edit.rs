@@ -118,7 +118,6 @@ pub fn string_bytes<'a>(value: &'a Value, tmp: &'a mut itoa::Buffer) -> Result<&
     match value {
         Value::Str(s) => Ok(s),
         Value::Int(n) => Ok(tmp.format(*n).as_bytes()),
-        #[allow(unreachable_patterns)]
         _ => Err(CmdError::WrongType),
     }
 }
@@ -284,7 +283,6 @@ fn incr_by(ctx: &mut Ctx<'_>, key: &[u8], by: i64) -> Result<(), CmdError> {
     let old = match value {
         Value::Int(n) => *n,
         Value::Str(s) => canonical_int(s).ok_or(CmdError::NotInteger)?,
-        #[allow(unreachable_patterns)]
         _ => return Err(CmdError::WrongType),
     };
     let new = old.checked_add(by).ok_or(CmdError::Overflow)?;
@@ -341,7 +339,6 @@ fn incrbyfloat(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
         Some(i) => match ctx.value(i) {
             Value::Int(n) => *n as f64,
             Value::Str(s) => parse_f64(s)?,
-            #[allow(unreachable_patterns)]
             _ => return Err(CmdError::WrongType),
         },
     };
