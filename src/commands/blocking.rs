@@ -260,9 +260,9 @@ pub fn serve(store: &mut Store, state: &mut ServerState, now: i64, outputs: &mut
     // Served commands may write other keys (BLMOVE pushes), which adds ready keys.
     let mut next = 0;
     while next < state.blocking.ready.len() {
-        let (db, key) = state.blocking.ready[next].clone();
+        let id = state.blocking.ready[next].clone();
         next += 1;
-        serve_key(store, state, now, outputs, db, &key);
+        serve_key(store, state, now, outputs, &id);
     }
     state.blocking.ready.clear();
 }
@@ -274,16 +274,11 @@ fn serve_key(
     state: &mut ServerState,
     now: i64,
     outputs: &mut dyn Outputs,
-    db: usize,
-    key: &Key,
+    id: &(usize, Key),
 ) {
+    let (db, key) = (id.0, &id.1);
     loop {
-        let Some(&token) = state
-            .blocking
-            .waiting
-            .get(&(db, key.clone()))
-            .and_then(|q| q.front())
-        else {
+        let Some(&token) = state.blocking.waiting.get(id).and_then(|q| q.front()) else {
             return;
         };
         let Some(blocked) = state.clients.get(token).and_then(|c| c.blocked.as_ref()) else {
