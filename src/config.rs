@@ -16,6 +16,8 @@ pub const OUTPUT_HIGH_WATER: usize = 4 * 1024 * 1024;
 /// Default busy-poll window after activity, in microseconds: long enough to catch the
 /// next request of a busy client, short enough to cost nothing on an idle server.
 pub const DEFAULT_BUSY_POLL_US: u64 = 50;
+/// Redis's default `busy-reply-threshold`: five seconds before a script counts as busy.
+pub const DEFAULT_BUSY_REPLY_THRESHOLD_MS: u64 = 5000;
 /// Longest busy-poll window accepted: beyond it, spinning only burns CPU.
 pub const MAX_BUSY_POLL_US: u64 = 10_000;
 /// Default cron frequency in Hz (Redis's `hz`).
@@ -42,6 +44,9 @@ pub struct Config {
     pub hz: u32,
     /// Seconds a client may stay idle before it is closed (`--timeout`, 0 = never).
     pub timeout: u64,
+    /// Milliseconds a script may run before the server answers others with BUSY and
+    /// accepts SCRIPT KILL (`--busy-reply-threshold`, alias `lua-time-limit`; 0 = never).
+    pub busy_reply_threshold_ms: u64,
     /// Microseconds to keep polling without sleeping after activity (`--busy-poll-us`,
     /// 0 = always sleep in epoll_wait).
     pub busy_poll_us: u64,
@@ -282,6 +287,7 @@ impl Default for Config {
             max_querybuf: DEFAULT_MAX_QUERYBUF,
             hz: DEFAULT_HZ,
             busy_poll_us: DEFAULT_BUSY_POLL_US,
+            busy_reply_threshold_ms: DEFAULT_BUSY_REPLY_THRESHOLD_MS,
             timeout: 0,
             encodings: EncodingLimits::default(),
             requirepass: None,
@@ -304,6 +310,8 @@ pub const USAGE: &str = "Usage: rudis-server [options]
   --client-query-buffer-limit BYTES  largest query buffer per client (default 1gb)
   --hz N                          background task frequency (default 10)
   --timeout SECONDS               close clients idle that long (default 0 = never)
+  --busy-reply-threshold MS       a script running longer gets others BUSY replies and may be
+                                  killed with SCRIPT KILL (default 5000; alias lua-time-limit)
   --busy-poll-us N                poll without sleeping for N us after activity (default 50; 0 = off)
   --requirepass PASSWORD          password of the default user (default none)
   --protected-mode yes|no         without a password, refuse non-loopback clients when
@@ -374,6 +382,9 @@ impl Config {
                     .ok_or_else(bad)?
             }
             "timeout" => self.timeout = value.parse().map_err(|_| bad())?,
+            "busy-reply-threshold" | "lua-time-limit" => {
+                self.busy_reply_threshold_ms = value.parse().map_err(|_| bad())?
+            }
             "busy-poll-us" => {
                 self.busy_poll_us = value
                     .parse()
@@ -413,6 +424,7 @@ impl Config {
             "client-query-buffer-limit" => self.max_querybuf.to_string(),
             "hz" => self.hz.to_string(),
             "busy-poll-us" => self.busy_poll_us.to_string(),
+            "busy-reply-threshold" | "lua-time-limit" => self.busy_reply_threshold_ms.to_string(),
             "timeout" => self.timeout.to_string(),
             // Only the hash is kept: it is what CONFIG GET can show.
             "requirepass" => self
@@ -440,6 +452,8 @@ impl Config {
         "client-query-buffer-limit",
         "hz",
         "busy-poll-us",
+        "busy-reply-threshold",
+        "lua-time-limit",
         "timeout",
         "requirepass",
         "protected-mode",

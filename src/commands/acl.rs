@@ -17,7 +17,7 @@ use crate::protocol::{ArgSpan, Request};
 pub const COMMANDS: &[CommandSpec] = &[CommandSpec::new(
     "acl",
     -2,
-    0,
+    NOSCRIPT,
     (0, 0, 0),
     "server",
     "A container for Access List Control commands.",

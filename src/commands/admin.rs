@@ -45,7 +45,7 @@ pub const COMMANDS: &[CommandSpec] = &[
     CommandSpec::new(
         "config",
         -2,
-        0,
+        NOSCRIPT,
         (0, 0, 0),
         "server",
         "A container for server configuration commands.",
@@ -63,7 +63,7 @@ pub const COMMANDS: &[CommandSpec] = &[
     CommandSpec::new(
         "shutdown",
         -1,
-        ADMIN | LOADING | STALE | NO_MULTI,
+        ADMIN | LOADING | STALE | NO_MULTI | NOSCRIPT | ALLOW_BUSY,
         (0, 0, 0),
         "server",
         "Synchronously saves the database(s) to disk and shuts down the Redis server.",
@@ -72,7 +72,7 @@ pub const COMMANDS: &[CommandSpec] = &[
     CommandSpec::new(
         "debug",
         -2,
-        ADMIN | LOADING | STALE,
+        ADMIN | LOADING | STALE | NOSCRIPT,
         (0, 0, 0),
         "server",
         "A container for debugging commands.",

@@ -122,6 +122,40 @@ pub fn check(
     })
 }
 
+/// The ACL check of a script's `redis.call` (Redis's `scriptVerifyACL`): the caller's
+/// rules, with Redis's wording for scripts; counted as any ACL refusal.
+pub fn check_from_script(
+    ctx: &mut Ctx<'_>,
+    index: usize,
+    spec: &CommandSpec,
+    req: &Request<'_>,
+) -> Result<(), CmdError> {
+    let Some(user) = ctx.server.acl.user(ctx.server.clients[ctx.me].user) else {
+        return Err(noauth());
+    };
+    let Err(denied) = permission(user, index, spec, req) else {
+        return Ok(());
+    };
+    let stats = &mut ctx.server.stats;
+    let reason = match denied {
+        Denied::Command(_) => {
+            stats.acl_denied_cmd += 1;
+            "can't run this command or subcommand"
+        }
+        Denied::Key(_) => {
+            stats.acl_denied_key += 1;
+            "can't access at least one of the keys mentioned in the command arguments"
+        }
+        Denied::Channel(_) => {
+            stats.acl_denied_channel += 1;
+            "can't publish to the channel mentioned in the command"
+        }
+    };
+    Err(CmdError::msg(format!(
+        "ERR The user executing the script {reason}"
+    )))
+}
+
 /// What a permission check refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Denied {

@@ -34,7 +34,7 @@ pub const COMMANDS: &[CommandSpec] = &[
     CommandSpec::new(
         "quit",
         -1,
-        FAST | NO_AUTH | STALE | LOADING,
+        FAST | NO_AUTH | STALE | LOADING | NOSCRIPT | ALLOW_BUSY,
         (0, 0, 0),
         "connection",
         "Closes the connection.",
@@ -52,7 +52,7 @@ pub const COMMANDS: &[CommandSpec] = &[
     CommandSpec::new(
         "hello",
         -1,
-        FAST | NO_AUTH | LOADING | STALE,
+        FAST | NO_AUTH | LOADING | STALE | NOSCRIPT | ALLOW_BUSY,
         (0, 0, 0),
         "connection",
         "Handshakes with the Redis server.",
@@ -61,7 +61,7 @@ pub const COMMANDS: &[CommandSpec] = &[
     CommandSpec::new(
         "auth",
         -2,
-        FAST | NO_AUTH | LOADING | STALE,
+        FAST | NO_AUTH | LOADING | STALE | NOSCRIPT | ALLOW_BUSY,
         (0, 0, 0),
         "connection",
         "Authenticates the connection.",
@@ -70,7 +70,7 @@ pub const COMMANDS: &[CommandSpec] = &[
     CommandSpec::new(
         "client",
         -2,
-        0,
+        NOSCRIPT,
         (0, 0, 0),
         "connection",
         "A container for client connection commands.",

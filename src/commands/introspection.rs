@@ -42,6 +42,7 @@ const CONTAINERS: &[(&str, &[Subcommand])] = &[
     ("memory", super::memory::SUBCOMMANDS),
     ("acl", super::acl::SUBCOMMANDS),
     ("pubsub", super::pubsub::SUBCOMMANDS),
+    ("script", super::scripting::SUBCOMMANDS),
 ];
 
 /// The subcommands of the command named `name` (empty for plain commands).

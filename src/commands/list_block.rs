@@ -21,7 +21,7 @@ pub const COMMANDS: &[CommandSpec] = &[
     CommandSpec::new(
         "blpop",
         -3,
-        WRITE,
+        WRITE | NOSCRIPT,
         (1, -2, 1),
         "list",
         "Removes and returns the first element in a list. Blocks until an element is available otherwise. Deletes the list if the last element was popped.",
@@ -30,7 +30,7 @@ pub const COMMANDS: &[CommandSpec] = &[
     CommandSpec::new(
         "brpop",
         -3,
-        WRITE,
+        WRITE | NOSCRIPT,
         (1, -2, 1),
         "list",
         "Removes and returns the last element in a list. Blocks until an element is available otherwise. Deletes the list if the last element was popped.",
@@ -48,7 +48,7 @@ pub const COMMANDS: &[CommandSpec] = &[
     CommandSpec::new(
         "blmove",
         6,
-        WRITE | DENYOOM,
+        WRITE | DENYOOM | NOSCRIPT,
         (1, 2, 1),
         "list",
         "Pops an element from a list, pushes it to another list and returns it. Blocks until an element is available otherwise. Deletes the list if the last element was moved.",
@@ -57,7 +57,7 @@ pub const COMMANDS: &[CommandSpec] = &[
     CommandSpec::new(
         "brpoplpush",
         4,
-        WRITE | DENYOOM,
+        WRITE | DENYOOM | NOSCRIPT,
         (1, 2, 1),
         "list",
         "Pops an element from a list, pushes it to another list and returns it. Block until an element is available otherwise. Deletes the list if the last element was popped.",

@@ -37,6 +37,7 @@ pub mod notify;
 pub mod pubsub;
 pub mod pubsub_state;
 pub mod scan;
+pub mod scripting;
 pub mod set;
 pub mod set_ops;
 pub mod set_random;
@@ -85,6 +86,10 @@ pub mod flags {
     pub const PUBSUB: u32 = 1 << 8;
     /// Refused inside MULTI (SHUTDOWN, SAVE).
     pub const NO_MULTI: u32 = 1 << 9;
+    /// Refused inside scripts (`redis.call`).
+    pub const NOSCRIPT: u32 = 1 << 10;
+    /// Allowed while a slow script runs (others get BUSY).
+    pub const ALLOW_BUSY: u32 = 1 << 11;
 
     /// Flag names in COMMAND's reply order.
     pub const NAMES: &[(u32, &str)] = &[
@@ -98,6 +103,8 @@ pub mod flags {
         (STALE, "stale"),
         (FAST, "fast"),
         (NO_MULTI, "no_multi"),
+        (NOSCRIPT, "noscript"),
+        (ALLOW_BUSY, "allow_busy"),
     ];
 }
 
@@ -219,6 +226,10 @@ pub fn dispatch(ctx: &mut Ctx<'_>, req: &Request<'_>) {
         reject(ctx, Some(index), e);
         return;
     }
+    if ctx.server.scripts.busy() && !allowed_while_busy(spec, req) {
+        reject(ctx, Some(index), CmdError::msg(scripting::BUSY_ERROR));
+        return;
+    }
     if req.doc_positions().iter().any(|&i| !spec.docs.allows(i)) {
         reject(ctx, Some(index), CmdError::DocArgument);
         return;
@@ -252,6 +263,56 @@ fn call(ctx: &mut Ctx<'_>, index: usize, spec: &CommandSpec, req: &Request<'_>) 
     }
 }
 
+/// True when `req` may run while a slow script keeps the server busy: `ALLOW_BUSY`
+/// commands and subcommands (SCRIPT KILL, SHUTDOWN, MULTI, AUTH, ...).
+fn allowed_while_busy(spec: &CommandSpec, req: &Request<'_>) -> bool {
+    use flags::ALLOW_BUSY;
+    spec.flags & ALLOW_BUSY != 0
+        || (req.len() > 1
+            && introspection::subcommands_of(spec.name)
+                .iter()
+                .any(|sub| sub.flags & ALLOW_BUSY != 0 && args::is(req.arg(1), sub.name())))
+}
+
+/// Runs a command for a script's `redis.call` (Redis's `scriptCall`): the checks of
+/// dispatch that apply inside scripts, then the command, whose reply goes to
+/// `ctx.out`. `Ok(true)` when it was a write command; `Err` when it was refused
+/// (nothing written).
+pub fn script_call(
+    ctx: &mut Ctx<'_>,
+    req: &Request<'_>,
+    read_only: bool,
+) -> Result<bool, CmdError> {
+    use flags::{NOSCRIPT, WRITE};
+    let Some((index, spec)) = table::lookup_indexed(req.arg(0)) else {
+        return Err(CmdError::msg(
+            "ERR Unknown Redis command called from script",
+        ));
+    };
+    if !spec.arity_ok(req.len()) {
+        return Err(CmdError::msg(
+            "ERR Wrong number of args calling Redis command from script",
+        ));
+    }
+    if spec.flags & NOSCRIPT != 0 {
+        return Err(CmdError::msg(
+            "ERR This Redis command is not allowed from script",
+        ));
+    }
+    if ctx.server.acl.checks() {
+        auth::check_from_script(ctx, index, spec, req)?;
+    }
+    let write = spec.flags & WRITE != 0;
+    if read_only && write {
+        return Err(CmdError::msg(
+            "ERR Write commands are not allowed from read-only scripts.",
+        ));
+    }
+    ctx.server.stats.commands_processed += 1;
+    call(ctx, index, spec, req);
+    Ok(write)
+}
+
 /// Runs again a request that was checked when it first came (a blocked client's
 /// command, once its key is ready).
 pub fn rerun(ctx: &mut Ctx<'_>, req: &Request<'_>) {
@@ -266,6 +327,13 @@ fn reject(ctx: &mut Ctx<'_>, index: Option<usize>, e: CmdError) {
     multi::flag_error(ctx);
     if let Some(index) = index {
         ctx.server.command_stats(index).rejected_calls += 1;
+        if ctx.client().multi.is_some() && table::name_at(index) == Some("exec") {
+            // A refused EXEC still ends the transaction (Redis's execCommandAbort).
+            multi::discard_transaction(ctx);
+            let e = CmdError::msg(format!("EXECABORT Transaction discarded because of: {e}"));
+            reply_error(ctx, &e);
+            return;
+        }
     }
     reply_error(ctx, &e);
 }

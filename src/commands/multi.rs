@@ -21,7 +21,7 @@ pub const COMMANDS: &[CommandSpec] = &[
     CommandSpec::new(
         "multi",
         1,
-        LOADING | STALE | FAST,
+        LOADING | STALE | FAST | NOSCRIPT | ALLOW_BUSY,
         (0, 0, 0),
         "transactions",
         "Starts a transaction.",
@@ -30,7 +30,7 @@ pub const COMMANDS: &[CommandSpec] = &[
     CommandSpec::new(
         "exec",
         1,
-        LOADING | STALE,
+        LOADING | STALE | NOSCRIPT,
         (0, 0, 0),
         "transactions",
         "Executes all commands in a transaction.",
@@ -39,7 +39,7 @@ pub const COMMANDS: &[CommandSpec] = &[
     CommandSpec::new(
         "discard",
         1,
-        LOADING | STALE | FAST,
+        LOADING | STALE | FAST | NOSCRIPT | ALLOW_BUSY,
         (0, 0, 0),
         "transactions",
         "Discards a transaction.",
@@ -48,7 +48,7 @@ pub const COMMANDS: &[CommandSpec] = &[
     CommandSpec::new(
         "watch",
         -2,
-        LOADING | STALE | FAST,
+        LOADING | STALE | FAST | NOSCRIPT | ALLOW_BUSY,
         (1, -1, 1),
         "transactions",
         "Monitors changes to keys to determine the execution of a transaction.",
@@ -57,7 +57,7 @@ pub const COMMANDS: &[CommandSpec] = &[
     CommandSpec::new(
         "unwatch",
         1,
-        LOADING | STALE | FAST,
+        LOADING | STALE | FAST | NOSCRIPT | ALLOW_BUSY,
         (0, 0, 0),
         "transactions",
         "Forgets about watched keys of a transaction.",
@@ -66,7 +66,7 @@ pub const COMMANDS: &[CommandSpec] = &[
     CommandSpec::new(
         "reset",
         1,
-        NO_AUTH | LOADING | STALE | FAST,
+        NO_AUTH | LOADING | STALE | FAST | NOSCRIPT | ALLOW_BUSY,
         (0, 0, 0),
         "connection",
         "Resets the connection.",
@@ -146,6 +146,11 @@ pub fn flag_error(ctx: &mut Ctx<'_>) {
 }
 
 /// Ends the client's transaction and forgets its watches (Redis's `discardTransaction`).
+pub fn discard_transaction(ctx: &mut Ctx<'_>) {
+    end_transaction(ctx);
+}
+
+/// Ends the client's transaction and forgets its watches, returning it.
 fn end_transaction(ctx: &mut Ctx<'_>) -> Option<Box<Transaction>> {
     let tx = ctx.client_mut().multi.take();
     watch::unwatch(ctx.server, ctx.me);

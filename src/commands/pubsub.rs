@@ -26,7 +26,7 @@ pub const COMMANDS: &[CommandSpec] = &[
     CommandSpec::new(
         "subscribe",
         -2,
-        PUBSUB | LOADING | STALE,
+        PUBSUB | LOADING | STALE | NOSCRIPT,
         (0, 0, 0),
         "pubsub",
         "Listens for messages published to channels.",
@@ -35,7 +35,7 @@ pub const COMMANDS: &[CommandSpec] = &[
     CommandSpec::new(
         "unsubscribe",
         -1,
-        PUBSUB | LOADING | STALE,
+        PUBSUB | LOADING | STALE | NOSCRIPT,
         (0, 0, 0),
         "pubsub",
         "Stops listening to messages posted to channels.",
@@ -44,7 +44,7 @@ pub const COMMANDS: &[CommandSpec] = &[
     CommandSpec::new(
         "psubscribe",
         -2,
-        PUBSUB | LOADING | STALE,
+        PUBSUB | LOADING | STALE | NOSCRIPT,
         (0, 0, 0),
         "pubsub",
         "Listens for messages published to channels that match one or more patterns.",
@@ -53,7 +53,7 @@ pub const COMMANDS: &[CommandSpec] = &[
     CommandSpec::new(
         "punsubscribe",
         -1,
-        PUBSUB | LOADING | STALE,
+        PUBSUB | LOADING | STALE | NOSCRIPT,
         (0, 0, 0),
         "pubsub",
         "Stops listening to messages published to channels that match one or more patterns.",
@@ -71,7 +71,7 @@ pub const COMMANDS: &[CommandSpec] = &[
     CommandSpec::new(
         "ssubscribe",
         -2,
-        PUBSUB | LOADING | STALE,
+        PUBSUB | LOADING | STALE | NOSCRIPT,
         (1, -1, 1),
         "pubsub",
         "Listens for messages published to shard channels.",
@@ -80,7 +80,7 @@ pub const COMMANDS: &[CommandSpec] = &[
     CommandSpec::new(
         "sunsubscribe",
         -1,
-        PUBSUB | LOADING | STALE,
+        PUBSUB | LOADING | STALE | NOSCRIPT,
         (1, -1, 1),
         "pubsub",
         "Stops listening to messages posted to shard channels.",

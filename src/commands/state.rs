@@ -190,6 +190,8 @@ pub struct ServerState {
     pub acl: crate::acl::Acl,
     /// Pub/sub subscriptions and messages waiting for delivery.
     pub pubsub: super::pubsub::PubSub,
+    /// Lua scripts: the interpreter, the cache, the run in progress.
+    pub scripts: super::scripting::Scripts,
 }
 
 impl ServerState {
@@ -212,6 +214,7 @@ impl ServerState {
             blocking: Default::default(),
             watchers: Default::default(),
             pubsub: Default::default(),
+            scripts: Default::default(),
             command_stats: Vec::new(),
             batch: Vec::new(),
             error_stats: Default::default(),

@@ -6,8 +6,8 @@ use std::sync::OnceLock;
 
 use super::{
     CommandSpec, acl, admin, bitfield, bits, connection, expire, hash, keyspace, keyspace_copy,
-    lcs, list, list_block, list_edit, list_pop, memory, multi, pubsub, set, sort, string,
-    string_edit, zset, zset_block, zset_ops, zset_range, zset_scan,
+    lcs, list, list_block, list_edit, list_pop, memory, multi, pubsub, scripting, set, sort,
+    string, string_edit, zset, zset_block, zset_ops, zset_range, zset_scan,
 };
 
 /// Longest command name looked up; longer names are unknown without a search.
@@ -41,6 +41,7 @@ const FAMILIES: &[&[CommandSpec]] = &[
     zset_ops::COMMANDS,
     zset_block::COMMANDS,
     zset_scan::COMMANDS,
+    scripting::COMMANDS,
 ];
 
 type Index = HashMap<&'static [u8], (usize, &'static CommandSpec), foldhash::fast::FixedState>;
@@ -70,6 +71,11 @@ pub fn lookup_indexed(name: &[u8]) -> Option<(usize, &'static CommandSpec)> {
         *dst = src.to_ascii_lowercase();
     }
     index().get(&lower[..name.len()]).copied()
+}
+
+/// The name of the command at `index` of [`all`].
+pub fn name_at(index: usize) -> Option<&'static str> {
+    all().nth(index).map(|spec| spec.name)
 }
 
 /// Number of commands in the table.

@@ -37,7 +37,7 @@ pub const COMMANDS: &[CommandSpec] = &[
     CommandSpec::new(
         "bzpopmin",
         -3,
-        WRITE | FAST,
+        WRITE | FAST | NOSCRIPT,
         (1, -2, 1),
         GROUP,
         "Removes and returns the member with the lowest score from one or more sorted sets. Blocks until a member is available otherwise.",
@@ -46,7 +46,7 @@ pub const COMMANDS: &[CommandSpec] = &[
     CommandSpec::new(
         "bzpopmax",
         -3,
-        WRITE | FAST,
+        WRITE | FAST | NOSCRIPT,
         (1, -2, 1),
         GROUP,
         "Removes and returns the member with the highest score from one or more sorted sets. Blocks until a member available otherwise.",

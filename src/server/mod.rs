@@ -6,6 +6,7 @@
 //! connections, expire keys, free flushed tables in slices).
 
 mod accept;
+mod busy;
 mod clock;
 mod conn;
 mod cron;
@@ -22,7 +23,7 @@ use std::time::{Duration, Instant};
 use bytes::Buf;
 use log::{debug, info, warn};
 use mio::net::{TcpListener, TcpStream};
-use mio::{Events, Interest, Poll, Token, Waker};
+use mio::{Events, Interest, Poll, Registry, Token, Waker};
 use slab::Slab;
 
 use crate::acl;
@@ -379,11 +380,14 @@ impl Server {
     /// because the client must not be read further (closing or output backlog).
     fn execute(&mut self, token: usize) -> bool {
         let Server {
+            poll,
+            listener,
             conns,
             store,
             state,
             clock,
             pending_write,
+            scratch,
             ..
         } = self;
         let mut batch_start: Option<(Instant, i64)> = None;
@@ -397,59 +401,38 @@ impl Server {
             if conn.wbuf.len() >= OUTPUT_HIGH_WATER {
                 break false;
             }
-            // Tighter limits until the client authenticates (AUTH may be mid-batch).
-            let limits = ProtoLimits {
-                unauthenticated: state.acl.auth_required(state.clients[token].authenticated),
-                ..state.config.proto
-            };
-            match conn.parser.parse(&conn.rbuf, &limits) {
-                Ok(Parsed::Incomplete) => {
-                    let skipped = conn.parser.release_skipped();
-                    conn.rbuf.advance(skipped);
-                    break true;
-                }
-                Ok(Parsed::Ready) => {
-                    // One clock read per batch: the clock is slow on some VMs, and
-                    // commands of one batch may share a timestamp (as Redis's cached mstime).
-                    let (_, now) = *batch_start.get_or_insert_with(|| {
-                        let t = Instant::now();
-                        (t, clock.unix_ms(t))
-                    });
-                    let resp = state.clients[token].resp;
-                    state.clients[token].last_interaction_ms = now;
-                    let req = conn.parser.request(&conn.rbuf);
-                    let mark = conn.wbuf.len();
-                    let mut ctx = Ctx {
-                        store,
-                        server: state,
-                        me: token,
-                        out: Reply::new(&mut conn.wbuf, resp),
-                        now,
+            match run_next(conn, store, state, token, clock, &mut batch_start) {
+                Step::Incomplete => break true,
+                Step::ProtocolError => break false,
+                Step::Ran => {}
+                Step::Script { mark } => {
+                    let now = batch_start.map_or(0, |(_, now)| now);
+                    let io = busy::Io {
+                        listener,
+                        registry: poll.registry(),
+                        scratch,
                     };
-                    commands::dispatch(&mut ctx, &req);
-                    if state.clients[token].reply_suppressed() {
+                    busy::run_script(conns, store, state, token, now, io);
+                    if state.clients[token].reply_suppressed()
+                        && let Some(conn) = conns.get_mut(token)
+                    {
                         conn.wbuf.truncate(mark);
                     }
-                    let used = conn.parser.finish();
-                    conn.rbuf.advance(used);
-                    if state.blocking.has_work() {
-                        blocking::serve(store, state, now, conns);
-                    }
-                    if state.pubsub.has_outbox() {
-                        let mut receivers = Receivers {
-                            conns,
-                            pending_write,
-                        };
-                        pubsub::deliver(state, &mut receivers, now);
-                    }
-                    if state.clients[token].blocked.is_some() {
-                        break false;
-                    }
                 }
-                Err(e) => {
-                    protocol_error(conn, state, token, &e);
-                    break false;
-                }
+            }
+            let now = batch_start.map_or(0, |(_, now)| now);
+            if state.blocking.has_work() {
+                blocking::serve(store, state, now, conns);
+            }
+            if state.pubsub.has_outbox() {
+                let mut receivers = Receivers {
+                    conns,
+                    pending_write,
+                };
+                pubsub::deliver(state, &mut receivers, now);
+            }
+            if state.clients[token].blocked.is_some() {
+                break false;
             }
         };
         if let Some((started, _)) = batch_start {
@@ -515,6 +498,75 @@ impl Server {
             self.to_close.push(token);
             blocking::unblock(&mut self.state, token);
             pubsub::forget(&mut self.state, token);
+        }
+    }
+}
+
+/// What [`run_next`] did.
+enum Step {
+    /// Ran one request.
+    Ran,
+    /// Ran EVAL, whose script the caller must now run; `mark` is where its reply
+    /// starts in the output buffer (dropped under CLIENT REPLY OFF).
+    Script { mark: usize },
+    /// No complete request is buffered.
+    Incomplete,
+    /// The input was malformed: the error is written and the client will close.
+    ProtocolError,
+}
+
+/// Parses the next request in the connection's read buffer and runs it. The clock is
+/// read once per batch, at its first request: the clock is slow on some VMs, and
+/// commands of one batch may share a timestamp (as Redis's cached mstime).
+fn run_next(
+    conn: &mut Conn,
+    store: &mut Store,
+    state: &mut ServerState,
+    token: usize,
+    clock: &Clock,
+    batch_start: &mut Option<(Instant, i64)>,
+) -> Step {
+    // Tighter limits until the client authenticates (AUTH may be mid-batch).
+    let limits = ProtoLimits {
+        unauthenticated: state.acl.auth_required(state.clients[token].authenticated),
+        ..state.config.proto
+    };
+    match conn.parser.parse(&conn.rbuf, &limits) {
+        Ok(Parsed::Incomplete) => {
+            let skipped = conn.parser.release_skipped();
+            conn.rbuf.advance(skipped);
+            Step::Incomplete
+        }
+        Ok(Parsed::Ready) => {
+            let (_, now) = *batch_start.get_or_insert_with(|| {
+                let t = Instant::now();
+                (t, clock.unix_ms(t))
+            });
+            let resp = state.clients[token].resp;
+            state.clients[token].last_interaction_ms = now;
+            let req = conn.parser.request(&conn.rbuf);
+            let mark = conn.wbuf.len();
+            let mut ctx = Ctx {
+                store,
+                server: state,
+                me: token,
+                out: Reply::new(&mut conn.wbuf, resp),
+                now,
+            };
+            commands::dispatch(&mut ctx, &req);
+            let used = conn.parser.finish();
+            conn.rbuf.advance(used);
+            if state.scripts.has_pending() {
+                return Step::Script { mark };
+            }
+            if state.clients[token].reply_suppressed() {
+                conn.wbuf.truncate(mark);
+            }
+            Step::Ran
+        }
+        Err(e) => {
+            protocol_error(conn, state, token, &e);
+            Step::ProtocolError
         }
     }
 }

@@ -44,10 +44,17 @@ pub fn start_server_with(tweak: impl FnOnce(&mut Config)) -> TestServer {
         ..Config::default()
     };
     tweak(&mut config);
-    let server = Server::bind(config).expect("bind 127.0.0.1:0");
-    let addr = server.local_addr().expect("local addr");
-    let handle = server.shutdown_handle();
-    let thread = std::thread::spawn(move || server.run().expect("server loop"));
+    // The server lives on its thread from the start: it holds the Lua interpreter,
+    // which is not `Send`.
+    let (tx, rx) = std::sync::mpsc::channel();
+    let thread = std::thread::spawn(move || {
+        let server = Server::bind(config).expect("bind 127.0.0.1:0");
+        let addr = server.local_addr().expect("local addr");
+        tx.send((addr, server.shutdown_handle()))
+            .expect("report the address");
+        server.run().expect("server loop")
+    });
+    let (addr, handle) = rx.recv().expect("server started");
     TestServer {
         addr,
         handle,

@@ -1,0 +1,154 @@
+-- rudis's script runtime, run once when a Lua VM is created, before any user
+-- script. It receives the hidden table `rt` (the Rust side sets rt.call and
+-- rt.busy for each run, and reads rt.resp), the debug library (kept here,
+-- removed from the scripts' globals), and the `redis` table to fill. It
+-- returns `run(f)`, which calls a compiled user script and returns
+-- (true, result) or (false, error table), as Redis's luaCallFunction.
+local rt, dbg, redis = ...
+local error, type, tostring, select, tonumber, xpcall, table =
+  error, type, tostring, select, tonumber, xpcall, table
+local KILLED = 'ERR Script killed by user with SCRIPT KILL...'
+
+-- Redis's error tables: {err = 'CODE message'}; a leading '-' names the code.
+local function error_table(s)
+  local code, msg = 'ERR', s
+  if s:sub(1, 1) == '-' then
+    local space = s:find(' ', 1, true)
+    if space then
+      code, msg = s:sub(2, space - 1), s:sub(space + 1)
+    else
+      msg = s:sub(2)
+    end
+  end
+  msg = msg:gsub('^[\r\n]+', ''):gsub('[\r\n]+$', '')
+  return {err = code .. ' ' .. msg}
+end
+
+-- The innermost frame of user code at or above `level`: where an error is reported.
+local function user_frame(level)
+  while true do
+    local info = dbg.getinfo(level, 'Sl')
+    if not info then return nil end
+    if info.source == '@user_script' then return info end
+    level = level + 1
+  end
+end
+
+local function handler(err)
+  if type(err) ~= 'table' then
+    err = {err = 'ERR ' .. tostring(err)}
+  end
+  local info = user_frame(2)
+  if info then
+    err.source = info.source
+    err.line = info.currentline
+  end
+  return err
+end
+
+-- Once killed, every line of user code raises again, so that a pcall in the
+-- script cannot swallow the kill.
+local function killed_hook()
+  local info = dbg.getinfo(2, 'S')
+  if info and info.source == '@user_script' then error({err = KILLED}) end
+end
+
+-- Every 100000 instructions: lets the server serve other clients once the
+-- script is slow, and stops the script after SCRIPT KILL.
+local function count_hook()
+  if rt.busy() then
+    dbg.sethook(killed_hook, 'l')
+    error({err = KILLED})
+  end
+end
+
+redis.call = function(...)
+  local reply, failed = rt.call(...)
+  if failed then error(reply) end
+  return reply
+end
+
+redis.pcall = function(...)
+  return (rt.call(...))
+end
+
+redis.error_reply = function(...)
+  local s = ...
+  if select('#', ...) ~= 1 or type(s) ~= 'string' then
+    return error_table('wrong number or type of arguments')
+  end
+  if s:sub(1, 1) ~= '-' then s = '-' .. s end
+  return error_table(s)
+end
+
+redis.status_reply = function(...)
+  local s = ...
+  if select('#', ...) ~= 1 or type(s) ~= 'string' then
+    return error_table('wrong number or type of arguments')
+  end
+  return {ok = s}
+end
+
+redis.setresp = function(...)
+  if select('#', ...) ~= 1 then
+    error(error_table('redis.setresp() requires one argument.'))
+  end
+  local resp = tonumber((...))
+  if resp ~= 2 and resp ~= 3 then
+    error(error_table('RESP version must be 2 or 3.'))
+  end
+  rt.resp = resp
+end
+
+redis.set_repl = function(...)
+  if select('#', ...) ~= 1 then
+    error(error_table('redis.set_repl() requires two arguments.'))
+  end
+  local flags = tonumber((...))
+  if flags == nil or flags < 0 or flags > 3 or flags % 1 ~= 0 then
+    error(error_table('Invalid replication flags. Use REPL_AOF, REPL_REPLICA, REPL_ALL or REPL_NONE.'))
+  end
+end
+
+redis.sha1hex = function(...)
+  if select('#', ...) ~= 1 then
+    error(error_table('wrong number of arguments'))
+  end
+  return rt.sha1hex(tostring((...)))
+end
+
+redis.log = function(...)
+  local n = select('#', ...)
+  if n < 2 then
+    error(error_table('redis.log() requires two arguments or more.'))
+  end
+  local level = ...
+  if type(level) ~= 'number' then
+    error(error_table('First argument must be a number (log level).'))
+  end
+  if level < 0 or level > 3 then
+    error(error_table('Invalid debug level.'))
+  end
+  local parts = {}
+  for i = 2, n do
+    local part = select(i, ...)
+    if type(part) == 'string' or type(part) == 'number' then
+      parts[#parts + 1] = tostring(part)
+    end
+  end
+  rt.log(level, table.concat(parts, ' '))
+end
+
+redis.replicate_commands = function() return true end
+redis.breakpoint = function() return false end
+redis.debug = function() end
+redis.REPL_NONE, redis.REPL_AOF, redis.REPL_SLAVE, redis.REPL_REPLICA, redis.REPL_ALL = 0, 1, 2, 2, 3
+redis.LOG_DEBUG, redis.LOG_VERBOSE, redis.LOG_NOTICE, redis.LOG_WARNING = 0, 1, 2, 3
+
+return function(f, hook_every)
+  rt.resp = 2
+  if hook_every > 0 then dbg.sethook(count_hook, '', hook_every) end
+  local ok, result = xpcall(f, handler)
+  dbg.sethook()
+  return ok, result
+end

@@ -1,0 +1,253 @@
+//! One script run: `redis.call` through the command table, the busy hook, and the
+//! conversion of the result into the caller's reply (Redis's `luaCallFunction`).
+
+use std::cell::RefCell;
+use std::time::{Duration, Instant};
+
+use bytes::BytesMut;
+use mlua::{Lua, MultiValue, Table, Value};
+
+use super::convert::{frame_to_lua, lua_to_frame, write_frame};
+use super::engine::{Engine, HOOK_EVERY};
+use super::{PendingRun, Running};
+use crate::commands::{Ctx, ServerState};
+use crate::protocol::{Frame, OwnedRequest, Reply, RespVersion};
+use crate::store::Store;
+
+/// Scripts between two Lua garbage collection steps (Redis's `LUA_GC_CYCLE_PERIOD`).
+const GC_EVERY_RUNS: u64 = 50;
+
+/// Serves the other clients while a slow script runs: the server implements it
+/// over its connections, and the script's count hook calls it.
+pub trait Pump {
+    /// Reads every other client and runs its complete requests (dispatch refuses
+    /// most of them with BUSY), then sends the replies.
+    fn pump(&mut self, store: &mut Store, server: &mut ServerState);
+}
+
+/// Runs the script EVAL left for the server, if any, lending `pump` to its hook.
+pub fn run_pending(ctx: &mut Ctx<'_>, pump: &mut dyn Pump) {
+    if let Some(pending) = ctx.server.scripts.pending.take() {
+        run(ctx, &pending, Some(pump));
+    }
+}
+
+/// Runs a checked and compiled script and writes its reply.
+pub(super) fn run(ctx: &mut Ctx<'_>, pending: &PendingRun, pump: Option<&mut dyn Pump>) {
+    let scripts = &mut ctx.server.scripts;
+    let function = scripts.cache.get(&pending.sha).map(|s| s.function.clone());
+    let (Some(engine), Some(function)) = (scripts.engine.take(), function) else {
+        ctx.out.error("ERR the script is no longer cached");
+        return;
+    };
+    let req = pending.req.request();
+    let keys_end = 3 + pending.numkeys;
+    let arguments = engine.set_arguments(
+        (3..keys_end).map(|i| req.arg(i)),
+        (keys_end..req.len()).map(|i| req.arg(i)),
+    );
+    let threshold = ctx.server.config.busy_reply_threshold_ms;
+    let caller_db = ctx.client().db;
+    let deny_blocking = std::mem::replace(&mut ctx.client_mut().deny_blocking, true);
+    ctx.server.scripts.running = Some(Running {
+        started: Instant::now(),
+        timed_out: false,
+        kill: false,
+        wrote: false,
+    });
+    let (outcome, resp3) = {
+        let env = RefCell::new(RunEnv {
+            ctx: &mut *ctx,
+            pump,
+            read_only: pending.read_only,
+            threshold: Duration::from_millis(threshold),
+            sha: &pending.sha,
+            runtime: engine.runtime(),
+            scratch: BytesMut::new(),
+        });
+        let hook_every = if threshold > 0 { HOOK_EVERY } else { 0 };
+        let outcome = arguments.and_then(|()| {
+            engine.lua().scope(|scope| {
+                let call =
+                    scope.create_function(|lua, args: MultiValue| match env.try_borrow_mut() {
+                        Ok(mut env) => env.call(lua, args),
+                        Err(_) => Err(mlua::Error::runtime("redis.call is not reentrant")),
+                    })?;
+                let busy = scope.create_function(|_, ()| {
+                    Ok(env.try_borrow_mut().is_ok_and(|mut env| env.busy_tick()))
+                })?;
+                engine.runtime().raw_set("call", call)?;
+                engine.runtime().raw_set("busy", busy)?;
+                engine.call(&function, hook_every)
+            })
+        });
+        let runtime = engine.runtime();
+        let _ = runtime.raw_set("call", Value::Nil);
+        let _ = runtime.raw_set("busy", Value::Nil);
+        (outcome, runtime.raw_get::<i64>("resp").unwrap_or(2) == 3)
+    };
+    match outcome {
+        Ok(Ok(value)) => write_frame(&mut ctx.out, &lua_to_frame(&value, resp3)),
+        Ok(Err(error)) => {
+            let text = error_text(&error, &pending.sha);
+            ctx.server.count_error(&text);
+            ctx.out.error(&text);
+        }
+        Err(e) => {
+            let text = format!("ERR Error running script {}: {e}", pending.sha);
+            ctx.server.count_error(&text);
+            ctx.out.error(&text);
+        }
+    }
+    // SELECT inside a script does not change the caller's database.
+    let client = ctx.client_mut();
+    client.db = caller_db;
+    client.deny_blocking = deny_blocking;
+    finish(&mut ctx.server.scripts, engine);
+}
+
+/// Puts the interpreter back and ends the run.
+fn finish(scripts: &mut super::Scripts, engine: Engine) {
+    if scripts.running.take().is_some_and(|r| r.timed_out) {
+        log::warn!("Slow script finished.");
+    }
+    scripts.runs += 1;
+    if scripts.runs.is_multiple_of(GC_EVERY_RUNS) {
+        engine.gc_step();
+    }
+    // SCRIPT FLUSH from inside is refused (noscript), so the engine is the same.
+    scripts.engine = Some(engine);
+}
+
+/// The client error for a failed script, from its error table: the message, and
+/// where in the script it happened (Redis 7's format).
+fn error_text(error: &Value, sha: &str) -> String {
+    let Value::Table(t) = error else {
+        return format!("ERR Error running script {sha}, execution failure");
+    };
+    let field = |name: &str| match t.raw_get::<Value>(name) {
+        Ok(Value::String(s)) => Some(s.to_string_lossy()),
+        Ok(Value::Integer(n)) => Some(n.to_string()),
+        Ok(Value::Number(n)) => Some(n.to_string()),
+        _ => None,
+    };
+    let msg = field("err").unwrap_or_else(|| "ERR unknown error".into());
+    match (field("source"), field("line")) {
+        (Some(source), Some(line)) => format!("{msg} script: {sha}, on {source}:{line}."),
+        _ => msg,
+    }
+}
+
+/// What `redis.call` and the hook reach while the script runs.
+struct RunEnv<'c, 'a, 'p> {
+    ctx: &'c mut Ctx<'a>,
+    pump: Option<&'p mut dyn Pump>,
+    read_only: bool,
+    threshold: Duration,
+    sha: &'c str,
+    runtime: &'c Table,
+    /// Where a called command writes its reply before it becomes a Lua value.
+    scratch: BytesMut,
+}
+
+impl RunEnv<'_, '_, '_> {
+    /// `redis.call` / `redis.pcall`: returns the reply, and whether it is an error
+    /// (which `redis.call` raises).
+    fn call(&mut self, lua: &Lua, args: MultiValue) -> mlua::Result<(Value, bool)> {
+        let argv = match to_argv(lua, args) {
+            Ok(argv) => argv,
+            Err(text) => return Ok((error_table(lua, text)?, true)),
+        };
+        let resp3 = self.runtime.raw_get::<i64>("resp").unwrap_or(2) == 3;
+        let req = OwnedRequest::from_args(argv.iter().map(Vec::as_slice));
+        self.scratch.clear();
+        let version = if resp3 {
+            RespVersion::V3
+        } else {
+            RespVersion::V2
+        };
+        let mut sub = Ctx {
+            store: &mut *self.ctx.store,
+            server: &mut *self.ctx.server,
+            me: self.ctx.me,
+            out: Reply::new(&mut self.scratch, version),
+            now: self.ctx.now,
+        };
+        match crate::commands::script_call(&mut sub, &req.request(), self.read_only) {
+            Ok(wrote) => {
+                if wrote && let Some(running) = self.ctx.server.scripts.running.as_mut() {
+                    running.wrote = true;
+                }
+            }
+            Err(e) => return Ok((error_table(lua, &e.to_string())?, true)),
+        }
+        let frame = match Frame::decode(&self.scratch) {
+            Ok(Some((frame, _))) => frame,
+            _ => Frame::Error("ERR the command gave no reply".into()),
+        };
+        let failed = matches!(frame, Frame::Error(_));
+        Ok((frame_to_lua(lua, frame, resp3)?, failed))
+    }
+
+    /// The count hook: past the threshold, serves the other clients; true when the
+    /// script must stop (SCRIPT KILL or SHUTDOWN).
+    fn busy_tick(&mut self) -> bool {
+        let Some(running) = self.ctx.server.scripts.running.as_mut() else {
+            return false;
+        };
+        if !running.timed_out {
+            let elapsed = running.started.elapsed();
+            if elapsed < self.threshold {
+                return false;
+            }
+            running.timed_out = true;
+            log::warn!(
+                "Slow script detected: still in execution after {} milliseconds. You can \
+                 try killing the script using the SCRIPT KILL command. Script name is: {}.",
+                elapsed.as_millis(),
+                self.sha
+            );
+        }
+        if let Some(pump) = self.pump.as_mut() {
+            pump.pump(self.ctx.store, self.ctx.server);
+        }
+        let stop = self.ctx.server.shutdown
+            || self
+                .ctx
+                .server
+                .scripts
+                .running
+                .as_ref()
+                .is_some_and(|r| r.kill);
+        if stop {
+            log::warn!("Lua script killed by user with SCRIPT KILL.");
+        }
+        stop
+    }
+}
+
+/// A command's arguments from `redis.call`'s: strings, and numbers as Lua prints them.
+fn to_argv(lua: &Lua, args: MultiValue) -> Result<Vec<Vec<u8>>, &'static str> {
+    if args.is_empty() {
+        return Err("ERR Please specify at least one argument for this redis lib call");
+    }
+    args.into_iter()
+        .map(|arg| match arg {
+            Value::String(s) => Ok(s.as_bytes().to_vec()),
+            Value::Integer(_) | Value::Number(_) => lua
+                .coerce_string(arg)
+                .ok()
+                .flatten()
+                .map(|s| s.as_bytes().to_vec())
+                .ok_or("ERR Lua redis lib command arguments must be strings or integers"),
+            _ => Err("ERR Lua redis lib command arguments must be strings or integers"),
+        })
+        .collect()
+}
+
+/// Redis's error table `{err = text}`.
+fn error_table(lua: &Lua, text: &str) -> mlua::Result<Value> {
+    let t = lua.create_table_with_capacity(0, 1)?;
+    t.raw_set("err", text)?;
+    Ok(Value::Table(t))
+}

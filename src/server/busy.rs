@@ -1,0 +1,109 @@
+//! Serving other clients while a slow script runs: the script's count hook calls
+//! [`BusyPump::pump`], which reads every other connection and runs what it sent.
+//! Dispatch answers BUSY to all but the `ALLOW_BUSY` commands (SCRIPT KILL,
+//! SHUTDOWN, MULTI, ...), so nothing here can change the data the script sees.
+//! New connections are accepted too (SCRIPT KILL usually comes from a new one).
+
+use mio::net::TcpListener;
+use mio::{Registry, Token};
+use slab::Slab;
+
+use super::clock::Clock;
+use super::conn::{Conn, ReadOutcome};
+use super::{Step, accept, run_next};
+use crate::commands::scripting::{self, Pump};
+use crate::commands::{Ctx, ServerState};
+use crate::protocol::Reply;
+use crate::store::Store;
+
+/// Runs the script that EVAL left pending for client `me`, with the other
+/// connections lent to its hook. The caller's output buffer is taken out of its
+/// connection meanwhile, so that the two can be borrowed apart.
+pub(super) fn run_script(
+    conns: &mut Slab<Conn>,
+    store: &mut Store,
+    state: &mut ServerState,
+    me: usize,
+    now: i64,
+    io: Io<'_>,
+) {
+    let Some(conn) = conns.get_mut(me) else {
+        return;
+    };
+    let mut wbuf = std::mem::take(&mut conn.wbuf);
+    let resp = state.clients[me].resp;
+    {
+        let mut pump = BusyPump {
+            conns: &mut *conns,
+            io,
+            me,
+        };
+        let mut ctx = Ctx {
+            store,
+            server: state,
+            me,
+            out: Reply::new(&mut wbuf, resp),
+            now,
+        };
+        scripting::run_pending(&mut ctx, &mut pump);
+    }
+    if let Some(conn) = conns.get_mut(me) {
+        conn.wbuf = wbuf;
+    }
+}
+
+/// What the hook needs of the server's I/O besides the connections.
+pub(super) struct Io<'a> {
+    /// For clients connecting during the script.
+    pub listener: &'a TcpListener,
+    /// For keeping write interest in step.
+    pub registry: &'a Registry,
+    /// The loop's read buffer.
+    pub scratch: &'a mut [u8],
+}
+
+/// The connections, lent to a running script's hook.
+struct BusyPump<'a> {
+    conns: &'a mut Slab<Conn>,
+    io: Io<'a>,
+    /// The client running the script: not read until it ends (Redis's protectClient).
+    me: usize,
+}
+
+impl Pump for BusyPump<'_> {
+    fn pump(&mut self, store: &mut Store, server: &mut ServerState) {
+        let clock = Clock::now();
+        // A failed accept is retried by the cron once the script ends.
+        let _ = accept::accept_all(self.io.listener, self.io.registry, self.conns, server);
+        for (token, conn) in self.conns.iter_mut() {
+            if token == self.me || conn.closing {
+                continue;
+            }
+            let Some(client) = server.clients.get(token) else {
+                continue;
+            };
+            if client.blocked.is_some() || client.close_after_reply {
+                continue;
+            }
+            if !conn.eof {
+                match conn.fill(self.io.scratch) {
+                    Ok((ReadOutcome::Eof, _)) | Err(_) => conn.eof = true,
+                    Ok((_, n)) => server.stats.net_input_bytes += n as u64,
+                }
+            }
+            let mut batch_start = None;
+            while !server.clients[token].close_after_reply
+                && conn.rbuf.len() <= server.config.max_querybuf
+            {
+                match run_next(conn, store, server, token, &clock, &mut batch_start) {
+                    Step::Ran | Step::Script { .. } => {}
+                    Step::Incomplete | Step::ProtocolError => break,
+                }
+            }
+            if let Ok((_, n)) = conn.flush() {
+                server.stats.net_output_bytes += n as u64;
+            }
+            let _ = conn.sync_write_interest(self.io.registry, Token(token));
+        }
+    }
+}
