@@ -132,7 +132,6 @@ pub const CONFIG_SUBCOMMANDS: &[Subcommand] = &[
 /// with the fixed value that describes this server. A directive [`Config`] knows
 /// takes precedence over an entry of the same name here.
 const COMPAT_CONFIG: &[(&str, &str)] = &[
-    ("save", ""),
     ("appendonly", "no"),
     ("appendfsync", "everysec"),
     ("maxmemory", "0"),

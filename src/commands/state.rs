@@ -190,6 +190,8 @@ pub struct ServerState {
     pub acl: crate::acl::Acl,
     /// Pub/sub subscriptions and messages waiting for delivery.
     pub pubsub: super::pubsub::PubSub,
+    /// Snapshot state: background save, save points, counters.
+    pub persistence: crate::persistence::Persistence,
 }
 
 impl ServerState {
@@ -212,6 +214,7 @@ impl ServerState {
             blocking: Default::default(),
             watchers: Default::default(),
             pubsub: Default::default(),
+            persistence: Default::default(),
             command_stats: Vec::new(),
             batch: Vec::new(),
             error_stats: Default::default(),
