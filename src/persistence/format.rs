@@ -354,10 +354,8 @@ pub fn read_store<R: Read>(
         let before = loader.sum;
         loader.next_frame()?;
         let buf = std::mem::take(&mut loader.buf);
-        let decoded = bincode::serde::borrow_decode_from_slice::<Record<'_>, _>(
-            &buf,
-            bincode_config(),
-        );
+        let decoded =
+            bincode::serde::borrow_decode_from_slice::<Record<'_>, _>(&buf, bincode_config());
         let record = match decoded {
             Ok((record, used)) if used == buf.len() => record,
             Ok(_) => return Err(loader.corrupt("trailing bytes in a frame")),
@@ -557,7 +555,10 @@ impl<R: Read> Loader<'_, R> {
     }
 
     fn items(&mut self, items: Vec<Elem<'_>>) -> Result<(), LoadError> {
-        let (list_limit, set_limits) = (self.options.limits.list_limit(), self.options.limits.set_limits());
+        let (list_limit, set_limits) = (
+            self.options.limits.list_limit(),
+            self.options.limits.set_limits(),
+        );
         let mut duplicate = false;
         let mut wrong = false;
         match self.take(items.len())? {
@@ -576,9 +577,7 @@ impl<R: Read> Loader<'_, R> {
         match self.take(pairs.len())? {
             None => {}
             Some(Value::Hash(hash)) => {
-                duplicate = !pairs
-                    .iter()
-                    .all(|(f, v)| hash.insert(f.0, v.0, limits));
+                duplicate = !pairs.iter().all(|(f, v)| hash.insert(f.0, v.0, limits));
             }
             Some(_) => wrong = true,
         }

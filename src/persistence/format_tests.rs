@@ -51,7 +51,11 @@ fn zset(n: usize) -> Value {
             EncodingLimits::default().zset_limits(),
         );
     }
-    z.insert(b"inf", f64::INFINITY, EncodingLimits::default().zset_limits());
+    z.insert(
+        b"inf",
+        f64::INFINITY,
+        EncodingLimits::default().zset_limits(),
+    );
     Value::ZSet(Box::new(z))
 }
 
@@ -59,12 +63,32 @@ fn zset(n: usize) -> Value {
 fn sample() -> Store {
     let mut store = Store::new(16);
     let db = store.db(0);
-    db.insert(b"str", Value::Str(crate::store::Bytes::from_slice(b"hello")), 0);
-    db.insert(b"big-str", Value::Str(vec![7u8; 100_000].as_slice().into()), 0);
-    db.insert(b"empty-str", Value::Str(crate::store::Bytes::from_slice(b"")), 0);
+    db.insert(
+        b"str",
+        Value::Str(crate::store::Bytes::from_slice(b"hello")),
+        0,
+    );
+    db.insert(
+        b"big-str",
+        Value::Str(vec![7u8; 100_000].as_slice().into()),
+        0,
+    );
+    db.insert(
+        b"empty-str",
+        Value::Str(crate::store::Bytes::from_slice(b"")),
+        0,
+    );
     db.insert(b"int", Value::Int(-42), 5_000);
-    db.insert(b"doc", Value::Doc(b"%1\r\n+a\r\n:1\r\n".as_slice().into()), 0);
-    db.insert(b"list", list(&[b"a", b"12", b"", b"-9223372036854775808"]), 0);
+    db.insert(
+        b"doc",
+        Value::Doc(b"%1\r\n+a\r\n:1\r\n".as_slice().into()),
+        0,
+    );
+    db.insert(
+        b"list",
+        list(&[b"a", b"12", b"", b"-9223372036854775808"]),
+        0,
+    );
     let long: Vec<Vec<u8>> = (0..5000).map(|i| format!("e{i}").into_bytes()).collect();
     let long: Vec<&[u8]> = long.iter().map(|v| v.as_slice()).collect();
     db.insert(b"big-list", list(&long), 9_000);
@@ -95,7 +119,10 @@ fn dump(store: &Store) -> Vec<(usize, Vec<u8>, Value, i64)> {
         .dbs()
         .iter()
         .enumerate()
-        .flat_map(|(i, db)| db.iter().map(move |(k, v, at)| (i, k.to_vec(), v.clone(), at)))
+        .flat_map(|(i, db)| {
+            db.iter()
+                .map(move |(k, v, at)| (i, k.to_vec(), v.clone(), at))
+        })
         .collect();
     all.sort_by(|a, b| (a.0, &a.1).cmp(&(b.0, &b.1)));
     all
@@ -170,7 +197,9 @@ fn every_truncation_is_refused() {
     let bytes = encode(&sample());
     // Every prefix: the header, inside frames, exactly at frame boundaries.
     let step = (bytes.len() / 300).max(1);
-    let cuts = (0..bytes.len()).step_by(step).chain(bytes.len() - 64..bytes.len());
+    let cuts = (0..bytes.len())
+        .step_by(step)
+        .chain(bytes.len() - 64..bytes.len());
     for cut in cuts {
         assert!(
             decode(&bytes[..cut], &options()).is_err(),
@@ -194,7 +223,9 @@ fn frame_boundary_truncation_of_a_small_file_is_refused() {
 fn every_flipped_byte_is_refused() {
     let mut store = Store::new(16);
     store.db(0).insert(b"k", Value::Int(5), 0);
-    store.db(0).insert(b"s", Value::Str(b"text".as_slice().into()), 0);
+    store
+        .db(0)
+        .insert(b"s", Value::Str(b"text".as_slice().into()), 0);
     store.db(3).insert(b"z", zset(2), 7_000);
     store.db(3).insert(b"h", hash(2), 0);
     let bytes = encode(&store);
@@ -254,8 +285,8 @@ fn duplicate_keys_are_refused_unless_merging() {
     let bytes = encode(&sample());
     let mut store = Store::new(16);
     store.db(0).insert(b"str", Value::Int(1), 0);
-    let err = read_store(&bytes[..], bytes.len() as u64, &mut store, &options())
-        .expect_err("duplicate");
+    let err =
+        read_store(&bytes[..], bytes.len() as u64, &mut store, &options()).expect_err("duplicate");
     assert!(err.to_string().contains("duplicate key"), "{err}");
     let mut store = Store::new(16);
     store.db(0).insert(b"str", Value::Int(1), 0);

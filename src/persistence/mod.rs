@@ -273,9 +273,10 @@ impl Persistence {
         let now = unix_secs();
         let may_retry = self.last_bgsave_ok || now - self.last_bgsave_try > BGSAVE_RETRY_DELAY;
         let changes = self.changes_since_save(store);
-        let due = config.save.iter().find(|p| {
-            changes >= p.changes && now - self.lastsave > p.seconds as i64 && may_retry
-        });
+        let due = config
+            .save
+            .iter()
+            .find(|p| changes >= p.changes && now - self.lastsave > p.seconds as i64 && may_retry);
         if let Some(point) = due {
             info!(
                 "{} changes in {} seconds. Saving...",
