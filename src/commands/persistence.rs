@@ -110,7 +110,7 @@ pub fn shutdown_save(ctx: &mut Ctx<'_>, mode: ShutdownSave, force: bool) -> Resu
     ctx.server
         .persistence
         .shutdown(ctx.store, &ctx.server.config, mode, force)
-        .map_err(|()| CmdError::msg("ERR Errors trying to SHUTDOWN. Check logs."))
+        .map_err(|_| CmdError::msg("ERR Errors trying to SHUTDOWN. Check logs."))
 }
 
 /// FLUSHALL's persistence part: stops a background save and, with save points

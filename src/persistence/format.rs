@@ -525,18 +525,14 @@ impl<R: Read> Loader<'_, R> {
     /// (`None` when its key expired).
     fn take(&mut self, n: usize) -> Result<Option<&mut Value>, LoadError> {
         let n = n as u64;
-        match &self.open {
-            None => return Err(self.corrupt("elements outside a collection")),
-            Some(open) if n == 0 || n > open.left => {
-                return Err(self.corrupt("chunk size does not match the element count"));
-            }
-            Some(_) => {}
+        match self.open.as_ref().map(|o| n != 0 && n <= o.left) {
+            None => Err(self.corrupt("elements outside a collection")),
+            Some(false) => Err(self.corrupt("chunk size does not match the element count")),
+            Some(true) => Ok(self.open.as_mut().and_then(|o| {
+                o.left -= n;
+                o.value.as_mut()
+            })),
         }
-        let open = self.open.as_mut().map(|o| {
-            o.left -= n;
-            o
-        });
-        Ok(open.and_then(|o| o.value.as_mut()))
     }
 
     /// Stores the open collection once all its elements arrived.

@@ -340,7 +340,7 @@ impl Persistence {
         config: &Config,
         mode: ShutdownSave,
         force: bool,
-    ) -> Result<(), ()> {
+    ) -> io::Result<()> {
         self.kill_child(config);
         let save = match mode {
             ShutdownSave::Default => !config.save.is_empty(),
@@ -351,15 +351,16 @@ impl Persistence {
             return Ok(());
         }
         info!("Saving the final RDB snapshot before exiting.");
-        if self.save(store, config).is_ok() {
-            return Ok(());
-        }
-        if force {
-            warn!("Error trying to save the DB. Exit anyway.");
-            Ok(())
-        } else {
-            warn!("Error trying to save the DB, can't exit.");
-            Err(())
+        match self.save(store, config) {
+            Ok(()) => Ok(()),
+            Err(_) if force => {
+                warn!("Error trying to save the DB. Exit anyway.");
+                Ok(())
+            }
+            Err(e) => {
+                warn!("Error trying to save the DB, can't exit.");
+                Err(e)
+            }
         }
     }
 
