@@ -199,6 +199,17 @@ fn bgsave_then_restart_with_the_redis_crate() {
             .expect_err("syntax");
         assert_eq!(err.code(), Some("ERR"));
         assert!(err.to_string().contains("syntax error"), "{err}");
+        // Pipelined in one write, the three run in one turn, before the cron can reap
+        // the child: the second and third find the save in progress.
+        let mut pipe = Frame::command(&["BGSAVE", "SCHEDULE"]);
+        pipe.extend(Frame::command(&["SAVE"]));
+        pipe.extend(Frame::command(&["BGSAVE"]));
+        c.send(&pipe);
+        assert_eq!(c.read_frame(), simple("Background saving started"));
+        let busy = error("ERR Background save already in progress");
+        assert_eq!(c.read_frame(), busy);
+        assert_eq!(c.read_frame(), busy);
+        assert_eq!(wait_bgsave(&mut c), "ok");
     }
     let server = server_in(&dir);
     let mut r = server.redis();

@@ -66,16 +66,15 @@ fn save(ctx: &mut Ctx<'_>, _req: &Request<'_>) -> Result<(), CmdError> {
 /// BGSAVE [SCHEDULE]
 /// ```
 /// Forks a child that writes the snapshot; replies at once. Inside MULTI the save
-/// is scheduled for the cron instead, as in Redis.
+/// is scheduled for the cron instead, as in Redis. SCHEDULE is accepted: it only
+/// matters while another kind of child (an AOF rewrite) runs, and there is none.
 /// # Errors
 /// `ERR syntax error`, `ERR Background save already in progress`, `ERR` when fork
 /// failed.
 fn bgsave(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
-    let schedule = match req.len() {
-        1 => false,
-        2 if is(req.arg(1), "schedule") => true,
-        _ => return Err(CmdError::Syntax),
-    };
+    if req.len() > 2 || (req.len() == 2 && !is(req.arg(1), "schedule")) {
+        return Err(CmdError::Syntax);
+    }
     let in_exec = ctx.client().deny_blocking;
     let p = &mut ctx.server.persistence;
     if p.in_progress() {
@@ -86,7 +85,6 @@ fn bgsave(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
         ctx.out.simple(b"Background saving scheduled");
         return Ok(());
     }
-    let _ = schedule; // No other child kind exists: SCHEDULE starts at once.
     p.bgsave(ctx.store, &ctx.server.config)
         .map_err(|_| save_failed())?;
     ctx.out.simple(b"Background saving started");
