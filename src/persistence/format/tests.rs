@@ -1,6 +1,8 @@
 use super::*;
+use crate::config::EncodingLimits;
 use crate::store::hash::Hash;
-use crate::store::list::NodeLimit;
+use crate::store::list::{List, NodeLimit, Side};
+use crate::store::set::Set;
 use crate::store::zset::ZSet;
 
 /// A time before every expiry used here, so nothing counts as expired.
