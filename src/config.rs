@@ -66,6 +66,66 @@ pub struct Config {
     pub notify_keyspace_events: u32,
     /// Output buffer limits per client class (`--client-output-buffer-limit`).
     pub output_limits: OutputLimits,
+    /// Directory of the snapshot file, absolute (`--dir`, default: the working
+    /// directory at startup). Kept as a path instead of a `chdir`, so that servers
+    /// embedded in one process (the tests) do not move each other.
+    pub dir: std::path::PathBuf,
+    /// Snapshot file name inside `dir` (`--dbfilename`, default `dump.rdb`).
+    pub dbfilename: String,
+    /// Save points: a background save starts once `changes` writes happened and
+    /// `seconds` passed since the last save (`--save "SECS CHANGES ..."`, default
+    /// none: see README, Persistence).
+    pub save: Vec<SavePoint>,
+}
+
+/// One `save` point (Redis's `struct saveparam`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SavePoint {
+    /// Seconds since the last save (at least 1).
+    pub seconds: u64,
+    /// Writes since the last save.
+    pub changes: u64,
+}
+
+/// Parses Redis's `save` value: pairs of `seconds changes`, or "" for none.
+/// # Errors
+/// Redis's `Invalid save parameters`.
+pub fn parse_save(value: &str) -> Result<Vec<SavePoint>, String> {
+    let bad = || "Invalid save parameters".to_string();
+    let words: Vec<&str> = value.split_ascii_whitespace().collect();
+    if !words.len().is_multiple_of(2) {
+        return Err(bad());
+    }
+    words
+        .chunks(2)
+        .map(|pair| {
+            let seconds = pair[0].parse::<u64>().ok().filter(|&s| s >= 1);
+            let changes = pair[1].parse::<u64>().ok();
+            match (seconds, changes) {
+                (Some(seconds), Some(changes)) => Ok(SavePoint { seconds, changes }),
+                _ => Err(bad()),
+            }
+        })
+        .collect()
+}
+
+/// The directory `value` names, made absolute (relative to the working directory,
+/// as Redis's `chdir`).
+/// # Errors
+/// The system's text for why it cannot be used (`No such file or directory`, ...).
+pub fn resolve_dir(value: &str) -> Result<std::path::PathBuf, String> {
+    let os_text = |e: std::io::Error| {
+        let text = e.to_string();
+        match text.find(" (os error") {
+            Some(cut) => text[..cut].to_string(),
+            None => text,
+        }
+    };
+    let path = std::fs::canonicalize(value).map_err(os_text)?;
+    if !path.is_dir() {
+        return Err(os_text(std::io::Error::from_raw_os_error(libc::ENOTDIR)));
+    }
+    Ok(path)
 }
 
 /// One client class's output buffer limits (Redis's `clientBufferLimitsConfig`).
@@ -204,6 +264,36 @@ impl Default for EncodingLimits {
 }
 
 impl EncodingLimits {
+    /// The hash limits (`hash-max-listpack-*`).
+    pub fn hash_limits(&self) -> crate::store::hash::Limits {
+        crate::store::hash::Limits {
+            entries: self.hash_max_listpack_entries,
+            value: self.hash_max_listpack_value,
+        }
+    }
+
+    /// The set limits (`set-max-intset-entries`, `set-max-listpack-*`).
+    pub fn set_limits(&self) -> crate::store::set::SetLimits {
+        crate::store::set::SetLimits {
+            intset_entries: self.set_max_intset_entries,
+            listpack_entries: self.set_max_listpack_entries,
+            listpack_value: self.set_max_listpack_value,
+        }
+    }
+
+    /// The sorted set limits (`zset-max-listpack-*`).
+    pub fn zset_limits(&self) -> crate::store::zset::PackLimits {
+        crate::store::zset::PackLimits {
+            entries: self.zset_max_listpack_entries,
+            value: self.zset_max_listpack_value,
+        }
+    }
+
+    /// The list node limit (`list-max-listpack-size`).
+    pub fn list_limit(&self) -> crate::store::list::NodeLimit {
+        crate::store::list::NodeLimit::new(self.list_node_bytes(), self.list_node_entries())
+    }
+
     /// Bytes a packed list node may hold (for a negative `list-max-listpack-size`),
     /// or `usize::MAX` when the limit counts entries.
     pub fn list_node_bytes(&self) -> usize {
@@ -295,6 +385,9 @@ impl Default for Config {
             aclfile: String::new(),
             notify_keyspace_events: 0,
             output_limits: OutputLimits::default(),
+            dir: std::env::current_dir().unwrap_or_else(|_| ".".into()),
+            dbfilename: "dump.rdb".to_string(),
+            save: Vec::new(),
         }
     }
 }
@@ -325,6 +418,11 @@ pub const USAGE: &str = "Usage: rudis-server [options]
   --client-output-buffer-limit \"CLASS HARD SOFT SECONDS ...\"
                                   output limits per class (normal, replica, pubsub;
                                   default \"pubsub 32mb 8mb 60\")
+  --dir PATH                      directory of the snapshot file (default: the
+                                  working directory)
+  --dbfilename NAME               snapshot file name (default dump.rdb)
+  --save \"SECONDS CHANGES ...\"    background save after CHANGES writes within
+                                  SECONDS (default \"\" = no automatic saves)
   --help                          print this text";
 
 impl Config {
@@ -403,6 +501,14 @@ impl Config {
                     .ok_or("Invalid event class character. Use 'Ag$lshzxeKEtmdn'.")?
             }
             "client-output-buffer-limit" => self.output_limits.set(value)?,
+            "dir" => self.dir = resolve_dir(value)?,
+            "dbfilename" => {
+                if value.contains('/') {
+                    return Err("dbfilename can't be a path, just a filename".into());
+                }
+                self.dbfilename = value.to_string()
+            }
+            "save" => self.save = parse_save(value)?,
             other => match self.encodings.set(other, value) {
                 Ok(true) => {}
                 Ok(false) => return Err(format!("unknown option '{name}'")),
@@ -437,6 +543,14 @@ impl Config {
                 crate::commands::notify::flags_to_string(self.notify_keyspace_events)
             }
             "client-output-buffer-limit" => self.output_limits.get(),
+            "dir" => self.dir.display().to_string(),
+            "dbfilename" => self.dbfilename.clone(),
+            "save" => self
+                .save
+                .iter()
+                .map(|p| format!("{} {}", p.seconds, p.changes))
+                .collect::<Vec<_>>()
+                .join(" "),
             other => return self.encodings.get(other),
         })
     }
@@ -460,6 +574,9 @@ impl Config {
         "aclfile",
         "notify-keyspace-events",
         "client-output-buffer-limit",
+        "dir",
+        "dbfilename",
+        "save",
         "list-max-listpack-size",
         "list-max-ziplist-size",
         "list-compress-depth",

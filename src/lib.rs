@@ -4,6 +4,7 @@
 //!
 //! ```text
 //! main ─▶ server ─┬─▶ commands ─┬─▶ store
+//!                 │             ├─▶ persistence ─▶ store
 //!                 │             └─▶ protocol::reply
 //!                 └─▶ protocol::parser
 //! client ─▶ protocol            (config, error: leaves, usable by all)
@@ -15,6 +16,7 @@
 //! - [`acl`]: users, passwords (SHA-256), ACL rules and categories, protected mode;
 //!   beside `commands` (categories derive from the command table).
 //! - [`store`]: databases, values, expiry; no I/O, no RESP.
+//! - [`persistence`]: snapshot files (format, SAVE, forked BGSAVE, load at startup).
 //! - [`client`]: a blocking client library over `std::net`, with serde values and a pool.
 //!
 //! Dependencies point one way: `store` uses nothing above it, `protocol` never sees
@@ -26,6 +28,7 @@ pub mod client;
 pub mod commands;
 pub mod config;
 pub mod error;
+pub mod persistence;
 pub mod protocol;
 pub mod server;
 pub mod store;

@@ -10,6 +10,7 @@ use super::introspection::{Subcommand, reply_help, run_subcommand};
 use super::{CommandSpec, Ctx, info, introspection};
 use crate::config::Config;
 use crate::error::CmdError;
+use crate::persistence::ShutdownSave;
 use crate::protocol::Request;
 use crate::store::KeyspaceStats;
 
@@ -132,7 +133,6 @@ pub const CONFIG_SUBCOMMANDS: &[Subcommand] = &[
 /// with the fixed value that describes this server. A directive [`Config`] knows
 /// takes precedence over an entry of the same name here.
 const COMPAT_CONFIG: &[(&str, &str)] = &[
-    ("save", ""),
     ("appendonly", "no"),
     ("appendfsync", "everysec"),
     ("maxmemory", "0"),
@@ -332,10 +332,12 @@ fn time(ctx: &mut Ctx<'_>, _req: &Request<'_>) -> Result<(), CmdError> {
 /// ```text
 /// SHUTDOWN [NOSAVE | SAVE] [NOW] [FORCE] [ABORT]
 /// ```
-/// Stops the server after this event-loop turn; no reply (the connection closes).
+/// Saves (SAVE, or NOSAVE absent and save points configured), then stops the server
+/// after this event-loop turn; no reply (the connection closes).
 /// # Errors
 /// `ERR syntax error` for unknown or conflicting options, `ERR No shutdown in
-/// progress.` for ABORT.
+/// progress.` for ABORT, `ERR Errors trying to SHUTDOWN. Check logs.` when the save
+/// failed (without FORCE).
 fn shutdown(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
     let (mut save, mut nosave, mut other, mut abort) = (false, false, false, false);
     for arg in req.args().skip(1) {
@@ -358,12 +360,19 @@ fn shutdown(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
         return Err(CmdError::msg("ERR No shutdown in progress."));
     }
     log::warn!("User requested shutdown...");
+    let mode = match (save, nosave) {
+        (true, _) => ShutdownSave::Save,
+        (_, true) => ShutdownSave::NoSave,
+        _ => ShutdownSave::Default,
+    };
+    let force = req.args().skip(1).any(|a| is(a, "force"));
+    super::persistence::shutdown_save(ctx, mode, force)?;
     ctx.server.shutdown = true;
     Ok(())
 }
 
 /// ```text
-/// DEBUG SLEEP seconds | HELP
+/// DEBUG SLEEP seconds | RELOAD [MERGE] [NOFLUSH] [NOSAVE] | HELP
 /// ```
 /// SLEEP blocks the whole server, as in Redis (for tests of timeouts and latency).
 /// # Errors
@@ -377,8 +386,15 @@ fn debug(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
             &[
                 "SLEEP <seconds>",
                 "    Stop the server for <seconds>. Decimals allowed.",
+                "RELOAD [option ...]",
+                "    Save the RDB on disk and reload it back to memory. Options:",
+                "    * MERGE: merge the loaded data with the current dataset.",
+                "    * NOFLUSH: do not empty the current dataset before loading.",
+                "    * NOSAVE: do not save the dataset before loading.",
             ],
         );
+    } else if is(sub, "reload") {
+        return super::persistence::debug_reload(ctx, req);
     } else if is(sub, "sleep") && req.len() == 3 {
         // strtod semantics: text that is not a number sleeps 0 seconds.
         let secs = text(req.arg(2)).trim().parse::<f64>().unwrap_or(0.0);

@@ -135,11 +135,22 @@ fn write_section(ctx: &Ctx<'_>, section: &str, out: &mut String) {
             field("lazyfree_pending_objects", &0);
         }
         "persistence" => {
+            let p = &state.persistence;
             field("loading", &0);
             field("async_loading", &0);
-            field("rdb_changes_since_last_save", &ctx.store.dirty);
-            field("rdb_bgsave_in_progress", &0);
-            field("rdb_last_bgsave_status", &"ok");
+            field(
+                "rdb_changes_since_last_save",
+                &p.changes_since_save(ctx.store),
+            );
+            field("rdb_bgsave_in_progress", &u8::from(p.in_progress()));
+            field("rdb_last_save_time", &p.lastsave);
+            let status = if p.last_bgsave_ok { "ok" } else { "err" };
+            field("rdb_last_bgsave_status", &status);
+            field("rdb_last_bgsave_time_sec", &p.last_bgsave_secs);
+            field("rdb_current_bgsave_time_sec", &p.current_bgsave_secs());
+            field("rdb_saves", &p.saves);
+            field("rdb_last_load_keys_expired", &p.last_load.expired);
+            field("rdb_last_load_keys_loaded", &p.last_load.loaded);
             field("aof_enabled", &0);
             field("aof_rewrite_in_progress", &0);
             field("aof_rewrite_scheduled", &0);

@@ -441,6 +441,7 @@ fn flushall(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
     if ctx.store.flush_all() == 0 {
         ctx.store.dirty += 1;
     }
+    super::persistence::after_flushall(ctx);
     ctx.out.ok();
     Ok(())
 }

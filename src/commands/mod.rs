@@ -34,6 +34,7 @@ pub mod list_pop;
 pub mod memory;
 pub mod multi;
 pub mod notify;
+pub mod persistence;
 pub mod pubsub;
 pub mod pubsub_state;
 pub mod scan;

@@ -192,6 +192,8 @@ pub struct ServerState {
     pub pubsub: super::pubsub::PubSub,
     /// Lua scripts: the interpreter, the cache, the run in progress.
     pub scripts: super::scripting::Scripts,
+    /// Snapshot state: background save, save points, counters.
+    pub persistence: crate::persistence::Persistence,
 }
 
 impl ServerState {
@@ -215,6 +217,7 @@ impl ServerState {
             watchers: Default::default(),
             pubsub: Default::default(),
             scripts: Default::default(),
+            persistence: Default::default(),
             command_stats: Vec::new(),
             batch: Vec::new(),
             error_stats: Default::default(),

@@ -6,8 +6,8 @@ use std::sync::OnceLock;
 
 use super::{
     CommandSpec, acl, admin, bitfield, bits, connection, expire, hash, keyspace, keyspace_copy,
-    lcs, list, list_block, list_edit, list_pop, memory, multi, pubsub, scripting, set, sort,
-    string, string_edit, zset, zset_block, zset_ops, zset_range, zset_scan,
+    lcs, list, list_block, list_edit, list_pop, memory, multi, persistence, pubsub, scripting, set,
+    sort, string, string_edit, zset, zset_block, zset_ops, zset_range, zset_scan,
 };
 
 /// Longest command name looked up; longer names are unknown without a search.
@@ -17,6 +17,7 @@ const MAX_NAME_LEN: usize = 32;
 const FAMILIES: &[&[CommandSpec]] = &[
     connection::COMMANDS,
     admin::COMMANDS,
+    persistence::COMMANDS,
     keyspace::COMMANDS,
     keyspace_copy::COMMANDS,
     expire::COMMANDS,

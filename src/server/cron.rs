@@ -17,11 +17,25 @@ impl Server {
         self.store.free_some();
         self.store.rehash_step(CRON_REHASH_BUDGET);
         self.close_idle_clients();
+        self.state.persistence.cron(&self.store, &self.state.config);
         if std::mem::take(&mut self.accept_pending) {
             self.accept_all();
         }
         let period = Duration::from_millis(1000 / self.state.config.hz.max(1) as u64);
         self.next_cron = start + period;
+    }
+
+    /// Before exiting: SHUTDOWN already saved; a signal or a [`ShutdownHandle`]
+    /// saves when save points are configured (exiting even if that fails), as
+    /// Redis on SIGTERM. A running background save is stopped either way.
+    pub(super) fn persist_on_exit(&mut self) {
+        let p = &mut self.state.persistence;
+        if self.state.shutdown {
+            p.kill_child(&self.state.config);
+        } else {
+            let mode = crate::persistence::ShutdownSave::Default;
+            let _ = p.shutdown(&self.store, &self.state.config, mode, true);
+        }
     }
 
     /// Closes clients idle for longer than `timeout` seconds, subscribers excepted

@@ -127,6 +127,10 @@ impl Server {
                 )
             })?;
         }
+        state
+            .persistence
+            .load_at_startup(&mut store, &state.config)
+            .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))?;
         state.port = listener.local_addr()?.port();
         Ok(Server {
             poll,
@@ -169,6 +173,7 @@ impl Server {
         loop {
             if self.stop.load(Ordering::SeqCst) || self.state.shutdown || signal::requested() {
                 info!("Shutting down: {} clients connected", self.conns.len());
+                self.persist_on_exit();
                 return Ok(());
             }
             let timeout = if self.ready.is_empty() {

@@ -21,6 +21,9 @@ pub struct TestServer {
     pub addr: SocketAddr,
     handle: ShutdownHandle,
     thread: Option<std::thread::JoinHandle<()>>,
+    /// The server's own snapshot directory (`dir`), removed when it stops: a SAVE
+    /// (e.g. by a command sweep) never leaves a dump.rdb that other servers load.
+    scratch_dir: std::path::PathBuf,
 }
 
 impl Drop for TestServer {
@@ -29,7 +32,18 @@ impl Drop for TestServer {
         if let Some(t) = self.thread.take() {
             let _ = t.join();
         }
+        let _ = std::fs::remove_dir_all(&self.scratch_dir);
     }
+}
+
+/// A new empty directory under the system temp dir, unique to this call.
+pub fn scratch_dir(tag: &str) -> std::path::PathBuf {
+    static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let path = std::env::temp_dir().join(format!("rudis-{tag}-{}-{n}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&path);
+    std::fs::create_dir_all(&path).expect("create scratch dir");
+    path
 }
 
 /// Starts a server with default settings on a free port.
@@ -39,8 +53,10 @@ pub fn start_server() -> TestServer {
 
 /// Starts a server after letting `tweak` change its configuration.
 pub fn start_server_with(tweak: impl FnOnce(&mut Config)) -> TestServer {
+    let scratch_dir = scratch_dir("server");
     let mut config = Config {
         port: 0,
+        dir: scratch_dir.clone(),
         ..Config::default()
     };
     tweak(&mut config);
@@ -59,6 +75,7 @@ pub fn start_server_with(tweak: impl FnOnce(&mut Config)) -> TestServer {
         addr,
         handle,
         thread: Some(thread),
+        scratch_dir,
     }
 }
 
