@@ -393,7 +393,8 @@ impl Default for Config {
 }
 
 /// The usage text printed by `--help`.
-pub const USAGE: &str = "Usage: rudis-server [options]
+pub const USAGE: &str = "Usage: rudis-server [/path/to/rudis.conf] [options]
+  (the file holds the same directives as the flags, one per line: `port 6380`)
   --bind ADDR                     address to listen on (default 127.0.0.1)
   --port PORT                     TCP port (default 31337; 0 = pick a free port)
   --loglevel LEVEL                debug|verbose|notice|warning (default notice)
@@ -429,7 +430,11 @@ impl Config {
     /// Parses command-line arguments (without the program name).
     pub fn from_args<I: IntoIterator<Item = String>>(args: I) -> Result<Config, String> {
         let mut config = Config::default();
-        let mut args = args.into_iter();
+        let mut args = args.into_iter().peekable();
+        // A first argument that is not a flag names the configuration file.
+        if let Some(path) = args.next_if(|a| !a.starts_with('-')) {
+            config.load_file(&path)?;
+        }
         while let Some(flag) = args.next() {
             if flag == "--help" || flag == "-h" {
                 return Err(USAGE.to_string());
