@@ -425,3 +425,88 @@ fn the_redis_crate_runs_scripts() {
     let e = failed.unwrap_err();
     assert!(e.to_string().contains("not an integer"), "{e}");
 }
+
+#[test]
+fn scripts_cannot_change_what_other_scripts_see() {
+    let server = start_server();
+    let mut c = server.raw();
+    let tricks = [
+        "setmetatable(_G, {})",
+        "local g = getmetatable(_G) g.__index = {}",
+        "redis = function() return 1 end",
+        "_G = {}",
+        "_G.redis = nil",
+        "rawset(_G, 'redis', 1)",
+        "redis.call = function() return 1 end",
+        "string.format = nil",
+        "setfenv(0, {})",
+        "loadstring('redis = 1')()",
+    ];
+    for trick in tricks {
+        let e = err_text(&c.cmd(&["EVAL", trick, "0"]));
+        assert!(
+            e.contains("Attempt to modify a readonly table"),
+            "{trick}: {e}"
+        );
+    }
+    // Bytecode is refused: loadstring returns nil.
+    let e = err_text(&c.cmd(&[
+        "EVAL",
+        "return loadstring(string.dump(function() return 1 end))()",
+        "0",
+    ]));
+    assert!(e.contains("attempt to call a nil value"), "{e}");
+    // The API still works for the next script.
+    assert_eq!(
+        c.cmd(&["EVAL", "return redis.call('ping')", "0"]),
+        simple("PONG")
+    );
+    assert_eq!(
+        c.cmd(&["EVAL", "return string.format('%d', 5)", "0"]),
+        bulk("5")
+    );
+}
+
+#[test]
+fn many_arguments_and_full_precision_numbers() {
+    let server = start_server();
+    let mut c = server.raw();
+    let script = "local a = {} for i = 1, 7999 do a[i] = i end \
+                  return redis.call('lpush', 'l', unpack(a))";
+    assert_eq!(c.cmd(&["EVAL", script, "0"]), int(7999));
+    assert_eq!(
+        c.cmd(&[
+            "EVAL",
+            "redis.call('set', 'n', 9007199254740991) return redis.call('get', 'n')",
+            "0"
+        ]),
+        bulk("9007199254740991")
+    );
+    assert_eq!(
+        c.cmd(&[
+            "EVAL",
+            "redis.call('set', 'f', 0.5) return redis.call('get', 'f')",
+            "0"
+        ]),
+        bulk("0.5")
+    );
+}
+
+#[test]
+fn info_counts_scripts_and_errors() {
+    let server = start_server();
+    let mut c = server.raw();
+    c.cmd(&["SCRIPT", "LOAD", "return 1"]);
+    c.cmd(&["SCRIPT", "LOAD", "return 2"]);
+    let info = text(&c.cmd(&["INFO", "memory"]));
+    assert!(info.contains("number_of_cached_scripts:2"), "{info}");
+    assert!(info.contains("used_memory_lua:"), "{info}");
+    c.cmd(&["CONFIG", "RESETSTAT"]);
+    c.cmd(&["EVAL", "return redis.error_reply('MY_CODE custom')", "0"]);
+    c.cmd(&["SET", "s", "x"]);
+    // A command's error returned by the script counts once.
+    c.cmd(&["EVAL", "return redis.pcall('incr', 's')", "0"]);
+    let stats = text(&c.cmd(&["INFO", "errorstats"]));
+    assert!(stats.contains("errorstat_MY_CODE:count=1"), "{stats}");
+    assert!(stats.contains("errorstat_ERR:count=1"), "{stats}");
+}

@@ -127,6 +127,11 @@ fn write_section(ctx: &Ctx<'_>, section: &str, out: &mut String) {
             field("used_memory_rss_human", &bytes_to_human(rss));
             field("used_memory_peak", &rss);
             field("used_memory_peak_human", &bytes_to_human(rss));
+            let lua = state.scripts.used_memory() as u64;
+            field("used_memory_lua", &lua);
+            field("used_memory_vm_eval", &lua);
+            field("used_memory_lua_human", &bytes_to_human(lua));
+            field("number_of_cached_scripts", &state.scripts.cached());
             field("maxmemory", &0);
             field("maxmemory_human", &"0B");
             field("maxmemory_policy", &"noeviction");

@@ -19,7 +19,14 @@ const MAX_REPLY_DEPTH: usize = 200;
 pub fn frame_to_lua(lua: &Lua, frame: Frame, resp3: bool) -> mlua::Result<Value> {
     Ok(match frame {
         Frame::Simple(s) => single_field(lua, "ok", Value::String(lua.create_string(s)?))?,
-        Frame::Error(s) => single_field(lua, "err", Value::String(lua.create_string(s)?))?,
+        Frame::Error(s) => {
+            let t = lua.create_table_with_capacity(0, 2)?;
+            t.raw_set("err", s)?;
+            // Counted in INFO errorstats when the command failed: not again if the
+            // script returns it (Redis's `ignore_error_stats_update`).
+            t.raw_set("ignore_error_stats_update", true)?;
+            Value::Table(t)
+        }
         Frame::Integer(n) => Value::Number(n as f64),
         Frame::Bulk(b) => Value::String(lua.create_string(b)?),
         Frame::Null if resp3 => Value::Nil,

@@ -48,16 +48,14 @@ impl Engine {
         redis.raw_set("REDIS_VERSION", REDIS_VERSION)?;
         redis.raw_set("REDIS_VERSION_NUM", version_num())?;
         let debug: Table = globals.raw_get("debug")?;
+        for name in DENIED_GLOBALS {
+            globals.raw_set(*name, Value::Nil)?;
+        }
         let run: Function = lua
             .load(include_str!("prelude.lua"))
             .set_name("=rudis")
             .call((runtime.clone(), debug, redis.clone()))?;
-        globals.raw_set("redis", redis)?;
         globals.raw_set("debug", Value::Nil)?;
-        for name in DENIED_GLOBALS {
-            globals.raw_set(*name, Value::Nil)?;
-        }
-        lua.load(PROTECT_GLOBALS).set_name("=rudis").exec()?;
         Ok(Engine { lua, runtime, run })
     }
 
@@ -121,20 +119,6 @@ impl Engine {
         self.lua.used_memory()
     }
 }
-
-/// Makes the globals table read-only for scripts, with Redis 7's errors.
-const PROTECT_GLOBALS: &str = r#"
-local error, tostring = error, tostring
-setmetatable(_G, {
-  __index = function(_, name)
-    error("Script attempted to access nonexistent global variable '" .. tostring(name) .. "'", 2)
-  end,
-  __newindex = function()
-    error('Attempt to modify a readonly table', 2)
-  end,
-  __metatable = false,
-})
-"#;
 
 /// `rt.sha1hex(s)`: the prelude has checked the arguments.
 fn sha1hex(_: &Lua, text: mlua::LuaString) -> mlua::Result<String> {

@@ -5,8 +5,10 @@
 -- returns `run(f)`, which calls a compiled user script and returns
 -- (true, result) or (false, error table), as Redis's luaCallFunction.
 local rt, dbg, redis = ...
-local error, type, tostring, select, tonumber, xpcall, table =
-  error, type, tostring, select, tonumber, xpcall, table
+local G = _G
+local error, type, tostring, select, tonumber, xpcall, table, rawget, rawset =
+  error, type, tostring, select, tonumber, xpcall, table, rawget, rawset
+local setmetatable, setfenv, loadstring, ipairs = setmetatable, setfenv, loadstring, ipairs
 local KILLED = 'ERR Script killed by user with SCRIPT KILL...'
 
 -- Redis's error tables: {err = 'CODE message'}; a leading '-' names the code.
@@ -62,14 +64,26 @@ local function count_hook()
   end
 end
 
+-- Past this many arguments they travel in a table: the C stack of a call is
+-- limited (LUAI_MAXCSTACK) and `redis.call('sadd', k, unpack(many))` is common.
+local PACK_ABOVE = 200
+
+local function invoke(...)
+  local n = select('#', ...)
+  if n > PACK_ABOVE then
+    return rt.call_packed({n = n, ...})
+  end
+  return rt.call(...)
+end
+
 redis.call = function(...)
-  local reply, failed = rt.call(...)
+  local reply, failed = invoke(...)
   if failed then error(reply) end
   return reply
 end
 
 redis.pcall = function(...)
-  return (rt.call(...))
+  return (invoke(...))
 end
 
 redis.error_reply = function(...)
@@ -145,7 +159,83 @@ redis.debug = function() end
 redis.REPL_NONE, redis.REPL_AOF, redis.REPL_SLAVE, redis.REPL_REPLICA, redis.REPL_ALL = 0, 1, 2, 2, 3
 redis.LOG_DEBUG, redis.LOG_VERBOSE, redis.LOG_NOTICE, redis.LOG_WARNING = 0, 1, 2, 3
 
+-- Read-only tables, as Redis 7 makes its globals and libraries: a proxy whose
+-- reads go to `t` and whose writes fail, with a read-only metatable, and which
+-- rawset and setmetatable refuse too. With `strict`, reading a missing name fails.
+local protected = setmetatable({}, {__mode = 'k'})
+
+local function readonly_error(level)
+  error('Attempt to modify a readonly table', level)
+end
+
+local function readonly(t, strict)
+  local index = t
+  if strict then
+    index = function(_, name)
+      local value = rawget(t, name)
+      if value == nil then
+        error("Script attempted to access nonexistent global variable '" .. tostring(name) .. "'", 2)
+      end
+      return value
+    end
+  end
+  local shown = setmetatable({}, {
+    __newindex = function() readonly_error(2) end,
+    __metatable = false,
+  })
+  local proxy = setmetatable({}, {
+    __index = index,
+    __newindex = function() readonly_error(2) end,
+    __metatable = shown,
+  })
+  protected[proxy] = true
+  protected[shown] = true
+  return proxy
+end
+
+local ENV
+
+rawset(G, 'rawset', function(t, k, v)
+  if protected[t] then readonly_error(2) end
+  return rawset(t, k, v)
+end)
+rawset(G, 'setmetatable', function(t, meta)
+  if protected[t] then readonly_error(2) end
+  return setmetatable(t, meta)
+end)
+rawset(G, 'setfenv', function(f, env)
+  -- Level 0 is the thread's global table, which every script shares.
+  if f == 0 then readonly_error(2) end
+  return setfenv(f, env)
+end)
+-- Code loaded by a script runs with the scripts' globals; bytecode is refused
+-- (it can crash the VM).
+rawset(G, 'loadstring', function(code, name)
+  if type(code) == 'string' and code:byte(1) == 27 then
+    return nil, 'loading binary chunks is not allowed'
+  end
+  local f, err = loadstring(code, name)
+  if f then setfenv(f, ENV) end
+  return f, err
+end)
+rawset(G, 'load', function(reader, name)
+  local parts = {}
+  while true do
+    local part = reader()
+    if part == nil or part == '' then break end
+    parts[#parts + 1] = part
+  end
+  return G.loadstring(table.concat(parts), name)
+end)
+for _, name in ipairs({'string', 'table', 'math', 'coroutine'}) do
+  if rawget(G, name) then rawset(G, name, readonly(rawget(G, name))) end
+end
+rawset(G, 'redis', readonly(redis))
+ENV = readonly(G, true)
+rawset(G, '_G', ENV)
+
 return function(f, hook_every)
+  setfenv(f, ENV)
   rt.resp = 2
   if hook_every > 0 then dbg.sethook(count_hook, '', hook_every) end
   local ok, result = xpcall(f, handler)

@@ -73,24 +73,45 @@ pub(super) fn run(ctx: &mut Ctx<'_>, pending: &PendingRun, pump: Option<&mut dyn
                         Ok(mut env) => env.call(lua, args),
                         Err(_) => Err(mlua::Error::runtime("redis.call is not reentrant")),
                     })?;
+                let call_packed = scope.create_function(|lua, args: Table| {
+                    let n: usize = args.raw_get("n").unwrap_or(0);
+                    let args: mlua::Result<MultiValue> =
+                        (1..=n).map(|i| args.raw_get::<Value>(i)).collect();
+                    match env.try_borrow_mut() {
+                        Ok(mut env) => env.call(lua, args?),
+                        Err(_) => Err(mlua::Error::runtime("redis.call is not reentrant")),
+                    }
+                })?;
                 let busy = scope.create_function(|_, ()| {
                     Ok(env.try_borrow_mut().is_ok_and(|mut env| env.busy_tick()))
                 })?;
                 engine.runtime().raw_set("call", call)?;
+                engine.runtime().raw_set("call_packed", call_packed)?;
                 engine.runtime().raw_set("busy", busy)?;
                 engine.call(&function, hook_every)
             })
         });
         let runtime = engine.runtime();
         let _ = runtime.raw_set("call", Value::Nil);
+        let _ = runtime.raw_set("call_packed", Value::Nil);
         let _ = runtime.raw_set("busy", Value::Nil);
         (outcome, runtime.raw_get::<i64>("resp").unwrap_or(2) == 3)
     };
     match outcome {
-        Ok(Ok(value)) => write_frame(&mut ctx.out, &lua_to_frame(&value, resp3)),
+        Ok(Ok(value)) => {
+            let frame = lua_to_frame(&value, resp3);
+            if let Frame::Error(text) = &frame
+                && !counted_already(&value)
+            {
+                ctx.server.count_error(text);
+            }
+            write_frame(&mut ctx.out, &frame);
+        }
         Ok(Err(error)) => {
             let text = error_text(&error, &pending.sha);
-            ctx.server.count_error(&text);
+            if !counted_already(&error) {
+                ctx.server.count_error(&text);
+            }
             ctx.out.error(&text);
         }
         Err(e) => {
@@ -117,6 +138,11 @@ fn finish(scripts: &mut super::Scripts, engine: Engine) {
     }
     // SCRIPT FLUSH from inside is refused (noscript), so the engine is the same.
     scripts.engine = Some(engine);
+}
+
+/// True for an error table a failed command produced: INFO counted it then.
+fn counted_already(error: &Value) -> bool {
+    matches!(error, Value::Table(t) if t.raw_get::<bool>("ignore_error_stats_update").unwrap_or(false))
 }
 
 /// The client error for a failed script, from its error table: the message, and
@@ -154,7 +180,7 @@ impl RunEnv<'_, '_, '_> {
     /// `redis.call` / `redis.pcall`: returns the reply, and whether it is an error
     /// (which `redis.call` raises).
     fn call(&mut self, lua: &Lua, args: MultiValue) -> mlua::Result<(Value, bool)> {
-        let argv = match to_argv(lua, args) {
+        let argv = match to_argv(args) {
             Ok(argv) => argv,
             Err(text) => return Ok((error_table(lua, text)?, true)),
         };
@@ -226,28 +252,62 @@ impl RunEnv<'_, '_, '_> {
     }
 }
 
-/// A command's arguments from `redis.call`'s: strings, and numbers as Lua prints them.
-fn to_argv(lua: &Lua, args: MultiValue) -> Result<Vec<Vec<u8>>, &'static str> {
+/// A command's arguments from `redis.call`'s: strings, and numbers in full
+/// precision (Redis formats them with 17 significant digits, not Lua's 14).
+fn to_argv(args: MultiValue) -> Result<Vec<Vec<u8>>, &'static str> {
     if args.is_empty() {
         return Err("ERR Please specify at least one argument for this redis lib call");
     }
     args.into_iter()
         .map(|arg| match arg {
             Value::String(s) => Ok(s.as_bytes().to_vec()),
-            Value::Integer(_) | Value::Number(_) => lua
-                .coerce_string(arg)
-                .ok()
-                .flatten()
-                .map(|s| s.as_bytes().to_vec())
-                .ok_or("ERR Lua redis lib command arguments must be strings or integers"),
+            Value::Integer(n) => Ok(n.to_string().into_bytes()),
+            Value::Number(n) => Ok(number_text(n).into_bytes()),
             _ => Err("ERR Lua redis lib command arguments must be strings or integers"),
         })
         .collect()
 }
 
-/// Redis's error table `{err = text}`.
+/// A Lua number as an argument: integers without a fraction, others in the
+/// shortest text that reads back the same (`%.17g` in spirit).
+fn number_text(n: f64) -> String {
+    if n.fract() == 0.0 && n.abs() < 1e17 {
+        (n as i64).to_string()
+    } else if n.is_finite() && (n.abs() >= 1e17 || n.abs() < 1e-4) {
+        let text = format!("{n:e}");
+        match text.split_once('e') {
+            Some((mantissa, exp)) if !exp.starts_with('-') => format!("{mantissa}e+{exp:0>2}"),
+            Some((mantissa, exp)) => format!("{mantissa}e-{:0>2}", &exp[1..]),
+            None => text,
+        }
+    } else if n.is_nan() {
+        "nan".into()
+    } else if n.is_infinite() {
+        if n > 0.0 { "inf" } else { "-inf" }.into()
+    } else {
+        n.to_string()
+    }
+}
+
+/// Redis's error table `{err = text}` for a call refused before it ran.
 fn error_table(lua: &Lua, text: &str) -> mlua::Result<Value> {
     let t = lua.create_table_with_capacity(0, 1)?;
     t.raw_set("err", text)?;
     Ok(Value::Table(t))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::number_text;
+
+    #[test]
+    fn numbers_as_arguments() {
+        assert_eq!(number_text(9007199254740991.0), "9007199254740991");
+        assert_eq!(number_text(-3.0), "-3");
+        assert_eq!(number_text(0.1), "0.1");
+        assert_eq!(number_text(3.25), "3.25");
+        assert_eq!(number_text(1e20), "1e+20");
+        assert_eq!(number_text(1.5e-7), "1.5e-07");
+        assert_eq!(number_text(f64::INFINITY), "inf");
+    }
 }
