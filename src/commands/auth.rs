@@ -99,26 +99,17 @@ pub fn check(
     let Err(denied) = permission(user, index, spec, req) else {
         return Ok(());
     };
-    let stats = &mut ctx.server.stats;
+    denied.count(&mut ctx.server.stats);
     Err(match denied {
-        Denied::Command(name) => {
-            stats.acl_denied_cmd += 1;
-            CmdError::msg(format!(
-                "NOPERM this user has no permissions to run the '{name}' command"
-            ))
-        }
-        Denied::Key(_) => {
-            stats.acl_denied_key += 1;
-            CmdError::msg(
-                "NOPERM this user has no permissions to access one of the keys used as arguments",
-            )
-        }
-        Denied::Channel(_) => {
-            stats.acl_denied_channel += 1;
-            CmdError::msg(
-                "NOPERM this user has no permissions to access one of the channels used as arguments",
-            )
-        }
+        Denied::Command(name) => CmdError::msg(format!(
+            "NOPERM this user has no permissions to run the '{name}' command"
+        )),
+        Denied::Key(_) => CmdError::msg(
+            "NOPERM this user has no permissions to access one of the keys used as arguments",
+        ),
+        Denied::Channel(_) => CmdError::msg(
+            "NOPERM this user has no permissions to access one of the channels used as arguments",
+        ),
     })
 }
 
@@ -136,20 +127,13 @@ pub fn check_from_script(
     let Err(denied) = permission(user, index, spec, req) else {
         return Ok(());
     };
-    let stats = &mut ctx.server.stats;
+    denied.count(&mut ctx.server.stats);
     let reason = match denied {
-        Denied::Command(_) => {
-            stats.acl_denied_cmd += 1;
-            "can't run this command or subcommand"
-        }
+        Denied::Command(_) => "can't run this command or subcommand",
         Denied::Key(_) => {
-            stats.acl_denied_key += 1;
             "can't access at least one of the keys mentioned in the command arguments"
         }
-        Denied::Channel(_) => {
-            stats.acl_denied_channel += 1;
-            "can't publish to the channel mentioned in the command"
-        }
+        Denied::Channel(_) => "can't publish to the channel mentioned in the command",
     };
     Err(CmdError::msg(format!(
         "ERR The user executing the script {reason}"
@@ -165,6 +149,17 @@ pub enum Denied {
     Key(usize),
     /// The channel at this argument position.
     Channel(usize),
+}
+
+impl Denied {
+    /// Counts the refusal in INFO's `acl_access_denied_*`.
+    pub fn count(self, stats: &mut super::state::ServerStats) {
+        match self {
+            Denied::Command(_) => stats.acl_denied_cmd += 1,
+            Denied::Key(_) => stats.acl_denied_key += 1,
+            Denied::Channel(_) => stats.acl_denied_channel += 1,
+        }
+    }
 }
 
 /// Whether `user` may run `req`, a request for `spec` at `index` of the command table

@@ -229,20 +229,11 @@ fn permission_revoked(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Option<&'static s
         return Some("no permission");
     };
     let denied = auth::permission(user, index, spec, req).err()?;
-    let stats = &mut ctx.server.stats;
+    denied.count(&mut ctx.server.stats);
     Some(match denied {
-        Denied::Command(_) => {
-            stats.acl_denied_cmd += 1;
-            "no permission to execute the command or subcommand"
-        }
-        Denied::Key(_) => {
-            stats.acl_denied_key += 1;
-            "no permission to touch the specified keys"
-        }
-        Denied::Channel(_) => {
-            stats.acl_denied_channel += 1;
-            "no permission to access one of the channels used as arguments"
-        }
+        Denied::Command(_) => "no permission to execute the command or subcommand",
+        Denied::Key(_) => "no permission to touch the specified keys",
+        Denied::Channel(_) => "no permission to access one of the channels used as arguments",
     })
 }
 
