@@ -18,6 +18,9 @@ pub const OUTPUT_HIGH_WATER: usize = 4 * 1024 * 1024;
 pub const DEFAULT_BUSY_POLL_US: u64 = 50;
 /// Redis's default `busy-reply-threshold`: five seconds before a script counts as busy.
 pub const DEFAULT_BUSY_REPLY_THRESHOLD_MS: u64 = 5000;
+/// Lua's memory cap: far above what scripts that move data need, low enough that a
+/// runaway script fails instead of exhausting the machine (Redis has no cap).
+pub const DEFAULT_LUA_MEMORY_LIMIT: usize = 1024 * 1024 * 1024;
 /// Longest busy-poll window accepted: beyond it, spinning only burns CPU.
 pub const MAX_BUSY_POLL_US: u64 = 10_000;
 /// Default cron frequency in Hz (Redis's `hz`).
@@ -47,6 +50,9 @@ pub struct Config {
     /// Milliseconds a script may run before the server answers others with BUSY and
     /// accepts SCRIPT KILL (`--busy-reply-threshold`, alias `lua-time-limit`; 0 = never).
     pub busy_reply_threshold_ms: u64,
+    /// Most memory the Lua interpreter may use, in bytes (`--lua-memory-limit`; 0 =
+    /// unlimited, as Redis): a script past it fails with `not enough memory`.
+    pub lua_memory_limit: usize,
     /// Microseconds to keep polling without sleeping after activity (`--busy-poll-us`,
     /// 0 = always sleep in epoll_wait).
     pub busy_poll_us: u64,
@@ -378,6 +384,7 @@ impl Default for Config {
             hz: DEFAULT_HZ,
             busy_poll_us: DEFAULT_BUSY_POLL_US,
             busy_reply_threshold_ms: DEFAULT_BUSY_REPLY_THRESHOLD_MS,
+            lua_memory_limit: DEFAULT_LUA_MEMORY_LIMIT,
             timeout: 0,
             encodings: EncodingLimits::default(),
             requirepass: None,
@@ -406,6 +413,7 @@ pub const USAGE: &str = "Usage: rudis-server [/path/to/rudis.conf] [options]
   --timeout SECONDS               close clients idle that long (default 0 = never)
   --busy-reply-threshold MS       a script running longer gets others BUSY replies and may be
                                   killed with SCRIPT KILL (default 5000; alias lua-time-limit)
+  --lua-memory-limit BYTES        most memory Lua scripts may use (default 1gb; 0 = unlimited)
   --busy-poll-us N                poll without sleeping for N us after activity (default 50; 0 = off)
   --requirepass PASSWORD          password of the default user (default none)
   --protected-mode yes|no         without a password, refuse non-loopback clients when
@@ -488,6 +496,7 @@ impl Config {
             "busy-reply-threshold" | "lua-time-limit" => {
                 self.busy_reply_threshold_ms = value.parse().map_err(|_| bad())?
             }
+            "lua-memory-limit" => self.lua_memory_limit = parse_memory(value).ok_or_else(bad)?,
             "busy-poll-us" => {
                 self.busy_poll_us = value
                     .parse()
@@ -536,6 +545,7 @@ impl Config {
             "hz" => self.hz.to_string(),
             "busy-poll-us" => self.busy_poll_us.to_string(),
             "busy-reply-threshold" | "lua-time-limit" => self.busy_reply_threshold_ms.to_string(),
+            "lua-memory-limit" => self.lua_memory_limit.to_string(),
             "timeout" => self.timeout.to_string(),
             // Only the hash is kept: it is what CONFIG GET can show.
             "requirepass" => self
@@ -573,6 +583,7 @@ impl Config {
         "busy-poll-us",
         "busy-reply-threshold",
         "lua-time-limit",
+        "lua-memory-limit",
         "timeout",
         "requirepass",
         "protected-mode",

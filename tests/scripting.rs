@@ -510,3 +510,20 @@ fn info_counts_scripts_and_errors() {
     assert!(stats.contains("errorstat_MY_CODE:count=1"), "{stats}");
     assert!(stats.contains("errorstat_ERR:count=1"), "{stats}");
 }
+
+#[test]
+fn a_script_past_the_memory_limit_fails_and_the_next_one_runs() {
+    let server = start_server_with(|c| c.lua_memory_limit = 8 * 1024 * 1024);
+    let mut c = server.raw();
+    let hog = "local t = {} for i = 1, 1e9 do t[i] = string.rep('x', 1000) .. i end";
+    let e = err_text(&c.cmd(&["EVAL", hog, "0"]));
+    assert!(e.contains("not enough memory"), "{e}");
+    assert_eq!(
+        c.cmd(&["EVAL", "return #string.rep('y', 1000000)", "0"]),
+        int(1_000_000)
+    );
+    assert_eq!(
+        c.cmd(&["CONFIG", "GET", "lua-memory-limit"]),
+        Frame::Array(vec![bulk("lua-memory-limit"), bulk("8388608")])
+    );
+}

@@ -359,6 +359,10 @@ fn shutdown(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
     if abort {
         return Err(CmdError::msg("ERR No shutdown in progress."));
     }
+    if !nosave && ctx.server.scripts.busy() {
+        // A busy script may have written half of its changes: saving them is no option.
+        return Err(CmdError::msg(super::scripting::BUSY_ERROR));
+    }
     log::warn!("User requested shutdown...");
     let mode = match (save, nosave) {
         (true, _) => ShutdownSave::Save,

@@ -130,3 +130,21 @@ fn transactions_touched_by_busy_are_aborted() {
         "no longer in MULTI"
     );
 }
+
+#[test]
+fn only_shutdown_nosave_ends_a_busy_server() {
+    let server = server();
+    let mut runner = server.raw();
+    let mut other = server.raw();
+    start_endless(&mut runner, &mut other, "while true do end");
+    assert_eq!(other.cmd(&["SHUTDOWN"]), error(BUSY));
+    assert_eq!(other.cmd(&["SHUTDOWN", "SAVE"]), error(BUSY));
+    other.send_cmd(&["SHUTDOWN", "NOSAVE"]);
+    // The script is stopped and the server goes away: both connections close.
+    match runner.try_read_frame() {
+        None => {}
+        Some(Frame::Error(e)) => assert!(e.contains("killed"), "{e}"),
+        Some(f) => panic!("{f:?}"),
+    }
+    other.expect_closed();
+}

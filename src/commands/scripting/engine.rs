@@ -114,6 +114,17 @@ impl Engine {
         let _ = self.lua.gc_step();
     }
 
+    /// Collects all garbage now: after a script ran out of memory, so that the next
+    /// one does not fail on what it left.
+    pub fn gc_full(&self) {
+        let _ = self.lua.gc_collect();
+    }
+
+    /// Caps the interpreter's memory (0 = no cap).
+    pub fn set_memory_limit(&self, bytes: usize) {
+        let _ = self.lua.set_memory_limit(bytes);
+    }
+
     /// Memory the interpreter uses, in bytes (INFO's `used_memory_lua`).
     pub fn used_memory(&self) -> usize {
         self.lua.used_memory()

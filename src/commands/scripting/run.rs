@@ -47,6 +47,7 @@ pub(super) fn run(ctx: &mut Ctx<'_>, pending: &PendingRun, pump: Option<&mut dyn
         (keys_end..req.len()).map(|i| req.arg(i)),
     );
     let threshold = ctx.server.config.busy_reply_threshold_ms;
+    engine.set_memory_limit(ctx.server.config.lua_memory_limit);
     let caller_db = ctx.client().db;
     let deny_blocking = std::mem::replace(&mut ctx.client_mut().deny_blocking, true);
     ctx.server.scripts.running = Some(Running {
@@ -109,6 +110,9 @@ pub(super) fn run(ctx: &mut Ctx<'_>, pending: &PendingRun, pump: Option<&mut dyn
         }
         Ok(Err(error)) => {
             let text = error_text(&error, &pending.sha);
+            if text.contains("not enough memory") {
+                engine.gc_full();
+            }
             if !counted_already(&error) {
                 ctx.server.count_error(&text);
             }
@@ -148,8 +152,14 @@ fn counted_already(error: &Value) -> bool {
 /// The client error for a failed script, from its error table: the message, and
 /// where in the script it happened (Redis 7's format).
 fn error_text(error: &Value, sha: &str) -> String {
-    let Value::Table(t) = error else {
-        return format!("ERR Error running script {sha}, execution failure");
+    let t = match error {
+        Value::Table(t) => t,
+        // Out of memory: Lua skips the message handler and leaves its text.
+        Value::String(s) => {
+            let text: String = s.to_string_lossy().chars().take(100).collect();
+            return format!("ERR Error running script {sha}, {text}");
+        }
+        _ => return format!("ERR Error running script {sha}, execution failure"),
     };
     let field = |name: &str| match t.raw_get::<Value>(name) {
         Ok(Value::String(s)) => Some(s.to_string_lossy()),
