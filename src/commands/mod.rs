@@ -227,10 +227,6 @@ pub fn dispatch(ctx: &mut Ctx<'_>, req: &Request<'_>) {
         reject(ctx, Some(index), e);
         return;
     }
-    if ctx.server.scripts.busy() && !allowed_while_busy(spec, req) {
-        reject(ctx, Some(index), CmdError::msg(scripting::BUSY_ERROR));
-        return;
-    }
     if req.doc_positions().iter().any(|&i| !spec.docs.allows(i)) {
         reject(ctx, Some(index), CmdError::DocArgument);
         return;
@@ -264,15 +260,28 @@ fn call(ctx: &mut Ctx<'_>, index: usize, spec: &CommandSpec, req: &Request<'_>) 
     }
 }
 
-/// True when `req` may run while a slow script keeps the server busy: `ALLOW_BUSY`
-/// commands and subcommands (SCRIPT KILL, SHUTDOWN, MULTI, AUTH, ...).
-fn allowed_while_busy(spec: &CommandSpec, req: &Request<'_>) -> bool {
+/// [`dispatch`] for a client served while a slow script runs: as Redis's
+/// `processCommand`, an existing command with a valid arity from an authenticated
+/// client is refused with BUSY unless it is `ALLOW_BUSY` (SCRIPT KILL, SHUTDOWN,
+/// MULTI, AUTH, ...). Kept apart so that dispatch, the hot path, pays nothing.
+pub fn dispatch_while_busy(ctx: &mut Ctx<'_>, req: &Request<'_>) {
     use flags::ALLOW_BUSY;
-    spec.flags & ALLOW_BUSY != 0
-        || (req.len() > 1
-            && introspection::subcommands_of(spec.name)
-                .iter()
-                .any(|sub| sub.flags & ALLOW_BUSY != 0 && args::is(req.arg(1), sub.name())))
+    let refuse = |spec: &CommandSpec| {
+        let allowed = spec.flags & ALLOW_BUSY != 0
+            || (req.len() > 1
+                && introspection::subcommands_of(spec.name)
+                    .iter()
+                    .any(|sub| sub.flags & ALLOW_BUSY != 0 && args::is(req.arg(1), sub.name())));
+        !allowed && spec.arity_ok(req.len())
+    };
+    let authenticated = !ctx.server.acl.auth_required(ctx.client().authenticated);
+    match table::lookup_indexed(req.arg(0)) {
+        Some((index, spec)) if authenticated && !req.is_empty() && refuse(spec) => {
+            ctx.server.stats.commands_processed += 1;
+            reject(ctx, Some(index), CmdError::msg(scripting::BUSY_ERROR));
+        }
+        _ => dispatch(ctx, req),
+    }
 }
 
 /// Runs a command for a script's `redis.call` (Redis's `scriptCall`): the checks of
@@ -323,7 +332,9 @@ pub fn rerun(ctx: &mut Ctx<'_>, req: &Request<'_>) {
 }
 
 /// Refuses a command before it runs (Redis's `rejectCommand`); inside MULTI this
-/// dooms the transaction.
+/// dooms the transaction. Cold: an error path, kept out of dispatch.
+#[cold]
+#[inline(never)]
 fn reject(ctx: &mut Ctx<'_>, index: Option<usize>, e: CmdError) {
     multi::flag_error(ctx);
     if let Some(index) = index {
