@@ -527,3 +527,29 @@ fn a_script_past_the_memory_limit_fails_and_the_next_one_runs() {
         Frame::Array(vec![bulk("lua-memory-limit"), bulk("8388608")])
     );
 }
+
+#[test]
+fn script_writes_wake_blocked_clients_and_publish() {
+    let server = start_server();
+    let mut waiter = server.raw();
+    let mut subscriber = server.raw();
+    let mut c = server.raw();
+    waiter.send_cmd(&["BLPOP", "queue", "0"]);
+    assert_eq!(
+        subscriber.cmd(&["SUBSCRIBE", "news"]),
+        Frame::Array(vec![bulk("subscribe"), bulk("news"), int(1)])
+    );
+    // The waiter is parked once CLIENT LIST shows it blocked.
+    while !text(&c.cmd(&["CLIENT", "LIST"])).contains("cmd=blpop") {}
+    let script = "redis.call('rpush', KEYS[1], ARGV[1]) \
+                  return redis.call('publish', 'news', ARGV[1])";
+    assert_eq!(c.cmd(&["EVAL", script, "1", "queue", "job-1"]), int(1));
+    assert_eq!(
+        waiter.read_frame(),
+        Frame::Array(vec![bulk("queue"), bulk("job-1")])
+    );
+    assert_eq!(
+        subscriber.read_frame(),
+        Frame::Array(vec![bulk("message"), bulk("news"), bulk("job-1")])
+    );
+}
