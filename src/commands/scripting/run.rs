@@ -69,19 +69,12 @@ pub(super) fn run(ctx: &mut Ctx<'_>, pending: &PendingRun, pump: Option<&mut dyn
         let hook_every = if threshold > 0 { HOOK_EVERY } else { 0 };
         let outcome = arguments.and_then(|()| {
             engine.lua().scope(|scope| {
-                let call =
-                    scope.create_function(|lua, args: MultiValue| match env.try_borrow_mut() {
-                        Ok(mut env) => env.call(lua, args),
-                        Err(_) => Err(mlua::Error::runtime("redis.call is not reentrant")),
-                    })?;
+                let call = scope.create_function(|lua, args| call_in(&env, lua, args))?;
                 let call_packed = scope.create_function(|lua, args: Table| {
                     let n: usize = args.raw_get("n").unwrap_or(0);
                     let args: mlua::Result<MultiValue> =
                         (1..=n).map(|i| args.raw_get::<Value>(i)).collect();
-                    match env.try_borrow_mut() {
-                        Ok(mut env) => env.call(lua, args?),
-                        Err(_) => Err(mlua::Error::runtime("redis.call is not reentrant")),
-                    }
+                    call_in(&env, lua, args?)
                 })?;
                 let busy = scope.create_function(|_, ()| {
                     Ok(env.try_borrow_mut().is_ok_and(|mut env| env.busy_tick()))
@@ -129,6 +122,18 @@ pub(super) fn run(ctx: &mut Ctx<'_>, pending: &PendingRun, pump: Option<&mut dyn
     client.db = caller_db;
     client.deny_blocking = deny_blocking;
     finish(&mut ctx.server.scripts, engine);
+}
+
+/// `redis.call` with the run's environment (never reentered: commands run no Lua).
+fn call_in(
+    env: &RefCell<RunEnv<'_, '_, '_>>,
+    lua: &Lua,
+    args: MultiValue,
+) -> mlua::Result<(Value, bool)> {
+    match env.try_borrow_mut() {
+        Ok(mut env) => env.call(lua, args),
+        Err(_) => Err(mlua::Error::runtime("redis.call is not reentrant")),
+    }
 }
 
 /// Puts the interpreter back and ends the run.
