@@ -27,7 +27,6 @@ pub mod acl;
 pub mod client;
 pub mod commands;
 pub mod config;
-mod config_file;
 pub mod error;
 pub mod persistence;
 pub mod protocol;

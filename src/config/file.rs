@@ -5,7 +5,7 @@
 //! same names and values as the flags and CONFIG SET; flags given after the file
 //! override it, as with Redis.
 
-use crate::config::Config;
+use super::Config;
 
 /// Largest configuration file read: a config file is hand-written text.
 const MAX_CONFIG_FILE: u64 = 16 * 1024 * 1024;
