@@ -192,11 +192,7 @@ fn hash_at<'c>(ctx: &'c mut Ctx<'_>, index: usize) -> Result<&'c mut Hash, CmdEr
 
 /// The `hash-max-listpack-*` limits in force.
 fn limits(ctx: &Ctx<'_>) -> Limits {
-    let enc = ctx.server.config.encodings;
-    Limits {
-        entries: enc.hash_max_listpack_entries,
-        value: enc.hash_max_listpack_value,
-    }
+    ctx.server.config.encodings.hash_limits()
 }
 
 /// Runs `edit` on the hash at `key` (Redis's `hashTypeLookupWriteOrCreate`): WRONGTYPE

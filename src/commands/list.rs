@@ -6,7 +6,6 @@ use super::args::{is, parse_i64};
 use super::flags::*;
 use super::notify;
 use super::{CommandSpec, Ctx};
-use crate::config::EncodingLimits;
 use crate::error::CmdError;
 use crate::protocol::parser::parse_int;
 use crate::protocol::{Reply, Request};
@@ -100,12 +99,7 @@ pub const COMMANDS: &[CommandSpec] = &[
 
 /// The node size limit from `list-max-listpack-size`.
 pub fn node_limit(ctx: &Ctx<'_>) -> NodeLimit {
-    node_limit_of(&ctx.server.config.encodings)
-}
-
-/// The node size limit of `limits`' `list-max-listpack-size`.
-pub fn node_limit_of(limits: &EncodingLimits) -> NodeLimit {
-    NodeLimit::new(limits.list_node_bytes(), limits.list_node_entries())
+    ctx.server.config.encodings.list_limit()
 }
 
 /// The list at `index` of the client's database (found by a `Kind::List` lookup).

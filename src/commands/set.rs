@@ -169,12 +169,7 @@ pub const COMMANDS: &[CommandSpec] = &[
 
 /// The configured encoding limits of sets.
 pub fn limits(ctx: &Ctx<'_>) -> SetLimits {
-    let e = &ctx.server.config.encodings;
-    SetLimits {
-        intset_entries: e.set_max_intset_entries,
-        listpack_entries: e.set_max_listpack_entries,
-        listpack_value: e.set_max_listpack_value,
-    }
+    ctx.server.config.encodings.set_limits()
 }
 
 /// Writes a member as a bulk string.

@@ -333,7 +333,7 @@ fn list_of(
     elements: impl Iterator<Item = Vec<u8>>,
     limits: &crate::config::EncodingLimits,
 ) -> Value {
-    let limit = super::list::node_limit_of(limits);
+    let limit = limits.list_limit();
     let mut list = List::new();
     elements.for_each(|e| list.push(Side::Right, &e, limit));
     Value::List(Box::new(list))

@@ -93,11 +93,7 @@ pub const COMMANDS: &[CommandSpec] = &[
 
 /// The packed-encoding limits from the configuration.
 pub fn limits(ctx: &Ctx<'_>) -> PackLimits {
-    let e = &ctx.server.config.encodings;
-    PackLimits {
-        entries: e.zset_max_listpack_entries,
-        value: e.zset_max_listpack_value,
-    }
+    ctx.server.config.encodings.zset_limits()
 }
 
 /// The sorted set at `index` of database `db`, read-only.
