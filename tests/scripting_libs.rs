@@ -172,6 +172,7 @@ fn library_tables_are_read_only() {
     for script in [
         "cjson.encode = function() return 1 end",
         "bit.lshift = function() return 1 end",
+        "cmsgpack.pack = function() return 1 end",
     ] {
         let e = err_text(&eval(&mut c, script));
         assert!(
@@ -196,4 +197,111 @@ fn libraries_through_the_redis_crate() {
         .invoke(&mut con)
         .unwrap();
     assert_eq!(n, 7);
+}
+
+/// Hex of the packed arguments, in the script.
+const HEX: &str = "local function hex(s) local h = '' for i = 1, #s do \
+    h = h .. string.format('%02x', string.byte(s, i)) end return h end\n";
+
+#[test]
+fn cmsgpack_encodings() {
+    let server = start_server();
+    let mut c = server.raw();
+    let script = format!("{HEX}return hex(cmsgpack.pack(0.1))");
+    assert_eq!(eval(&mut c, &script), bulk("cb3fb999999999999a"));
+    let script = format!("{HEX}return hex(cmsgpack.pack(-1099511627776))");
+    assert_eq!(eval(&mut c, &script), bulk("d3ffffff0000000000"));
+}
+
+/// Redis's "cmsgpack pack/unpack smoke test".
+#[test]
+fn cmsgpack_smoke_test() {
+    let server = start_server();
+    let mut c = server.raw();
+    let script = r#"
+        local str_lt_32 = string.rep("x", 30)
+        local str_lt_255 = string.rep("x", 250)
+        local str_lt_65535 = string.rep("x", 65530)
+        local str_long = string.rep("x", 100000)
+        local array_big = {}
+        for i=1, 100000 do array_big[i] = i end
+        local map_big = {}
+        for i=1, 100000 do map_big[tostring(i)] = i end
+        local some_map = {s1=str_lt_32, s2=str_lt_255, s3=str_lt_65535, s4=str_long,
+            d1=0.1, i1=1, i2=250, i3=65530, i4=100000, i5=2^40, i6=-1, i7=-120,
+            i8=-32000, i9=-100000, i10=-3147483648, a1={1, 2, 3, 4, 5},
+            a2={1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18},
+            a3=array_big, m1={a=1, b=2}, m2=map_big, b1=false, b2=true, n=nil}
+        local encoded = cmsgpack.pack(some_map)
+        local decoded = cmsgpack.unpack(encoded)
+        assert(table.concat(some_map) == table.concat(decoded))
+        assert(decoded.a3[100000] == 100000 and decoded.m2["99999"] == 99999)
+        assert(decoded.i10 == -3147483648 and decoded.d1 == 0.1 and decoded.s4 == str_long)
+        local offset, decoded_one = cmsgpack.unpack_one(encoded, 0)
+        assert(table.concat(some_map) == table.concat(decoded_one))
+        assert(offset == -1)
+        local encoded_multiple = cmsgpack.pack(str_lt_32, str_lt_255, str_lt_65535, str_long)
+        local offset, obj = cmsgpack.unpack_limit(encoded_multiple, 1, 0)
+        assert(obj == str_lt_32)
+        offset, obj = cmsgpack.unpack_limit(encoded_multiple, 1, offset)
+        assert(obj == str_lt_255)
+        offset, obj = cmsgpack.unpack_limit(encoded_multiple, 1, offset)
+        assert(obj == str_lt_65535)
+        offset, obj = cmsgpack.unpack_limit(encoded_multiple, 1, offset)
+        assert(obj == str_long)
+        assert(offset == -1)
+        return 'ok'
+    "#;
+    assert_eq!(eval(&mut c, script), bulk("ok"));
+}
+
+/// Redis's "cmsgpack can pack and unpack circular references?".
+#[test]
+fn cmsgpack_circular_references() {
+    let server = start_server();
+    let mut c = server.raw();
+    let script = format!(
+        "{HEX}local a = {{x=nil,y=5}}
+        local b = {{x=a}}
+        a['x'] = b
+        local encoded = cmsgpack.pack(a)
+        local re = cmsgpack.unpack(encoded)
+        assert(re.x.x.x.x.x.x.x.x.x.x.x.x.x.x.y == re.y)
+        assert(re.x.x.x.x.x.x.x.x.x.x.x.x.x.x.x)
+        assert(re.x.x.x.x.x.x.x.x.x.x.x.x.x.x.x.x == nil)
+        return {{hex(encoded), re.x.x.x.x.x.x.x.x.y == re.y, re.y == 5}}"
+    );
+    let hex = "82a17905a17881a17882a17905a17881a17882a17905a17881a17882a17905a17881a17882\
+               a17905a17881a17882a17905a17881a17882a17905a17881a17882a17905a17881a178c0";
+    assert_eq!(
+        eval(&mut c, &script),
+        Frame::Array(vec![bulk(hex), int(1), int(1)])
+    );
+}
+
+#[test]
+fn cmsgpack_errors_and_bounds() {
+    let server = start_server();
+    let mut c = server.raw();
+    let e = err_text(&eval(&mut c, "return cmsgpack.unpack('\\146\\1')"));
+    assert!(e.starts_with("ERR Missing bytes in input. script: "), "{e}");
+    let e = err_text(&eval(&mut c, "return cmsgpack.unpack('\\193')"));
+    assert!(e.starts_with("ERR Bad data format in input."), "{e}");
+    let e = err_text(&eval(
+        &mut c,
+        "return cmsgpack.unpack(string.rep('\\145', 100000))",
+    ));
+    assert!(e.starts_with("ERR Bad data format in input."), "{e}");
+    let e = err_text(&eval(&mut c, "return cmsgpack.pack()"));
+    assert!(e.contains("MessagePack pack needs input."), "{e}");
+    // Many string arguments and results.
+    let script = "local t = {} for i = 1, 7000 do t[i] = 'v' .. i end
+        local packed = cmsgpack.pack(unpack(t))
+        local n = select('#', cmsgpack.unpack_limit(packed, 3000))
+        return {#packed, n}";
+    assert_eq!(
+        eval(&mut c, script),
+        Frame::Array(vec![int(40893), int(3001)])
+    );
+    assert_eq!(c.cmd(&["PING"]), simple("PONG"));
 }

@@ -4,7 +4,9 @@
 
 mod bit;
 mod cjson;
+mod cjson_config;
 mod cjson_decode;
+mod cmsgpack;
 
 use std::ffi::c_int;
 
@@ -15,8 +17,14 @@ pub fn open(lua: &Lua) -> mlua::Result<()> {
     let globals = lua.globals();
     globals.raw_set("cjson", cjson::open(lua)?)?;
     globals.raw_set("bit", bit::open(lua)?)?;
+    globals.raw_set("cmsgpack", cmsgpack::open(lua)?)?;
     Ok(())
 }
+
+/// Largest text `cjson.encode` or `cmsgpack.pack` builds: a table that refers
+/// to itself several times would otherwise grow exponentially (Redis's
+/// proto-max-bulk-len).
+const MAX_OUTPUT: usize = 512 * 1024 * 1024;
 
 /// What a library function returns: its results, or the text of the Lua error
 /// it raises.
