@@ -47,6 +47,7 @@ impl Engine {
         runtime.raw_set("log", lua.create_function(log)?)?;
         redis.raw_set("REDIS_VERSION", REDIS_VERSION)?;
         redis.raw_set("REDIS_VERSION_NUM", version_num())?;
+        super::libs::open(&lua)?;
         let debug: Table = globals.raw_get("debug")?;
         for name in DENIED_GLOBALS {
             globals.raw_set(*name, Value::Nil)?;

@@ -16,6 +16,7 @@
 
 mod convert;
 mod engine;
+mod libs;
 mod run;
 pub mod sha1;
 

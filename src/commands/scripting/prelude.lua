@@ -227,7 +227,7 @@ rawset(G, 'load', function(reader, name)
   end
   return G.loadstring(table.concat(parts), name)
 end)
-for _, name in ipairs({'string', 'table', 'math', 'coroutine'}) do
+for _, name in ipairs({'string', 'table', 'math', 'coroutine', 'cjson', 'bit', 'cmsgpack'}) do
   if rawget(G, name) then rawset(G, name, readonly(rawget(G, name))) end
 end
 rawset(G, 'redis', readonly(redis))
