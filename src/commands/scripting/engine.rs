@@ -44,6 +44,10 @@ impl Engine {
         let runtime = lua.create_table()?;
         let redis = lua.create_table()?;
         runtime.raw_set("sha1hex", lua.create_function(sha1hex)?)?;
+        runtime.raw_set(
+            "raising",
+            lua.create_function(|lua, f: Function| super::libs::raising(lua, f))?,
+        )?;
         runtime.raw_set("log", lua.create_function(log)?)?;
         redis.raw_set("REDIS_VERSION", REDIS_VERSION)?;
         redis.raw_set("REDIS_VERSION_NUM", version_num())?;

@@ -76,11 +76,12 @@ local function invoke(...)
   return rt.call(...)
 end
 
-redis.call = function(...)
+-- A C function (rt.raising) rather than a Lua one: a script's tail call
+-- `return redis.call(...)` then keeps the script's frame, so errors name its line.
+redis.call = rt.raising(function(...)
   local reply, failed = invoke(...)
-  if failed then error(reply) end
-  return reply
-end
+  return not failed, reply
+end)
 
 redis.pcall = function(...)
   return (invoke(...))

@@ -49,21 +49,23 @@ fn add(
             ]),
         })
     })?;
-    // SAFETY: the closure consumes the one value exec_raw pushed (the Rust
-    // function, its upvalue) and leaves the closure, the one result.
-    let wrapped: Function = unsafe {
-        lua.exec_raw(raw, |state| {
-            ffi::lua_pushcclosure(state, raise_on_failure, 1)
-        })
-    }?;
-    table.raw_set(name, wrapped)
+    table.raw_set(name, raising(lua, raw)?)
+}
+
+/// `f` as a C function that raises: `f` returns a flag then its results; when the
+/// flag is false, the value after it is raised as the Lua error (a string, or
+/// `redis.call`'s error table). See [`raise_on_failure`].
+pub(super) fn raising(lua: &Lua, f: Function) -> mlua::Result<Function> {
+    // SAFETY: the closure consumes the one value exec_raw pushed (the function,
+    // its upvalue) and leaves the closure, the one result.
+    unsafe { lua.exec_raw(f, |state| ffi::lua_pushcclosure(state, raise_on_failure, 1)) }
 }
 
 /// What every library function is to Lua: a C function that calls its Rust
 /// implementation (upvalue 1) and returns its results after the leading flag,
-/// or, when the flag is false, raises the message after it as a plain string,
-/// as a C library's `luaL_error` does (an error returned to mlua would carry a
-/// Rust traceback). Being a C function, it keeps the script's frame when the
+/// or, when the flag is false, raises the value after it: a plain string, as a C
+/// library's `luaL_error` does (an error returned to mlua would carry a Rust
+/// traceback), or an error table. Being a C function, it keeps the script's frame when the
 /// script tail-calls it, so the error names the script's line.
 unsafe extern "C-unwind" fn raise_on_failure(state: *mut ffi::lua_State) -> c_int {
     // SAFETY: called by Lua as a C closure with one upvalue; the stack holds the
