@@ -61,6 +61,8 @@ impl Engine {
             .set_name("=rudis")
             .call((runtime.clone(), debug, redis.clone()))?;
         globals.raw_set("debug", Value::Nil)?;
+        // Setting up leaves garbage (the compiled prelude, temporaries): start clean.
+        lua.gc_collect()?;
         Ok(Engine { lua, runtime, run })
     }
 
