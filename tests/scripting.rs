@@ -393,6 +393,20 @@ fn acl_rules_apply_inside_scripts() {
         c.cmd(&["EVAL", "return redis.call('get', 'k')", "0"]),
         Frame::Null
     );
+    // redis.acl_check_cmd asks the same question without running anything.
+    assert_eq!(
+        c.cmd(&["EVAL", "return redis.acl_check_cmd('get', 'k')", "0"]),
+        int(1)
+    );
+    assert_eq!(
+        c.cmd(&["EVAL", "return redis.acl_check_cmd('set', 'k', 'v')", "0"]),
+        Frame::Null
+    );
+    let e = err_text(&c.cmd(&["EVAL", "return redis.acl_check_cmd('nosuch')", "0"]));
+    assert!(
+        e.starts_with("ERR Invalid command passed to redis.acl_check_cmd()"),
+        "{e}"
+    );
     let e = err_text(&c.cmd(&["EVAL", "return redis.call('set', 'k', 'v')", "0"]));
     assert!(
         e.starts_with(

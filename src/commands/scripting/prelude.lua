@@ -83,6 +83,10 @@ redis.call = rt.raising(function(...)
   return not failed, reply
 end)
 
+redis.acl_check_cmd = rt.raising(function(...)
+  return rt.acl_check(...)
+end)
+
 redis.pcall = function(...)
   return (invoke(...))
 end

@@ -76,11 +76,17 @@ pub(super) fn run(ctx: &mut Ctx<'_>, pending: &PendingRun, pump: Option<&mut dyn
                         (1..=n).map(|i| args.raw_get::<Value>(i)).collect();
                     call_in(&env, lua, args?)
                 })?;
+                let acl_check =
+                    scope.create_function(|lua, args: MultiValue| match env.try_borrow_mut() {
+                        Ok(env) => env.acl_check(lua, args),
+                        Err(_) => Err(mlua::Error::runtime("redis.call is not reentrant")),
+                    })?;
                 let busy = scope.create_function(|_, ()| {
                     Ok(env.try_borrow_mut().is_ok_and(|mut env| env.busy_tick()))
                 })?;
                 engine.runtime().raw_set("call", call)?;
                 engine.runtime().raw_set("call_packed", call_packed)?;
+                engine.runtime().raw_set("acl_check", acl_check)?;
                 engine.runtime().raw_set("busy", busy)?;
                 engine.call(&function, hook_every)
             })
@@ -88,6 +94,7 @@ pub(super) fn run(ctx: &mut Ctx<'_>, pending: &PendingRun, pump: Option<&mut dyn
         let runtime = engine.runtime();
         let _ = runtime.raw_set("call", Value::Nil);
         let _ = runtime.raw_set("call_packed", Value::Nil);
+        let _ = runtime.raw_set("acl_check", Value::Nil);
         let _ = runtime.raw_set("busy", Value::Nil);
         (outcome, runtime.raw_get::<i64>("resp").unwrap_or(2) == 3)
     };
@@ -228,6 +235,27 @@ impl RunEnv<'_, '_, '_> {
         };
         let failed = matches!(frame, Frame::Error(_));
         Ok((frame_to_lua(lua, frame, resp3)?, failed))
+    }
+
+    /// `redis.acl_check_cmd(cmd, args...)`: whether the caller's user may run it
+    /// (`true, allowed`), or `false, error table` for arguments that name no command.
+    fn acl_check(&self, lua: &Lua, args: MultiValue) -> mlua::Result<(bool, Value)> {
+        let argv = match to_argv(args) {
+            Ok(argv) => argv,
+            Err(text) => return Ok((false, error_table(lua, text)?)),
+        };
+        let req = OwnedRequest::from_args(argv.iter().map(Vec::as_slice));
+        let req = req.request();
+        let Some((index, spec)) = crate::commands::table::lookup_indexed(req.arg(0)) else {
+            let text = "ERR Invalid command passed to redis.acl_check_cmd()";
+            return Ok((false, error_table(lua, text)?));
+        };
+        let server = &self.ctx.server;
+        let allowed = server
+            .acl
+            .user(server.clients[self.ctx.me].user)
+            .is_some_and(|user| crate::commands::auth::permission(user, index, spec, &req).is_ok());
+        Ok((true, Value::Boolean(allowed)))
     }
 
     /// The count hook: past the threshold, serves the other clients; true when the
