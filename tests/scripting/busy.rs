@@ -72,10 +72,10 @@ fn a_script_that_wrote_is_unkillable() {
     let server = server();
     let mut runner = server.raw();
     let mut other = server.raw();
-    // Writes, then spins for half a second of server time.
+    // Writes, then spins for 1.5 s of server time (the KILL below must land within it).
     let script = "redis.call('set', 'w', '1') \
                   local t = redis.call('time') local start = t[1] * 1000000 + t[2] \
-                  repeat t = redis.call('time') until t[1] * 1000000 + t[2] - start > 500000 \
+                  repeat t = redis.call('time') until t[1] * 1000000 + t[2] - start > 1500000 \
                   return 'done'";
     start_endless(&mut runner, &mut other, script);
     match other.cmd(&["SCRIPT", "KILL"]) {
