@@ -274,9 +274,12 @@ pub fn dispatch_while_busy(ctx: &mut Ctx<'_>, req: &Request<'_>) {
                     .any(|sub| sub.flags & ALLOW_BUSY != 0 && args::is(req.arg(1), sub.name())));
         !allowed && spec.arity_ok(req.len())
     };
+    if req.is_empty() {
+        return;
+    }
     let authenticated = !ctx.server.acl.auth_required(ctx.client().authenticated);
     match table::lookup_indexed(req.arg(0)) {
-        Some((index, spec)) if authenticated && !req.is_empty() && refuse(spec) => {
+        Some((index, spec)) if authenticated && refuse(spec) => {
             ctx.server.stats.commands_processed += 1;
             reject(ctx, Some(index), CmdError::msg(scripting::BUSY_ERROR));
         }

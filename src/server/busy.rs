@@ -119,6 +119,11 @@ impl Pump for BusyPump<'_> {
                 server.stats.net_output_bytes += n as u64;
             }
             let _ = conn.sync_write_interest(self.io.registry, Token(token));
+            if server.clients[token].close_after_reply && conn.wbuf.is_empty() {
+                // QUIT or a protocol error: the peer sees the close now; the loop frees
+                // the connection when the script is over (the hangup raises an event).
+                let _ = conn.stream.shutdown(std::net::Shutdown::Both);
+            }
         }
     }
 }

@@ -148,3 +148,43 @@ fn only_shutdown_nosave_ends_a_busy_server() {
     }
     other.expect_closed();
 }
+
+#[test]
+fn odd_input_while_busy_gets_the_usual_answers() {
+    let server = server();
+    let mut runner = server.raw();
+    let mut other = server.raw();
+    start_endless(&mut runner, &mut other, "while true do end");
+    // An empty multibulk is skipped, an unknown command and a wrong arity get their
+    // own errors (as Redis checks them before BUSY), inline commands work.
+    other.send(b"*0\r\nNOSUCH\r\n");
+    match other.read_frame() {
+        Frame::Error(e) => assert!(e.starts_with("ERR unknown command 'NOSUCH'"), "{e}"),
+        f => panic!("{f:?}"),
+    }
+    assert_eq!(
+        other.cmd(&["GET"]),
+        error("ERR wrong number of arguments for 'get' command")
+    );
+    other.send(b"PING\r\n");
+    assert_eq!(other.read_frame(), error(BUSY));
+    // Malformed protocol closes only that connection.
+    let mut bad = server.raw();
+    bad.send(b"*1\r\n$-5\r\n");
+    match bad.try_read_frame() {
+        Some(Frame::Error(e)) => assert!(e.starts_with("ERR Protocol error"), "{e}"),
+        f => panic!("{f:?}"),
+    }
+    bad.expect_closed();
+    assert_eq!(other.cmd(&["SCRIPT", "KILL"]), simple("OK"));
+    runner.read_frame();
+    assert_eq!(runner.cmd(&["PING"]), simple("PONG"));
+    // Once the script is over, the loop frees the closed connection.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while text(&other.cmd(&["CLIENT", "LIST"])).lines().count() != 2 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the closed client stays listed"
+        );
+    }
+}
