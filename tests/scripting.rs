@@ -575,3 +575,23 @@ fn script_writes_wake_blocked_clients_and_publish() {
         Frame::Array(vec![bulk("message"), bulk("news"), bulk("job-1")])
     );
 }
+
+#[test]
+fn sort_by_a_constant_is_ordered_inside_scripts() {
+    let server = start_server();
+    let mut c = server.raw();
+    let members = ["b", "aa", "c", "a", "azz"];
+    let mut args = vec!["SADD", "s"];
+    args.extend(members);
+    c.cmd(&args);
+    let sorted = ["a", "aa", "azz", "b", "c"];
+    assert_eq!(
+        c.cmd(&[
+            "EVAL",
+            "return redis.call('sort', KEYS[1], 'by', '_')",
+            "1",
+            "s"
+        ]),
+        Frame::Array(sorted.iter().map(|m| bulk(m)).collect())
+    );
+}

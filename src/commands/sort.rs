@@ -118,9 +118,9 @@ fn sort_generic(ctx: &mut Ctx<'_>, req: &Request<'_>, readonly: bool) -> Result<
             (elements_of(value).ok_or(CmdError::WrongType)?, kind)
         }
     };
-    // A set has no order of its own: a stored result is sorted by bytes so that it
-    // is the same on every run (as Redis).
-    if opts.dont_sort && kind == Kind::Set && opts.store.is_some() {
+    // A set has no order of its own: a stored result, or one a script sees, is sorted
+    // by bytes so that it is the same on every run (as Redis).
+    if opts.dont_sort && kind == Kind::Set && (opts.store.is_some() || ctx.client().in_script) {
         opts.dont_sort = false;
         opts.alpha = true;
         opts.by = None;

@@ -49,8 +49,11 @@ pub struct ClientInfo {
     pub blocked: Option<Box<super::blocking::BlockedOn>>,
     /// Set when a blocked client's command, run again, found nothing and stays parked.
     pub still_blocked: bool,
-    /// Blocking commands reply as timed out at once (inside MULTI/EXEC).
+    /// Blocking commands reply as timed out at once (inside MULTI/EXEC and scripts).
     pub deny_blocking: bool,
+    /// A Lua script of this client is running commands (Redis's CLIENT_SCRIPT on its
+    /// Lua client): SORT then orders what has no order of its own.
+    pub in_script: bool,
     /// The open transaction, between MULTI and EXEC or DISCARD.
     pub multi: Option<Box<super::multi::Transaction>>,
     /// The keys this client WATCHes, and whether one of them was touched.
@@ -91,6 +94,7 @@ impl ClientInfo {
             blocked: None,
             still_blocked: false,
             deny_blocking: false,
+            in_script: false,
             multi: None,
             watch: Default::default(),
             user: crate::acl::DEFAULT_USER,

@@ -50,6 +50,7 @@ pub(super) fn run(ctx: &mut Ctx<'_>, pending: &PendingRun, pump: Option<&mut dyn
     engine.set_memory_limit(ctx.server.config.lua_memory_limit);
     let caller_db = ctx.client().db;
     let deny_blocking = std::mem::replace(&mut ctx.client_mut().deny_blocking, true);
+    let in_script = std::mem::replace(&mut ctx.client_mut().in_script, true);
     ctx.server.scripts.running = Some(Running {
         started: Instant::now(),
         timed_out: false,
@@ -128,6 +129,7 @@ pub(super) fn run(ctx: &mut Ctx<'_>, pending: &PendingRun, pump: Option<&mut dyn
     let client = ctx.client_mut();
     client.db = caller_db;
     client.deny_blocking = deny_blocking;
+    client.in_script = in_script;
     finish(&mut ctx.server.scripts, engine);
 }
 
