@@ -27,11 +27,21 @@ const H0: [u32; 8] = [
 /// The SHA-256 digest of `data`.
 pub fn sha256(data: &[u8]) -> Digest {
     let mut state = H0;
+    padded_blocks(data, |block| compress(&mut state, block));
+    let mut out = [0u8; 32];
+    for (dst, word) in out.chunks_exact_mut(4).zip(state) {
+        dst.copy_from_slice(&word.to_be_bytes());
+    }
+    out
+}
+
+/// Calls `f` with every 64-byte block of `data` padded as SHA-1 and SHA-2 pad it
+/// (Merkle–Damgård): 0x80, zeros, then the bit length as a big-endian u64.
+pub fn padded_blocks(data: &[u8], mut f: impl FnMut(&[u8])) {
     let mut chunks = data.chunks_exact(64);
     for block in &mut chunks {
-        compress(&mut state, block);
+        f(block);
     }
-    // Padding: 0x80, zeros, then the bit length as a big-endian u64, to a multiple of 64.
     let rest = chunks.remainder();
     let mut tail = [0u8; 128];
     tail[..rest.len()].copy_from_slice(rest);
@@ -40,13 +50,8 @@ pub fn sha256(data: &[u8]) -> Digest {
     let bits = (data.len() as u64).wrapping_mul(8);
     tail[tail_len - 8..tail_len].copy_from_slice(&bits.to_be_bytes());
     for block in tail[..tail_len].chunks_exact(64) {
-        compress(&mut state, block);
+        f(block);
     }
-    let mut out = [0u8; 32];
-    for (dst, word) in out.chunks_exact_mut(4).zip(state) {
-        dst.copy_from_slice(&word.to_be_bytes());
-    }
-    out
 }
 
 fn compress(state: &mut [u32; 8], block: &[u8]) {
