@@ -8,10 +8,10 @@
 
 use bytes::BytesMut;
 use libfuzzer_sys::fuzz_target;
+use rudis::Config;
 use rudis::commands::{self, ClientInfo, Ctx, ServerState};
 use rudis::protocol::{OwnedRequest, Reply, RespVersion};
 use rudis::store::Store;
-use rudis::Config;
 
 /// The scripts each input goes through.
 const SCRIPTS: &[&str] = &[
@@ -24,7 +24,9 @@ const SCRIPTS: &[&str] = &[
 fuzz_target!(|data: &[u8]| {
     let mut store = Store::new(1);
     let mut state = ServerState::new(Config::default());
-    let me = state.clients.insert(ClientInfo::new(1, "fuzz".into(), "fuzz".into(), 0));
+    let me = state
+        .clients
+        .insert(ClientInfo::new(1, "fuzz".into(), "fuzz".into(), 0));
     // As inside EXEC: EVAL runs its script in place instead of leaving it to the loop.
     state.clients[me].deny_blocking = true;
     for script in SCRIPTS {
