@@ -10,7 +10,7 @@ use slab::Slab;
 
 use super::clock::Clock;
 use super::conn::{Conn, ReadOutcome};
-use super::{Step, accept};
+use super::{Step, accept, run_next};
 use crate::commands::scripting::{self, Pump};
 use crate::commands::{Ctx, ServerState};
 use crate::protocol::Reply;
@@ -50,21 +50,6 @@ pub(super) fn run_script(
     if let Some(conn) = conns.get_mut(me) {
         conn.wbuf = wbuf;
     }
-}
-
-/// [`super::run_next`] out of line: the hot path inlines it into `execute` alone, so
-/// that the parser and dispatch stay inlined there.
-#[inline(never)]
-fn run_next_cold(
-    conn: &mut Conn,
-    store: &mut Store,
-    server: &mut ServerState,
-    token: usize,
-    clock: &Clock,
-    batch_start: &mut Option<(std::time::Instant, i64)>,
-) -> Step {
-    let dispatch = crate::commands::dispatch_while_busy;
-    super::run_next(conn, store, server, token, clock, batch_start, dispatch)
 }
 
 /// What the hook needs of the server's I/O besides the connections.
@@ -110,7 +95,16 @@ impl Pump for BusyPump<'_> {
             while !server.clients[token].close_after_reply
                 && conn.rbuf.len() <= server.config.max_querybuf
             {
-                match run_next_cold(conn, store, server, token, &clock, &mut batch_start) {
+                let dispatch = crate::commands::dispatch_while_busy;
+                match run_next(
+                    conn,
+                    store,
+                    server,
+                    token,
+                    &clock,
+                    &mut batch_start,
+                    dispatch,
+                ) {
                     Step::Ran | Step::Script { .. } => {}
                     Step::Incomplete | Step::ProtocolError => break,
                 }

@@ -407,12 +407,14 @@ impl Server {
                 break false;
             }
             let dispatch = commands::dispatch;
-            match run_next(conn, store, state, token, clock, &mut batch_start, dispatch) {
+            let step = run_next(conn, store, state, token, clock, &mut batch_start, dispatch);
+            // Set by the request just run (the batch's first sets it).
+            let now = batch_start.map_or(0, |(_, now)| now);
+            match step {
                 Step::Incomplete => break true,
                 Step::ProtocolError => break false,
                 Step::Ran => {}
                 Step::Script { mark } => {
-                    let now = batch_start.map_or(0, |(_, now)| now);
                     let io = busy::Io {
                         listener,
                         registry: poll.registry(),
@@ -426,7 +428,6 @@ impl Server {
                     }
                 }
             }
-            let now = batch_start.map_or(0, |(_, now)| now);
             if state.blocking.has_work() {
                 blocking::serve(store, state, now, conns);
             }
@@ -524,7 +525,8 @@ enum Step {
 /// Parses the next request in the connection's read buffer and runs it. The clock is
 /// read once per batch, at its first request: the clock is slow on some VMs, and
 /// commands of one batch may share a timestamp (as Redis's cached mstime).
-/// Inlined: this is the per-request hot path (a call costs ~30 instructions a request).
+/// Inlined: the per-request hot path (callgrind: about 5 instructions a request
+/// fewer than a call).
 #[inline(always)]
 fn run_next(
     conn: &mut Conn,

@@ -77,11 +77,9 @@ pub(super) fn run(ctx: &mut Ctx<'_>, pending: &PendingRun, pump: Option<&mut dyn
                         (1..=n).map(|i| args.raw_get::<Value>(i)).collect();
                     call_in(&env, lua, args?)
                 })?;
-                let acl_check =
-                    scope.create_function(|lua, args: MultiValue| match env.try_borrow_mut() {
-                        Ok(env) => env.acl_check(lua, args),
-                        Err(_) => Err(mlua::Error::runtime("redis.call is not reentrant")),
-                    })?;
+                let acl_check = scope.create_function(|lua, args: MultiValue| {
+                    with_env(&env, |env| env.acl_check(lua, args))
+                })?;
                 let busy = scope.create_function(|_, ()| {
                     Ok(env.try_borrow_mut().is_ok_and(|mut env| env.busy_tick()))
                 })?;
@@ -133,14 +131,23 @@ pub(super) fn run(ctx: &mut Ctx<'_>, pending: &PendingRun, pump: Option<&mut dyn
     finish(&mut ctx.server.scripts, engine);
 }
 
-/// `redis.call` with the run's environment (never reentered: commands run no Lua).
+/// `redis.call` with the run's environment.
 fn call_in(
     env: &RefCell<RunEnv<'_, '_, '_>>,
     lua: &Lua,
     args: MultiValue,
 ) -> mlua::Result<(Value, bool)> {
+    with_env(env, |env| env.call(lua, args))
+}
+
+/// Runs `f` on the run's environment, which Lua reaches from `redis.*` functions.
+/// Never reentered: commands run no Lua.
+fn with_env<R>(
+    env: &RefCell<RunEnv<'_, '_, '_>>,
+    f: impl FnOnce(&mut RunEnv<'_, '_, '_>) -> mlua::Result<R>,
+) -> mlua::Result<R> {
     match env.try_borrow_mut() {
-        Ok(mut env) => env.call(lua, args),
+        Ok(mut env) => f(&mut env),
         Err(_) => Err(mlua::Error::runtime("redis.call is not reentrant")),
     }
 }
@@ -316,21 +323,16 @@ fn to_argv(args: MultiValue) -> Result<Vec<Vec<u8>>, &'static str> {
 /// A Lua number as an argument: integers without a fraction, others in the
 /// shortest text that reads back the same (`%.17g` in spirit).
 fn number_text(n: f64) -> String {
-    if n.fract() == 0.0 && n.abs() < 1e17 {
-        (n as i64).to_string()
-    } else if n.is_finite() && (n.abs() >= 1e17 || n.abs() < 1e-4) {
-        let text = format!("{n:e}");
-        match text.split_once('e') {
-            Some((mantissa, exp)) if !exp.starts_with('-') => format!("{mantissa}e+{exp:0>2}"),
-            Some((mantissa, exp)) => format!("{mantissa}e-{:0>2}", &exp[1..]),
-            None => text,
-        }
-    } else if n.is_nan() {
-        "nan".into()
-    } else if n.is_infinite() {
-        if n > 0.0 { "inf" } else { "-inf" }.into()
-    } else {
-        n.to_string()
+    let exponent_form = n.is_finite() && (n.abs() >= 1e17 || (n != 0.0 && n.abs() < 1e-4));
+    if !exponent_form || (n.fract() == 0.0 && n.abs() < 1e17) {
+        // Integers, nan, inf and the rest as Redis writes a double.
+        return crate::protocol::reply::format_double(n);
+    }
+    let text = format!("{n:e}");
+    match text.split_once('e') {
+        Some((mantissa, exp)) if !exp.starts_with('-') => format!("{mantissa}e+{exp:0>2}"),
+        Some((mantissa, exp)) => format!("{mantissa}e-{:0>2}", &exp[1..]),
+        None => text,
     }
 }
 
