@@ -1,11 +1,11 @@
 //! Blocking commands on one thread (BLPOP, BLMOVE, BZPOPMIN, ...).
 //!
-//! A handler that finds nothing to pop calls [`Ctx::block`]: the client is parked
+//! A handler that finds nothing to pop calls `Ctx::block`: the client is parked
 //! (no thread, no polling) in a FIFO queue per key, with its deadline in a timer set,
 //! and the server stops reading its requests. Every write calls
-//! [`Ctx::changed`], which marks the key ready when somebody waits on it. After each
-//! command the server calls [`serve`]: for each ready key, the clients waiting on it
-//! are taken longest-waiting first and their command is run again, now that there is
+//! `Ctx::changed`, which marks the key ready when somebody waits on it. After each
+//! command the server calls `commands::blocking::serve`: for each ready key, the
+//! clients waiting on it are taken longest-waiting first and their command is run again, now that there is
 //! something to pop (Redis 7.2's way: one code path pops for blocked and non-blocked
 //! callers alike). A run that still finds nothing leaves the client in its place.
 //! Deadlines are met by [`expire_timeouts`], and the loop's poll timeout is never
@@ -15,10 +15,10 @@ use std::collections::{BTreeSet, HashMap, VecDeque};
 
 use bytes::BytesMut;
 
-use super::{Ctx, ServerState};
+use super::ServerState;
 use crate::error::CmdError;
-use crate::protocol::{OwnedRequest, Reply, Request};
-use crate::store::{Key, Kind, Store};
+use crate::protocol::{OwnedRequest, Reply};
+use crate::store::{Key, Kind};
 
 /// What a blocked client gets when its timeout passes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -57,7 +57,7 @@ pub trait Outputs {
 pub struct Blocking {
     /// Tokens of clients waiting on `(db, key)`, longest-waiting first.
     waiting: HashMap<(usize, Key), VecDeque<usize>>,
-    /// Keys written since the last [`serve`] that somebody waits on, in order.
+    /// Keys written since the last `serve` that somebody waits on, in order.
     ready: Vec<(usize, Key)>,
     /// `(deadline, token)` of every blocked client with a timeout.
     deadlines: BTreeSet<(i64, usize)>,
@@ -76,7 +76,7 @@ impl Blocking {
         self.blocked
     }
 
-    /// True when [`serve`] has work to do.
+    /// True when `serve` has work to do.
     pub fn has_work(&self) -> bool {
         !self.ready.is_empty() || !self.unblock_requests.is_empty()
     }
@@ -111,6 +111,39 @@ impl Blocking {
                 self.ready.push(id);
             }
         }
+    }
+
+    /// Queues client `token` behind those waiting on `(db, key)`.
+    pub fn wait(&mut self, db: usize, key: Key, token: usize) {
+        self.waiting.entry((db, key)).or_default().push_back(token);
+    }
+
+    /// Counts client `token` as blocked, with its `deadline` (Unix ms, 0 = never).
+    pub fn add_blocked(&mut self, token: usize, deadline: i64) {
+        if deadline != 0 {
+            self.deadlines.insert((deadline, token));
+        }
+        self.blocked += 1;
+    }
+
+    /// The longest-waiting client on `(db, key)`.
+    pub fn first_waiting(&self, id: &(usize, Key)) -> Option<usize> {
+        self.waiting.get(id).and_then(|q| q.front()).copied()
+    }
+
+    /// Takes the CLIENT UNBLOCK requests made since the last call.
+    pub fn take_unblock_requests(&mut self) -> Vec<(usize, bool)> {
+        std::mem::take(&mut self.unblock_requests)
+    }
+
+    /// The `n`th key marked ready since the last [`Blocking::clear_ready`].
+    pub fn ready_at(&self, n: usize) -> Option<(usize, Key)> {
+        self.ready.get(n).cloned()
+    }
+
+    /// Forgets the keys marked ready (all were served).
+    pub fn clear_ready(&mut self) {
+        self.ready.clear();
     }
 
     /// Asks for blocked client `token` to be unblocked (CLIENT UNBLOCK) after the
@@ -150,61 +183,8 @@ pub fn parse_timeout(arg: &[u8], now: i64) -> Result<i64, CmdError> {
     Ok(now + ms as i64)
 }
 
-impl Ctx<'_> {
-    /// Parks the calling client on `keys` until one of them holds a `kind` value, or
-    /// until `deadline` (Unix ms, 0 = never); nothing is replied now. Called by a
-    /// blocking command that found nothing. When the command is being run again for
-    /// a client that is already parked, this keeps its place; inside MULTI (where
-    /// nothing may block) it replies as a timeout at once.
-    pub fn block<'k>(
-        &mut self,
-        keys: impl IntoIterator<Item = &'k [u8]>,
-        kind: Kind,
-        deadline: i64,
-        on_timeout: TimeoutReply,
-        req: &Request<'_>,
-    ) {
-        let me = self.me;
-        if self.server.clients[me].blocked.is_some() {
-            self.server.clients[me].still_blocked = true;
-            return;
-        }
-        if self.server.clients[me].deny_blocking {
-            write_timeout(&mut self.out, on_timeout);
-            return;
-        }
-        let db = self.db();
-        let mut owned: Vec<Key> = Vec::new();
-        for key in keys {
-            if owned.iter().any(|k| k.as_slice() == key) {
-                continue;
-            }
-            let key = Key::from_slice(key);
-            self.server
-                .blocking
-                .waiting
-                .entry((db, key.clone()))
-                .or_default()
-                .push_back(me);
-            owned.push(key);
-        }
-        if deadline != 0 {
-            self.server.blocking.deadlines.insert((deadline, me));
-        }
-        self.server.blocking.blocked += 1;
-        self.server.clients[me].blocked = Some(Box::new(BlockedOn {
-            db,
-            keys: owned,
-            kind,
-            deadline,
-            on_timeout,
-            request: OwnedRequest::from_request(req),
-        }));
-    }
-}
-
 /// Writes the reply of a blocked command whose time ran out.
-fn write_timeout(out: &mut Reply<'_>, on_timeout: TimeoutReply) {
+pub fn write_timeout(out: &mut Reply<'_>, on_timeout: TimeoutReply) {
     match on_timeout {
         TimeoutReply::NullArray => out.null_array(),
         TimeoutReply::NullBulk => out.null(),
@@ -231,90 +211,6 @@ pub fn unblock(state: &mut ServerState, token: usize) {
         blocking.deadlines.remove(&(blocked.deadline, token));
     }
     blocking.blocked -= 1;
-}
-
-/// Serves clients blocked on keys that became ready, and CLIENT UNBLOCK requests.
-/// Replies go to the clients' buffers; the tokens served are added to
-/// [`Blocking::woken`].
-pub fn serve(store: &mut Store, state: &mut ServerState, now: i64, outputs: &mut dyn Outputs) {
-    for (token, error) in std::mem::take(&mut state.blocking.unblock_requests) {
-        let Some(on_timeout) = state
-            .clients
-            .get(token)
-            .and_then(|c| c.blocked.as_ref())
-            .map(|b| b.on_timeout)
-        else {
-            continue;
-        };
-        unblock(state, token);
-        if let Some(buf) = outputs.output(token) {
-            let mut out = Reply::new(buf, state.clients[token].resp);
-            if error {
-                out.error("UNBLOCKED client unblocked via CLIENT UNBLOCK");
-            } else {
-                write_timeout(&mut out, on_timeout);
-            }
-        }
-        state.blocking.woken.push(token);
-    }
-    // Served commands may write other keys (BLMOVE pushes), which adds ready keys.
-    let mut next = 0;
-    while next < state.blocking.ready.len() {
-        let id = state.blocking.ready[next].clone();
-        next += 1;
-        serve_key(store, state, now, outputs, &id);
-    }
-    state.blocking.ready.clear();
-}
-
-/// Serves the clients waiting on one ready key, longest-waiting first, while the key
-/// holds a value of the kind they wait for.
-fn serve_key(
-    store: &mut Store,
-    state: &mut ServerState,
-    now: i64,
-    outputs: &mut dyn Outputs,
-    id: &(usize, Key),
-) {
-    let (db, key) = (id.0, &id.1);
-    loop {
-        let Some(&token) = state.blocking.waiting.get(id).and_then(|q| q.front()) else {
-            return;
-        };
-        let Some(blocked) = state.clients.get(token).and_then(|c| c.blocked.as_ref()) else {
-            return;
-        };
-        let kind = blocked.kind;
-        let request = blocked.request.clone();
-        let present = store
-            .lookup_write(db, key, now)
-            .is_some_and(|i| store.db(db).value_ref(i).kind() == kind);
-        if !present {
-            return;
-        }
-        let Some(buf) = outputs.output(token) else {
-            unblock(state, token);
-            continue;
-        };
-        let resp = state.clients[token].resp;
-        // The client's selected database may differ from the one it blocked in only
-        // if it ran SELECT, which it cannot do while blocked.
-        state.clients[token].still_blocked = false;
-        let mut ctx = Ctx {
-            store,
-            server: state,
-            me: token,
-            out: Reply::new(buf, resp),
-            now,
-        };
-        super::rerun(&mut ctx, &request.request());
-        if std::mem::take(&mut state.clients[token].still_blocked) {
-            // Nothing to pop after all: it keeps its place, and so do those behind it.
-            return;
-        }
-        unblock(state, token);
-        state.blocking.woken.push(token);
-    }
 }
 
 /// Replies to the blocked clients whose deadline has passed at `now` (Unix ms).

@@ -1,8 +1,16 @@
-//! Server-wide state that commands may read or change: configuration, clients, counters.
+//! Server-wide state that commands may read or change: configuration, clients, counters,
+//! and the registries of blocked clients, watched keys, subscriptions and transactions.
+//! Nothing here knows the command table: the commands sit above.
 
 use std::time::Instant;
 
 use slab::Slab;
+
+pub mod blocking;
+pub mod notify;
+pub mod pubsub;
+pub mod transaction;
+pub mod watch;
 
 use crate::config::Config;
 use crate::protocol::RespVersion;
@@ -46,7 +54,7 @@ pub struct ClientInfo {
     /// Bytes in the output buffer (updated by the server for CLIENT LIST).
     pub outbuf_len: usize,
     /// Set while the client is parked by a blocking command.
-    pub blocked: Option<Box<super::blocking::BlockedOn>>,
+    pub blocked: Option<Box<blocking::BlockedOn>>,
     /// Set when a blocked client's command, run again, found nothing and stays parked.
     pub still_blocked: bool,
     /// Blocking commands reply as timed out at once (inside MULTI/EXEC and scripts).
@@ -55,16 +63,16 @@ pub struct ClientInfo {
     /// Lua client): SORT then orders what has no order of its own.
     pub in_script: bool,
     /// The open transaction, between MULTI and EXEC or DISCARD.
-    pub multi: Option<Box<super::multi::Transaction>>,
+    pub multi: Option<Box<transaction::Transaction>>,
     /// The keys this client WATCHes, and whether one of them was touched.
-    pub watch: super::watch::ClientWatch,
+    pub watch: watch::ClientWatch,
     /// The ACL user the client runs as (`default` until AUTH).
     pub user: crate::acl::UserId,
     /// The client has authenticated (or needed not: see `Acl::new_client_authenticated`).
     pub authenticated: bool,
     /// Channels and patterns subscribed to; `Some` exactly while there is at least one
     /// (Redis's CLIENT_PUBSUB flag), so dispatch tests subscriber mode with one check.
-    pub pubsub: Option<Box<super::pubsub::Subscriptions>>,
+    pub pubsub: Option<Box<pubsub::Subscriptions>>,
     /// The current command's reply is pub/sub pushes, written even under CLIENT REPLY
     /// OFF|SKIP (Redis's CLIENT_PUSHING).
     pub pushing: bool,
@@ -181,28 +189,31 @@ pub struct ServerState {
     pub batch: Vec<usize>,
     /// Counters per command, by position in the command table.
     pub command_stats: Vec<CommandStats>,
+    /// Number of commands in the command table (the size of `command_stats`).
+    pub command_count: usize,
     /// Error replies by their first word (`ERR`, `WRONGTYPE`, ...), for INFO errorstats.
     pub error_stats: std::collections::BTreeMap<String, u64>,
     /// Tokens of clients killed by CLIENT KILL: the server closes them at the end of
     /// the turn without flushing their pending replies (Redis's `freeClient`).
     pub killed: Vec<usize>,
     /// Clients parked by blocking commands.
-    pub blocking: super::blocking::Blocking,
+    pub blocking: blocking::Blocking,
     /// Who WATCHes which key.
-    pub watchers: super::watch::Watchers,
+    pub watchers: watch::Watchers,
     /// ACL users and authentication.
     pub acl: crate::acl::Acl,
     /// Pub/sub subscriptions and messages waiting for delivery.
-    pub pubsub: super::pubsub::PubSub,
+    pub pubsub: pubsub::PubSub,
     /// Lua scripts: the interpreter, the cache, the run in progress.
-    pub scripts: super::scripting::Scripts,
+    pub scripts: crate::scripting::Scripts,
     /// Snapshot state: background save, save points, counters.
     pub persistence: crate::persistence::Persistence,
 }
 
 impl ServerState {
-    /// State for a server starting now with `config`.
-    pub fn new(config: Config) -> ServerState {
+    /// State for a server starting now with `config`, for a command table of
+    /// `command_count` commands.
+    pub fn new(config: Config, command_count: usize) -> ServerState {
         let mut acl = crate::acl::Acl::new();
         if let Some(hash) = &config.requirepass {
             acl.set_default_password(Some(hash));
@@ -223,6 +234,7 @@ impl ServerState {
             scripts: Default::default(),
             persistence: Default::default(),
             command_stats: Vec::new(),
+            command_count,
             batch: Vec::new(),
             error_stats: Default::default(),
         }
@@ -231,10 +243,8 @@ impl ServerState {
     /// The counters of the command at `index` in the command table.
     pub fn command_stats(&mut self, index: usize) -> &mut CommandStats {
         if index >= self.command_stats.len() {
-            self.command_stats.resize(
-                super::table::count().max(index + 1),
-                CommandStats::default(),
-            );
+            self.command_stats
+                .resize(self.command_count.max(index + 1), CommandStats::default());
         }
         &mut self.command_stats[index]
     }

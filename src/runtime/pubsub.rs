@@ -10,14 +10,14 @@ use log::warn;
 
 use super::ServerState;
 use super::blocking::Outputs;
-use super::glob::glob_match;
 use crate::config::OutputLimit;
+use crate::glob::glob_match;
 use crate::protocol::{Reply, RespVersion};
 use crate::store::Key;
 
 /// A kind of subscription.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum Space {
+pub(crate) enum Space {
     /// SUBSCRIBE: a channel by name.
     Channel,
     /// PSUBSCRIBE: channels matching a glob pattern.
@@ -27,10 +27,10 @@ pub(super) enum Space {
 }
 
 impl Space {
-    pub(super) const ALL: [Space; 3] = [Space::Channel, Space::Pattern, Space::Shard];
+    pub(crate) const ALL: [Space; 3] = [Space::Channel, Space::Pattern, Space::Shard];
 
     /// The first element of a subscribe confirmation.
-    pub(super) fn subscribe_word(self) -> &'static [u8] {
+    pub(crate) fn subscribe_word(self) -> &'static [u8] {
         match self {
             Space::Channel => b"subscribe",
             Space::Pattern => b"psubscribe",
@@ -39,7 +39,7 @@ impl Space {
     }
 
     /// The first element of an unsubscribe confirmation.
-    pub(super) fn unsubscribe_word(self) -> &'static [u8] {
+    pub(crate) fn unsubscribe_word(self) -> &'static [u8] {
         match self {
             Space::Channel => b"unsubscribe",
             Space::Pattern => b"punsubscribe",
@@ -49,7 +49,7 @@ impl Space {
 }
 
 /// Subscribers by channel or pattern name: tokens in subscription order.
-pub(super) type Subscribers = HashMap<Key, Vec<usize>>;
+pub(crate) type Subscribers = HashMap<Key, Vec<usize>>;
 
 /// One client's subscriptions (names mapped to a sequence number, so "unsubscribe
 /// from all" goes in subscription order), and its output limit state.
@@ -81,7 +81,7 @@ impl Subscriptions {
         self.shard.len()
     }
 
-    pub(super) fn set(&self, space: Space) -> &HashMap<Key, u64> {
+    pub(crate) fn set(&self, space: Space) -> &HashMap<Key, u64> {
         match space {
             Space::Channel => &self.channels,
             Space::Pattern => &self.patterns,
@@ -89,7 +89,7 @@ impl Subscriptions {
         }
     }
 
-    pub(super) fn set_mut(&mut self, space: Space) -> &mut HashMap<Key, u64> {
+    pub(crate) fn set_mut(&mut self, space: Space) -> &mut HashMap<Key, u64> {
         match space {
             Space::Channel => &mut self.channels,
             Space::Pattern => &mut self.patterns,
@@ -98,19 +98,19 @@ impl Subscriptions {
     }
 
     /// The count a confirmation reports: channels + patterns, or shard channels.
-    pub(super) fn count(&self, space: Space) -> usize {
+    pub(crate) fn count(&self, space: Space) -> usize {
         match space {
             Space::Shard => self.shard.len(),
             _ => self.channels.len() + self.patterns.len(),
         }
     }
 
-    pub(super) fn total(&self) -> usize {
+    pub(crate) fn total(&self) -> usize {
         self.channels.len() + self.patterns.len() + self.shard.len()
     }
 
     /// Adds `name`; false when already subscribed.
-    pub(super) fn insert(&mut self, space: Space, name: &[u8]) -> bool {
+    pub(crate) fn insert(&mut self, space: Space, name: &[u8]) -> bool {
         if self.set(space).contains_key(name) {
             return false;
         }
@@ -121,7 +121,7 @@ impl Subscriptions {
     }
 
     /// The names of `space`, in subscription order.
-    pub(super) fn ordered(&self, space: Space) -> Vec<Key> {
+    pub(crate) fn ordered(&self, space: Space) -> Vec<Key> {
         let mut names: Vec<(&Key, &u64)> = self.set(space).iter().collect();
         names.sort_unstable_by_key(|&(_, seq)| *seq);
         names.into_iter().map(|(k, _)| k.clone()).collect()
@@ -176,7 +176,7 @@ impl PubSub {
         self.shard.len()
     }
 
-    pub(super) fn map(&mut self, space: Space) -> &mut Subscribers {
+    pub(crate) fn map(&mut self, space: Space) -> &mut Subscribers {
         match space {
             Space::Channel => &mut self.channels,
             Space::Pattern => &mut self.patterns,
@@ -186,7 +186,7 @@ impl PubSub {
 }
 
 /// Removes `token` from the subscribers of `name`, dropping the entry once empty.
-pub(super) fn remove_subscriber(map: &mut Subscribers, name: &[u8], token: usize) {
+pub(crate) fn remove_subscriber(map: &mut Subscribers, name: &[u8], token: usize) {
     let Some(tokens) = map.get_mut(name) else {
         return;
     };
@@ -218,7 +218,7 @@ pub fn publish(server: &mut ServerState, channel: &[u8], message: &[u8]) -> usiz
     publish_in(server, false, channel, message)
 }
 
-pub(super) fn publish_in(
+pub(crate) fn publish_in(
     server: &mut ServerState,
     shard: bool,
     channel: &[u8],

@@ -4,7 +4,7 @@
 //! tokens of the clients watching it; each client's [`ClientWatch`] (in its
 //! [`ClientInfo`](super::ClientInfo)) lists its keys and carries the "dirty" flag
 //! (Redis's `CLIENT_DIRTY_CAS`). Every write calls [`touch`] through
-//! [`Ctx::changed`](super::Ctx::changed): one emptiness check when nobody watches,
+//! `Ctx::changed`: one emptiness check when nobody watches,
 //! else one hash lookup. A touched client is marked dirty and its watches are
 //! dropped at once (nothing it watches can make it less dirty), as Redis does.
 //!
@@ -251,7 +251,7 @@ mod tests {
 
     fn setup() -> (Store, ServerState, usize) {
         let store = Store::new(2);
-        let mut state = ServerState::new(Config::default());
+        let mut state = ServerState::new(Config::default(), 0);
         let token = state
             .clients
             .insert(ClientInfo::new(1, String::new(), String::new(), NOW));

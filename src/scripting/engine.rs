@@ -4,7 +4,7 @@
 use mlua::{Function, Lua, LuaOptions, StdLib, Table, Value};
 
 use super::sha1::sha1_hex;
-use crate::commands::connection::REDIS_VERSION;
+use crate::REDIS_VERSION;
 
 /// Instructions between two runs of the count hook (Redis's `LUA_MASKCOUNT` period).
 pub const HOOK_EVERY: u32 = 100_000;

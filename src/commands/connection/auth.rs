@@ -3,11 +3,13 @@
 //! command, key or channel its ACL user may not use (Redis's `processCommand` and
 //! `ACLCheckAllPerm`). Users and their rules are in [`crate::acl`].
 
-use super::flags::NO_AUTH;
-use super::{CommandSpec, Ctx, flags};
 use crate::acl::User;
 use crate::acl::category::registry;
 use crate::acl::keys::{channel_positions, key_positions};
+use crate::commands::CommandSpec;
+use crate::commands::Ctx;
+use crate::commands::flags;
+use crate::commands::flags::NO_AUTH;
 use crate::error::CmdError;
 use crate::protocol::Request;
 
@@ -153,7 +155,7 @@ pub enum Denied {
 
 impl Denied {
     /// Counts the refusal in INFO's `acl_access_denied_*`.
-    pub fn count(self, stats: &mut super::state::ServerStats) {
+    pub fn count(self, stats: &mut crate::runtime::ServerStats) {
         match self {
             Denied::Command(_) => stats.acl_denied_cmd += 1,
             Denied::Key(_) => stats.acl_denied_key += 1,

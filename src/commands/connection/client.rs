@@ -3,10 +3,11 @@
 
 use std::fmt::Write as _;
 
-use super::args::{is, text};
-use super::flags::*;
-use super::introspection::{Subcommand, reply_help, run_subcommand};
-use super::{ClientInfo, Ctx};
+use crate::commands::ClientInfo;
+use crate::commands::Ctx;
+use crate::commands::args::{is, text};
+use crate::commands::flags::*;
+use crate::commands::server::command::{Subcommand, reply_help, run_subcommand};
 use crate::error::CmdError;
 use crate::protocol::{Request, RespVersion};
 
@@ -221,7 +222,7 @@ fn client_id(ctx: &mut Ctx<'_>, _req: &Request<'_>) -> Result<(), CmdError> {
 /// `ERR value is not an integer or out of range`, `ERR CLIENT UNBLOCK reason should
 /// be TIMEOUT or ERROR`.
 fn client_unblock(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
-    let id = super::args::parse_i64(req.arg(2))?;
+    let id = crate::commands::args::parse_i64(req.arg(2))?;
     let error = match req.len() {
         3 => false,
         4 if is(req.arg(3), "timeout") => false,
@@ -290,7 +291,7 @@ fn client_list(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
     } else if req.len() > 3 && is(req.arg(2), "id") {
         let parsed = (3..req.len())
             .map(|i| {
-                super::args::parse_i64(req.arg(i))
+                crate::commands::args::parse_i64(req.arg(i))
                     .map_err(|_| CmdError::msg("ERR Invalid client ID"))
             })
             .collect::<Result<Vec<_>, _>>()?;
@@ -392,7 +393,7 @@ fn client_on_off(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
 /// ```
 /// ON: `+OK` and replies resume. OFF: no reply to this or any later command until
 /// ON. SKIP: no reply to this command nor to the next one. The server drops the
-/// replies (see [`ClientInfo::reply_suppressed`](super::ClientInfo::reply_suppressed)).
+/// replies (see [`ClientInfo::reply_suppressed`](crate::commands::ClientInfo::reply_suppressed)).
 /// # Errors
 /// `ERR syntax error`.
 fn client_reply(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {

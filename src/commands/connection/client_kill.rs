@@ -1,8 +1,9 @@
 //! CLIENT KILL: its old (`ip:port`) and new (filters) forms.
 
-use super::args::{is, text};
 use super::client::client_type;
-use super::{ClientInfo, Ctx};
+use crate::commands::ClientInfo;
+use crate::commands::Ctx;
+use crate::commands::args::{is, text};
 use crate::error::CmdError;
 use crate::protocol::Request;
 
@@ -41,7 +42,7 @@ impl KillFilter<'_> {
             }
             let (opt, value) = (req.arg(i), req.arg(i + 1));
             if is(opt, "id") {
-                let id = super::args::parse_i64(value)
+                let id = crate::commands::args::parse_i64(value)
                     .ok()
                     .filter(|&n| n >= 1)
                     .ok_or_else(|| CmdError::msg("ERR client-id should be greater than 0"))?;

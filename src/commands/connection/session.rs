@@ -1,15 +1,15 @@
 //! Connection commands: PING ECHO QUIT SELECT HELLO AUTH CLIENT (CLIENT's
 //! subcommands are in `client.rs`, AUTH in `auth.rs`).
 
-use super::args::{is, parse_i64, text};
-use super::flags::*;
-use super::{CommandSpec, Ctx, client};
+use super::client;
+use crate::REDIS_VERSION;
+use crate::commands::CommandSpec;
+use crate::commands::Ctx;
+use crate::commands::args::{is, parse_i64, text};
+use crate::commands::flags::*;
 use crate::error::CmdError;
 use crate::protocol::reply::PONG;
 use crate::protocol::{Request, RespVersion};
-
-/// The Redis version this server reports (HELLO, INFO); clients check it for features.
-pub const REDIS_VERSION: &str = "7.0.15";
 
 /// This family's commands.
 pub const COMMANDS: &[CommandSpec] = &[
@@ -123,7 +123,7 @@ fn quit(ctx: &mut Ctx<'_>, _req: &Request<'_>) -> Result<(), CmdError> {
 /// # Errors
 /// `ERR value is not an integer or out of range`, `ERR DB index is out of range`.
 fn select(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
-    let index = super::args::parse_i64(req.arg(1))?;
+    let index = crate::commands::args::parse_i64(req.arg(1))?;
     if index < 0 || index as usize >= ctx.store.db_count() {
         return Err(CmdError::DbIndex);
     }

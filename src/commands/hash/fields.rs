@@ -1,14 +1,16 @@
 //! Hash commands: HSET HSETNX HMSET HGET HMGET HDEL HEXISTS HLEN HSTRLEN HKEYS HVALS
-//! HGETALL here; HINCRBY HINCRBYFLOAT in [`super::hash_incr`]; HRANDFIELD HSCAN in
-//! [`super::hash_iter`]. Redis 7's `t_hash.c` semantics and error texts.
+//! HGETALL here; HINCRBY HINCRBYFLOAT in [`super::incr`]; HRANDFIELD HSCAN in
+//! [`super::iter`]. Redis 7's `t_hash.c` semantics and error texts.
 //!
 //! A key holding another type gets WRONGTYPE; a hash emptied by HDEL deletes its key;
 //! writes keep the key's TTL. The encodings are in [`crate::store::hash`].
 
-use super::flags::*;
-use super::hash_incr::{hincrby, hincrbyfloat};
-use super::hash_iter::{hrandfield, hscan};
-use super::{CommandSpec, Ctx, notify};
+use super::incr::{hincrby, hincrbyfloat};
+use super::iter::{hrandfield, hscan};
+use crate::commands::CommandSpec;
+use crate::commands::Ctx;
+use crate::commands::flags::*;
+use crate::commands::notify;
 use crate::error::CmdError;
 use crate::protocol::{Reply, Request};
 use crate::store::hash::{Hash, Limits};

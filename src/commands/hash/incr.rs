@@ -1,9 +1,9 @@
 //! HINCRBY and HINCRBYFLOAT: arithmetic on a hash field, as Redis's `t_hash.c`.
-//! Their specs are in [`super::hash`]'s table.
+//! Their specs are in [`super::fields`]'s table.
 
-use super::Ctx;
-use super::args::{parse_f64, parse_i64};
-use super::hash::{edit, written};
+use super::fields::{edit, written};
+use crate::commands::Ctx;
+use crate::commands::args::{parse_f64, parse_i64};
 use crate::error::CmdError;
 use crate::protocol::Request;
 use crate::protocol::reply::format_double;

@@ -1,12 +1,12 @@
 //! HRANDFIELD and HSCAN: sampling and iterating a hash, as Redis's `t_hash.c` and
-//! `scanGenericCommand`. Their specs are in [`super::hash`]'s table.
+//! `scanGenericCommand`. Their specs are in [`super::fields`]'s table.
 
 use std::collections::HashSet;
 
-use super::Ctx;
-use super::args::{check_random_reply, is, parse_i64, random_reply_too_large};
-use super::hash::read;
-use super::scan::{ScanArgs, parse_cursor};
+use super::fields::read;
+use crate::commands::Ctx;
+use crate::commands::args::{check_random_reply, is, parse_i64, random_reply_too_large};
+use crate::commands::scan::{ScanArgs, parse_cursor};
 use crate::error::CmdError;
 use crate::protocol::{Reply, Request};
 use crate::store::Rng;

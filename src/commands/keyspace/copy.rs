@@ -1,9 +1,10 @@
 //! Commands that copy or move a key between databases: COPY and MOVE.
 
-use super::args::{is, parse_i64};
-use super::flags::*;
-use super::notify;
-use super::{CommandSpec, Ctx};
+use crate::commands::CommandSpec;
+use crate::commands::Ctx;
+use crate::commands::args::{is, parse_i64};
+use crate::commands::flags::*;
+use crate::commands::notify;
 use crate::error::CmdError;
 use crate::protocol::Request;
 

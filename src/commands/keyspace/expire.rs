@@ -4,10 +4,11 @@
 //! A TTL is stored as an absolute Unix time in milliseconds (`Db::expire_at`, 0 for
 //! none); the key is removed lazily by lookups and actively by the expiry cycle.
 
-use super::args::{is, parse_i64, text};
-use super::flags::*;
-use super::notify;
-use super::{CommandSpec, Ctx};
+use crate::commands::CommandSpec;
+use crate::commands::Ctx;
+use crate::commands::args::{is, parse_i64, text};
+use crate::commands::flags::*;
+use crate::commands::notify;
 use crate::error::CmdError;
 use crate::protocol::Request;
 

@@ -2,13 +2,16 @@
 //! RENAMENX OBJECT, and the database-wide FLUSHDB FLUSHALL FLUSH SWAPDB.
 //! The TTL commands live in [`super::expire`].
 
-use super::args::{is, parse_i64};
-use super::flags::*;
-use super::glob::glob_match;
-use super::notify;
-use super::scan::ScanArgs;
-use super::{CommandSpec, Ctx, subcommand_arity, unknown_subcommand};
+use crate::commands::CommandSpec;
+use crate::commands::Ctx;
+use crate::commands::args::{is, parse_i64};
+use crate::commands::flags::*;
+use crate::commands::notify;
+use crate::commands::scan::ScanArgs;
+use crate::commands::subcommand_arity;
+use crate::commands::unknown_subcommand;
 use crate::error::CmdError;
+use crate::glob::glob_match;
 use crate::protocol::Request;
 use crate::store::Key;
 
@@ -421,7 +424,7 @@ fn check_flush_mode(req: &Request<'_>) -> Result<(), CmdError> {
 fn flushdb(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
     check_flush_mode(req)?;
     let db = ctx.db();
-    super::watch::touch_db(ctx.store, ctx.server, db, None, ctx.now);
+    crate::runtime::watch::touch_db(ctx.store, ctx.server, db, None, ctx.now);
     if ctx.store.flush_db(db) == 0 {
         // The store counts only non-empty flushes; the command still propagates.
         ctx.store.dirty += 1;
@@ -436,12 +439,12 @@ fn flushdb(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
 fn flushall(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
     check_flush_mode(req)?;
     for db in 0..ctx.store.db_count() {
-        super::watch::touch_db(ctx.store, ctx.server, db, None, ctx.now);
+        crate::runtime::watch::touch_db(ctx.store, ctx.server, db, None, ctx.now);
     }
     if ctx.store.flush_all() == 0 {
         ctx.store.dirty += 1;
     }
-    super::persistence::after_flushall(ctx);
+    crate::commands::server::persistence::after_flushall(ctx);
     ctx.out.ok();
     Ok(())
 }
@@ -453,7 +456,7 @@ fn flushall(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
 /// held, counted as DBSIZE counts them.
 fn flush(ctx: &mut Ctx<'_>, _req: &Request<'_>) -> Result<(), CmdError> {
     let db = ctx.db();
-    super::watch::touch_db(ctx.store, ctx.server, db, None, ctx.now);
+    crate::runtime::watch::touch_db(ctx.store, ctx.server, db, None, ctx.now);
     let removed = ctx.store.flush_db(db);
     if removed == 0 {
         ctx.store.dirty += 1;
@@ -489,8 +492,8 @@ fn swapdb(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
     let first = in_range(first, dbs)?;
     let second = in_range(second, dbs)?;
     if first != second {
-        super::watch::touch_db(ctx.store, ctx.server, first, Some(second), ctx.now);
-        super::watch::touch_db(ctx.store, ctx.server, second, Some(first), ctx.now);
+        crate::runtime::watch::touch_db(ctx.store, ctx.server, first, Some(second), ctx.now);
+        crate::runtime::watch::touch_db(ctx.store, ctx.server, second, Some(first), ctx.now);
     }
     ctx.store.swap_dbs(first, second);
     ctx.server.blocking.signal_db(first);

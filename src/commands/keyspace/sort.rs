@@ -4,11 +4,12 @@
 
 use std::cmp::Ordering;
 
-use super::args::{is, parse_i64};
-use super::flags::*;
-use super::notify;
-use super::string_edit::string_bytes;
-use super::{CommandSpec, Ctx};
+use crate::commands::CommandSpec;
+use crate::commands::Ctx;
+use crate::commands::args::{is, parse_i64};
+use crate::commands::flags::*;
+use crate::commands::notify;
+use crate::commands::string::edit::string_bytes;
 use crate::error::CmdError;
 use crate::protocol::Request;
 use crate::store::list::{List, Side};

@@ -6,13 +6,14 @@
 //! so a woken BLPOP serves the first non-empty key in argument order, and a BLMOVE
 //! pushes to its destination (waking whoever waits there) exactly as LMOVE would.
 
-use super::blocking::{TimeoutReply, parse_timeout};
-use super::flags::*;
-use super::list::parse_side;
-use super::list_pop::{move_element, parse_mpop, pop_first_of};
-use super::{CommandSpec, Ctx};
+use super::pop::{move_element, parse_mpop, pop_first_of};
+use super::push::parse_side;
+use crate::commands::CommandSpec;
+use crate::commands::Ctx;
+use crate::commands::flags::*;
 use crate::error::CmdError;
 use crate::protocol::Request;
+use crate::runtime::blocking::{TimeoutReply, parse_timeout};
 use crate::store::Kind;
 use crate::store::list::Side;
 

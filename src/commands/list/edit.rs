@@ -1,10 +1,11 @@
 //! List commands that search and remove: LREM LTRIM LPOS.
 
-use super::args::{is, parse_i64};
-use super::flags::*;
-use super::list::{clamp_range, deleted_if_empty, list_at, node_limit, parse_in_range};
-use super::notify;
-use super::{CommandSpec, Ctx};
+use super::push::{clamp_range, deleted_if_empty, list_at, node_limit, parse_in_range};
+use crate::commands::CommandSpec;
+use crate::commands::Ctx;
+use crate::commands::args::{is, parse_i64};
+use crate::commands::flags::*;
+use crate::commands::notify;
 use crate::error::CmdError;
 use crate::protocol::Request;
 use crate::store::list::{Item, Side};

@@ -1,13 +1,14 @@
 //! List commands that pop: LPOP RPOP LMPOP LMOVE RPOPLPUSH, and the pop helpers the
 //! blocking variants (`list_block`) share.
 
-use super::args::is;
-use super::flags::*;
-use super::list::{
+use super::push::{
     list_at, node_limit, parse_in_range, parse_side, popped, push_event, reply_item,
 };
-use super::notify;
-use super::{CommandSpec, Ctx};
+use crate::commands::CommandSpec;
+use crate::commands::Ctx;
+use crate::commands::args::is;
+use crate::commands::flags::*;
+use crate::commands::notify;
 use crate::error::CmdError;
 use crate::protocol::Request;
 use crate::store::list::{List, Side};

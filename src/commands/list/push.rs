@@ -2,10 +2,11 @@
 //! LRANGE LINDEX LSET LINSERT, and the helpers every list command shares. Removals
 //! are in `list_edit`, pops and moves in `list_pop`, blocking pops in `list_block`.
 
-use super::args::{is, parse_i64};
-use super::flags::*;
-use super::notify;
-use super::{CommandSpec, Ctx};
+use crate::commands::CommandSpec;
+use crate::commands::Ctx;
+use crate::commands::args::{is, parse_i64};
+use crate::commands::flags::*;
+use crate::commands::notify;
 use crate::error::CmdError;
 use crate::protocol::parser::parse_int;
 use crate::protocol::{Reply, Request};

@@ -3,13 +3,15 @@
 
 use std::io::Read;
 
-use super::args::{parse_i64, text};
-use super::auth::{Denied, disconnect_users, permission};
-use super::flags::*;
-use super::introspection::{Subcommand, reply_help, run_subcommand};
-use super::{CommandSpec, Ctx, table};
+use super::command::{Subcommand, reply_help, run_subcommand};
 use crate::acl::category::{self, registry};
 use crate::acl::user::has_spaces;
+use crate::commands::CommandSpec;
+use crate::commands::Ctx;
+use crate::commands::args::{parse_i64, text};
+use crate::commands::connection::auth::{Denied, disconnect_users, permission};
+use crate::commands::flags::*;
+use crate::commands::table;
 use crate::error::CmdError;
 use crate::protocol::{ArgSpan, Request};
 
@@ -122,7 +124,7 @@ const fn sub(
     arity: i32,
     flags: u32,
     summary: &'static str,
-    handler: super::Handler,
+    handler: crate::commands::Handler,
 ) -> Subcommand {
     Subcommand {
         full_name,

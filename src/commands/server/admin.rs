@@ -1,15 +1,18 @@
 //! Server commands: DBSIZE CONFIG TIME SHUTDOWN DEBUG, and the table entries of INFO
-//! (`info.rs`) and COMMAND (`introspection.rs`).
+//! (`info.rs`) and COMMAND (`command.rs`).
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use super::args::{is, text};
-use super::flags::*;
-use super::glob::glob_match;
-use super::introspection::{Subcommand, reply_help, run_subcommand};
-use super::{CommandSpec, Ctx, info, introspection};
+use super::command;
+use super::command::{Subcommand, reply_help, run_subcommand};
+use super::info;
+use crate::commands::CommandSpec;
+use crate::commands::Ctx;
+use crate::commands::args::{is, text};
+use crate::commands::flags::*;
 use crate::config::Config;
 use crate::error::CmdError;
+use crate::glob::glob_match;
 use crate::persistence::ShutdownSave;
 use crate::protocol::Request;
 use crate::store::KeyspaceStats;
@@ -41,7 +44,7 @@ pub const COMMANDS: &[CommandSpec] = &[
         (0, 0, 0),
         "server",
         "Returns detailed information about all commands.",
-        introspection::command,
+        command::command,
     ),
     CommandSpec::new(
         "config",
@@ -265,7 +268,7 @@ fn config_set(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
             .set_default_password(next.requirepass.as_ref());
     }
     ctx.server.config = next;
-    super::notify::sync_tracking(&ctx.server.config, ctx.store);
+    crate::runtime::notify::sync_tracking(&ctx.server.config, ctx.store);
     ctx.out.ok();
     Ok(())
 }
@@ -361,7 +364,7 @@ fn shutdown(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
     }
     if !nosave && ctx.server.scripts.busy() {
         // A busy script may have written half of its changes: saving them is no option.
-        return Err(CmdError::msg(super::scripting::BUSY_ERROR));
+        return Err(CmdError::msg(crate::commands::scripting::BUSY_ERROR));
     }
     log::warn!("User requested shutdown...");
     let mode = match (save, nosave) {

@@ -3,11 +3,15 @@
 //! with Redis 7's unknown-subcommand and `cmd|sub` arity errors, and reported by
 //! COMMAND INFO / DOCS / LIST as Redis reports its subcommands.
 
-use super::args::is;
-use super::flags::*;
-use super::glob::glob_match;
-use super::{CommandSpec, Ctx, Handler, client, table};
+use crate::commands::CommandSpec;
+use crate::commands::Ctx;
+use crate::commands::Handler;
+use crate::commands::args::is;
+use crate::commands::connection::client;
+use crate::commands::flags::*;
+use crate::commands::table;
 use crate::error::CmdError;
+use crate::glob::glob_match;
 use crate::protocol::{OwnedRequest, Reply, Request};
 
 /// One subcommand of a container command (Redis 7 gives each its own table entry).
@@ -17,7 +21,7 @@ pub struct Subcommand {
     pub full_name: &'static str,
     /// Argument count including the container and subcommand names; negative = at least.
     pub arity: i32,
-    /// Bitwise OR of [`super::flags`].
+    /// Bitwise OR of [`crate::commands::flags`].
     pub flags: u32,
     /// One-line summary for COMMAND DOCS.
     pub summary: &'static str,
@@ -41,8 +45,8 @@ const CONTAINERS: &[(&str, &[Subcommand])] = &[
     ("command", SUBCOMMANDS),
     ("memory", super::memory::SUBCOMMANDS),
     ("acl", super::acl::SUBCOMMANDS),
-    ("pubsub", super::pubsub::SUBCOMMANDS),
-    ("script", super::scripting::SUBCOMMANDS),
+    ("pubsub", crate::commands::pubsub::SUBCOMMANDS),
+    ("script", crate::commands::scripting::SUBCOMMANDS),
 ];
 
 /// The subcommands of the command named `name` (empty for plain commands).
@@ -72,10 +76,10 @@ pub fn run_subcommand(
 ) -> Result<(), CmdError> {
     let sub = req.arg(1);
     let Some(spec) = subs.iter().find(|s| is(sub, s.name())) else {
-        return Err(super::unknown_subcommand(parent, sub));
+        return Err(crate::commands::unknown_subcommand(parent, sub));
     };
     if !arity_ok(spec.arity, req.len()) {
-        return Err(super::subcommand_arity(parent, sub));
+        return Err(crate::commands::subcommand_arity(parent, sub));
     }
     ctx.client_mut().last_command = spec.full_name;
     (spec.handler)(ctx, req)

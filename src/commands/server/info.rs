@@ -3,9 +3,9 @@
 use std::fmt::Write as _;
 use std::sync::OnceLock;
 
-use super::Ctx;
-use super::args::is;
-use super::connection::REDIS_VERSION;
+use crate::REDIS_VERSION;
+use crate::commands::Ctx;
+use crate::commands::args::is;
 use crate::error::CmdError;
 use crate::protocol::Request;
 
@@ -227,7 +227,7 @@ fn write_section(ctx: &Ctx<'_>, section: &str, out: &mut String) {
             }
         }
         "commandstats" => {
-            for (spec, stats) in super::table::all().zip(&ctx.server.command_stats) {
+            for (spec, stats) in crate::commands::table::all().zip(&ctx.server.command_stats) {
                 if stats.calls + stats.rejected_calls + stats.failed_calls == 0 {
                     continue;
                 }

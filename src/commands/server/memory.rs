@@ -1,10 +1,11 @@
 //! MEMORY USAGE and MEMORY HELP: an estimate of the bytes a key takes, from the
 //! sizes of the structures that hold it (there is no allocator introspection).
 
-use super::args::{is, parse_i64};
-use super::flags::*;
-use super::introspection::{Subcommand, reply_help, run_subcommand};
-use super::{CommandSpec, Ctx};
+use super::command::{Subcommand, reply_help, run_subcommand};
+use crate::commands::CommandSpec;
+use crate::commands::Ctx;
+use crate::commands::args::{is, parse_i64};
+use crate::commands::flags::*;
 use crate::error::CmdError;
 use crate::protocol::Request;
 use crate::store::Value;

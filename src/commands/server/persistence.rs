@@ -1,9 +1,10 @@
 //! Snapshot commands: SAVE BGSAVE LASTSAVE, and the persistence parts of SHUTDOWN,
 //! FLUSHALL and DEBUG RELOAD (the work itself is in [`crate::persistence`]).
 
-use super::args::is;
-use super::flags::*;
-use super::{CommandSpec, Ctx};
+use crate::commands::CommandSpec;
+use crate::commands::Ctx;
+use crate::commands::args::is;
+use crate::commands::flags::*;
 use crate::error::CmdError;
 use crate::persistence::{self, ShutdownSave};
 use crate::protocol::Request;
@@ -150,7 +151,7 @@ pub fn debug_reload(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError
     }
     if flush {
         for db in 0..ctx.store.db_count() {
-            super::watch::touch_db(ctx.store, ctx.server, db, None, ctx.now);
+            crate::runtime::watch::touch_db(ctx.store, ctx.server, db, None, ctx.now);
         }
         ctx.store.flush_all();
     }

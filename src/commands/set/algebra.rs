@@ -9,9 +9,10 @@
 //! *STORE forms replace the destination (dropping its TTL), or delete it when the
 //! result is empty.
 
-use super::args::{is, parse_i64};
-use super::set::{check_sets, limits, lookup_all, reply_member, set_ref};
-use super::{Ctx, notify};
+use super::members::{check_sets, limits, lookup_all, reply_member, set_ref};
+use crate::commands::Ctx;
+use crate::commands::args::{is, parse_i64};
+use crate::commands::notify;
 use crate::error::CmdError;
 use crate::protocol::Request;
 use crate::store::set::{Member, Set};

@@ -1,10 +1,14 @@
 //! Set commands on one key (SADD SREM SISMEMBER SMISMEMBER SCARD SMOVE SSCAN), the
-//! family's table, and helpers shared with `set_random` (SPOP SRANDMEMBER) and
-//! `set_ops` (SMEMBERS and the SINTER, SUNION and SDIFF families).
+//! family's table, and helpers shared with `random` (SPOP SRANDMEMBER) and
+//! `algebra` (SMEMBERS and the SINTER, SUNION and SDIFF families).
 
-use super::flags::*;
-use super::scan::{ScanArgs, parse_cursor};
-use super::{CommandSpec, Ctx, notify, set_ops, set_random};
+use super::algebra;
+use super::random;
+use crate::commands::CommandSpec;
+use crate::commands::Ctx;
+use crate::commands::flags::*;
+use crate::commands::notify;
+use crate::commands::scan::{ScanArgs, parse_cursor};
 use crate::error::CmdError;
 use crate::protocol::{Reply, Request};
 use crate::store::set::{Member, Set, SetLimits};
@@ -37,7 +41,7 @@ pub const COMMANDS: &[CommandSpec] = &[
         (1, 1, 1),
         "set",
         "Returns all members of a set.",
-        set_ops::smembers,
+        algebra::smembers,
     ),
     CommandSpec::new(
         "sismember",
@@ -73,7 +77,7 @@ pub const COMMANDS: &[CommandSpec] = &[
         (1, 1, 1),
         "set",
         "Returns one or more random members from a set after removing them. Deletes the set if the last member was popped.",
-        set_random::spop,
+        random::spop,
     ),
     CommandSpec::new(
         "srandmember",
@@ -82,7 +86,7 @@ pub const COMMANDS: &[CommandSpec] = &[
         (1, 1, 1),
         "set",
         "Get one or multiple random members from a set",
-        set_random::srandmember,
+        random::srandmember,
     ),
     CommandSpec::new(
         "smove",
@@ -100,7 +104,7 @@ pub const COMMANDS: &[CommandSpec] = &[
         (1, -1, 1),
         "set",
         "Returns the intersect of multiple sets.",
-        set_ops::sinter,
+        algebra::sinter,
     ),
     CommandSpec::new(
         "sintercard",
@@ -109,7 +113,7 @@ pub const COMMANDS: &[CommandSpec] = &[
         (0, 0, 0),
         "set",
         "Returns the number of members of the intersect of multiple sets.",
-        set_ops::sintercard,
+        algebra::sintercard,
     ),
     CommandSpec::new(
         "sinterstore",
@@ -118,7 +122,7 @@ pub const COMMANDS: &[CommandSpec] = &[
         (1, -1, 1),
         "set",
         "Stores the intersect of multiple sets in a key.",
-        set_ops::sinterstore,
+        algebra::sinterstore,
     ),
     CommandSpec::new(
         "sunion",
@@ -127,7 +131,7 @@ pub const COMMANDS: &[CommandSpec] = &[
         (1, -1, 1),
         "set",
         "Returns the union of multiple sets.",
-        set_ops::sunion,
+        algebra::sunion,
     ),
     CommandSpec::new(
         "sunionstore",
@@ -136,7 +140,7 @@ pub const COMMANDS: &[CommandSpec] = &[
         (1, -1, 1),
         "set",
         "Stores the union of multiple sets in a key.",
-        set_ops::sunionstore,
+        algebra::sunionstore,
     ),
     CommandSpec::new(
         "sdiff",
@@ -145,7 +149,7 @@ pub const COMMANDS: &[CommandSpec] = &[
         (1, -1, 1),
         "set",
         "Returns the difference of multiple sets.",
-        set_ops::sdiff,
+        algebra::sdiff,
     ),
     CommandSpec::new(
         "sdiffstore",
@@ -154,7 +158,7 @@ pub const COMMANDS: &[CommandSpec] = &[
         (1, -1, 1),
         "set",
         "Stores the difference of multiple sets in a key.",
-        set_ops::sdiffstore,
+        algebra::sdiffstore,
     ),
     CommandSpec::new(
         "sscan",
@@ -411,7 +415,7 @@ fn smove(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
 fn sscan(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
     parse_cursor(req.arg(2))?;
     let Some(i) = ctx.lookup_kind_read(req.arg(1), Kind::Set)? else {
-        super::scan::reply_finished(&mut ctx.out);
+        crate::commands::scan::reply_finished(&mut ctx.out);
         return Ok(());
     };
     let args = ScanArgs::parse(req, 2, false)?;

@@ -7,9 +7,10 @@
 
 use std::collections::HashSet;
 
-use super::args::{check_random_reply, parse_i64};
-use super::set::{delete_if_empty, reply_member, set_mut, set_ref};
-use super::{Ctx, notify};
+use super::members::{delete_if_empty, reply_member, set_mut, set_ref};
+use crate::commands::Ctx;
+use crate::commands::args::{check_random_reply, parse_i64};
+use crate::commands::notify;
 use crate::error::CmdError;
 use crate::protocol::Request;
 use crate::store::Kind;

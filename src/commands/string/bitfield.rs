@@ -1,12 +1,13 @@
 //! BITFIELD and BITFIELD_RO: signed and unsigned integers of 1 to 64 bits (u63 at
 //! most) at any bit offset of a string, with Redis's overflow control.
 
-use super::args::{is, parse_i64};
 use super::bits::{bit_offset, get_field, set_field, string_for_bits};
-use super::flags::*;
-use super::notify;
-use super::string_edit::{make_raw, string_bytes};
-use super::{CommandSpec, Ctx};
+use super::edit::{make_raw, string_bytes};
+use crate::commands::CommandSpec;
+use crate::commands::Ctx;
+use crate::commands::args::{is, parse_i64};
+use crate::commands::flags::*;
+use crate::commands::notify;
 use crate::error::CmdError;
 use crate::protocol::Request;
 use crate::protocol::parser::parse_int;

@@ -6,15 +6,16 @@
 //! becomes that text when a bit command writes it; a document gets WRONGTYPE. Edits
 //! keep the key's TTL; BITOP replaces its target (TTL cleared) as SET does.
 
-use super::args::{is, parse_i64};
-use super::flags::*;
-use super::notify;
-use super::string::put;
-use super::string_edit::{make_raw, string_bytes};
-use super::{CommandSpec, Ctx};
+use super::edit::{make_raw, string_bytes};
+use super::value::put;
+use crate::commands::CommandSpec;
+use crate::commands::Ctx;
+use crate::commands::args::{is, parse_i64};
+use crate::commands::flags::*;
+use crate::commands::notify;
 use crate::error::CmdError;
+use crate::number::parse_int;
 use crate::protocol::Request;
-use crate::protocol::parser::parse_int;
 use crate::store::{Bytes, Value};
 
 /// This family's commands (BITFIELD's are in `bitfield::COMMANDS`).

@@ -4,11 +4,12 @@
 //! They need a string or a number: a key holding a document (or any other type)
 //! gets WRONGTYPE. Edits keep the key's TTL, as Redis does.
 
-use super::args::{parse_f64, parse_i64};
-use super::flags::*;
-use super::notify;
-use super::string::put;
-use super::{CommandSpec, Ctx};
+use super::value::put;
+use crate::commands::CommandSpec;
+use crate::commands::Ctx;
+use crate::commands::args::{parse_f64, parse_i64};
+use crate::commands::flags::*;
+use crate::commands::notify;
 use crate::error::CmdError;
 use crate::protocol::Request;
 use crate::protocol::reply::format_double;

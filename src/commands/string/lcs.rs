@@ -2,10 +2,11 @@
 //! dynamic programming table, with Redis's reply shapes and its memory guard (the
 //! table may not exceed `proto-max-bulk-len` bytes).
 
-use super::args::{is, parse_i64};
-use super::flags::*;
-use super::string_edit::string_bytes;
-use super::{CommandSpec, Ctx};
+use super::edit::string_bytes;
+use crate::commands::CommandSpec;
+use crate::commands::Ctx;
+use crate::commands::args::{is, parse_i64};
+use crate::commands::flags::*;
 use crate::error::CmdError;
 use crate::protocol::Request;
 

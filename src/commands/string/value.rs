@@ -5,10 +5,12 @@
 //! A document (nested RESP value) is stored where these commands take a value, and is
 //! returned by the GET-like commands as the exact bytes the client sent.
 
-use super::args::{is, parse_i64};
-use super::flags::*;
-use super::notify;
-use super::{CommandSpec, Ctx, DocArgs};
+use crate::commands::CommandSpec;
+use crate::commands::Ctx;
+use crate::commands::DocArgs;
+use crate::commands::args::{is, parse_i64};
+use crate::commands::flags::*;
+use crate::commands::notify;
 use crate::error::CmdError;
 use crate::protocol::{Reply, Request};
 use crate::store::Value;

@@ -4,11 +4,12 @@
 
 use std::collections::HashMap;
 
-use super::args::{is, parse_i64};
-use super::flags::*;
-use super::zset::{GROUP, limits, store_result, write_entry, write_list_len};
-use super::zset_num::parse_double;
-use super::{CommandSpec, Ctx};
+use super::members::{GROUP, limits, store_result, write_entry, write_list_len};
+use super::score_text::parse_double;
+use crate::commands::CommandSpec;
+use crate::commands::Ctx;
+use crate::commands::args::{is, parse_i64};
+use crate::commands::flags::*;
 use crate::error::CmdError;
 use crate::protocol::Request;
 use crate::store::set::Set;

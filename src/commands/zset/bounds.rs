@@ -3,7 +3,7 @@
 
 use std::cmp::Ordering;
 
-use super::super::zset_num::parse_bound;
+use super::score_text::parse_bound;
 use crate::error::CmdError;
 use crate::store::zset::ZSet;
 

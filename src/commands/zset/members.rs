@@ -2,11 +2,12 @@
 //! ZREVRANK, and the helpers the other sorted set families share
 //! (`zset_range`, `zset_ops`, `zset_block`, `zset_scan`). The type itself is `store::zset`.
 
-use super::args::is;
-use super::flags::*;
-use super::notify;
-use super::zset_num::{parse_score, reply_score};
-use super::{CommandSpec, Ctx};
+use super::score_text::{parse_score, reply_score};
+use crate::commands::CommandSpec;
+use crate::commands::Ctx;
+use crate::commands::args::is;
+use crate::commands::flags::*;
+use crate::commands::notify;
 use crate::error::CmdError;
 use crate::protocol::{Reply, Request};
 use crate::store::zset::{PackLimits, ZSet};

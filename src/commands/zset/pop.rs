@@ -3,15 +3,16 @@
 //! `blockingGenericZpopCommand`). A blocking pop that finds nothing parks the client
 //! with [`Ctx::block`]; it runs again when a sorted set appears at one of its keys.
 
-use super::args::{is, parse_i64};
-use super::blocking::{TimeoutReply, parse_timeout};
-use super::flags::*;
-use super::notify;
-use super::zset::{GROUP, delete_if_empty, zset_mut};
-use super::zset_num::reply_score;
-use super::{CommandSpec, Ctx};
+use super::members::{GROUP, delete_if_empty, zset_mut};
+use super::score_text::reply_score;
+use crate::commands::CommandSpec;
+use crate::commands::Ctx;
+use crate::commands::args::{is, parse_i64};
+use crate::commands::flags::*;
+use crate::commands::notify;
 use crate::error::CmdError;
 use crate::protocol::Request;
+use crate::runtime::blocking::{TimeoutReply, parse_timeout};
 use crate::store::Kind;
 
 /// This family's commands.

@@ -2,12 +2,13 @@
 
 use std::collections::HashSet;
 
-use super::args::{check_random_reply, is, parse_i64};
-use super::flags::*;
-use super::scan::{ScanArgs, parse_cursor};
-use super::zset::{GROUP, lookup_read, write_entry, write_list_len, zset_ref};
-use super::zset_num::{format_packed_score, format_score};
-use super::{CommandSpec, Ctx};
+use super::members::{GROUP, lookup_read, write_entry, write_list_len, zset_ref};
+use super::score_text::{format_packed_score, format_score};
+use crate::commands::CommandSpec;
+use crate::commands::Ctx;
+use crate::commands::args::{check_random_reply, is, parse_i64};
+use crate::commands::flags::*;
+use crate::commands::scan::{ScanArgs, parse_cursor};
 use crate::error::CmdError;
 use crate::protocol::Request;
 use crate::store::Rng;
@@ -148,7 +149,7 @@ fn distinct_picks(rng: &mut Rng, size: usize, count: u64) -> Vec<usize> {
 fn zscan(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
     parse_cursor(req.arg(2))?;
     let Some(i) = lookup_read(ctx, req.arg(1))? else {
-        super::scan::reply_finished(&mut ctx.out);
+        crate::commands::scan::reply_finished(&mut ctx.out);
         return Ok(());
     };
     let args = ScanArgs::parse(req, 2, false)?;

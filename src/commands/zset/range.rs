@@ -5,23 +5,21 @@
 //! Every range becomes ranks first (O(log n) on a big set): where it starts and
 //! ends, then a walk over the elements it covers, as Redis's `zsl*InRange` searches.
 
-use super::args::{is, parse_i64};
-use super::flags::*;
-use super::notify;
-use super::zset::{
+use super::members::{
     GROUP, delete_if_empty, limits, lookup_read, store_result, write_entry, write_list_len,
     zset_mut, zset_ref,
 };
-use super::{CommandSpec, Ctx};
+use crate::commands::CommandSpec;
+use crate::commands::Ctx;
+use crate::commands::args::{is, parse_i64};
+use crate::commands::flags::*;
+use crate::commands::notify;
 use crate::error::CmdError;
 use crate::protocol::Request;
 use crate::store::zset::ZSet;
 use crate::store::{Bytes, Kind};
 
-#[path = "zset_bounds.rs"]
-mod bounds;
-
-use bounds::{LexRange, Range, ScoreRange};
+use super::bounds::{LexRange, Range, ScoreRange};
 
 /// This family's commands.
 pub const COMMANDS: &[CommandSpec] = &[
