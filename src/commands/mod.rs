@@ -9,14 +9,14 @@
 //! arguments in one place, as Redis's `processCommand`.
 
 pub mod args;
-pub mod blocking;
+pub mod blocked;
 pub mod connection;
 pub mod ctx;
+pub mod events;
 pub mod hash;
 pub mod keyspace;
 pub mod list;
 pub mod multi;
-pub mod notify;
 pub mod pubsub;
 pub mod scan;
 pub mod scripting;
@@ -26,6 +26,7 @@ pub mod string;
 pub mod table;
 pub mod zset;
 
+pub use crate::config::keyspace_events as notify;
 pub use crate::runtime::{ClientInfo, ServerState};
 pub use ctx::Ctx;
 

@@ -4,7 +4,7 @@
 //! (no thread, no polling) in a FIFO queue per key, with its deadline in a timer set,
 //! and the server stops reading its requests. Every write calls
 //! `Ctx::changed`, which marks the key ready when somebody waits on it. After each
-//! command the server calls `commands::blocking::serve`: for each ready key, the
+//! command the server calls `commands::blocked::serve`: for each ready key, the
 //! clients waiting on it are taken longest-waiting first and their command is run again, now that there is
 //! something to pop (Redis 7.2's way: one code path pops for blocked and non-blocked
 //! callers alike). A run that still finds nothing leaves the client in its place.

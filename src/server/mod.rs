@@ -430,7 +430,7 @@ impl Server {
                 }
             }
             if state.blocking.has_work() {
-                commands::blocking::serve(store, state, now, conns);
+                commands::blocked::serve(store, state, now, conns);
             }
             if state.pubsub.has_outbox() {
                 let mut receivers = Receivers {

@@ -1,8 +1,7 @@
 //! Keyspace notifications from commands: [`Ctx::notify`] publishes a command's event.
-//! The event classes are [`crate::config::keyspace_events`]' bits, re-exported here for
-//! the handlers; publishing is [`crate::runtime::notify`].
+//! The event classes are [`crate::config::keyspace_events`]' bits (re-exported as
+//! `commands::notify` for the handlers); publishing is [`crate::runtime::notify`].
 
-pub use crate::config::keyspace_events::*;
 use crate::runtime::notify::{publish_event, publish_store_events};
 
 use super::Ctx;
