@@ -16,7 +16,7 @@ use std::ops::Range;
 use std::sync::OnceLock;
 
 use crate::commands::flags::{ADMIN, FAST, PUBSUB, READONLY, WRITE};
-use crate::commands::introspection::subcommands_of;
+use crate::commands::server::command::subcommands_of;
 use crate::commands::table;
 
 /// Redis's ACL categories, in its order (ACL CAT, COMMAND INFO). A category's bit in a

@@ -8,8 +8,8 @@
 //! - [`protected`]: the protected-mode decision at accept.
 //! - [`sha256`]: passwords are kept only as SHA-256 hashes, compared in constant time.
 //!
-//! The command side (AUTH, the checks in dispatch, ACL) is in `commands::auth` and
-//! `commands::acl`. When only the default user exists, with no password and every
+//! The command side (AUTH, the checks in dispatch, ACL) is in `commands::connection::auth` and
+//! `commands::server::acl`. When only the default user exists, with no password and every
 //! permission (the default), [`Acl::checks`] is false and dispatch checks nothing.
 
 pub mod category;

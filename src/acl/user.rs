@@ -5,7 +5,7 @@
 use super::category::{self, registry};
 use super::sha256::{self, Digest};
 use crate::commands::flags::NO_AUTH;
-use crate::commands::glob::glob_match;
+use crate::glob::glob_match;
 
 /// Why a rule was refused; `Display` is Redis's `ACLSetUserStringError` text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

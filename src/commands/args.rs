@@ -1,7 +1,7 @@
 //! Argument helpers shared by command handlers.
 
 use crate::error::CmdError;
-use crate::protocol::parser::parse_int;
+use crate::number::parse_int;
 
 /// Most elements a negative-count HRANDFIELD, SRANDMEMBER or ZRANDMEMBER may return:
 /// far above any sane sample; a count near 2^63 would otherwise never finish and the

@@ -1,8 +1,8 @@
 //! The context a handler runs in.
 
-use super::state::{ClientInfo, ServerState};
 use crate::error::CmdError;
 use crate::protocol::Reply;
+use crate::runtime::{ClientInfo, ServerState};
 use crate::store::{Kind, Store, Value};
 
 /// Everything a command may touch: the store, server state, its own client, and
@@ -73,7 +73,7 @@ impl<'a> Ctx<'a> {
 
     /// Records a write to `key` of the client's database (Redis's `signalModifiedKey`
     /// plus `notifyKeyspaceEvent`): wakes clients blocked on it, invalidates WATCH,
-    /// and publishes the keyspace event. `class` is one of [`super::notify`]'s
+    /// and publishes the keyspace event. `class` is one of [`crate::runtime::notify`]'s
     /// classes and `event` Redis's event name (`lpush`, `del`, ...).
     pub fn changed(&mut self, key: &[u8], class: u32, event: &str) {
         let db = self.db();
@@ -83,7 +83,7 @@ impl<'a> Ctx<'a> {
     /// [`Ctx::changed`] for a key of database `db` (COPY ... DB, MOVE).
     pub fn changed_in(&mut self, db: usize, key: &[u8], class: u32, event: &str) {
         self.server.blocking.signal(db, key);
-        super::watch::touch(self.server, db, key);
+        crate::runtime::watch::touch(self.server, db, key);
         self.notify_in(db, class, event, key);
     }
 

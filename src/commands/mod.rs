@@ -2,61 +2,33 @@
 //! No sockets, no mio: the server hands each parsed request to [`dispatch`].
 //!
 //! Every command is one [`CommandSpec`] line in its family's `COMMANDS` table
-//! (`string.rs`, `keyspace.rs`, ...); [`table`] gathers them. [`dispatch`] checks
-//! existence, arity, authentication and ACL permissions ([`auth`]) and document
+//! (`string/value.rs`, `keyspace/generic.rs`, ...); [`table`] gathers them. Each
+//! family has its folder (`string/`, `list/`, `hash/`, `set/`, `zset/`, `keyspace/`,
+//! `server/`, `connection/`, `scripting/`; `pubsub.rs` and `multi.rs` are one file). [`dispatch`] checks
+//! existence, arity, authentication and ACL permissions ([`connection::auth`]) and document
 //! arguments in one place, as Redis's `processCommand`.
 
-pub mod acl;
-pub mod admin;
 pub mod args;
-pub mod auth;
-pub mod bitfield;
-pub mod bits;
-pub mod blocking;
-pub mod client;
-pub mod client_kill;
+pub mod blocked;
 pub mod connection;
 pub mod ctx;
-pub mod expire;
-pub mod glob;
+pub mod events;
 pub mod hash;
-pub mod hash_incr;
-pub mod hash_iter;
-pub mod info;
-pub mod introspection;
 pub mod keyspace;
-pub mod keyspace_copy;
-pub mod lcs;
 pub mod list;
-pub mod list_block;
-pub mod list_edit;
-pub mod list_pop;
-pub mod memory;
 pub mod multi;
-pub mod notify;
-pub mod persistence;
 pub mod pubsub;
-pub mod pubsub_state;
 pub mod scan;
 pub mod scripting;
+pub mod server;
 pub mod set;
-pub mod set_ops;
-pub mod set_random;
-pub mod sort;
-pub mod state;
 pub mod string;
-pub mod string_edit;
 pub mod table;
-pub mod watch;
 pub mod zset;
-pub mod zset_block;
-pub mod zset_num;
-pub mod zset_ops;
-pub mod zset_range;
-pub mod zset_scan;
 
+pub use crate::config::keyspace_events as notify;
+pub use crate::runtime::{ClientInfo, ServerState};
 pub use ctx::Ctx;
-pub use state::{ClientInfo, ServerState};
 
 use crate::error::CmdError;
 use crate::protocol::Request;
@@ -222,7 +194,7 @@ pub fn dispatch(ctx: &mut Ctx<'_>, req: &Request<'_>) {
     }
     // One bool while only a password-less, unrestricted default user exists.
     if ctx.server.acl.checks()
-        && let Err(e) = auth::check(ctx, index, spec, req)
+        && let Err(e) = connection::auth::check(ctx, index, spec, req)
     {
         reject(ctx, Some(index), e);
         return;
@@ -269,7 +241,7 @@ pub fn dispatch_while_busy(ctx: &mut Ctx<'_>, req: &Request<'_>) {
     let refuse = |spec: &CommandSpec| {
         let allowed = spec.flags & ALLOW_BUSY != 0
             || (req.len() > 1
-                && introspection::subcommands_of(spec.name)
+                && server::command::subcommands_of(spec.name)
                     .iter()
                     .any(|sub| sub.flags & ALLOW_BUSY != 0 && args::is(req.arg(1), sub.name())));
         !allowed && spec.arity_ok(req.len())
@@ -313,7 +285,7 @@ pub fn script_call(
         ));
     }
     if ctx.server.acl.checks() {
-        auth::check_from_script(ctx, index, spec, req)?;
+        connection::auth::check_from_script(ctx, index, spec, req)?;
     }
     let write = spec.flags & WRITE != 0;
     if read_only && write {

@@ -8,13 +8,17 @@
 //! so no other client's command comes in between), with blocking commands replying
 //! as timed out, and replies with an array of their replies; a command failing at
 //! run time leaves its error in place and the rest still runs. The WATCH side lives
-//! in [`super::watch`].
+//! in [`crate::runtime::watch`].
 
-use super::auth::{self, Denied};
+use super::CommandSpec;
+use super::Ctx;
+use super::connection::auth::{self, Denied};
 use super::flags::*;
-use super::{CommandSpec, Ctx, table, watch};
+use super::table;
 use crate::error::CmdError;
 use crate::protocol::{OwnedRequest, Request, RespVersion};
+use crate::runtime::transaction::Transaction;
+use crate::runtime::watch;
 
 /// This family's commands.
 pub const COMMANDS: &[CommandSpec] = &[
@@ -73,34 +77,6 @@ pub const COMMANDS: &[CommandSpec] = &[
         reset,
     ),
 ];
-
-/// A client's open transaction, between MULTI and EXEC or DISCARD.
-#[derive(Debug, Clone, Default)]
-pub struct Transaction {
-    /// The commands to run at EXEC, in order.
-    queued: Vec<OwnedRequest>,
-    /// Bytes of arguments queued (CLIENT LIST's `multi-mem`).
-    bytes: usize,
-    /// A command was refused while queueing: EXEC fails (Redis's `CLIENT_DIRTY_EXEC`).
-    aborted: bool,
-}
-
-impl Transaction {
-    /// Number of commands queued.
-    pub fn len(&self) -> usize {
-        self.queued.len()
-    }
-
-    /// True when nothing is queued.
-    pub fn is_empty(&self) -> bool {
-        self.queued.is_empty()
-    }
-
-    /// Bytes of arguments queued.
-    pub fn memory(&self) -> usize {
-        self.bytes
-    }
-}
 
 /// True when `spec` runs at once inside MULTI instead of being queued, as Redis's
 /// `processCommand` lets through.
@@ -289,7 +265,7 @@ fn unwatch(ctx: &mut Ctx<'_>, _req: &Request<'_>) -> Result<(), CmdError> {
 fn reset(ctx: &mut Ctx<'_>, _req: &Request<'_>) -> Result<(), CmdError> {
     end_transaction(ctx);
     auth::reset_auth(ctx);
-    super::pubsub_state::forget(ctx.server, ctx.me);
+    crate::runtime::pubsub::forget(ctx.server, ctx.me);
     let client = ctx.client_mut();
     client.db = 0;
     client.resp = RespVersion::V2;

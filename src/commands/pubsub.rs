@@ -10,15 +10,17 @@
 //! patterns)), enforces the pubsub class's output limits, and hands the receivers to
 //! the server to be flushed in the same loop turn.
 
+use super::CommandSpec;
+use super::Ctx;
+use super::ServerState;
 use super::args::{is, text};
 use super::flags::*;
-use super::glob::glob_match;
-use super::introspection::{Subcommand, reply_help, run_subcommand};
-pub use super::pubsub_state::{PubSub, Subscriptions, deliver, forget, publish};
-use super::pubsub_state::{Space, publish_in, remove_subscriber};
-use super::{CommandSpec, Ctx, ServerState};
+use super::server::command::{Subcommand, reply_help, run_subcommand};
 use crate::error::CmdError;
+use crate::glob::glob_match;
 use crate::protocol::{Reply, Request};
+pub use crate::runtime::pubsub::{PubSub, Subscriptions, deliver, forget, publish};
+use crate::runtime::pubsub::{Space, publish_in, remove_subscriber};
 use crate::store::Key;
 
 /// This family's commands.
@@ -175,7 +177,7 @@ pub fn subscriber_mode_error(
     if ctx.out.is_resp3() || SUBSCRIBER_COMMANDS.contains(&spec.name) {
         return None;
     }
-    let sub = super::introspection::subcommands_of(spec.name)
+    let sub = super::server::command::subcommands_of(spec.name)
         .iter()
         .find(|s| req.len() > 1 && is(req.arg(1), s.name()));
     let name = sub.map_or(spec.name, |s| s.full_name);

@@ -66,7 +66,7 @@ impl<'a> ScanArgs<'a> {
     /// True when `element` passes the MATCH filter.
     pub fn matches(&self, element: &[u8]) -> bool {
         self.pattern
-            .is_none_or(|p| super::glob::glob_match(p, element, false))
+            .is_none_or(|p| crate::glob::glob_match(p, element, false))
     }
 }
 

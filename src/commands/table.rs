@@ -4,11 +4,18 @@
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
-use super::{
-    CommandSpec, acl, admin, bitfield, bits, connection, expire, hash, keyspace, keyspace_copy,
-    lcs, list, list_block, list_edit, list_pop, memory, multi, persistence, pubsub, scripting, set,
-    sort, string, string_edit, zset, zset_block, zset_ops, zset_range, zset_scan,
+use super::connection::session as connection;
+use super::hash::fields as hash;
+use super::keyspace::{copy as keyspace_copy, expire, generic as keyspace, sort};
+use super::list::{block as list_block, edit as list_edit, pop as list_pop, push as list};
+use super::server::{acl, admin, memory, persistence};
+use super::set::members as set;
+use super::string::{bitfield, bits, edit as string_edit, lcs, value as string};
+use super::zset::{
+    algebra as zset_ops, members as zset, pop as zset_block, random_scan as zset_scan,
+    range as zset_range,
 };
+use super::{CommandSpec, multi, pubsub, scripting};
 
 /// Longest command name looked up; longer names are unknown without a search.
 const MAX_NAME_LEN: usize = 32;

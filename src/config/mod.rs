@@ -1,6 +1,7 @@
 //! Server configuration: every flag, its default, and every limit in one place.
 
 mod file;
+pub mod keyspace_events;
 mod limits;
 
 use log::LevelFilter;
@@ -73,7 +74,7 @@ pub struct Config {
     /// default none).
     pub aclfile: String,
     /// Keyspace event classes published (`--notify-keyspace-events`, Redis's flag
-    /// letters; bits of [`crate::commands::notify`]; 0 = off, the default).
+    /// letters; bits of [`keyspace_events`]; 0 = off, the default).
     pub notify_keyspace_events: u32,
     /// Output buffer limits per client class (`--client-output-buffer-limit`).
     pub output_limits: OutputLimits,
@@ -279,7 +280,7 @@ impl Config {
             "protected-mode" => self.protected_mode = parse_bool(value).ok_or_else(bad)?,
             "aclfile" => self.aclfile = value.to_string(),
             "notify-keyspace-events" => {
-                self.notify_keyspace_events = crate::commands::notify::flags_from_str(value)
+                self.notify_keyspace_events = keyspace_events::flags_from_str(value)
                     .ok_or("Invalid event class character. Use 'Ag$lshzxeKEtmdn'.")?
             }
             "client-output-buffer-limit" => self.output_limits.set(value)?,
@@ -323,7 +324,7 @@ impl Config {
             "protected-mode" => if self.protected_mode { "yes" } else { "no" }.to_string(),
             "aclfile" => self.aclfile.clone(),
             "notify-keyspace-events" => {
-                crate::commands::notify::flags_to_string(self.notify_keyspace_events)
+                keyspace_events::flags_to_string(self.notify_keyspace_events)
             }
             "client-output-buffer-limit" => self.output_limits.get(),
             "dir" => self.dir.display().to_string(),

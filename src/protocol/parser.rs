@@ -14,6 +14,7 @@
 use super::inline::split_inline;
 pub use super::request::{ArgSpan, OwnedRequest, Request};
 use crate::error::ProtocolError;
+pub use crate::number::parse_int;
 
 /// Largest header or inline line accepted without its line ending (Redis's PROTO_INLINE_MAX_SIZE).
 pub const MAX_INLINE_LEN: usize = 64 * 1024;
@@ -515,25 +516,6 @@ fn is_doc_type(b: u8) -> bool {
 
 fn printable(b: u8) -> char {
     if b.is_ascii_graphic() { b as char } else { '?' }
-}
-
-/// Parses a strict decimal integer (optional `-`, no `+`, no spaces, fits in i64).
-pub fn parse_int(s: &[u8]) -> Option<i64> {
-    let (neg, digits) = match s.first() {
-        Some(b'-') => (true, &s[1..]),
-        _ => (false, s),
-    };
-    if digits.is_empty() || digits.len() > 19 {
-        return None;
-    }
-    let mut v: i64 = 0;
-    for &c in digits {
-        if !c.is_ascii_digit() {
-            return None;
-        }
-        v = v.checked_mul(10)?.checked_sub((c - b'0') as i64)?;
-    }
-    if neg { Some(v) } else { v.checked_neg() }
 }
 
 fn is_double(s: &[u8]) -> bool {

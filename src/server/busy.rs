@@ -11,9 +11,10 @@ use slab::Slab;
 use super::clock::Clock;
 use super::conn::{Conn, ReadOutcome};
 use super::{Step, accept, run_next};
+use crate::commands::Ctx;
 use crate::commands::scripting::{self, Pump};
-use crate::commands::{Ctx, ServerState};
 use crate::protocol::Reply;
+use crate::runtime::ServerState;
 use crate::store::Store;
 
 /// Runs the script that EVAL left pending for client `me`, with the other

@@ -27,11 +27,12 @@ use mio::{Events, Interest, Poll, Registry, Token, Waker};
 use slab::Slab;
 
 use crate::acl;
-use crate::commands::blocking::{self, Outputs};
-use crate::commands::{self, ClientInfo, Ctx, ServerState, notify, pubsub};
+use crate::commands::{self, Ctx, pubsub};
 use crate::config::{Config, OUTPUT_HIGH_WATER};
 use crate::error::ProtocolError;
 use crate::protocol::{Parsed, ProtoLimits, Reply};
+use crate::runtime::blocking::{self, Outputs};
+use crate::runtime::{ClientInfo, ServerState, notify};
 use crate::store::{self, Store};
 use clock::Clock;
 use conn::{Conn, FlushOutcome, ReadOutcome};
@@ -118,7 +119,7 @@ impl Server {
         let mut store = Store::new(config.databases);
         notify::sync_tracking(&config, &mut store);
         let aclfile = config.aclfile.clone();
-        let mut state = ServerState::new(config);
+        let mut state = ServerState::new(config, commands::table::count());
         if !aclfile.is_empty() {
             state.acl.load_file(&aclfile).map_err(|e| {
                 io::Error::new(
@@ -429,7 +430,7 @@ impl Server {
                 }
             }
             if state.blocking.has_work() {
-                blocking::serve(store, state, now, conns);
+                commands::blocked::serve(store, state, now, conns);
             }
             if state.pubsub.has_outbox() {
                 let mut receivers = Receivers {
@@ -468,7 +469,7 @@ impl Server {
         for token in std::mem::take(&mut self.to_close) {
             if let Some(mut conn) = self.conns.try_remove(token) {
                 let _ = self.poll.registry().deregister(&mut conn.stream);
-                commands::watch::unwatch(&mut self.state, token);
+                crate::runtime::watch::unwatch(&mut self.state, token);
                 let info = self.state.clients.try_remove(token);
                 debug!("closed client {:?}", info.map(|i| i.id));
             }

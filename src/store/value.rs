@@ -130,7 +130,7 @@ pub fn canonical_int(bytes: &[u8]) -> Option<i64> {
     if bytes.is_empty() || bytes.len() > 20 {
         return None;
     }
-    let n = crate::protocol::parser::parse_int(bytes)?;
+    let n = crate::number::parse_int(bytes)?;
     let mut tmp = itoa::Buffer::new();
     (tmp.format(n).as_bytes() == bytes).then_some(n)
 }

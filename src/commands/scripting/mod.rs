@@ -1,7 +1,7 @@
 //! Lua scripting: EVAL EVALSHA EVAL_RO EVALSHA_RO and SCRIPT (LOAD EXISTS FLUSH KILL
 //! HELP), with Redis 7's semantics.
 //!
-//! Scripts run in one Lua 5.1 interpreter ([`engine`]), named by the SHA-1 of their
+//! Scripts run in one Lua 5.1 interpreter ([`crate::scripting`]), named by the SHA-1 of their
 //! body and cached until SCRIPT FLUSH. A script runs atomically: `redis.call` runs a
 //! command straight through the command table as the calling client ([`run`]), and
 //! nothing else runs meanwhile. A slow script (past `busy-reply-threshold`, alias
@@ -14,24 +14,19 @@
 //! its connections to the hook; inside EXEC the script runs in place instead, and
 //! other clients wait for it.
 
-mod convert;
-mod engine;
-mod libs;
 mod run;
-pub mod sha1;
-
-use std::collections::HashMap;
 
 pub use run::{Pump, run_pending};
 
+use super::CommandSpec;
+use super::Ctx;
 use super::args::{is, parse_i64};
 use super::flags::*;
-use super::introspection::{Subcommand, reply_help, run_subcommand};
-use super::{CommandSpec, Ctx};
+use super::server::command::{Subcommand, reply_help, run_subcommand};
 use crate::error::CmdError;
 use crate::protocol::{OwnedRequest, Request};
-use engine::Engine;
-use sha1::sha1_hex;
+use crate::scripting::PendingRun;
+use crate::scripting::sha1::sha1_hex;
 
 /// The reply to anything but the allowed commands while a script is busy.
 pub const BUSY_ERROR: &str =
@@ -125,155 +120,6 @@ pub const SUBCOMMANDS: &[Subcommand] = &[
         handler: script_help,
     },
 ];
-
-/// A compiled script.
-struct Script {
-    function: mlua::Function,
-    /// Declared `#!lua` flags; `None` for a script without a shebang (Redis's
-    /// EVAL compatibility mode).
-    shebang: Option<ShebangFlags>,
-}
-
-/// The flags a script may declare on its `#!lua flags=...` line.
-#[derive(Debug, Clone, Copy, Default)]
-struct ShebangFlags {
-    no_writes: bool,
-}
-
-/// A script run that EVAL checked and left for the server to start.
-#[derive(Debug)]
-pub struct PendingRun {
-    /// The calling client.
-    pub me: usize,
-    sha: String,
-    /// The EVAL request: script, numkeys, keys, arguments.
-    req: OwnedRequest,
-    numkeys: usize,
-    read_only: bool,
-}
-
-/// The script being run, as SCRIPT KILL and the BUSY check see it.
-#[derive(Debug)]
-pub struct Running {
-    started: std::time::Instant,
-    /// Past the busy threshold: other clients are being served (with BUSY).
-    timed_out: bool,
-    /// SCRIPT KILL (or SHUTDOWN) asked for the script to stop.
-    kill: bool,
-    /// A write command ran: the script can no longer be killed.
-    wrote: bool,
-}
-
-/// Scripting state: the interpreter, the script cache, and the run in progress.
-#[derive(Default)]
-pub struct Scripts {
-    /// Created at first use; `None` also while a script runs (the runner holds it).
-    engine: Option<Engine>,
-    cache: HashMap<String, Script>,
-    pending: Option<Box<PendingRun>>,
-    running: Option<Running>,
-    runs: u64,
-}
-
-impl std::fmt::Debug for Scripts {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Scripts")
-            .field("cached", &self.cache.len())
-            .field("running", &self.running)
-            .finish()
-    }
-}
-
-impl Scripts {
-    /// True while a script runs past the busy threshold: other clients' commands
-    /// are then refused with [`BUSY_ERROR`] unless they are `ALLOW_BUSY`.
-    pub fn busy(&self) -> bool {
-        self.running.as_ref().is_some_and(|r| r.timed_out)
-    }
-
-    /// True when EVAL left a run for the server to start.
-    pub fn has_pending(&self) -> bool {
-        self.pending.is_some()
-    }
-
-    /// Number of cached scripts (INFO's `number_of_cached_scripts`).
-    pub fn cached(&self) -> usize {
-        self.cache.len()
-    }
-
-    /// Memory used by the interpreter (INFO's `used_memory_lua`).
-    pub fn used_memory(&self) -> usize {
-        self.engine.as_ref().map_or(0, Engine::used_memory)
-    }
-
-    fn engine(&mut self) -> Result<&Engine, CmdError> {
-        if self.engine.is_none() {
-            let engine = Engine::new().map_err(|e| {
-                log::warn!("could not start the Lua interpreter: {e}");
-                CmdError::msg("ERR the Lua interpreter could not start")
-            })?;
-            self.engine = Some(engine);
-        }
-        self.engine
-            .as_ref()
-            .ok_or_else(|| CmdError::msg("ERR the Lua interpreter is busy"))
-    }
-
-    /// Compiles and caches `body` under `sha` unless it is cached already.
-    fn load(&mut self, body: &[u8], sha: &str) -> Result<(), CmdError> {
-        if self.cache.contains_key(sha) {
-            return Ok(());
-        }
-        let (shebang, code) = parse_shebang(body)?;
-        let function = self.engine()?.compile(code).map_err(|message| {
-            CmdError::msg(format!(
-                "ERR Error compiling script (new function): {message}"
-            ))
-        })?;
-        self.cache
-            .insert(sha.to_string(), Script { function, shebang });
-        Ok(())
-    }
-}
-
-/// Splits a `#!lua flags=...` first line from the code. The line's bytes are cut
-/// but its newline kept, so that line numbers in errors stay the user's.
-fn parse_shebang(body: &[u8]) -> Result<(Option<ShebangFlags>, &[u8]), CmdError> {
-    if !body.starts_with(b"#!") {
-        return Ok((None, body));
-    }
-    let Some(end) = body.iter().position(|&b| b == b'\n') else {
-        return Err(CmdError::msg("ERR Invalid script shebang"));
-    };
-    let line = String::from_utf8_lossy(&body[..end]);
-    let mut parts = line.split_ascii_whitespace();
-    let engine = parts.next().unwrap_or_default();
-    if engine != "#!lua" {
-        return Err(CmdError::msg(format!(
-            "ERR Unexpected engine in script shebang: {engine}"
-        )));
-    }
-    let mut flags = ShebangFlags::default();
-    for part in parts {
-        let Some(list) = part.strip_prefix("flags=") else {
-            return Err(CmdError::msg(format!(
-                "ERR Unknown lua shebang option: {part}"
-            )));
-        };
-        for flag in list.split(',').filter(|_| !list.is_empty()) {
-            match flag {
-                "no-writes" => flags.no_writes = true,
-                "allow-oom" | "allow-stale" | "no-cluster" | "allow-cross-slot-keys" => {}
-                other => {
-                    return Err(CmdError::msg(format!(
-                        "ERR Unexpected flag in script shebang: {other}"
-                    )));
-                }
-            }
-        }
-    }
-    Ok((Some(flags), &body[end..]))
-}
 
 /// ```text
 /// EVAL script numkeys [key [key ...]] [arg [arg ...]]
@@ -458,7 +304,7 @@ fn script_help(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
 
 #[cfg(test)]
 mod tests {
-    use super::parse_shebang;
+    use crate::scripting::scripts::parse_shebang;
 
     #[test]
     fn shebang_lines() {

@@ -7,11 +7,11 @@ use std::time::{Duration, Instant};
 use bytes::BytesMut;
 use mlua::{Lua, MultiValue, Table, Value};
 
-use super::convert::{frame_to_lua, lua_to_frame, write_frame};
-use super::engine::{Engine, HOOK_EVERY};
-use super::{PendingRun, Running};
 use crate::commands::{Ctx, ServerState};
 use crate::protocol::{Frame, OwnedRequest, Reply, RespVersion};
+use crate::scripting::convert::{frame_to_lua, lua_to_frame, write_frame};
+use crate::scripting::engine::{Engine, HOOK_EVERY};
+use crate::scripting::{PendingRun, Running};
 use crate::store::Store;
 
 /// Scripts between two Lua garbage collection steps (Redis's `LUA_GC_CYCLE_PERIOD`).
@@ -153,7 +153,7 @@ fn with_env<R>(
 }
 
 /// Puts the interpreter back and ends the run.
-fn finish(scripts: &mut super::Scripts, engine: Engine) {
+fn finish(scripts: &mut crate::scripting::Scripts, engine: Engine) {
     if scripts.running.take().is_some_and(|r| r.timed_out) {
         log::warn!("Slow script finished.");
     }
@@ -263,7 +263,9 @@ impl RunEnv<'_, '_, '_> {
         let allowed = server
             .acl
             .user(server.clients[self.ctx.me].user)
-            .is_some_and(|user| crate::commands::auth::permission(user, index, spec, &req).is_ok());
+            .is_some_and(|user| {
+                crate::commands::connection::auth::permission(user, index, spec, &req).is_ok()
+            });
         Ok((true, Value::Boolean(allowed)))
     }
 

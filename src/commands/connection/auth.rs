@@ -1,0 +1,240 @@
+//! AUTH, the authentication step of HELLO, and the checks dispatch makes before a
+//! command runs: `NOAUTH` for a client that must authenticate first, `NOPERM` for a
+//! command, key or channel its ACL user may not use (Redis's `processCommand` and
+//! `ACLCheckAllPerm`). Users and their rules are in [`crate::acl`].
+
+use crate::acl::User;
+use crate::acl::category::registry;
+use crate::acl::keys::{channel_positions, key_positions};
+use crate::commands::CommandSpec;
+use crate::commands::Ctx;
+use crate::commands::flags;
+use crate::commands::flags::NO_AUTH;
+use crate::error::CmdError;
+use crate::protocol::Request;
+
+/// `NOAUTH Authentication required.`
+pub fn noauth() -> CmdError {
+    CmdError::msg("NOAUTH Authentication required.")
+}
+
+/// The error for credentials the server does not accept.
+pub fn wrongpass() -> CmdError {
+    CmdError::msg("WRONGPASS invalid username-password pair or user is disabled.")
+}
+
+/// HELLO's refusal for a client that is not authenticated (Redis 7.0's text).
+pub fn hello_noauth() -> CmdError {
+    CmdError::msg(
+        "NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time",
+    )
+}
+
+/// ```text
+/// AUTH [username] password
+/// ```
+/// Authenticates the connection as `username` (`default` when omitted).
+/// # Errors
+/// `ERR AUTH <password> called without any password configured for the default
+/// user. Are you sure your configuration is correct?` (one argument while the default
+/// user needs no password), `WRONGPASS ...`, `ERR syntax error` (more than two).
+pub fn auth(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
+    let (user, password): (&[u8], &[u8]) = match req.len() {
+        2 if ctx.server.acl.default_user().nopass => {
+            return Err(CmdError::msg(
+                "ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?",
+            ));
+        }
+        2 => (b"default", req.arg(1)),
+        3 => (req.arg(1), req.arg(2)),
+        _ => return Err(CmdError::Syntax),
+    };
+    authenticate(ctx, user, password)?;
+    ctx.out.ok();
+    Ok(())
+}
+
+/// Authenticates the calling client as `user` (Redis's `ACLAuthenticateUser`); a
+/// failure is counted (INFO `acl_access_denied_auth`) and logged, rate-limited.
+/// # Errors
+/// `WRONGPASS invalid username-password pair or user is disabled.`
+pub fn authenticate(ctx: &mut Ctx<'_>, user: &[u8], password: &[u8]) -> Result<(), CmdError> {
+    match ctx.server.acl.authenticate(user, password) {
+        Some(id) => {
+            let client = ctx.client_mut();
+            client.user = id;
+            client.authenticated = true;
+            Ok(())
+        }
+        None => {
+            ctx.server.stats.acl_denied_auth += 1;
+            let addr = ctx.client().addr.clone();
+            ctx.server.acl.note_failed_auth(user, &addr);
+            Err(wrongpass())
+        }
+    }
+}
+
+/// Checks that the calling client may run `req` (command `spec` at `index` of the
+/// command table): authenticated unless the command is flagged `no_auth`, then
+/// allowed by its user's rules ([`permission`]). Dispatch calls it only while
+/// [`crate::acl::Acl::checks`] is true.
+/// # Errors
+/// `NOAUTH Authentication required.`, `NOPERM this user has no permissions to run
+/// the '<cmd>' command`, `NOPERM this user has no permissions to access one of the
+/// keys used as arguments`, and the same for channels.
+pub fn check(
+    ctx: &mut Ctx<'_>,
+    index: usize,
+    spec: &CommandSpec,
+    req: &Request<'_>,
+) -> Result<(), CmdError> {
+    let client = &ctx.server.clients[ctx.me];
+    let acl = &ctx.server.acl;
+    if acl.auth_required(client.authenticated) && spec.flags & NO_AUTH == 0 {
+        return Err(noauth());
+    }
+    let Some(user) = acl.user(client.user) else {
+        // Its user was deleted: the client is being disconnected.
+        return Err(noauth());
+    };
+    let Err(denied) = permission(user, index, spec, req) else {
+        return Ok(());
+    };
+    denied.count(&mut ctx.server.stats);
+    Err(match denied {
+        Denied::Command(name) => CmdError::msg(format!(
+            "NOPERM this user has no permissions to run the '{name}' command"
+        )),
+        Denied::Key(_) => CmdError::msg(
+            "NOPERM this user has no permissions to access one of the keys used as arguments",
+        ),
+        Denied::Channel(_) => CmdError::msg(
+            "NOPERM this user has no permissions to access one of the channels used as arguments",
+        ),
+    })
+}
+
+/// The ACL check of a script's `redis.call` (Redis's `scriptVerifyACL`): the caller's
+/// rules, with Redis's wording for scripts; counted as any ACL refusal.
+pub fn check_from_script(
+    ctx: &mut Ctx<'_>,
+    index: usize,
+    spec: &CommandSpec,
+    req: &Request<'_>,
+) -> Result<(), CmdError> {
+    let Some(user) = ctx.server.acl.user(ctx.server.clients[ctx.me].user) else {
+        return Err(noauth());
+    };
+    let Err(denied) = permission(user, index, spec, req) else {
+        return Ok(());
+    };
+    denied.count(&mut ctx.server.stats);
+    let reason = match denied {
+        Denied::Command(_) => "can't run this command or subcommand",
+        Denied::Key(_) => {
+            "can't access at least one of the keys mentioned in the command arguments"
+        }
+        Denied::Channel(_) => "can't publish to the channel mentioned in the command",
+    };
+    Err(CmdError::msg(format!(
+        "ERR The user executing the script {reason}"
+    )))
+}
+
+/// What a permission check refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Denied {
+    /// The command (its full name, `config|set` for a subcommand).
+    Command(&'static str),
+    /// The key at this argument position.
+    Key(usize),
+    /// The channel at this argument position.
+    Channel(usize),
+}
+
+impl Denied {
+    /// Counts the refusal in INFO's `acl_access_denied_*`.
+    pub fn count(self, stats: &mut crate::runtime::ServerStats) {
+        match self {
+            Denied::Command(_) => stats.acl_denied_cmd += 1,
+            Denied::Key(_) => stats.acl_denied_key += 1,
+            Denied::Channel(_) => stats.acl_denied_channel += 1,
+        }
+    }
+}
+
+/// Whether `user` may run `req`, a request for `spec` at `index` of the command table
+/// whose arity was checked (Redis's `ACLCheckAllUserCommandPerm`): the command or
+/// subcommand, then every key, then every channel.
+pub fn permission(
+    user: &User,
+    index: usize,
+    spec: &CommandSpec,
+    req: &Request<'_>,
+) -> Result<(), Denied> {
+    if user.unrestricted() {
+        return Ok(());
+    }
+    let reg = registry();
+    let mut id = index;
+    let mut first_arg = 1;
+    if !reg.entries[index].subs.is_empty()
+        && req.len() >= 2
+        && let Some(sub) = reg.sub_of(index, req.arg(1))
+    {
+        id = sub;
+        first_arg = 2;
+    }
+    let entry = &reg.entries[id];
+    let arg = (first_arg < req.len()).then(|| req.arg(first_arg));
+    if !user.can_run(id, entry.flags | (spec.flags & NO_AUTH), arg) {
+        return Err(Denied::Command(entry.name));
+    }
+    // A read-only command needs read access to its keys; any other needs both
+    // (conservative for write-only commands such as SET, which Redis's key specs
+    // allow with `%W~` alone).
+    let all_flags = entry.flags | spec.flags;
+    let read_only = all_flags & flags::READONLY != 0 && all_flags & flags::WRITE == 0;
+    if let Some(i) = key_positions(spec, req)
+        .into_iter()
+        .find(|&i| !user.can_access_key(req.arg(i), true, !read_only))
+    {
+        return Err(Denied::Key(i));
+    }
+    if let Some((i, _)) = channel_positions(spec.name, req)
+        .into_iter()
+        .find(|&(i, pattern)| !user.can_access_channel(req.arg(i), pattern))
+    {
+        return Err(Denied::Channel(i));
+    }
+    Ok(())
+}
+
+/// Disconnects the clients authenticated as one of `users` (deleted or replaced by
+/// ACL DELUSER / ACL LOAD): they fall back to the unauthenticated default user at
+/// once, and are closed at the end of this turn (the caller after its reply).
+pub fn disconnect_users(ctx: &mut Ctx<'_>, users: &[crate::acl::UserId]) {
+    let me = ctx.me;
+    let server = &mut *ctx.server;
+    for (token, c) in server.clients.iter_mut() {
+        if c.user == crate::acl::DEFAULT_USER || !users.contains(&c.user) {
+            continue;
+        }
+        c.user = crate::acl::DEFAULT_USER;
+        c.authenticated = false;
+        c.close_after_reply = true;
+        if token != me {
+            server.killed.push(token);
+        }
+    }
+}
+
+/// Puts the calling client back to the `default` user, authenticated only when that
+/// user needs no password (Redis's `clientSetDefaultAuth`, for RESET).
+pub fn reset_auth(ctx: &mut Ctx<'_>) {
+    let open = ctx.server.acl.new_client_authenticated();
+    let client = ctx.client_mut();
+    client.user = crate::acl::DEFAULT_USER;
+    client.authenticated = open;
+}

@@ -1,0 +1,422 @@
+//! Hash commands: HSET HSETNX HMSET HGET HMGET HDEL HEXISTS HLEN HSTRLEN HKEYS HVALS
+//! HGETALL here; HINCRBY HINCRBYFLOAT in [`super::incr`]; HRANDFIELD HSCAN in
+//! [`super::iter`]. Redis 7's `t_hash.c` semantics and error texts.
+//!
+//! A key holding another type gets WRONGTYPE; a hash emptied by HDEL deletes its key;
+//! writes keep the key's TTL. The encodings are in [`crate::store::hash`].
+
+use super::incr::{hincrby, hincrbyfloat};
+use super::iter::{hrandfield, hscan};
+use crate::commands::CommandSpec;
+use crate::commands::Ctx;
+use crate::commands::flags::*;
+use crate::commands::notify;
+use crate::error::CmdError;
+use crate::protocol::{Reply, Request};
+use crate::store::hash::{Hash, Limits};
+use crate::store::{Kind, Value};
+
+/// This family's commands.
+pub const COMMANDS: &[CommandSpec] = &[
+    CommandSpec::new(
+        "hset",
+        -4,
+        WRITE | DENYOOM | FAST,
+        (1, 1, 1),
+        "hash",
+        "Creates or modifies the value of a field in a hash.",
+        hset,
+    ),
+    CommandSpec::new(
+        "hmset",
+        -4,
+        WRITE | DENYOOM | FAST,
+        (1, 1, 1),
+        "hash",
+        "Sets the values of multiple fields.",
+        hmset,
+    ),
+    CommandSpec::new(
+        "hsetnx",
+        4,
+        WRITE | DENYOOM | FAST,
+        (1, 1, 1),
+        "hash",
+        "Sets the value of a field in a hash only when the field doesn't exist.",
+        hsetnx,
+    ),
+    CommandSpec::new(
+        "hget",
+        3,
+        READONLY | FAST,
+        (1, 1, 1),
+        "hash",
+        "Returns the value of a field in a hash.",
+        hget,
+    ),
+    CommandSpec::new(
+        "hmget",
+        -3,
+        READONLY | FAST,
+        (1, 1, 1),
+        "hash",
+        "Returns the values of all fields in a hash.",
+        hmget,
+    ),
+    CommandSpec::new(
+        "hdel",
+        -3,
+        WRITE | FAST,
+        (1, 1, 1),
+        "hash",
+        "Deletes one or more fields and their values from a hash. Deletes the hash if no fields remain.",
+        hdel,
+    ),
+    CommandSpec::new(
+        "hexists",
+        3,
+        READONLY | FAST,
+        (1, 1, 1),
+        "hash",
+        "Determines whether a field exists in a hash.",
+        hexists,
+    ),
+    CommandSpec::new(
+        "hlen",
+        2,
+        READONLY | FAST,
+        (1, 1, 1),
+        "hash",
+        "Returns the number of fields in a hash.",
+        hlen,
+    ),
+    CommandSpec::new(
+        "hstrlen",
+        3,
+        READONLY | FAST,
+        (1, 1, 1),
+        "hash",
+        "Returns the length of the value of a field.",
+        hstrlen,
+    ),
+    CommandSpec::new(
+        "hkeys",
+        2,
+        READONLY,
+        (1, 1, 1),
+        "hash",
+        "Returns all fields in a hash.",
+        hkeys,
+    ),
+    CommandSpec::new(
+        "hvals",
+        2,
+        READONLY,
+        (1, 1, 1),
+        "hash",
+        "Returns all values in a hash.",
+        hvals,
+    ),
+    CommandSpec::new(
+        "hgetall",
+        2,
+        READONLY,
+        (1, 1, 1),
+        "hash",
+        "Returns all fields and values in a hash.",
+        hgetall,
+    ),
+    CommandSpec::new(
+        "hincrby",
+        4,
+        WRITE | DENYOOM | FAST,
+        (1, 1, 1),
+        "hash",
+        "Increments the integer value of a field in a hash by a number. Uses 0 as initial value if the field doesn't exist.",
+        hincrby,
+    ),
+    CommandSpec::new(
+        "hincrbyfloat",
+        4,
+        WRITE | DENYOOM | FAST,
+        (1, 1, 1),
+        "hash",
+        "Increments the floating point value of a field by a number. Uses 0 as initial value if the field doesn't exist.",
+        hincrbyfloat,
+    ),
+    CommandSpec::new(
+        "hrandfield",
+        -2,
+        READONLY,
+        (1, 1, 1),
+        "hash",
+        "Returns one or more random fields from a hash.",
+        hrandfield,
+    ),
+    CommandSpec::new(
+        "hscan",
+        -3,
+        READONLY,
+        (1, 1, 1),
+        "hash",
+        "Iterates over fields and values of a hash.",
+        hscan,
+    ),
+];
+
+/// The hash of the key at `key` for a read, with the reply writer beside it (the two
+/// borrow different parts of `ctx`): `None` when the key is missing, WRONGTYPE when it
+/// holds another type.
+pub fn read<'c, 'a>(
+    ctx: &'c mut Ctx<'a>,
+    key: &[u8],
+) -> Result<(Option<&'c Hash>, &'c mut Reply<'a>), CmdError> {
+    let found = ctx.lookup_kind_read(key, Kind::Hash)?;
+    let db = ctx.db();
+    let hash = match found {
+        Some(i) => match ctx.store.dbs()[db].value_ref(i) {
+            Value::Hash(h) => Some(&**h),
+            _ => return Err(CmdError::WrongType),
+        },
+        None => None,
+    };
+    Ok((hash, &mut ctx.out))
+}
+
+/// The hash at `index` of the client's database, for writing (an index from a
+/// lookup of a hash).
+fn hash_at<'c>(ctx: &'c mut Ctx<'_>, index: usize) -> Result<&'c mut Hash, CmdError> {
+    match ctx.value(index) {
+        Value::Hash(h) => Ok(h),
+        _ => Err(CmdError::WrongType),
+    }
+}
+
+/// The `hash-max-listpack-*` limits in force.
+fn limits(ctx: &Ctx<'_>) -> Limits {
+    ctx.server.config.encodings.hash_limits()
+}
+
+/// Runs `edit` on the hash at `key` (Redis's `hashTypeLookupWriteOrCreate`): WRONGTYPE
+/// when the key holds another type; for a missing key, on a new hash that is stored
+/// only if `edit` succeeds and leaves it non-empty. `edit` must validate before it
+/// changes anything. Keeps the key's TTL.
+pub fn edit<R>(
+    ctx: &mut Ctx<'_>,
+    key: &[u8],
+    edit: impl FnOnce(&mut Hash, Limits) -> Result<R, CmdError>,
+) -> Result<R, CmdError> {
+    let limits = limits(ctx);
+    match ctx.lookup_kind_write(key, Kind::Hash)? {
+        Some(i) => edit(hash_at(ctx, i)?, limits),
+        None => {
+            let mut hash = Hash::default();
+            let result = edit(&mut hash, limits)?;
+            if !hash.is_empty() {
+                ctx.current_db().insert(key, Value::Hash(Box::new(hash)), 0);
+            }
+            Ok(result)
+        }
+    }
+}
+
+/// Records a write of `writes` changes to the hash at `key` with the event `event`.
+pub fn written(ctx: &mut Ctx<'_>, key: &[u8], event: &str, writes: u64) {
+    ctx.store.dirty += writes;
+    ctx.changed(key, notify::HASH, event);
+}
+
+/// ```text
+/// HSET key field value [field value ...]
+/// ```
+/// The number of fields added.
+fn hset(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
+    let added = set_pairs(ctx, req, "hset")?;
+    ctx.out.int(added);
+    written(ctx, req.arg(1), "hset", (req.len() as u64 - 2) / 2);
+    Ok(())
+}
+
+/// ```text
+/// HMSET key field value [field value ...]
+/// ```
+/// `+OK` (HSET's old form).
+fn hmset(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
+    set_pairs(ctx, req, "hmset")?;
+    ctx.out.ok();
+    written(ctx, req.arg(1), "hset", (req.len() as u64 - 2) / 2);
+    Ok(())
+}
+
+/// Sets the field/value pairs of HSET and HMSET (`name`, for the arity error);
+/// returns how many fields are new.
+fn set_pairs(ctx: &mut Ctx<'_>, req: &Request<'_>, name: &str) -> Result<i64, CmdError> {
+    if req.len() % 2 == 1 {
+        return Err(CmdError::Arity(name.to_string()));
+    }
+    edit(ctx, req.arg(1), |hash, limits| {
+        let mut added = 0;
+        for i in (2..req.len()).step_by(2) {
+            added += i64::from(hash.insert(req.arg(i), req.arg(i + 1), limits));
+        }
+        Ok(added)
+    })
+}
+
+/// ```text
+/// HSETNX key field value
+/// ```
+/// 1 when the field was set, 0 when it existed (and is left alone).
+fn hsetnx(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
+    let (key, field) = (req.arg(1), req.arg(2));
+    let added = edit(ctx, key, |hash, limits| {
+        Ok(!hash.contains(field) && hash.insert(field, req.arg(3), limits))
+    })?;
+    ctx.out.int(i64::from(added));
+    if added {
+        written(ctx, key, "hset", 1);
+    }
+    Ok(())
+}
+
+/// ```text
+/// HGET key field
+/// ```
+/// The value, or null when the key or field is missing.
+fn hget(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
+    let (hash, out) = read(ctx, req.arg(1))?;
+    match hash.and_then(|h| h.get(req.arg(2))) {
+        Some(value) => out.bulk(value),
+        None => out.null(),
+    }
+    Ok(())
+}
+
+/// ```text
+/// HMGET key field [field ...]
+/// ```
+/// An array with each field's value or null (all null for a missing key).
+fn hmget(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
+    let (hash, out) = read(ctx, req.arg(1))?;
+    out.array_len(req.len() - 2);
+    for i in 2..req.len() {
+        match hash.and_then(|h| h.get(req.arg(i))) {
+            Some(value) => out.bulk(value),
+            None => out.null(),
+        }
+    }
+    Ok(())
+}
+
+/// ```text
+/// HDEL key field [field ...]
+/// ```
+/// The number of fields removed; the key goes with its last field.
+fn hdel(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
+    let key = req.arg(1);
+    let Some(i) = ctx.lookup_kind_write(key, Kind::Hash)? else {
+        ctx.out.int(0);
+        return Ok(());
+    };
+    let hash = hash_at(ctx, i)?;
+    let mut deleted = 0;
+    for j in 2..req.len() {
+        if hash.remove(req.arg(j)) {
+            deleted += 1;
+            if hash.is_empty() {
+                break;
+            }
+        }
+    }
+    ctx.out.int(deleted);
+    if deleted > 0 {
+        let removed = ctx.delete_if_empty(i);
+        written(ctx, key, "hdel", deleted as u64);
+        if removed {
+            ctx.notify(notify::GENERIC, "del", key);
+        }
+    }
+    Ok(())
+}
+
+/// ```text
+/// HEXISTS key field
+/// ```
+/// 1 when the field exists, else 0.
+fn hexists(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
+    let (hash, out) = read(ctx, req.arg(1))?;
+    out.int(i64::from(hash.is_some_and(|h| h.contains(req.arg(2)))));
+    Ok(())
+}
+
+/// ```text
+/// HLEN key
+/// ```
+/// The number of fields (0 for a missing key).
+fn hlen(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
+    let (hash, out) = read(ctx, req.arg(1))?;
+    out.int(hash.map_or(0, |h| h.len() as i64));
+    Ok(())
+}
+
+/// ```text
+/// HSTRLEN key field
+/// ```
+/// The length of the field's value (0 when the key or field is missing).
+fn hstrlen(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
+    let (hash, out) = read(ctx, req.arg(1))?;
+    let len = hash.and_then(|h| h.get(req.arg(2))).map_or(0, <[u8]>::len);
+    out.int(len as i64);
+    Ok(())
+}
+
+/// What HKEYS, HVALS and HGETALL reply with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Parts {
+    Fields,
+    Values,
+    Both,
+}
+
+/// HKEYS, HVALS and HGETALL (Redis's `genericHgetallCommand`): HGETALL replies with a
+/// map (a flat array in RESP2), the others with an array.
+fn get_all(ctx: &mut Ctx<'_>, req: &Request<'_>, parts: Parts) -> Result<(), CmdError> {
+    let (hash, out) = read(ctx, req.arg(1))?;
+    let len = hash.map_or(0, Hash::len);
+    if parts == Parts::Both {
+        out.map_len(len);
+    } else {
+        out.array_len(len);
+    }
+    for (field, value) in hash.into_iter().flat_map(Hash::iter) {
+        if parts != Parts::Values {
+            out.bulk(field);
+        }
+        if parts != Parts::Fields {
+            out.bulk(value);
+        }
+    }
+    Ok(())
+}
+
+/// ```text
+/// HKEYS key
+/// ```
+fn hkeys(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
+    get_all(ctx, req, Parts::Fields)
+}
+
+/// ```text
+/// HVALS key
+/// ```
+fn hvals(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
+    get_all(ctx, req, Parts::Values)
+}
+
+/// ```text
+/// HGETALL key
+/// ```
+/// A map of every field to its value (RESP2: a flat array field, value, ...).
+fn hgetall(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
+    get_all(ctx, req, Parts::Both)
+}

@@ -1,0 +1,299 @@
+//! Key expiry commands: EXPIRE PEXPIRE EXPIREAT PEXPIREAT (with Redis 7's NX XX GT LT),
+//! TTL PTTL EXPIRETIME PEXPIRETIME and PERSIST.
+//!
+//! A TTL is stored as an absolute Unix time in milliseconds (`Db::expire_at`, 0 for
+//! none); the key is removed lazily by lookups and actively by the expiry cycle.
+
+use crate::commands::CommandSpec;
+use crate::commands::Ctx;
+use crate::commands::args::{is, parse_i64, text};
+use crate::commands::flags::*;
+use crate::commands::notify;
+use crate::error::CmdError;
+use crate::protocol::Request;
+
+/// This family's commands.
+pub const COMMANDS: &[CommandSpec] = &[
+    CommandSpec::new(
+        "expire",
+        -3,
+        WRITE | FAST,
+        (1, 1, 1),
+        "generic",
+        "Sets the expiration time of a key in seconds.",
+        expire,
+    ),
+    CommandSpec::new(
+        "pexpire",
+        -3,
+        WRITE | FAST,
+        (1, 1, 1),
+        "generic",
+        "Sets the expiration time of a key in milliseconds.",
+        pexpire,
+    ),
+    CommandSpec::new(
+        "expireat",
+        -3,
+        WRITE | FAST,
+        (1, 1, 1),
+        "generic",
+        "Sets the expiration time of a key to a Unix timestamp.",
+        expireat,
+    ),
+    CommandSpec::new(
+        "pexpireat",
+        -3,
+        WRITE | FAST,
+        (1, 1, 1),
+        "generic",
+        "Sets the expiration time of a key to a Unix milliseconds timestamp.",
+        pexpireat,
+    ),
+    CommandSpec::new(
+        "ttl",
+        2,
+        READONLY | FAST,
+        (1, 1, 1),
+        "generic",
+        "Returns the expiration time in seconds of a key.",
+        ttl,
+    ),
+    CommandSpec::new(
+        "pttl",
+        2,
+        READONLY | FAST,
+        (1, 1, 1),
+        "generic",
+        "Returns the expiration time in milliseconds of a key.",
+        pttl,
+    ),
+    CommandSpec::new(
+        "expiretime",
+        2,
+        READONLY | FAST,
+        (1, 1, 1),
+        "generic",
+        "Returns the expiration time of a key as a Unix timestamp.",
+        expiretime,
+    ),
+    CommandSpec::new(
+        "pexpiretime",
+        2,
+        READONLY | FAST,
+        (1, 1, 1),
+        "generic",
+        "Returns the expiration time of a key as a Unix milliseconds timestamp.",
+        pexpiretime,
+    ),
+    CommandSpec::new(
+        "persist",
+        2,
+        WRITE | FAST,
+        (1, 1, 1),
+        "generic",
+        "Removes the expiration time of a key.",
+        persist,
+    ),
+];
+
+/// The EXPIRE options given (Redis's EXPIRE_NX ... flags).
+#[derive(Debug, Default, Clone, Copy)]
+struct Conditions {
+    nx: bool,
+    xx: bool,
+    gt: bool,
+    lt: bool,
+}
+
+/// Parses the options after the time (Redis's `parseExtendedExpireArgumentsOrReply`).
+fn parse_conditions(req: &Request<'_>) -> Result<Conditions, CmdError> {
+    let mut c = Conditions::default();
+    for opt in req.args().skip(3) {
+        if is(opt, "nx") {
+            c.nx = true;
+        } else if is(opt, "xx") {
+            c.xx = true;
+        } else if is(opt, "gt") {
+            c.gt = true;
+        } else if is(opt, "lt") {
+            c.lt = true;
+        } else {
+            return Err(CmdError::msg(format!(
+                "ERR Unsupported option {}",
+                text(opt)
+            )));
+        }
+    }
+    if c.nx && (c.xx || c.gt || c.lt) {
+        return Err(CmdError::msg(
+            "ERR NX and XX, GT or LT options at the same time are not compatible",
+        ));
+    }
+    if c.gt && c.lt {
+        return Err(CmdError::msg(
+            "ERR GT and LT options at the same time are not compatible",
+        ));
+    }
+    Ok(c)
+}
+
+/// ```text
+/// EXPIRE key seconds [NX | XX | GT | LT]
+/// ```
+/// 1 when the TTL was set (or the key deleted because the time is past), else 0.
+fn expire(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
+    let now = ctx.now;
+    expire_generic(ctx, req, now, true, "expire")
+}
+
+/// ```text
+/// PEXPIRE key milliseconds [NX | XX | GT | LT]
+/// ```
+fn pexpire(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
+    let now = ctx.now;
+    expire_generic(ctx, req, now, false, "pexpire")
+}
+
+/// ```text
+/// EXPIREAT key unix-time-seconds [NX | XX | GT | LT]
+/// ```
+fn expireat(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
+    expire_generic(ctx, req, 0, true, "expireat")
+}
+
+/// ```text
+/// PEXPIREAT key unix-time-milliseconds [NX | XX | GT | LT]
+/// ```
+fn pexpireat(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
+    expire_generic(ctx, req, 0, false, "pexpireat")
+}
+
+/// The four EXPIRE commands (Redis's `expireGenericCommand`): `basetime` is now for the
+/// relative ones and 0 for the absolute ones; `name` goes into the overflow error.
+fn expire_generic(
+    ctx: &mut Ctx<'_>,
+    req: &Request<'_>,
+    basetime: i64,
+    seconds: bool,
+    name: &str,
+) -> Result<(), CmdError> {
+    let cond = parse_conditions(req)?;
+    let when = parse_i64(req.arg(2))?;
+    let overflow = || CmdError::msg(format!("ERR invalid expire time in '{name}' command"));
+    let when = if seconds {
+        when.checked_mul(1000).ok_or_else(overflow)?
+    } else {
+        when
+    };
+    let when = when.checked_add(basetime).ok_or_else(overflow)?;
+
+    let Some(i) = ctx.lookup_write(req.arg(1)) else {
+        ctx.out.int(0);
+        return Ok(());
+    };
+    let current = ctx.current_db().expire_at(i);
+    let refused = (cond.nx && current != 0)
+        || (cond.xx && current == 0)
+        // No TTL counts as an infinite one: never lower for GT, always higher for LT.
+        || (cond.gt && (current == 0 || when <= current))
+        || (cond.lt && current != 0 && when >= current);
+    if refused {
+        ctx.out.int(0);
+        return Ok(());
+    }
+    let event = if when <= ctx.now {
+        // A time already past deletes the key, as Redis's checkAlreadyExpired.
+        ctx.current_db().remove_index(i);
+        "del"
+    } else {
+        ctx.current_db().set_expire_at(i, when);
+        "expire"
+    };
+    ctx.store.dirty += 1;
+    ctx.changed(req.arg(1), notify::GENERIC, event);
+    ctx.out.int(1);
+    Ok(())
+}
+
+/// ```text
+/// TTL key
+/// ```
+/// Seconds left (rounded), -1 without a TTL, -2 for a missing key.
+fn ttl(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
+    ttl_generic(ctx, req, false, false)
+}
+
+/// ```text
+/// PTTL key
+/// ```
+/// Milliseconds left, -1 without a TTL, -2 for a missing key.
+fn pttl(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
+    ttl_generic(ctx, req, true, false)
+}
+
+/// ```text
+/// EXPIRETIME key
+/// ```
+/// The expiry as a Unix time in seconds, -1 without a TTL, -2 for a missing key.
+fn expiretime(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
+    ttl_generic(ctx, req, false, true)
+}
+
+/// ```text
+/// PEXPIRETIME key
+/// ```
+/// The expiry as a Unix time in milliseconds, -1 without a TTL, -2 for a missing key.
+fn pexpiretime(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
+    ttl_generic(ctx, req, true, true)
+}
+
+/// TTL, PTTL, EXPIRETIME and PEXPIRETIME (Redis's `ttlGenericCommand`).
+fn ttl_generic(
+    ctx: &mut Ctx<'_>,
+    req: &Request<'_>,
+    millis: bool,
+    absolute: bool,
+) -> Result<(), CmdError> {
+    let Some(i) = ctx.lookup_read(req.arg(1)) else {
+        ctx.out.int(-2);
+        return Ok(());
+    };
+    let expire_at = ctx.current_db().expire_at(i);
+    if expire_at == 0 {
+        ctx.out.int(-1);
+        return Ok(());
+    }
+    let left = if absolute {
+        expire_at
+    } else {
+        (expire_at - ctx.now).max(0)
+    };
+    ctx.out.int(if millis {
+        left
+    } else {
+        left.saturating_add(500) / 1000
+    });
+    Ok(())
+}
+
+/// ```text
+/// PERSIST key
+/// ```
+/// 1 when a TTL was removed, 0 when the key has none or is missing.
+fn persist(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
+    let Some(i) = ctx.lookup_write(req.arg(1)) else {
+        ctx.out.int(0);
+        return Ok(());
+    };
+    let db = ctx.current_db();
+    if db.expire_at(i) == 0 {
+        ctx.out.int(0);
+        return Ok(());
+    }
+    db.set_expire_at(i, 0);
+    ctx.store.dirty += 1;
+    ctx.changed(req.arg(1), notify::GENERIC, "persist");
+    ctx.out.int(1);
+    Ok(())
+}

@@ -1,0 +1,7 @@
+//! Commands on keys whatever their type: DEL, EXISTS, SCAN, RENAME, COPY, MOVE,
+//! the TTL commands and SORT.
+
+pub mod copy;
+pub mod expire;
+pub mod generic;
+pub mod sort;

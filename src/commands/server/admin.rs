@@ -1,0 +1,436 @@
+//! Server commands: DBSIZE CONFIG TIME SHUTDOWN DEBUG, and the table entries of INFO
+//! (`info.rs`) and COMMAND (`command.rs`).
+
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use super::command;
+use super::command::{Subcommand, reply_help, run_subcommand};
+use super::info;
+use crate::commands::CommandSpec;
+use crate::commands::Ctx;
+use crate::commands::args::{is, text};
+use crate::commands::flags::*;
+use crate::config::Config;
+use crate::error::CmdError;
+use crate::glob::glob_match;
+use crate::persistence::ShutdownSave;
+use crate::protocol::Request;
+use crate::store::KeyspaceStats;
+
+/// This family's commands.
+pub const COMMANDS: &[CommandSpec] = &[
+    CommandSpec::new(
+        "dbsize",
+        1,
+        READONLY | FAST,
+        (0, 0, 0),
+        "server",
+        "Returns the number of keys in the database.",
+        dbsize,
+    ),
+    CommandSpec::new(
+        "info",
+        -1,
+        LOADING | STALE,
+        (0, 0, 0),
+        "server",
+        "Returns information and statistics about the server.",
+        info::info,
+    ),
+    CommandSpec::new(
+        "command",
+        -1,
+        LOADING | STALE,
+        (0, 0, 0),
+        "server",
+        "Returns detailed information about all commands.",
+        command::command,
+    ),
+    CommandSpec::new(
+        "config",
+        -2,
+        NOSCRIPT,
+        (0, 0, 0),
+        "server",
+        "A container for server configuration commands.",
+        config,
+    ),
+    CommandSpec::new(
+        "time",
+        1,
+        LOADING | STALE | FAST,
+        (0, 0, 0),
+        "server",
+        "Returns the server time.",
+        time,
+    ),
+    CommandSpec::new(
+        "shutdown",
+        -1,
+        ADMIN | LOADING | STALE | NO_MULTI | NOSCRIPT | ALLOW_BUSY,
+        (0, 0, 0),
+        "server",
+        "Synchronously saves the database(s) to disk and shuts down the Redis server.",
+        shutdown,
+    ),
+    CommandSpec::new(
+        "debug",
+        -2,
+        ADMIN | LOADING | STALE | NOSCRIPT,
+        (0, 0, 0),
+        "server",
+        "A container for debugging commands.",
+        debug,
+    ),
+];
+
+/// ```text
+/// DBSIZE
+/// ```
+fn dbsize(ctx: &mut Ctx<'_>, _req: &Request<'_>) -> Result<(), CmdError> {
+    let n = ctx.current_db().len();
+    ctx.out.int(n as i64);
+    Ok(())
+}
+
+/// CONFIG's subcommands.
+pub const CONFIG_SUBCOMMANDS: &[Subcommand] = &[
+    Subcommand {
+        full_name: "config|get",
+        arity: -3,
+        flags: ADMIN | LOADING | STALE,
+        summary: "Returns the effective values of configuration parameters.",
+        handler: config_get,
+    },
+    Subcommand {
+        full_name: "config|set",
+        arity: -4,
+        flags: ADMIN | LOADING | STALE,
+        summary: "Sets configuration parameters in-flight.",
+        handler: config_set,
+    },
+    Subcommand {
+        full_name: "config|resetstat",
+        arity: 2,
+        flags: ADMIN | LOADING | STALE,
+        summary: "Resets the server's statistics.",
+        handler: config_resetstat,
+    },
+    Subcommand {
+        full_name: "config|rewrite",
+        arity: 2,
+        flags: ADMIN | LOADING | STALE,
+        summary: "Persists the effective configuration to file.",
+        handler: config_rewrite,
+    },
+    Subcommand {
+        full_name: "config|help",
+        arity: 2,
+        flags: LOADING | STALE,
+        summary: "Returns helpful text about the different subcommands.",
+        handler: config_help,
+    },
+];
+
+/// Read-only directives that clients and tools (redis-benchmark, test suites) query,
+/// with the fixed value that describes this server. A directive [`Config`] knows
+/// takes precedence over an entry of the same name here.
+const COMPAT_CONFIG: &[(&str, &str)] = &[
+    ("appendonly", "no"),
+    ("appendfsync", "everysec"),
+    ("maxmemory", "0"),
+    ("maxmemory-policy", "noeviction"),
+    ("maxmemory-samples", "5"),
+    ("tcp-keepalive", "0"),
+    ("tcp-backlog", "511"),
+    ("daemonize", "no"),
+    ("cluster-enabled", "no"),
+    ("io-threads", "1"),
+];
+
+/// Directives [`Config::set`] accepts at startup but that a running server cannot
+/// apply (the socket and the databases already exist).
+const IMMUTABLE_CONFIG: &[&str] = &["bind", "port", "databases", "aclfile"];
+
+/// The value of directive `name` (lowercase), from the live config or the
+/// compatibility table.
+fn config_value(config: &Config, name: &str) -> Option<String> {
+    config.get(name).or_else(|| {
+        COMPAT_CONFIG
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, v)| v.to_string())
+    })
+}
+
+/// Every directive name CONFIG GET can show, without duplicates.
+fn config_names() -> impl Iterator<Item = &'static str> {
+    Config::NAMES.iter().copied().chain(
+        COMPAT_CONFIG
+            .iter()
+            .map(|(n, _)| *n)
+            .filter(|n| !Config::NAMES.contains(n)),
+    )
+}
+
+/// ```text
+/// CONFIG subcommand [arg ...]
+/// ```
+fn config(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
+    run_subcommand("config", CONFIG_SUBCOMMANDS, ctx, req)
+}
+
+/// ```text
+/// CONFIG GET parameter [parameter ...]
+/// ```
+/// Each parameter is a name or a pattern with `*`/`?` (case-insensitive); the reply
+/// maps each matching directive to its value.
+fn config_get(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
+    let mut matched: Vec<&'static str> = Vec::new();
+    for i in 2..req.len() {
+        let pattern = req.arg(i);
+        for name in config_names() {
+            if !matched.contains(&name) && glob_match(pattern, name.as_bytes(), true) {
+                matched.push(name);
+            }
+        }
+    }
+    let pairs: Vec<(&str, String)> = matched
+        .into_iter()
+        .filter_map(|name| config_value(&ctx.server.config, name).map(|v| (name, v)))
+        .collect();
+    ctx.out.map_len(pairs.len());
+    for (name, value) in pairs {
+        ctx.out.bulk(name.as_bytes());
+        ctx.out.bulk(value.as_bytes());
+    }
+    Ok(())
+}
+
+/// ```text
+/// CONFIG SET parameter value [parameter value ...]
+/// ```
+/// All or nothing: every pair is checked and applied to a copy of the configuration,
+/// which then replaces the live one. A compatibility directive accepts only its
+/// current value.
+/// # Errors
+/// `ERR syntax error` (odd count), `ERR Unknown option or number of arguments for
+/// CONFIG SET - '...'`, `ERR CONFIG SET failed (possibly related to argument '...') -
+/// ...` (immutable, duplicate or invalid value).
+fn config_set(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
+    if !req.len().is_multiple_of(2) {
+        return Err(CmdError::Syntax);
+    }
+    let failed = |name: &str, why: &str| {
+        CmdError::msg(format!(
+            "ERR CONFIG SET failed (possibly related to argument '{name}') - {why}"
+        ))
+    };
+    let mut pairs: Vec<(String, String)> = Vec::new();
+    for i in (2..req.len()).step_by(2) {
+        let name = text(req.arg(i));
+        let lower = name.to_ascii_lowercase();
+        if config_value(&ctx.server.config, &lower).is_none() {
+            return Err(CmdError::msg(format!(
+                "ERR Unknown option or number of arguments for CONFIG SET - '{name}'"
+            )));
+        }
+        if IMMUTABLE_CONFIG.contains(&lower.as_str()) {
+            return Err(failed(&name, "can't set immutable config"));
+        }
+        if pairs.iter().any(|(n, _)| *n == lower) {
+            return Err(failed(&name, "duplicate parameter"));
+        }
+        pairs.push((lower, text(req.arg(i + 1))));
+    }
+    let mut next = ctx.server.config.clone();
+    for (name, value) in &pairs {
+        if Config::NAMES.contains(&name.as_str()) {
+            next.set(name, value).map_err(|why| failed(name, &why))?;
+        } else if config_value(&next, name).is_some_and(|v| !v.eq_ignore_ascii_case(value)) {
+            return Err(failed(name, "can't set immutable config"));
+        }
+    }
+    if next.loglevel != ctx.server.config.loglevel {
+        log::set_max_level(next.loglevel);
+    }
+    if let Some(i) = (2..req.len())
+        .step_by(2)
+        .find(|&i| is(req.arg(i), "requirepass"))
+    {
+        // Hashed from the raw bytes: a password need not be UTF-8. Setting it, even
+        // to the same value, resets the default user's passwords (Redis's
+        // `updateRequirePass`).
+        let raw = req.arg(i + 1);
+        next.requirepass = (!raw.is_empty()).then(|| crate::acl::sha256::sha256(raw));
+        ctx.server
+            .acl
+            .set_default_password(next.requirepass.as_ref());
+    }
+    ctx.server.config = next;
+    crate::runtime::notify::sync_tracking(&ctx.server.config, ctx.store);
+    ctx.out.ok();
+    Ok(())
+}
+
+/// ```text
+/// CONFIG RESETSTAT
+/// ```
+/// Zeroes the counters INFO reports.
+fn config_resetstat(ctx: &mut Ctx<'_>, _req: &Request<'_>) -> Result<(), CmdError> {
+    ctx.server.stats = Default::default();
+    ctx.server.command_stats.clear();
+    ctx.server.error_stats.clear();
+    ctx.store.stats = KeyspaceStats::default();
+    ctx.out.ok();
+    Ok(())
+}
+
+/// ```text
+/// CONFIG REWRITE
+/// ```
+/// # Errors
+/// Always `ERR The server is running without a config file`.
+fn config_rewrite(_ctx: &mut Ctx<'_>, _req: &Request<'_>) -> Result<(), CmdError> {
+    Err(CmdError::msg(
+        "ERR The server is running without a config file",
+    ))
+}
+
+/// ```text
+/// CONFIG HELP
+/// ```
+fn config_help(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
+    reply_help(
+        ctx,
+        req,
+        &[
+            "GET <pattern>",
+            "    Return parameters matching the glob-like <pattern> and their values.",
+            "SET <directive> <value>",
+            "    Set the configuration <directive> to <value>.",
+            "RESETSTAT",
+            "    Reset statistics reported by the INFO command.",
+            "REWRITE",
+            "    Rewrite the configuration file.",
+        ],
+    );
+    Ok(())
+}
+
+/// ```text
+/// TIME
+/// ```
+/// `[seconds, microseconds]` as bulk strings.
+fn time(ctx: &mut Ctx<'_>, _req: &Request<'_>) -> Result<(), CmdError> {
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default();
+    ctx.out.array_len(2);
+    ctx.out.bulk_int(now.as_secs() as i64);
+    ctx.out.bulk_int(now.subsec_micros().into());
+    Ok(())
+}
+
+/// ```text
+/// SHUTDOWN [NOSAVE | SAVE] [NOW] [FORCE] [ABORT]
+/// ```
+/// Saves (SAVE, or NOSAVE absent and save points configured), then stops the server
+/// after this event-loop turn; no reply (the connection closes).
+/// # Errors
+/// `ERR syntax error` for unknown or conflicting options, `ERR No shutdown in
+/// progress.` for ABORT, `ERR Errors trying to SHUTDOWN. Check logs.` when the save
+/// failed (without FORCE).
+fn shutdown(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
+    let (mut save, mut nosave, mut other, mut abort) = (false, false, false, false);
+    for arg in req.args().skip(1) {
+        if is(arg, "nosave") {
+            nosave = true;
+        } else if is(arg, "save") {
+            save = true;
+        } else if is(arg, "now") || is(arg, "force") {
+            other = true;
+        } else if is(arg, "abort") {
+            abort = true;
+        } else {
+            return Err(CmdError::Syntax);
+        }
+    }
+    if (abort && (save || nosave || other)) || (save && nosave) {
+        return Err(CmdError::Syntax);
+    }
+    if abort {
+        return Err(CmdError::msg("ERR No shutdown in progress."));
+    }
+    if !nosave && ctx.server.scripts.busy() {
+        // A busy script may have written half of its changes: saving them is no option.
+        return Err(CmdError::msg(crate::commands::scripting::BUSY_ERROR));
+    }
+    log::warn!("User requested shutdown...");
+    let mode = match (save, nosave) {
+        (true, _) => ShutdownSave::Save,
+        (_, true) => ShutdownSave::NoSave,
+        _ => ShutdownSave::Default,
+    };
+    let force = req.args().skip(1).any(|a| is(a, "force"));
+    super::persistence::shutdown_save(ctx, mode, force)?;
+    ctx.server.shutdown = true;
+    Ok(())
+}
+
+/// ```text
+/// DEBUG SLEEP seconds | RELOAD [MERGE] [NOFLUSH] [NOSAVE] | HELP
+/// ```
+/// SLEEP blocks the whole server, as in Redis (for tests of timeouts and latency).
+/// # Errors
+/// `ERR unknown subcommand or wrong number of arguments for '...'. Try DEBUG HELP.`
+fn debug(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
+    let sub = req.arg(1);
+    if is(sub, "help") && req.len() == 2 {
+        reply_help(
+            ctx,
+            req,
+            &[
+                "SLEEP <seconds>",
+                "    Stop the server for <seconds>. Decimals allowed.",
+                "RELOAD [option ...]",
+                "    Save the RDB on disk and reload it back to memory. Options:",
+                "    * MERGE: merge the loaded data with the current dataset.",
+                "    * NOFLUSH: do not empty the current dataset before loading.",
+                "    * NOSAVE: do not save the dataset before loading.",
+            ],
+        );
+    } else if is(sub, "reload") {
+        return super::persistence::debug_reload(ctx, req);
+    } else if is(sub, "sleep") && req.len() == 3 {
+        // strtod semantics: text that is not a number sleeps 0 seconds.
+        let secs = text(req.arg(2)).trim().parse::<f64>().unwrap_or(0.0);
+        let pause = Duration::try_from_secs_f64(secs.max(0.0)).unwrap_or_default();
+        std::thread::sleep(pause);
+        ctx.out.ok();
+    } else {
+        return Err(CmdError::msg(format!(
+            "ERR unknown subcommand or wrong number of arguments for '{}'. Try DEBUG HELP.",
+            text(sub).chars().take(128).collect::<String>()
+        )));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn compat_names_do_not_shadow_config() {
+        let names: Vec<_> = config_names().collect();
+        let mut dedup = names.clone();
+        dedup.sort();
+        dedup.dedup();
+        assert_eq!(names.len(), dedup.len());
+        assert_eq!(
+            config_value(&Config::default(), "maxmemory-policy").as_deref(),
+            Some("noeviction")
+        );
+    }
+}

@@ -1,0 +1,354 @@
+//! INFO: the server's state as Redis's `# Section` / `field:value` text, CRLF lines.
+
+use std::fmt::Write as _;
+use std::sync::OnceLock;
+
+use crate::REDIS_VERSION;
+use crate::commands::Ctx;
+use crate::commands::args::is;
+use crate::error::CmdError;
+use crate::protocol::Request;
+
+/// Sections INFO shows without arguments (and for `default`), in Redis's order.
+const DEFAULT_SECTIONS: &[&str] = &[
+    "server",
+    "clients",
+    "memory",
+    "persistence",
+    "stats",
+    "replication",
+    "cpu",
+    "modules",
+    "errorstats",
+    "cluster",
+    "keyspace",
+];
+
+/// Sections only `all`/`everything` or an explicit name adds.
+const EXTRA_SECTIONS: &[&str] = &["commandstats"];
+
+/// ```text
+/// INFO [section [section ...]]
+/// ```
+/// Sections are matched case-insensitively; `default`, `all` and `everything` select
+/// groups; unknown names are ignored. A verbatim string in RESP3, bulk in RESP2.
+pub fn info(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
+    let mut wanted: Vec<&'static str> = Vec::new();
+    if req.len() == 1 {
+        wanted.extend_from_slice(DEFAULT_SECTIONS);
+    }
+    for arg in req.args().skip(1) {
+        if is(arg, "default") {
+            wanted.extend_from_slice(DEFAULT_SECTIONS);
+        } else if is(arg, "all") || is(arg, "everything") {
+            wanted.extend_from_slice(DEFAULT_SECTIONS);
+            wanted.extend_from_slice(EXTRA_SECTIONS);
+        } else if is(arg, "module_list") {
+            wanted.push("modules");
+        } else if let Some(s) = DEFAULT_SECTIONS
+            .iter()
+            .chain(EXTRA_SECTIONS)
+            .find(|s| is(arg, s))
+        {
+            wanted.push(s);
+        }
+    }
+    let mut text = String::with_capacity(4096);
+    for section in DEFAULT_SECTIONS.iter().chain(EXTRA_SECTIONS) {
+        if !wanted.contains(section) {
+            continue;
+        }
+        if !text.is_empty() {
+            text.push_str("\r\n");
+        }
+        write_section(ctx, section, &mut text);
+    }
+    ctx.out.verbatim(text.as_bytes());
+    Ok(())
+}
+
+/// Appends `# Title` and the fields of one section.
+fn write_section(ctx: &Ctx<'_>, section: &str, out: &mut String) {
+    let mut title = section.to_string();
+    if let Some(first) = title.get_mut(0..1) {
+        first.make_ascii_uppercase();
+    }
+    let title = if section == "cpu" {
+        "CPU".into()
+    } else {
+        title
+    };
+    let _ = write!(out, "# {title}\r\n");
+    let mut field = |name: &str, value: &dyn std::fmt::Display| {
+        let _ = write!(out, "{name}:{value}\r\n");
+    };
+    let state = &*ctx.server;
+    match section {
+        "server" => {
+            let uptime = state.started.elapsed().as_secs();
+            field("redis_version", &REDIS_VERSION);
+            field("redis_git_sha1", &"00000000");
+            field("redis_git_dirty", &0);
+            field("redis_build_id", &"0");
+            field("rudis_version", &env!("CARGO_PKG_VERSION"));
+            field("redis_mode", &"standalone");
+            field("os", &os_name());
+            field("arch_bits", &(usize::BITS));
+            field("multiplexing_api", &"epoll");
+            field("process_id", &std::process::id());
+            field("process_supervised", &"no");
+            field("run_id", &run_id());
+            field("tcp_port", &state.port);
+            field("server_time_usec", &(ctx.now * 1000));
+            field("uptime_in_seconds", &uptime);
+            field("uptime_in_days", &(uptime / 86_400));
+            field("hz", &state.config.hz);
+            field("configured_hz", &state.config.hz);
+            let exe = std::env::current_exe()
+                .map(|p| p.display().to_string())
+                .unwrap_or_default();
+            field("executable", &exe);
+            field("config_file", &"");
+            field("io_threads_active", &0);
+        }
+        "clients" => {
+            field("connected_clients", &state.clients.len());
+            field("cluster_connections", &0);
+            field("maxclients", &state.config.maxclients);
+            field("blocked_clients", &state.blocking.blocked_clients());
+            field("tracking_clients", &0);
+            field("clients_in_timeout_table", &0);
+        }
+        "memory" => {
+            let rss = rss_bytes();
+            field("used_memory", &rss);
+            field("used_memory_human", &bytes_to_human(rss));
+            field("used_memory_rss", &rss);
+            field("used_memory_rss_human", &bytes_to_human(rss));
+            field("used_memory_peak", &rss);
+            field("used_memory_peak_human", &bytes_to_human(rss));
+            let lua = state.scripts.used_memory() as u64;
+            field("used_memory_lua", &lua);
+            field("used_memory_vm_eval", &lua);
+            field("used_memory_lua_human", &bytes_to_human(lua));
+            field("number_of_cached_scripts", &state.scripts.cached());
+            field("maxmemory", &0);
+            field("maxmemory_human", &"0B");
+            field("maxmemory_policy", &"noeviction");
+            field("mem_fragmentation_ratio", &"1.00");
+            field("mem_allocator", &"libc");
+            field("lazyfree_pending_objects", &0);
+        }
+        "persistence" => {
+            let p = &state.persistence;
+            field("loading", &0);
+            field("async_loading", &0);
+            field(
+                "rdb_changes_since_last_save",
+                &p.changes_since_save(ctx.store),
+            );
+            field("rdb_bgsave_in_progress", &u8::from(p.in_progress()));
+            field("rdb_last_save_time", &p.lastsave);
+            let status = if p.last_bgsave_ok { "ok" } else { "err" };
+            field("rdb_last_bgsave_status", &status);
+            field("rdb_last_bgsave_time_sec", &p.last_bgsave_secs);
+            field("rdb_current_bgsave_time_sec", &p.current_bgsave_secs());
+            field("rdb_saves", &p.saves);
+            field("rdb_last_load_keys_expired", &p.last_load.expired);
+            field("rdb_last_load_keys_loaded", &p.last_load.loaded);
+            field("aof_enabled", &0);
+            field("aof_rewrite_in_progress", &0);
+            field("aof_rewrite_scheduled", &0);
+            field("aof_last_bgrewrite_status", &"ok");
+            field("aof_last_write_status", &"ok");
+        }
+        "stats" => {
+            let s = &state.stats;
+            let k = &ctx.store.stats;
+            field("total_connections_received", &s.connections_received);
+            field("total_commands_processed", &s.commands_processed);
+            field("instantaneous_ops_per_sec", &0);
+            field("total_net_input_bytes", &s.net_input_bytes);
+            field("total_net_output_bytes", &s.net_output_bytes);
+            field("instantaneous_input_kbps", &"0.00");
+            field("instantaneous_output_kbps", &"0.00");
+            field("rejected_connections", &s.rejected_connections);
+            field("expired_keys", &k.expired_keys);
+            field("evicted_keys", &0);
+            field("keyspace_hits", &k.hits);
+            field("keyspace_misses", &k.misses);
+            field("pubsub_channels", &state.pubsub.channel_count());
+            field("pubsub_patterns", &state.pubsub.pattern_count());
+            field("pubsubshard_channels", &state.pubsub.shard_channel_count());
+            field("total_error_replies", &s.error_replies);
+            field("acl_access_denied_auth", &s.acl_denied_auth);
+            field("acl_access_denied_cmd", &s.acl_denied_cmd);
+            field("acl_access_denied_key", &s.acl_denied_key);
+            field("acl_access_denied_channel", &s.acl_denied_channel);
+            field(
+                "client_output_buffer_limit_disconnections",
+                &s.output_limit_disconnections,
+            );
+        }
+        "replication" => {
+            field("role", &"master");
+            field("connected_slaves", &0);
+            field("master_failover_state", &"no-failover");
+            field("master_replid", &run_id());
+            field(
+                "master_replid2",
+                &"0000000000000000000000000000000000000000",
+            );
+            field("master_repl_offset", &0);
+            field("second_repl_offset", &-1);
+            field("repl_backlog_active", &0);
+            field("repl_backlog_size", &1_048_576);
+            field("repl_backlog_first_byte_offset", &0);
+            field("repl_backlog_histlen", &0);
+        }
+        "cpu" => {
+            let (sys, user) = cpu_times();
+            field("used_cpu_sys", &sys);
+            field("used_cpu_user", &user);
+            field("used_cpu_sys_children", &"0.000000");
+            field("used_cpu_user_children", &"0.000000");
+        }
+        "cluster" => field("cluster_enabled", &0),
+        "keyspace" => {
+            for (i, db) in ctx.store.dbs().iter().enumerate() {
+                if !db.is_empty() {
+                    let _ = write!(
+                        out,
+                        "db{i}:keys={},expires={},avg_ttl=0\r\n",
+                        db.len(),
+                        db.expires_len()
+                    );
+                }
+            }
+        }
+        "commandstats" => {
+            for (spec, stats) in crate::commands::table::all().zip(&ctx.server.command_stats) {
+                if stats.calls + stats.rejected_calls + stats.failed_calls == 0 {
+                    continue;
+                }
+                let usec = stats.nanos / 1000;
+                let per_call = if stats.calls == 0 {
+                    0.0
+                } else {
+                    stats.nanos as f64 / 1000.0 / stats.calls as f64
+                };
+                let _ = write!(
+                    out,
+                    "cmdstat_{}:calls={},usec={},usec_per_call={per_call:.2},rejected_calls={},failed_calls={}\r\n",
+                    spec.name, stats.calls, usec, stats.rejected_calls, stats.failed_calls
+                );
+            }
+        }
+        "errorstats" => {
+            for (kind, count) in &ctx.server.error_stats {
+                let _ = write!(out, "errorstat_{kind}:count={count}\r\n");
+            }
+        }
+        _ => {} // modules: none
+    }
+}
+
+/// `uname` as Redis prints it: `sysname release machine`.
+fn os_name() -> &'static str {
+    static OS: OnceLock<String> = OnceLock::new();
+    OS.get_or_init(|| {
+        // SAFETY: `uname` fills the zeroed struct we own; its fields are
+        // NUL-terminated C strings on success.
+        let mut u: libc::utsname = unsafe { std::mem::zeroed() };
+        if unsafe { libc::uname(&mut u) } != 0 {
+            return std::env::consts::OS.to_string();
+        }
+        let field = |f: &[libc::c_char]| -> String {
+            let bytes: Vec<u8> = f
+                .iter()
+                .take_while(|&&c| c != 0)
+                .map(|&c| c as u8)
+                .collect();
+            String::from_utf8_lossy(&bytes).into_owned()
+        };
+        format!(
+            "{} {} {}",
+            field(&u.sysname),
+            field(&u.release),
+            field(&u.machine)
+        )
+    })
+}
+
+/// A 40-hex-digit id for this process (Redis's `run_id`), fixed at first use.
+fn run_id() -> &'static str {
+    static ID: OnceLock<String> = OnceLock::new();
+    ID.get_or_init(|| {
+        let seed = crate::store::now_ms() as u64 ^ ((std::process::id() as u64) << 32);
+        // Random enough to tell runs apart; not a secret.
+        let mut rng = crate::store::Rng::new(seed);
+        let mut id = String::with_capacity(40);
+        while id.len() < 40 {
+            let _ = write!(id, "{:016x}", rng.next_u64());
+        }
+        id.truncate(40);
+        id
+    })
+}
+
+/// Resident set size from `/proc/self/statm` (0 where it does not exist).
+fn rss_bytes() -> u64 {
+    let pages = std::fs::read_to_string("/proc/self/statm")
+        .ok()
+        .and_then(|s| s.split_whitespace().nth(1)?.parse::<u64>().ok())
+        .unwrap_or(0);
+    // SAFETY: sysconf only reads a system constant.
+    let page = unsafe { libc::sysconf(libc::_SC_PAGESIZE) };
+    pages * u64::try_from(page).unwrap_or(4096)
+}
+
+/// System and user CPU time of this process, as Redis prints them (`s.micros`).
+fn cpu_times() -> (String, String) {
+    // SAFETY: getrusage fills the zeroed struct we own.
+    let mut ru: libc::rusage = unsafe { std::mem::zeroed() };
+    if unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut ru) } != 0 {
+        return ("0.000000".into(), "0.000000".into());
+    }
+    let fmt = |t: libc::timeval| format!("{}.{:06}", t.tv_sec, t.tv_usec);
+    (fmt(ru.ru_stime), fmt(ru.ru_utime))
+}
+
+/// Redis's `bytesToHuman`: `512B`, `1.50K`, `2.00M`, ...
+pub fn bytes_to_human(n: u64) -> String {
+    const UNITS: &[(u64, &str)] = &[
+        (1 << 50, "P"),
+        (1 << 40, "T"),
+        (1 << 30, "G"),
+        (1 << 20, "M"),
+        (1 << 10, "K"),
+    ];
+    for &(size, unit) in UNITS {
+        if n >= size {
+            return format!("{:.2}{unit}", n as f64 / size as f64);
+        }
+    }
+    format!("{n}B")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn human_sizes() {
+        assert_eq!(bytes_to_human(512), "512B");
+        assert_eq!(bytes_to_human(1536), "1.50K");
+        assert_eq!(bytes_to_human(3 << 20), "3.00M");
+    }
+
+    #[test]
+    fn run_id_is_40_hex() {
+        assert_eq!(run_id().len(), 40);
+        assert!(run_id().bytes().all(|b| b.is_ascii_hexdigit()));
+    }
+}

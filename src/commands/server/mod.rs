@@ -1,0 +1,9 @@
+//! Server commands: administration (CONFIG, SHUTDOWN, DEBUG), INFO, COMMAND, MEMORY,
+//! persistence (SAVE, BGSAVE, FLUSHALL) and ACL.
+
+pub mod acl;
+pub mod admin;
+pub mod command;
+pub mod info;
+pub mod memory;
+pub mod persistence;

@@ -1,0 +1,175 @@
+//! Snapshot commands: SAVE BGSAVE LASTSAVE, and the persistence parts of SHUTDOWN,
+//! FLUSHALL and DEBUG RELOAD (the work itself is in [`crate::persistence`]).
+
+use crate::commands::CommandSpec;
+use crate::commands::Ctx;
+use crate::commands::args::is;
+use crate::commands::flags::*;
+use crate::error::CmdError;
+use crate::persistence::{self, ShutdownSave};
+use crate::protocol::Request;
+
+/// This family's commands.
+pub const COMMANDS: &[CommandSpec] = &[
+    CommandSpec::new(
+        "save",
+        1,
+        ADMIN | NO_MULTI | NOSCRIPT,
+        (0, 0, 0),
+        "server",
+        "Synchronously saves the database(s) to disk.",
+        save,
+    ),
+    CommandSpec::new(
+        "bgsave",
+        -1,
+        ADMIN | NOSCRIPT,
+        (0, 0, 0),
+        "server",
+        "Asynchronously saves the database(s) to disk.",
+        bgsave,
+    ),
+    CommandSpec::new(
+        "lastsave",
+        1,
+        LOADING | STALE | FAST,
+        (0, 0, 0),
+        "server",
+        "Returns the Unix timestamp of the last successful save to disk.",
+        lastsave,
+    ),
+];
+
+/// Redis's reply to a failed save (`shared.err`): the details are in the log.
+fn save_failed() -> CmdError {
+    CmdError::msg("ERR")
+}
+
+/// ```text
+/// SAVE
+/// ```
+/// Writes the snapshot before replying; the server serves nobody meanwhile.
+/// # Errors
+/// `ERR Background save already in progress`; `ERR` when writing failed (logged).
+fn save(ctx: &mut Ctx<'_>, _req: &Request<'_>) -> Result<(), CmdError> {
+    let p = &mut ctx.server.persistence;
+    if p.in_progress() {
+        return Err(CmdError::msg("ERR Background save already in progress"));
+    }
+    p.saves += 1;
+    p.save(ctx.store, &ctx.server.config)
+        .map_err(|_| save_failed())?;
+    ctx.out.ok();
+    Ok(())
+}
+
+/// ```text
+/// BGSAVE [SCHEDULE]
+/// ```
+/// Forks a child that writes the snapshot; replies at once. Inside MULTI the save
+/// is scheduled for the cron instead, as in Redis. SCHEDULE is accepted: it only
+/// matters while another kind of child (an AOF rewrite) runs, and there is none.
+/// # Errors
+/// `ERR syntax error`, `ERR Background save already in progress`, `ERR` when fork
+/// failed.
+fn bgsave(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
+    if req.len() > 2 || (req.len() == 2 && !is(req.arg(1), "schedule")) {
+        return Err(CmdError::Syntax);
+    }
+    let in_exec = ctx.client().deny_blocking;
+    let p = &mut ctx.server.persistence;
+    if p.in_progress() {
+        return Err(CmdError::msg("ERR Background save already in progress"));
+    }
+    if in_exec {
+        p.scheduled = true;
+        ctx.out.simple(b"Background saving scheduled");
+        return Ok(());
+    }
+    p.bgsave(ctx.store, &ctx.server.config)
+        .map_err(|_| save_failed())?;
+    ctx.out.simple(b"Background saving started");
+    Ok(())
+}
+
+/// ```text
+/// LASTSAVE
+/// ```
+/// Unix time of the last successful save (the startup time before any).
+fn lastsave(ctx: &mut Ctx<'_>, _req: &Request<'_>) -> Result<(), CmdError> {
+    ctx.out.int(ctx.server.persistence.lastsave);
+    Ok(())
+}
+
+/// SHUTDOWN's save (Redis's `finishShutdown`): kills a background save, then saves
+/// as `mode` says; `force` exits even if the save failed.
+/// # Errors
+/// `ERR Errors trying to SHUTDOWN. Check logs.` when the save failed.
+pub fn shutdown_save(ctx: &mut Ctx<'_>, mode: ShutdownSave, force: bool) -> Result<(), CmdError> {
+    ctx.server
+        .persistence
+        .shutdown(ctx.store, &ctx.server.config, mode, force)
+        .map_err(|_| CmdError::msg("ERR Errors trying to SHUTDOWN. Check logs."))
+}
+
+/// FLUSHALL's persistence part: stops a background save and, with save points
+/// configured, saves the empty dataset at once (which resets the change counter).
+pub fn after_flushall(ctx: &mut Ctx<'_>) {
+    ctx.server
+        .persistence
+        .after_flushall(ctx.store, &ctx.server.config);
+}
+
+/// ```text
+/// DEBUG RELOAD [MERGE] [NOFLUSH] [NOSAVE]
+/// ```
+/// Saves the snapshot, empties the databases and loads the snapshot back.
+/// # Errors
+/// `ERR DEBUG RELOAD only supports the MERGE, NOFLUSH and NOSAVE options.`, `ERR`
+/// when the save failed, `ERR Error trying to load the RDB dump` when the load did.
+pub fn debug_reload(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
+    let (mut merge, mut flush, mut save) = (false, true, true);
+    for arg in req.args().skip(2) {
+        if is(arg, "merge") {
+            merge = true;
+        } else if is(arg, "noflush") {
+            flush = false;
+        } else if is(arg, "nosave") {
+            save = false;
+        } else {
+            return Err(CmdError::msg(
+                "ERR DEBUG RELOAD only supports the MERGE, NOFLUSH and NOSAVE options.",
+            ));
+        }
+    }
+    let config = &ctx.server.config;
+    if save {
+        ctx.server
+            .persistence
+            .save(ctx.store, config)
+            .map_err(|_| save_failed())?;
+    }
+    if flush {
+        for db in 0..ctx.store.db_count() {
+            crate::runtime::watch::touch_db(ctx.store, ctx.server, db, None, ctx.now);
+        }
+        ctx.store.flush_all();
+    }
+    let config = &ctx.server.config;
+    let path = persistence::snapshot_path(config);
+    match persistence::read_snapshot(ctx.store, &path, config, merge) {
+        Ok(stats) => {
+            log::warn!("DB reloaded by DEBUG RELOAD");
+            ctx.server.persistence.last_load = stats;
+            if save {
+                ctx.server.persistence.mark_saved(ctx.store);
+            }
+            ctx.out.ok();
+            Ok(())
+        }
+        Err(e) => {
+            log::warn!("DEBUG RELOAD of {}: {e}", path.display());
+            Err(CmdError::msg("ERR Error trying to load the RDB dump"))
+        }
+    }
+}

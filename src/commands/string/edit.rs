@@ -1,0 +1,375 @@
+//! String commands that read parts of a string or edit it in place: APPEND STRLEN
+//! GETRANGE SUBSTR SETRANGE INCR DECR INCRBY DECRBY INCRBYFLOAT.
+//!
+//! They need a string or a number: a key holding a document (or any other type)
+//! gets WRONGTYPE. Edits keep the key's TTL, as Redis does.
+
+use super::value::put;
+use crate::commands::CommandSpec;
+use crate::commands::Ctx;
+use crate::commands::args::{parse_f64, parse_i64};
+use crate::commands::flags::*;
+use crate::commands::notify;
+use crate::error::CmdError;
+use crate::protocol::Request;
+use crate::protocol::reply::format_double;
+use crate::store::value::canonical_int;
+use crate::store::{Bytes, Value};
+
+/// This family's commands.
+pub const COMMANDS: &[CommandSpec] = &[
+    CommandSpec::new(
+        "append",
+        3,
+        WRITE | DENYOOM | FAST,
+        (1, 1, 1),
+        "string",
+        "Appends a string to the value of a key. Creates the key if it doesn't exist.",
+        append,
+    ),
+    CommandSpec::new(
+        "strlen",
+        2,
+        READONLY | FAST,
+        (1, 1, 1),
+        "string",
+        "Returns the length of a string value.",
+        strlen,
+    ),
+    CommandSpec::new(
+        "getrange",
+        4,
+        READONLY,
+        (1, 1, 1),
+        "string",
+        "Returns a substring of the string stored at a key.",
+        getrange,
+    ),
+    CommandSpec::new(
+        "substr",
+        4,
+        READONLY,
+        (1, 1, 1),
+        "string",
+        "Returns a substring from a string value.",
+        getrange,
+    ),
+    CommandSpec::new(
+        "setrange",
+        4,
+        WRITE | DENYOOM,
+        (1, 1, 1),
+        "string",
+        "Overwrites a part of a string value with another by an offset.",
+        setrange,
+    ),
+    CommandSpec::new(
+        "incr",
+        2,
+        WRITE | DENYOOM | FAST,
+        (1, 1, 1),
+        "string",
+        "Increments the integer value of a key by one.",
+        incr,
+    ),
+    CommandSpec::new(
+        "decr",
+        2,
+        WRITE | DENYOOM | FAST,
+        (1, 1, 1),
+        "string",
+        "Decrements the integer value of a key by one.",
+        decr,
+    ),
+    CommandSpec::new(
+        "incrby",
+        3,
+        WRITE | DENYOOM | FAST,
+        (1, 1, 1),
+        "string",
+        "Increments the integer value of a key by a number.",
+        incrby,
+    ),
+    CommandSpec::new(
+        "decrby",
+        3,
+        WRITE | DENYOOM | FAST,
+        (1, 1, 1),
+        "string",
+        "Decrements a number from the integer value of a key.",
+        decrby,
+    ),
+    CommandSpec::new(
+        "incrbyfloat",
+        3,
+        WRITE | DENYOOM | FAST,
+        (1, 1, 1),
+        "string",
+        "Increment the floating point value of a key by a number.",
+        incrbyfloat,
+    ),
+];
+
+/// Reply text when a string would outgrow `proto-max-bulk-len`.
+const TOO_BIG: &str = "ERR string exceeds maximum allowed size (proto-max-bulk-len)";
+
+/// The bytes of a string value (an integer is written into `tmp`); WRONGTYPE for a
+/// document or any other type.
+pub fn string_bytes<'a>(value: &'a Value, tmp: &'a mut itoa::Buffer) -> Result<&'a [u8], CmdError> {
+    match value {
+        Value::Str(s) => Ok(s),
+        Value::Int(n) => Ok(tmp.format(*n).as_bytes()),
+        _ => Err(CmdError::WrongType),
+    }
+}
+
+/// The value's string as an owned, growable buffer (an integer becomes its text);
+/// WRONGTYPE for other types. Callers have checked the type already.
+pub fn make_raw(value: &mut Value) -> Result<&mut Bytes, CmdError> {
+    if let Value::Int(n) = *value {
+        *value = Value::Str(Bytes::from_slice(itoa::Buffer::new().format(n).as_bytes()));
+    }
+    match value {
+        Value::Str(s) => Ok(s),
+        _ => Err(CmdError::WrongType),
+    }
+}
+
+/// Fails unless a string of `len + extra` bytes fits `proto-max-bulk-len`.
+fn check_length(ctx: &Ctx<'_>, len: u64, extra: u64) -> Result<(), CmdError> {
+    let max = ctx.server.config.proto.max_bulk_len as u64;
+    match len.checked_add(extra) {
+        Some(total) if total <= max => Ok(()),
+        _ => Err(CmdError::msg(TOO_BIG)),
+    }
+}
+
+/// ```text
+/// APPEND key value
+/// ```
+/// The length of the string after the append.
+fn append(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
+    let key = req.arg(1);
+    let tail = req.arg(2);
+    let Some(i) = ctx.lookup_write(key) else {
+        put(ctx, key, None, Value::from_bytes(tail), Some(0));
+        ctx.store.dirty += 1;
+        ctx.changed(key, notify::STRING, "append");
+        ctx.out.int(tail.len() as i64);
+        return Ok(());
+    };
+    let mut tmp = itoa::Buffer::new();
+    let len = string_bytes(ctx.value(i), &mut tmp)?.len();
+    check_length(ctx, len as u64, tail.len() as u64)?;
+    let s = make_raw(ctx.value(i))?;
+    s.extend_from_slice(tail);
+    let total = s.len();
+    ctx.store.dirty += 1;
+    ctx.changed(key, notify::STRING, "append");
+    ctx.out.int(total as i64);
+    Ok(())
+}
+
+/// ```text
+/// STRLEN key
+/// ```
+/// The string's length in bytes, 0 for a missing key.
+fn strlen(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
+    let len = match ctx.lookup_read(req.arg(1)) {
+        None => 0,
+        Some(i) => {
+            let mut tmp = itoa::Buffer::new();
+            string_bytes(ctx.value(i), &mut tmp)?.len()
+        }
+    };
+    ctx.out.int(len as i64);
+    Ok(())
+}
+
+/// The byte range `[start, end]` of a `len`-byte string that GETRANGE returns, with
+/// negative indexes counted from the end, as Redis's `getrangeCommand`.
+fn range(start: i64, end: i64, len: usize) -> Option<(usize, usize)> {
+    let len = len as i64;
+    if (start < 0 && end < 0 && start > end) || len == 0 {
+        return None;
+    }
+    let start = if start < 0 {
+        (len + start).max(0)
+    } else {
+        start
+    };
+    let end = if end < 0 {
+        (len + end).max(0)
+    } else {
+        end.min(len - 1)
+    };
+    (start <= end).then_some((start as usize, end as usize))
+}
+
+/// ```text
+/// GETRANGE key start end
+/// SUBSTR key start end
+/// ```
+/// The bytes from `start` to `end` inclusive (negative counts from the end); an empty
+/// string when the range is empty or the key is missing.
+fn getrange(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
+    let start = parse_i64(req.arg(2))?;
+    let end = parse_i64(req.arg(3))?;
+    let Some(i) = ctx.lookup_read(req.arg(1)) else {
+        ctx.out.bulk(b"");
+        return Ok(());
+    };
+    let db = ctx.db();
+    let value = ctx.store.db(db).value_ref(i);
+    let mut tmp = itoa::Buffer::new();
+    let s = string_bytes(value, &mut tmp)?;
+    match range(start, end, s.len()) {
+        Some((from, to)) => ctx.out.bulk(s.get(from..=to).unwrap_or_default()),
+        None => ctx.out.bulk(b""),
+    }
+    Ok(())
+}
+
+/// ```text
+/// SETRANGE key offset value
+/// ```
+/// The string's length after writing `value` at `offset`, zero-padding as needed.
+fn setrange(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
+    let offset = parse_i64(req.arg(2))?;
+    if offset < 0 {
+        return Err(CmdError::msg("ERR offset is out of range"));
+    }
+    let key = req.arg(1);
+    let patch = req.arg(3);
+    let found = ctx.lookup_write(key);
+    let old_len = match found {
+        None => 0,
+        Some(i) => {
+            let mut tmp = itoa::Buffer::new();
+            string_bytes(ctx.value(i), &mut tmp)?.len()
+        }
+    };
+    if patch.is_empty() {
+        ctx.out.int(old_len as i64);
+        return Ok(());
+    }
+    check_length(ctx, offset as u64, patch.len() as u64)?;
+    let offset = offset as usize;
+    let new_len = old_len.max(offset + patch.len());
+    match found {
+        None => {
+            let mut s = vec![0u8; new_len];
+            s[offset..].copy_from_slice(patch);
+            put(ctx, key, None, Value::Str(s.into()), Some(0));
+        }
+        Some(i) => make_raw(ctx.value(i))?.set_range(offset, patch),
+    }
+    ctx.store.dirty += 1;
+    ctx.changed(key, notify::STRING, "setrange");
+    ctx.out.int(new_len as i64);
+    Ok(())
+}
+
+/// Adds `by` to the integer at `key` (0 when missing), keeping its TTL; replies with
+/// the new value.
+fn incr_by(ctx: &mut Ctx<'_>, key: &[u8], by: i64) -> Result<(), CmdError> {
+    let Some(i) = ctx.lookup_write(key) else {
+        put(ctx, key, None, Value::Int(by), Some(0));
+        ctx.store.dirty += 1;
+        ctx.changed(key, notify::STRING, "incrby");
+        ctx.out.int(by);
+        return Ok(());
+    };
+    let value = ctx.value(i);
+    let old = match value {
+        Value::Int(n) => *n,
+        Value::Str(s) => canonical_int(s).ok_or(CmdError::NotInteger)?,
+        _ => return Err(CmdError::WrongType),
+    };
+    let new = old.checked_add(by).ok_or(CmdError::Overflow)?;
+    *value = Value::Int(new);
+    ctx.store.dirty += 1;
+    ctx.changed(key, notify::STRING, "incrby");
+    ctx.out.int(new);
+    Ok(())
+}
+
+/// ```text
+/// INCR key
+/// ```
+fn incr(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
+    incr_by(ctx, req.arg(1), 1)
+}
+
+/// ```text
+/// DECR key
+/// ```
+fn decr(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
+    incr_by(ctx, req.arg(1), -1)
+}
+
+/// ```text
+/// INCRBY key increment
+/// ```
+fn incrby(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
+    let by = parse_i64(req.arg(2))?;
+    incr_by(ctx, req.arg(1), by)
+}
+
+/// ```text
+/// DECRBY key decrement
+/// ```
+fn decrby(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
+    let by = parse_i64(req.arg(2))?;
+    let by = by
+        .checked_neg()
+        .ok_or_else(|| CmdError::msg("ERR decrement would overflow"))?;
+    incr_by(ctx, req.arg(1), by)
+}
+
+/// ```text
+/// INCRBYFLOAT key increment
+/// ```
+/// The new value as a bulk string, in the shortest decimal form that reads back to
+/// the same double (no exponent, no trailing zeros); stored as that string.
+fn incrbyfloat(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
+    let key = req.arg(1);
+    let found = ctx.lookup_write(key);
+    let current = match found {
+        None => 0.0,
+        Some(i) => match ctx.value(i) {
+            Value::Int(n) => *n as f64,
+            Value::Str(s) => parse_f64(s)?,
+            _ => return Err(CmdError::WrongType),
+        },
+    };
+    let by = parse_f64(req.arg(2))?;
+    let sum = current + by;
+    if !sum.is_finite() {
+        return Err(CmdError::msg("ERR increment would produce NaN or Infinity"));
+    }
+    let text = format_double(sum).into_bytes();
+    ctx.out.bulk(&text);
+    put(ctx, key, found, Value::Str(text.into()), None);
+    ctx.store.dirty += 1;
+    ctx.changed(key, notify::STRING, "incrbyfloat");
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ranges_as_redis() {
+        assert_eq!(range(0, -1, 5), Some((0, 4)));
+        assert_eq!(range(-3, -1, 5), Some((2, 4)));
+        assert_eq!(range(-1, -3, 5), None);
+        assert_eq!(range(2, 100, 5), Some((2, 4)));
+        assert_eq!(range(-100, 1, 5), Some((0, 1)));
+        assert_eq!(range(4, 2, 5), None);
+        assert_eq!(range(0, 0, 0), None);
+        assert_eq!(range(10, 20, 5), None);
+        assert_eq!(range(i64::MIN, i64::MAX, 5), Some((0, 4)));
+    }
+}

@@ -1,0 +1,327 @@
+//! Popping the ends of sorted sets: ZPOPMIN ZPOPMAX ZMPOP, and the blocking
+//! BZPOPMIN BZPOPMAX BZMPOP (Redis's `genericZpopCommand` and
+//! `blockingGenericZpopCommand`). A blocking pop that finds nothing parks the client
+//! with [`Ctx::block`]; it runs again when a sorted set appears at one of its keys.
+
+use super::members::{GROUP, delete_if_empty, zset_mut};
+use super::score_text::reply_score;
+use crate::commands::CommandSpec;
+use crate::commands::Ctx;
+use crate::commands::args::{is, parse_i64};
+use crate::commands::flags::*;
+use crate::commands::notify;
+use crate::error::CmdError;
+use crate::protocol::Request;
+use crate::runtime::blocking::{TimeoutReply, parse_timeout};
+use crate::store::Kind;
+
+/// This family's commands.
+pub const COMMANDS: &[CommandSpec] = &[
+    CommandSpec::new(
+        "zpopmin",
+        -2,
+        WRITE | FAST,
+        (1, 1, 1),
+        GROUP,
+        "Returns the lowest-scoring members from a sorted set after removing them.",
+        zpopmin,
+    ),
+    CommandSpec::new(
+        "zpopmax",
+        -2,
+        WRITE | FAST,
+        (1, 1, 1),
+        GROUP,
+        "Returns the highest-scoring members from a sorted set after removing them.",
+        zpopmax,
+    ),
+    CommandSpec::new(
+        "bzpopmin",
+        -3,
+        WRITE | FAST | NOSCRIPT,
+        (1, -2, 1),
+        GROUP,
+        "Removes and returns the member with the lowest score from one or more sorted sets. Blocks until a member is available otherwise.",
+        bzpopmin,
+    ),
+    CommandSpec::new(
+        "bzpopmax",
+        -3,
+        WRITE | FAST | NOSCRIPT,
+        (1, -2, 1),
+        GROUP,
+        "Removes and returns the member with the highest score from one or more sorted sets. Blocks until a member available otherwise.",
+        bzpopmax,
+    ),
+    CommandSpec::new(
+        "zmpop",
+        -4,
+        WRITE,
+        (0, 0, 0),
+        GROUP,
+        "Returns the highest- or lowest-scoring members from one or more sorted sets after removing them.",
+        zmpop,
+    ),
+    CommandSpec::new(
+        "bzmpop",
+        -5,
+        WRITE,
+        (0, 0, 0),
+        GROUP,
+        "Removes and returns a member by score from one or more sorted sets. Blocks until a member is available otherwise.",
+        bzmpop,
+    ),
+];
+
+/// How a pop replies.
+#[derive(Debug, Clone, Copy)]
+struct Shape {
+    /// Pop the highest scores.
+    max: bool,
+    /// Name the key first (the multi-key forms).
+    emit_key: bool,
+    /// Members and scores as `[member, score]` pairs rather than a flat list.
+    nested: bool,
+}
+
+/// The first key of `keys` holding a sorted set: its argument position and index.
+/// # Errors
+/// WRONGTYPE when a key before it (or it) holds something else.
+fn first_zset(
+    ctx: &mut Ctx<'_>,
+    req: &Request<'_>,
+    keys: std::ops::Range<usize>,
+) -> Result<Option<(usize, usize)>, CmdError> {
+    for k in keys {
+        if let Some(i) = ctx.lookup_kind_write(req.arg(k), Kind::ZSet)? {
+            return Ok(Some((k, i)));
+        }
+    }
+    Ok(None)
+}
+
+/// Pops up to `count` elements (`None`: one, replied without a count's shape) from
+/// the set at index `i`, named `key`, and replies them.
+fn pop(
+    ctx: &mut Ctx<'_>,
+    key: &[u8],
+    i: usize,
+    count: Option<usize>,
+    shape: Shape,
+) -> Result<(), CmdError> {
+    if count == Some(0) {
+        ctx.out.array_len(0);
+        return Ok(());
+    }
+    let z = zset_mut(ctx, i)?;
+    let n = count.unwrap_or(1).min(z.len());
+    let mut popped = Vec::with_capacity(n);
+    for _ in 0..n {
+        match z.pop(shape.max) {
+            Some(e) => popped.push(e),
+            None => break,
+        }
+    }
+    let out = &mut ctx.out;
+    match (shape.emit_key, shape.nested) {
+        (false, false) => out.array_len(popped.len() * 2),
+        (false, true) => out.array_len(popped.len()),
+        (true, false) => {
+            out.array_len(popped.len() * 2 + 1);
+            out.bulk(key);
+        }
+        (true, true) => {
+            out.array_len(2);
+            out.bulk(key);
+            out.array_len(popped.len());
+        }
+    }
+    for (member, score) in &popped {
+        if shape.nested {
+            out.array_len(2);
+        }
+        out.bulk(member);
+        reply_score(out, *score);
+    }
+    if !popped.is_empty() {
+        ctx.store.dirty += popped.len() as u64;
+        let event = if shape.max { "zpopmax" } else { "zpopmin" };
+        ctx.changed(key, notify::ZSET, event);
+        delete_if_empty(ctx, i, key);
+    }
+    Ok(())
+}
+
+/// ```text
+/// ZPOPMIN key [count]
+/// ```
+/// The lowest-scoring members and their scores, removed (an empty array for a
+/// missing key). RESP3 nests `[member, score]` pairs when a count is given.
+/// # Errors
+/// `ERR syntax error`, `ERR value is out of range, must be positive`, WRONGTYPE.
+fn zpopmin(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
+    zpop_generic(ctx, req, false)
+}
+
+/// ```text
+/// ZPOPMAX key [count]
+/// ```
+/// The highest-scoring members and their scores, removed; as ZPOPMIN.
+/// # Errors
+/// As ZPOPMIN.
+fn zpopmax(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
+    zpop_generic(ctx, req, true)
+}
+
+fn zpop_generic(ctx: &mut Ctx<'_>, req: &Request<'_>, max: bool) -> Result<(), CmdError> {
+    if req.len() > 3 {
+        return Err(CmdError::Syntax);
+    }
+    let count = if req.len() == 3 {
+        let n = parse_i64(req.arg(2))?;
+        if n < 0 {
+            return Err(CmdError::msg("ERR value is out of range, must be positive"));
+        }
+        Some(usize::try_from(n).unwrap_or(usize::MAX))
+    } else {
+        None
+    };
+    let Some((_, i)) = first_zset(ctx, req, 1..2)? else {
+        ctx.out.array_len(0);
+        return Ok(());
+    };
+    let shape = Shape {
+        max,
+        emit_key: false,
+        nested: ctx.out.is_resp3() && count.is_some(),
+    };
+    pop(ctx, req.arg(1), i, count, shape)
+}
+
+/// ```text
+/// BZPOPMIN key [key ...] timeout
+/// ```
+/// `[key, member, score]` of the lowest-scoring member of the first non-empty set,
+/// removed; blocks until there is one, or replies null after `timeout` seconds
+/// (0 waits forever).
+/// # Errors
+/// `ERR timeout is not a float or out of range`, `ERR timeout is negative`,
+/// WRONGTYPE.
+fn bzpopmin(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
+    bzpop_generic(ctx, req, false)
+}
+
+/// ```text
+/// BZPOPMAX key [key ...] timeout
+/// ```
+/// As BZPOPMIN, with the highest-scoring member.
+/// # Errors
+/// As BZPOPMIN.
+fn bzpopmax(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
+    bzpop_generic(ctx, req, true)
+}
+
+fn bzpop_generic(ctx: &mut Ctx<'_>, req: &Request<'_>, max: bool) -> Result<(), CmdError> {
+    let deadline = parse_timeout(req.arg(req.len() - 1), ctx.now)?;
+    let shape = Shape {
+        max,
+        emit_key: true,
+        nested: false,
+    };
+    block_or_pop(ctx, req, 1..req.len() - 1, deadline, None, shape)
+}
+
+/// Pops from the first sorted set among `keys`, or blocks on them all.
+fn block_or_pop(
+    ctx: &mut Ctx<'_>,
+    req: &Request<'_>,
+    keys: std::ops::Range<usize>,
+    deadline: i64,
+    count: Option<usize>,
+    shape: Shape,
+) -> Result<(), CmdError> {
+    if let Some((k, i)) = first_zset(ctx, req, keys.clone())? {
+        return pop(ctx, req.arg(k), i, count, shape);
+    }
+    let names = keys.map(|k| req.arg(k));
+    ctx.block(names, Kind::ZSet, deadline, TimeoutReply::NullArray, req);
+    Ok(())
+}
+
+/// The parsed `numkeys key [key ...] MIN | MAX [COUNT count]` of ZMPOP and BZMPOP,
+/// with numkeys at `at`: the key positions, whether MAX, and the count.
+fn parse_mpop(
+    req: &Request<'_>,
+    at: usize,
+) -> Result<(std::ops::Range<usize>, bool, usize), CmdError> {
+    let numkeys = parse_i64(req.arg(at))
+        .ok()
+        .filter(|&n| n >= 1)
+        .ok_or_else(|| CmdError::msg("ERR numkeys should be greater than 0"))?;
+    let where_at = (numkeys as u64).saturating_add(at as u64 + 1);
+    if where_at >= req.len() as u64 {
+        return Err(CmdError::Syntax);
+    }
+    let where_at = where_at as usize;
+    let max = match req.arg(where_at) {
+        w if is(w, "min") => false,
+        w if is(w, "max") => true,
+        _ => return Err(CmdError::Syntax),
+    };
+    let mut count = None;
+    let mut j = where_at + 1;
+    while j < req.len() {
+        if count.is_none() && is(req.arg(j), "count") && j + 1 < req.len() {
+            let n = parse_i64(req.arg(j + 1))
+                .ok()
+                .filter(|&n| n >= 1)
+                .ok_or_else(|| CmdError::msg("ERR count should be greater than 0"))?;
+            count = Some(usize::try_from(n).unwrap_or(usize::MAX));
+            j += 2;
+        } else {
+            return Err(CmdError::Syntax);
+        }
+    }
+    Ok((at + 1..where_at, max, count.unwrap_or(1)))
+}
+
+/// ```text
+/// ZMPOP numkeys key [key ...] MIN | MAX [COUNT count]
+/// ```
+/// `[key, [[member, score], ...]]` from the first non-empty set, removed (up to
+/// `count`, default 1), or null when all are empty.
+/// # Errors
+/// `ERR numkeys should be greater than 0`, `ERR count should be greater than 0`,
+/// `ERR syntax error`, WRONGTYPE.
+fn zmpop(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
+    let (keys, max, count) = parse_mpop(req, 1)?;
+    let shape = Shape {
+        max,
+        emit_key: true,
+        nested: true,
+    };
+    match first_zset(ctx, req, keys)? {
+        Some((k, i)) => pop(ctx, req.arg(k), i, Some(count), shape),
+        None => {
+            ctx.out.null_array();
+            Ok(())
+        }
+    }
+}
+
+/// ```text
+/// BZMPOP timeout numkeys key [key ...] MIN | MAX [COUNT count]
+/// ```
+/// As ZMPOP, blocking until a set has members, or null after `timeout` seconds.
+/// # Errors
+/// As ZMPOP, and the timeout errors of BZPOPMIN.
+fn bzmpop(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
+    let (keys, max, count) = parse_mpop(req, 2)?;
+    let deadline = parse_timeout(req.arg(1), ctx.now)?;
+    let shape = Shape {
+        max,
+        emit_key: true,
+        nested: true,
+    };
+    block_or_pop(ctx, req, keys, deadline, Some(count), shape)
+}

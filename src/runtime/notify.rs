@@ -1,0 +1,66 @@
+//! Keyspace notifications (Redis's notify.c): the published to `__keyspace@<db>__:<key>` and `__keyevent@<db>__:<event>`.
+//!
+//! Every write calls `Ctx::changed` with the class and event
+//! name Redis uses for it (`lpush`, `hset`, `del`, ...); that hook ends in
+//! `Ctx::notify`, one branch when notifications are off. Events the store sees by
+//! itself (a key expired lazily or by the active cycle, a read missed, a key was
+//! added) are recorded by the store only while their class is enabled (see
+//! [`sync_tracking`]) and published from here after the command, or by the server
+//! after an expiry cycle ([`publish_store_events`]).
+
+use super::{ServerState, pubsub};
+use crate::config::Config;
+use crate::config::keyspace_events::{EXPIRED, KEY_MISS, KEYEVENT, KEYSPACE, NEW};
+use crate::store::{KeyEvent, Store, Tracking};
+
+/// Tells the store which events to record for the configured flags (none when no
+/// channel kind, `K` or `E`, is enabled). Call at start and after CONFIG SET.
+pub fn sync_tracking(config: &Config, store: &mut Store) {
+    let flags = config.notify_keyspace_events;
+    let on = |class: u32| flags & (KEYSPACE | KEYEVENT) != 0 && flags & class != 0;
+    store.set_tracking(Tracking {
+        expired: on(EXPIRED),
+        miss: on(KEY_MISS),
+        new: on(NEW),
+    });
+}
+
+/// Publishes the events the store recorded: in database `db` only (the one a command
+/// ran in, cheap), or in every database (`None`, after an expiry cycle).
+pub fn publish_store_events(server: &mut ServerState, store: &mut Store, db: Option<usize>) {
+    store.drain_key_events(db, |db, key, kind| {
+        let event = match kind {
+            KeyEvent::Expired => "expired",
+            KeyEvent::Miss => "keymiss",
+            KeyEvent::New => "new",
+        };
+        publish_event(server, db, event, key);
+    });
+}
+
+/// Publishes `event` on `key` of database `db` to the keyspace and keyevent channels
+/// that are enabled (Redis's `notifyKeyspaceEvent`, once the class is checked).
+pub fn publish_event(server: &mut ServerState, db: usize, event: &str, key: &[u8]) {
+    if !server.pubsub.has_subscribers() {
+        return;
+    }
+    let flags = server.config.notify_keyspace_events;
+    let mut digits = itoa::Buffer::new();
+    let db = digits.format(db).as_bytes();
+    let channel = |kind: &[u8], tail: &[u8]| -> Vec<u8> {
+        let mut c = Vec::with_capacity(kind.len() + db.len() + 3 + tail.len());
+        c.extend_from_slice(kind);
+        c.extend_from_slice(db);
+        c.extend_from_slice(b"__:");
+        c.extend_from_slice(tail);
+        c
+    };
+    if flags & KEYSPACE != 0 {
+        let name = channel(b"__keyspace@", key);
+        pubsub::publish(server, &name, event.as_bytes());
+    }
+    if flags & KEYEVENT != 0 {
+        let name = channel(b"__keyevent@", event.as_bytes());
+        pubsub::publish(server, &name, key);
+    }
+}
