@@ -31,6 +31,7 @@ pub mod error;
 pub mod persistence;
 pub mod protocol;
 pub mod server;
+pub mod spec;
 pub mod store;
 
 pub use client::{Client, Pool};

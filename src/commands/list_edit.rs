@@ -1,44 +1,48 @@
 //! List commands that search and remove: LREM LTRIM LPOS.
 
 use super::args::{is, parse_i64};
-use super::flags::*;
 use super::list::{clamp_range, deleted_if_empty, list_at, node_limit, parse_in_range};
 use super::notify;
 use super::{CommandSpec, Ctx};
 use crate::error::CmdError;
 use crate::protocol::Request;
+use crate::spec::{Group, KeySpec};
 use crate::store::list::{Item, Side};
 use crate::store::{Kind, Value};
+use crate::{cats, flags, kf};
 
 /// This family's commands.
 pub const COMMANDS: &[CommandSpec] = &[
     CommandSpec::new(
         "lrem",
         4,
-        WRITE,
-        (1, 1, 1),
-        "list",
+        flags!(WRITE),
+        Group::List,
         "Removes elements from a list. Deletes the list if the last element was removed.",
         lrem,
-    ),
+    )
+    .acl(cats!(LIST))
+    .keys(&[KeySpec::at(kf!(RW | DELETE), 1)]),
     CommandSpec::new(
         "ltrim",
         4,
-        WRITE,
-        (1, 1, 1),
-        "list",
+        flags!(WRITE),
+        Group::List,
         "Removes elements from both ends a list. Deletes the list if all elements were trimmed.",
         ltrim,
-    ),
+    )
+    .acl(cats!(LIST))
+    .keys(&[KeySpec::at(kf!(RW | DELETE), 1)]),
     CommandSpec::new(
         "lpos",
         -3,
-        READONLY,
-        (1, 1, 1),
-        "list",
+        flags!(READONLY),
+        Group::List,
         "Returns the index of matching elements in a list.",
         lpos,
-    ),
+    )
+    .acl(cats!(LIST))
+    .keys(&[KeySpec::at(kf!(RO | ACCESS), 1)]),
 ];
 
 /// ```text
