@@ -36,11 +36,12 @@ pub fn find_keys<H>(
     match spec.getkeys {
         GetKeys::Specs => {}
         GetKeys::Sort => {
-            // The specs' unknown STORE spec is SORT's own rule.
+            // SORT's STORE destination is its last (unknown) spec.
             if let Some(store) = sort_store_key(req) {
                 let flags = spec
                     .key_specs
                     .iter()
+                    .rev()
                     .find(|ks| matches!(ks.begin, Begin::Unknown))
                     .map_or(KeyFlags::EMPTY, |ks| ks.flags);
                 keys.push((store, flags));
