@@ -12,6 +12,9 @@
 //!
 //! - [`protocol`]: RESP bytes ⇄ requests and replies (resumable parser, reply writer, frames).
 //! - [`server`]: the only user of mio: accepts, reads, dispatches, writes, runs the cron.
+//! - [`spec`]: one declaration per command (flags, ACL categories, group, key specs,
+//!   subcommands, handler), below both `commands` and `acl`; COMMAND, dispatch and the
+//!   ACL checks all read it.
 //! - [`commands`]: the command table and handlers; no sockets.
 //! - [`acl`]: users, passwords (SHA-256), ACL rules and categories, protected mode;
 //!   beside `commands` (categories derive from the command table).

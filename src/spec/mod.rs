@@ -192,7 +192,16 @@ bitset! {
     }
 }
 
-/// [`Flags`] from names: `flags!(WRITE | DENYOOM)`, `flags!()` for none.
+/// [`Flags`] from names: `flags!(WRITE | DENYOOM)`, `flags!()` for none. A name
+/// that is not a flag does not compile:
+///
+/// ```compile_fail
+/// const F: rudis::spec::Flags = rudis::flags!(WRITE | DENYOM);
+/// ```
+/// ```
+/// const F: rudis::spec::Flags = rudis::flags!(WRITE | DENYOOM);
+/// assert!(F.contains(rudis::spec::Flags::DENYOOM));
+/// ```
 #[macro_export]
 macro_rules! flags {
     () => { $crate::spec::Flags::EMPTY };
@@ -213,7 +222,11 @@ macro_rules! kf {
     ($($f:ident)|+) => { $crate::spec::KeyFlags::EMPTY $(.union($crate::spec::KeyFlags::$f))+ };
 }
 
-/// A command's group (COMMAND DOCS).
+/// A command's group (COMMAND DOCS); a misspelt group does not compile:
+///
+/// ```compile_fail
+/// let _ = rudis::spec::Group::SortedSets;
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[allow(missing_docs)]
 pub enum Group {
