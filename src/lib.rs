@@ -17,6 +17,10 @@
 //!
 //! - [`protocol`]: RESP bytes ⇄ requests and replies (resumable parser, reply writer, frames).
 //! - [`server`]: the only user of mio: accepts, reads, dispatches, writes, runs the cron.
+//! - [`spec`]: one declaration per command (flags, ACL categories, group, key specs,
+//!   subcommands, handler), below both `commands` and `acl`; COMMAND, dispatch and the
+//!   ACL checks all read it.
+//! - [`commands`]: the command table and handlers; no sockets.
 //! - [`commands`]: dispatch, the command table and the handlers, one folder per family
 //!   (`string/`, `list/`, `hash/`, `set/`, `zset/`, `keyspace/`, `server/`, `connection/`,
 //!   `scripting/`; `pubsub.rs`, `multi.rs`); no sockets.
@@ -78,6 +82,7 @@ pub mod protocol;
 pub mod runtime;
 pub mod scripting;
 pub mod server;
+pub mod spec;
 pub mod store;
 
 /// The Redis version this server reports (HELLO, INFO, `redis.REDIS_VERSION` in

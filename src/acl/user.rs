@@ -4,8 +4,8 @@
 
 use super::category::{self, registry};
 use super::sha256::{self, Digest};
-use crate::commands::flags::NO_AUTH;
 use crate::glob::glob_match;
+use crate::spec::Flags;
 
 /// Why a rule was refused; `Display` is Redis's `ACLSetUserStringError` text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -349,8 +349,8 @@ impl User {
     }
 
     /// True when this user may run command `id` with first argument `arg1`.
-    pub fn can_run(&self, id: usize, flags: u32, arg1: Option<&[u8]>) -> bool {
-        if self.allcommands || flags & NO_AUTH != 0 || self.has_bit(id) {
+    pub fn can_run(&self, id: usize, flags: Flags, arg1: Option<&[u8]>) -> bool {
+        if self.allcommands || flags.contains(Flags::NO_AUTH) || self.has_bit(id) {
             return true;
         }
         let Some(arg1) = arg1 else {

@@ -37,144 +37,10 @@ use crate::protocol::Request;
 /// On `Err` nothing must have been written yet; dispatch writes the error reply.
 pub type Handler = fn(&mut Ctx<'_>, &Request<'_>) -> Result<(), CmdError>;
 
-/// Command flags, as Redis's (reported by COMMAND, checked by dispatch).
-pub mod flags {
-    /// Modifies the dataset.
-    pub const WRITE: u32 = 1;
-    /// Only reads the dataset.
-    pub const READONLY: u32 = 1 << 1;
-    /// May grow memory use.
-    pub const DENYOOM: u32 = 1 << 2;
-    /// Administrative.
-    pub const ADMIN: u32 = 1 << 3;
-    /// Allowed while the client is not authenticated.
-    pub const NO_AUTH: u32 = 1 << 4;
-    /// O(1) or O(log n).
-    pub const FAST: u32 = 1 << 5;
-    /// Allowed while loading a snapshot.
-    pub const LOADING: u32 = 1 << 6;
-    /// Allowed on a replica with stale data.
-    pub const STALE: u32 = 1 << 7;
-    /// Pub/sub related.
-    pub const PUBSUB: u32 = 1 << 8;
-    /// Refused inside MULTI (SHUTDOWN, SAVE).
-    pub const NO_MULTI: u32 = 1 << 9;
-    /// Refused inside scripts (`redis.call`).
-    pub const NOSCRIPT: u32 = 1 << 10;
-    /// Allowed while a slow script runs (others get BUSY).
-    pub const ALLOW_BUSY: u32 = 1 << 11;
+pub use crate::spec::{DocArgs, Flags};
 
-    /// Flag names in COMMAND's reply order.
-    pub const NAMES: &[(u32, &str)] = &[
-        (WRITE, "write"),
-        (READONLY, "readonly"),
-        (DENYOOM, "denyoom"),
-        (ADMIN, "admin"),
-        (PUBSUB, "pubsub"),
-        (NO_AUTH, "no_auth"),
-        (LOADING, "loading"),
-        (STALE, "stale"),
-        (FAST, "fast"),
-        (NO_MULTI, "no_multi"),
-        (NOSCRIPT, "noscript"),
-        (ALLOW_BUSY, "allow_busy"),
-    ];
-}
-
-/// Which arguments of a command may be documents (nested RESP values).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum DocArgs {
-    /// None: every argument must be a bulk string.
-    None,
-    /// Only the argument at this index (SET's value is at 2).
-    At(usize),
-    /// Every `step`-th argument from `first` (MSET's values: from 2, step 2).
-    Every {
-        /// First index that may be a document.
-        first: usize,
-        /// Distance between such indexes.
-        step: usize,
-    },
-}
-
-impl DocArgs {
-    /// True when argument `i` may be a document.
-    pub fn allows(self, i: usize) -> bool {
-        match self {
-            DocArgs::None => false,
-            DocArgs::At(at) => i == at,
-            DocArgs::Every { first, step } => i >= first && (i - first).is_multiple_of(step),
-        }
-    }
-}
-
-/// One command's declaration (Redis's `struct redisCommand`).
-#[derive(Debug)]
-pub struct CommandSpec {
-    /// Lowercase name.
-    pub name: &'static str,
-    /// Argument count including the name; negative means "at least -arity".
-    pub arity: i32,
-    /// Bitwise OR of [`flags`].
-    pub flags: u32,
-    /// Position of the first key (0 = no keys).
-    pub first_key: i32,
-    /// Position of the last key (-1 = the last argument).
-    pub last_key: i32,
-    /// Step between keys.
-    pub key_step: i32,
-    /// Arguments that may be documents.
-    pub docs: DocArgs,
-    /// Command group for COMMAND DOCS (`string`, `generic`, `connection`, `server`).
-    pub group: &'static str,
-    /// One-line summary for COMMAND DOCS.
-    pub summary: &'static str,
-    /// The handler.
-    pub handler: Handler,
-}
-
-impl CommandSpec {
-    /// A spec with keys at `(first, last, step)` (use `(0, 0, 0)` for none) and no
-    /// document arguments; chain [`CommandSpec::with_docs`] to allow some.
-    pub const fn new(
-        name: &'static str,
-        arity: i32,
-        flags: u32,
-        keys: (i32, i32, i32),
-        group: &'static str,
-        summary: &'static str,
-        handler: Handler,
-    ) -> CommandSpec {
-        CommandSpec {
-            name,
-            arity,
-            flags,
-            first_key: keys.0,
-            last_key: keys.1,
-            key_step: keys.2,
-            docs: DocArgs::None,
-            group,
-            summary,
-            handler,
-        }
-    }
-
-    /// The same spec, accepting documents at `docs`.
-    pub const fn with_docs(mut self, docs: DocArgs) -> CommandSpec {
-        self.docs = docs;
-        self
-    }
-
-    /// True when `argc` arguments satisfy the arity.
-    pub fn arity_ok(&self, argc: usize) -> bool {
-        let argc = argc as i32;
-        if self.arity >= 0 {
-            argc == self.arity
-        } else {
-            argc >= -self.arity
-        }
-    }
-}
+/// One command's declaration: [`crate::spec::CommandSpec`] with this room's handler.
+pub type CommandSpec = crate::spec::CommandSpec<Handler>;
 
 /// Runs one request: looks the command up, checks it, calls its handler, and writes
 /// the error reply if it fails. Never panics on client input.
@@ -237,13 +103,9 @@ fn call(ctx: &mut Ctx<'_>, index: usize, spec: &CommandSpec, req: &Request<'_>) 
 /// client is refused with BUSY unless it is `ALLOW_BUSY` (SCRIPT KILL, SHUTDOWN,
 /// MULTI, AUTH, ...). Kept apart so that dispatch, the hot path, pays nothing.
 pub fn dispatch_while_busy(ctx: &mut Ctx<'_>, req: &Request<'_>) {
-    use flags::ALLOW_BUSY;
     let refuse = |spec: &CommandSpec| {
-        let allowed = spec.flags & ALLOW_BUSY != 0
-            || (req.len() > 1
-                && server::command::subcommands_of(spec.name)
-                    .iter()
-                    .any(|sub| sub.flags & ALLOW_BUSY != 0 && args::is(req.arg(1), sub.name())));
+        let allowed = spec.flags.contains(Flags::ALLOW_BUSY)
+            || spec.resolve(req).flags.contains(Flags::ALLOW_BUSY);
         !allowed && spec.arity_ok(req.len())
     };
     if req.is_empty() {
@@ -268,7 +130,6 @@ pub fn script_call(
     req: &Request<'_>,
     read_only: bool,
 ) -> Result<bool, CmdError> {
-    use flags::{NOSCRIPT, WRITE};
     let Some((index, spec)) = table::lookup_indexed(req.arg(0)) else {
         return Err(CmdError::msg(
             "ERR Unknown Redis command called from script",
@@ -279,7 +140,9 @@ pub fn script_call(
             "ERR Wrong number of args calling Redis command from script",
         ));
     }
-    if spec.flags & NOSCRIPT != 0 {
+    // A container's flags are its subcommand's (SCRIPT FLUSH, CONFIG SET).
+    let entry = spec.resolve(req);
+    if entry.flags.contains(Flags::NOSCRIPT) {
         return Err(CmdError::msg(
             "ERR This Redis command is not allowed from script",
         ));
@@ -287,7 +150,7 @@ pub fn script_call(
     if ctx.server.acl.checks() {
         connection::auth::check_from_script(ctx, index, spec, req)?;
     }
-    let write = spec.flags & WRITE != 0;
+    let write = entry.flags.contains(Flags::WRITE);
     if read_only && write {
         return Err(CmdError::msg(
             "ERR Write commands are not allowed from read-only scripts.",

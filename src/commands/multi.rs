@@ -13,69 +13,71 @@
 use super::CommandSpec;
 use super::Ctx;
 use super::connection::auth::{self, Denied};
-use super::flags::*;
 use super::table;
 use crate::error::CmdError;
 use crate::protocol::{OwnedRequest, Request, RespVersion};
 use crate::runtime::transaction::Transaction;
 use crate::runtime::watch;
+use crate::spec::{Flags, Group, KeySpec};
+use crate::{cats, flags, kf};
 
 /// This family's commands.
 pub const COMMANDS: &[CommandSpec] = &[
     CommandSpec::new(
         "multi",
         1,
-        LOADING | STALE | FAST | NOSCRIPT | ALLOW_BUSY,
-        (0, 0, 0),
-        "transactions",
+        flags!(NOSCRIPT | LOADING | STALE | FAST | ALLOW_BUSY),
+        Group::Transactions,
         "Starts a transaction.",
         multi,
-    ),
+    )
+    .acl(cats!(TRANSACTION)),
     CommandSpec::new(
         "exec",
         1,
-        LOADING | STALE | NOSCRIPT,
-        (0, 0, 0),
-        "transactions",
+        flags!(NOSCRIPT | LOADING | STALE | SKIP_SLOWLOG),
+        Group::Transactions,
         "Executes all commands in a transaction.",
         exec,
-    ),
+    )
+    .acl(cats!(TRANSACTION)),
     CommandSpec::new(
         "discard",
         1,
-        LOADING | STALE | FAST | NOSCRIPT | ALLOW_BUSY,
-        (0, 0, 0),
-        "transactions",
+        flags!(NOSCRIPT | LOADING | STALE | FAST | ALLOW_BUSY),
+        Group::Transactions,
         "Discards a transaction.",
         discard,
-    ),
+    )
+    .acl(cats!(TRANSACTION)),
     CommandSpec::new(
         "watch",
         -2,
-        LOADING | STALE | FAST | NOSCRIPT | ALLOW_BUSY,
-        (1, -1, 1),
-        "transactions",
+        flags!(NOSCRIPT | LOADING | STALE | FAST | ALLOW_BUSY),
+        Group::Transactions,
         "Monitors changes to keys to determine the execution of a transaction.",
         watch_cmd,
-    ),
+    )
+    .acl(cats!(TRANSACTION))
+    .keys(&[KeySpec::range(kf!(RO), 1, -1, 1)]),
     CommandSpec::new(
         "unwatch",
         1,
-        LOADING | STALE | FAST | NOSCRIPT | ALLOW_BUSY,
-        (0, 0, 0),
-        "transactions",
+        flags!(NOSCRIPT | LOADING | STALE | FAST | ALLOW_BUSY),
+        Group::Transactions,
         "Forgets about watched keys of a transaction.",
         unwatch,
-    ),
+    )
+    .acl(cats!(TRANSACTION)),
     CommandSpec::new(
         "reset",
         1,
-        NO_AUTH | LOADING | STALE | FAST | NOSCRIPT | ALLOW_BUSY,
-        (0, 0, 0),
-        "connection",
+        flags!(NOSCRIPT | LOADING | STALE | FAST | NO_AUTH | ALLOW_BUSY),
+        Group::Connection,
         "Resets the connection.",
         reset,
-    ),
+    )
+    .acl(cats!(CONNECTION)),
 ];
 
 /// True when `spec` runs at once inside MULTI instead of being queued, as Redis's
@@ -92,7 +94,7 @@ pub fn runs_inside_multi(spec: &CommandSpec) -> bool {
 /// `ERR Command not allowed inside a transaction` for a NO_MULTI command (the
 /// caller then dooms the transaction).
 pub fn queue(ctx: &mut Ctx<'_>, spec: &CommandSpec, req: &Request<'_>) -> Result<(), CmdError> {
-    if spec.flags & NO_MULTI != 0 {
+    if spec.resolve(req).flags.contains(Flags::NO_MULTI) {
         return Err(CmdError::msg(
             "ERR Command not allowed inside a transaction",
         ));

@@ -13,145 +13,147 @@
 use super::CommandSpec;
 use super::Ctx;
 use super::ServerState;
-use super::args::{is, text};
-use super::flags::*;
-use super::server::command::{Subcommand, reply_help, run_subcommand};
+use super::args::text;
+use super::server::command::{reply_help, run_subcommand};
 use crate::error::CmdError;
 use crate::glob::glob_match;
 use crate::protocol::{Reply, Request};
 pub use crate::runtime::pubsub::{PubSub, Subscriptions, deliver, forget, publish};
 use crate::runtime::pubsub::{Space, publish_in, remove_subscriber};
+use crate::spec::{Group, KeySpec};
 use crate::store::Key;
+use crate::{flags, kf};
 
 /// This family's commands.
 pub const COMMANDS: &[CommandSpec] = &[
     CommandSpec::new(
         "subscribe",
         -2,
-        PUBSUB | LOADING | STALE | NOSCRIPT,
-        (0, 0, 0),
-        "pubsub",
+        flags!(PUBSUB | NOSCRIPT | LOADING | STALE),
+        Group::Pubsub,
         "Listens for messages published to channels.",
         subscribe,
     ),
     CommandSpec::new(
         "unsubscribe",
         -1,
-        PUBSUB | LOADING | STALE | NOSCRIPT,
-        (0, 0, 0),
-        "pubsub",
+        flags!(PUBSUB | NOSCRIPT | LOADING | STALE),
+        Group::Pubsub,
         "Stops listening to messages posted to channels.",
         unsubscribe,
     ),
     CommandSpec::new(
         "psubscribe",
         -2,
-        PUBSUB | LOADING | STALE | NOSCRIPT,
-        (0, 0, 0),
-        "pubsub",
+        flags!(PUBSUB | NOSCRIPT | LOADING | STALE),
+        Group::Pubsub,
         "Listens for messages published to channels that match one or more patterns.",
         psubscribe,
     ),
     CommandSpec::new(
         "punsubscribe",
         -1,
-        PUBSUB | LOADING | STALE | NOSCRIPT,
-        (0, 0, 0),
-        "pubsub",
+        flags!(PUBSUB | NOSCRIPT | LOADING | STALE),
+        Group::Pubsub,
         "Stops listening to messages published to channels that match one or more patterns.",
         punsubscribe,
     ),
     CommandSpec::new(
         "publish",
         3,
-        PUBSUB | LOADING | STALE | FAST,
-        (0, 0, 0),
-        "pubsub",
+        flags!(PUBSUB | LOADING | STALE | FAST),
+        Group::Pubsub,
         "Posts a message to a channel.",
         publish_command,
     ),
     CommandSpec::new(
         "ssubscribe",
         -2,
-        PUBSUB | LOADING | STALE | NOSCRIPT,
-        (1, -1, 1),
-        "pubsub",
+        flags!(PUBSUB | NOSCRIPT | LOADING | STALE),
+        Group::Pubsub,
         "Listens for messages published to shard channels.",
         ssubscribe,
-    ),
+    )
+    .keys(&[KeySpec::range(kf!(NOT_KEY), 1, -1, 1)]),
     CommandSpec::new(
         "sunsubscribe",
         -1,
-        PUBSUB | LOADING | STALE | NOSCRIPT,
-        (1, -1, 1),
-        "pubsub",
+        flags!(PUBSUB | NOSCRIPT | LOADING | STALE),
+        Group::Pubsub,
         "Stops listening to messages posted to shard channels.",
         sunsubscribe,
-    ),
+    )
+    .keys(&[KeySpec::range(kf!(NOT_KEY), 1, -1, 1)]),
     CommandSpec::new(
         "spublish",
         3,
-        PUBSUB | LOADING | STALE | FAST,
-        (1, 1, 1),
-        "pubsub",
+        flags!(PUBSUB | LOADING | STALE | FAST),
+        Group::Pubsub,
         "Post a message to a shard channel",
         spublish,
-    ),
+    )
+    .keys(&[KeySpec::at(kf!(NOT_KEY), 1)]),
     CommandSpec::new(
         "pubsub",
         -2,
-        0,
-        (0, 0, 0),
-        "pubsub",
+        flags!(),
+        Group::Pubsub,
         "A container for Pub/Sub commands.",
         pubsub_command,
-    ),
+    )
+    .subcommands(SUBCOMMANDS),
 ];
 
 /// PUBSUB's subcommands.
-pub const SUBCOMMANDS: &[Subcommand] = &[
-    Subcommand {
-        full_name: "pubsub|channels",
-        arity: -2,
-        flags: PUBSUB | LOADING | STALE,
-        summary: "Returns the active channels.",
-        handler: pubsub_channels,
-    },
-    Subcommand {
-        full_name: "pubsub|numpat",
-        arity: 2,
-        flags: PUBSUB | LOADING | STALE,
-        summary: "Returns a count of unique pattern subscriptions.",
-        handler: pubsub_numpat,
-    },
-    Subcommand {
-        full_name: "pubsub|numsub",
-        arity: -2,
-        flags: PUBSUB | LOADING | STALE,
-        summary: "Returns a count of subscribers to channels.",
-        handler: pubsub_numsub,
-    },
-    Subcommand {
-        full_name: "pubsub|shardchannels",
-        arity: -2,
-        flags: PUBSUB | LOADING | STALE,
-        summary: "Returns the active shard channels.",
-        handler: pubsub_shardchannels,
-    },
-    Subcommand {
-        full_name: "pubsub|shardnumsub",
-        arity: -2,
-        flags: PUBSUB | LOADING | STALE,
-        summary: "Returns the count of subscribers of shard channels.",
-        handler: pubsub_shardnumsub,
-    },
-    Subcommand {
-        full_name: "pubsub|help",
-        arity: 2,
-        flags: LOADING | STALE,
-        summary: "Returns helpful text about the different subcommands.",
-        handler: pubsub_help,
-    },
+pub const SUBCOMMANDS: &[CommandSpec] = &[
+    CommandSpec::new(
+        "pubsub|channels",
+        -2,
+        flags!(PUBSUB | LOADING | STALE),
+        Group::Pubsub,
+        "Returns the active channels.",
+        pubsub_channels,
+    ),
+    CommandSpec::new(
+        "pubsub|numpat",
+        2,
+        flags!(PUBSUB | LOADING | STALE),
+        Group::Pubsub,
+        "Returns a count of unique pattern subscriptions.",
+        pubsub_numpat,
+    ),
+    CommandSpec::new(
+        "pubsub|numsub",
+        -2,
+        flags!(PUBSUB | LOADING | STALE),
+        Group::Pubsub,
+        "Returns a count of subscribers to channels.",
+        pubsub_numsub,
+    ),
+    CommandSpec::new(
+        "pubsub|shardchannels",
+        -2,
+        flags!(PUBSUB | LOADING | STALE),
+        Group::Pubsub,
+        "Returns the active shard channels.",
+        pubsub_shardchannels,
+    ),
+    CommandSpec::new(
+        "pubsub|shardnumsub",
+        -2,
+        flags!(PUBSUB | LOADING | STALE),
+        Group::Pubsub,
+        "Returns the count of subscribers of shard channels.",
+        pubsub_shardnumsub,
+    ),
+    CommandSpec::new(
+        "pubsub|help",
+        2,
+        flags!(LOADING | STALE),
+        Group::Pubsub,
+        "Returns helpful text about the different subcommands.",
+        pubsub_help,
+    ),
 ];
 
 /// Commands a RESP2 client may run while subscribed (Redis's processCommand list).
@@ -177,10 +179,7 @@ pub fn subscriber_mode_error(
     if ctx.out.is_resp3() || SUBSCRIBER_COMMANDS.contains(&spec.name) {
         return None;
     }
-    let sub = super::server::command::subcommands_of(spec.name)
-        .iter()
-        .find(|s| req.len() > 1 && is(req.arg(1), s.name()));
-    let name = sub.map_or(spec.name, |s| s.full_name);
+    let name = spec.resolve(req).name;
     Some(CmdError::msg(format!(
         "ERR Can't execute '{name}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context"
     )))

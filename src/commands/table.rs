@@ -108,6 +108,16 @@ mod tests {
             assert_eq!(spec.name, spec.name.to_ascii_lowercase());
             assert!(spec.name.len() <= MAX_NAME_LEN);
         }
+        for sub in all().flat_map(|spec| spec.subcommands.iter().map(move |s| (spec, s))) {
+            let (parent, sub) = sub;
+            assert!(
+                sub.name.starts_with(&format!("{}|", parent.name)),
+                "{} under {}",
+                sub.name,
+                parent.name
+            );
+            assert!(sub.subcommands.is_empty(), "{} nests", sub.name);
+        }
         assert!(lookup(b"GeT").is_some());
         assert!(lookup(b"nosuchcommand").is_none());
     }

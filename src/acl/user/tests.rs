@@ -12,7 +12,7 @@ fn id(name: &str) -> usize {
     registry().lookup(name.as_bytes()).expect(name)
 }
 
-fn flags(name: &str) -> u32 {
+fn flags(name: &str) -> crate::spec::Flags {
     registry().entries[id(name)].flags
 }
 
@@ -97,16 +97,16 @@ fn subcommands_and_first_args() {
     assert!(!u.can_run(id("config|set"), flags("config|set"), None));
     assert!(!runs(&u, "config"));
     let u = user(&["+config", "-config|set"]);
-    assert!(u.can_run(id("config|get"), 0, None));
-    assert!(!u.can_run(id("config|set"), 0, None));
+    assert!(u.can_run(id("config|get"), crate::spec::Flags::EMPTY, None));
+    assert!(!u.can_run(id("config|set"), crate::spec::Flags::EMPTY, None));
     assert_eq!(u.command_rules(), "-@all +config -config|set");
     // `+config` again overrides the earlier subcommand rule, in the text too.
     let u = user(&["-config|set", "+config"]);
     assert_eq!(u.command_rules(), "-@all +config");
     let u = user(&["+select|0"]);
-    assert!(u.can_run(id("select"), 0, Some(b"0")));
-    assert!(!u.can_run(id("select"), 0, Some(b"1")));
-    assert!(!u.can_run(id("select"), 0, None));
+    assert!(u.can_run(id("select"), crate::spec::Flags::EMPTY, Some(b"0")));
+    assert!(!u.can_run(id("select"), crate::spec::Flags::EMPTY, Some(b"1")));
+    assert!(!u.can_run(id("select"), crate::spec::Flags::EMPTY, None));
     assert_eq!(u.command_rules(), "-@all +select|0");
     let mut x = User::new(b"x");
     assert_eq!(x.apply(b"+config|nosuch"), Err(RuleError::Unknown));

@@ -8,10 +8,9 @@ use crate::acl::category::registry;
 use crate::acl::keys::{channel_positions, key_positions};
 use crate::commands::CommandSpec;
 use crate::commands::Ctx;
-use crate::commands::flags;
-use crate::commands::flags::NO_AUTH;
 use crate::error::CmdError;
 use crate::protocol::Request;
+use crate::spec::Flags;
 
 /// `NOAUTH Authentication required.`
 pub fn noauth() -> CmdError {
@@ -91,7 +90,7 @@ pub fn check(
 ) -> Result<(), CmdError> {
     let client = &ctx.server.clients[ctx.me];
     let acl = &ctx.server.acl;
-    if acl.auth_required(client.authenticated) && spec.flags & NO_AUTH == 0 {
+    if acl.auth_required(client.authenticated) && !spec.flags.contains(Flags::NO_AUTH) {
         return Err(noauth());
     }
     let Some(user) = acl.user(client.user) else {
@@ -188,15 +187,20 @@ pub fn permission(
     }
     let entry = &reg.entries[id];
     let arg = (first_arg < req.len()).then(|| req.arg(first_arg));
-    if !user.can_run(id, entry.flags | (spec.flags & NO_AUTH), arg) {
+    let no_auth = if spec.flags.contains(Flags::NO_AUTH) {
+        Flags::NO_AUTH
+    } else {
+        Flags::EMPTY
+    };
+    if !user.can_run(id, entry.flags | no_auth, arg) {
         return Err(Denied::Command(entry.name));
     }
     // A read-only command needs read access to its keys; any other needs both
     // (conservative for write-only commands such as SET, which Redis's key specs
     // allow with `%W~` alone).
     let all_flags = entry.flags | spec.flags;
-    let read_only = all_flags & flags::READONLY != 0 && all_flags & flags::WRITE == 0;
-    if let Some(i) = key_positions(spec, req)
+    let read_only = all_flags.contains(Flags::READONLY) && !all_flags.contains(Flags::WRITE);
+    if let Some(i) = key_positions(spec.resolve(req), req)
         .into_iter()
         .find(|&i| !user.can_access_key(req.arg(i), true, !read_only))
     {

@@ -4,99 +4,123 @@
 use std::fmt::Write as _;
 
 use crate::commands::ClientInfo;
+use crate::commands::CommandSpec;
 use crate::commands::Ctx;
 use crate::commands::args::{is, text};
-use crate::commands::flags::*;
-use crate::commands::server::command::{Subcommand, reply_help, run_subcommand};
+use crate::commands::server::command::{reply_help, run_subcommand};
 use crate::error::CmdError;
 use crate::protocol::{Request, RespVersion};
+use crate::spec::Group;
+use crate::{cats, flags};
 
 /// CLIENT's subcommands.
-pub const SUBCOMMANDS: &[Subcommand] = &[
-    Subcommand {
-        full_name: "client|id",
-        arity: 2,
-        flags: LOADING | STALE,
-        summary: "Returns the unique client ID of the connection.",
-        handler: client_id,
-    },
-    Subcommand {
-        full_name: "client|setname",
-        arity: 3,
-        flags: LOADING | STALE,
-        summary: "Sets the connection name.",
-        handler: client_setname,
-    },
-    Subcommand {
-        full_name: "client|getname",
-        arity: 2,
-        flags: LOADING | STALE,
-        summary: "Returns the name of the connection.",
-        handler: client_getname,
-    },
-    Subcommand {
-        full_name: "client|list",
-        arity: -2,
-        flags: ADMIN | LOADING | STALE,
-        summary: "Lists open connections.",
-        handler: client_list,
-    },
-    Subcommand {
-        full_name: "client|info",
-        arity: 2,
-        flags: LOADING | STALE,
-        summary: "Returns information about the connection.",
-        handler: client_info,
-    },
-    Subcommand {
-        full_name: "client|setinfo",
-        arity: 4,
-        flags: LOADING | STALE,
-        summary: "Sets information specific to the client or connection.",
-        handler: client_setinfo,
-    },
-    Subcommand {
-        full_name: "client|kill",
-        arity: -3,
-        flags: ADMIN | LOADING | STALE,
-        summary: "Terminates open connections.",
-        handler: super::client_kill::client_kill,
-    },
-    Subcommand {
-        full_name: "client|no-evict",
-        arity: 3,
-        flags: ADMIN | LOADING | STALE,
-        summary: "Sets the client eviction mode of the connection.",
-        handler: client_on_off,
-    },
-    Subcommand {
-        full_name: "client|no-touch",
-        arity: 3,
-        flags: LOADING | STALE,
-        summary: "Controls whether commands sent by the client affect the LRU/LFU of accessed keys.",
-        handler: client_on_off,
-    },
-    Subcommand {
-        full_name: "client|reply",
-        arity: 3,
-        flags: LOADING | STALE,
-        summary: "Instructs the server whether to reply to commands.",
-        handler: client_reply,
-    },
-    Subcommand {
-        full_name: "client|unblock",
-        arity: -3,
-        flags: ADMIN | LOADING | STALE,
-        summary: "Unblocks a client blocked by a blocking command from a different connection.",
-        handler: client_unblock,
-    },
-    Subcommand {
-        full_name: "client|help",
-        arity: 2,
-        flags: LOADING | STALE,
-        summary: "Returns helpful text about the different subcommands.",
-        handler: client_help,
-    },
+pub const SUBCOMMANDS: &[CommandSpec] = &[
+    CommandSpec::new(
+        "client|id",
+        2,
+        flags!(NOSCRIPT | LOADING | STALE),
+        Group::Connection,
+        "Returns the unique client ID of the connection.",
+        client_id,
+    )
+    .acl(cats!(CONNECTION)),
+    CommandSpec::new(
+        "client|setname",
+        3,
+        flags!(NOSCRIPT | LOADING | STALE),
+        Group::Connection,
+        "Sets the connection name.",
+        client_setname,
+    )
+    .acl(cats!(CONNECTION)),
+    CommandSpec::new(
+        "client|getname",
+        2,
+        flags!(NOSCRIPT | LOADING | STALE),
+        Group::Connection,
+        "Returns the name of the connection.",
+        client_getname,
+    )
+    .acl(cats!(CONNECTION)),
+    CommandSpec::new(
+        "client|list",
+        -2,
+        flags!(ADMIN | NOSCRIPT | LOADING | STALE),
+        Group::Connection,
+        "Lists open connections.",
+        client_list,
+    )
+    .acl(cats!(CONNECTION)),
+    CommandSpec::new(
+        "client|info",
+        2,
+        flags!(NOSCRIPT | LOADING | STALE),
+        Group::Connection,
+        "Returns information about the connection.",
+        client_info,
+    )
+    .acl(cats!(CONNECTION)),
+    CommandSpec::new(
+        "client|setinfo",
+        4,
+        flags!(LOADING | STALE),
+        Group::Connection,
+        "Sets information specific to the client or connection.",
+        client_setinfo,
+    ),
+    CommandSpec::new(
+        "client|kill",
+        -3,
+        flags!(ADMIN | NOSCRIPT | LOADING | STALE),
+        Group::Connection,
+        "Terminates open connections.",
+        super::client_kill::client_kill,
+    )
+    .acl(cats!(CONNECTION)),
+    CommandSpec::new(
+        "client|no-evict",
+        3,
+        flags!(ADMIN | NOSCRIPT | LOADING | STALE),
+        Group::Connection,
+        "Sets the client eviction mode of the connection.",
+        client_on_off,
+    )
+    .acl(cats!(CONNECTION)),
+    CommandSpec::new(
+        "client|no-touch",
+        3,
+        flags!(LOADING | STALE),
+        Group::Connection,
+        "Controls whether commands sent by the client affect the LRU/LFU of accessed keys.",
+        client_on_off,
+    ),
+    CommandSpec::new(
+        "client|reply",
+        3,
+        flags!(NOSCRIPT | LOADING | STALE),
+        Group::Connection,
+        "Instructs the server whether to reply to commands.",
+        client_reply,
+    )
+    .acl(cats!(CONNECTION)),
+    CommandSpec::new(
+        "client|unblock",
+        -3,
+        flags!(ADMIN | NOSCRIPT | LOADING | STALE),
+        Group::Connection,
+        "Unblocks a client blocked by a blocking command from a different connection.",
+        client_unblock,
+    )
+    .acl(cats!(CONNECTION)),
+    CommandSpec::new(
+        "client|help",
+        2,
+        flags!(LOADING | STALE),
+        Group::Connection,
+        "Returns helpful text about the different subcommands.",
+        client_help,
+    )
+    .acl(cats!(CONNECTION)),
 ];
 
 /// ```text

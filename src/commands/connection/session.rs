@@ -6,76 +6,77 @@ use crate::REDIS_VERSION;
 use crate::commands::CommandSpec;
 use crate::commands::Ctx;
 use crate::commands::args::{is, parse_i64, text};
-use crate::commands::flags::*;
 use crate::error::CmdError;
 use crate::protocol::reply::PONG;
 use crate::protocol::{Request, RespVersion};
+use crate::spec::Group;
+use crate::{cats, flags};
 
 /// This family's commands.
 pub const COMMANDS: &[CommandSpec] = &[
     CommandSpec::new(
         "ping",
         -1,
-        FAST | STALE | LOADING,
-        (0, 0, 0),
-        "connection",
+        flags!(FAST),
+        Group::Connection,
         "Returns the server's liveliness response.",
         ping,
-    ),
+    )
+    .acl(cats!(CONNECTION)),
     CommandSpec::new(
         "echo",
         2,
-        FAST,
-        (0, 0, 0),
-        "connection",
+        flags!(LOADING | STALE | FAST),
+        Group::Connection,
         "Returns the given string.",
         echo,
-    ),
+    )
+    .acl(cats!(CONNECTION)),
     CommandSpec::new(
         "quit",
         -1,
-        FAST | NO_AUTH | STALE | LOADING | NOSCRIPT | ALLOW_BUSY,
-        (0, 0, 0),
-        "connection",
+        flags!(NOSCRIPT | LOADING | STALE | FAST | NO_AUTH | ALLOW_BUSY),
+        Group::Connection,
         "Closes the connection.",
         quit,
-    ),
+    )
+    .acl(cats!(CONNECTION)),
     CommandSpec::new(
         "select",
         2,
-        FAST | LOADING | STALE,
-        (0, 0, 0),
-        "connection",
+        flags!(LOADING | STALE | FAST),
+        Group::Connection,
         "Changes the selected database.",
         select,
-    ),
+    )
+    .acl(cats!(CONNECTION)),
     CommandSpec::new(
         "hello",
         -1,
-        FAST | NO_AUTH | LOADING | STALE | NOSCRIPT | ALLOW_BUSY,
-        (0, 0, 0),
-        "connection",
+        flags!(NOSCRIPT | LOADING | STALE | FAST | NO_AUTH | ALLOW_BUSY),
+        Group::Connection,
         "Handshakes with the Redis server.",
         hello,
-    ),
+    )
+    .acl(cats!(CONNECTION)),
     CommandSpec::new(
         "auth",
         -2,
-        FAST | NO_AUTH | LOADING | STALE | NOSCRIPT | ALLOW_BUSY,
-        (0, 0, 0),
-        "connection",
+        flags!(NOSCRIPT | LOADING | STALE | FAST | NO_AUTH | ALLOW_BUSY),
+        Group::Connection,
         "Authenticates the connection.",
         super::auth::auth,
-    ),
+    )
+    .acl(cats!(CONNECTION)),
     CommandSpec::new(
         "client",
         -2,
-        NOSCRIPT,
-        (0, 0, 0),
-        "connection",
+        flags!(),
+        Group::Connection,
         "A container for client connection commands.",
         client::client,
-    ),
+    )
+    .subcommands(client::SUBCOMMANDS),
 ];
 
 /// ```text

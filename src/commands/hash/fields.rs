@@ -9,159 +9,176 @@ use super::incr::{hincrby, hincrbyfloat};
 use super::iter::{hrandfield, hscan};
 use crate::commands::CommandSpec;
 use crate::commands::Ctx;
-use crate::commands::flags::*;
 use crate::commands::notify;
 use crate::error::CmdError;
 use crate::protocol::{Reply, Request};
+use crate::spec::{Group, KeySpec};
 use crate::store::hash::{Hash, Limits};
 use crate::store::{Kind, Value};
+use crate::{cats, flags, kf};
 
 /// This family's commands.
 pub const COMMANDS: &[CommandSpec] = &[
     CommandSpec::new(
-        "hset",
-        -4,
-        WRITE | DENYOOM | FAST,
-        (1, 1, 1),
-        "hash",
-        "Creates or modifies the value of a field in a hash.",
-        hset,
-    ),
+"hset",
+-4,
+flags!(WRITE | DENYOOM | FAST),
+Group::Hash,
+"Creates or modifies the value of a field in a hash.",
+hset,
+)
+.acl(cats!(HASH))
+.keys(&[KeySpec::at(kf!(RW | UPDATE), 1)]),
     CommandSpec::new(
-        "hmset",
-        -4,
-        WRITE | DENYOOM | FAST,
-        (1, 1, 1),
-        "hash",
-        "Sets the values of multiple fields.",
-        hmset,
-    ),
+"hmset",
+-4,
+flags!(WRITE | DENYOOM | FAST),
+Group::Hash,
+"Sets the values of multiple fields.",
+hmset,
+)
+.acl(cats!(HASH))
+.keys(&[KeySpec::at(kf!(RW | UPDATE), 1)]),
     CommandSpec::new(
-        "hsetnx",
-        4,
-        WRITE | DENYOOM | FAST,
-        (1, 1, 1),
-        "hash",
-        "Sets the value of a field in a hash only when the field doesn't exist.",
-        hsetnx,
-    ),
+"hsetnx",
+4,
+flags!(WRITE | DENYOOM | FAST),
+Group::Hash,
+"Sets the value of a field in a hash only when the field doesn't exist.",
+hsetnx,
+)
+.acl(cats!(HASH))
+.keys(&[KeySpec::at(kf!(RW | INSERT), 1)]),
     CommandSpec::new(
-        "hget",
-        3,
-        READONLY | FAST,
-        (1, 1, 1),
-        "hash",
-        "Returns the value of a field in a hash.",
-        hget,
-    ),
+"hget",
+3,
+flags!(READONLY | FAST),
+Group::Hash,
+"Returns the value of a field in a hash.",
+hget,
+)
+.acl(cats!(HASH))
+.keys(&[KeySpec::at(kf!(RO | ACCESS), 1)]),
     CommandSpec::new(
-        "hmget",
-        -3,
-        READONLY | FAST,
-        (1, 1, 1),
-        "hash",
-        "Returns the values of all fields in a hash.",
-        hmget,
-    ),
+"hmget",
+-3,
+flags!(READONLY | FAST),
+Group::Hash,
+"Returns the values of all fields in a hash.",
+hmget,
+)
+.acl(cats!(HASH))
+.keys(&[KeySpec::at(kf!(RO | ACCESS), 1)]),
     CommandSpec::new(
-        "hdel",
-        -3,
-        WRITE | FAST,
-        (1, 1, 1),
-        "hash",
-        "Deletes one or more fields and their values from a hash. Deletes the hash if no fields remain.",
-        hdel,
-    ),
+"hdel",
+-3,
+flags!(WRITE | FAST),
+Group::Hash,
+"Deletes one or more fields and their values from a hash. Deletes the hash if no fields remain.",
+hdel,
+)
+.acl(cats!(HASH))
+.keys(&[KeySpec::at(kf!(RW | DELETE), 1)]),
     CommandSpec::new(
-        "hexists",
-        3,
-        READONLY | FAST,
-        (1, 1, 1),
-        "hash",
-        "Determines whether a field exists in a hash.",
-        hexists,
-    ),
+"hexists",
+3,
+flags!(READONLY | FAST),
+Group::Hash,
+"Determines whether a field exists in a hash.",
+hexists,
+)
+.acl(cats!(HASH))
+.keys(&[KeySpec::at(kf!(RO), 1)]),
     CommandSpec::new(
-        "hlen",
-        2,
-        READONLY | FAST,
-        (1, 1, 1),
-        "hash",
-        "Returns the number of fields in a hash.",
-        hlen,
-    ),
+"hlen",
+2,
+flags!(READONLY | FAST),
+Group::Hash,
+"Returns the number of fields in a hash.",
+hlen,
+)
+.acl(cats!(HASH))
+.keys(&[KeySpec::at(kf!(RO), 1)]),
     CommandSpec::new(
-        "hstrlen",
-        3,
-        READONLY | FAST,
-        (1, 1, 1),
-        "hash",
-        "Returns the length of the value of a field.",
-        hstrlen,
-    ),
+"hstrlen",
+3,
+flags!(READONLY | FAST),
+Group::Hash,
+"Returns the length of the value of a field.",
+hstrlen,
+)
+.acl(cats!(HASH))
+.keys(&[KeySpec::at(kf!(RO), 1)]),
     CommandSpec::new(
-        "hkeys",
-        2,
-        READONLY,
-        (1, 1, 1),
-        "hash",
-        "Returns all fields in a hash.",
-        hkeys,
-    ),
+"hkeys",
+2,
+flags!(READONLY),
+Group::Hash,
+"Returns all fields in a hash.",
+hkeys,
+)
+.acl(cats!(HASH))
+.keys(&[KeySpec::at(kf!(RO | ACCESS), 1)]),
     CommandSpec::new(
-        "hvals",
-        2,
-        READONLY,
-        (1, 1, 1),
-        "hash",
-        "Returns all values in a hash.",
-        hvals,
-    ),
+"hvals",
+2,
+flags!(READONLY),
+Group::Hash,
+"Returns all values in a hash.",
+hvals,
+)
+.acl(cats!(HASH))
+.keys(&[KeySpec::at(kf!(RO | ACCESS), 1)]),
     CommandSpec::new(
-        "hgetall",
-        2,
-        READONLY,
-        (1, 1, 1),
-        "hash",
-        "Returns all fields and values in a hash.",
-        hgetall,
-    ),
+"hgetall",
+2,
+flags!(READONLY),
+Group::Hash,
+"Returns all fields and values in a hash.",
+hgetall,
+)
+.acl(cats!(HASH))
+.keys(&[KeySpec::at(kf!(RO | ACCESS), 1)]),
     CommandSpec::new(
-        "hincrby",
-        4,
-        WRITE | DENYOOM | FAST,
-        (1, 1, 1),
-        "hash",
-        "Increments the integer value of a field in a hash by a number. Uses 0 as initial value if the field doesn't exist.",
-        hincrby,
-    ),
+"hincrby",
+4,
+flags!(WRITE | DENYOOM | FAST),
+Group::Hash,
+"Increments the integer value of a field in a hash by a number. Uses 0 as initial value if the field doesn't exist.",
+hincrby,
+)
+.acl(cats!(HASH))
+.keys(&[KeySpec::at(kf!(RW | ACCESS | UPDATE), 1)]),
     CommandSpec::new(
-        "hincrbyfloat",
-        4,
-        WRITE | DENYOOM | FAST,
-        (1, 1, 1),
-        "hash",
-        "Increments the floating point value of a field by a number. Uses 0 as initial value if the field doesn't exist.",
-        hincrbyfloat,
-    ),
+"hincrbyfloat",
+4,
+flags!(WRITE | DENYOOM | FAST),
+Group::Hash,
+"Increments the floating point value of a field by a number. Uses 0 as initial value if the field doesn't exist.",
+hincrbyfloat,
+)
+.acl(cats!(HASH))
+.keys(&[KeySpec::at(kf!(RW | ACCESS | UPDATE), 1)]),
     CommandSpec::new(
-        "hrandfield",
-        -2,
-        READONLY,
-        (1, 1, 1),
-        "hash",
-        "Returns one or more random fields from a hash.",
-        hrandfield,
-    ),
+"hrandfield",
+-2,
+flags!(READONLY),
+Group::Hash,
+"Returns one or more random fields from a hash.",
+hrandfield,
+)
+.acl(cats!(HASH))
+.keys(&[KeySpec::at(kf!(RO | ACCESS), 1)]),
     CommandSpec::new(
-        "hscan",
-        -3,
-        READONLY,
-        (1, 1, 1),
-        "hash",
-        "Iterates over fields and values of a hash.",
-        hscan,
-    ),
+"hscan",
+-3,
+flags!(READONLY),
+Group::Hash,
+"Iterates over fields and values of a hash.",
+hscan,
+)
+.acl(cats!(HASH))
+.keys(&[KeySpec::at(kf!(RO | ACCESS), 1)]),
 ];
 
 /// The hash of the key at `key` for a read, with the reply writer beside it (the two

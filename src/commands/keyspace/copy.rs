@@ -3,31 +3,37 @@
 use crate::commands::CommandSpec;
 use crate::commands::Ctx;
 use crate::commands::args::{is, parse_i64};
-use crate::commands::flags::*;
 use crate::commands::notify;
 use crate::error::CmdError;
 use crate::protocol::Request;
+use crate::spec::{Group, KeySpec};
+use crate::{cats, flags, kf};
 
 /// This family's commands.
 pub const COMMANDS: &[CommandSpec] = &[
     CommandSpec::new(
         "copy",
         -3,
-        WRITE | DENYOOM,
-        (1, 2, 1),
-        "generic",
+        flags!(WRITE | DENYOOM),
+        Group::Generic,
         "Copies the value of a key to a new key.",
         copy,
-    ),
+    )
+    .acl(cats!(KEYSPACE))
+    .keys(&[
+        KeySpec::at(kf!(RO | ACCESS), 1),
+        KeySpec::at(kf!(OW | UPDATE), 2),
+    ]),
     CommandSpec::new(
         "move",
         3,
-        WRITE | FAST,
-        (1, 1, 1),
-        "generic",
+        flags!(WRITE | FAST),
+        Group::Generic,
         "Moves a key to another database.",
         move_key,
-    ),
+    )
+    .acl(cats!(KEYSPACE))
+    .keys(&[KeySpec::at(kf!(RW | ACCESS | UPDATE), 1)]),
 ];
 
 /// Redis's reply when source and destination are the same key.

@@ -7,94 +7,104 @@
 use crate::commands::CommandSpec;
 use crate::commands::Ctx;
 use crate::commands::args::{is, parse_i64, text};
-use crate::commands::flags::*;
 use crate::commands::notify;
 use crate::error::CmdError;
 use crate::protocol::Request;
+use crate::spec::{Group, KeySpec};
+use crate::{cats, flags, kf};
 
 /// This family's commands.
 pub const COMMANDS: &[CommandSpec] = &[
     CommandSpec::new(
         "expire",
         -3,
-        WRITE | FAST,
-        (1, 1, 1),
-        "generic",
+        flags!(WRITE | FAST),
+        Group::Generic,
         "Sets the expiration time of a key in seconds.",
         expire,
-    ),
+    )
+    .acl(cats!(KEYSPACE))
+    .keys(&[KeySpec::at(kf!(RW | UPDATE), 1)]),
     CommandSpec::new(
         "pexpire",
         -3,
-        WRITE | FAST,
-        (1, 1, 1),
-        "generic",
+        flags!(WRITE | FAST),
+        Group::Generic,
         "Sets the expiration time of a key in milliseconds.",
         pexpire,
-    ),
+    )
+    .acl(cats!(KEYSPACE))
+    .keys(&[KeySpec::at(kf!(RW | UPDATE), 1)]),
     CommandSpec::new(
         "expireat",
         -3,
-        WRITE | FAST,
-        (1, 1, 1),
-        "generic",
+        flags!(WRITE | FAST),
+        Group::Generic,
         "Sets the expiration time of a key to a Unix timestamp.",
         expireat,
-    ),
+    )
+    .acl(cats!(KEYSPACE))
+    .keys(&[KeySpec::at(kf!(RW | UPDATE), 1)]),
     CommandSpec::new(
         "pexpireat",
         -3,
-        WRITE | FAST,
-        (1, 1, 1),
-        "generic",
+        flags!(WRITE | FAST),
+        Group::Generic,
         "Sets the expiration time of a key to a Unix milliseconds timestamp.",
         pexpireat,
-    ),
+    )
+    .acl(cats!(KEYSPACE))
+    .keys(&[KeySpec::at(kf!(RW | UPDATE), 1)]),
     CommandSpec::new(
         "ttl",
         2,
-        READONLY | FAST,
-        (1, 1, 1),
-        "generic",
+        flags!(READONLY | FAST),
+        Group::Generic,
         "Returns the expiration time in seconds of a key.",
         ttl,
-    ),
+    )
+    .acl(cats!(KEYSPACE))
+    .keys(&[KeySpec::at(kf!(RO | ACCESS), 1)]),
     CommandSpec::new(
         "pttl",
         2,
-        READONLY | FAST,
-        (1, 1, 1),
-        "generic",
+        flags!(READONLY | FAST),
+        Group::Generic,
         "Returns the expiration time in milliseconds of a key.",
         pttl,
-    ),
+    )
+    .acl(cats!(KEYSPACE))
+    .keys(&[KeySpec::at(kf!(RO | ACCESS), 1)]),
     CommandSpec::new(
         "expiretime",
         2,
-        READONLY | FAST,
-        (1, 1, 1),
-        "generic",
+        flags!(READONLY | FAST),
+        Group::Generic,
         "Returns the expiration time of a key as a Unix timestamp.",
         expiretime,
-    ),
+    )
+    .acl(cats!(KEYSPACE))
+    .keys(&[KeySpec::at(kf!(RO | ACCESS), 1)]),
     CommandSpec::new(
         "pexpiretime",
         2,
-        READONLY | FAST,
-        (1, 1, 1),
-        "generic",
+        flags!(READONLY | FAST),
+        Group::Generic,
         "Returns the expiration time of a key as a Unix milliseconds timestamp.",
         pexpiretime,
-    ),
+    )
+    .acl(cats!(KEYSPACE))
+    .keys(&[KeySpec::at(kf!(RO | ACCESS), 1)]),
     CommandSpec::new(
         "persist",
         2,
-        WRITE | FAST,
-        (1, 1, 1),
-        "generic",
+        flags!(WRITE | FAST),
+        Group::Generic,
         "Removes the expiration time of a key.",
         persist,
-    ),
+    )
+    .acl(cats!(KEYSPACE))
+    .keys(&[KeySpec::at(kf!(RW | UPDATE), 1)]),
 ];
 
 /// The EXPIRE options given (Redis's EXPIRE_NX ... flags).

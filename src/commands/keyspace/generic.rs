@@ -5,7 +5,6 @@
 use crate::commands::CommandSpec;
 use crate::commands::Ctx;
 use crate::commands::args::{is, parse_i64};
-use crate::commands::flags::*;
 use crate::commands::notify;
 use crate::commands::scan::ScanArgs;
 use crate::commands::subcommand_arity;
@@ -13,154 +12,163 @@ use crate::commands::unknown_subcommand;
 use crate::error::CmdError;
 use crate::glob::glob_match;
 use crate::protocol::Request;
+use crate::spec::{Group, KeySpec};
 use crate::store::Key;
+use crate::{cats, flags, kf};
 
 /// This family's commands.
 pub const COMMANDS: &[CommandSpec] = &[
     CommandSpec::new(
-        "del",
-        -2,
-        WRITE,
-        (1, -1, 1),
-        "generic",
-        "Deletes one or more keys.",
-        del,
-    ),
+"del",
+-2,
+flags!(WRITE),
+Group::Generic,
+"Deletes one or more keys.",
+del,
+)
+.acl(cats!(KEYSPACE))
+.keys(&[KeySpec::range(kf!(RM | DELETE), 1, -1, 1)]),
     CommandSpec::new(
-        "unlink",
-        -2,
-        WRITE | FAST,
-        (1, -1, 1),
-        "generic",
-        "Deletes one or more keys; the memory is reclaimed without blocking.",
-        del,
-    ),
+"unlink",
+-2,
+flags!(WRITE | FAST),
+Group::Generic,
+"Deletes one or more keys; the memory is reclaimed without blocking.",
+del,
+)
+.acl(cats!(KEYSPACE))
+.keys(&[KeySpec::range(kf!(RM | DELETE), 1, -1, 1)]),
     CommandSpec::new(
-        "delete",
-        -2,
-        WRITE,
-        (1, -1, 1),
-        "generic",
-        "Deletes one or more keys (rudis's original name for DEL).",
-        del,
-    ),
+"delete",
+-2,
+flags!(WRITE),
+Group::Generic,
+"Deletes one or more keys (rudis's original name for DEL).",
+del,
+)
+.acl(cats!(KEYSPACE))
+.keys(&[KeySpec::range(kf!(RM | DELETE), 1, -1, 1)]),
     CommandSpec::new(
-        "exists",
-        -2,
-        READONLY | FAST,
-        (1, -1, 1),
-        "generic",
-        "Determines whether one or more keys exist.",
-        exists,
-    ),
+"exists",
+-2,
+flags!(READONLY | FAST),
+Group::Generic,
+"Determines whether one or more keys exist.",
+exists,
+)
+.acl(cats!(KEYSPACE))
+.keys(&[KeySpec::range(kf!(RO), 1, -1, 1)]),
     CommandSpec::new(
-        "touch",
-        -2,
-        READONLY | FAST,
-        (1, -1, 1),
-        "generic",
-        "Returns the number of existing keys out of those specified after updating the time they were last accessed.",
-        exists,
-    ),
+"touch",
+-2,
+flags!(READONLY | FAST),
+Group::Generic,
+"Returns the number of existing keys out of those specified after updating the time they were last accessed.",
+exists,
+)
+.acl(cats!(KEYSPACE))
+.keys(&[KeySpec::range(kf!(RO), 1, -1, 1)]),
     CommandSpec::new(
-        "type",
-        2,
-        READONLY | FAST,
-        (1, 1, 1),
-        "generic",
-        "Determines the type of value stored at a key.",
-        type_cmd,
-    ),
+"type",
+2,
+flags!(READONLY | FAST),
+Group::Generic,
+"Determines the type of value stored at a key.",
+type_cmd,
+)
+.acl(cats!(KEYSPACE))
+.keys(&[KeySpec::at(kf!(RO), 1)]),
     CommandSpec::new(
-        "keys",
-        2,
-        READONLY,
-        (0, 0, 0),
-        "generic",
-        "Returns all key names that match a pattern.",
-        keys,
-    ),
+"keys",
+2,
+flags!(READONLY),
+Group::Generic,
+"Returns all key names that match a pattern.",
+keys,
+)
+.acl(cats!(KEYSPACE | DANGEROUS)),
     CommandSpec::new(
-        "scan",
-        -2,
-        READONLY,
-        (0, 0, 0),
-        "generic",
-        "Iterates over the key names in the database.",
-        scan,
-    ),
+"scan",
+-2,
+flags!(READONLY),
+Group::Generic,
+"Iterates over the key names in the database.",
+scan,
+)
+.acl(cats!(KEYSPACE)),
     CommandSpec::new(
-        "randomkey",
-        1,
-        READONLY,
-        (0, 0, 0),
-        "generic",
-        "Returns a random key name from the database.",
-        randomkey,
-    ),
+"randomkey",
+1,
+flags!(READONLY),
+Group::Generic,
+"Returns a random key name from the database.",
+randomkey,
+)
+.acl(cats!(KEYSPACE)),
     CommandSpec::new(
-        "rename",
-        3,
-        WRITE,
-        (1, 2, 1),
-        "generic",
-        "Renames a key and overwrites the destination.",
-        rename,
-    ),
+"rename",
+3,
+flags!(WRITE),
+Group::Generic,
+"Renames a key and overwrites the destination.",
+rename,
+)
+.acl(cats!(KEYSPACE))
+.keys(&[KeySpec::at(kf!(RW | ACCESS | DELETE), 1), KeySpec::at(kf!(OW | UPDATE), 2)]),
     CommandSpec::new(
-        "renamenx",
-        3,
-        WRITE | FAST,
-        (1, 2, 1),
-        "generic",
-        "Renames a key only when the target key name doesn't exist.",
-        renamenx,
-    ),
+"renamenx",
+3,
+flags!(WRITE | FAST),
+Group::Generic,
+"Renames a key only when the target key name doesn't exist.",
+renamenx,
+)
+.acl(cats!(KEYSPACE))
+.keys(&[KeySpec::at(kf!(RW | ACCESS | DELETE), 1), KeySpec::at(kf!(OW | INSERT), 2)]),
     CommandSpec::new(
-        "object",
-        -2,
-        READONLY,
-        (2, 2, 1),
-        "generic",
-        "A container for object introspection commands.",
-        object,
-    ),
+"object",
+-2,
+flags!(),
+Group::Generic,
+"A container for object introspection commands.",
+object,
+)
+.subcommands(OBJECT_SUBCOMMANDS),
     CommandSpec::new(
-        "flushdb",
-        -1,
-        WRITE,
-        (0, 0, 0),
-        "server",
-        "Removes all keys from the current database.",
-        flushdb,
-    ),
+"flushdb",
+-1,
+flags!(WRITE),
+Group::Server,
+"Removes all keys from the current database.",
+flushdb,
+)
+.acl(cats!(KEYSPACE | DANGEROUS)),
     CommandSpec::new(
-        "flushall",
-        -1,
-        WRITE,
-        (0, 0, 0),
-        "server",
-        "Removes all keys from all databases.",
-        flushall,
-    ),
+"flushall",
+-1,
+flags!(WRITE),
+Group::Server,
+"Removes all keys from all databases.",
+flushall,
+)
+.acl(cats!(KEYSPACE | DANGEROUS)),
     CommandSpec::new(
-        "flush",
-        1,
-        WRITE,
-        (0, 0, 0),
-        "server",
-        "Removes all keys from the current database and returns how many there were.",
-        flush,
-    ),
+"flush",
+1,
+flags!(WRITE),
+Group::Server,
+"Removes all keys from the current database and returns how many there were.",
+flush,
+),
     CommandSpec::new(
-        "swapdb",
-        3,
-        WRITE | FAST,
-        (0, 0, 0),
-        "server",
-        "Swaps two databases.",
-        swapdb,
-    ),
+"swapdb",
+3,
+flags!(WRITE | FAST),
+Group::Server,
+"Swaps two databases.",
+swapdb,
+)
+.acl(cats!(KEYSPACE | DANGEROUS)),
 ];
 
 /// ```text
@@ -502,3 +510,56 @@ fn swapdb(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
     ctx.out.ok();
     Ok(())
 }
+
+/// OBJECT's subcommands (one handler, [`object`], serves them all).
+pub const OBJECT_SUBCOMMANDS: &[CommandSpec] = &[
+    CommandSpec::new(
+        "object|idletime",
+        3,
+        flags!(READONLY),
+        Group::Generic,
+        "Get the time since a Redis object was last accessed",
+        object,
+    )
+    .acl(cats!(KEYSPACE))
+    .keys(&[KeySpec::at(kf!(RO), 2)]),
+    CommandSpec::new(
+        "object|help",
+        2,
+        flags!(LOADING | STALE),
+        Group::Generic,
+        "Show helpful text about the different subcommands",
+        object,
+    )
+    .acl(cats!(KEYSPACE)),
+    CommandSpec::new(
+        "object|freq",
+        3,
+        flags!(READONLY),
+        Group::Generic,
+        "Get the logarithmic access frequency counter of a Redis object",
+        object,
+    )
+    .acl(cats!(KEYSPACE))
+    .keys(&[KeySpec::at(kf!(RO), 2)]),
+    CommandSpec::new(
+        "object|encoding",
+        3,
+        flags!(READONLY),
+        Group::Generic,
+        "Inspect the internal encoding of a Redis object",
+        object,
+    )
+    .acl(cats!(KEYSPACE))
+    .keys(&[KeySpec::at(kf!(RO), 2)]),
+    CommandSpec::new(
+        "object|refcount",
+        3,
+        flags!(READONLY),
+        Group::Generic,
+        "Get the number of references to the value of the key",
+        object,
+    )
+    .acl(cats!(KEYSPACE))
+    .keys(&[KeySpec::at(kf!(RO), 2)]),
+];

@@ -7,34 +7,45 @@ use std::cmp::Ordering;
 use crate::commands::CommandSpec;
 use crate::commands::Ctx;
 use crate::commands::args::{is, parse_i64};
-use crate::commands::flags::*;
 use crate::commands::notify;
 use crate::commands::string::edit::string_bytes;
 use crate::error::CmdError;
 use crate::protocol::Request;
+use crate::spec::{GetKeys, Group, KeySpec};
 use crate::store::list::{List, Side};
 use crate::store::{Kind, Value};
+use crate::{cats, flags, kf};
 
 /// This family's commands.
 pub const COMMANDS: &[CommandSpec] = &[
     CommandSpec::new(
         "sort",
         -2,
-        WRITE | DENYOOM,
-        (1, 1, 1),
-        "generic",
+        flags!(WRITE | DENYOOM),
+        Group::Generic,
         "Sorts the elements in a list, a set, or a sorted set, optionally storing the result.",
         sort,
-    ),
+    )
+    .acl(cats!(SET | SORTEDSET | LIST | DANGEROUS))
+    .getkeys(GetKeys::Sort)
+    .keys(&[
+        KeySpec::at(kf!(RO | ACCESS), 1),
+        KeySpec::unknown(kf!(RO | ACCESS)),
+        KeySpec::unknown(kf!(OW | UPDATE)),
+    ]),
     CommandSpec::new(
         "sort_ro",
         -2,
-        READONLY,
-        (1, 1, 1),
-        "generic",
+        flags!(READONLY),
+        Group::Generic,
         "Returns the sorted elements of a list, a set, or a sorted set.",
         sort_ro,
-    ),
+    )
+    .acl(cats!(SET | SORTEDSET | LIST | DANGEROUS))
+    .keys(&[
+        KeySpec::at(kf!(RO | ACCESS), 1),
+        KeySpec::unknown(kf!(RO | ACCESS)),
+    ]),
 ];
 
 /// The parsed options of one SORT.

@@ -10,60 +10,66 @@ use super::pop::{move_element, parse_mpop, pop_first_of};
 use super::push::parse_side;
 use crate::commands::CommandSpec;
 use crate::commands::Ctx;
-use crate::commands::flags::*;
 use crate::error::CmdError;
 use crate::protocol::Request;
 use crate::runtime::blocking::{TimeoutReply, parse_timeout};
+use crate::spec::{Group, KeySpec};
 use crate::store::Kind;
 use crate::store::list::Side;
+use crate::{cats, flags, kf};
 
 /// This family's commands.
 pub const COMMANDS: &[CommandSpec] = &[
     CommandSpec::new(
-        "blpop",
-        -3,
-        WRITE | NOSCRIPT,
-        (1, -2, 1),
-        "list",
-        "Removes and returns the first element in a list. Blocks until an element is available otherwise. Deletes the list if the last element was popped.",
-        blpop,
-    ),
+"blpop",
+-3,
+flags!(WRITE | NOSCRIPT | BLOCKING),
+Group::List,
+"Removes and returns the first element in a list. Blocks until an element is available otherwise. Deletes the list if the last element was popped.",
+blpop,
+)
+.acl(cats!(LIST))
+.keys(&[KeySpec::range(kf!(RW | ACCESS | DELETE), 1, -2, 1)]),
     CommandSpec::new(
-        "brpop",
-        -3,
-        WRITE | NOSCRIPT,
-        (1, -2, 1),
-        "list",
-        "Removes and returns the last element in a list. Blocks until an element is available otherwise. Deletes the list if the last element was popped.",
-        brpop,
-    ),
+"brpop",
+-3,
+flags!(WRITE | NOSCRIPT | BLOCKING),
+Group::List,
+"Removes and returns the last element in a list. Blocks until an element is available otherwise. Deletes the list if the last element was popped.",
+brpop,
+)
+.acl(cats!(LIST))
+.keys(&[KeySpec::range(kf!(RW | ACCESS | DELETE), 1, -2, 1)]),
     CommandSpec::new(
-        "blmpop",
-        -5,
-        WRITE,
-        (0, 0, 0),
-        "list",
-        "Pops the first element from one of multiple lists. Blocks until an element is available otherwise. Deletes the list if the last element was popped.",
-        blmpop,
-    ),
+"blmpop",
+-5,
+flags!(WRITE | BLOCKING),
+Group::List,
+"Pops the first element from one of multiple lists. Blocks until an element is available otherwise. Deletes the list if the last element was popped.",
+blmpop,
+)
+.acl(cats!(LIST))
+.keys(&[KeySpec::numkeys(kf!(RW | ACCESS | DELETE), 2)]),
     CommandSpec::new(
-        "blmove",
-        6,
-        WRITE | DENYOOM | NOSCRIPT,
-        (1, 2, 1),
-        "list",
-        "Pops an element from a list, pushes it to another list and returns it. Blocks until an element is available otherwise. Deletes the list if the last element was moved.",
-        blmove,
-    ),
+"blmove",
+6,
+flags!(WRITE | DENYOOM | NOSCRIPT | BLOCKING),
+Group::List,
+"Pops an element from a list, pushes it to another list and returns it. Blocks until an element is available otherwise. Deletes the list if the last element was moved.",
+blmove,
+)
+.acl(cats!(LIST))
+.keys(&[KeySpec::at(kf!(RW | ACCESS | DELETE), 1), KeySpec::at(kf!(RW | INSERT), 2)]),
     CommandSpec::new(
-        "brpoplpush",
-        4,
-        WRITE | DENYOOM | NOSCRIPT,
-        (1, 2, 1),
-        "list",
-        "Pops an element from a list, pushes it to another list and returns it. Block until an element is available otherwise. Deletes the list if the last element was popped.",
-        brpoplpush,
-    ),
+"brpoplpush",
+4,
+flags!(WRITE | DENYOOM | NOSCRIPT | BLOCKING),
+Group::List,
+"Pops an element from a list, pushes it to another list and returns it. Block until an element is available otherwise. Deletes the list if the last element was popped.",
+brpoplpush,
+)
+.acl(cats!(LIST))
+.keys(&[KeySpec::at(kf!(RW | ACCESS | DELETE), 1), KeySpec::at(kf!(RW | INSERT), 2)]),
 ];
 
 /// BLPOP and BRPOP: `key [key ...] timeout`.

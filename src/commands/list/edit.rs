@@ -4,42 +4,46 @@ use super::push::{clamp_range, deleted_if_empty, list_at, node_limit, parse_in_r
 use crate::commands::CommandSpec;
 use crate::commands::Ctx;
 use crate::commands::args::{is, parse_i64};
-use crate::commands::flags::*;
 use crate::commands::notify;
 use crate::error::CmdError;
 use crate::protocol::Request;
+use crate::spec::{Group, KeySpec};
 use crate::store::list::{Item, Side};
 use crate::store::{Kind, Value};
+use crate::{cats, flags, kf};
 
 /// This family's commands.
 pub const COMMANDS: &[CommandSpec] = &[
     CommandSpec::new(
         "lrem",
         4,
-        WRITE,
-        (1, 1, 1),
-        "list",
+        flags!(WRITE),
+        Group::List,
         "Removes elements from a list. Deletes the list if the last element was removed.",
         lrem,
-    ),
+    )
+    .acl(cats!(LIST))
+    .keys(&[KeySpec::at(kf!(RW | DELETE), 1)]),
     CommandSpec::new(
         "ltrim",
         4,
-        WRITE,
-        (1, 1, 1),
-        "list",
+        flags!(WRITE),
+        Group::List,
         "Removes elements from both ends a list. Deletes the list if all elements were trimmed.",
         ltrim,
-    ),
+    )
+    .acl(cats!(LIST))
+    .keys(&[KeySpec::at(kf!(RW | DELETE), 1)]),
     CommandSpec::new(
         "lpos",
         -3,
-        READONLY,
-        (1, 1, 1),
-        "list",
+        flags!(READONLY),
+        Group::List,
         "Returns the index of matching elements in a list.",
         lpos,
-    ),
+    )
+    .acl(cats!(LIST))
+    .keys(&[KeySpec::at(kf!(RO | ACCESS), 1)]),
 ];
 
 /// ```text

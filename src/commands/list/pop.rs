@@ -7,60 +7,66 @@ use super::push::{
 use crate::commands::CommandSpec;
 use crate::commands::Ctx;
 use crate::commands::args::is;
-use crate::commands::flags::*;
 use crate::commands::notify;
 use crate::error::CmdError;
 use crate::protocol::Request;
+use crate::spec::{Group, KeySpec};
 use crate::store::list::{List, Side};
 use crate::store::{Kind, Value};
+use crate::{cats, flags, kf};
 
 /// This family's commands.
 pub const COMMANDS: &[CommandSpec] = &[
     CommandSpec::new(
-        "lpop",
-        -2,
-        WRITE | FAST,
-        (1, 1, 1),
-        "list",
-        "Returns the first elements in a list after removing it. Deletes the list if the last element was popped.",
-        lpop,
-    ),
+"lpop",
+-2,
+flags!(WRITE | FAST),
+Group::List,
+"Returns the first elements in a list after removing it. Deletes the list if the last element was popped.",
+lpop,
+)
+.acl(cats!(LIST))
+.keys(&[KeySpec::at(kf!(RW | ACCESS | DELETE), 1)]),
     CommandSpec::new(
-        "rpop",
-        -2,
-        WRITE | FAST,
-        (1, 1, 1),
-        "list",
-        "Returns and removes the last elements of a list. Deletes the list if the last element was popped.",
-        rpop,
-    ),
+"rpop",
+-2,
+flags!(WRITE | FAST),
+Group::List,
+"Returns and removes the last elements of a list. Deletes the list if the last element was popped.",
+rpop,
+)
+.acl(cats!(LIST))
+.keys(&[KeySpec::at(kf!(RW | ACCESS | DELETE), 1)]),
     CommandSpec::new(
-        "lmpop",
-        -4,
-        WRITE,
-        (0, 0, 0),
-        "list",
-        "Returns multiple elements from a list after removing them. Deletes the list if the last element was popped.",
-        lmpop,
-    ),
+"lmpop",
+-4,
+flags!(WRITE),
+Group::List,
+"Returns multiple elements from a list after removing them. Deletes the list if the last element was popped.",
+lmpop,
+)
+.acl(cats!(LIST))
+.keys(&[KeySpec::numkeys(kf!(RW | ACCESS | DELETE), 1)]),
     CommandSpec::new(
-        "lmove",
-        5,
-        WRITE | DENYOOM,
-        (1, 2, 1),
-        "list",
-        "Returns an element after popping it from one list and pushing it to another. Deletes the list if the last element was moved.",
-        lmove,
-    ),
+"lmove",
+5,
+flags!(WRITE | DENYOOM),
+Group::List,
+"Returns an element after popping it from one list and pushing it to another. Deletes the list if the last element was moved.",
+lmove,
+)
+.acl(cats!(LIST))
+.keys(&[KeySpec::at(kf!(RW | ACCESS | DELETE), 1), KeySpec::at(kf!(RW | INSERT), 2)]),
     CommandSpec::new(
-        "rpoplpush",
-        3,
-        WRITE | DENYOOM,
-        (1, 2, 1),
-        "list",
-        "Returns the last element of a list after removing and pushing it to another list. Deletes the list if the last element was popped.",
-        rpoplpush,
-    ),
+"rpoplpush",
+3,
+flags!(WRITE | DENYOOM),
+Group::List,
+"Returns the last element of a list after removing and pushing it to another list. Deletes the list if the last element was popped.",
+rpoplpush,
+)
+.acl(cats!(LIST))
+.keys(&[KeySpec::at(kf!(RW | ACCESS | DELETE), 1), KeySpec::at(kf!(RW | INSERT), 2)]),
 ];
 
 /// Writes up to `count` elements from `side` of the list at `index` (in pop order)

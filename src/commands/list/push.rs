@@ -5,97 +5,107 @@
 use crate::commands::CommandSpec;
 use crate::commands::Ctx;
 use crate::commands::args::{is, parse_i64};
-use crate::commands::flags::*;
 use crate::commands::notify;
 use crate::error::CmdError;
 use crate::protocol::parser::parse_int;
 use crate::protocol::{Reply, Request};
+use crate::spec::{Group, KeySpec};
 use crate::store::list::{Item, List, NodeLimit, Side};
 use crate::store::{Kind, Value};
+use crate::{cats, flags, kf};
 
 /// This family's commands.
 pub const COMMANDS: &[CommandSpec] = &[
     CommandSpec::new(
         "lpush",
         -3,
-        WRITE | DENYOOM | FAST,
-        (1, 1, 1),
-        "list",
+        flags!(WRITE | DENYOOM | FAST),
+        Group::List,
         "Prepends one or more elements to a list. Creates the key if it doesn't exist.",
         lpush,
-    ),
+    )
+    .acl(cats!(LIST))
+    .keys(&[KeySpec::at(kf!(RW | INSERT), 1)]),
     CommandSpec::new(
         "rpush",
         -3,
-        WRITE | DENYOOM | FAST,
-        (1, 1, 1),
-        "list",
+        flags!(WRITE | DENYOOM | FAST),
+        Group::List,
         "Appends one or more elements to a list. Creates the key if it doesn't exist.",
         rpush,
-    ),
+    )
+    .acl(cats!(LIST))
+    .keys(&[KeySpec::at(kf!(RW | INSERT), 1)]),
     CommandSpec::new(
         "lpushx",
         -3,
-        WRITE | DENYOOM | FAST,
-        (1, 1, 1),
-        "list",
+        flags!(WRITE | DENYOOM | FAST),
+        Group::List,
         "Prepends one or more elements to a list only when the list exists.",
         lpushx,
-    ),
+    )
+    .acl(cats!(LIST))
+    .keys(&[KeySpec::at(kf!(RW | INSERT), 1)]),
     CommandSpec::new(
         "rpushx",
         -3,
-        WRITE | DENYOOM | FAST,
-        (1, 1, 1),
-        "list",
+        flags!(WRITE | DENYOOM | FAST),
+        Group::List,
         "Appends an element to a list only when the list exists.",
         rpushx,
-    ),
+    )
+    .acl(cats!(LIST))
+    .keys(&[KeySpec::at(kf!(RW | INSERT), 1)]),
     CommandSpec::new(
         "llen",
         2,
-        READONLY | FAST,
-        (1, 1, 1),
-        "list",
+        flags!(READONLY | FAST),
+        Group::List,
         "Returns the length of a list.",
         llen,
-    ),
+    )
+    .acl(cats!(LIST))
+    .keys(&[KeySpec::at(kf!(RO), 1)]),
     CommandSpec::new(
         "lrange",
         4,
-        READONLY,
-        (1, 1, 1),
-        "list",
+        flags!(READONLY),
+        Group::List,
         "Returns a range of elements from a list.",
         lrange,
-    ),
+    )
+    .acl(cats!(LIST))
+    .keys(&[KeySpec::at(kf!(RO | ACCESS), 1)]),
     CommandSpec::new(
         "lindex",
         3,
-        READONLY,
-        (1, 1, 1),
-        "list",
+        flags!(READONLY),
+        Group::List,
         "Returns an element from a list by its index.",
         lindex,
-    ),
+    )
+    .acl(cats!(LIST))
+    .keys(&[KeySpec::at(kf!(RO | ACCESS), 1)]),
     CommandSpec::new(
         "lset",
         4,
-        WRITE | DENYOOM,
-        (1, 1, 1),
-        "list",
+        flags!(WRITE | DENYOOM),
+        Group::List,
         "Sets the value of an element in a list by its index.",
         lset,
-    ),
+    )
+    .acl(cats!(LIST))
+    .keys(&[KeySpec::at(kf!(RW | UPDATE), 1)]),
     CommandSpec::new(
         "linsert",
         5,
-        WRITE | DENYOOM,
-        (1, 1, 1),
-        "list",
+        flags!(WRITE | DENYOOM),
+        Group::List,
         "Inserts an element before or after another element in a list.",
         linsert,
-    ),
+    )
+    .acl(cats!(LIST))
+    .keys(&[KeySpec::at(kf!(RW | INSERT), 1)]),
 ];
 
 /// The node size limit from `list-max-listpack-size`.

@@ -21,12 +21,13 @@ pub use run::{Pump, run_pending};
 use super::CommandSpec;
 use super::Ctx;
 use super::args::{is, parse_i64};
-use super::flags::*;
-use super::server::command::{Subcommand, reply_help, run_subcommand};
+use super::server::command::{reply_help, run_subcommand};
 use crate::error::CmdError;
 use crate::protocol::{OwnedRequest, Request};
 use crate::scripting::PendingRun;
 use crate::scripting::sha1::sha1_hex;
+use crate::spec::{GetKeys, Group, KeySpec};
+use crate::{cats, flags, kf};
 
 /// The reply to anything but the allowed commands while a script is busy.
 pub const BUSY_ERROR: &str =
@@ -38,87 +39,105 @@ pub const COMMANDS: &[CommandSpec] = &[
     CommandSpec::new(
         "eval",
         -3,
-        NOSCRIPT | STALE,
-        (0, 0, 0),
-        "scripting",
+        flags!(NOSCRIPT | STALE | SKIP_MONITOR | NO_MANDATORY_KEYS),
+        Group::Scripting,
         "Executes a server-side Lua script.",
         eval,
-    ),
+    )
+    .acl(cats!(SCRIPTING))
+    .getkeys(GetKeys::Eval)
+    .keys(&[KeySpec::numkeys(kf!(RW | ACCESS | UPDATE), 2)]),
     CommandSpec::new(
         "evalsha",
         -3,
-        NOSCRIPT | STALE,
-        (0, 0, 0),
-        "scripting",
+        flags!(NOSCRIPT | STALE | SKIP_MONITOR | NO_MANDATORY_KEYS),
+        Group::Scripting,
         "Executes a server-side Lua script by SHA1 digest.",
         evalsha,
-    ),
+    )
+    .acl(cats!(SCRIPTING))
+    .getkeys(GetKeys::Eval)
+    .keys(&[KeySpec::numkeys(kf!(RW | ACCESS | UPDATE), 2)]),
     CommandSpec::new(
         "eval_ro",
         -3,
-        NOSCRIPT | STALE | READONLY,
-        (0, 0, 0),
-        "scripting",
+        flags!(READONLY | NOSCRIPT | STALE | SKIP_MONITOR | NO_MANDATORY_KEYS),
+        Group::Scripting,
         "Executes a read-only server-side Lua script.",
         eval_ro,
-    ),
+    )
+    .acl(cats!(SCRIPTING))
+    .getkeys(GetKeys::Eval)
+    .keys(&[KeySpec::numkeys(kf!(RO | ACCESS), 2)]),
     CommandSpec::new(
         "evalsha_ro",
         -3,
-        NOSCRIPT | STALE | READONLY,
-        (0, 0, 0),
-        "scripting",
+        flags!(READONLY | NOSCRIPT | STALE | SKIP_MONITOR | NO_MANDATORY_KEYS),
+        Group::Scripting,
         "Executes a read-only server-side Lua script by SHA1 digest.",
         evalsha_ro,
-    ),
+    )
+    .acl(cats!(SCRIPTING))
+    .getkeys(GetKeys::Eval)
+    .keys(&[KeySpec::numkeys(kf!(RO | ACCESS), 2)]),
     CommandSpec::new(
         "script",
         -2,
-        NOSCRIPT,
-        (0, 0, 0),
-        "scripting",
+        flags!(),
+        Group::Scripting,
         "A container for Lua scripts management commands.",
         script,
-    ),
+    )
+    .subcommands(SUBCOMMANDS),
 ];
 
 /// SCRIPT's subcommands.
-pub const SUBCOMMANDS: &[Subcommand] = &[
-    Subcommand {
-        full_name: "script|load",
-        arity: 3,
-        flags: NOSCRIPT | STALE,
-        summary: "Loads a server-side Lua script to the script cache.",
-        handler: script_load,
-    },
-    Subcommand {
-        full_name: "script|exists",
-        arity: -3,
-        flags: NOSCRIPT,
-        summary: "Determines whether server-side Lua scripts exist in the script cache.",
-        handler: script_exists,
-    },
-    Subcommand {
-        full_name: "script|flush",
-        arity: -2,
-        flags: NOSCRIPT,
-        summary: "Removes all server-side Lua scripts from the script cache.",
-        handler: script_flush,
-    },
-    Subcommand {
-        full_name: "script|kill",
-        arity: 2,
-        flags: NOSCRIPT | ALLOW_BUSY,
-        summary: "Terminates a server-side Lua script during execution.",
-        handler: script_kill,
-    },
-    Subcommand {
-        full_name: "script|help",
-        arity: 2,
-        flags: LOADING | STALE,
-        summary: "Returns helpful text about the different subcommands.",
-        handler: script_help,
-    },
+pub const SUBCOMMANDS: &[CommandSpec] = &[
+    CommandSpec::new(
+        "script|load",
+        3,
+        flags!(NOSCRIPT | STALE),
+        Group::Scripting,
+        "Loads a server-side Lua script to the script cache.",
+        script_load,
+    )
+    .acl(cats!(SCRIPTING)),
+    CommandSpec::new(
+        "script|exists",
+        -3,
+        flags!(NOSCRIPT),
+        Group::Scripting,
+        "Determines whether server-side Lua scripts exist in the script cache.",
+        script_exists,
+    )
+    .acl(cats!(SCRIPTING)),
+    CommandSpec::new(
+        "script|flush",
+        -2,
+        flags!(NOSCRIPT),
+        Group::Scripting,
+        "Removes all server-side Lua scripts from the script cache.",
+        script_flush,
+    )
+    .acl(cats!(SCRIPTING)),
+    CommandSpec::new(
+        "script|kill",
+        2,
+        flags!(NOSCRIPT | ALLOW_BUSY),
+        Group::Scripting,
+        "Terminates a server-side Lua script during execution.",
+        script_kill,
+    )
+    .acl(cats!(SCRIPTING)),
+    CommandSpec::new(
+        "script|help",
+        2,
+        flags!(LOADING | STALE),
+        Group::Scripting,
+        "Returns helpful text about the different subcommands.",
+        script_help,
+    )
+    .acl(cats!(SCRIPTING)),
 ];
 
 /// ```text

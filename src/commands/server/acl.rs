@@ -3,28 +3,29 @@
 
 use std::io::Read;
 
-use super::command::{Subcommand, reply_help, run_subcommand};
+use super::command::{reply_help, run_subcommand};
 use crate::acl::category::{self, registry};
 use crate::acl::user::has_spaces;
 use crate::commands::CommandSpec;
 use crate::commands::Ctx;
 use crate::commands::args::{parse_i64, text};
 use crate::commands::connection::auth::{Denied, disconnect_users, permission};
-use crate::commands::flags::*;
 use crate::commands::table;
 use crate::error::CmdError;
+use crate::flags;
 use crate::protocol::{ArgSpan, Request};
+use crate::spec::Group;
 
 /// This family's commands.
 pub const COMMANDS: &[CommandSpec] = &[CommandSpec::new(
     "acl",
     -2,
-    NOSCRIPT,
-    (0, 0, 0),
-    "server",
+    flags!(),
+    Group::Server,
     "A container for Access List Control commands.",
     acl,
-)];
+)
+.subcommands(SUBCOMMANDS)];
 
 /// Most bits ACL GENPASS makes (Redis's GENPASS_MAX_BITS).
 const GENPASS_MAX_BITS: i64 = 4096;
@@ -32,108 +33,104 @@ const GENPASS_MAX_BITS: i64 = 4096;
 const GENPASS_DEFAULT_BITS: i64 = 256;
 
 /// ACL's subcommands, with Redis 7.0's arities and flags.
-pub const SUBCOMMANDS: &[Subcommand] = &[
-    sub(
+pub const SUBCOMMANDS: &[CommandSpec] = &[
+    CommandSpec::new(
         "acl|cat",
         -2,
-        LOADING | STALE,
+        flags!(NOSCRIPT | LOADING | STALE),
+        Group::Server,
         "Lists the ACL categories, or the commands inside a category.",
         cat,
     ),
-    sub(
+    CommandSpec::new(
         "acl|deluser",
         -3,
-        ADMIN | LOADING | STALE,
+        flags!(ADMIN | NOSCRIPT | LOADING | STALE),
+        Group::Server,
         "Deletes ACL users, and terminates their connections.",
         deluser,
     ),
-    sub(
+    CommandSpec::new(
         "acl|dryrun",
         -4,
-        ADMIN | LOADING | STALE,
+        flags!(ADMIN | NOSCRIPT | LOADING | STALE),
+        Group::Server,
         "Simulates the execution of a command by a user, without executing the command.",
         dryrun,
     ),
-    sub(
+    CommandSpec::new(
         "acl|genpass",
         -2,
-        LOADING | STALE,
+        flags!(NOSCRIPT | LOADING | STALE),
+        Group::Server,
         "Generates a pseudorandom, secure password that can be used to identify ACL users.",
         genpass,
     ),
-    sub(
+    CommandSpec::new(
         "acl|getuser",
         3,
-        ADMIN | LOADING | STALE,
+        flags!(ADMIN | NOSCRIPT | LOADING | STALE),
+        Group::Server,
         "Lists the ACL rules of a user.",
         getuser,
     ),
-    sub(
+    CommandSpec::new(
         "acl|help",
         2,
-        LOADING | STALE,
+        flags!(LOADING | STALE),
+        Group::Server,
         "Returns helpful text about the different subcommands.",
         help,
     ),
-    sub(
+    CommandSpec::new(
         "acl|list",
         2,
-        ADMIN | LOADING | STALE,
+        flags!(ADMIN | NOSCRIPT | LOADING | STALE),
+        Group::Server,
         "Dumps the effective rules in ACL file format.",
         list,
     ),
-    sub(
+    CommandSpec::new(
         "acl|load",
         2,
-        ADMIN | LOADING | STALE,
+        flags!(ADMIN | NOSCRIPT | LOADING | STALE),
+        Group::Server,
         "Reloads the rules from the configured ACL file.",
         load,
     ),
-    sub(
+    CommandSpec::new(
         "acl|save",
         2,
-        ADMIN | LOADING | STALE,
+        flags!(ADMIN | NOSCRIPT | LOADING | STALE),
+        Group::Server,
         "Saves the effective ACL rules in the configured ACL file.",
         save,
     ),
-    sub(
+    CommandSpec::new(
         "acl|setuser",
         -3,
-        ADMIN | LOADING | STALE,
+        flags!(ADMIN | NOSCRIPT | LOADING | STALE),
+        Group::Server,
         "Creates and modifies an ACL user and its rules.",
         setuser,
     ),
-    sub(
+    CommandSpec::new(
         "acl|users",
         2,
-        ADMIN | LOADING | STALE,
+        flags!(ADMIN | NOSCRIPT | LOADING | STALE),
+        Group::Server,
         "Lists all ACL users.",
         users,
     ),
-    sub(
+    CommandSpec::new(
         "acl|whoami",
         2,
-        LOADING | STALE,
+        flags!(NOSCRIPT | LOADING | STALE),
+        Group::Server,
         "Returns the authenticated username of the current connection.",
         whoami,
     ),
 ];
-
-const fn sub(
-    full_name: &'static str,
-    arity: i32,
-    flags: u32,
-    summary: &'static str,
-    handler: crate::commands::Handler,
-) -> Subcommand {
-    Subcommand {
-        full_name,
-        arity,
-        flags,
-        summary,
-        handler,
-    }
-}
 
 /// ```text
 /// ACL subcommand [arg ...]
@@ -278,8 +275,8 @@ fn whoami(ctx: &mut Ctx<'_>, _req: &Request<'_>) -> Result<(), CmdError> {
 fn cat(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
     match req.len() {
         2 => {
-            ctx.out.array_len(category::CATEGORIES.len());
-            for c in category::CATEGORIES {
+            ctx.out.array_len(crate::spec::Cats::NAMES.len());
+            for (_, c) in crate::spec::Cats::NAMES {
                 ctx.out.bulk(c.as_bytes());
             }
         }
@@ -495,11 +492,7 @@ mod tests {
     #[test]
     fn subcommands_resolve_in_the_registry() {
         for s in SUBCOMMANDS {
-            assert!(
-                registry().lookup(s.full_name.as_bytes()).is_some(),
-                "{}",
-                s.full_name
-            );
+            assert!(registry().lookup(s.name.as_bytes()).is_some(), "{}", s.name);
         }
     }
 }

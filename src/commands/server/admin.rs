@@ -3,82 +3,80 @@
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use super::command;
-use super::command::{Subcommand, reply_help, run_subcommand};
+use super::command::{self, reply_help, run_subcommand};
 use super::info;
 use crate::commands::CommandSpec;
 use crate::commands::Ctx;
 use crate::commands::args::{is, text};
-use crate::commands::flags::*;
 use crate::config::Config;
 use crate::error::CmdError;
 use crate::glob::glob_match;
 use crate::persistence::ShutdownSave;
 use crate::protocol::Request;
+use crate::spec::Group;
 use crate::store::KeyspaceStats;
+use crate::{cats, flags};
 
 /// This family's commands.
 pub const COMMANDS: &[CommandSpec] = &[
     CommandSpec::new(
         "dbsize",
         1,
-        READONLY | FAST,
-        (0, 0, 0),
-        "server",
+        flags!(READONLY | FAST),
+        Group::Server,
         "Returns the number of keys in the database.",
         dbsize,
-    ),
+    )
+    .acl(cats!(KEYSPACE)),
     CommandSpec::new(
         "info",
         -1,
-        LOADING | STALE,
-        (0, 0, 0),
-        "server",
+        flags!(LOADING | STALE),
+        Group::Server,
         "Returns information and statistics about the server.",
         info::info,
-    ),
+    )
+    .acl(cats!(DANGEROUS)),
     CommandSpec::new(
         "command",
         -1,
-        LOADING | STALE,
-        (0, 0, 0),
-        "server",
+        flags!(LOADING | STALE),
+        Group::Server,
         "Returns detailed information about all commands.",
         command::command,
-    ),
+    )
+    .acl(cats!(CONNECTION))
+    .subcommands(command::SUBCOMMANDS),
     CommandSpec::new(
         "config",
         -2,
-        NOSCRIPT,
-        (0, 0, 0),
-        "server",
+        flags!(),
+        Group::Server,
         "A container for server configuration commands.",
         config,
-    ),
+    )
+    .subcommands(CONFIG_SUBCOMMANDS),
     CommandSpec::new(
         "time",
         1,
-        LOADING | STALE | FAST,
-        (0, 0, 0),
-        "server",
+        flags!(LOADING | STALE | FAST),
+        Group::Server,
         "Returns the server time.",
         time,
     ),
     CommandSpec::new(
         "shutdown",
         -1,
-        ADMIN | LOADING | STALE | NO_MULTI | NOSCRIPT | ALLOW_BUSY,
-        (0, 0, 0),
-        "server",
+        flags!(ADMIN | NOSCRIPT | LOADING | STALE | NO_MULTI | ALLOW_BUSY),
+        Group::Server,
         "Synchronously saves the database(s) to disk and shuts down the Redis server.",
         shutdown,
     ),
     CommandSpec::new(
         "debug",
         -2,
-        ADMIN | LOADING | STALE | NOSCRIPT,
-        (0, 0, 0),
-        "server",
+        flags!(ADMIN | NOSCRIPT | LOADING | STALE),
+        Group::Server,
         "A container for debugging commands.",
         debug,
     ),
@@ -94,42 +92,47 @@ fn dbsize(ctx: &mut Ctx<'_>, _req: &Request<'_>) -> Result<(), CmdError> {
 }
 
 /// CONFIG's subcommands.
-pub const CONFIG_SUBCOMMANDS: &[Subcommand] = &[
-    Subcommand {
-        full_name: "config|get",
-        arity: -3,
-        flags: ADMIN | LOADING | STALE,
-        summary: "Returns the effective values of configuration parameters.",
-        handler: config_get,
-    },
-    Subcommand {
-        full_name: "config|set",
-        arity: -4,
-        flags: ADMIN | LOADING | STALE,
-        summary: "Sets configuration parameters in-flight.",
-        handler: config_set,
-    },
-    Subcommand {
-        full_name: "config|resetstat",
-        arity: 2,
-        flags: ADMIN | LOADING | STALE,
-        summary: "Resets the server's statistics.",
-        handler: config_resetstat,
-    },
-    Subcommand {
-        full_name: "config|rewrite",
-        arity: 2,
-        flags: ADMIN | LOADING | STALE,
-        summary: "Persists the effective configuration to file.",
-        handler: config_rewrite,
-    },
-    Subcommand {
-        full_name: "config|help",
-        arity: 2,
-        flags: LOADING | STALE,
-        summary: "Returns helpful text about the different subcommands.",
-        handler: config_help,
-    },
+pub const CONFIG_SUBCOMMANDS: &[CommandSpec] = &[
+    CommandSpec::new(
+        "config|get",
+        -3,
+        flags!(ADMIN | NOSCRIPT | LOADING | STALE),
+        Group::Server,
+        "Returns the effective values of configuration parameters.",
+        config_get,
+    ),
+    CommandSpec::new(
+        "config|set",
+        -4,
+        flags!(ADMIN | NOSCRIPT | LOADING | STALE),
+        Group::Server,
+        "Sets configuration parameters in-flight.",
+        config_set,
+    ),
+    CommandSpec::new(
+        "config|resetstat",
+        2,
+        flags!(ADMIN | NOSCRIPT | LOADING | STALE),
+        Group::Server,
+        "Resets the server's statistics.",
+        config_resetstat,
+    ),
+    CommandSpec::new(
+        "config|rewrite",
+        2,
+        flags!(ADMIN | NOSCRIPT | LOADING | STALE),
+        Group::Server,
+        "Persists the effective configuration to file.",
+        config_rewrite,
+    ),
+    CommandSpec::new(
+        "config|help",
+        2,
+        flags!(LOADING | STALE),
+        Group::Server,
+        "Returns helpful text about the different subcommands.",
+        config_help,
+    ),
 ];
 
 /// Read-only directives that clients and tools (redis-benchmark, test suites) query,

@@ -1,44 +1,48 @@
 //! MEMORY USAGE and MEMORY HELP: an estimate of the bytes a key takes, from the
 //! sizes of the structures that hold it (there is no allocator introspection).
 
-use super::command::{Subcommand, reply_help, run_subcommand};
+use super::command::{reply_help, run_subcommand};
 use crate::commands::CommandSpec;
 use crate::commands::Ctx;
 use crate::commands::args::{is, parse_i64};
-use crate::commands::flags::*;
 use crate::error::CmdError;
 use crate::protocol::Request;
+use crate::spec::{Group, KeySpec};
 use crate::store::Value;
 use crate::store::hash::Hash;
 use crate::store::list::List;
+use crate::{flags, kf};
 
 /// This family's commands.
 pub const COMMANDS: &[CommandSpec] = &[CommandSpec::new(
     "memory",
     -2,
-    0,
-    (0, 0, 0),
-    "server",
+    flags!(),
+    Group::Server,
     "A container for memory diagnostics commands.",
     memory,
-)];
+)
+.subcommands(SUBCOMMANDS)];
 
 /// MEMORY's subcommands.
-pub const SUBCOMMANDS: &[Subcommand] = &[
-    Subcommand {
-        full_name: "memory|usage",
-        arity: -3,
-        flags: READONLY,
-        summary: "Estimates the memory usage of a key.",
-        handler: usage,
-    },
-    Subcommand {
-        full_name: "memory|help",
-        arity: 2,
-        flags: LOADING | STALE,
-        summary: "Returns helpful text about the different subcommands.",
-        handler: help,
-    },
+pub const SUBCOMMANDS: &[CommandSpec] = &[
+    CommandSpec::new(
+        "memory|usage",
+        -3,
+        flags!(READONLY),
+        Group::Server,
+        "Estimates the memory usage of a key.",
+        usage,
+    )
+    .keys(&[KeySpec::at(kf!(RO), 2)]),
+    CommandSpec::new(
+        "memory|help",
+        2,
+        flags!(LOADING | STALE),
+        Group::Server,
+        "Returns helpful text about the different subcommands.",
+        help,
+    ),
 ];
 
 /// Bytes of a key table entry: a 24-byte key, a 24-byte value, a `u32` hash and a

@@ -4,40 +4,39 @@
 use crate::commands::CommandSpec;
 use crate::commands::Ctx;
 use crate::commands::args::is;
-use crate::commands::flags::*;
 use crate::error::CmdError;
 use crate::persistence::{self, ShutdownSave};
 use crate::protocol::Request;
+use crate::spec::Group;
+use crate::{cats, flags};
 
 /// This family's commands.
 pub const COMMANDS: &[CommandSpec] = &[
     CommandSpec::new(
         "save",
         1,
-        ADMIN | NO_MULTI | NOSCRIPT,
-        (0, 0, 0),
-        "server",
+        flags!(ADMIN | NOSCRIPT | NO_ASYNC_LOADING | NO_MULTI),
+        Group::Server,
         "Synchronously saves the database(s) to disk.",
         save,
     ),
     CommandSpec::new(
         "bgsave",
         -1,
-        ADMIN | NOSCRIPT,
-        (0, 0, 0),
-        "server",
+        flags!(ADMIN | NOSCRIPT | NO_ASYNC_LOADING),
+        Group::Server,
         "Asynchronously saves the database(s) to disk.",
         bgsave,
     ),
     CommandSpec::new(
         "lastsave",
         1,
-        LOADING | STALE | FAST,
-        (0, 0, 0),
-        "server",
+        flags!(LOADING | STALE | FAST),
+        Group::Server,
         "Returns the Unix timestamp of the last successful save to disk.",
         lastsave,
-    ),
+    )
+    .acl(cats!(ADMIN | DANGEROUS)),
 ];
 
 /// Redis's reply to a failed save (`shared.err`): the details are in the log.

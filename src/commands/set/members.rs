@@ -6,169 +6,187 @@ use super::algebra;
 use super::random;
 use crate::commands::CommandSpec;
 use crate::commands::Ctx;
-use crate::commands::flags::*;
 use crate::commands::notify;
 use crate::commands::scan::{ScanArgs, parse_cursor};
 use crate::error::CmdError;
 use crate::protocol::{Reply, Request};
+use crate::spec::{Group, KeySpec};
 use crate::store::set::{Member, Set, SetLimits};
 use crate::store::{Kind, Store, Value};
+use crate::{cats, flags, kf};
 
 /// This family's commands.
 pub const COMMANDS: &[CommandSpec] = &[
     CommandSpec::new(
-        "sadd",
-        -3,
-        WRITE | DENYOOM | FAST,
-        (1, 1, 1),
-        "set",
-        "Adds one or more members to a set. Creates the key if it doesn't exist.",
-        sadd,
-    ),
+"sadd",
+-3,
+flags!(WRITE | DENYOOM | FAST),
+Group::Set,
+"Adds one or more members to a set. Creates the key if it doesn't exist.",
+sadd,
+)
+.acl(cats!(SET))
+.keys(&[KeySpec::at(kf!(RW | INSERT), 1)]),
     CommandSpec::new(
-        "srem",
-        -3,
-        WRITE | FAST,
-        (1, 1, 1),
-        "set",
-        "Removes one or more members from a set. Deletes the set if the last member was removed.",
-        srem,
-    ),
+"srem",
+-3,
+flags!(WRITE | FAST),
+Group::Set,
+"Removes one or more members from a set. Deletes the set if the last member was removed.",
+srem,
+)
+.acl(cats!(SET))
+.keys(&[KeySpec::at(kf!(RW | DELETE), 1)]),
     CommandSpec::new(
-        "smembers",
-        2,
-        READONLY,
-        (1, 1, 1),
-        "set",
-        "Returns all members of a set.",
-        algebra::smembers,
-    ),
+"smembers",
+2,
+flags!(READONLY),
+Group::Set,
+"Returns all members of a set.",
+algebra::smembers,
+)
+.acl(cats!(SET))
+.keys(&[KeySpec::at(kf!(RO | ACCESS), 1)]),
     CommandSpec::new(
-        "sismember",
-        3,
-        READONLY | FAST,
-        (1, 1, 1),
-        "set",
-        "Determines whether a member belongs to a set.",
-        sismember,
-    ),
+"sismember",
+3,
+flags!(READONLY | FAST),
+Group::Set,
+"Determines whether a member belongs to a set.",
+sismember,
+)
+.acl(cats!(SET))
+.keys(&[KeySpec::at(kf!(RO), 1)]),
     CommandSpec::new(
-        "smismember",
-        -3,
-        READONLY | FAST,
-        (1, 1, 1),
-        "set",
-        "Determines whether multiple members belong to a set.",
-        smismember,
-    ),
+"smismember",
+-3,
+flags!(READONLY | FAST),
+Group::Set,
+"Determines whether multiple members belong to a set.",
+smismember,
+)
+.acl(cats!(SET))
+.keys(&[KeySpec::at(kf!(RO | ACCESS), 1)]),
     CommandSpec::new(
-        "scard",
-        2,
-        READONLY | FAST,
-        (1, 1, 1),
-        "set",
-        "Returns the number of members in a set.",
-        scard,
-    ),
+"scard",
+2,
+flags!(READONLY | FAST),
+Group::Set,
+"Returns the number of members in a set.",
+scard,
+)
+.acl(cats!(SET))
+.keys(&[KeySpec::at(kf!(RO), 1)]),
     CommandSpec::new(
-        "spop",
-        -2,
-        WRITE | FAST,
-        (1, 1, 1),
-        "set",
-        "Returns one or more random members from a set after removing them. Deletes the set if the last member was popped.",
-        random::spop,
-    ),
+"spop",
+-2,
+flags!(WRITE | FAST),
+Group::Set,
+"Returns one or more random members from a set after removing them. Deletes the set if the last member was popped.",
+random::spop,
+)
+.acl(cats!(SET))
+.keys(&[KeySpec::at(kf!(RW | ACCESS | DELETE), 1)]),
     CommandSpec::new(
-        "srandmember",
-        -2,
-        READONLY,
-        (1, 1, 1),
-        "set",
-        "Get one or multiple random members from a set",
-        random::srandmember,
-    ),
+"srandmember",
+-2,
+flags!(READONLY),
+Group::Set,
+"Get one or multiple random members from a set",
+random::srandmember,
+)
+.acl(cats!(SET))
+.keys(&[KeySpec::at(kf!(RO | ACCESS), 1)]),
     CommandSpec::new(
-        "smove",
-        4,
-        WRITE | FAST,
-        (1, 2, 1),
-        "set",
-        "Moves a member from one set to another.",
-        smove,
-    ),
+"smove",
+4,
+flags!(WRITE | FAST),
+Group::Set,
+"Moves a member from one set to another.",
+smove,
+)
+.acl(cats!(SET))
+.keys(&[KeySpec::at(kf!(RW | ACCESS | DELETE), 1), KeySpec::at(kf!(RW | INSERT), 2)]),
     CommandSpec::new(
-        "sinter",
-        -2,
-        READONLY,
-        (1, -1, 1),
-        "set",
-        "Returns the intersect of multiple sets.",
-        algebra::sinter,
-    ),
+"sinter",
+-2,
+flags!(READONLY),
+Group::Set,
+"Returns the intersect of multiple sets.",
+algebra::sinter,
+)
+.acl(cats!(SET))
+.keys(&[KeySpec::range(kf!(RO | ACCESS), 1, -1, 1)]),
     CommandSpec::new(
-        "sintercard",
-        -3,
-        READONLY,
-        (0, 0, 0),
-        "set",
-        "Returns the number of members of the intersect of multiple sets.",
-        algebra::sintercard,
-    ),
+"sintercard",
+-3,
+flags!(READONLY),
+Group::Set,
+"Returns the number of members of the intersect of multiple sets.",
+algebra::sintercard,
+)
+.acl(cats!(SET))
+.keys(&[KeySpec::numkeys(kf!(RO | ACCESS), 1)]),
     CommandSpec::new(
-        "sinterstore",
-        -3,
-        WRITE | DENYOOM,
-        (1, -1, 1),
-        "set",
-        "Stores the intersect of multiple sets in a key.",
-        algebra::sinterstore,
-    ),
+"sinterstore",
+-3,
+flags!(WRITE | DENYOOM),
+Group::Set,
+"Stores the intersect of multiple sets in a key.",
+algebra::sinterstore,
+)
+.acl(cats!(SET))
+.keys(&[KeySpec::at(kf!(RW | UPDATE), 1), KeySpec::range(kf!(RO | ACCESS), 2, -1, 1)]),
     CommandSpec::new(
-        "sunion",
-        -2,
-        READONLY,
-        (1, -1, 1),
-        "set",
-        "Returns the union of multiple sets.",
-        algebra::sunion,
-    ),
+"sunion",
+-2,
+flags!(READONLY),
+Group::Set,
+"Returns the union of multiple sets.",
+algebra::sunion,
+)
+.acl(cats!(SET))
+.keys(&[KeySpec::range(kf!(RO | ACCESS), 1, -1, 1)]),
     CommandSpec::new(
-        "sunionstore",
-        -3,
-        WRITE | DENYOOM,
-        (1, -1, 1),
-        "set",
-        "Stores the union of multiple sets in a key.",
-        algebra::sunionstore,
-    ),
+"sunionstore",
+-3,
+flags!(WRITE | DENYOOM),
+Group::Set,
+"Stores the union of multiple sets in a key.",
+algebra::sunionstore,
+)
+.acl(cats!(SET))
+.keys(&[KeySpec::at(kf!(OW | UPDATE), 1), KeySpec::range(kf!(RO | ACCESS), 2, -1, 1)]),
     CommandSpec::new(
-        "sdiff",
-        -2,
-        READONLY,
-        (1, -1, 1),
-        "set",
-        "Returns the difference of multiple sets.",
-        algebra::sdiff,
-    ),
+"sdiff",
+-2,
+flags!(READONLY),
+Group::Set,
+"Returns the difference of multiple sets.",
+algebra::sdiff,
+)
+.acl(cats!(SET))
+.keys(&[KeySpec::range(kf!(RO | ACCESS), 1, -1, 1)]),
     CommandSpec::new(
-        "sdiffstore",
-        -3,
-        WRITE | DENYOOM,
-        (1, -1, 1),
-        "set",
-        "Stores the difference of multiple sets in a key.",
-        algebra::sdiffstore,
-    ),
+"sdiffstore",
+-3,
+flags!(WRITE | DENYOOM),
+Group::Set,
+"Stores the difference of multiple sets in a key.",
+algebra::sdiffstore,
+)
+.acl(cats!(SET))
+.keys(&[KeySpec::at(kf!(OW | UPDATE), 1), KeySpec::range(kf!(RO | ACCESS), 2, -1, 1)]),
     CommandSpec::new(
-        "sscan",
-        -3,
-        READONLY,
-        (1, 1, 1),
-        "set",
-        "Iterates over members of a set.",
-        sscan,
-    ),
+"sscan",
+-3,
+flags!(READONLY),
+Group::Set,
+"Iterates over members of a set.",
+sscan,
+)
+.acl(cats!(SET))
+.keys(&[KeySpec::at(kf!(RO | ACCESS), 1)]),
 ];
 
 /// The configured encoding limits of sets.

@@ -6,32 +6,35 @@ use super::edit::{make_raw, string_bytes};
 use crate::commands::CommandSpec;
 use crate::commands::Ctx;
 use crate::commands::args::{is, parse_i64};
-use crate::commands::flags::*;
 use crate::commands::notify;
 use crate::error::CmdError;
 use crate::protocol::Request;
 use crate::protocol::parser::parse_int;
+use crate::spec::{Group, KeySpec};
+use crate::{cats, flags, kf};
 
 /// This family's commands.
 pub const COMMANDS: &[CommandSpec] = &[
     CommandSpec::new(
         "bitfield",
         -2,
-        WRITE | DENYOOM,
-        (1, 1, 1),
-        "bitmap",
+        flags!(WRITE | DENYOOM),
+        Group::Bitmap,
         "Perform arbitrary bitfield integer operations on strings",
         bitfield,
-    ),
+    )
+    .acl(cats!(BITMAP))
+    .keys(&[KeySpec::at(kf!(RW | ACCESS | UPDATE | VARIABLE_FLAGS), 1)]),
     CommandSpec::new(
         "bitfield_ro",
         -2,
-        READONLY | FAST,
-        (1, 1, 1),
-        "bitmap",
+        flags!(READONLY | FAST),
+        Group::Bitmap,
         "Perform arbitrary bitfield integer operations on strings. Read-only variant of BITFIELD",
         bitfield_ro,
-    ),
+    )
+    .acl(cats!(BITMAP))
+    .keys(&[KeySpec::at(kf!(RO | ACCESS), 1)]),
 ];
 
 /// Reply text for a malformed type argument.

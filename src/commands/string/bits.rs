@@ -11,60 +11,69 @@ use super::value::put;
 use crate::commands::CommandSpec;
 use crate::commands::Ctx;
 use crate::commands::args::{is, parse_i64};
-use crate::commands::flags::*;
 use crate::commands::notify;
 use crate::error::CmdError;
 use crate::number::parse_int;
 use crate::protocol::Request;
+use crate::spec::{Group, KeySpec};
 use crate::store::{Bytes, Value};
+use crate::{cats, flags, kf};
 
 /// This family's commands (BITFIELD's are in `bitfield::COMMANDS`).
 pub const COMMANDS: &[CommandSpec] = &[
     CommandSpec::new(
         "setbit",
         4,
-        WRITE | DENYOOM,
-        (1, 1, 1),
-        "bitmap",
+        flags!(WRITE | DENYOOM),
+        Group::Bitmap,
         "Sets or clears the bit at offset in the string value stored at key",
         setbit,
-    ),
+    )
+    .acl(cats!(BITMAP))
+    .keys(&[KeySpec::at(kf!(RW | ACCESS | UPDATE), 1)]),
     CommandSpec::new(
         "getbit",
         3,
-        READONLY | FAST,
-        (1, 1, 1),
-        "bitmap",
+        flags!(READONLY | FAST),
+        Group::Bitmap,
         "Returns the bit value at offset in the string value stored at key",
         getbit,
-    ),
+    )
+    .acl(cats!(BITMAP))
+    .keys(&[KeySpec::at(kf!(RO | ACCESS), 1)]),
     CommandSpec::new(
         "bitcount",
         -2,
-        READONLY,
-        (1, 1, 1),
-        "bitmap",
+        flags!(READONLY),
+        Group::Bitmap,
         "Count set bits in a string",
         bitcount,
-    ),
+    )
+    .acl(cats!(BITMAP))
+    .keys(&[KeySpec::at(kf!(RO | ACCESS), 1)]),
     CommandSpec::new(
         "bitpos",
         -3,
-        READONLY,
-        (1, 1, 1),
-        "bitmap",
+        flags!(READONLY),
+        Group::Bitmap,
         "Find first bit set or clear in a string",
         bitpos,
-    ),
+    )
+    .acl(cats!(BITMAP))
+    .keys(&[KeySpec::at(kf!(RO | ACCESS), 1)]),
     CommandSpec::new(
         "bitop",
         -4,
-        WRITE | DENYOOM,
-        (2, -1, 1),
-        "bitmap",
+        flags!(WRITE | DENYOOM),
+        Group::Bitmap,
         "Perform bitwise operations between strings",
         bitop,
-    ),
+    )
+    .acl(cats!(BITMAP))
+    .keys(&[
+        KeySpec::at(kf!(OW | UPDATE), 2),
+        KeySpec::range(kf!(RO | ACCESS), 3, -1, 1),
+    ]),
 ];
 
 /// Reply text for a bad or too large bit offset.

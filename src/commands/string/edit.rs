@@ -8,106 +8,117 @@ use super::value::put;
 use crate::commands::CommandSpec;
 use crate::commands::Ctx;
 use crate::commands::args::{parse_f64, parse_i64};
-use crate::commands::flags::*;
 use crate::commands::notify;
 use crate::error::CmdError;
 use crate::protocol::Request;
 use crate::protocol::reply::format_double;
+use crate::spec::{Group, KeySpec};
 use crate::store::value::canonical_int;
 use crate::store::{Bytes, Value};
+use crate::{cats, flags, kf};
 
 /// This family's commands.
 pub const COMMANDS: &[CommandSpec] = &[
     CommandSpec::new(
         "append",
         3,
-        WRITE | DENYOOM | FAST,
-        (1, 1, 1),
-        "string",
+        flags!(WRITE | DENYOOM | FAST),
+        Group::String,
         "Appends a string to the value of a key. Creates the key if it doesn't exist.",
         append,
-    ),
+    )
+    .acl(cats!(STRING))
+    .keys(&[KeySpec::at(kf!(RW | INSERT), 1)]),
     CommandSpec::new(
         "strlen",
         2,
-        READONLY | FAST,
-        (1, 1, 1),
-        "string",
+        flags!(READONLY | FAST),
+        Group::String,
         "Returns the length of a string value.",
         strlen,
-    ),
+    )
+    .acl(cats!(STRING))
+    .keys(&[KeySpec::at(kf!(RO), 1)]),
     CommandSpec::new(
         "getrange",
         4,
-        READONLY,
-        (1, 1, 1),
-        "string",
+        flags!(READONLY),
+        Group::String,
         "Returns a substring of the string stored at a key.",
         getrange,
-    ),
+    )
+    .acl(cats!(STRING))
+    .keys(&[KeySpec::at(kf!(RO | ACCESS), 1)]),
     CommandSpec::new(
         "substr",
         4,
-        READONLY,
-        (1, 1, 1),
-        "string",
+        flags!(READONLY),
+        Group::String,
         "Returns a substring from a string value.",
         getrange,
-    ),
+    )
+    .acl(cats!(STRING))
+    .keys(&[KeySpec::at(kf!(RO | ACCESS), 1)]),
     CommandSpec::new(
         "setrange",
         4,
-        WRITE | DENYOOM,
-        (1, 1, 1),
-        "string",
+        flags!(WRITE | DENYOOM),
+        Group::String,
         "Overwrites a part of a string value with another by an offset.",
         setrange,
-    ),
+    )
+    .acl(cats!(STRING))
+    .keys(&[KeySpec::at(kf!(RW | UPDATE), 1)]),
     CommandSpec::new(
         "incr",
         2,
-        WRITE | DENYOOM | FAST,
-        (1, 1, 1),
-        "string",
+        flags!(WRITE | DENYOOM | FAST),
+        Group::String,
         "Increments the integer value of a key by one.",
         incr,
-    ),
+    )
+    .acl(cats!(STRING))
+    .keys(&[KeySpec::at(kf!(RW | ACCESS | UPDATE), 1)]),
     CommandSpec::new(
         "decr",
         2,
-        WRITE | DENYOOM | FAST,
-        (1, 1, 1),
-        "string",
+        flags!(WRITE | DENYOOM | FAST),
+        Group::String,
         "Decrements the integer value of a key by one.",
         decr,
-    ),
+    )
+    .acl(cats!(STRING))
+    .keys(&[KeySpec::at(kf!(RW | ACCESS | UPDATE), 1)]),
     CommandSpec::new(
         "incrby",
         3,
-        WRITE | DENYOOM | FAST,
-        (1, 1, 1),
-        "string",
+        flags!(WRITE | DENYOOM | FAST),
+        Group::String,
         "Increments the integer value of a key by a number.",
         incrby,
-    ),
+    )
+    .acl(cats!(STRING))
+    .keys(&[KeySpec::at(kf!(RW | ACCESS | UPDATE), 1)]),
     CommandSpec::new(
         "decrby",
         3,
-        WRITE | DENYOOM | FAST,
-        (1, 1, 1),
-        "string",
+        flags!(WRITE | DENYOOM | FAST),
+        Group::String,
         "Decrements a number from the integer value of a key.",
         decrby,
-    ),
+    )
+    .acl(cats!(STRING))
+    .keys(&[KeySpec::at(kf!(RW | ACCESS | UPDATE), 1)]),
     CommandSpec::new(
         "incrbyfloat",
         3,
-        WRITE | DENYOOM | FAST,
-        (1, 1, 1),
-        "string",
+        flags!(WRITE | DENYOOM | FAST),
+        Group::String,
         "Increment the floating point value of a key by a number.",
         incrbyfloat,
-    ),
+    )
+    .acl(cats!(STRING))
+    .keys(&[KeySpec::at(kf!(RW | ACCESS | UPDATE), 1)]),
 ];
 
 /// Reply text when a string would outgrow `proto-max-bulk-len`.

@@ -6,20 +6,22 @@ use super::edit::string_bytes;
 use crate::commands::CommandSpec;
 use crate::commands::Ctx;
 use crate::commands::args::{is, parse_i64};
-use crate::commands::flags::*;
 use crate::error::CmdError;
 use crate::protocol::Request;
+use crate::spec::{Group, KeySpec};
+use crate::{cats, flags, kf};
 
 /// This family's commands.
 pub const COMMANDS: &[CommandSpec] = &[CommandSpec::new(
     "lcs",
     -3,
-    READONLY,
-    (1, 2, 1),
-    "string",
+    flags!(READONLY),
+    Group::String,
     "Find longest common substring",
     lcs,
-)];
+)
+.acl(cats!(STRING))
+.keys(&[KeySpec::range(kf!(RO | ACCESS), 1, 1, 1)])];
 
 /// Options of LCS.
 #[derive(Debug, Default)]

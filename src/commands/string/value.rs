@@ -9,119 +9,131 @@ use crate::commands::CommandSpec;
 use crate::commands::Ctx;
 use crate::commands::DocArgs;
 use crate::commands::args::{is, parse_i64};
-use crate::commands::flags::*;
 use crate::commands::notify;
 use crate::error::CmdError;
 use crate::protocol::{Reply, Request};
+use crate::spec::{Group, KeySpec};
 use crate::store::Value;
+use crate::{cats, flags, kf};
 
 /// This family's commands.
 pub const COMMANDS: &[CommandSpec] = &[
     CommandSpec::new(
         "get",
         2,
-        READONLY | FAST,
-        (1, 1, 1),
-        "string",
+        flags!(READONLY | FAST),
+        Group::String,
         "Returns the string value of a key.",
         get,
-    ),
+    )
+    .acl(cats!(STRING))
+    .keys(&[KeySpec::at(kf!(RO | ACCESS), 1)]),
     CommandSpec::new(
         "set",
         -3,
-        WRITE | DENYOOM,
-        (1, 1, 1),
-        "string",
+        flags!(WRITE | DENYOOM),
+        Group::String,
         "Sets the string value of a key, ignoring its type.",
         set,
     )
+    .acl(cats!(STRING))
+    .keys(&[KeySpec::at(kf!(RW | ACCESS | UPDATE | VARIABLE_FLAGS), 1)])
     .with_docs(DocArgs::At(2)),
     CommandSpec::new(
         "setnx",
         3,
-        WRITE | DENYOOM | FAST,
-        (1, 1, 1),
-        "string",
+        flags!(WRITE | DENYOOM | FAST),
+        Group::String,
         "Set the string value of a key only when the key doesn't exist.",
         setnx,
     )
+    .acl(cats!(STRING))
+    .keys(&[KeySpec::at(kf!(OW | INSERT), 1)])
     .with_docs(DocArgs::At(2)),
     CommandSpec::new(
         "setex",
         4,
-        WRITE | DENYOOM,
-        (1, 1, 1),
-        "string",
+        flags!(WRITE | DENYOOM),
+        Group::String,
         "Sets the string value and expiration time of a key.",
         setex,
     )
+    .acl(cats!(STRING))
+    .keys(&[KeySpec::at(kf!(OW | UPDATE), 1)])
     .with_docs(DocArgs::At(3)),
     CommandSpec::new(
         "psetex",
         4,
-        WRITE | DENYOOM,
-        (1, 1, 1),
-        "string",
+        flags!(WRITE | DENYOOM),
+        Group::String,
         "Sets the string value and expiration time in milliseconds of a key.",
         psetex,
     )
+    .acl(cats!(STRING))
+    .keys(&[KeySpec::at(kf!(OW | UPDATE), 1)])
     .with_docs(DocArgs::At(3)),
     CommandSpec::new(
         "getset",
         3,
-        WRITE | DENYOOM | FAST,
-        (1, 1, 1),
-        "string",
+        flags!(WRITE | DENYOOM | FAST),
+        Group::String,
         "Returns the previous string value of a key after setting it to a new value.",
         getset,
     )
+    .acl(cats!(STRING))
+    .keys(&[KeySpec::at(kf!(RW | ACCESS | UPDATE), 1)])
     .with_docs(DocArgs::At(2)),
     CommandSpec::new(
         "getdel",
         2,
-        WRITE | FAST,
-        (1, 1, 1),
-        "string",
+        flags!(WRITE | FAST),
+        Group::String,
         "Returns the string value of a key after deleting the key.",
         getdel,
-    ),
+    )
+    .acl(cats!(STRING))
+    .keys(&[KeySpec::at(kf!(RW | ACCESS | DELETE), 1)]),
     CommandSpec::new(
         "getex",
         -2,
-        WRITE | FAST,
-        (1, 1, 1),
-        "string",
+        flags!(WRITE | FAST),
+        Group::String,
         "Returns the string value of a key after setting its expiration time.",
         getex,
-    ),
+    )
+    .acl(cats!(STRING))
+    .keys(&[KeySpec::at(kf!(RW | ACCESS | UPDATE), 1)]),
     CommandSpec::new(
         "mget",
         -2,
-        READONLY | FAST,
-        (1, -1, 1),
-        "string",
+        flags!(READONLY | FAST),
+        Group::String,
         "Atomically returns the string values of one or more keys.",
         mget,
-    ),
+    )
+    .acl(cats!(STRING))
+    .keys(&[KeySpec::range(kf!(RO | ACCESS), 1, -1, 1)]),
     CommandSpec::new(
         "mset",
         -3,
-        WRITE | DENYOOM,
-        (1, -1, 2),
-        "string",
+        flags!(WRITE | DENYOOM),
+        Group::String,
         "Atomically creates or modifies the string values of one or more keys.",
         mset,
     )
+    .acl(cats!(STRING))
+    .keys(&[KeySpec::range(kf!(OW | UPDATE), 1, -1, 2)])
     .with_docs(DocArgs::Every { first: 2, step: 2 }),
     CommandSpec::new(
         "msetnx",
         -3,
-        WRITE | DENYOOM,
-        (1, -1, 2),
-        "string",
+        flags!(WRITE | DENYOOM),
+        Group::String,
         "Atomically modifies the string values of one or more keys only when all keys don't exist.",
         msetnx,
     )
+    .acl(cats!(STRING))
+    .keys(&[KeySpec::range(kf!(OW | INSERT), 1, -1, 2)])
     .with_docs(DocArgs::Every { first: 2, step: 2 }),
 ];
 

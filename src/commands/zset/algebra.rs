@@ -4,83 +4,100 @@
 
 use std::collections::HashMap;
 
-use super::members::{GROUP, limits, store_result, write_entry, write_list_len};
+use super::members::{limits, store_result, write_entry, write_list_len};
 use super::score_text::parse_double;
 use crate::commands::CommandSpec;
 use crate::commands::Ctx;
 use crate::commands::args::{is, parse_i64};
-use crate::commands::flags::*;
 use crate::error::CmdError;
 use crate::protocol::Request;
+use crate::spec::{Group, KeySpec};
 use crate::store::set::Set;
 use crate::store::zset::{ZSet, order};
 use crate::store::{Bytes, Value};
+use crate::{cats, flags, kf};
 
 /// This family's commands.
 pub const COMMANDS: &[CommandSpec] = &[
     CommandSpec::new(
         "zunionstore",
         -4,
-        WRITE | DENYOOM,
-        (1, 1, 1),
-        GROUP,
+        flags!(WRITE | DENYOOM),
+        Group::SortedSet,
         "Stores the union of multiple sorted sets in a key.",
         zunionstore,
-    ),
+    )
+    .acl(cats!(SORTEDSET))
+    .keys(&[
+        KeySpec::at(kf!(OW | UPDATE), 1),
+        KeySpec::numkeys(kf!(RO | ACCESS), 2),
+    ]),
     CommandSpec::new(
         "zinterstore",
         -4,
-        WRITE | DENYOOM,
-        (1, 1, 1),
-        GROUP,
+        flags!(WRITE | DENYOOM),
+        Group::SortedSet,
         "Stores the intersect of multiple sorted sets in a key.",
         zinterstore,
-    ),
+    )
+    .acl(cats!(SORTEDSET))
+    .keys(&[
+        KeySpec::at(kf!(OW | UPDATE), 1),
+        KeySpec::numkeys(kf!(RO | ACCESS), 2),
+    ]),
     CommandSpec::new(
         "zdiffstore",
         -4,
-        WRITE | DENYOOM,
-        (1, 1, 1),
-        GROUP,
+        flags!(WRITE | DENYOOM),
+        Group::SortedSet,
         "Stores the difference of multiple sorted sets in a key.",
         zdiffstore,
-    ),
+    )
+    .acl(cats!(SORTEDSET))
+    .keys(&[
+        KeySpec::at(kf!(OW | UPDATE), 1),
+        KeySpec::numkeys(kf!(RO | ACCESS), 2),
+    ]),
     CommandSpec::new(
         "zunion",
         -3,
-        READONLY,
-        (0, 0, 0),
-        GROUP,
+        flags!(READONLY),
+        Group::SortedSet,
         "Returns the union of multiple sorted sets.",
         zunion,
-    ),
+    )
+    .acl(cats!(SORTEDSET))
+    .keys(&[KeySpec::numkeys(kf!(RO | ACCESS), 1)]),
     CommandSpec::new(
         "zinter",
         -3,
-        READONLY,
-        (0, 0, 0),
-        GROUP,
+        flags!(READONLY),
+        Group::SortedSet,
         "Returns the intersect of multiple sorted sets.",
         zinter,
-    ),
+    )
+    .acl(cats!(SORTEDSET))
+    .keys(&[KeySpec::numkeys(kf!(RO | ACCESS), 1)]),
     CommandSpec::new(
         "zintercard",
         -3,
-        READONLY,
-        (0, 0, 0),
-        GROUP,
+        flags!(READONLY),
+        Group::SortedSet,
         "Returns the number of members of the intersect of multiple sorted sets.",
         zintercard,
-    ),
+    )
+    .acl(cats!(SORTEDSET))
+    .keys(&[KeySpec::numkeys(kf!(RO | ACCESS), 1)]),
     CommandSpec::new(
         "zdiff",
         -3,
-        READONLY,
-        (0, 0, 0),
-        GROUP,
+        flags!(READONLY),
+        Group::SortedSet,
         "Returns the difference between multiple sorted sets.",
         zdiff,
-    ),
+    )
+    .acl(cats!(SORTEDSET))
+    .keys(&[KeySpec::numkeys(kf!(RO | ACCESS), 1)]),
 ];
 
 /// Which operation.

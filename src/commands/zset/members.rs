@@ -6,90 +6,96 @@ use super::score_text::{parse_score, reply_score};
 use crate::commands::CommandSpec;
 use crate::commands::Ctx;
 use crate::commands::args::is;
-use crate::commands::flags::*;
 use crate::commands::notify;
 use crate::error::CmdError;
 use crate::protocol::{Reply, Request};
+use crate::spec::{Group, KeySpec};
 use crate::store::zset::{PackLimits, ZSet};
 use crate::store::{Kind, Store, Value};
-
-/// The command group of every sorted set command.
-pub const GROUP: &str = "sorted-set";
+use crate::{cats, flags, kf};
 
 /// This family's commands.
 pub const COMMANDS: &[CommandSpec] = &[
     CommandSpec::new(
         "zadd",
         -4,
-        WRITE | DENYOOM | FAST,
-        (1, 1, 1),
-        GROUP,
+        flags!(WRITE | DENYOOM | FAST),
+        Group::SortedSet,
         "Adds one or more members to a sorted set, or updates their scores.",
         zadd,
-    ),
+    )
+    .acl(cats!(SORTEDSET))
+    .keys(&[KeySpec::at(kf!(RW | UPDATE), 1)]),
     CommandSpec::new(
         "zincrby",
         4,
-        WRITE | DENYOOM | FAST,
-        (1, 1, 1),
-        GROUP,
+        flags!(WRITE | DENYOOM | FAST),
+        Group::SortedSet,
         "Increments the score of a member in a sorted set.",
         zincrby,
-    ),
+    )
+    .acl(cats!(SORTEDSET))
+    .keys(&[KeySpec::at(kf!(RW | ACCESS | UPDATE), 1)]),
     CommandSpec::new(
         "zrem",
         -3,
-        WRITE | FAST,
-        (1, 1, 1),
-        GROUP,
+        flags!(WRITE | FAST),
+        Group::SortedSet,
         "Removes one or more members from a sorted set.",
         zrem,
-    ),
+    )
+    .acl(cats!(SORTEDSET))
+    .keys(&[KeySpec::at(kf!(RW | DELETE), 1)]),
     CommandSpec::new(
         "zscore",
         3,
-        READONLY | FAST,
-        (1, 1, 1),
-        GROUP,
+        flags!(READONLY | FAST),
+        Group::SortedSet,
         "Returns the score of a member in a sorted set.",
         zscore,
-    ),
+    )
+    .acl(cats!(SORTEDSET))
+    .keys(&[KeySpec::at(kf!(RO | ACCESS), 1)]),
     CommandSpec::new(
         "zmscore",
         -3,
-        READONLY | FAST,
-        (1, 1, 1),
-        GROUP,
+        flags!(READONLY | FAST),
+        Group::SortedSet,
         "Returns the score of one or more members in a sorted set.",
         zmscore,
-    ),
+    )
+    .acl(cats!(SORTEDSET))
+    .keys(&[KeySpec::at(kf!(RO | ACCESS), 1)]),
     CommandSpec::new(
         "zcard",
         2,
-        READONLY | FAST,
-        (1, 1, 1),
-        GROUP,
+        flags!(READONLY | FAST),
+        Group::SortedSet,
         "Returns the number of members in a sorted set.",
         zcard,
-    ),
+    )
+    .acl(cats!(SORTEDSET))
+    .keys(&[KeySpec::at(kf!(RO), 1)]),
     CommandSpec::new(
         "zrank",
         -3,
-        READONLY | FAST,
-        (1, 1, 1),
-        GROUP,
+        flags!(READONLY | FAST),
+        Group::SortedSet,
         "Returns the index of a member in a sorted set ordered by ascending scores.",
         zrank,
-    ),
+    )
+    .acl(cats!(SORTEDSET))
+    .keys(&[KeySpec::at(kf!(RO | ACCESS), 1)]),
     CommandSpec::new(
         "zrevrank",
         -3,
-        READONLY | FAST,
-        (1, 1, 1),
-        GROUP,
+        flags!(READONLY | FAST),
+        Group::SortedSet,
         "Returns the index of a member in a sorted set ordered by descending scores.",
         zrevrank,
-    ),
+    )
+    .acl(cats!(SORTEDSET))
+    .keys(&[KeySpec::at(kf!(RO | ACCESS), 1)]),
 ];
 
 /// The packed-encoding limits from the configuration.

@@ -3,74 +3,81 @@
 //! `blockingGenericZpopCommand`). A blocking pop that finds nothing parks the client
 //! with [`Ctx::block`]; it runs again when a sorted set appears at one of its keys.
 
-use super::members::{GROUP, delete_if_empty, zset_mut};
+use super::members::{delete_if_empty, zset_mut};
 use super::score_text::reply_score;
 use crate::commands::CommandSpec;
 use crate::commands::Ctx;
 use crate::commands::args::{is, parse_i64};
-use crate::commands::flags::*;
 use crate::commands::notify;
 use crate::error::CmdError;
 use crate::protocol::Request;
 use crate::runtime::blocking::{TimeoutReply, parse_timeout};
+use crate::spec::{Group, KeySpec};
 use crate::store::Kind;
+use crate::{cats, flags, kf};
 
 /// This family's commands.
 pub const COMMANDS: &[CommandSpec] = &[
     CommandSpec::new(
-        "zpopmin",
-        -2,
-        WRITE | FAST,
-        (1, 1, 1),
-        GROUP,
-        "Returns the lowest-scoring members from a sorted set after removing them.",
-        zpopmin,
-    ),
+"zpopmin",
+-2,
+flags!(WRITE | FAST),
+Group::SortedSet,
+"Returns the lowest-scoring members from a sorted set after removing them.",
+zpopmin,
+)
+.acl(cats!(SORTEDSET))
+.keys(&[KeySpec::at(kf!(RW | ACCESS | DELETE), 1)]),
     CommandSpec::new(
-        "zpopmax",
-        -2,
-        WRITE | FAST,
-        (1, 1, 1),
-        GROUP,
-        "Returns the highest-scoring members from a sorted set after removing them.",
-        zpopmax,
-    ),
+"zpopmax",
+-2,
+flags!(WRITE | FAST),
+Group::SortedSet,
+"Returns the highest-scoring members from a sorted set after removing them.",
+zpopmax,
+)
+.acl(cats!(SORTEDSET))
+.keys(&[KeySpec::at(kf!(RW | ACCESS | DELETE), 1)]),
     CommandSpec::new(
-        "bzpopmin",
-        -3,
-        WRITE | FAST | NOSCRIPT,
-        (1, -2, 1),
-        GROUP,
-        "Removes and returns the member with the lowest score from one or more sorted sets. Blocks until a member is available otherwise.",
-        bzpopmin,
-    ),
+"bzpopmin",
+-3,
+flags!(WRITE | NOSCRIPT | BLOCKING | FAST),
+Group::SortedSet,
+"Removes and returns the member with the lowest score from one or more sorted sets. Blocks until a member is available otherwise.",
+bzpopmin,
+)
+.acl(cats!(SORTEDSET))
+.keys(&[KeySpec::range(kf!(RW | ACCESS | DELETE), 1, -2, 1)]),
     CommandSpec::new(
-        "bzpopmax",
-        -3,
-        WRITE | FAST | NOSCRIPT,
-        (1, -2, 1),
-        GROUP,
-        "Removes and returns the member with the highest score from one or more sorted sets. Blocks until a member available otherwise.",
-        bzpopmax,
-    ),
+"bzpopmax",
+-3,
+flags!(WRITE | NOSCRIPT | BLOCKING | FAST),
+Group::SortedSet,
+"Removes and returns the member with the highest score from one or more sorted sets. Blocks until a member available otherwise.",
+bzpopmax,
+)
+.acl(cats!(SORTEDSET))
+.keys(&[KeySpec::range(kf!(RW | ACCESS | DELETE), 1, -2, 1)]),
     CommandSpec::new(
-        "zmpop",
-        -4,
-        WRITE,
-        (0, 0, 0),
-        GROUP,
-        "Returns the highest- or lowest-scoring members from one or more sorted sets after removing them.",
-        zmpop,
-    ),
+"zmpop",
+-4,
+flags!(WRITE),
+Group::SortedSet,
+"Returns the highest- or lowest-scoring members from one or more sorted sets after removing them.",
+zmpop,
+)
+.acl(cats!(SORTEDSET))
+.keys(&[KeySpec::numkeys(kf!(RW | ACCESS | DELETE), 1)]),
     CommandSpec::new(
-        "bzmpop",
-        -5,
-        WRITE,
-        (0, 0, 0),
-        GROUP,
-        "Removes and returns a member by score from one or more sorted sets. Blocks until a member is available otherwise.",
-        bzmpop,
-    ),
+"bzmpop",
+-5,
+flags!(WRITE | BLOCKING),
+Group::SortedSet,
+"Removes and returns a member by score from one or more sorted sets. Blocks until a member is available otherwise.",
+bzmpop,
+)
+.acl(cats!(SORTEDSET))
+.keys(&[KeySpec::numkeys(kf!(RW | ACCESS | DELETE), 2)]),
 ];
 
 /// How a pop replies.

@@ -2,37 +2,40 @@
 
 use std::collections::HashSet;
 
-use super::members::{GROUP, lookup_read, write_entry, write_list_len, zset_ref};
+use super::members::{lookup_read, write_entry, write_list_len, zset_ref};
 use super::score_text::{format_packed_score, format_score};
 use crate::commands::CommandSpec;
 use crate::commands::Ctx;
 use crate::commands::args::{check_random_reply, is, parse_i64};
-use crate::commands::flags::*;
 use crate::commands::scan::{ScanArgs, parse_cursor};
 use crate::error::CmdError;
 use crate::protocol::Request;
+use crate::spec::{Group, KeySpec};
 use crate::store::Rng;
+use crate::{cats, flags, kf};
 
 /// This family's commands.
 pub const COMMANDS: &[CommandSpec] = &[
     CommandSpec::new(
         "zrandmember",
         -2,
-        READONLY,
-        (1, 1, 1),
-        GROUP,
+        flags!(READONLY),
+        Group::SortedSet,
         "Returns one or more random members from a sorted set.",
         zrandmember,
-    ),
+    )
+    .acl(cats!(SORTEDSET))
+    .keys(&[KeySpec::at(kf!(RO | ACCESS), 1)]),
     CommandSpec::new(
         "zscan",
         -3,
-        READONLY,
-        (1, 1, 1),
-        GROUP,
+        flags!(READONLY),
+        Group::SortedSet,
         "Iterates over members and scores of a sorted set.",
         zscan,
-    ),
+    )
+    .acl(cats!(SORTEDSET))
+    .keys(&[KeySpec::at(kf!(RO | ACCESS), 1)]),
 ];
 
 /// ```text

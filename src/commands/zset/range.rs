@@ -6,18 +6,19 @@
 //! ends, then a walk over the elements it covers, as Redis's `zsl*InRange` searches.
 
 use super::members::{
-    GROUP, delete_if_empty, limits, lookup_read, store_result, write_entry, write_list_len,
-    zset_mut, zset_ref,
+    delete_if_empty, limits, lookup_read, store_result, write_entry, write_list_len, zset_mut,
+    zset_ref,
 };
 use crate::commands::CommandSpec;
 use crate::commands::Ctx;
 use crate::commands::args::{is, parse_i64};
-use crate::commands::flags::*;
 use crate::commands::notify;
 use crate::error::CmdError;
 use crate::protocol::Request;
+use crate::spec::{Group, KeySpec};
 use crate::store::zset::ZSet;
 use crate::store::{Bytes, Kind};
+use crate::{cats, flags, kf};
 
 use super::bounds::{LexRange, Range, ScoreRange};
 
@@ -26,111 +27,126 @@ pub const COMMANDS: &[CommandSpec] = &[
     CommandSpec::new(
         "zrange",
         -4,
-        READONLY,
-        (1, 1, 1),
-        GROUP,
+        flags!(READONLY),
+        Group::SortedSet,
         "Returns members in a sorted set within a range of indexes, scores or members.",
         zrange,
-    ),
+    )
+    .acl(cats!(SORTEDSET))
+    .keys(&[KeySpec::at(kf!(RO | ACCESS), 1)]),
     CommandSpec::new(
         "zrangestore",
         -5,
-        WRITE | DENYOOM,
-        (1, 2, 1),
-        GROUP,
+        flags!(WRITE | DENYOOM),
+        Group::SortedSet,
         "Stores a range of members from sorted set in a key.",
         zrangestore,
-    ),
+    )
+    .acl(cats!(SORTEDSET))
+    .keys(&[
+        KeySpec::at(kf!(OW | UPDATE), 1),
+        KeySpec::at(kf!(RO | ACCESS), 2),
+    ]),
     CommandSpec::new(
         "zrevrange",
         -4,
-        READONLY,
-        (1, 1, 1),
-        GROUP,
+        flags!(READONLY),
+        Group::SortedSet,
         "Returns members in a sorted set within a range of indexes in reverse order.",
         zrevrange,
-    ),
+    )
+    .acl(cats!(SORTEDSET))
+    .keys(&[KeySpec::at(kf!(RO | ACCESS), 1)]),
     CommandSpec::new(
         "zrangebyscore",
         -4,
-        READONLY,
-        (1, 1, 1),
-        GROUP,
+        flags!(READONLY),
+        Group::SortedSet,
         "Returns members in a sorted set within a range of scores.",
         zrangebyscore,
-    ),
+    )
+    .acl(cats!(SORTEDSET))
+    .keys(&[KeySpec::at(kf!(RO | ACCESS), 1)]),
     CommandSpec::new(
         "zrevrangebyscore",
         -4,
-        READONLY,
-        (1, 1, 1),
-        GROUP,
+        flags!(READONLY),
+        Group::SortedSet,
         "Returns members in a sorted set within a range of scores in reverse order.",
         zrevrangebyscore,
-    ),
+    )
+    .acl(cats!(SORTEDSET))
+    .keys(&[KeySpec::at(kf!(RO | ACCESS), 1)]),
     CommandSpec::new(
         "zrangebylex",
         -4,
-        READONLY,
-        (1, 1, 1),
-        GROUP,
+        flags!(READONLY),
+        Group::SortedSet,
         "Returns members in a sorted set within a lexicographical range.",
         zrangebylex,
-    ),
+    )
+    .acl(cats!(SORTEDSET))
+    .keys(&[KeySpec::at(kf!(RO | ACCESS), 1)]),
     CommandSpec::new(
         "zrevrangebylex",
         -4,
-        READONLY,
-        (1, 1, 1),
-        GROUP,
+        flags!(READONLY),
+        Group::SortedSet,
         "Returns members in a sorted set within a lexicographical range in reverse order.",
         zrevrangebylex,
-    ),
+    )
+    .acl(cats!(SORTEDSET))
+    .keys(&[KeySpec::at(kf!(RO | ACCESS), 1)]),
     CommandSpec::new(
         "zcount",
         4,
-        READONLY | FAST,
-        (1, 1, 1),
-        GROUP,
+        flags!(READONLY | FAST),
+        Group::SortedSet,
         "Returns the count of members in a sorted set that have scores within a range.",
         zcount,
-    ),
+    )
+    .acl(cats!(SORTEDSET))
+    .keys(&[KeySpec::at(kf!(RO | ACCESS), 1)]),
     CommandSpec::new(
         "zlexcount",
         4,
-        READONLY | FAST,
-        (1, 1, 1),
-        GROUP,
+        flags!(READONLY | FAST),
+        Group::SortedSet,
         "Returns the number of members in a sorted set within a lexicographical range.",
         zlexcount,
-    ),
+    )
+    .acl(cats!(SORTEDSET))
+    .keys(&[KeySpec::at(kf!(RO | ACCESS), 1)]),
     CommandSpec::new(
         "zremrangebyrank",
         4,
-        WRITE,
-        (1, 1, 1),
-        GROUP,
+        flags!(WRITE),
+        Group::SortedSet,
         "Removes members in a sorted set within a range of indexes.",
         zremrangebyrank,
-    ),
+    )
+    .acl(cats!(SORTEDSET))
+    .keys(&[KeySpec::at(kf!(RW | DELETE), 1)]),
     CommandSpec::new(
         "zremrangebyscore",
         4,
-        WRITE,
-        (1, 1, 1),
-        GROUP,
+        flags!(WRITE),
+        Group::SortedSet,
         "Removes members in a sorted set within a range of scores.",
         zremrangebyscore,
-    ),
+    )
+    .acl(cats!(SORTEDSET))
+    .keys(&[KeySpec::at(kf!(RW | DELETE), 1)]),
     CommandSpec::new(
         "zremrangebylex",
         4,
-        WRITE,
-        (1, 1, 1),
-        GROUP,
+        flags!(WRITE),
+        Group::SortedSet,
         "Removes members in a sorted set within a lexicographical range.",
         zremrangebylex,
-    ),
+    )
+    .acl(cats!(SORTEDSET))
+    .keys(&[KeySpec::at(kf!(RW | DELETE), 1)]),
 ];
 
 /// How a ZRANGE-like command reads its range.
