@@ -114,40 +114,47 @@ impl Ctx<'_> {
     /// Publishes keyspace event `event` of `class` for `key` in the client's database,
     /// if `notify-keyspace-events` enables it; events the store recorded first (an
     /// expiry or a new key met by this command come before its own event, as in Redis).
-    pub fn notify(&mut self, class: u32, event: &str, key: &[u8]) {
+    pub fn notify(&mut self, class: u32, event: &'static str, key: &[u8]) {
         let db = self.db();
         self.notify_in(db, class, event, key);
     }
 
     /// [`Ctx::notify`] for a key of database `db` (COPY ... DB, MOVE).
-    pub fn notify_in(&mut self, db: usize, class: u32, event: &str, key: &[u8]) {
-        if self.server.config.notify_keyspace_events == 0 {
-            return;
-        }
-        publish_store_events(self.server, self.store, Some(db));
-        if self.server.config.notify_keyspace_events & class != 0 {
-            publish_event(self.server, db, event, key);
-        }
+    pub fn notify_in(&mut self, db: usize, class: u32, event: &'static str, key: &[u8]) {
+        self.changed_in(db, key, class, event);
     }
 
-    /// After a command, while notifications are on: publishes what the store recorded
-    /// (a read that expired or missed a key raises no [`Ctx::changed`]).
+    /// After a command: hands on what the store recorded ([`publish_store_events`]).
     pub fn notify_store_events(&mut self) {
         let db = self.db();
         publish_store_events(self.server, self.store, Some(db));
     }
 }
 
-/// Publishes the events the store recorded: in database `db` only (the one a command
-/// ran in, cheap), or in every database (`None`, after an expiry cycle).
+/// Hands on the events the store recorded, in order (the one place every write is
+/// seen, Redis's `signalModifiedKey` plus `notifyKeyspaceEvent`): a write wakes the
+/// clients blocked on its key, invalidates WATCH and publishes its keyspace event;
+/// expired, missed and new keys are published. New keys only of database `db` for
+/// `Some(db)` (the one a command ran in), else of all (after an expiry cycle).
 pub fn publish_store_events(server: &mut ServerState, store: &mut Store, db: Option<usize>) {
+    let flags = server.config.notify_keyspace_events;
     store.drain_key_events(db, |db, key, kind| {
         let event = match kind {
+            KeyEvent::Write(event) => {
+                server.blocking.signal(db, key);
+                super::watch::touch(server, db, key);
+                if flags & event.class == 0 {
+                    return;
+                }
+                event.name
+            }
             KeyEvent::Expired => "expired",
             KeyEvent::Miss => "keymiss",
             KeyEvent::New => "new",
         };
-        publish_event(server, db, event, key);
+        if flags != 0 {
+            publish_event(server, db, event, key);
+        }
     });
 }
 

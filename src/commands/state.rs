@@ -201,6 +201,14 @@ pub struct ServerState {
 }
 
 impl ServerState {
+    /// True when somebody needs writes key by key: a WATCH, a blocked client, or
+    /// keyspace notifications.
+    pub fn observes_writes(&self) -> bool {
+        self.config.notify_keyspace_events != 0
+            || !self.watchers.is_empty()
+            || self.blocking.has_waiting()
+    }
+
     /// State for a server starting now with `config`.
     pub fn new(config: Config) -> ServerState {
         let mut acl = crate::acl::Acl::new();
