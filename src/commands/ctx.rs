@@ -3,7 +3,7 @@
 use crate::error::CmdError;
 use crate::protocol::Reply;
 use crate::runtime::{ClientInfo, ServerState};
-use crate::store::{Kind, Store, Value};
+use crate::store::{Event, Key, KeyMut, KeyRef, Kind, Store, Value};
 
 /// Everything a command may touch: the store, server state, its own client, and
 /// the writer for its reply.
@@ -72,19 +72,87 @@ impl<'a> Ctx<'a> {
     }
 
     /// Records a write to `key` of the client's database (Redis's `signalModifiedKey`
-    /// plus `notifyKeyspaceEvent`): wakes clients blocked on it, invalidates WATCH,
-    /// and publishes the keyspace event. `class` is one of [`crate::runtime::notify`]'s
-    /// classes and `event` Redis's event name (`lpush`, `del`, ...).
-    pub fn changed(&mut self, key: &[u8], class: u32, event: &str) {
+    /// plus `notifyKeyspaceEvent`); after the command the dispatcher wakes clients
+    /// blocked on it, invalidates WATCH and publishes the keyspace event. `class` is one
+    /// of [`crate::store::class`]'s bits and `event` Redis's event name (`lpush`, ...).
+    pub fn changed(&mut self, key: &[u8], class: u32, event: &'static str) {
         let db = self.db();
         self.changed_in(db, key, class, event);
     }
 
     /// [`Ctx::changed`] for a key of database `db` (COPY ... DB, MOVE).
-    pub fn changed_in(&mut self, db: usize, key: &[u8], class: u32, event: &str) {
-        self.server.blocking.signal(db, key);
-        crate::runtime::watch::touch(self.server, db, key);
-        self.notify_in(db, class, event, key);
+    pub fn changed_in(&mut self, db: usize, key: &[u8], class: u32, event: &'static str) {
+        self.store
+            .record_write(db, Key::from_slice(key), Event::new(class, event), 0);
+    }
+
+    /// Finds `key` for reading in the client's database (lazy expiry, hit or miss
+    /// counted).
+    pub fn read_key(&mut self, key: &[u8]) -> Option<KeyRef<'_>> {
+        let db = self.db();
+        self.store.read_key(db, key, self.now)
+    }
+
+    /// Finds `key` for writing in the client's database (lazy expiry, nothing counted).
+    pub fn write_key(&mut self, key: &[u8]) -> Option<KeyMut<'_>> {
+        let db = self.db();
+        self.store.write_key(db, key, self.now)
+    }
+
+    /// [`Ctx::read_key`] for a `kind` value: `Ok(None)` when absent, WRONGTYPE when
+    /// the key holds another kind.
+    pub fn read_key_of(&mut self, key: &[u8], kind: Kind) -> Result<Option<KeyRef<'_>>, CmdError> {
+        match self.read_key(key) {
+            Some(k) if k.value().kind() != kind => Err(CmdError::WrongType),
+            found => Ok(found),
+        }
+    }
+
+    /// [`Ctx::write_key`] for a `kind` value: `Ok(None)` when absent, WRONGTYPE when
+    /// the key holds another kind.
+    pub fn write_key_of(&mut self, key: &[u8], kind: Kind) -> Result<Option<KeyMut<'_>>, CmdError> {
+        match self.write_key(key) {
+            Some(k) if k.value().kind() != kind => {
+                k.unchanged();
+                Err(CmdError::WrongType)
+            }
+            found => Ok(found),
+        }
+    }
+
+    /// The `kind` value at `key` for writing, created by `make` when the key is
+    /// absent (LPUSH, SADD, HSET, ...); WRONGTYPE when it holds another kind.
+    pub fn write_key_or_create(
+        &mut self,
+        key: &[u8],
+        kind: Kind,
+        make: impl FnOnce() -> Value,
+    ) -> Result<KeyMut<'_>, CmdError> {
+        let db = self.db();
+        self.store
+            .write_key_or_insert(db, key, self.now, kind, make)
+            .ok_or(CmdError::WrongType)
+    }
+
+    /// Inserts or replaces `key` in the client's database (`expire_at` 0 = no TTL);
+    /// the handle owes the event.
+    pub fn insert_key(&mut self, key: &[u8], value: Value, expire_at: i64) -> KeyMut<'_> {
+        let db = self.db();
+        self.store.insert_key(db, key, value, expire_at, self.now)
+    }
+
+    /// [`Ctx::read_key`] together with the reply writer, so a value can be written out
+    /// without a copy (GET).
+    pub fn read_key_and_out(&mut self, key: &[u8]) -> (Option<KeyRef<'_>>, &mut Reply<'a>) {
+        let db = self.server.clients[self.me].db;
+        (self.store.read_key(db, key, self.now), &mut self.out)
+    }
+
+    /// Reads several keys at once (lazy expiry first), lending their values together
+    /// until the next write; see [`crate::store::handle`].
+    pub fn read_keys(&mut self, keys: &[&[u8]]) -> Vec<Option<&Value>> {
+        let db = self.db();
+        self.store.read_keys(db, keys, self.now)
     }
 
     /// Deletes the key at `index` when its collection is empty (Redis never keeps an

@@ -86,8 +86,10 @@ pub fn dispatch(ctx: &mut Ctx<'_>, req: &Request<'_>) {
 
 /// Runs a checked command's handler and counts it (Redis's `call`).
 fn call(ctx: &mut Ctx<'_>, index: usize, spec: &CommandSpec, req: &Request<'_>) {
+    let observed = ctx.server.observes_writes();
+    ctx.store.set_observed(observed);
     let result = (spec.handler)(ctx, req);
-    if ctx.server.config.notify_keyspace_events != 0 {
+    if ctx.store.has_events() {
         ctx.notify_store_events();
     }
     ctx.server.command_stats(index).calls += 1;

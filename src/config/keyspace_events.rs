@@ -1,37 +1,11 @@
-//! `notify-keyspace-events`: the event classes as bits, and their letters (Redis's
+//! `notify-keyspace-events`: the event classes (bits defined with the store's
+//! [`crate::store::Event`]), and their letters (Redis's
 //! `keyspaceEventsStringToFlags` and `keyspaceEventsFlagsToString`).
 
-/// `K`: publish to `__keyspace@<db>__:<key>`.
-pub const KEYSPACE: u32 = 1 << 0;
-/// `E`: publish to `__keyevent@<db>__:<event>`.
-pub const KEYEVENT: u32 = 1 << 1;
-/// `g`: generic commands (DEL, EXPIRE, RENAME, ...).
-pub const GENERIC: u32 = 1 << 2;
-/// `$`: string commands.
-pub const STRING: u32 = 1 << 3;
-/// `l`: list commands.
-pub const LIST: u32 = 1 << 4;
-/// `s`: set commands.
-pub const SET: u32 = 1 << 5;
-/// `h`: hash commands.
-pub const HASH: u32 = 1 << 6;
-/// `z`: sorted set commands.
-pub const ZSET: u32 = 1 << 7;
-/// `x`: expired events.
-pub const EXPIRED: u32 = 1 << 8;
-/// `e`: evicted events.
-pub const EVICTED: u32 = 1 << 9;
-/// `t`: stream commands.
-pub const STREAM: u32 = 1 << 10;
-/// `m`: key miss events (not part of `A`).
-pub const KEY_MISS: u32 = 1 << 11;
-/// `d`: module events (accepted for compatibility; no module raises them).
-pub const MODULE: u32 = 1 << 13;
-/// `n`: new key events (not part of `A`).
-pub const NEW: u32 = 1 << 14;
-/// `A`: every class but `m` and `n`.
-pub const ALL: u32 =
-    GENERIC | STRING | LIST | SET | HASH | ZSET | EXPIRED | EVICTED | STREAM | MODULE;
+pub use crate::store::class::{
+    ALL, EVICTED, EXPIRED, GENERIC, HASH, KEY_MISS, KEYEVENT, KEYSPACE, LIST, MODULE, NEW, SET,
+    STREAM, STRING, ZSET,
+};
 
 /// Class letters in the order Redis prints them (after `A`, before `K`, `E`, `m`).
 const CLASS_LETTERS: &[(u32, char)] = &[

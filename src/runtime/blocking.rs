@@ -76,6 +76,11 @@ impl Blocking {
         self.blocked
     }
 
+    /// True when some client waits on a key.
+    pub fn has_waiting(&self) -> bool {
+        !self.waiting.is_empty()
+    }
+
     /// True when `serve` has work to do.
     pub fn has_work(&self) -> bool {
         !self.ready.is_empty() || !self.unblock_requests.is_empty()

@@ -211,6 +211,14 @@ pub struct ServerState {
 }
 
 impl ServerState {
+    /// True when somebody needs writes key by key: a WATCH, a blocked client, or
+    /// keyspace notifications.
+    pub fn observes_writes(&self) -> bool {
+        self.config.notify_keyspace_events != 0
+            || !self.watchers.is_empty()
+            || self.blocking.has_waiting()
+    }
+
     /// State for a server starting now with `config`, for a command table of
     /// `command_count` commands.
     pub fn new(config: Config, command_count: usize) -> ServerState {

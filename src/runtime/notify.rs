@@ -1,8 +1,10 @@
-//! Keyspace notifications (Redis's notify.c): the published to `__keyspace@<db>__:<key>` and `__keyevent@<db>__:<event>`.
+//! Keyspace notifications (Redis's notify.c): the events published to `__keyspace@<db>__:<key>` and `__keyevent@<db>__:<event>`.
 //!
-//! Every write calls `Ctx::changed` with the class and event
-//! name Redis uses for it (`lpush`, `hset`, `del`, ...); that hook ends in
-//! `Ctx::notify`, one branch when notifications are off. Events the store sees by
+//! Every write is recorded in the store's event log with the class and event name
+//! Redis uses for it (`lpush`, `hset`, `del`, ...), through a key handle
+//! ([`crate::store::KeyMut`]) or `Ctx::changed`; after the command the dispatcher hands
+//! the log to [`publish_store_events`], which wakes blocked clients, invalidates WATCH
+//! and publishes. Events the store sees by
 //! itself (a key expired lazily or by the active cycle, a read missed, a key was
 //! added) are recorded by the store only while their class is enabled (see
 //! [`sync_tracking`]) and published from here after the command, or by the server
@@ -25,16 +27,30 @@ pub fn sync_tracking(config: &Config, store: &mut Store) {
     });
 }
 
-/// Publishes the events the store recorded: in database `db` only (the one a command
-/// ran in, cheap), or in every database (`None`, after an expiry cycle).
+/// Hands on the events the store recorded, in order (the one place every write is
+/// seen, Redis's `signalModifiedKey` plus `notifyKeyspaceEvent`): a write wakes the
+/// clients blocked on its key, invalidates WATCH and publishes its keyspace event;
+/// expired, missed and new keys are published. New keys only of database `db` for
+/// `Some(db)` (the one a command ran in), else of all (after an expiry cycle).
 pub fn publish_store_events(server: &mut ServerState, store: &mut Store, db: Option<usize>) {
+    let flags = server.config.notify_keyspace_events;
     store.drain_key_events(db, |db, key, kind| {
         let event = match kind {
+            KeyEvent::Write(event) => {
+                server.blocking.signal(db, key);
+                super::watch::touch(server, db, key);
+                if flags & event.class == 0 {
+                    return;
+                }
+                event.name
+            }
             KeyEvent::Expired => "expired",
             KeyEvent::Miss => "keymiss",
             KeyEvent::New => "new",
         };
-        publish_event(server, db, event, key);
+        if flags != 0 {
+            publish_event(server, db, event, key);
+        }
     });
 }
 

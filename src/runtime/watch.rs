@@ -89,6 +89,11 @@ impl Watchers {
     pub fn keys(&self) -> usize {
         self.dbs.iter().map(HashMap::len).sum()
     }
+
+    /// True when no key is watched.
+    pub fn is_empty(&self) -> bool {
+        self.dbs.iter().all(HashMap::is_empty)
+    }
 }
 
 /// Client `token` watches `key` of database `db` (WATCH); a key it already watches

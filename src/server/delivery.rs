@@ -31,7 +31,7 @@ impl Server {
     /// Publishes the keyspace events the store recorded outside commands (keys the
     /// expiry cycle removed) and delivers them; the receivers join the pending writes.
     pub(super) fn publish_store_events(&mut self) {
-        if self.state.config.notify_keyspace_events == 0 {
+        if !self.store.has_events() {
             return;
         }
         notify::publish_store_events(&mut self.state, &mut self.store, None);

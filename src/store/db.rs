@@ -183,22 +183,38 @@ impl Db {
 
     /// Inserts or replaces `key`; `expire_at` 0 clears any TTL.
     pub fn insert(&mut self, key: &[u8], value: Value, expire_at: i64) {
+        let (_, added) = self.insert_at(key, value, expire_at);
+        if added && self.log_new {
+            self.new_keys.push(Key::from(key));
+        }
+    }
+
+    /// Inserts or replaces `key` without recording it as new; returns its position and
+    /// whether it was added.
+    pub(super) fn insert_at(&mut self, key: &[u8], value: Value, expire_at: i64) -> (usize, bool) {
         let hash = self.map.hash(key);
         match self.map.find_hashed(hash, key) {
             Some(i) => {
                 self.map[i] = value;
                 self.set_expire_at(i, expire_at);
+                (i, false)
             }
             None => {
-                if self.log_new {
-                    self.new_keys.push(Key::from(key));
-                }
                 let i = self.map.push_hashed(hash, Key::from(key), value);
                 if expire_at != 0 {
                     self.map.set_flag(i, true);
                     self.expires.push_hashed(hash, Key::from(key), expire_at);
                 }
+                (i, true)
             }
+        }
+    }
+
+    /// The key at `pos` (a position from a lookup in this borrow).
+    pub(super) fn key_at(&self, pos: usize) -> &Key {
+        match self.map.get_index(pos) {
+            Some((key, _)) => key,
+            None => unreachable!("a handle's position is valid while it borrows the store"),
         }
     }
 
@@ -229,8 +245,8 @@ impl Db {
         Some(self.remove_index(i))
     }
 
-    /// Removes the key at `index`; returns its value and TTL.
-    pub fn remove_index(&mut self, index: usize) -> Entry {
+    /// Removes the key at `index`; returns it with its value and TTL.
+    pub(super) fn remove_keyed(&mut self, index: usize) -> (Key, Entry) {
         let flagged = self.map.flag(index);
         let (key, value, hash) = self
             .map
@@ -243,7 +259,12 @@ impl Db {
         } else {
             0
         };
-        Entry { value, expire_at }
+        (key, Entry { value, expire_at })
+    }
+
+    /// Removes the key at `index`; returns its value and TTL.
+    pub fn remove_index(&mut self, index: usize) -> Entry {
+        self.remove_keyed(index).1
     }
 
     /// Takes all keys out (for freeing in slices), leaving the database empty.

@@ -7,6 +7,7 @@
 pub mod bytes;
 pub mod db;
 pub mod expire;
+pub mod handle;
 pub mod hash;
 pub mod list;
 pub mod rng;
@@ -20,6 +21,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 pub use bytes::Bytes;
 pub use db::{Db, Lookup};
+pub use handle::{Event, KeyMut, KeyRef, class};
 pub use rng::Rng;
 pub use value::{Entry, Key, Kind, Value};
 
@@ -92,6 +94,8 @@ pub enum KeyEvent {
     Miss,
     /// The key was added.
     New,
+    /// A command wrote the key (recorded for every write, through [`handle`]).
+    Write(Event),
 }
 
 /// All databases and their bookkeeping.
@@ -108,7 +112,10 @@ pub struct Store {
     expire_cursor: usize,
     /// Which key events to record.
     tracking: Tracking,
-    /// Expired and missed keys recorded since the last [`Store::drain_key_events`].
+    /// Whether writes are logged with their key (someone watches keys, waits on
+    /// them, or listens to keyspace events); when not, a write only counts as dirty.
+    observed: bool,
+    /// Writes, and expired, missed and added keys, recorded since the last [`Store::drain_key_events`].
     key_events: Vec<(usize, Key, KeyEvent)>,
 }
 
@@ -124,6 +131,7 @@ impl Store {
             rng: Rng::new(seed),
             expire_cursor: 0,
             tracking: Tracking::default(),
+            observed: true,
             key_events: Vec::new(),
         }
     }
@@ -132,11 +140,24 @@ impl Store {
     pub fn set_tracking(&mut self, tracking: Tracking) {
         self.tracking = tracking;
         if !tracking.expired && !tracking.miss {
-            self.key_events = Vec::new();
+            self.key_events
+                .retain(|(_, _, event)| matches!(event, KeyEvent::Write(_)));
         }
         for db in &mut self.dbs {
             db.set_log_new(tracking.new);
         }
+    }
+
+    /// Says whether anyone observes writes key by key (WATCH, blocked clients,
+    /// keyspace events); set before each command, so an unobserved write costs only
+    /// its dirty count.
+    pub fn set_observed(&mut self, observed: bool) {
+        self.observed = observed;
+    }
+
+    /// True when some key event waits for [`Store::drain_key_events`].
+    pub fn has_events(&self) -> bool {
+        !self.key_events.is_empty() || self.tracking.new
     }
 
     /// Which key events are recorded.
@@ -152,10 +173,9 @@ impl Store {
         db: Option<usize>,
         mut f: impl FnMut(usize, &[u8], KeyEvent),
     ) {
-        if !self.key_events.is_empty() {
-            for (db, key, kind) in std::mem::take(&mut self.key_events) {
-                f(db, &key, kind);
-            }
+        // Drained in place: the log keeps its capacity from command to command.
+        for (db, key, kind) in self.key_events.drain(..) {
+            f(db, &key, kind);
         }
         if !self.tracking.new {
             return;

@@ -238,7 +238,7 @@ pub fn edit<R>(
 }
 
 /// Records a write of `writes` changes to the hash at `key` with the event `event`.
-pub fn written(ctx: &mut Ctx<'_>, key: &[u8], event: &str, writes: u64) {
+pub fn written(ctx: &mut Ctx<'_>, key: &[u8], event: &'static str, writes: u64) {
     ctx.store.dirty += writes;
     ctx.changed(key, notify::HASH, event);
 }

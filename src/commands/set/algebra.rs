@@ -34,7 +34,7 @@ fn load<'c>(ctx: &'c mut Ctx<'_>, keys: &[&[u8]]) -> Result<Vec<Option<&'c Set>>
 
 /// Stores `result` at `dst` (replacing whatever is there, TTL included) and replies
 /// with its size; an empty result deletes `dst` instead. Emits `event` or `del`.
-fn store_result(ctx: &mut Ctx<'_>, dst: &[u8], result: Set, event: &str) {
+fn store_result(ctx: &mut Ctx<'_>, dst: &[u8], result: Set, event: &'static str) {
     let len = result.len();
     if let Some(i) = ctx.lookup_write(dst) {
         let old = ctx.current_db().remove_index(i);

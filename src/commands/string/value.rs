@@ -13,8 +13,11 @@ use crate::commands::notify;
 use crate::error::CmdError;
 use crate::protocol::{Reply, Request};
 use crate::spec::{Group, KeySpec};
-use crate::store::Value;
+use crate::store::{Event, Value, class};
 use crate::{cats, flags, kf};
+
+/// The event of a string write.
+const SET: Event = Event::new(class::STRING, "set");
 
 /// This family's commands.
 pub const COMMANDS: &[CommandSpec] = &[
@@ -294,8 +297,13 @@ fn parse_options(req: &Request<'_>, first: usize, for_set: bool) -> Result<ExtOp
 /// ```
 /// The value, a document as it was sent, or null.
 fn get(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
-    let found = ctx.lookup_read(req.arg(1));
-    reply_found(ctx, found)
+    match ctx.read_key_and_out(req.arg(1)) {
+        (Some(found), out) => write_value(out, found.value()),
+        (None, out) => {
+            out.null();
+            Ok(())
+        }
+    }
 }
 
 /// ```text
@@ -306,10 +314,7 @@ fn get(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
 fn set(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
     let key = req.arg(1);
     if req.len() == 3 {
-        let found = ctx.lookup_write(key);
-        put(ctx, key, found, value_arg(req, 2), Some(0));
-        ctx.store.dirty += 1;
-        ctx.changed(key, notify::STRING, "set");
+        ctx.insert_key(key, value_arg(req, 2), 0).changed(SET);
         ctx.out.ok();
         return Ok(());
     }

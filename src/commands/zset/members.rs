@@ -151,7 +151,7 @@ pub fn write_entry(out: &mut Reply<'_>, member: &[u8], score: f64, withscores: b
 
 /// Stores the result of a *STORE command in `dst` (replacing whatever it held, TTL
 /// included) and replies its size; an empty result deletes `dst` instead.
-pub fn store_result(ctx: &mut Ctx<'_>, dst: &[u8], z: ZSet, event: &str) {
+pub fn store_result(ctx: &mut Ctx<'_>, dst: &[u8], z: ZSet, event: &'static str) {
     let n = z.len();
     let old = ctx.lookup_write(dst);
     if let Some(i) = old {

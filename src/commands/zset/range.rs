@@ -443,7 +443,7 @@ fn zlexcount(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
 fn remove_generic(
     ctx: &mut Ctx<'_>,
     key: &[u8],
-    event: &str,
+    event: &'static str,
     pick: impl FnOnce(&ZSet) -> Option<(usize, usize)>,
 ) -> Result<(), CmdError> {
     let Some(i) = ctx.lookup_kind_write(key, Kind::ZSet)? else {
