@@ -84,10 +84,13 @@ pub fn dispatch(ctx: &mut Ctx<'_>, req: &Request<'_>) {
     call(ctx, index, spec, req);
 }
 
-/// Runs a checked command's handler and counts it (Redis's `call`).
+/// Runs a checked command's handler and counts it (Redis's `call`). A reply is all or
+/// nothing: whatever a failing handler wrote before its error is taken back, so the
+/// client sees the error alone.
 fn call(ctx: &mut Ctx<'_>, index: usize, spec: &CommandSpec, req: &Request<'_>) {
     let observed = ctx.server.observes_writes();
     ctx.store.set_observed(observed);
+    let mark = ctx.out.len();
     let result = (spec.handler)(ctx, req);
     if ctx.store.has_events() {
         ctx.notify_store_events();
@@ -95,6 +98,7 @@ fn call(ctx: &mut Ctx<'_>, index: usize, spec: &CommandSpec, req: &Request<'_>) 
     ctx.server.command_stats(index).calls += 1;
     ctx.server.batch.push(index);
     if let Err(e) = result {
+        ctx.out.truncate(mark);
         ctx.server.command_stats(index).failed_calls += 1;
         reply_error(ctx, &e);
     }
@@ -236,4 +240,53 @@ pub fn subcommand_arity(cmd: &str, sub: &[u8]) -> CmdError {
         cmd,
         String::from_utf8_lossy(sub).to_ascii_lowercase()
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Config;
+    use crate::protocol::{OwnedRequest, Reply, RespVersion};
+    use crate::runtime::{ClientInfo, ServerState};
+    use crate::spec::Group;
+    use crate::store::Store;
+    use bytes::BytesMut;
+
+    /// Writes half a reply, then fails, as a careless handler could.
+    fn half_then_error(ctx: &mut Ctx<'_>, _: &Request<'_>) -> Result<(), CmdError> {
+        ctx.out.array_len(2);
+        ctx.out.bulk(b"first");
+        Err(CmdError::msg("ERR second element failed"))
+    }
+
+    #[test]
+    fn a_failing_handler_leaves_only_its_error() {
+        let spec = CommandSpec::new(
+            "halfway",
+            1,
+            crate::flags!(),
+            Group::Generic,
+            "test",
+            half_then_error,
+        );
+        let mut store = Store::new(1);
+        let mut server = ServerState::new(Config::default(), table::count());
+        let me = server
+            .clients
+            .insert(ClientInfo::new(1, String::new(), String::new(), 0));
+        let mut buf = BytesMut::from(&b"+earlier reply\r\n"[..]);
+        let req = OwnedRequest::from_args([&b"halfway"[..]]);
+        let mut ctx = Ctx {
+            store: &mut store,
+            server: &mut server,
+            me,
+            out: Reply::new(&mut buf, RespVersion::V2),
+            now: 0,
+        };
+        call(&mut ctx, 0, &spec, &req.request());
+        assert_eq!(
+            &buf[..],
+            b"+earlier reply\r\n-ERR second element failed\r\n"
+        );
+    }
 }

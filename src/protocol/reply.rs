@@ -56,6 +56,12 @@ impl<'a> Reply<'a> {
         self.buf.len()
     }
 
+    /// Takes back everything written after `mark` (a [`Reply::len`] taken earlier): a
+    /// command that fails leaves no partial reply behind its error.
+    pub fn truncate(&mut self, mark: usize) {
+        self.buf.truncate(mark);
+    }
+
     /// True when the buffer is empty.
     pub fn is_empty(&self) -> bool {
         self.buf.is_empty()
