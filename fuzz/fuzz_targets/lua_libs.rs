@@ -23,7 +23,7 @@ const SCRIPTS: &[&str] = &[
 
 fuzz_target!(|data: &[u8]| {
     let mut store = Store::new(1);
-    let mut state = ServerState::new(Config::default(), commands::table::count());
+    let mut state = ServerState::new(Config::default(), commands::table::acl_registry());
     let me = state
         .clients
         .insert(ClientInfo::new(1, "fuzz".into(), "fuzz".into(), 0));

@@ -5,15 +5,14 @@
 //! flags ([`crate::spec::CommandSpec::categories`]).
 //!
 //! Every command and every subcommand of a container (CONFIG GET, CLIENT KILL, ...)
-//! has an id, its position in [`registry`]: a top-level command's id is its position
+//! has an id, its position in the [`Registry`]: a top-level command's id is its position
 //! in the command table, subcommands come after. A user's permissions are a bitmap
 //! over these ids.
 
+use std::collections::HashMap;
 use std::ops::Range;
-use std::sync::OnceLock;
 
-use crate::commands::table;
-use crate::spec::{Cats, Flags};
+use crate::spec::{Cats, CommandSpec, Flags};
 
 /// The bit of category `name` (any case), if it is one.
 pub fn bit(name: &[u8]) -> Option<u32> {
@@ -42,33 +41,59 @@ pub struct Entry {
 }
 
 /// Every command and subcommand, by id.
-#[derive(Debug)]
 pub struct Registry {
     /// Entries by id.
     pub entries: Vec<Entry>,
+    /// How many of them are top-level commands.
+    commands: usize,
+    /// Lowercase top-level name → id.
+    by_name: HashMap<Vec<u8>, usize>,
 }
 
-/// The registry, built on first use from the command table.
-pub fn registry() -> &'static Registry {
-    static REGISTRY: OnceLock<Registry> = OnceLock::new();
-    REGISTRY.get_or_init(|| {
-        let entry = |spec: &'static crate::commands::CommandSpec| Entry {
+impl std::fmt::Debug for Registry {
+    /// Only the size: users hold a reference, and their debug text should stay short.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Registry({} ids)", self.entries.len())
+    }
+}
+
+impl Registry {
+    /// The registry of a command table (`commands::table` builds it once, from every
+    /// declaration): top-level commands first, by their table position, then the
+    /// subcommands of each.
+    pub fn build<H: 'static>(
+        table: impl Iterator<Item = &'static CommandSpec<H>> + Clone,
+    ) -> Registry {
+        let entry = |spec: &'static CommandSpec<H>| Entry {
             name: spec.name,
             flags: spec.flags,
             categories: spec.categories().bits(),
             subs: 0..0,
         };
-        let mut entries: Vec<Entry> = table::all().map(entry).collect();
-        for (id, spec) in table::all().enumerate() {
+        let mut entries: Vec<Entry> = table.clone().map(entry).collect();
+        let commands = entries.len();
+        for (id, spec) in table.enumerate() {
             let start = entries.len();
             entries.extend(spec.subcommands.iter().map(entry));
             entries[id].subs = start..entries.len();
         }
-        Registry { entries }
-    })
-}
+        let by_name = entries[..commands]
+            .iter()
+            .enumerate()
+            .map(|(id, e)| (e.name.as_bytes().to_vec(), id))
+            .collect();
+        Registry {
+            entries,
+            commands,
+            by_name,
+        }
+    }
 
-impl Registry {
+    /// Number of top-level commands (ids `0..commands()`).
+    pub fn commands(&self) -> usize {
+        self.commands
+    }
+
     /// Number of ids.
     pub fn len(&self) -> usize {
         self.entries.len()
@@ -82,7 +107,7 @@ impl Registry {
     /// The id of `name` or `container|sub` (any case).
     pub fn lookup(&self, name: &[u8]) -> Option<usize> {
         let mut parts = name.splitn(2, |&b| b == b'|');
-        let (top, _) = table::lookup_indexed(parts.next()?)?;
+        let top = *self.by_name.get(&parts.next()?.to_ascii_lowercase())?;
         match parts.next() {
             None => Some(top),
             Some(sub) => self.sub_of(top, sub),
@@ -103,6 +128,7 @@ impl Registry {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::commands::table::acl_registry as registry;
 
     fn cats(name: &str) -> Vec<&'static str> {
         let r = registry();

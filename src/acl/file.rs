@@ -4,11 +4,12 @@
 
 use std::io::Write;
 
+use super::category::Registry;
 use super::user::{RuleError, User, has_spaces};
 
 /// Parses an ACL file's `text` into users (Redis's `ACLLoadFromFile`); `path` names
 /// the file in the errors. All or nothing: one bad line fails the whole file.
-pub fn parse(text: &str, path: &str) -> Result<Vec<User>, String> {
+pub fn parse(text: &str, path: &str, registry: &'static Registry) -> Result<Vec<User>, String> {
     let mut errors = String::new();
     let mut users: Vec<User> = Vec::new();
     for (i, line) in text.split('\n').enumerate() {
@@ -37,7 +38,7 @@ pub fn parse(text: &str, path: &str) -> Result<Vec<User>, String> {
             ));
             continue;
         }
-        let mut user = User::new(name.as_bytes());
+        let mut user = User::new(name.as_bytes(), registry);
         let mut syntax_error = false;
         for rule in &argv[2..] {
             let rule = rule.trim_matches(['\t', '\r', '\n']);

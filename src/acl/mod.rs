@@ -24,6 +24,7 @@ use std::time::{Duration, Instant};
 
 use slab::Slab;
 
+pub use category::Registry;
 pub use user::{RuleError, User};
 
 /// A user's id: stable while the user exists (clients refer to their user by it).
@@ -42,6 +43,8 @@ const LOGGED_NAME_MAX: usize = 64;
 /// The users and authentication state of the server.
 #[derive(Debug)]
 pub struct Acl {
+    /// The command table's ids (for new users' rules).
+    registry: &'static Registry,
     users: Slab<User>,
     by_name: BTreeMap<Vec<u8>, UserId>,
     checks: bool,
@@ -51,16 +54,11 @@ pub struct Acl {
     suppressed_auth_logs: u64,
 }
 
-impl Default for Acl {
-    fn default() -> Self {
-        Acl::new()
-    }
-}
-
 impl Acl {
     /// Only the `default` user: `on nopass ~* &* +@all`.
-    pub fn new() -> Acl {
+    pub fn new(registry: &'static Registry) -> Acl {
         let mut acl = Acl {
+            registry,
             users: Slab::new(),
             by_name: BTreeMap::new(),
             checks: false,
@@ -68,10 +66,15 @@ impl Acl {
             last_auth_log: None,
             suppressed_auth_logs: 0,
         };
-        let id = acl.users.insert(User::default_user());
+        let id = acl.users.insert(User::default_user(registry));
         debug_assert_eq!(id, DEFAULT_USER);
         acl.by_name.insert(b"default".to_vec(), DEFAULT_USER);
         acl
+    }
+
+    /// The command table's ids, as ACL rules name them.
+    pub fn registry(&self) -> &'static Registry {
+        self.registry
     }
 
     /// True when dispatch must check authentication and permissions; false while the
@@ -133,7 +136,7 @@ impl Acl {
     pub fn set_user(&mut self, name: &[u8], rules: &[&[u8]]) -> Result<(), String> {
         let mut staged = match self.lookup(name) {
             Some(id) => self.users[id].clone(),
-            None => User::new(name),
+            None => User::new(name, self.registry),
         };
         for rule in rules {
             staged.apply(rule).map_err(|e| {
@@ -218,10 +221,10 @@ impl Acl {
     /// Redis's ACL file error texts, ending with `WARNING: ACL errors detected, no
     /// change to the previously active ACL rules was performed`.
     pub fn load_text(&mut self, text: &str, path: &str) -> Result<Vec<UserId>, String> {
-        let mut users = file::parse(text, path)?;
+        let mut users = file::parse(text, path, self.registry)?;
         let default = match users.iter().position(|u| u.name == b"default") {
             Some(i) => users.swap_remove(i),
-            None => User::default_user(),
+            None => User::default_user(self.registry),
         };
         let dropped: Vec<UserId> = self
             .users

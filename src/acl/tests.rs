@@ -2,7 +2,7 @@ use super::*;
 
 #[test]
 fn default_state_needs_no_checks() {
-    let acl = Acl::new();
+    let acl = Acl::new(crate::commands::table::acl_registry());
     assert!(!acl.checks());
     assert!(acl.new_client_authenticated());
     assert!(!acl.auth_required(false));
@@ -12,7 +12,7 @@ fn default_state_needs_no_checks() {
 
 #[test]
 fn requirepass_sets_the_default_password() {
-    let mut acl = Acl::new();
+    let mut acl = Acl::new(crate::commands::table::acl_registry());
     acl.set_default_password(Some(&sha256::sha256(b"secret")));
     assert!(acl.checks());
     assert!(!acl.new_client_authenticated());
@@ -27,7 +27,7 @@ fn requirepass_sets_the_default_password() {
 
 #[test]
 fn users_are_created_changed_and_deleted() {
-    let mut acl = Acl::new();
+    let mut acl = Acl::new(crate::commands::table::acl_registry());
     acl.set_user(b"bob", &[b"on", b">pw", b"+get", b"~*"])
         .expect("create");
     assert!(acl.checks(), "another user exists");
@@ -59,14 +59,14 @@ fn users_are_created_changed_and_deleted() {
 
 #[test]
 fn file_round_trip_keeps_only_hashes() {
-    let mut acl = Acl::new();
+    let mut acl = Acl::new(crate::commands::table::acl_registry());
     acl.set_user(b"bob", &[b"on", b">hunter2", b"~cache:*", b"+@read"])
         .expect("bob");
     acl.set_default_password(Some(&sha256::sha256(b"rootpw")));
     let text = acl.to_file_text();
     assert!(!text.contains("hunter2") && !text.contains("rootpw"));
     assert!(text.starts_with("user bob on #"));
-    let mut other = Acl::new();
+    let mut other = Acl::new(crate::commands::table::acl_registry());
     let dropped = other.load_text(&text, "users.acl").expect("loads");
     assert!(dropped.is_empty());
     assert_eq!(other.to_file_text(), text);
@@ -77,7 +77,7 @@ fn file_round_trip_keeps_only_hashes() {
 
 #[test]
 fn load_errors_change_nothing() {
-    let mut acl = Acl::new();
+    let mut acl = Acl::new(crate::commands::table::acl_registry());
     acl.set_user(b"keep", &[b"on", b"nopass"]).expect("keep");
     let err = acl
         .load_text("user a on +nosuch\nfoo bar\nuser a on\n", "f.acl")
@@ -95,7 +95,7 @@ fn load_errors_change_nothing() {
 
 #[test]
 fn load_replaces_users_and_resets_a_missing_default() {
-    let mut acl = Acl::new();
+    let mut acl = Acl::new(crate::commands::table::acl_registry());
     acl.set_default_password(Some(&sha256::sha256(b"pw")));
     acl.set_user(b"old", &[b"on"]).expect("old");
     let old = acl.lookup(b"old").expect("old id");
@@ -111,7 +111,7 @@ fn load_replaces_users_and_resets_a_missing_default() {
 
 #[test]
 fn missing_file_error_reads_like_strerror() {
-    let mut acl = Acl::new();
+    let mut acl = Acl::new(crate::commands::table::acl_registry());
     let err = acl
         .load_file("/nonexistent/rudis-test.acl")
         .expect_err("no file");
@@ -123,7 +123,7 @@ fn missing_file_error_reads_like_strerror() {
 
 #[test]
 fn failed_auth_logging_does_not_panic_under_bursts() {
-    let mut acl = Acl::new();
+    let mut acl = Acl::new(crate::commands::table::acl_registry());
     for _ in 0..100 {
         acl.note_failed_auth(&[b'x'; 500], "127.0.0.1:1");
     }

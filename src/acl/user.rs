@@ -2,7 +2,7 @@
 //! permissions; the rules of ACL SETUSER ([`User::apply`]) and the text ACL LIST shows
 //! ([`User::describe`]).
 
-use super::category::{self, registry};
+use super::category::{self, Registry};
 use super::sha256::{self, Digest};
 use crate::glob::glob_match;
 use crate::spec::Flags;
@@ -62,6 +62,8 @@ pub struct KeyPattern {
 /// A user (Redis's `user` with its root selector).
 #[derive(Debug, Clone)]
 pub struct User {
+    /// The command table's ids, for command and category rules.
+    registry: &'static Registry,
     /// The name.
     pub name: Vec<u8>,
     /// `on`: the user may authenticate.
@@ -94,8 +96,9 @@ pub struct User {
 
 impl User {
     /// A new user as Redis creates one: off, no passwords, no keys, no channels, no commands.
-    pub fn new(name: &[u8]) -> User {
+    pub fn new(name: &[u8], registry: &'static Registry) -> User {
         User {
+            registry,
             name: name.to_vec(),
             enabled: false,
             nopass: false,
@@ -107,15 +110,15 @@ impl User {
             channels: Vec::new(),
             allcommands: false,
             base_all: false,
-            allowed: vec![0; registry().len().div_ceil(64)],
+            allowed: vec![0; registry.len().div_ceil(64)],
             firstargs: Vec::new(),
             rules: Vec::new(),
         }
     }
 
     /// The `default` user as the server starts it: `on nopass ~* &* +@all`.
-    pub fn default_user() -> User {
-        let mut u = User::new(b"default");
+    pub fn default_user(registry: &'static Registry) -> User {
+        let mut u = User::new(b"default", registry);
         for rule in ["+@all", "~*", "&*", "on", "nopass"] {
             let _ = u.apply(rule.as_bytes());
         }
@@ -167,7 +170,7 @@ impl User {
             self.passwords.remove(at.ok_or(RuleError::NoSuchPassword)?);
         } else if is("reset") {
             let name = std::mem::take(&mut self.name);
-            *self = User::new(&name);
+            *self = User::new(&name, self.registry);
             self.sanitize = Some(true);
         } else if first == b'(' || is("clearselectors") {
             // Selectors (Redis 7's `(...)`) are not supported.
@@ -221,8 +224,8 @@ impl User {
             let allow = op[0] == b'+';
             if op.get(1) == Some(&b'@') {
                 let mask = category::bit(&op[2..]).ok_or(RuleError::Unknown)?;
-                for id in 0..registry().len() {
-                    if registry().entries[id].categories & mask != 0 {
+                for id in 0..self.registry.len() {
+                    if self.registry.entries[id].categories & mask != 0 {
                         self.change(id, allow);
                     }
                 }
@@ -276,7 +279,7 @@ impl User {
 
     /// `+name`, `-name`, `+name|sub`, `-name|sub`, `+name|firstarg`, with Redis's errors.
     fn command_rule(&mut self, name: &[u8], allow: bool) -> Result<(), RuleError> {
-        let reg = registry();
+        let reg = self.registry;
         if let Some(id) = reg.lookup(name) {
             self.change(id, allow);
             return Ok(());
@@ -310,7 +313,7 @@ impl User {
     fn change(&mut self, id: usize, allow: bool) {
         self.set_bit(id, allow);
         self.firstargs.retain(|(i, _)| *i != id);
-        for sub in registry().entries[id].subs.clone() {
+        for sub in self.registry.entries[id].subs.clone() {
             self.set_bit(sub, allow);
         }
     }

@@ -270,7 +270,7 @@ mod tests {
             half_then_error,
         );
         let mut store = Store::new(1);
-        let mut server = ServerState::new(Config::default(), table::count());
+        let mut server = ServerState::new(Config::default(), table::acl_registry());
         let me = server
             .clients
             .insert(ClientInfo::new(1, String::new(), String::new(), 0));

@@ -4,6 +4,8 @@
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
+use crate::acl::Registry;
+
 use super::connection::session as connection;
 use super::hash::fields as hash;
 use super::keyspace::{copy as keyspace_copy, expire, generic as keyspace, sort};
@@ -64,6 +66,12 @@ fn index() -> &'static Index {
     })
 }
 
+/// The ids ACL rules give commands and subcommands, built once from this table.
+pub fn acl_registry() -> &'static Registry {
+    static REGISTRY: OnceLock<Registry> = OnceLock::new();
+    REGISTRY.get_or_init(|| Registry::build(all()))
+}
+
 /// The command named `name` (any case).
 pub fn lookup(name: &[u8]) -> Option<&'static CommandSpec> {
     lookup_indexed(name).map(|(_, spec)| spec)
@@ -92,7 +100,7 @@ pub fn count() -> usize {
 }
 
 /// Every command, in no particular order (stable within a build).
-pub fn all() -> impl Iterator<Item = &'static CommandSpec> {
+pub fn all() -> impl Iterator<Item = &'static CommandSpec> + Clone {
     FAMILIES.iter().flat_map(|family| family.iter())
 }
 

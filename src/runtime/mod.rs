@@ -219,10 +219,11 @@ impl ServerState {
             || self.blocking.has_waiting()
     }
 
-    /// State for a server starting now with `config`, for a command table of
-    /// `command_count` commands.
-    pub fn new(config: Config, command_count: usize) -> ServerState {
-        let mut acl = crate::acl::Acl::new();
+    /// State for a server starting now with `config`, for the command table whose ACL
+    /// ids are `registry`.
+    pub fn new(config: Config, registry: &'static crate::acl::Registry) -> ServerState {
+        let command_count = registry.commands();
+        let mut acl = crate::acl::Acl::new(registry);
         if let Some(hash) = &config.requirepass {
             acl.set_default_password(Some(hash));
         }

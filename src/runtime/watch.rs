@@ -256,7 +256,7 @@ mod tests {
 
     fn setup() -> (Store, ServerState, usize) {
         let store = Store::new(2);
-        let mut state = ServerState::new(Config::default(), 0);
+        let mut state = ServerState::new(Config::default(), crate::commands::table::acl_registry());
         let token = state
             .clients
             .insert(ClientInfo::new(1, String::new(), String::new(), NOW));

@@ -119,7 +119,7 @@ impl Server {
         let mut store = Store::new(config.databases);
         notify::sync_tracking(&config, &mut store);
         let aclfile = config.aclfile.clone();
-        let mut state = ServerState::new(config, commands::table::count());
+        let mut state = ServerState::new(config, commands::table::acl_registry());
         if !aclfile.is_empty() {
             state.acl.load_file(&aclfile).map_err(|e| {
                 io::Error::new(

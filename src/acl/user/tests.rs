@@ -1,7 +1,8 @@
 use super::*;
+use crate::commands::table::acl_registry as registry;
 
 fn user(rules: &[&str]) -> User {
-    let mut u = User::new(b"u");
+    let mut u = User::new(b"u", registry());
     for r in rules {
         u.apply(r.as_bytes()).unwrap_or_else(|e| panic!("{r}: {e}"));
     }
@@ -22,10 +23,10 @@ fn runs(u: &User, name: &str) -> bool {
 
 #[test]
 fn new_and_default_users() {
-    let u = User::new(b"u");
+    let u = User::new(b"u", registry());
     assert_eq!(u.describe(), "off resetchannels -@all");
     assert!(!u.unrestricted());
-    let d = User::default_user();
+    let d = User::default_user(registry());
     assert_eq!(d.describe(), "on nopass ~* &* +@all");
     assert!(d.unrestricted());
     assert!(d.password_ok(b"anything"));
@@ -83,11 +84,26 @@ fn command_rules() {
     // NO_AUTH commands are always allowed.
     let u = user(&[]);
     assert!(runs(&u, "auth") && runs(&u, "hello") && !runs(&u, "ping"));
-    assert_eq!(User::new(b"x").apply(b"+nosuch"), Err(RuleError::Unknown));
-    assert_eq!(User::new(b"x").apply(b"-@nosuch"), Err(RuleError::Unknown));
-    assert_eq!(User::new(b"x").apply(b"bogus"), Err(RuleError::Syntax));
-    assert_eq!(User::new(b"x").apply(b"+"), Err(RuleError::Unknown));
-    assert_eq!(User::new(b"x").apply(b"-@"), Err(RuleError::Unknown));
+    assert_eq!(
+        User::new(b"x", registry()).apply(b"+nosuch"),
+        Err(RuleError::Unknown)
+    );
+    assert_eq!(
+        User::new(b"x", registry()).apply(b"-@nosuch"),
+        Err(RuleError::Unknown)
+    );
+    assert_eq!(
+        User::new(b"x", registry()).apply(b"bogus"),
+        Err(RuleError::Syntax)
+    );
+    assert_eq!(
+        User::new(b"x", registry()).apply(b"+"),
+        Err(RuleError::Unknown)
+    );
+    assert_eq!(
+        User::new(b"x", registry()).apply(b"-@"),
+        Err(RuleError::Unknown)
+    );
 }
 
 #[test]
@@ -108,7 +124,7 @@ fn subcommands_and_first_args() {
     assert!(!u.can_run(id("select"), crate::spec::Flags::EMPTY, Some(b"1")));
     assert!(!u.can_run(id("select"), crate::spec::Flags::EMPTY, None));
     assert_eq!(u.command_rules(), "-@all +select|0");
-    let mut x = User::new(b"x");
+    let mut x = User::new(b"x", registry());
     assert_eq!(x.apply(b"+config|nosuch"), Err(RuleError::Unknown));
     assert_eq!(
         x.apply(b"+config|get|x"),
@@ -135,8 +151,14 @@ fn key_and_channel_patterns() {
     assert_eq!(all.apply(b"~x"), Err(RuleError::KeysAfterAll));
     all.apply(b"resetkeys").expect("resetkeys");
     assert!(!all.can_access_key(b"anything", true, false));
-    assert_eq!(User::new(b"x").apply(b"%X~k"), Err(RuleError::Syntax));
-    assert_eq!(User::new(b"x").apply(b"%Rk"), Err(RuleError::Syntax));
+    assert_eq!(
+        User::new(b"x", registry()).apply(b"%X~k"),
+        Err(RuleError::Syntax)
+    );
+    assert_eq!(
+        User::new(b"x", registry()).apply(b"%Rk"),
+        Err(RuleError::Syntax)
+    );
 
     let mut c = user(&["&news.*"]);
     assert!(c.can_access_channel(b"news.it", false));
@@ -160,7 +182,7 @@ fn reset_and_describe_round_trip() {
         )
     );
     // Rules read back give the same user.
-    let mut again = User::new(b"u");
+    let mut again = User::new(b"u", registry());
     for rule in line.split(' ') {
         again.apply(rule.as_bytes()).expect(rule);
     }

@@ -4,7 +4,7 @@
 //! `ACLCheckAllPerm`). Users and their rules are in [`crate::acl`].
 
 use crate::acl::User;
-use crate::acl::category::registry;
+
 use crate::acl::keys::{channel_positions, key_positions};
 use crate::commands::CommandSpec;
 use crate::commands::Ctx;
@@ -175,7 +175,7 @@ pub fn permission(
     if user.unrestricted() {
         return Ok(());
     }
-    let reg = registry();
+    let reg = crate::commands::table::acl_registry();
     let mut id = index;
     let mut first_arg = 1;
     if !reg.entries[index].subs.is_empty()

@@ -4,13 +4,14 @@
 use std::io::Read;
 
 use super::command::{reply_help, run_subcommand};
-use crate::acl::category::{self, registry};
+use crate::acl::category;
 use crate::acl::user::has_spaces;
 use crate::commands::CommandSpec;
 use crate::commands::Ctx;
 use crate::commands::args::{parse_i64, text};
 use crate::commands::connection::auth::{Denied, disconnect_users, permission};
 use crate::commands::table;
+use crate::commands::table::acl_registry as registry;
 use crate::error::CmdError;
 use crate::flags;
 use crate::protocol::{ArgSpan, Request};
