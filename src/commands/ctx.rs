@@ -176,4 +176,12 @@ impl<'a> Ctx<'a> {
         let db = self.db();
         self.store.db(db)
     }
+
+    /// Inserts `key`, which a lookup of this command has just found missing, into the
+    /// client's database without a second lookup (`expire_at` 0 = no TTL); the handle
+    /// owes the event. See [`Store::insert_missing`].
+    pub fn insert_missing(&mut self, key: &[u8], value: Value, expire_at: i64) -> KeyMut<'_> {
+        let db = self.db();
+        self.store.insert_missing(db, key, value, expire_at)
+    }
 }

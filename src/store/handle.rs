@@ -395,4 +395,24 @@ impl Store {
             self.key_events.push((db, key, KeyEvent::Write(event)));
         }
     }
+
+    /// Inserts `key` into database `db` with `value` and absolute expiry `expire_at`
+    /// (0 = none) without looking it up first: for a key that a lookup of this command
+    /// has just found missing (SET NX, SETNX, GETSET ...), so that creating it costs no
+    /// second lookup. (A key present after all is replaced, but not expired lazily.)
+    /// The handle owes the event.
+    pub fn insert_missing(
+        &mut self,
+        db: usize,
+        key: &[u8],
+        value: Value,
+        expire_at: i64,
+    ) -> KeyMut<'_> {
+        let (pos, added) = self.dbs[db].insert_at(key, value, expire_at);
+        if added && self.tracking.new {
+            self.key_events
+                .push((db, Key::from_slice(key), KeyEvent::New));
+        }
+        KeyMut::new(self, db, pos, Touched::Changed)
+    }
 }

@@ -1,12 +1,11 @@
 //! BITFIELD and BITFIELD_RO: signed and unsigned integers of 1 to 64 bits (u63 at
 //! most) at any bit offset of a string, with Redis's overflow control.
 
-use super::bits::{bit_offset, get_field, set_field, string_for_bits};
+use super::bits::{SETBIT, bit_offset, get_field, set_field, string_for_bits};
 use super::edit::{make_raw, string_bytes};
 use crate::commands::CommandSpec;
 use crate::commands::Ctx;
 use crate::commands::args::{is, parse_i64};
-use crate::commands::notify;
 use crate::error::CmdError;
 use crate::protocol::Request;
 use crate::protocol::parser::parse_int;
@@ -246,13 +245,10 @@ fn bitfield_generic(ctx: &mut Ctx<'_>, req: &Request<'_>, read_only: bool) -> Re
     let mut replies = Vec::with_capacity(ops.len());
     match highest {
         None => {
-            let found = ctx.lookup_read(key);
+            let found = ctx.read_key(key);
             let mut tmp = itoa::Buffer::new();
-            let s = match found {
-                Some(i) => {
-                    let db = ctx.db();
-                    string_bytes(ctx.store.db(db).value_ref(i), &mut tmp)?
-                }
+            let s = match &found {
+                Some(k) => string_bytes(k.value(), &mut tmp)?,
                 None => &[],
             };
             replies.extend(ops.iter().map(|op| Some(read_op(s, op))));
@@ -263,8 +259,8 @@ fn bitfield_generic(ctx: &mut Ctx<'_>, req: &Request<'_>, read_only: bool) -> Re
             ));
         }
         Some(highest) => {
-            let (i, grown) = string_for_bits(ctx, key, highest)?;
-            let s = make_raw(ctx.value(i))?;
+            let (mut k, grown) = string_for_bits(ctx, key, highest)?;
+            let s = make_raw(k.value_mut())?;
             let mut changes = 0;
             for op in &ops {
                 if op.kind == Kind::Get {
@@ -277,9 +273,10 @@ fn bitfield_generic(ctx: &mut Ctx<'_>, req: &Request<'_>, read_only: bool) -> Re
                 }
                 replies.push(reply);
             }
-            ctx.store.dirty += changes;
             if changes > 0 {
-                ctx.changed(key, notify::STRING, "setbit");
+                k.changed_n(SETBIT, changes);
+            } else {
+                k.unchanged();
             }
         }
     }

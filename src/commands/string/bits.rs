@@ -7,16 +7,14 @@
 //! keep the key's TTL; BITOP replaces its target (TTL cleared) as SET does.
 
 use super::edit::{make_raw, string_bytes};
-use super::value::put;
 use crate::commands::CommandSpec;
 use crate::commands::Ctx;
 use crate::commands::args::{is, parse_i64};
-use crate::commands::notify;
 use crate::error::CmdError;
 use crate::number::parse_int;
 use crate::protocol::Request;
 use crate::spec::{Group, KeySpec};
-use crate::store::{Bytes, Value};
+use crate::store::{Bytes, Event, KeyMut, Kind, Value, class};
 use crate::{cats, flags, kf};
 
 /// This family's commands (BITFIELD's are in `bitfield::COMMANDS`).
@@ -102,36 +100,39 @@ pub fn bit_offset(ctx: &Ctx<'_>, arg: &[u8], unit: Option<u32>) -> Result<u64, C
     Ok(n as u64)
 }
 
+/// The event of SETBIT and BITFIELD writes.
+pub const SETBIT: Event = Event::new(class::STRING, "setbit");
+/// The event of BITOP storing its result.
+const SET: Event = Event::new(class::STRING, "set");
+
 /// Finds the string at `key` for writing bits up to `max_bit`, creating it or
 /// zero-padding it so that bit exists (Redis's `lookupStringForBitCommand`). Returns
-/// its index and whether it was created or grown; WRONGTYPE for other types.
-pub fn string_for_bits(
-    ctx: &mut Ctx<'_>,
+/// the key, now a raw string (an integer becomes its text), and whether it was
+/// created or grown; WRONGTYPE for other types. The handle always owes its finish
+/// (`unchanged` when no bit changed).
+pub fn string_for_bits<'c>(
+    ctx: &'c mut Ctx<'_>,
     key: &[u8],
     max_bit: u64,
-) -> Result<(usize, bool), CmdError> {
+) -> Result<(KeyMut<'c>, bool), CmdError> {
     let need = (max_bit >> 3) as usize + 1;
-    match ctx.lookup_write(key) {
-        None => {
-            put(
-                ctx,
-                key,
-                None,
-                Value::Str(Bytes::from(vec![0; need])),
-                Some(0),
-            );
-            let i = ctx.lookup_write(key).ok_or(CmdError::NoSuchKey)?;
-            Ok((i, true))
-        }
-        Some(i) => {
-            let s = make_raw(ctx.value(i))?;
-            let grown = s.len() < need;
-            if grown {
-                s.resize(need, 0);
-            }
-            Ok((i, grown))
-        }
+    let mut created = false;
+    let mut k = ctx.write_key_or_create(key, Kind::String, || {
+        created = true;
+        Value::Str(Bytes::from(vec![0; need]))
+    })?;
+    if created {
+        return Ok((k, true));
     }
+    if !matches!(k.value(), Value::Str(_) | Value::Int(_)) {
+        return Err(CmdError::WrongType);
+    }
+    let s = make_raw(k.value_mut())?;
+    let grown = s.len() < need;
+    if grown {
+        s.resize(need, 0);
+    }
+    Ok((k, grown))
 }
 
 /// The value of bit `pos` of `s` (0 beyond its end).
@@ -275,13 +276,14 @@ fn setbit(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
         Some(1) => true,
         _ => return Err(CmdError::msg(BAD_BIT)),
     };
-    let (i, grown) = string_for_bits(ctx, req.arg(1), offset)?;
-    let s = make_raw(ctx.value(i))?;
+    let (mut k, grown) = string_for_bits(ctx, req.arg(1), offset)?;
+    let s = make_raw(k.value_mut())?;
     let old = bit_at(s, offset);
     if grown || (old == 1) != on {
         set_bit_at(s, offset, on);
-        ctx.store.dirty += 1;
-        ctx.changed(req.arg(1), notify::STRING, "setbit");
+        k.changed(SETBIT);
+    } else {
+        k.unchanged();
     }
     ctx.out.int(i64::from(old));
     Ok(())
@@ -293,16 +295,10 @@ fn setbit(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
 /// The bit at `offset`: 0 beyond the end or for a missing key.
 fn getbit(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
     let offset = bit_offset(ctx, req.arg(2), None)?;
-    let bit = match ctx.lookup_read(req.arg(1)) {
+    let mut tmp = itoa::Buffer::new();
+    let bit = match ctx.read_key(req.arg(1)) {
         None => 0,
-        Some(i) => {
-            let db = ctx.db();
-            let mut tmp = itoa::Buffer::new();
-            bit_at(
-                string_bytes(ctx.store.db(db).value_ref(i), &mut tmp)?,
-                offset,
-            )
-        }
+        Some(k) => bit_at(string_bytes(k.value(), &mut tmp)?, offset),
     };
     ctx.out.int(i64::from(bit));
     Ok(())
@@ -314,13 +310,12 @@ fn getbit(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
 /// The number of set bits, in the whole string or in the range (in bytes by
 /// default; negative indexes count from the end). 0 for a missing key.
 fn bitcount(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
-    let Some(i) = ctx.lookup_read(req.arg(1)) else {
+    let Some(k) = ctx.read_key(req.arg(1)) else {
         ctx.out.int(0);
         return Ok(());
     };
-    let db = ctx.db();
     let mut tmp = itoa::Buffer::new();
-    let s = string_bytes(ctx.store.db(db).value_ref(i), &mut tmp)?;
+    let s = string_bytes(k.value(), &mut tmp)?;
     let count = match req.len() {
         2 => popcount(s),
         4 | 5 => {
@@ -354,13 +349,12 @@ fn bitpos(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
         1 => true,
         _ => return Err(CmdError::msg(BAD_BITPOS_BIT)),
     };
-    let Some(i) = ctx.lookup_read(req.arg(1)) else {
+    let Some(k) = ctx.read_key(req.arg(1)) else {
         ctx.out.int(if one { -1 } else { 0 });
         return Ok(());
     };
-    let db = ctx.db();
     let mut tmp = itoa::Buffer::new();
-    let s = string_bytes(ctx.store.db(db).value_ref(i), &mut tmp)?;
+    let s = string_bytes(k.value(), &mut tmp)?;
     let (range, end_given) = match req.len() {
         3 => (bit_range(0, -1, s.len(), false), false),
         4..=6 => {
@@ -449,27 +443,33 @@ fn bitop(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
     }
     let mut acc = Vec::new();
     for j in 3..req.len() {
-        match ctx.lookup_read(req.arg(j)) {
+        match ctx.read_key(req.arg(j)) {
             None => fold(&mut acc, &[], op, j == 3),
-            Some(i) => {
-                let db = ctx.db();
+            Some(k) => {
                 let mut tmp = itoa::Buffer::new();
-                let src = string_bytes(ctx.store.db(db).value_ref(i), &mut tmp)?;
+                let src = string_bytes(k.value(), &mut tmp)?;
                 fold(&mut acc, src, op, j == 3);
             }
         }
     }
     let dest = req.arg(2);
-    let found = ctx.lookup_write(dest);
     let len = acc.len();
-    if len > 0 {
-        put(ctx, dest, found, Value::Str(Bytes::from(acc)), Some(0));
-        ctx.store.dirty += 1;
-        ctx.changed(dest, notify::STRING, "set");
-    } else if let Some(i) = found {
-        ctx.current_db().remove_index(i);
-        ctx.store.dirty += 1;
-        ctx.changed(dest, notify::GENERIC, "del");
+    let db = ctx.db();
+    let found = ctx.store.write_key(db, dest, ctx.now);
+    match found {
+        Some(mut k) if len > 0 => {
+            k.replace(Value::Str(Bytes::from(acc)), Some(0));
+            k.changed(SET);
+        }
+        Some(k) => {
+            let _ = k.remove(Event::DEL);
+        }
+        None if len > 0 => {
+            drop(found);
+            let value = Value::Str(Bytes::from(acc));
+            ctx.store.insert_missing(db, dest, value, 0).changed(SET);
+        }
+        None => {}
     }
     ctx.out.int(len as i64);
     Ok(())

@@ -4,17 +4,15 @@
 //! They need a string or a number: a key holding a document (or any other type)
 //! gets WRONGTYPE. Edits keep the key's TTL, as Redis does.
 
-use super::value::put;
 use crate::commands::CommandSpec;
 use crate::commands::Ctx;
 use crate::commands::args::{parse_f64, parse_i64};
-use crate::commands::notify;
 use crate::error::CmdError;
 use crate::protocol::Request;
 use crate::protocol::reply::format_double;
 use crate::spec::{Group, KeySpec};
 use crate::store::value::canonical_int;
-use crate::store::{Bytes, Value};
+use crate::store::{Bytes, Event, Kind, Value, class};
 use crate::{cats, flags, kf};
 
 /// This family's commands.
@@ -121,6 +119,15 @@ pub const COMMANDS: &[CommandSpec] = &[
     .keys(&[KeySpec::at(kf!(RW | ACCESS | UPDATE), 1)]),
 ];
 
+/// The event of APPEND.
+const APPEND: Event = Event::new(class::STRING, "append");
+/// The event of SETRANGE.
+const SETRANGE: Event = Event::new(class::STRING, "setrange");
+/// The event of INCR, DECR, INCRBY and DECRBY.
+const INCRBY: Event = Event::new(class::STRING, "incrby");
+/// The event of INCRBYFLOAT.
+const INCRBYFLOAT: Event = Event::new(class::STRING, "incrbyfloat");
+
 /// Reply text when a string would outgrow `proto-max-bulk-len`.
 const TOO_BIG: &str = "ERR string exceeds maximum allowed size (proto-max-bulk-len)";
 
@@ -146,9 +153,8 @@ pub fn make_raw(value: &mut Value) -> Result<&mut Bytes, CmdError> {
     }
 }
 
-/// Fails unless a string of `len + extra` bytes fits `proto-max-bulk-len`.
-fn check_length(ctx: &Ctx<'_>, len: u64, extra: u64) -> Result<(), CmdError> {
-    let max = ctx.server.config.proto.max_bulk_len as u64;
+/// Fails unless a string of `len + extra` bytes fits `max` (`proto-max-bulk-len`).
+fn check_length(max: u64, len: u64, extra: u64) -> Result<(), CmdError> {
     match len.checked_add(extra) {
         Some(total) if total <= max => Ok(()),
         _ => Err(CmdError::msg(TOO_BIG)),
@@ -162,21 +168,27 @@ fn check_length(ctx: &Ctx<'_>, len: u64, extra: u64) -> Result<(), CmdError> {
 fn append(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
     let key = req.arg(1);
     let tail = req.arg(2);
-    let Some(i) = ctx.lookup_write(key) else {
-        put(ctx, key, None, Value::from_bytes(tail), Some(0));
-        ctx.store.dirty += 1;
-        ctx.changed(key, notify::STRING, "append");
-        ctx.out.int(tail.len() as i64);
-        return Ok(());
+    let max = ctx.server.config.proto.max_bulk_len as u64;
+    let db = ctx.db();
+    let found = ctx.store.write_key(db, key, ctx.now);
+    let total = match found {
+        None => {
+            drop(found);
+            let value = Value::from_bytes(tail);
+            ctx.store.insert_missing(db, key, value, 0).changed(APPEND);
+            tail.len()
+        }
+        Some(mut k) => {
+            let mut tmp = itoa::Buffer::new();
+            let len = string_bytes(k.value(), &mut tmp)?.len();
+            check_length(max, len as u64, tail.len() as u64)?;
+            let s = make_raw(k.value_mut())?;
+            s.extend_from_slice(tail);
+            let total = s.len();
+            k.changed(APPEND);
+            total
+        }
     };
-    let mut tmp = itoa::Buffer::new();
-    let len = string_bytes(ctx.value(i), &mut tmp)?.len();
-    check_length(ctx, len as u64, tail.len() as u64)?;
-    let s = make_raw(ctx.value(i))?;
-    s.extend_from_slice(tail);
-    let total = s.len();
-    ctx.store.dirty += 1;
-    ctx.changed(key, notify::STRING, "append");
     ctx.out.int(total as i64);
     Ok(())
 }
@@ -186,12 +198,10 @@ fn append(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
 /// ```
 /// The string's length in bytes, 0 for a missing key.
 fn strlen(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
-    let len = match ctx.lookup_read(req.arg(1)) {
+    let mut tmp = itoa::Buffer::new();
+    let len = match ctx.read_key(req.arg(1)) {
         None => 0,
-        Some(i) => {
-            let mut tmp = itoa::Buffer::new();
-            string_bytes(ctx.value(i), &mut tmp)?.len()
-        }
+        Some(k) => string_bytes(k.value(), &mut tmp)?.len(),
     };
     ctx.out.int(len as i64);
     Ok(())
@@ -226,17 +236,16 @@ fn range(start: i64, end: i64, len: usize) -> Option<(usize, usize)> {
 fn getrange(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
     let start = parse_i64(req.arg(2))?;
     let end = parse_i64(req.arg(3))?;
-    let Some(i) = ctx.lookup_read(req.arg(1)) else {
-        ctx.out.bulk(b"");
+    let (found, out) = ctx.read_key_and_out(req.arg(1));
+    let Some(k) = found else {
+        out.bulk(b"");
         return Ok(());
     };
-    let db = ctx.db();
-    let value = ctx.store.db(db).value_ref(i);
     let mut tmp = itoa::Buffer::new();
-    let s = string_bytes(value, &mut tmp)?;
+    let s = string_bytes(k.value(), &mut tmp)?;
     match range(start, end, s.len()) {
-        Some((from, to)) => ctx.out.bulk(s.get(from..=to).unwrap_or_default()),
-        None => ctx.out.bulk(b""),
+        Some((from, to)) => out.bulk(s.get(from..=to).unwrap_or_default()),
+        None => out.bulk(b""),
     }
     Ok(())
 }
@@ -252,31 +261,38 @@ fn setrange(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
     }
     let key = req.arg(1);
     let patch = req.arg(3);
-    let found = ctx.lookup_write(key);
-    let old_len = match found {
+    let max = ctx.server.config.proto.max_bulk_len as u64;
+    let db = ctx.db();
+    let found = ctx.store.write_key(db, key, ctx.now);
+    let old_len = match &found {
         None => 0,
-        Some(i) => {
+        Some(k) => {
             let mut tmp = itoa::Buffer::new();
-            string_bytes(ctx.value(i), &mut tmp)?.len()
+            string_bytes(k.value(), &mut tmp)?.len()
         }
     };
     if patch.is_empty() {
         ctx.out.int(old_len as i64);
         return Ok(());
     }
-    check_length(ctx, offset as u64, patch.len() as u64)?;
+    check_length(max, offset as u64, patch.len() as u64)?;
     let offset = offset as usize;
     let new_len = old_len.max(offset + patch.len());
     match found {
         None => {
+            drop(found);
             let mut s = vec![0u8; new_len];
             s[offset..].copy_from_slice(patch);
-            put(ctx, key, None, Value::Str(s.into()), Some(0));
+            let value = Value::Str(s.into());
+            ctx.store
+                .insert_missing(db, key, value, 0)
+                .changed(SETRANGE);
         }
-        Some(i) => make_raw(ctx.value(i))?.set_range(offset, patch),
+        Some(mut k) => {
+            make_raw(k.value_mut())?.set_range(offset, patch);
+            k.changed(SETRANGE);
+        }
     }
-    ctx.store.dirty += 1;
-    ctx.changed(key, notify::STRING, "setrange");
     ctx.out.int(new_len as i64);
     Ok(())
 }
@@ -284,23 +300,16 @@ fn setrange(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
 /// Adds `by` to the integer at `key` (0 when missing), keeping its TTL; replies with
 /// the new value.
 fn incr_by(ctx: &mut Ctx<'_>, key: &[u8], by: i64) -> Result<(), CmdError> {
-    let Some(i) = ctx.lookup_write(key) else {
-        put(ctx, key, None, Value::Int(by), Some(0));
-        ctx.store.dirty += 1;
-        ctx.changed(key, notify::STRING, "incrby");
-        ctx.out.int(by);
-        return Ok(());
-    };
-    let value = ctx.value(i);
-    let old = match value {
+    // A missing key starts at 0 (to which `by` adds without overflow).
+    let mut k = ctx.write_key_or_create(key, Kind::String, || Value::Int(0))?;
+    let old = match k.value() {
         Value::Int(n) => *n,
         Value::Str(s) => canonical_int(s).ok_or(CmdError::NotInteger)?,
         _ => return Err(CmdError::WrongType),
     };
     let new = old.checked_add(by).ok_or(CmdError::Overflow)?;
-    *value = Value::Int(new);
-    ctx.store.dirty += 1;
-    ctx.changed(key, notify::STRING, "incrby");
+    *k.value_mut() = Value::Int(new);
+    k.changed(INCRBY);
     ctx.out.int(new);
     Ok(())
 }
@@ -345,10 +354,11 @@ fn decrby(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
 /// the same double (no exponent, no trailing zeros); stored as that string.
 fn incrbyfloat(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
     let key = req.arg(1);
-    let found = ctx.lookup_write(key);
-    let current = match found {
+    let db = ctx.db();
+    let found = ctx.store.write_key(db, key, ctx.now);
+    let current = match &found {
         None => 0.0,
-        Some(i) => match ctx.value(i) {
+        Some(k) => match k.value() {
             Value::Int(n) => *n as f64,
             Value::Str(s) => parse_f64(s)?,
             _ => return Err(CmdError::WrongType),
@@ -361,9 +371,19 @@ fn incrbyfloat(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
     }
     let text = format_double(sum).into_bytes();
     ctx.out.bulk(&text);
-    put(ctx, key, found, Value::Str(text.into()), None);
-    ctx.store.dirty += 1;
-    ctx.changed(key, notify::STRING, "incrbyfloat");
+    let value = Value::Str(text.into());
+    match found {
+        Some(mut k) => {
+            k.replace(value, None);
+            k.changed(INCRBYFLOAT);
+        }
+        None => {
+            drop(found);
+            ctx.store
+                .insert_missing(db, key, value, 0)
+                .changed(INCRBYFLOAT);
+        }
+    }
     Ok(())
 }
 

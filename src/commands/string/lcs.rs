@@ -57,14 +57,11 @@ fn parse_options(req: &Request<'_>) -> Result<Options, CmdError> {
 
 /// A copy of the string at `key` (empty when missing); None when it holds another type.
 fn read_string(ctx: &mut Ctx<'_>, key: &[u8]) -> Option<Vec<u8>> {
-    match ctx.lookup_read(key) {
+    match ctx.read_key(key) {
         None => Some(Vec::new()),
-        Some(i) => {
-            let db = ctx.db();
+        Some(k) => {
             let mut tmp = itoa::Buffer::new();
-            string_bytes(ctx.store.db(db).value_ref(i), &mut tmp)
-                .ok()
-                .map(<[u8]>::to_vec)
+            string_bytes(k.value(), &mut tmp).ok().map(<[u8]>::to_vec)
         }
     }
 }

@@ -9,15 +9,18 @@ use crate::commands::CommandSpec;
 use crate::commands::Ctx;
 use crate::commands::DocArgs;
 use crate::commands::args::{is, parse_i64};
-use crate::commands::notify;
 use crate::error::CmdError;
 use crate::protocol::{Reply, Request};
 use crate::spec::{Group, KeySpec};
-use crate::store::{Event, Value, class};
+use crate::store::{Event, KeyMut, Store, Value, class};
 use crate::{cats, flags, kf};
 
 /// The event of a string write.
 const SET: Event = Event::new(class::STRING, "set");
+/// The event of a TTL set by SET ... EX, SETEX, GETEX ...
+const EXPIRE: Event = Event::new(class::GENERIC, "expire");
+/// The event of a TTL removed by GETEX ... PERSIST.
+const PERSIST: Event = Event::new(class::GENERIC, "persist");
 
 /// This family's commands.
 pub const COMMANDS: &[CommandSpec] = &[
@@ -166,39 +169,26 @@ pub fn value_arg(req: &Request<'_>, i: usize) -> Value {
     }
 }
 
-/// Stores `value` under `key`, found at `found` by a lookup in this turn.
-/// `ttl` is the new absolute expiry (0 = none), or `None` to keep the current one.
-pub fn put(ctx: &mut Ctx<'_>, key: &[u8], found: Option<usize>, value: Value, ttl: Option<i64>) {
-    let db = ctx.current_db();
-    match found {
-        Some(i) => {
-            *db.value_at(i) = value;
-            if let Some(at) = ttl {
-                db.set_expire_at(i, at);
-            }
+/// Reads `key` of database `db` as the GET-like writes do (hit or miss counted) and
+/// replies with its value, or null; returns the key for writing. WRONGTYPE, with
+/// nothing written, when GET cannot return it. Borrows only the store, so the handler
+/// can still reply while it holds the key.
+fn get_for_write<'s>(
+    store: &'s mut Store,
+    out: &mut Reply<'_>,
+    db: usize,
+    key: &[u8],
+    now: i64,
+) -> Result<Option<KeyMut<'s>>, CmdError> {
+    match store.read_key(db, key, now) {
+        Some(k) => {
+            write_value(out, k.value())?;
+            Ok(Some(k.into_mut()))
         }
-        None => db.insert(key, value, ttl.unwrap_or(0)),
-    }
-}
-
-/// Writes the value at `found` as GET would (null when absent), after checking its type.
-fn reply_found(ctx: &mut Ctx<'_>, found: Option<usize>) -> Result<(), CmdError> {
-    match found {
-        None => ctx.out.null(),
-        Some(i) => {
-            let db = ctx.db();
-            let value = ctx.store.db(db).value_ref(i);
-            write_value(&mut ctx.out, value)?;
+        None => {
+            out.null();
+            Ok(None)
         }
-    }
-    Ok(())
-}
-
-/// Fails with WRONGTYPE when the key at `found` holds something GET cannot return.
-fn check_gettable(ctx: &mut Ctx<'_>, found: Option<usize>) -> Result<(), CmdError> {
-    match found {
-        Some(i) if !gettable(ctx.value(i)) => Err(CmdError::WrongType),
-        _ => Ok(()),
     }
 }
 
@@ -323,26 +313,37 @@ fn set(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
         Some((unit, i)) => expire_time(ctx.now, unit, req.arg(i), "set")?,
         None => 0,
     };
+    let (db, now) = (ctx.db(), ctx.now);
     let found = if opts.get {
-        let found = ctx.lookup_read(key);
-        check_gettable(ctx, found)?;
-        reply_found(ctx, found)?;
-        found
+        get_for_write(ctx.store, &mut ctx.out, db, key, now)?
     } else {
-        ctx.lookup_write(key)
+        ctx.store.write_key(db, key, now)
     };
     if (opts.nx && found.is_some()) || (opts.xx && found.is_none()) {
+        drop(found);
         if !opts.get {
             ctx.out.null();
         }
         return Ok(());
     }
-    let ttl = if opts.keepttl { None } else { Some(expire_at) };
-    put(ctx, key, found, value_arg(req, 2), ttl);
-    ctx.store.dirty += 1;
-    ctx.changed(key, notify::STRING, "set");
+    let mut k = match found {
+        Some(mut k) => {
+            let ttl = if opts.keepttl { None } else { Some(expire_at) };
+            k.replace(value_arg(req, 2), ttl);
+            k
+        }
+        None => {
+            drop(found);
+            ctx.store
+                .insert_missing(db, key, value_arg(req, 2), expire_at)
+        }
+    };
     if !opts.keepttl && expire_at != 0 {
-        ctx.changed(key, notify::GENERIC, "expire");
+        k.record(SET);
+        // Counted once, with the `set`.
+        k.changed_n(EXPIRE, 0);
+    } else {
+        k.changed(SET);
     }
     if !opts.get {
         ctx.out.ok();
@@ -356,13 +357,11 @@ fn set(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
 /// 1 when the key was set, 0 when it already existed.
 fn setnx(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
     let key = req.arg(1);
-    if ctx.lookup_write(key).is_some() {
+    if ctx.write_key(key).is_some() {
         ctx.out.int(0);
         return Ok(());
     }
-    put(ctx, key, None, value_arg(req, 2), Some(0));
-    ctx.store.dirty += 1;
-    ctx.changed(key, notify::STRING, "set");
+    ctx.insert_missing(key, value_arg(req, 2), 0).changed(SET);
     ctx.out.int(1);
     Ok(())
 }
@@ -376,11 +375,10 @@ fn set_with_expire(
 ) -> Result<(), CmdError> {
     let at = expire_time(ctx.now, unit, req.arg(2), cmd)?;
     let key = req.arg(1);
-    let found = ctx.lookup_write(key);
-    put(ctx, key, found, value_arg(req, 3), Some(at));
-    ctx.store.dirty += 1;
-    ctx.changed(key, notify::STRING, "set");
-    ctx.changed(key, notify::GENERIC, "expire");
+    let mut k = ctx.insert_key(key, value_arg(req, 3), at);
+    k.record(SET);
+    // Counted once, with the `set`.
+    k.changed_n(EXPIRE, 0);
     ctx.out.ok();
     Ok(())
 }
@@ -405,12 +403,20 @@ fn psetex(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
 /// The old value or null; the new value has no TTL.
 fn getset(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
     let key = req.arg(1);
-    let found = ctx.lookup_read(key);
-    check_gettable(ctx, found)?;
-    reply_found(ctx, found)?;
-    put(ctx, key, found, value_arg(req, 2), Some(0));
-    ctx.store.dirty += 1;
-    ctx.changed(key, notify::STRING, "set");
+    let db = ctx.db();
+    let found = get_for_write(ctx.store, &mut ctx.out, db, key, ctx.now)?;
+    match found {
+        Some(mut k) => {
+            k.replace(value_arg(req, 2), Some(0));
+            k.changed(SET);
+        }
+        None => {
+            drop(found);
+            ctx.store
+                .insert_missing(db, key, value_arg(req, 2), 0)
+                .changed(SET);
+        }
+    }
     Ok(())
 }
 
@@ -419,13 +425,9 @@ fn getset(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
 /// ```
 /// The value (then deleted) or null.
 fn getdel(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
-    let found = ctx.lookup_read(req.arg(1));
-    check_gettable(ctx, found)?;
-    reply_found(ctx, found)?;
-    if let Some(i) = found {
-        ctx.current_db().remove_index(i);
-        ctx.store.dirty += 1;
-        ctx.changed(req.arg(1), notify::GENERIC, "del");
+    let db = ctx.db();
+    if let Some(k) = get_for_write(ctx.store, &mut ctx.out, db, req.arg(1), ctx.now)? {
+        let _ = k.remove(Event::DEL);
     }
     Ok(())
 }
@@ -438,35 +440,35 @@ fn getdel(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
 /// already past deletes the key.
 fn getex(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
     let opts = parse_options(req, 2, false)?;
-    let Some(i) = ctx.lookup_read(req.arg(1)) else {
-        ctx.out.null();
+    let now = ctx.now;
+    let (found, out) = ctx.read_key_and_out(req.arg(1));
+    let Some(k) = found else {
+        out.null();
         return Ok(());
     };
-    check_gettable(ctx, Some(i))?;
+    if !gettable(k.value()) {
+        return Err(CmdError::WrongType);
+    }
     let expire = match opts.expire {
-        Some((unit, arg)) => Some((unit, expire_time(ctx.now, unit, req.arg(arg), "getex")?)),
+        Some((unit, arg)) => Some((unit, expire_time(now, unit, req.arg(arg), "getex")?)),
         None => None,
     };
-    reply_found(ctx, Some(i))?;
-    let now = ctx.now;
-    let db = ctx.current_db();
-    let event = match expire {
+    write_value(out, k.value())?;
+    let mut k = k.into_mut();
+    match expire {
         Some((ExpireUnit::ExAt | ExpireUnit::PxAt, at)) if at <= now => {
-            db.remove_index(i);
-            "del"
+            let _ = k.remove(Event::DEL);
         }
         Some((_, at)) => {
-            db.set_expire_at(i, at);
-            "expire"
+            k.set_expire_at(at);
+            k.changed(EXPIRE);
         }
-        None if opts.persist && db.expire_at(i) != 0 => {
-            db.set_expire_at(i, 0);
-            "persist"
+        None if opts.persist && k.expire_at() != 0 => {
+            k.set_expire_at(0);
+            k.changed(PERSIST);
         }
-        None => return Ok(()),
-    };
-    ctx.store.dirty += 1;
-    ctx.changed(req.arg(1), notify::GENERIC, event);
+        None => {}
+    }
     Ok(())
 }
 
@@ -477,10 +479,9 @@ fn getex(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
 fn mget(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
     ctx.out.array_len(req.len() - 1);
     for key in req.args().skip(1) {
-        let found = ctx.lookup_read(key);
-        match found {
-            Some(i) if gettable(ctx.value(i)) => reply_found(ctx, found)?,
-            _ => ctx.out.null(),
+        match ctx.read_key_and_out(key) {
+            (Some(k), out) if gettable(k.value()) => write_value(out, k.value())?,
+            (_, out) => out.null(),
         }
     }
     Ok(())
@@ -497,13 +498,8 @@ fn check_pairs(req: &Request<'_>, cmd: &str) -> Result<(), CmdError> {
 /// Stores every key/value pair of MSET or MSETNX, clearing TTLs.
 fn put_pairs(ctx: &mut Ctx<'_>, req: &Request<'_>) {
     for i in (1..req.len()).step_by(2) {
-        let key = req.arg(i);
-        let found = ctx.lookup_write(key);
-        put(ctx, key, found, value_arg(req, i + 1), Some(0));
-    }
-    ctx.store.dirty += (req.len() / 2) as u64;
-    for i in (1..req.len()).step_by(2) {
-        ctx.changed(req.arg(i), notify::STRING, "set");
+        ctx.insert_key(req.arg(i), value_arg(req, i + 1), 0)
+            .changed(SET);
     }
 }
 
@@ -524,7 +520,7 @@ fn mset(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
 fn msetnx(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
     check_pairs(req, "msetnx")?;
     for i in (1..req.len()).step_by(2) {
-        if ctx.lookup_write(req.arg(i)).is_some() {
+        if ctx.write_key(req.arg(i)).is_some() {
             ctx.out.int(0);
             return Ok(());
         }
