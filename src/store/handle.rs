@@ -252,7 +252,7 @@ impl<'s> KeyMut<'s> {
         if self.value().elements() != 0 {
             return false;
         }
-        let _ = self.remove(Event::DEL);
+        self.remove_emptied();
         true
     }
 
@@ -263,7 +263,7 @@ impl<'s> KeyMut<'s> {
             // A change not recorded yet is left to Drop.
             return false;
         }
-        let _ = self.remove(Event::DEL);
+        self.remove_emptied();
         true
     }
 
@@ -287,6 +287,15 @@ impl<'s> KeyMut<'s> {
     pub fn take(mut self) -> Entry {
         self.touched = Touched::Recorded;
         self.store.dbs[self.db].remove_index(self.pos)
+    }
+
+    /// Deletes the key of an emptied collection with a `del` event that counts no
+    /// change: the change that emptied it was counted already (Redis's `dbDelete`
+    /// after `server.dirty += n`).
+    fn remove_emptied(mut self) {
+        self.touched = Touched::Recorded;
+        let (key, _empty) = self.store.dbs[self.db].remove_keyed(self.pos);
+        self.store.record_write(self.db, key, Event::DEL, 0);
     }
 }
 

@@ -9,12 +9,11 @@ use super::incr::{hincrby, hincrbyfloat};
 use super::iter::{hrandfield, hscan};
 use crate::commands::CommandSpec;
 use crate::commands::Ctx;
-use crate::commands::notify;
 use crate::error::CmdError;
 use crate::protocol::{Reply, Request};
 use crate::spec::{Group, KeySpec};
 use crate::store::hash::{Hash, Limits};
-use crate::store::{Kind, Value};
+use crate::store::{Event, Kind, Value, class};
 use crate::{cats, flags, kf};
 
 /// This family's commands.
@@ -181,6 +180,11 @@ hscan,
 .keys(&[KeySpec::at(kf!(RO | ACCESS), 1)]),
 ];
 
+/// The event of HSET, HMSET and HSETNX.
+const HSET: Event = Event::new(class::HASH, "hset");
+/// The event of HDEL.
+const HDEL: Event = Event::new(class::HASH, "hdel");
+
 /// The hash of the key at `key` for a read, with the reply writer beside it (the two
 /// borrow different parts of `ctx`): `None` when the key is missing, WRONGTYPE when it
 /// holds another type.
@@ -188,25 +192,15 @@ pub fn read<'c, 'a>(
     ctx: &'c mut Ctx<'a>,
     key: &[u8],
 ) -> Result<(Option<&'c Hash>, &'c mut Reply<'a>), CmdError> {
-    let found = ctx.lookup_kind_read(key, Kind::Hash)?;
-    let db = ctx.db();
+    let (found, out) = ctx.read_key_and_out(key);
     let hash = match found {
-        Some(i) => match ctx.store.dbs()[db].value_ref(i) {
+        Some(k) => match k.into_value() {
             Value::Hash(h) => Some(&**h),
             _ => return Err(CmdError::WrongType),
         },
         None => None,
     };
-    Ok((hash, &mut ctx.out))
-}
-
-/// The hash at `index` of the client's database, for writing (an index from a
-/// lookup of a hash).
-fn hash_at<'c>(ctx: &'c mut Ctx<'_>, index: usize) -> Result<&'c mut Hash, CmdError> {
-    match ctx.value(index) {
-        Value::Hash(h) => Ok(h),
-        _ => Err(CmdError::WrongType),
-    }
+    Ok((hash, out))
 }
 
 /// The `hash-max-listpack-*` limits in force.
@@ -217,30 +211,37 @@ fn limits(ctx: &Ctx<'_>) -> Limits {
 /// Runs `edit` on the hash at `key` (Redis's `hashTypeLookupWriteOrCreate`): WRONGTYPE
 /// when the key holds another type; for a missing key, on a new hash that is stored
 /// only if `edit` succeeds and leaves it non-empty. `edit` must validate before it
-/// changes anything. Keeps the key's TTL.
+/// changes anything. Keeps the key's TTL. When `edit` succeeds, `writes` says how many
+/// changes it made (0: none), recorded with `event`.
 pub fn edit<R>(
     ctx: &mut Ctx<'_>,
     key: &[u8],
+    event: Event,
+    writes: impl FnOnce(&R) -> u64,
     edit: impl FnOnce(&mut Hash, Limits) -> Result<R, CmdError>,
 ) -> Result<R, CmdError> {
     let limits = limits(ctx);
-    match ctx.lookup_kind_write(key, Kind::Hash)? {
-        Some(i) => edit(hash_at(ctx, i)?, limits),
-        None => {
-            let mut hash = Hash::default();
-            let result = edit(&mut hash, limits)?;
-            if !hash.is_empty() {
-                ctx.current_db().insert(key, Value::Hash(Box::new(hash)), 0);
-            }
-            Ok(result)
+    if let Some(mut k) = ctx.write_key_of(key, Kind::Hash)? {
+        let result = match k.value_mut() {
+            Value::Hash(h) => edit(h, limits),
+            _ => Err(CmdError::WrongType),
+        };
+        match result.as_ref().map(writes) {
+            Ok(0) | Err(_) => k.unchanged(),
+            Ok(n) => k.changed_n(event, n),
+        }
+        return result;
+    }
+    let mut hash = Hash::default();
+    let result = edit(&mut hash, limits)?;
+    if !hash.is_empty() {
+        let k = ctx.insert_key(key, Value::Hash(Box::new(hash)), 0);
+        match writes(&result) {
+            0 => k.unchanged(),
+            n => k.changed_n(event, n),
         }
     }
-}
-
-/// Records a write of `writes` changes to the hash at `key` with the event `event`.
-pub fn written(ctx: &mut Ctx<'_>, key: &[u8], event: &'static str, writes: u64) {
-    ctx.store.dirty += writes;
-    ctx.changed(key, notify::HASH, event);
+    Ok(result)
 }
 
 /// ```text
@@ -250,7 +251,6 @@ pub fn written(ctx: &mut Ctx<'_>, key: &[u8], event: &'static str, writes: u64) 
 fn hset(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
     let added = set_pairs(ctx, req, "hset")?;
     ctx.out.int(added);
-    written(ctx, req.arg(1), "hset", (req.len() as u64 - 2) / 2);
     Ok(())
 }
 
@@ -261,23 +261,29 @@ fn hset(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
 fn hmset(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
     set_pairs(ctx, req, "hmset")?;
     ctx.out.ok();
-    written(ctx, req.arg(1), "hset", (req.len() as u64 - 2) / 2);
     Ok(())
 }
 
 /// Sets the field/value pairs of HSET and HMSET (`name`, for the arity error);
-/// returns how many fields are new.
+/// returns how many fields are new. Every pair counts as a change.
 fn set_pairs(ctx: &mut Ctx<'_>, req: &Request<'_>, name: &str) -> Result<i64, CmdError> {
     if req.len() % 2 == 1 {
         return Err(CmdError::Arity(name.to_string()));
     }
-    edit(ctx, req.arg(1), |hash, limits| {
-        let mut added = 0;
-        for i in (2..req.len()).step_by(2) {
-            added += i64::from(hash.insert(req.arg(i), req.arg(i + 1), limits));
-        }
-        Ok(added)
-    })
+    let pairs = (req.len() as u64 - 2) / 2;
+    edit(
+        ctx,
+        req.arg(1),
+        HSET,
+        |_| pairs,
+        |hash, limits| {
+            let mut added = 0;
+            for i in (2..req.len()).step_by(2) {
+                added += i64::from(hash.insert(req.arg(i), req.arg(i + 1), limits));
+            }
+            Ok(added)
+        },
+    )
 }
 
 /// ```text
@@ -286,13 +292,14 @@ fn set_pairs(ctx: &mut Ctx<'_>, req: &Request<'_>, name: &str) -> Result<i64, Cm
 /// 1 when the field was set, 0 when it existed (and is left alone).
 fn hsetnx(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
     let (key, field) = (req.arg(1), req.arg(2));
-    let added = edit(ctx, key, |hash, limits| {
-        Ok(!hash.contains(field) && hash.insert(field, req.arg(3), limits))
-    })?;
+    let added = edit(
+        ctx,
+        key,
+        HSET,
+        |&added| u64::from(added),
+        |hash, limits| Ok(!hash.contains(field) && hash.insert(field, req.arg(3), limits)),
+    )?;
     ctx.out.int(i64::from(added));
-    if added {
-        written(ctx, key, "hset", 1);
-    }
     Ok(())
 }
 
@@ -330,29 +337,27 @@ fn hmget(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
 /// ```
 /// The number of fields removed; the key goes with its last field.
 fn hdel(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
-    let key = req.arg(1);
-    let Some(i) = ctx.lookup_kind_write(key, Kind::Hash)? else {
+    let Some(mut k) = ctx.write_key_of(req.arg(1), Kind::Hash)? else {
         ctx.out.int(0);
         return Ok(());
     };
-    let hash = hash_at(ctx, i)?;
     let mut deleted = 0;
-    for j in 2..req.len() {
-        if hash.remove(req.arg(j)) {
-            deleted += 1;
-            if hash.is_empty() {
-                break;
+    if let Value::Hash(hash) = k.value_mut() {
+        for j in 2..req.len() {
+            if hash.remove(req.arg(j)) {
+                deleted += 1;
+                if hash.is_empty() {
+                    break;
+                }
             }
         }
     }
-    ctx.out.int(deleted);
     if deleted > 0 {
-        let removed = ctx.delete_if_empty(i);
-        written(ctx, key, "hdel", deleted as u64);
-        if removed {
-            ctx.notify(notify::GENERIC, "del", key);
-        }
+        k.changed_collection(HDEL, deleted as u64);
+    } else {
+        k.unchanged();
     }
+    ctx.out.int(deleted);
     Ok(())
 }
 

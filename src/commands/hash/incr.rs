@@ -1,13 +1,19 @@
 //! HINCRBY and HINCRBYFLOAT: arithmetic on a hash field, as Redis's `t_hash.c`.
 //! Their specs are in [`super::fields`]'s table.
 
-use super::fields::{edit, written};
+use super::fields::edit;
 use crate::commands::Ctx;
 use crate::commands::args::{parse_f64, parse_i64};
 use crate::error::CmdError;
 use crate::protocol::Request;
 use crate::protocol::reply::format_double;
 use crate::store::value::canonical_int;
+use crate::store::{Event, class};
+
+/// The event of HINCRBY.
+const HINCRBY: Event = Event::new(class::HASH, "hincrby");
+/// The event of HINCRBYFLOAT.
+const HINCRBYFLOAT: Event = Event::new(class::HASH, "hincrbyfloat");
 
 /// Longest field value read as a float (Redis's `MAX_LONG_DOUBLE_CHARS`, the buffer
 /// `string2ld` copies into).
@@ -22,18 +28,23 @@ const MAX_FLOAT_CHARS: usize = 5 * 1024;
 pub fn hincrby(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
     let by = parse_i64(req.arg(3))?;
     let (key, field) = (req.arg(1), req.arg(2));
-    let new = edit(ctx, key, |hash, limits| {
-        let old = match hash.get(field) {
-            Some(text) => canonical_int(text)
-                .ok_or_else(|| CmdError::msg("ERR hash value is not an integer"))?,
-            None => 0,
-        };
-        let new = old.checked_add(by).ok_or(CmdError::Overflow)?;
-        hash.insert(field, itoa::Buffer::new().format(new).as_bytes(), limits);
-        Ok(new)
-    })?;
+    let new = edit(
+        ctx,
+        key,
+        HINCRBY,
+        |_| 1,
+        |hash, limits| {
+            let old = match hash.get(field) {
+                Some(text) => canonical_int(text)
+                    .ok_or_else(|| CmdError::msg("ERR hash value is not an integer"))?,
+                None => 0,
+            };
+            let new = old.checked_add(by).ok_or(CmdError::Overflow)?;
+            hash.insert(field, itoa::Buffer::new().format(new).as_bytes(), limits);
+            Ok(new)
+        },
+    )?;
     ctx.out.int(new);
-    written(ctx, key, "hincrby", 1);
     Ok(())
 }
 
@@ -50,21 +61,26 @@ pub fn hincrbyfloat(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError
         return Err(CmdError::msg("ERR value is NaN or Infinity"));
     }
     let (key, field) = (req.arg(1), req.arg(2));
-    let text = edit(ctx, key, |hash, limits| {
-        let old = match hash.get(field) {
-            Some(text) => parse_field_float(text)?,
-            None => 0.0,
-        };
-        let sum = old + by;
-        if !sum.is_finite() {
-            return Err(CmdError::msg("ERR increment would produce NaN or Infinity"));
-        }
-        let text = format_double(sum);
-        hash.insert(field, text.as_bytes(), limits);
-        Ok(text)
-    })?;
+    let text = edit(
+        ctx,
+        key,
+        HINCRBYFLOAT,
+        |_| 1,
+        |hash, limits| {
+            let old = match hash.get(field) {
+                Some(text) => parse_field_float(text)?,
+                None => 0.0,
+            };
+            let sum = old + by;
+            if !sum.is_finite() {
+                return Err(CmdError::msg("ERR increment would produce NaN or Infinity"));
+            }
+            let text = format_double(sum);
+            hash.insert(field, text.as_bytes(), limits);
+            Ok(text)
+        },
+    )?;
     ctx.out.bulk(text.as_bytes());
-    written(ctx, key, "hincrbyfloat", 1);
     Ok(())
 }
 

@@ -9,46 +9,44 @@
 //! *STORE forms replace the destination (dropping its TTL), or delete it when the
 //! result is empty.
 
-use super::members::{check_sets, limits, lookup_all, reply_member, set_ref};
+use super::members::{as_set, limits, read, reply_member};
 use crate::commands::Ctx;
 use crate::commands::args::{is, parse_i64};
-use crate::commands::notify;
 use crate::error::CmdError;
-use crate::protocol::Request;
+use crate::protocol::{Reply, Request};
 use crate::store::set::{Member, Set};
-use crate::store::{Kind, Value};
+use crate::store::{Event, Value, class};
 
-/// The sets named by `keys` (`None` for a missing key), read-only.
+/// The sets named by `keys` (`None` for a missing key), read together (hits and
+/// misses counted for every key), with the reply writer beside them.
 /// # Errors
 /// WRONGTYPE when a key holds another type.
-fn load<'c>(ctx: &'c mut Ctx<'_>, keys: &[&[u8]]) -> Result<Vec<Option<&'c Set>>, CmdError> {
-    let found = lookup_all(ctx, keys, true);
-    check_sets(ctx, &found)?;
+fn load<'c, 'a>(
+    ctx: &'c mut Ctx<'a>,
+    keys: &[&[u8]],
+) -> Result<(Vec<Option<&'c Set>>, &'c mut Reply<'a>), CmdError> {
     let db = ctx.db();
-    let store: &'c crate::store::Store = ctx.store;
-    found
+    let sets = ctx
+        .store
+        .read_keys(db, keys, ctx.now)
         .into_iter()
-        .map(|i| i.map(|i| set_ref(store, db, i)).transpose())
-        .collect()
+        .map(|v| v.map(as_set).transpose())
+        .collect::<Result<_, _>>()?;
+    Ok((sets, &mut ctx.out))
 }
 
 /// Stores `result` at `dst` (replacing whatever is there, TTL included) and replies
 /// with its size; an empty result deletes `dst` instead. Emits `event` or `del`.
-fn store_result(ctx: &mut Ctx<'_>, dst: &[u8], result: Set, event: &'static str) {
+fn store_result(ctx: &mut Ctx<'_>, dst: &[u8], result: Set, event: Event) {
     let len = result.len();
-    if let Some(i) = ctx.lookup_write(dst) {
-        let old = ctx.current_db().remove_index(i);
-        ctx.store.dispose(old.value);
-        if len == 0 {
-            ctx.store.dirty += 1;
-            ctx.changed(dst, notify::GENERIC, "del");
-        }
-    }
     if len > 0 {
-        ctx.current_db()
-            .insert(dst, Value::Set(Box::new(result)), 0);
-        ctx.store.dirty += 1;
-        ctx.changed(dst, notify::SET, event);
+        ctx.insert_key(dst, Value::Set(Box::new(result)), 0)
+            .changed(event);
+    } else {
+        let old = ctx.write_key(dst).map(|k| k.remove(Event::DEL));
+        if let Some(old) = old {
+            ctx.store.dispose(old.value);
+        }
     }
     ctx.out.int(len as i64);
 }
@@ -60,16 +58,14 @@ fn store_result(ctx: &mut Ctx<'_>, dst: &[u8], result: Set, event: &'static str)
 /// # Errors
 /// WRONGTYPE.
 pub fn smembers(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
-    let found = ctx.lookup_kind_read(req.arg(1), Kind::Set)?;
-    let Some(i) = found else {
-        ctx.out.set_len(0);
+    let (set, out) = read(ctx, req.arg(1))?;
+    let Some(set) = set else {
+        out.set_len(0);
         return Ok(());
     };
-    let db = ctx.db();
-    let set = set_ref(ctx.store, db, i)?;
-    ctx.out.set_len(set.len());
+    out.set_len(set.len());
     for member in set.iter() {
-        reply_member(&mut ctx.out, member);
+        reply_member(out, member);
     }
     Ok(())
 }
@@ -102,7 +98,7 @@ fn intersect_keys<'c>(
     keys: &[&[u8]],
     limit: usize,
 ) -> Result<Option<Vec<Member<'c>>>, CmdError> {
-    let sets: Option<Vec<&Set>> = load(ctx, keys)?.into_iter().collect();
+    let sets: Option<Vec<&Set>> = load(ctx, keys)?.0.into_iter().collect();
     Ok(sets.map(|sets| intersect(sets, limit)))
 }
 
@@ -114,24 +110,16 @@ fn intersect_keys<'c>(
 /// WRONGTYPE.
 pub fn sinter(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
     let keys: Vec<&[u8]> = req.args().skip(1).collect();
-    // The members borrow the store; the reply is written after (disjoint fields).
-    let found = lookup_all(ctx, &keys, true);
-    check_sets(ctx, &found)?;
-    let db = ctx.db();
-    let mut sets = Vec::with_capacity(found.len());
-    for i in found {
-        match i {
-            Some(i) => sets.push(set_ref(ctx.store, db, i)?),
-            None => {
-                ctx.out.set_len(0);
-                return Ok(());
-            }
-        }
-    }
+    // The members borrow the store; the reply is written beside them.
+    let (sets, out) = load(ctx, &keys)?;
+    let Some(sets) = sets.into_iter().collect::<Option<Vec<&Set>>>() else {
+        out.set_len(0);
+        return Ok(());
+    };
     let members = intersect(sets, 0);
-    ctx.out.set_len(members.len());
+    out.set_len(members.len());
     for member in members {
-        reply_member(&mut ctx.out, member);
+        reply_member(out, member);
     }
     Ok(())
 }
@@ -187,9 +175,16 @@ pub fn sinterstore(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError>
     for member in intersect_keys(ctx, &keys, 0)?.unwrap_or_default() {
         result.insert_member(member, &limits);
     }
-    store_result(ctx, req.arg(1), result, "sinterstore");
+    store_result(ctx, req.arg(1), result, SINTERSTORE);
     Ok(())
 }
+
+/// The event of SINTERSTORE.
+const SINTERSTORE: Event = Event::new(class::SET, "sinterstore");
+/// The event of SUNIONSTORE.
+const SUNIONSTORE: Event = Event::new(class::SET, "sunionstore");
+/// The event of SDIFFSTORE.
+const SDIFFSTORE: Event = Event::new(class::SET, "sdiffstore");
 
 /// Which of SUNION and SDIFF.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -201,7 +196,7 @@ enum Op {
 /// The union or difference of `keys` as a new set.
 fn combine(ctx: &mut Ctx<'_>, keys: &[&[u8]], op: Op) -> Result<Set, CmdError> {
     let limits = limits(ctx);
-    let sets = load(ctx, keys)?;
+    let (sets, _) = load(ctx, keys)?;
     let mut result = Set::new();
     match op {
         Op::Union => {
@@ -266,8 +261,8 @@ fn combine_store(ctx: &mut Ctx<'_>, req: &Request<'_>, op: Op) -> Result<(), Cmd
     let keys: Vec<&[u8]> = req.args().skip(2).collect();
     let result = combine(ctx, &keys, op)?;
     let event = match op {
-        Op::Union => "sunionstore",
-        Op::Diff => "sdiffstore",
+        Op::Union => SUNIONSTORE,
+        Op::Diff => SDIFFSTORE,
     };
     store_result(ctx, req.arg(1), result, event);
     Ok(())

@@ -6,13 +6,12 @@ use super::algebra;
 use super::random;
 use crate::commands::CommandSpec;
 use crate::commands::Ctx;
-use crate::commands::notify;
 use crate::commands::scan::{ScanArgs, parse_cursor};
 use crate::error::CmdError;
 use crate::protocol::{Reply, Request};
 use crate::spec::{Group, KeySpec};
 use crate::store::set::{Member, Set, SetLimits};
-use crate::store::{Kind, Store, Value};
+use crate::store::{Event, KeyMut, Kind, Value, class};
 use crate::{cats, flags, kf};
 
 /// This family's commands.
@@ -194,6 +193,11 @@ pub fn limits(ctx: &Ctx<'_>) -> SetLimits {
     ctx.server.config.encodings.set_limits()
 }
 
+/// The event of SADD (and of SMOVE's destination).
+const SADD: Event = Event::new(class::SET, "sadd");
+/// The event of SREM (and of SMOVE's source).
+const SREM: Event = Event::new(class::SET, "srem");
+
 /// Writes a member as a bulk string.
 pub fn reply_member(out: &mut Reply<'_>, member: Member<'_>) {
     match member {
@@ -202,55 +206,46 @@ pub fn reply_member(out: &mut Reply<'_>, member: Member<'_>) {
     }
 }
 
-/// The set at `index` of database `db` (WRONGTYPE if it holds something else).
-pub fn set_ref(store: &Store, db: usize, index: usize) -> Result<&Set, CmdError> {
-    match store.dbs().get(db).map(|d| d.value_ref(index)) {
-        Some(Value::Set(s)) => Ok(s),
-        _ => Err(CmdError::WrongType),
-    }
-}
-
-/// The set at `index` of database `db`, mutably.
-pub fn set_mut(store: &mut Store, db: usize, index: usize) -> Result<&mut Set, CmdError> {
-    match store.db(db).value_at(index) {
+/// The set `value` holds, or WRONGTYPE.
+pub fn as_set(value: &Value) -> Result<&Set, CmdError> {
+    match value {
         Value::Set(s) => Ok(s),
         _ => Err(CmdError::WrongType),
     }
 }
 
-/// Looks up every key of `keys` (for reading, counting hits and misses, or for
-/// writing), expiring dead ones, and returns their indexes. The indexes are read
-/// after all lookups: expiring a key moves another one, so an index taken before a
-/// later lookup could be stale.
-pub fn lookup_all(ctx: &mut Ctx<'_>, keys: &[&[u8]], read: bool) -> Vec<Option<usize>> {
-    for key in keys {
-        if read {
-            ctx.lookup_read(key);
-        } else {
-            ctx.lookup_write(key);
-        }
-    }
-    // Same `now`: nothing expires any more, so these lookups only find positions.
-    keys.iter().map(|key| ctx.lookup_write(key)).collect()
+/// The set at `key` for a read (hit or miss counted), with the reply writer beside
+/// it: `None` when the key is missing.
+/// # Errors
+/// WRONGTYPE when the key holds another type.
+pub fn read<'c, 'a>(
+    ctx: &'c mut Ctx<'a>,
+    key: &[u8],
+) -> Result<(Option<&'c Set>, &'c mut Reply<'a>), CmdError> {
+    let (found, out) = ctx.read_key_and_out(key);
+    let set = match found {
+        Some(k) => Some(as_set(k.into_value())?),
+        None => None,
+    };
+    Ok((set, out))
 }
 
-/// Fails with WRONGTYPE unless every found key holds a set.
-pub fn check_sets(ctx: &mut Ctx<'_>, found: &[Option<usize>]) -> Result<(), CmdError> {
-    for &i in found.iter().flatten() {
-        if ctx.value(i).kind() != Kind::Set {
-            return Err(CmdError::WrongType);
+/// The set at `key` for a write (nothing counted), with the reply writer beside it:
+/// `None` when the key is missing.
+/// # Errors
+/// WRONGTYPE when the key holds another type.
+pub fn write<'c, 'a>(
+    ctx: &'c mut Ctx<'a>,
+    key: &[u8],
+) -> Result<(Option<KeyMut<'c>>, &'c mut Reply<'a>), CmdError> {
+    let db = ctx.db();
+    match ctx.store.write_key(db, key, ctx.now) {
+        Some(k) if k.value().kind() != Kind::Set => {
+            k.unchanged();
+            Err(CmdError::WrongType)
         }
+        found => Ok((found, &mut ctx.out)),
     }
-    Ok(())
-}
-
-/// Deletes the key at `index` if its set is empty, with Redis's `del` event.
-pub fn delete_if_empty(ctx: &mut Ctx<'_>, index: usize, key: &[u8]) -> bool {
-    let deleted = ctx.delete_if_empty(index);
-    if deleted {
-        ctx.notify(notify::GENERIC, "del", key);
-    }
-    deleted
 }
 
 /// ```text
@@ -260,26 +255,21 @@ pub fn delete_if_empty(ctx: &mut Ctx<'_>, index: usize, key: &[u8]) -> bool {
 /// # Errors
 /// WRONGTYPE.
 fn sadd(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
-    let key = req.arg(1);
-    let found = ctx.lookup_kind_write(key, Kind::Set)?;
     let limits = limits(ctx);
-    let db = ctx.db();
-    let members = req.args().skip(2);
-    let added = match found {
-        Some(i) => {
-            let set = set_mut(ctx.store, db, i)?;
-            members.filter(|m| set.insert(m, &limits)).count()
-        }
-        None => {
-            let mut set = Set::new();
-            let added = members.filter(|m| set.insert(m, &limits)).count();
-            ctx.current_db().insert(key, Value::Set(Box::new(set)), 0);
-            added
-        }
+    let mut k =
+        ctx.write_key_or_create(req.arg(1), Kind::Set, || Value::Set(Box::new(Set::new())))?;
+    let added = match k.value_mut() {
+        Value::Set(set) => req
+            .args()
+            .skip(2)
+            .filter(|m| set.insert(m, &limits))
+            .count(),
+        _ => 0,
     };
     if added > 0 {
-        ctx.store.dirty += added as u64;
-        ctx.changed(key, notify::SET, "sadd");
+        k.changed_n(SADD, added as u64);
+    } else {
+        k.unchanged();
     }
     ctx.out.int(added as i64);
     Ok(())
@@ -292,26 +282,25 @@ fn sadd(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
 /// # Errors
 /// WRONGTYPE.
 fn srem(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
-    let key = req.arg(1);
-    let Some(i) = ctx.lookup_kind_write(key, Kind::Set)? else {
+    let Some(mut k) = ctx.write_key_of(req.arg(1), Kind::Set)? else {
         ctx.out.int(0);
         return Ok(());
     };
-    let db = ctx.db();
-    let set = set_mut(ctx.store, db, i)?;
     let mut removed = 0;
-    for member in req.args().skip(2) {
-        if set.remove(member) {
-            removed += 1;
-            if set.is_empty() {
-                break;
+    if let Value::Set(set) = k.value_mut() {
+        for member in req.args().skip(2) {
+            if set.remove(member) {
+                removed += 1;
+                if set.is_empty() {
+                    break;
+                }
             }
         }
     }
     if removed > 0 {
-        ctx.store.dirty += removed;
-        ctx.changed(key, notify::SET, "srem");
-        delete_if_empty(ctx, i, key);
+        k.changed_collection(SREM, removed);
+    } else {
+        k.unchanged();
     }
     ctx.out.int(removed as i64);
     Ok(())
@@ -324,13 +313,9 @@ fn srem(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
 /// # Errors
 /// WRONGTYPE.
 fn sismember(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
-    let found = ctx.lookup_kind_read(req.arg(1), Kind::Set)?;
-    let db = ctx.db();
-    let present = match found {
-        Some(i) => set_ref(ctx.store, db, i)?.contains(req.arg(2)),
-        None => false,
-    };
-    ctx.out.int(i64::from(present));
+    let (set, out) = read(ctx, req.arg(1))?;
+    let present = set.is_some_and(|s| s.contains(req.arg(2)));
+    out.int(i64::from(present));
     Ok(())
 }
 
@@ -341,16 +326,11 @@ fn sismember(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
 /// # Errors
 /// WRONGTYPE.
 fn smismember(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
-    let found = ctx.lookup_kind_read(req.arg(1), Kind::Set)?;
-    let db = ctx.db();
-    let set = match found {
-        Some(i) => Some(set_ref(ctx.store, db, i)?),
-        None => None,
-    };
-    ctx.out.array_len(req.len() - 2);
+    let (set, out) = read(ctx, req.arg(1))?;
+    out.array_len(req.len() - 2);
     for member in req.args().skip(2) {
         let present = set.is_some_and(|s| s.contains(member));
-        ctx.out.int(i64::from(present));
+        out.int(i64::from(present));
     }
     Ok(())
 }
@@ -362,13 +342,8 @@ fn smismember(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
 /// # Errors
 /// WRONGTYPE.
 fn scard(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
-    let found = ctx.lookup_kind_read(req.arg(1), Kind::Set)?;
-    let db = ctx.db();
-    let len = match found {
-        Some(i) => set_ref(ctx.store, db, i)?.len(),
-        None => 0,
-    };
-    ctx.out.int(len as i64);
+    let (set, out) = read(ctx, req.arg(1))?;
+    out.int(set.map_or(0, Set::len) as i64);
     Ok(())
 }
 
@@ -383,39 +358,47 @@ fn scard(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
 /// missing, as Redis).
 fn smove(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
     let (src, dst, member) = (req.arg(1), req.arg(2), req.arg(3));
-    let found = lookup_all(ctx, &[src, dst], false);
-    let (Some(s), d) = (found[0], found[1]) else {
+    // Both keys expire first (write lookups count nothing); each handle is let go
+    // before the next lookup.
+    let src_kind = ctx.write_key(src).map(|k| k.value().kind());
+    let dst_kind = ctx.write_key(dst).map(|k| k.value().kind());
+    let Some(src_kind) = src_kind else {
         ctx.out.int(0);
         return Ok(());
     };
-    check_sets(ctx, &found)?;
-    let db = ctx.db();
-    if d == Some(s) {
-        let present = set_ref(ctx.store, db, s)?.contains(member);
+    if src_kind != Kind::Set || dst_kind.is_some_and(|kind| kind != Kind::Set) {
+        return Err(CmdError::WrongType);
+    }
+    let Some(mut s) = ctx.write_key(src) else {
+        ctx.out.int(0);
+        return Ok(());
+    };
+    if src == dst {
+        let present = as_set(s.value())?.contains(member);
+        s.unchanged();
         ctx.out.int(i64::from(present));
         return Ok(());
     }
-    if !set_mut(ctx.store, db, s)?.remove(member) {
+    let removed = match s.value_mut() {
+        Value::Set(set) => set.remove(member),
+        _ => false,
+    };
+    if !removed {
+        s.unchanged();
         ctx.out.int(0);
         return Ok(());
     }
+    s.changed_collection(SREM, 1);
     let limits = limits(ctx);
-    let added = match d {
-        Some(d) => set_mut(ctx.store, db, d)?.insert(member, &limits),
-        None => {
-            let mut set = Set::new();
-            set.insert(member, &limits);
-            // A new key goes at the end: the source's index stays valid.
-            ctx.current_db().insert(dst, Value::Set(Box::new(set)), 0);
-            true
-        }
+    let mut d = ctx.write_key_or_create(dst, Kind::Set, || Value::Set(Box::new(Set::new())))?;
+    let added = match d.value_mut() {
+        Value::Set(set) => set.insert(member, &limits),
+        _ => false,
     };
-    ctx.store.dirty += 1;
-    ctx.changed(src, notify::SET, "srem");
-    delete_if_empty(ctx, s, src);
     if added {
-        ctx.store.dirty += 1;
-        ctx.changed(dst, notify::SET, "sadd");
+        d.changed(SADD);
+    } else {
+        d.unchanged();
     }
     ctx.out.int(1);
     Ok(())
@@ -432,24 +415,23 @@ fn smove(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
 /// missing key, as Redis).
 fn sscan(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
     parse_cursor(req.arg(2))?;
-    let Some(i) = ctx.lookup_kind_read(req.arg(1), Kind::Set)? else {
-        crate::commands::scan::reply_finished(&mut ctx.out);
+    let (set, out) = read(ctx, req.arg(1))?;
+    let Some(set) = set else {
+        crate::commands::scan::reply_finished(out);
         return Ok(());
     };
     let args = ScanArgs::parse(req, 2, false)?;
-    let db = ctx.db();
-    let set = set_ref(ctx.store, db, i)?;
     let mut members = Vec::new();
     let next = set.scan(args.cursor, args.count, |m| {
         if m.with_text(|t| args.matches(t)) {
             members.push(m);
         }
     });
-    ctx.out.array_len(2);
-    ctx.out.bulk_int(next as i64);
-    ctx.out.array_len(members.len());
+    out.array_len(2);
+    out.bulk_int(next as i64);
+    out.array_len(members.len());
     for m in members {
-        reply_member(&mut ctx.out, m);
+        reply_member(out, m);
     }
     Ok(())
 }

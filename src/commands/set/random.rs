@@ -7,14 +7,16 @@
 
 use std::collections::HashSet;
 
-use super::members::{delete_if_empty, reply_member, set_mut, set_ref};
+use super::members::{as_set, read, reply_member, write};
 use crate::commands::Ctx;
 use crate::commands::args::{check_random_reply, parse_i64};
-use crate::commands::notify;
 use crate::error::CmdError;
-use crate::protocol::Request;
-use crate::store::Kind;
-use crate::store::Rng;
+use crate::protocol::{Reply, Request};
+use crate::store::set::Set;
+use crate::store::{Event, KeyMut, Rng, Value, class};
+
+/// The event of SPOP.
+const SPOP: Event = Event::new(class::SET, "spop");
 
 /// SPOP's count: `ERR value is out of range, must be positive` for anything but a
 /// non-negative integer (Redis's `getPositiveLongFromObjectOrReply`).
@@ -41,64 +43,83 @@ pub fn spop(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
     if req.len() == 3 {
         return spop_count(ctx, req);
     }
-    let key = req.arg(1);
-    let Some(i) = ctx.lookup_kind_write(key, Kind::Set)? else {
-        ctx.out.null();
+    let mut rng = Rng::new(ctx.store.random());
+    let (found, out) = write(ctx, req.arg(1))?;
+    let Some(mut k) = found else {
+        out.null();
         return Ok(());
     };
-    let mut rng = Rng::new(ctx.store.random());
-    let db = ctx.db();
-    let set = set_mut(ctx.store, db, i)?;
-    let at = rng.below(set.len().max(1));
-    if let Some(member) = set.remove_at(at) {
-        reply_member(&mut ctx.out, member.as_member());
-    } else {
-        ctx.out.null();
+    let popped = match k.value_mut() {
+        Value::Set(set) => {
+            let at = rng.below(set.len().max(1));
+            set.remove_at(at)
+        }
+        _ => None,
+    };
+    match popped {
+        Some(member) => reply_member(out, member.as_member()),
+        None => out.null(),
     }
-    ctx.store.dirty += 1;
-    ctx.changed(key, notify::SET, "spop");
-    delete_if_empty(ctx, i, key);
+    k.changed_collection(SPOP, 1);
     Ok(())
 }
 
 /// SPOP with a count; see [`spop`].
 fn spop_count(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
     let count = parse_spop_count(req.arg(2))?;
-    let key = req.arg(1);
-    let found = ctx.lookup_kind_write(key, Kind::Set)?;
-    let Some(i) = found.filter(|_| count > 0) else {
-        ctx.out.set_len(0);
-        return Ok(());
+    let mut rng = Rng::new(ctx.store.random());
+    let emptied = {
+        let (found, out) = write(ctx, req.arg(1))?;
+        match found {
+            Some(k) => pop_count(k, out, count, &mut rng)?,
+            None => {
+                out.set_len(0);
+                None
+            }
+        }
     };
-    let db = ctx.db();
-    let size = set_ref(ctx.store, db, i)?.len();
+    if let Some(all) = emptied {
+        ctx.store.dispose(all);
+    }
+    Ok(())
+}
+
+/// Pops `count` random members of the set at `k` and replies them; returns the
+/// set's old value when the count took everything (the key is then deleted).
+fn pop_count(
+    mut k: KeyMut<'_>,
+    out: &mut Reply<'_>,
+    count: usize,
+    rng: &mut Rng,
+) -> Result<Option<Value>, CmdError> {
+    if count == 0 {
+        k.unchanged();
+        out.set_len(0);
+        return Ok(None);
+    }
+    let size = as_set(k.value())?.len();
     if count >= size {
         // Everything: reply with the whole set and delete the key.
-        let set = set_ref(ctx.store, db, i)?;
-        ctx.out.set_len(size);
-        for member in set.iter() {
-            reply_member(&mut ctx.out, member);
+        out.set_len(size);
+        for member in as_set(k.value())?.iter() {
+            reply_member(out, member);
         }
-        let entry = ctx.current_db().remove_index(i);
-        ctx.store.dispose(entry.value);
-        ctx.store.dirty += size as u64;
-        ctx.changed(key, notify::SET, "spop");
-        ctx.notify(notify::GENERIC, "del", key);
-        return Ok(());
+        let all = std::mem::replace(k.value_mut(), Value::Set(Box::new(Set::new())));
+        k.changed_collection(SPOP, size as u64);
+        return Ok(Some(all));
     }
-    let mut rng = Rng::new(ctx.store.random());
-    let set = set_mut(ctx.store, db, i)?;
-    ctx.out.set_len(count);
-    for _ in 0..count {
-        let at = rng.below(set.len());
-        match set.remove_at(at) {
-            Some(member) => reply_member(&mut ctx.out, member.as_member()),
-            None => ctx.out.null(),
+    out.set_len(count);
+    if let Value::Set(set) = k.value_mut() {
+        for _ in 0..count {
+            let at = rng.below(set.len());
+            match set.remove_at(at) {
+                Some(member) => reply_member(out, member.as_member()),
+                None => out.null(),
+            }
         }
     }
-    ctx.store.dirty += count as u64;
-    ctx.changed(key, notify::SET, "spop");
-    Ok(())
+    k.changed_n(SPOP, count as u64);
+    Ok(None)
 }
 
 /// ```text
@@ -117,16 +138,15 @@ pub fn srandmember(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError>
     if req.len() == 3 {
         return srandmember_count(ctx, req);
     }
-    let Some(i) = ctx.lookup_kind_read(req.arg(1), Kind::Set)? else {
-        ctx.out.null();
+    let mut rng = Rng::new(ctx.store.random());
+    let (set, out) = read(ctx, req.arg(1))?;
+    let Some(set) = set else {
+        out.null();
         return Ok(());
     };
-    let mut rng = Rng::new(ctx.store.random());
-    let db = ctx.db();
-    let set = set_ref(ctx.store, db, i)?;
     match set.get(rng.below(set.len().max(1))) {
-        Some(member) => reply_member(&mut ctx.out, member),
-        None => ctx.out.null(),
+        Some(member) => reply_member(out, member),
+        None => out.null(),
     }
     Ok(())
 }
@@ -145,31 +165,29 @@ fn srandmember_count(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdErro
         check_random_reply(n.unsigned_abs())?;
     }
     let (count, distinct) = (n.unsigned_abs() as usize, n >= 0);
-    let found = ctx.lookup_kind_read(req.arg(1), Kind::Set)?;
-    let Some(i) = found.filter(|_| count > 0) else {
-        ctx.out.array_len(0);
+    let mut rng = Rng::new(ctx.store.random());
+    let (set, out) = read(ctx, req.arg(1))?;
+    let Some(set) = set.filter(|_| count > 0) else {
+        out.array_len(0);
         return Ok(());
     };
-    let mut rng = Rng::new(ctx.store.random());
-    let db = ctx.db();
-    let set = set_ref(ctx.store, db, i)?;
     let size = set.len();
     if !distinct || count == 1 {
         // Independent draws. The reply grows with the count, as Redis's does.
         let sampler = set.sampler();
-        ctx.out.array_len(count);
+        out.array_len(count);
         for _ in 0..count {
             match sampler.get(rng.below(size.max(1))) {
-                Some(member) => reply_member(&mut ctx.out, member),
-                None => ctx.out.null(),
+                Some(member) => reply_member(out, member),
+                None => out.null(),
             }
         }
         return Ok(());
     }
     if count >= size {
-        ctx.out.array_len(size);
+        out.array_len(size);
         for member in set.iter() {
-            reply_member(&mut ctx.out, member);
+            reply_member(out, member);
         }
         return Ok(());
     }
@@ -183,11 +201,11 @@ fn srandmember_count(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdErro
         order.push(pick);
     }
     let sampler = set.sampler();
-    ctx.out.array_len(count);
+    out.array_len(count);
     for at in order {
         match sampler.get(at) {
-            Some(member) => reply_member(&mut ctx.out, member),
-            None => ctx.out.null(),
+            Some(member) => reply_member(out, member),
+            None => out.null(),
         }
     }
     Ok(())

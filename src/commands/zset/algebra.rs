@@ -14,7 +14,14 @@ use crate::protocol::Request;
 use crate::spec::{Group, KeySpec};
 use crate::store::set::Set;
 use crate::store::zset::{ZSet, order};
-use crate::store::{Bytes, Value};
+use crate::store::{Bytes, Event, Value, class};
+
+/// The event of ZUNIONSTORE.
+const ZUNIONSTORE: Event = Event::new(class::ZSET, "zunionstore");
+/// The event of ZINTERSTORE.
+const ZINTERSTORE: Event = Event::new(class::ZSET, "zinterstore");
+/// The event of ZDIFFSTORE.
+const ZDIFFSTORE: Event = Event::new(class::ZSET, "zdiffstore");
 use crate::{cats, flags, kf};
 
 /// This family's commands.
@@ -298,35 +305,34 @@ fn generic(
         return Err(CmdError::Syntax);
     }
     let n = n as usize;
-    let keys = first..first + n;
-    // Expire what has to go first: a later lookup that removes a key moves another
-    // one, which would spoil positions already found.
-    for k in keys.clone() {
-        ctx.lookup_write(req.arg(k));
-    }
-    let mut found = Vec::with_capacity(n);
-    for k in keys {
-        let i = ctx.lookup_read(req.arg(k));
-        if let Some(i) = i
-            && !matches!(ctx.value(i), Value::ZSet(_) | Value::Set(_))
-        {
-            return Err(CmdError::WrongType);
-        }
-        found.push(i);
-    }
-    let opts = parse_options(req, first + n, n, op, target)?;
-    let db = ctx.db();
-    let dbref = &ctx.store.dbs()[db];
-    let mut sources: Vec<(Source<'_>, f64, Option<usize>)> = found
+    let keys: Vec<&[u8]> = (first..first + n).map(|k| req.arg(k)).collect();
+    // Every key expires first; then, as Redis's loop of lookupKeyRead, the reads
+    // count hits and misses up to the first key of another type, which fails.
+    let readable: Vec<bool> = keys
         .iter()
+        .map(|key| {
+            ctx.write_key(key)
+                .is_none_or(|k| matches!(k.value(), Value::ZSet(_) | Value::Set(_)))
+        })
+        .collect();
+    if let Some(wrong) = readable.iter().position(|&ok| !ok) {
+        let _ = ctx.read_keys(&keys[..=wrong]);
+        return Err(CmdError::WrongType);
+    }
+    let limits = limits(ctx);
+    let db = ctx.db();
+    let values = ctx.store.read_keys(db, &keys, ctx.now);
+    let opts = parse_options(req, first + n, n, op, target)?;
+    let mut sources: Vec<(Source<'_>, f64, Option<*const Value>)> = values
+        .into_iter()
         .zip(&opts.weights)
-        .map(|(&i, &w)| {
-            let src = match i.map(|i| dbref.value_ref(i)) {
+        .map(|(v, &w)| {
+            let src = match v {
                 Some(Value::ZSet(z)) => Source::Z(z),
                 Some(Value::Set(s)) => Source::S(s),
                 _ => Source::Missing,
             };
-            (src, w, i)
+            (src, w, v.map(std::ptr::from_ref))
         })
         .collect();
     if op != Op::Diff {
@@ -344,11 +350,11 @@ fn generic(
         Op::Diff => diff(&sources),
     };
     if target == Target::Store {
-        let result = ZSet::from_entries(entries, limits(ctx));
+        let result = ZSet::from_entries(entries, limits);
         let event = match op {
-            Op::Union => "zunionstore",
-            Op::Inter => "zinterstore",
-            Op::Diff => "zdiffstore",
+            Op::Union => ZUNIONSTORE,
+            Op::Inter => ZINTERSTORE,
+            Op::Diff => ZDIFFSTORE,
         };
         store_result(ctx, req.arg(1), result, event);
         return Ok(());
@@ -415,7 +421,9 @@ fn parse_options(
     Ok(opts)
 }
 
-type Inputs<'a> = [(Source<'a>, f64, Option<usize>)];
+/// The inputs: each source, its weight and the value it reads (the same key given
+/// twice reads the same value).
+type Inputs<'a> = [(Source<'a>, f64, Option<*const Value>)];
 
 /// The weighted score of `s` (NaN, from `inf * 0`, counts as 0 as in Redis).
 fn weighted(s: f64, w: f64) -> f64 {

@@ -6,12 +6,11 @@ use super::score_text::{parse_score, reply_score};
 use crate::commands::CommandSpec;
 use crate::commands::Ctx;
 use crate::commands::args::is;
-use crate::commands::notify;
 use crate::error::CmdError;
 use crate::protocol::{Reply, Request};
 use crate::spec::{Group, KeySpec};
 use crate::store::zset::{PackLimits, ZSet};
-use crate::store::{Kind, Store, Value};
+use crate::store::{Event, KeyMut, Kind, Value, class};
 use crate::{cats, flags, kf};
 
 /// This family's commands.
@@ -98,34 +97,58 @@ pub const COMMANDS: &[CommandSpec] = &[
     .keys(&[KeySpec::at(kf!(RO | ACCESS), 1)]),
 ];
 
+/// The event of ZADD.
+const ZADD: Event = Event::new(class::ZSET, "zadd");
+/// The event of ZINCRBY and ZADD ... INCR.
+const ZINCR: Event = Event::new(class::ZSET, "zincr");
+/// The event of ZREM.
+const ZREM: Event = Event::new(class::ZSET, "zrem");
+
 /// The packed-encoding limits from the configuration.
 pub fn limits(ctx: &Ctx<'_>) -> PackLimits {
     ctx.server.config.encodings.zset_limits()
 }
 
-/// The sorted set at `index` of database `db`, read-only.
-pub fn zset_ref(store: &Store, db: usize, index: usize) -> Option<&ZSet> {
-    match store.dbs().get(db)?.value_ref(index) {
-        Value::ZSet(z) => Some(z),
-        _ => None,
-    }
-}
-
-/// The sorted set at `index` of the client's database.
-/// # Errors
-/// WRONGTYPE if it holds something else (callers checked the kind already).
-pub fn zset_mut<'c>(ctx: &'c mut Ctx<'_>, index: usize) -> Result<&'c mut ZSet, CmdError> {
-    match ctx.value(index) {
+/// The sorted set `value` holds, or WRONGTYPE.
+pub fn as_zset(value: &Value) -> Result<&ZSet, CmdError> {
+    match value {
         Value::ZSet(z) => Ok(z),
         _ => Err(CmdError::WrongType),
     }
 }
 
-/// Looks `key` up for reading a sorted set (`Ok(None)` when absent).
+/// The sorted set at `key` for a read (hit or miss counted), with the reply writer
+/// beside it: `None` when the key is missing.
 /// # Errors
-/// WRONGTYPE.
-pub fn lookup_read(ctx: &mut Ctx<'_>, key: &[u8]) -> Result<Option<usize>, CmdError> {
-    ctx.lookup_kind_read(key, Kind::ZSet)
+/// WRONGTYPE when the key holds another type.
+pub fn read<'c, 'a>(
+    ctx: &'c mut Ctx<'a>,
+    key: &[u8],
+) -> Result<(Option<&'c ZSet>, &'c mut Reply<'a>), CmdError> {
+    let (found, out) = ctx.read_key_and_out(key);
+    let z = match found {
+        Some(k) => Some(as_zset(k.into_value())?),
+        None => None,
+    };
+    Ok((z, out))
+}
+
+/// The sorted set at `key` for a write (nothing counted), with the reply writer
+/// beside it: `None` when the key is missing.
+/// # Errors
+/// WRONGTYPE when the key holds another type.
+pub fn write<'c, 'a>(
+    ctx: &'c mut Ctx<'a>,
+    key: &[u8],
+) -> Result<(Option<KeyMut<'c>>, &'c mut Reply<'a>), CmdError> {
+    let db = ctx.db();
+    match ctx.store.write_key(db, key, ctx.now) {
+        Some(k) if k.value().kind() != Kind::ZSet => {
+            k.unchanged();
+            Err(CmdError::WrongType)
+        }
+        found => Ok((found, &mut ctx.out)),
+    }
 }
 
 /// The header of a list of `n` members, with their scores when `withscores`: RESP2
@@ -151,28 +174,17 @@ pub fn write_entry(out: &mut Reply<'_>, member: &[u8], score: f64, withscores: b
 
 /// Stores the result of a *STORE command in `dst` (replacing whatever it held, TTL
 /// included) and replies its size; an empty result deletes `dst` instead.
-pub fn store_result(ctx: &mut Ctx<'_>, dst: &[u8], z: ZSet, event: &'static str) {
+pub fn store_result(ctx: &mut Ctx<'_>, dst: &[u8], z: ZSet, event: Event) {
     let n = z.len();
-    let old = ctx.lookup_write(dst);
-    if let Some(i) = old {
-        let entry = ctx.current_db().remove_index(i);
-        ctx.store.dispose(entry.value);
-    }
     ctx.out.int(n as i64);
     if n > 0 {
-        ctx.current_db().insert(dst, Value::ZSet(Box::new(z)), 0);
-        ctx.store.dirty += 1;
-        ctx.changed(dst, notify::ZSET, event);
-    } else if old.is_some() {
-        ctx.store.dirty += 1;
-        ctx.changed(dst, notify::GENERIC, "del");
-    }
-}
-
-/// Deletes the key at `index` if its set became empty, with the "del" event.
-pub fn delete_if_empty(ctx: &mut Ctx<'_>, index: usize, key: &[u8]) {
-    if ctx.delete_if_empty(index) {
-        ctx.notify(notify::GENERIC, "del", key);
+        ctx.insert_key(dst, Value::ZSet(Box::new(z)), 0)
+            .changed(event);
+    } else {
+        let old = ctx.write_key(dst).map(|k| k.remove(Event::DEL));
+        if let Some(old) = old {
+            ctx.store.dispose(old.value);
+        }
     }
 }
 
@@ -264,19 +276,57 @@ fn zadd_generic(ctx: &mut Ctx<'_>, req: &Request<'_>, mut f: AddFlags) -> Result
         .map(|j| Ok((parse_score(req.arg(j))?, req.arg(j + 1))))
         .collect::<Result<_, CmdError>>()?;
     let limits = limits(ctx);
-    let found = ctx.lookup_kind_write(key, Kind::ZSet)?;
-    let mut fresh = None;
-    let z = match found {
-        Some(i) => zset_mut(ctx, i)?,
-        None if f.xx => {
-            reply_add(ctx, f, 0, 0, None);
-            return Ok(());
-        }
-        None => fresh.insert(ZSet::new(limits, pairs[0].1.len())),
-    };
+    let event = if f.incr { ZINCR } else { ZADD };
+    if let (Some(mut k), out) = write(ctx, key)? {
+        let done = match k.value_mut() {
+            Value::ZSet(z) => add(z, &pairs, f, limits),
+            _ => Err(CmdError::WrongType),
+        };
+        return match done {
+            Ok((added, updated, last)) => {
+                reply_add(out, f, added, updated, last);
+                finish(k, event, added + updated);
+                Ok(())
+            }
+            Err(e) => {
+                // Only INCR's single pair can fail, before it changes anything.
+                k.unchanged();
+                Err(e)
+            }
+        };
+    }
+    if f.xx {
+        reply_add(&mut ctx.out, f, 0, 0, None);
+        return Ok(());
+    }
+    let mut z = ZSet::new(limits, pairs[0].1.len());
+    let (added, updated, last) = add(&mut z, &pairs, f, limits)?;
+    reply_add(&mut ctx.out, f, added, updated, last);
+    let k = ctx.insert_key(key, Value::ZSet(Box::new(z)), 0);
+    finish(k, event, added + updated);
+    Ok(())
+}
+
+/// Records `changes` changes to the key of `k` with `event`, or none.
+fn finish(k: KeyMut<'_>, event: Event, changes: i64) {
+    if changes > 0 {
+        k.changed_n(event, changes as u64);
+    } else {
+        k.unchanged();
+    }
+}
+
+/// Applies ZADD's `pairs` to `z`: how many members were added and updated, and the
+/// last score set (INCR's reply).
+fn add(
+    z: &mut ZSet,
+    pairs: &[(f64, &[u8])],
+    f: AddFlags,
+    limits: PackLimits,
+) -> Result<(i64, i64, Option<f64>), CmdError> {
     let (mut added, mut updated) = (0i64, 0i64);
     let mut last = None;
-    for &(score, member) in &pairs {
+    for &(score, member) in pairs {
         match z.score(member) {
             Some(cur) => {
                 if f.nx {
@@ -303,25 +353,17 @@ fn zadd_generic(ctx: &mut Ctx<'_>, req: &Request<'_>, mut f: AddFlags) -> Result
             }
         }
     }
-    if let Some(z) = fresh {
-        ctx.current_db().insert(key, Value::ZSet(Box::new(z)), 0);
-    }
-    reply_add(ctx, f, added, updated, last);
-    if added + updated > 0 {
-        ctx.store.dirty += (added + updated) as u64;
-        ctx.changed(key, notify::ZSET, if f.incr { "zincr" } else { "zadd" });
-    }
-    Ok(())
+    Ok((added, updated, last))
 }
 
-fn reply_add(ctx: &mut Ctx<'_>, f: AddFlags, added: i64, updated: i64, last: Option<f64>) {
+fn reply_add(out: &mut Reply<'_>, f: AddFlags, added: i64, updated: i64, last: Option<f64>) {
     if f.incr {
         match last {
-            Some(score) => reply_score(&mut ctx.out, score),
-            None => ctx.out.null(),
+            Some(score) => reply_score(out, score),
+            None => out.null(),
         }
     } else {
-        ctx.out.int(if f.ch { added + updated } else { added });
+        out.int(if f.ch { added + updated } else { added });
     }
 }
 
@@ -332,26 +374,27 @@ fn reply_add(ctx: &mut Ctx<'_>, f: AddFlags, added: i64, updated: i64, last: Opt
 /// # Errors
 /// WRONGTYPE.
 fn zrem(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
-    let key = req.arg(1);
-    let Some(i) = ctx.lookup_kind_write(key, Kind::ZSet)? else {
-        ctx.out.int(0);
+    let (found, out) = write(ctx, req.arg(1))?;
+    let Some(mut k) = found else {
+        out.int(0);
         return Ok(());
     };
-    let z = zset_mut(ctx, i)?;
     let mut removed = 0;
-    for member in req.args().skip(2) {
-        if z.remove(member).is_some() {
-            removed += 1;
-        }
-        if z.is_empty() {
-            break;
+    if let Value::ZSet(z) = k.value_mut() {
+        for member in req.args().skip(2) {
+            if z.remove(member).is_some() {
+                removed += 1;
+            }
+            if z.is_empty() {
+                break;
+            }
         }
     }
-    ctx.out.int(removed);
+    out.int(removed);
     if removed > 0 {
-        ctx.store.dirty += removed as u64;
-        ctx.changed(key, notify::ZSET, "zrem");
-        delete_if_empty(ctx, i, key);
+        k.changed_collection(ZREM, removed as u64);
+    } else {
+        k.unchanged();
     }
     Ok(())
 }
@@ -363,13 +406,10 @@ fn zrem(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
 /// # Errors
 /// WRONGTYPE.
 fn zscore(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
-    let score = match lookup_read(ctx, req.arg(1))? {
-        Some(i) => zset_ref(ctx.store, ctx.db(), i).and_then(|z| z.score(req.arg(2))),
-        None => None,
-    };
-    match score {
-        Some(s) => reply_score(&mut ctx.out, s),
-        None => ctx.out.null(),
+    let (z, out) = read(ctx, req.arg(1))?;
+    match z.and_then(|z| z.score(req.arg(2))) {
+        Some(s) => reply_score(out, s),
+        None => out.null(),
     }
     Ok(())
 }
@@ -381,14 +421,12 @@ fn zscore(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
 /// # Errors
 /// WRONGTYPE.
 fn zmscore(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
-    let found = lookup_read(ctx, req.arg(1))?;
-    let db = ctx.db();
-    let z = found.and_then(|i| zset_ref(ctx.store, db, i));
-    ctx.out.array_len(req.len() - 2);
+    let (z, out) = read(ctx, req.arg(1))?;
+    out.array_len(req.len() - 2);
     for member in req.args().skip(2) {
         match z.and_then(|z| z.score(member)) {
-            Some(s) => reply_score(&mut ctx.out, s),
-            None => ctx.out.null(),
+            Some(s) => reply_score(out, s),
+            None => out.null(),
         }
     }
     Ok(())
@@ -401,11 +439,8 @@ fn zmscore(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
 /// # Errors
 /// WRONGTYPE.
 fn zcard(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
-    let n = match lookup_read(ctx, req.arg(1))? {
-        Some(i) => zset_ref(ctx.store, ctx.db(), i).map_or(0, ZSet::len),
-        None => 0,
-    };
-    ctx.out.int(n as i64);
+    let (z, out) = read(ctx, req.arg(1))?;
+    out.int(z.map_or(0, ZSet::len) as i64);
     Ok(())
 }
 
@@ -438,24 +473,20 @@ fn zrank_generic(ctx: &mut Ctx<'_>, req: &Request<'_>, rev: bool) -> Result<(), 
     if withscore && !is(req.arg(3), "withscore") {
         return Err(CmdError::Syntax);
     }
-    let found = match lookup_read(ctx, req.arg(1))? {
-        Some(i) => zset_ref(ctx.store, ctx.db(), i)
-            .and_then(|z| z.rank(req.arg(2)).map(|(r, s)| (r, s, z.len()))),
-        None => None,
-    };
-    match found {
+    let (z, out) = read(ctx, req.arg(1))?;
+    match z.and_then(|z| z.rank(req.arg(2)).map(|(r, s)| (r, s, z.len()))) {
         Some((rank, score, len)) => {
             let rank = if rev { len - 1 - rank } else { rank };
             if withscore {
-                ctx.out.array_len(2);
+                out.array_len(2);
             }
-            ctx.out.int(rank as i64);
+            out.int(rank as i64);
             if withscore {
-                reply_score(&mut ctx.out, score);
+                reply_score(out, score);
             }
         }
-        None if withscore => ctx.out.null_array(),
-        None => ctx.out.null(),
+        None if withscore => out.null_array(),
+        None => out.null(),
     }
     Ok(())
 }

@@ -3,17 +3,21 @@
 //! `blockingGenericZpopCommand`). A blocking pop that finds nothing parks the client
 //! with [`Ctx::block`]; it runs again when a sorted set appears at one of its keys.
 
-use super::members::{delete_if_empty, zset_mut};
+use super::members::write;
 use super::score_text::reply_score;
 use crate::commands::CommandSpec;
 use crate::commands::Ctx;
 use crate::commands::args::{is, parse_i64};
-use crate::commands::notify;
 use crate::error::CmdError;
-use crate::protocol::Request;
+use crate::protocol::{Reply, Request};
 use crate::runtime::blocking::{TimeoutReply, parse_timeout};
 use crate::spec::{Group, KeySpec};
-use crate::store::Kind;
+use crate::store::{Event, KeyMut, Kind, Value, class};
+
+/// The event of ZPOPMIN (and BZPOPMIN, ZMPOP ... MIN).
+const ZPOPMIN: Event = Event::new(class::ZSET, "zpopmin");
+/// The event of ZPOPMAX (and BZPOPMAX, ZMPOP ... MAX).
+const ZPOPMAX: Event = Event::new(class::ZSET, "zpopmax");
 use crate::{cats, flags, kf};
 
 /// This family's commands.
@@ -91,45 +95,46 @@ struct Shape {
     nested: bool,
 }
 
-/// The first key of `keys` holding a sorted set: its argument position and index.
+/// Pops from the first key of `keys` holding a sorted set (see [`pop`]); false, with
+/// nothing replied, when none does.
 /// # Errors
 /// WRONGTYPE when a key before it (or it) holds something else.
-fn first_zset(
+fn pop_first(
     ctx: &mut Ctx<'_>,
     req: &Request<'_>,
     keys: std::ops::Range<usize>,
-) -> Result<Option<(usize, usize)>, CmdError> {
-    for k in keys {
-        if let Some(i) = ctx.lookup_kind_write(req.arg(k), Kind::ZSet)? {
-            return Ok(Some((k, i)));
+    count: Option<usize>,
+    shape: Shape,
+) -> Result<bool, CmdError> {
+    for j in keys {
+        let key = req.arg(j);
+        if let (Some(k), out) = write(ctx, key)? {
+            pop(k, out, key, count, shape);
+            return Ok(true);
         }
     }
-    Ok(None)
+    Ok(false)
 }
 
 /// Pops up to `count` elements (`None`: one, replied without a count's shape) from
-/// the set at index `i`, named `key`, and replies them.
-fn pop(
-    ctx: &mut Ctx<'_>,
-    key: &[u8],
-    i: usize,
-    count: Option<usize>,
-    shape: Shape,
-) -> Result<(), CmdError> {
+/// the set at `k`, named `key`, and replies them.
+fn pop(mut k: KeyMut<'_>, out: &mut Reply<'_>, key: &[u8], count: Option<usize>, shape: Shape) {
     if count == Some(0) {
-        ctx.out.array_len(0);
-        return Ok(());
+        k.unchanged();
+        out.array_len(0);
+        return;
     }
-    let z = zset_mut(ctx, i)?;
-    let n = count.unwrap_or(1).min(z.len());
-    let mut popped = Vec::with_capacity(n);
-    for _ in 0..n {
-        match z.pop(shape.max) {
-            Some(e) => popped.push(e),
-            None => break,
+    let mut popped = Vec::new();
+    if let Value::ZSet(z) = k.value_mut() {
+        let n = count.unwrap_or(1).min(z.len());
+        popped.reserve(n);
+        for _ in 0..n {
+            match z.pop(shape.max) {
+                Some(e) => popped.push(e),
+                None => break,
+            }
         }
     }
-    let out = &mut ctx.out;
     match (shape.emit_key, shape.nested) {
         (false, false) => out.array_len(popped.len() * 2),
         (false, true) => out.array_len(popped.len()),
@@ -150,13 +155,12 @@ fn pop(
         out.bulk(member);
         reply_score(out, *score);
     }
-    if !popped.is_empty() {
-        ctx.store.dirty += popped.len() as u64;
-        let event = if shape.max { "zpopmax" } else { "zpopmin" };
-        ctx.changed(key, notify::ZSET, event);
-        delete_if_empty(ctx, i, key);
+    if popped.is_empty() {
+        k.unchanged();
+    } else {
+        let event = if shape.max { ZPOPMAX } else { ZPOPMIN };
+        k.changed_collection(event, popped.len() as u64);
     }
-    Ok(())
 }
 
 /// ```text
@@ -193,16 +197,15 @@ fn zpop_generic(ctx: &mut Ctx<'_>, req: &Request<'_>, max: bool) -> Result<(), C
     } else {
         None
     };
-    let Some((_, i)) = first_zset(ctx, req, 1..2)? else {
-        ctx.out.array_len(0);
-        return Ok(());
-    };
     let shape = Shape {
         max,
         emit_key: false,
         nested: ctx.out.is_resp3() && count.is_some(),
     };
-    pop(ctx, req.arg(1), i, count, shape)
+    if !pop_first(ctx, req, 1..2, count, shape)? {
+        ctx.out.array_len(0);
+    }
+    Ok(())
 }
 
 /// ```text
@@ -247,8 +250,8 @@ fn block_or_pop(
     count: Option<usize>,
     shape: Shape,
 ) -> Result<(), CmdError> {
-    if let Some((k, i)) = first_zset(ctx, req, keys.clone())? {
-        return pop(ctx, req.arg(k), i, count, shape);
+    if pop_first(ctx, req, keys.clone(), count, shape)? {
+        return Ok(());
     }
     let names = keys.map(|k| req.arg(k));
     ctx.block(names, Kind::ZSet, deadline, TimeoutReply::NullArray, req);
@@ -307,13 +310,10 @@ fn zmpop(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
         emit_key: true,
         nested: true,
     };
-    match first_zset(ctx, req, keys)? {
-        Some((k, i)) => pop(ctx, req.arg(k), i, Some(count), shape),
-        None => {
-            ctx.out.null_array();
-            Ok(())
-        }
+    if !pop_first(ctx, req, keys, Some(count), shape)? {
+        ctx.out.null_array();
     }
+    Ok(())
 }
 
 /// ```text

@@ -2,7 +2,7 @@
 
 use std::collections::HashSet;
 
-use super::members::{lookup_read, write_entry, write_list_len, zset_ref};
+use super::members::{read, write_entry, write_list_len};
 use super::score_text::{format_packed_score, format_score};
 use crate::commands::CommandSpec;
 use crate::commands::Ctx;
@@ -48,15 +48,11 @@ pub const COMMANDS: &[CommandSpec] = &[
 /// `ERR syntax error`, WRONGTYPE.
 fn zrandmember(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
     if req.len() == 2 {
-        let Some(i) = lookup_read(ctx, req.arg(1))? else {
-            ctx.out.null();
-            return Ok(());
-        };
         let r = ctx.store.random();
-        let db = ctx.db();
-        match zset_ref(ctx.store, db, i).and_then(|z| z.random(r)) {
-            Some((m, _)) => ctx.out.bulk(m),
-            None => ctx.out.null(),
+        let (z, out) = read(ctx, req.arg(1))?;
+        match z.and_then(|z| z.random(r)) {
+            Some((m, _)) => out.bulk(m),
+            None => out.null(),
         }
         return Ok(());
     }
@@ -78,14 +74,11 @@ fn zrandmember(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
     if count < 0 {
         check_random_reply(count.unsigned_abs())?;
     }
-    let Some(i) = lookup_read(ctx, req.arg(1))? else {
-        ctx.out.array_len(0);
-        return Ok(());
-    };
-    let db = ctx.db();
     let mut rng = Rng::new(ctx.store.random());
-    let Some(z) = zset_ref(ctx.store, db, i) else {
-        return Err(CmdError::WrongType);
+    let (z, out) = read(ctx, req.arg(1))?;
+    let Some(z) = z else {
+        out.array_len(0);
+        return Ok(());
     };
     let size = z.len();
     // Packed sets find a position by walking; one copy makes each pick O(1).
@@ -97,19 +90,19 @@ fn zrandmember(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
     let at = |p: usize| packed.get(p).copied().or_else(|| z.random(p as u64));
     if count < 0 || count == 1 {
         let n = count.unsigned_abs() as usize;
-        write_list_len(&mut ctx.out, n, withscores);
+        write_list_len(out, n, withscores);
         for _ in 0..n {
             if let Some((m, s)) = at((rng.next_u64() % size as u64) as usize) {
-                write_entry(&mut ctx.out, m, s, withscores);
+                write_entry(out, m, s, withscores);
             }
         }
         return Ok(());
     }
     let picks = distinct_picks(&mut rng, size, count as u64);
-    write_list_len(&mut ctx.out, picks.len(), withscores);
+    write_list_len(out, picks.len(), withscores);
     for p in picks {
         if let Some((m, s)) = at(p) {
-            write_entry(&mut ctx.out, m, s, withscores);
+            write_entry(out, m, s, withscores);
         }
     }
     Ok(())
@@ -151,15 +144,12 @@ fn distinct_picks(rng: &mut Rng, size: usize, count: u64) -> Vec<usize> {
 /// `ERR syntax error`, WRONGTYPE.
 fn zscan(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
     parse_cursor(req.arg(2))?;
-    let Some(i) = lookup_read(ctx, req.arg(1))? else {
-        crate::commands::scan::reply_finished(&mut ctx.out);
+    let (z, out) = read(ctx, req.arg(1))?;
+    let Some(z) = z else {
+        crate::commands::scan::reply_finished(out);
         return Ok(());
     };
     let args = ScanArgs::parse(req, 2, false)?;
-    let db = ctx.db();
-    let Some(z) = zset_ref(ctx.store, db, i) else {
-        return Err(CmdError::WrongType);
-    };
     let packed = z.encoding() == "listpack";
     let mut found: Vec<(&[u8], f64)> = Vec::new();
     let next = z.scan(args.cursor, args.count, |m, s| {
@@ -167,17 +157,17 @@ fn zscan(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
             found.push((m, s));
         }
     });
-    ctx.out.array_len(2);
-    ctx.out.bulk(next.to_string().as_bytes());
-    ctx.out.array_len(found.len() * 2);
+    out.array_len(2);
+    out.bulk(next.to_string().as_bytes());
+    out.array_len(found.len() * 2);
     for (m, s) in found {
-        ctx.out.bulk(m);
+        out.bulk(m);
         let text = if packed {
             format_packed_score(s)
         } else {
             format_score(s)
         };
-        ctx.out.bulk(text.as_bytes());
+        out.bulk(text.as_bytes());
     }
     Ok(())
 }

@@ -5,19 +5,24 @@
 //! Every range becomes ranks first (O(log n) on a big set): where it starts and
 //! ends, then a walk over the elements it covers, as Redis's `zsl*InRange` searches.
 
-use super::members::{
-    delete_if_empty, limits, lookup_read, store_result, write_entry, write_list_len, zset_mut,
-    zset_ref,
-};
+use super::members::{limits, read, store_result, write, write_entry, write_list_len};
 use crate::commands::CommandSpec;
 use crate::commands::Ctx;
 use crate::commands::args::{is, parse_i64};
-use crate::commands::notify;
 use crate::error::CmdError;
 use crate::protocol::Request;
 use crate::spec::{Group, KeySpec};
 use crate::store::zset::ZSet;
-use crate::store::{Bytes, Kind};
+use crate::store::{Bytes, Event, Value, class};
+
+/// The event of ZRANGESTORE.
+const ZRANGESTORE: Event = Event::new(class::ZSET, "zrangestore");
+/// The event of ZREMRANGEBYRANK.
+const ZREMRANGEBYRANK: Event = Event::new(class::ZSET, "zremrangebyrank");
+/// The event of ZREMRANGEBYSCORE.
+const ZREMRANGEBYSCORE: Event = Event::new(class::ZSET, "zremrangebyscore");
+/// The event of ZREMRANGEBYLEX.
+const ZREMRANGEBYLEX: Event = Event::new(class::ZSET, "zremrangebylex");
 use crate::{cats, flags, kf};
 
 use super::bounds::{LexRange, Range, ScoreRange};
@@ -301,17 +306,15 @@ fn range_generic(
     rev: Option<bool>,
 ) -> Result<(), CmdError> {
     let a = parse_range(req, 1, false, by, rev)?;
-    let Some(i) = lookup_read(ctx, req.arg(1))? else {
-        ctx.out.array_len(0);
+    let (z, out) = read(ctx, req.arg(1))?;
+    let Some(z) = z else {
+        out.array_len(0);
         return Ok(());
     };
-    let Some(z) = zset_ref(ctx.store, ctx.db(), i) else {
-        return Err(CmdError::WrongType);
-    };
     let found = select(z, &a);
-    write_list_len(&mut ctx.out, found.len(), a.withscores);
+    write_list_len(out, found.len(), a.withscores);
     for (m, s) in found {
-        write_entry(&mut ctx.out, m, s, a.withscores);
+        write_entry(out, m, s, a.withscores);
     }
     Ok(())
 }
@@ -387,32 +390,26 @@ fn zrevrangebylex(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> 
 /// As ZRANGE; WRONGTYPE when `src` is not a sorted set.
 fn zrangestore(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
     let a = parse_range(req, 2, true, By::Auto, None)?;
-    let entries: Vec<(Bytes, f64)> = match lookup_read(ctx, req.arg(2))? {
-        Some(i) => {
-            let Some(z) = zset_ref(ctx.store, ctx.db(), i) else {
-                return Err(CmdError::WrongType);
-            };
-            select(z, &a)
-                .into_iter()
-                .map(|(m, s)| (Bytes::from_slice(m), s))
-                .collect()
-        }
+    let limits = limits(ctx);
+    let entries: Vec<(Bytes, f64)> = match read(ctx, req.arg(2))?.0 {
+        Some(z) => select(z, &a)
+            .into_iter()
+            .map(|(m, s)| (Bytes::from_slice(m), s))
+            .collect(),
         None => Vec::new(),
     };
-    let result = ZSet::from_entries(entries, limits(ctx));
-    store_result(ctx, req.arg(1), result, "zrangestore");
+    let result = ZSet::from_entries(entries, limits);
+    store_result(ctx, req.arg(1), result, ZRANGESTORE);
     Ok(())
 }
 
 /// Counts the elements of `range` in the set at `key` (0 when absent).
 fn count_generic(ctx: &mut Ctx<'_>, key: &[u8], range: Range<'_>) -> Result<(), CmdError> {
-    let n = match lookup_read(ctx, key)? {
-        Some(i) => zset_ref(ctx.store, ctx.db(), i)
-            .and_then(|z| range.ranks(z))
-            .map_or(0, |(first, last)| last - first + 1),
-        None => 0,
-    };
-    ctx.out.int(n as i64);
+    let (z, out) = read(ctx, key)?;
+    let n = z
+        .and_then(|z| range.ranks(z))
+        .map_or(0, |(first, last)| last - first + 1);
+    out.int(n as i64);
     Ok(())
 }
 
@@ -443,23 +440,26 @@ fn zlexcount(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
 fn remove_generic(
     ctx: &mut Ctx<'_>,
     key: &[u8],
-    event: &'static str,
+    event: Event,
     pick: impl FnOnce(&ZSet) -> Option<(usize, usize)>,
 ) -> Result<(), CmdError> {
-    let Some(i) = ctx.lookup_kind_write(key, Kind::ZSet)? else {
-        ctx.out.int(0);
+    let (found, out) = write(ctx, key)?;
+    let Some(mut k) = found else {
+        out.int(0);
         return Ok(());
     };
-    let z = zset_mut(ctx, i)?;
-    let removed = match pick(z) {
-        Some((first, last)) => z.remove_ranks(first, last),
-        None => 0,
+    let removed = match k.value_mut() {
+        Value::ZSet(z) => match pick(z) {
+            Some((first, last)) => z.remove_ranks(first, last),
+            None => 0,
+        },
+        _ => 0,
     };
-    ctx.out.int(removed as i64);
+    out.int(removed as i64);
     if removed > 0 {
-        ctx.store.dirty += removed as u64;
-        ctx.changed(key, notify::ZSET, event);
-        delete_if_empty(ctx, i, key);
+        k.changed_collection(event, removed as u64);
+    } else {
+        k.unchanged();
     }
     Ok(())
 }
@@ -473,7 +473,7 @@ fn remove_generic(
 fn zremrangebyrank(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
     let start = parse_i64(req.arg(2))?;
     let end = parse_i64(req.arg(3))?;
-    remove_generic(ctx, req.arg(1), "zremrangebyrank", |z| {
+    remove_generic(ctx, req.arg(1), ZREMRANGEBYRANK, |z| {
         rank_bounds(start, end, z.len())
     })
 }
@@ -486,7 +486,7 @@ fn zremrangebyrank(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError>
 /// `ERR min or max is not a float`, WRONGTYPE.
 fn zremrangebyscore(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
     let range = Range::Score(ScoreRange::parse(req.arg(2), req.arg(3))?);
-    remove_generic(ctx, req.arg(1), "zremrangebyscore", |z| range.ranks(z))
+    remove_generic(ctx, req.arg(1), ZREMRANGEBYSCORE, |z| range.ranks(z))
 }
 
 /// ```text
@@ -497,5 +497,5 @@ fn zremrangebyscore(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError
 /// `ERR min or max not valid string range item`, WRONGTYPE.
 fn zremrangebylex(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
     let range = Range::Lex(LexRange::parse(req.arg(2), req.arg(3))?);
-    remove_generic(ctx, req.arg(1), "zremrangebylex", |z| range.ranks(z))
+    remove_generic(ctx, req.arg(1), ZREMRANGEBYLEX, |z| range.ranks(z))
 }
