@@ -106,9 +106,10 @@ fn serve_key(
         };
         let kind = blocked.kind;
         let request = blocked.request.clone();
+        // A write lookup, as Redis's: it may expire the key, and counts no hit.
         let present = store
-            .lookup_write(db, key, now)
-            .is_some_and(|i| store.db(db).value_ref(i).kind() == kind);
+            .write_key(db, key, now)
+            .is_some_and(|k| k.value().kind() == kind);
         if !present {
             return;
         }

@@ -36,9 +36,9 @@ fn presence(store: &Store, db: usize, key: &[u8], now: i64) -> Seen {
     let Some(db) = store.dbs().get(db) else {
         return Seen::Absent;
     };
-    match db.position(key) {
+    match db.peek(key) {
         None => Seen::Absent,
-        Some(i) if db.is_expired(i, now) => Seen::Stale,
+        Some((_, at)) if at != 0 && at <= now => Seen::Stale,
         Some(_) => Seen::Live,
     }
 }

@@ -338,6 +338,14 @@ impl Db {
             (k, v, at)
         })
     }
+
+    /// The value of `key` and its absolute expiry (Unix ms, 0 = none), whatever its
+    /// TTL, without expiring or rehashing anything (for checks that must not change the
+    /// database, as WATCH's and the tests'): no position is handed out.
+    pub fn peek(&self, key: &[u8]) -> Option<(&Value, i64)> {
+        let pos = self.map.position(key)?;
+        Some((&self.map[pos], self.expire_at(pos)))
+    }
 }
 
 #[cfg(test)]

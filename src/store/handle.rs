@@ -425,3 +425,80 @@ impl Store {
         KeyMut::new(self, db, pos, Touched::Changed)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::KeyEvent;
+
+    /// Every write event the store recorded, in order.
+    fn writes(store: &mut Store) -> Vec<(usize, Vec<u8>, Event)> {
+        let mut out = Vec::new();
+        store.drain_key_events(None, |db, key, event| {
+            if let KeyEvent::Write(event) = event {
+                out.push((db, key.to_vec(), event));
+            }
+        });
+        out
+    }
+
+    /// A handle changed and dropped without naming its event: debug builds panic (the
+    /// test of every write command finds the forgotten event); release builds still
+    /// count the change and record it unnamed, so WATCH and blocked clients see it.
+    #[test]
+    fn a_changed_handle_dropped_without_an_event_panics_in_debug_and_is_recorded() {
+        let mut store = Store::new(1);
+        store
+            .insert_key(0, b"k", Value::Int(1), 0, 0)
+            .changed(Event::DEL);
+        let _ = writes(&mut store);
+        let dirty = store.dirty;
+        let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            let Some(mut k) = store.write_key(0, b"k", 0) else {
+                unreachable!("k was just inserted");
+            };
+            *k.value_mut() = Value::Int(2);
+            drop(k);
+        }));
+        assert_eq!(outcome.is_err(), cfg!(debug_assertions));
+        if let Err(payload) = outcome {
+            let message = match payload.downcast_ref::<&str>() {
+                Some(s) => (*s).to_string(),
+                None => payload
+                    .downcast_ref::<String>()
+                    .cloned()
+                    .unwrap_or_default(),
+            };
+            assert!(
+                message.contains("dropped without recording its event"),
+                "{message}"
+            );
+        }
+        // The fallback, in either build: one dirty change, an unnamed write event.
+        assert_eq!(store.dirty, dirty + 1);
+        assert_eq!(writes(&mut store), vec![(0, b"k".to_vec(), Event::UNNAMED)]);
+    }
+
+    /// A handle only looked at, or finished, owes nothing and never panics.
+    #[test]
+    fn an_untouched_or_finished_handle_drops_quietly() {
+        let mut store = Store::new(1);
+        store.insert_key(0, b"k", Value::Int(1), 0, 0).unchanged();
+        let dirty = store.dirty;
+        let Some(k) = store.write_key(0, b"k", 0) else {
+            unreachable!("k was just inserted");
+        };
+        assert_eq!(k.value(), &Value::Int(1));
+        drop(k);
+        let Some(mut k) = store.write_key(0, b"k", 0) else {
+            unreachable!("k is still there");
+        };
+        *k.value_mut() = Value::Int(3);
+        k.changed(Event::new(class::STRING, "set"));
+        assert_eq!(store.dirty, dirty + 1);
+        assert_eq!(
+            writes(&mut store),
+            vec![(0, b"k".to_vec(), Event::new(class::STRING, "set"))]
+        );
+    }
+}

@@ -86,7 +86,8 @@ pub const COMMANDS: &[CommandSpec] = &[
 /// DBSIZE
 /// ```
 fn dbsize(ctx: &mut Ctx<'_>, _req: &Request<'_>) -> Result<(), CmdError> {
-    let n = ctx.current_db().len();
+    let db = ctx.db();
+    let n = ctx.store.dbs()[db].len();
     ctx.out.int(n as i64);
     Ok(())
 }

@@ -79,7 +79,7 @@ fn usage(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
         }
     }
     let key = req.arg(2);
-    let Some(index) = ctx.lookup_read(key) else {
+    let Some(k) = ctx.read_key(key) else {
         ctx.out.null();
         return Ok(());
     };
@@ -88,7 +88,7 @@ fn usage(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
     } else {
         0
     };
-    let bytes = ENTRY_BYTES + spilled_key + value_bytes(ctx.value(index), samples);
+    let bytes = ENTRY_BYTES + spilled_key + value_bytes(k.value(), samples);
     ctx.out.int(bytes as i64);
     Ok(())
 }

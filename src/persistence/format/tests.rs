@@ -141,9 +141,8 @@ fn every_kind_round_trips_with_its_ttl() {
     assert_eq!(dump(&loaded), dump(&store));
     // Encodings are rebuilt by the ordinary constructors.
     let enc = |store: &Store, key: &[u8]| {
-        let db = &store.dbs()[0];
-        let i = db.position(key).expect("key");
-        db.value_ref(i).encoding()
+        let (value, _) = store.dbs()[0].peek(key).expect("key");
+        value.encoding()
     };
     for (key, expected) in [
         (&b"hash"[..], "listpack"),
@@ -167,7 +166,7 @@ fn encodings_follow_the_limits_at_load_time() {
     opts.limits.zset_max_listpack_entries = 1;
     let (loaded, _) = decode(&bytes, &opts).expect("valid");
     let db = &loaded.dbs()[0];
-    let enc = |key: &[u8]| db.value_ref(db.position(key).expect("key")).encoding();
+    let enc = |key: &[u8]| db.peek(key).expect("key").0.encoding();
     assert_eq!(enc(b"big-hash"), "listpack");
     assert_eq!(enc(b"zset"), "skiplist");
 }
