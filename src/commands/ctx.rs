@@ -136,6 +136,7 @@ impl<'a> Ctx<'a> {
 
     /// Inserts or replaces `key` in the client's database (`expire_at` 0 = no TTL);
     /// the handle owes the event.
+    #[inline]
     pub fn insert_key(&mut self, key: &[u8], value: Value, expire_at: i64) -> KeyMut<'_> {
         let db = self.db();
         self.store.insert_key(db, key, value, expire_at, self.now)
@@ -143,6 +144,7 @@ impl<'a> Ctx<'a> {
 
     /// [`Ctx::read_key`] together with the reply writer, so a value can be written out
     /// without a copy (GET).
+    #[inline]
     pub fn read_key_and_out(&mut self, key: &[u8]) -> (Option<KeyRef<'_>>, &mut Reply<'a>) {
         let db = self.server.clients[self.me].db;
         (self.store.read_key(db, key, self.now), &mut self.out)

@@ -119,6 +119,7 @@ impl Db {
 
     /// Finds `key`, removing it first if its TTL has passed at `now`; returns whether
     /// it expired as the second value.
+    #[inline]
     pub fn lookup(&mut self, key: &[u8], now: i64) -> (Lookup, bool) {
         let hash = self.map.hash(key);
         match self.map.find_hashed(hash, key) {

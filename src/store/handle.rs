@@ -223,6 +223,7 @@ impl<'s> KeyMut<'s> {
         self.record_n(event, 1);
     }
 
+    #[inline]
     fn record_n(&mut self, event: Event, dirty: u64) {
         self.touched = Touched::Recorded;
         if !self.store.observed {
@@ -234,6 +235,7 @@ impl<'s> KeyMut<'s> {
     }
 
     /// Records `event` for this key, counting one change.
+    #[inline]
     pub fn changed(mut self, event: Event) {
         self.record_n(event, 1);
     }
@@ -319,6 +321,7 @@ impl Drop for KeyMut<'_> {
 impl Store {
     /// Finds `key` in database `db` for a read: expires it lazily, counts a hit or a
     /// miss (and records the miss event when tracked).
+    #[inline]
     pub fn read_key(&mut self, db: usize, key: &[u8], now: i64) -> Option<KeyRef<'_>> {
         let pos = self.lookup_read(db, key, now)?;
         Some(KeyRef::new(self, db, pos))
@@ -333,6 +336,7 @@ impl Store {
     /// Inserts or replaces `key` in database `db` with `value` and absolute expiry
     /// `expire_at` (0 = none), after expiring the old key lazily as a write lookup does;
     /// the returned handle owes the event.
+    #[inline]
     pub fn insert_key(
         &mut self,
         db: usize,

@@ -216,6 +216,7 @@ impl Store {
     }
 
     /// Finds `key` in database `db` for a read: expires it lazily and counts a hit or miss.
+    #[inline]
     pub fn lookup_read(&mut self, db: usize, key: &[u8], now: i64) -> Option<usize> {
         let found = self.lookup_write(db, key, now);
         if found.is_some() {
@@ -231,6 +232,7 @@ impl Store {
     }
 
     /// Finds `key` in database `db` for a write: expires it lazily, counts nothing.
+    #[inline]
     pub fn lookup_write(&mut self, db: usize, key: &[u8], now: i64) -> Option<usize> {
         let (found, expired) = self.dbs[db].lookup(key, now);
         if expired {
