@@ -106,8 +106,9 @@ fn copy(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
     if let Some(old) = old {
         ctx.store.dispose(old.value);
     }
+    // The lookup above found `dst` missing, or deleted it.
     ctx.store
-        .insert_key(dst_db, dst, value, expire_at, now)
+        .insert_missing(dst_db, dst, value, expire_at)
         .changed(COPY_TO);
     ctx.out.int(1);
     Ok(())
@@ -142,9 +143,10 @@ fn move_key(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
         return Ok(());
     };
     let entry = k.take();
-    // The move is recorded below, naming both databases (one change).
+    // The lookup above found `key` missing in `dst_db`. The move is recorded below,
+    // naming both databases (one change).
     ctx.store
-        .insert_key(dst_db, key, entry.value, entry.expire_at, now)
+        .insert_missing(dst_db, key, entry.value, entry.expire_at)
         .unchanged();
     ctx.store
         .record_write(src_db, Key::from_slice(key), MOVE_FROM, 1);

@@ -316,7 +316,9 @@ fn store_result(ctx: &mut Ctx<'_>, dest: &[u8], output: Vec<Option<Vec<u8>>>) {
     if n > 0 {
         let limits = ctx.server.config.encodings;
         let list = list_of(output.into_iter().map(Option::unwrap_or_default), &limits);
-        ctx.insert_key(dest, list, 0).changed_n(SORTSTORE, n as u64);
+        // The lookup above found `dest` missing, or deleted it.
+        ctx.insert_missing(dest, list, 0)
+            .changed_n(SORTSTORE, n as u64);
     }
     ctx.out.int(n as i64);
 }
