@@ -3,11 +3,18 @@
 use crate::commands::CommandSpec;
 use crate::commands::Ctx;
 use crate::commands::args::{is, parse_i64};
-use crate::commands::notify;
 use crate::error::CmdError;
 use crate::protocol::Request;
 use crate::spec::{Group, KeySpec};
+use crate::store::{Event, Key, class};
 use crate::{cats, flags, kf};
+
+/// The event on the destination of a COPY.
+const COPY_TO: Event = Event::new(class::GENERIC, "copy_to");
+/// The event on the key in its old database, after MOVE.
+const MOVE_FROM: Event = Event::new(class::GENERIC, "move_from");
+/// The event on the key in its new database, after MOVE.
+const MOVE_TO: Event = Event::new(class::GENERIC, "move_to");
 
 /// This family's commands.
 pub const COMMANDS: &[CommandSpec] = &[
@@ -79,24 +86,30 @@ fn copy(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
     if src_db == dst_db && src == dst {
         return Err(CmdError::msg(SAME_OBJECT));
     }
-    let Some(at) = ctx.lookup_read(src) else {
+    let Some(k) = ctx.read_key(src) else {
         ctx.out.int(0);
         return Ok(());
     };
-    let db = ctx.store.db(src_db);
-    let value = db.value_ref(at).clone();
-    let expire_at = db.expire_at(at);
-    if let Some(existing) = ctx.store.lookup_write(dst_db, dst, ctx.now) {
-        if !replace {
+    let (value, expire_at) = (k.value().clone(), k.expire_at());
+    let now = ctx.now;
+    // A destination replaced is deleted, then added (a `new` key, as Redis's dbDelete
+    // + dbAdd); the one change is `copy_to`.
+    let old = match ctx.store.write_key(dst_db, dst, now) {
+        Some(d) if replace => Some(d.take()),
+        Some(d) => {
+            d.unchanged();
             ctx.out.int(0);
             return Ok(());
         }
-        let old = ctx.store.db(dst_db).remove_index(existing);
+        None => None,
+    };
+    if let Some(old) = old {
         ctx.store.dispose(old.value);
     }
-    ctx.store.db(dst_db).insert(dst, value, expire_at);
-    ctx.store.dirty += 1;
-    ctx.changed_in(dst_db, dst, notify::GENERIC, "copy_to");
+    // The lookup above found `dst` missing, or deleted it.
+    ctx.store
+        .insert_missing(dst_db, dst, value, expire_at)
+        .changed(COPY_TO);
     ctx.out.int(1);
     Ok(())
 }
@@ -114,21 +127,31 @@ fn move_key(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
     if src_db == dst_db {
         return Err(CmdError::msg(SAME_OBJECT));
     }
-    let Some(at) = ctx.lookup_write(key) else {
-        ctx.out.int(0);
-        return Ok(());
-    };
-    if ctx.store.lookup_write(dst_db, key, ctx.now).is_some() {
+    let now = ctx.now;
+    // Each handle is finished before the next is taken: `key` is found again by key
+    // once the destination is checked.
+    if ctx.write_key(key).is_none() {
         ctx.out.int(0);
         return Ok(());
     }
-    let entry = ctx.store.db(src_db).remove_index(at);
+    if ctx.store.write_key(dst_db, key, now).is_some() {
+        ctx.out.int(0);
+        return Ok(());
+    }
+    let Some(k) = ctx.write_key(key) else {
+        ctx.out.int(0);
+        return Ok(());
+    };
+    let entry = k.take();
+    // The lookup above found `key` missing in `dst_db`. The move is recorded below,
+    // naming both databases (one change).
     ctx.store
-        .db(dst_db)
-        .insert(key, entry.value, entry.expire_at);
-    ctx.store.dirty += 1;
-    ctx.changed_in(src_db, key, notify::GENERIC, "move_from");
-    ctx.changed_in(dst_db, key, notify::GENERIC, "move_to");
+        .insert_missing(dst_db, key, entry.value, entry.expire_at)
+        .unchanged();
+    ctx.store
+        .record_write(src_db, Key::from_slice(key), MOVE_FROM, 1);
+    ctx.store
+        .record_write(dst_db, Key::from_slice(key), MOVE_TO, 0);
     ctx.out.int(1);
     Ok(())
 }

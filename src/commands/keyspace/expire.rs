@@ -7,11 +7,16 @@
 use crate::commands::CommandSpec;
 use crate::commands::Ctx;
 use crate::commands::args::{is, parse_i64, text};
-use crate::commands::notify;
 use crate::error::CmdError;
 use crate::protocol::Request;
 use crate::spec::{Group, KeySpec};
+use crate::store::{Event, class};
 use crate::{cats, flags, kf};
+
+/// The event of a TTL set (by any of the four EXPIRE commands).
+const EXPIRE: Event = Event::new(class::GENERIC, "expire");
+/// The event of PERSIST.
+const PERSIST: Event = Event::new(class::GENERIC, "persist");
 
 /// This family's commands.
 pub const COMMANDS: &[CommandSpec] = &[
@@ -198,30 +203,29 @@ fn expire_generic(
     };
     let when = when.checked_add(basetime).ok_or_else(overflow)?;
 
-    let Some(i) = ctx.lookup_write(req.arg(1)) else {
+    let now = ctx.now;
+    let Some(mut k) = ctx.write_key(req.arg(1)) else {
         ctx.out.int(0);
         return Ok(());
     };
-    let current = ctx.current_db().expire_at(i);
+    let current = k.expire_at();
     let refused = (cond.nx && current != 0)
         || (cond.xx && current == 0)
         // No TTL counts as an infinite one: never lower for GT, always higher for LT.
         || (cond.gt && (current == 0 || when <= current))
         || (cond.lt && current != 0 && when >= current);
     if refused {
+        k.unchanged();
         ctx.out.int(0);
         return Ok(());
     }
-    let event = if when <= ctx.now {
+    if when <= now {
         // A time already past deletes the key, as Redis's checkAlreadyExpired.
-        ctx.current_db().remove_index(i);
-        "del"
+        let _ = k.remove(Event::DEL);
     } else {
-        ctx.current_db().set_expire_at(i, when);
-        "expire"
-    };
-    ctx.store.dirty += 1;
-    ctx.changed(req.arg(1), notify::GENERIC, event);
+        k.set_expire_at(when);
+        k.changed(EXPIRE);
+    }
     ctx.out.int(1);
     Ok(())
 }
@@ -265,11 +269,11 @@ fn ttl_generic(
     millis: bool,
     absolute: bool,
 ) -> Result<(), CmdError> {
-    let Some(i) = ctx.lookup_read(req.arg(1)) else {
+    let Some(k) = ctx.read_key(req.arg(1)) else {
         ctx.out.int(-2);
         return Ok(());
     };
-    let expire_at = ctx.current_db().expire_at(i);
+    let expire_at = k.expire_at();
     if expire_at == 0 {
         ctx.out.int(-1);
         return Ok(());
@@ -292,18 +296,17 @@ fn ttl_generic(
 /// ```
 /// 1 when a TTL was removed, 0 when the key has none or is missing.
 fn persist(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
-    let Some(i) = ctx.lookup_write(req.arg(1)) else {
+    let Some(mut k) = ctx.write_key(req.arg(1)) else {
         ctx.out.int(0);
         return Ok(());
     };
-    let db = ctx.current_db();
-    if db.expire_at(i) == 0 {
+    if k.expire_at() == 0 {
+        k.unchanged();
         ctx.out.int(0);
         return Ok(());
     }
-    db.set_expire_at(i, 0);
-    ctx.store.dirty += 1;
-    ctx.changed(req.arg(1), notify::GENERIC, "persist");
+    k.set_expire_at(0);
+    k.changed(PERSIST);
     ctx.out.int(1);
     Ok(())
 }

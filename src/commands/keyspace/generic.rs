@@ -5,7 +5,6 @@
 use crate::commands::CommandSpec;
 use crate::commands::Ctx;
 use crate::commands::args::{is, parse_i64};
-use crate::commands::notify;
 use crate::commands::scan::ScanArgs;
 use crate::commands::subcommand_arity;
 use crate::commands::unknown_subcommand;
@@ -13,8 +12,13 @@ use crate::error::CmdError;
 use crate::glob::glob_match;
 use crate::protocol::Request;
 use crate::spec::{Group, KeySpec};
-use crate::store::Key;
+use crate::store::{Event, Key, class};
 use crate::{cats, flags, kf};
+
+/// The event on the source of a RENAME.
+const RENAME_FROM: Event = Event::new(class::GENERIC, "rename_from");
+/// The event on the destination of a RENAME.
+const RENAME_TO: Event = Event::new(class::GENERIC, "rename_to");
 
 /// This family's commands.
 pub const COMMANDS: &[CommandSpec] = &[
@@ -180,14 +184,13 @@ swapdb,
 fn del(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
     let mut removed = 0;
     for key in req.args().skip(1) {
-        if let Some(i) = ctx.lookup_write(key) {
-            let entry = ctx.current_db().remove_index(i);
-            ctx.store.dispose(entry.value);
-            ctx.changed(key, notify::GENERIC, "del");
-            removed += 1;
-        }
+        let Some(k) = ctx.write_key(key) else {
+            continue;
+        };
+        let entry = k.remove(Event::DEL);
+        ctx.store.dispose(entry.value);
+        removed += 1;
     }
-    ctx.store.dirty += removed as u64;
     ctx.out.int(removed);
     Ok(())
 }
@@ -200,7 +203,7 @@ fn del(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
 fn exists(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
     let mut found = 0;
     for key in req.args().skip(1) {
-        if ctx.lookup_read(key).is_some() {
+        if ctx.read_key(key).is_some() {
             found += 1;
         }
     }
@@ -213,8 +216,8 @@ fn exists(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
 /// ```
 /// `none`, `string` or `document`, as a simple string.
 fn type_cmd(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
-    let name = match ctx.lookup_read(req.arg(1)) {
-        Some(i) => ctx.value(i).type_name(),
+    let name = match ctx.read_key(req.arg(1)) {
+        Some(k) => k.value().type_name(),
         None => "none",
     };
     ctx.out.simple(name.as_bytes());
@@ -276,7 +279,8 @@ fn scan(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
     // Reclaim the dead keys met on the way, as Redis's SCAN does; removal only moves
     // the last entry down, which keeps the cursor's guarantee.
     for key in &expired {
-        ctx.lookup_write(key);
+        // A write lookup expires the key; there is nothing else to do with it.
+        drop(ctx.write_key(key));
     }
     ctx.out.array_len(2);
     ctx.out.bulk(itoa::Buffer::new().format(next).as_bytes());
@@ -319,7 +323,7 @@ fn renamenx(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
 /// RENAME and RENAMENX (Redis's `renameGenericCommand`).
 fn rename_generic(ctx: &mut Ctx<'_>, req: &Request<'_>, nx: bool) -> Result<(), CmdError> {
     let (src, dst) = (req.arg(1), req.arg(2));
-    if ctx.lookup_write(src).is_none() {
+    if ctx.write_key(src).is_none() {
         return Err(CmdError::NoSuchKey);
     }
     if src == dst {
@@ -330,17 +334,21 @@ fn rename_generic(ctx: &mut Ctx<'_>, req: &Request<'_>, nx: bool) -> Result<(), 
         }
         return Ok(());
     }
-    // Looking `dst` up may expire it, which moves entries: work by key from here on.
-    if nx && ctx.lookup_write(dst).is_some() {
+    // Each handle is finished before the next is taken: looking `dst` up may expire
+    // it, so `src` is found again by key.
+    if nx && ctx.write_key(dst).is_some() {
         ctx.out.int(0);
         return Ok(());
     }
-    let db = ctx.current_db();
-    let entry = db.remove(src).ok_or(CmdError::NoSuchKey)?;
-    db.insert(dst, entry.value, entry.expire_at);
-    ctx.store.dirty += 1;
-    ctx.changed(src, notify::GENERIC, "rename_from");
-    ctx.changed(dst, notify::GENERIC, "rename_to");
+    let entry = ctx.write_key(src).ok_or(CmdError::NoSuchKey)?.take();
+    // The move is recorded below, naming both keys (one change).
+    ctx.insert_key(dst, entry.value, entry.expire_at)
+        .unchanged();
+    let db = ctx.db();
+    ctx.store
+        .record_write(db, Key::from_slice(src), RENAME_FROM, 1);
+    ctx.store
+        .record_write(db, Key::from_slice(dst), RENAME_TO, 0);
     if nx {
         ctx.out.int(1);
     } else {
@@ -403,12 +411,10 @@ fn object(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
     if req.len() != 3 {
         return Err(subcommand_arity("object", sub));
     }
-    match ctx.lookup_read(req.arg(2)) {
+    let encoding = ctx.read_key(req.arg(2)).map(|k| k.value().encoding());
+    match encoding {
         None => ctx.out.null(),
-        Some(i) if is(sub, "encoding") => {
-            let name = ctx.value(i).encoding();
-            ctx.out.bulk(name.as_bytes());
-        }
+        Some(name) if is(sub, "encoding") => ctx.out.bulk(name.as_bytes()),
         Some(_) if is(sub, "freq") => return Err(CmdError::msg(NO_LFU)),
         Some(_) if is(sub, "idletime") => ctx.out.int(0),
         Some(_) => ctx.out.int(1),

@@ -7,14 +7,16 @@ use std::cmp::Ordering;
 use crate::commands::CommandSpec;
 use crate::commands::Ctx;
 use crate::commands::args::{is, parse_i64};
-use crate::commands::notify;
 use crate::commands::string::edit::string_bytes;
 use crate::error::CmdError;
 use crate::protocol::Request;
 use crate::spec::{GetKeys, Group, KeySpec};
 use crate::store::list::{List, Side};
-use crate::store::{Kind, Value};
+use crate::store::{Event, Kind, Value, class};
 use crate::{cats, flags, kf};
+
+/// The event of SORT ... STORE.
+const SORTSTORE: Event = Event::new(class::LIST, "sortstore");
 
 /// This family's commands.
 pub const COMMANDS: &[CommandSpec] = &[
@@ -122,10 +124,11 @@ fn parse_options<'a>(req: &Request<'a>, readonly: bool) -> Result<SortOptions<'a
 
 fn sort_generic(ctx: &mut Ctx<'_>, req: &Request<'_>, readonly: bool) -> Result<(), CmdError> {
     let mut opts = parse_options(req, readonly)?;
-    let (mut elements, kind) = match ctx.lookup_read(req.arg(1)) {
+    // The source is copied out before anything is written (STORE may name it).
+    let (mut elements, kind) = match ctx.read_key(req.arg(1)) {
         None => (Vec::new(), Kind::List),
-        Some(i) => {
-            let value = ctx.value(i);
+        Some(k) => {
+            let value = k.value();
             let kind = value.kind();
             (elements_of(value).ok_or(CmdError::WrongType)?, kind)
         }
@@ -285,8 +288,8 @@ fn lookup_by_pattern(ctx: &mut Ctx<'_>, pattern: &[u8], element: &[u8]) -> Optio
     key.extend_from_slice(&pattern[..star]);
     key.extend_from_slice(element);
     key.extend_from_slice(suffix);
-    let i = ctx.lookup_read(&key)?;
-    let value = ctx.value(i);
+    let k = ctx.read_key(&key)?;
+    let value = k.value();
     match field {
         Some(field) => hash_field(value, field),
         None => string_bytes(value, &mut itoa::Buffer::new())
@@ -299,24 +302,23 @@ fn lookup_by_pattern(ctx: &mut Ctx<'_>, pattern: &[u8], element: &[u8]) -> Optio
 /// the number of elements stored.
 fn store_result(ctx: &mut Ctx<'_>, dest: &[u8], output: Vec<Option<Vec<u8>>>) {
     let n = output.len();
-    let found = ctx.lookup_write(dest);
-    if n == 0 {
-        if let Some(i) = found {
-            let old = ctx.current_db().remove_index(i);
-            ctx.store.dispose(old.value);
-            ctx.store.dirty += 1;
-            ctx.changed(dest, notify::GENERIC, "del");
+    let old = ctx.write_key(dest).map(|k| {
+        if n == 0 {
+            k.remove(Event::DEL)
+        } else {
+            // Replaced by deleting it and adding the result (recorded below).
+            k.take()
         }
-    } else {
+    });
+    if let Some(old) = old {
+        ctx.store.dispose(old.value);
+    }
+    if n > 0 {
         let limits = ctx.server.config.encodings;
         let list = list_of(output.into_iter().map(Option::unwrap_or_default), &limits);
-        if let Some(i) = found {
-            let old = ctx.current_db().remove_index(i);
-            ctx.store.dispose(old.value);
-        }
-        ctx.current_db().insert(dest, list, 0);
-        ctx.store.dirty += n as u64;
-        ctx.changed(dest, notify::LIST, "sortstore");
+        // The lookup above found `dest` missing, or deleted it.
+        ctx.insert_missing(dest, list, 0)
+            .changed_n(SORTSTORE, n as u64);
     }
     ctx.out.int(n as i64);
 }

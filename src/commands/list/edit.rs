@@ -1,16 +1,20 @@
 //! List commands that search and remove: LREM LTRIM LPOS.
 
-use super::push::{clamp_range, deleted_if_empty, list_at, node_limit, parse_in_range};
+use super::push::{as_list, clamp_range, list_mut, node_limit, parse_in_range};
 use crate::commands::CommandSpec;
 use crate::commands::Ctx;
 use crate::commands::args::{is, parse_i64};
-use crate::commands::notify;
 use crate::error::CmdError;
 use crate::protocol::Request;
 use crate::spec::{Group, KeySpec};
 use crate::store::list::{Item, Side};
-use crate::store::{Kind, Value};
+use crate::store::{Event, Kind, class};
 use crate::{cats, flags, kf};
+
+/// The event of LREM.
+const LREM: Event = Event::new(class::LIST, "lrem");
+/// The event of LTRIM.
+const LTRIM: Event = Event::new(class::LIST, "ltrim");
 
 /// This family's commands.
 pub const COMMANDS: &[CommandSpec] = &[
@@ -53,20 +57,20 @@ pub const COMMANDS: &[CommandSpec] = &[
 /// `count` is negative, all when 0); the number removed.
 fn lrem(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
     let count = parse_i64(req.arg(2))?;
-    let key = req.arg(1);
-    let Some(i) = ctx.lookup_kind_write(key, Kind::List)? else {
+    let limit = node_limit(ctx);
+    let Some(mut k) = ctx.write_key_of(req.arg(1), Kind::List)? else {
         ctx.out.int(0);
         return Ok(());
     };
-    let limit = node_limit(ctx);
-    let list = list_at(ctx, i)?;
+    let list = list_mut(&mut k)?;
     let want = usize::try_from(count.unsigned_abs()).unwrap_or(usize::MAX);
     let removed = list.remove_matching(req.arg(3), want, count < 0, limit);
     if removed > 0 {
-        ctx.store.dirty += removed as u64;
-        ctx.changed(key, notify::LIST, "lrem");
+        k.changed_collection(LREM, removed as u64);
+    } else {
+        // Nothing removed: the list is as it was, and not empty.
+        k.unchanged();
     }
-    deleted_if_empty(ctx, key, i);
     ctx.out.int(removed as i64);
     Ok(())
 }
@@ -78,19 +82,16 @@ fn lrem(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
 fn ltrim(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
     let start = parse_i64(req.arg(2))?;
     let end = parse_i64(req.arg(3))?;
-    let key = req.arg(1);
-    let Some(i) = ctx.lookup_kind_write(key, Kind::List)? else {
+    let Some(mut k) = ctx.write_key_of(req.arg(1), Kind::List)? else {
         ctx.out.ok();
         return Ok(());
     };
-    let list = list_at(ctx, i)?;
+    let list = list_mut(&mut k)?;
     let len = list.len();
     let (first, count) = clamp_range(start, end, len);
     list.remove_end(Side::Right, len - first - count);
     list.remove_end(Side::Left, first);
-    ctx.store.dirty += (len - count) as u64;
-    ctx.changed(key, notify::LIST, "ltrim");
-    deleted_if_empty(ctx, key, i);
+    k.changed_collection(LTRIM, (len - count) as u64);
     ctx.out.ok();
     Ok(())
 }
@@ -144,17 +145,14 @@ fn parse_lpos(req: &Request<'_>) -> Result<LposArgs, CmdError> {
 /// from the tail; MAXLEN compares only that many elements.
 fn lpos(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
     let args = parse_lpos(req)?;
-    let Some(i) = ctx.lookup_kind_read(req.arg(1), Kind::List)? else {
+    let Some(k) = ctx.read_key_of(req.arg(1), Kind::List)? else {
         match args.count {
             Some(_) => ctx.out.array_len(0),
             None => ctx.out.null(),
         }
         return Ok(());
     };
-    let db = ctx.db();
-    let Value::List(list) = ctx.store.db(db).value_ref(i) else {
-        return Err(CmdError::WrongType);
-    };
+    let list = as_list(k.into_value())?;
     let needle = Item::from_bytes(req.arg(2));
     let len = list.len();
     let from_tail = args.rank < 0;

@@ -2,17 +2,17 @@
 //! blocking variants (`list_block`) share.
 
 use super::push::{
-    list_at, node_limit, parse_in_range, parse_side, popped, push_event, reply_item,
+    as_list, list_mut, new_list, node_limit, parse_in_range, parse_side, popped, push_event,
+    reply_item, write_list_and_out,
 };
 use crate::commands::CommandSpec;
 use crate::commands::Ctx;
 use crate::commands::args::is;
-use crate::commands::notify;
 use crate::error::CmdError;
-use crate::protocol::Request;
+use crate::protocol::{Reply, Request};
 use crate::spec::{Group, KeySpec};
-use crate::store::list::{List, Side};
-use crate::store::{Kind, Value};
+use crate::store::list::{Elem, Item, List, Side};
+use crate::store::{KeyMut, Kind};
 use crate::{cats, flags, kf};
 
 /// This family's commands.
@@ -69,43 +69,39 @@ rpoplpush,
 .keys(&[KeySpec::at(kf!(RW | ACCESS | DELETE), 1), KeySpec::at(kf!(RW | INSERT), 2)]),
 ];
 
-/// Writes up to `count` elements from `side` of the list at `index` (in pop order)
-/// as an array, and removes them.
-fn pop_range_reply(ctx: &mut Ctx<'_>, key: &[u8], index: usize, side: Side, count: usize) {
-    let db = ctx.db();
-    let Value::List(list) = ctx.store.db(db).value_at(index) else {
+/// Writes up to `count` elements from `side` of the list of `k` (in pop order) as
+/// an array, removes them and finishes the handle.
+fn pop_range_reply(mut k: KeyMut<'_>, out: &mut Reply<'_>, side: Side, count: usize) {
+    let Ok(list) = list_mut(&mut k) else {
         return;
     };
     let n = count.min(list.len());
-    ctx.out.array_len(n);
+    out.array_len(n);
     match side {
-        Side::Left => list
-            .iter()
-            .take(n)
-            .for_each(|item| reply_item(&mut ctx.out, item)),
+        Side::Left => list.iter().take(n).for_each(|item| reply_item(out, item)),
         Side::Right => list
             .rev_from(list.len().saturating_sub(1))
             .take(n)
-            .for_each(|item| reply_item(&mut ctx.out, item)),
+            .for_each(|item| reply_item(out, item)),
     }
     list.remove_end(side, n);
-    popped(ctx, key, index, side, n);
+    popped(k, side, n);
 }
 
-/// Pops one element from `side` of the list at `index` and replies `[key, element]`
-/// (BLPOP's reply).
-pub fn pop_one_with_key(ctx: &mut Ctx<'_>, key: &[u8], index: usize, side: Side) {
-    let db = ctx.db();
-    let Value::List(list) = ctx.store.db(db).value_at(index) else {
+/// Pops one element from `side` of the list of `k`, replies `[key, element]` (BLPOP's
+/// reply) and finishes the handle.
+fn pop_one_with_key(mut k: KeyMut<'_>, out: &mut Reply<'_>, key: &[u8], side: Side) {
+    let Ok(list) = list_mut(&mut k) else {
         return;
     };
     let Some(elem) = list.pop(side) else {
+        k.unchanged();
         return;
     };
-    ctx.out.array_len(2);
-    ctx.out.bulk(key);
-    reply_item(&mut ctx.out, elem.as_item());
-    popped(ctx, key, index, side, 1);
+    out.array_len(2);
+    out.bulk(key);
+    reply_item(out, elem.as_item());
+    popped(k, side, 1);
 }
 
 /// Pops up to `count` elements from the first non-empty list of `keys` and replies
@@ -118,15 +114,15 @@ pub fn pop_first_of<'k>(
     count: Option<usize>,
 ) -> Result<bool, CmdError> {
     for key in keys {
-        let Some(i) = ctx.lookup_kind_write(key, Kind::List)? else {
+        let (Some(k), out) = write_list_and_out(ctx, key)? else {
             continue;
         };
         match count {
-            None => pop_one_with_key(ctx, key, i, side),
+            None => pop_one_with_key(k, out, key, side),
             Some(count) => {
-                ctx.out.array_len(2);
-                ctx.out.bulk(key);
-                pop_range_reply(ctx, key, i, side, count);
+                out.array_len(2);
+                out.bulk(key);
+                pop_range_reply(k, out, side, count);
             }
         }
         return Ok(true);
@@ -150,24 +146,25 @@ fn pop_generic(ctx: &mut Ctx<'_>, req: &Request<'_>, side: Side) -> Result<(), C
         )?),
         _ => None,
     };
-    let key = req.arg(1);
-    let Some(i) = ctx.lookup_kind_write(key, Kind::List)? else {
+    let (found, out) = write_list_and_out(ctx, req.arg(1))?;
+    let Some(mut k) = found else {
         match count {
-            Some(_) => ctx.out.null_array(),
-            None => ctx.out.null(),
+            Some(_) => out.null_array(),
+            None => out.null(),
         }
         return Ok(());
     };
     match count {
-        Some(0) => ctx.out.array_len(0),
-        Some(n) => pop_range_reply(ctx, key, i, side, usize::try_from(n).unwrap_or(usize::MAX)),
+        Some(0) => out.array_len(0),
+        Some(n) => pop_range_reply(k, out, side, usize::try_from(n).unwrap_or(usize::MAX)),
         None => {
-            let Some(elem) = list_at(ctx, i)?.pop(side) else {
-                ctx.out.null();
+            let Some(elem) = list_mut(&mut k)?.pop(side) else {
+                k.unchanged();
+                out.null();
                 return Ok(());
             };
-            reply_item(&mut ctx.out, elem.as_item());
-            popped(ctx, key, i, side, 1);
+            reply_item(out, elem.as_item());
+            popped(k, side, 1);
         }
     }
     Ok(())
@@ -256,9 +253,22 @@ fn lmpop(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
     Ok(())
 }
 
+/// The element at `side` of `list`, copied.
+fn end_of(list: &List, side: Side) -> Option<Elem> {
+    let item = match side {
+        Side::Left => list.iter().next(),
+        Side::Right => list.rev_from(list.len().checked_sub(1)?).next(),
+    };
+    item.map(Item::to_elem)
+}
+
 /// Moves one element from `from` of list `src` to `to` of list `dst` (which may be
 /// the same) and replies with it; false (nothing written) when `src` is missing.
 /// WRONGTYPE when either key holds another type.
+///
+/// Redis's order of events: the push on `dst`, then the pop on `src` (and its `del`
+/// when emptied); one change in all. Each key's handle is finished before the next is
+/// taken: the element is copied from `src`, pushed on `dst`, then popped from `src`.
 pub fn move_element(
     ctx: &mut Ctx<'_>,
     src: &[u8],
@@ -266,38 +276,42 @@ pub fn move_element(
     from: Side,
     to: Side,
 ) -> Result<bool, CmdError> {
-    if ctx.lookup_kind_write(src, Kind::List)?.is_none() {
-        return Ok(false);
-    }
-    ctx.lookup_kind_write(dst, Kind::List)?;
-    // Looking `dst` up may have expired it, which moves entries: find `src` again.
-    let Some(si) = ctx.lookup_write(src) else {
-        return Ok(false);
-    };
-    let Some(elem) = list_at(ctx, si)?.pop(from) else {
-        return Ok(false);
-    };
     let limit = node_limit(ctx);
-    // Both keys are checked: nothing below can fail once the element is out.
-    let di = if src == dst {
-        Some(si)
-    } else {
-        ctx.lookup_write(dst)
-    };
-    match di.map(|di| ctx.value(di)) {
-        Some(Value::List(list)) => list.push_item(to, elem.as_item(), limit),
-        _ => {
-            let mut list = List::new();
-            list.push_item(to, elem.as_item(), limit);
-            ctx.current_db().insert(dst, Value::List(Box::new(list)), 0);
+    if src == dst {
+        let Some(mut k) = ctx.write_key_of(src, Kind::List)? else {
+            return Ok(false);
+        };
+        let list = list_mut(&mut k)?;
+        let Some(elem) = list.pop(from) else {
+            k.unchanged();
+            return Ok(false);
+        };
+        list.push_item(to, elem.as_item(), limit);
+        k.record(push_event(to));
+        popped(k, from, 0);
+        reply_item(&mut ctx.out, elem.as_item());
+        return Ok(true);
+    }
+    let elem = match ctx.write_key_of(src, Kind::List)? {
+        None => return Ok(false),
+        Some(k) => {
+            let elem = end_of(as_list(k.value())?, from);
+            k.unchanged();
+            elem
         }
+    };
+    let Some(elem) = elem else {
+        return Ok(false);
+    };
+    let mut d = ctx.write_key_or_create(dst, Kind::List, new_list)?;
+    list_mut(&mut d)?.push_item(to, elem.as_item(), limit);
+    d.changed_n(push_event(to), 0);
+    if let Some(mut k) = ctx.write_key(src) {
+        let list = list_mut(&mut k)?;
+        list.pop(from);
+        popped(k, from, 1);
     }
-    ctx.changed(dst, notify::LIST, push_event(to));
     reply_item(&mut ctx.out, elem.as_item());
-    // Inserting `dst` never moves other entries, but look up by key to stay simple.
-    if let Some(si) = ctx.lookup_write(src) {
-        popped(ctx, src, si, from, 1);
-    }
     Ok(true)
 }
 

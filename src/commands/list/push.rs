@@ -5,13 +5,12 @@
 use crate::commands::CommandSpec;
 use crate::commands::Ctx;
 use crate::commands::args::{is, parse_i64};
-use crate::commands::notify;
 use crate::error::CmdError;
 use crate::protocol::parser::parse_int;
 use crate::protocol::{Reply, Request};
 use crate::spec::{Group, KeySpec};
 use crate::store::list::{Item, List, NodeLimit, Side};
-use crate::store::{Kind, Value};
+use crate::store::{Event, KeyMut, Kind, Value, class};
 use crate::{cats, flags, kf};
 
 /// This family's commands.
@@ -113,11 +112,45 @@ pub fn node_limit(ctx: &Ctx<'_>) -> NodeLimit {
     ctx.server.config.encodings.list_limit()
 }
 
-/// The list at `index` of the client's database (found by a `Kind::List` lookup).
-pub fn list_at<'c>(ctx: &'c mut Ctx<'_>, index: usize) -> Result<&'c mut List, CmdError> {
-    match ctx.value(index) {
+/// The list in `value` (found by a `Kind::List` lookup).
+pub fn as_list(value: &Value) -> Result<&List, CmdError> {
+    match value {
         Value::List(list) => Ok(list),
         _ => Err(CmdError::WrongType),
+    }
+}
+
+/// The list of the write handle `k`, to change it (the handle then owes its event);
+/// WRONGTYPE, with the handle untouched, for another kind.
+pub fn list_mut<'k>(k: &'k mut KeyMut<'_>) -> Result<&'k mut List, CmdError> {
+    if k.value().kind() != Kind::List {
+        return Err(CmdError::WrongType);
+    }
+    match k.value_mut() {
+        Value::List(list) => Ok(list),
+        _ => Err(CmdError::WrongType),
+    }
+}
+
+/// A new empty list value (for a push that creates its key).
+pub fn new_list() -> Value {
+    Value::List(Box::new(List::new()))
+}
+
+/// The list at `key` of the client's database for writing, together with the reply
+/// writer, so a pop can write elements straight from the list: `Ok(None)` when
+/// absent, WRONGTYPE when the key holds another kind.
+pub fn write_list_and_out<'c, 'a>(
+    ctx: &'c mut Ctx<'a>,
+    key: &[u8],
+) -> Result<(Option<KeyMut<'c>>, &'c mut Reply<'a>), CmdError> {
+    let db = ctx.db();
+    match ctx.store.write_key(db, key, ctx.now) {
+        Some(k) if k.value().kind() != Kind::List => {
+            k.unchanged();
+            Err(CmdError::WrongType)
+        }
+        found => Ok((found, &mut ctx.out)),
     }
 }
 
@@ -148,31 +181,35 @@ pub fn parse_in_range(arg: &[u8], min: i64, max: i64, msg: &'static str) -> Resu
         .ok_or(CmdError::msg(msg))
 }
 
+/// The event of a push at the head.
+const LPUSH: Event = Event::new(class::LIST, "lpush");
+/// The event of a push at the tail.
+const RPUSH: Event = Event::new(class::LIST, "rpush");
+/// The event of a pop from the head.
+const LPOP: Event = Event::new(class::LIST, "lpop");
+/// The event of a pop from the tail.
+const RPOP: Event = Event::new(class::LIST, "rpop");
+/// The event of LSET.
+const LSET: Event = Event::new(class::LIST, "lset");
+/// The event of LINSERT.
+const LINSERT: Event = Event::new(class::LIST, "linsert");
+
 /// The event a push at `side` publishes.
-pub fn push_event(side: Side) -> &'static str {
+pub fn push_event(side: Side) -> Event {
     match side {
-        Side::Left => "lpush",
-        Side::Right => "rpush",
+        Side::Left => LPUSH,
+        Side::Right => RPUSH,
     }
 }
 
-/// Records `n` elements popped at `side` from `key` (at `index`): dirty, the
+/// Finishes the handle `k` after `n` elements were popped at `side`: dirty, the
 /// `lpop`/`rpop` event, and the key's deletion (with `del`) when the list is empty.
-pub fn popped(ctx: &mut Ctx<'_>, key: &[u8], index: usize, side: Side, n: usize) {
-    ctx.store.dirty += n as u64;
+pub fn popped(k: KeyMut<'_>, side: Side, n: usize) {
     let event = match side {
-        Side::Left => "lpop",
-        Side::Right => "rpop",
+        Side::Left => LPOP,
+        Side::Right => RPOP,
     };
-    ctx.changed(key, notify::LIST, event);
-    deleted_if_empty(ctx, key, index);
-}
-
-/// Deletes `key` (at `index`) when its list is empty, with the `del` event.
-pub fn deleted_if_empty(ctx: &mut Ctx<'_>, key: &[u8], index: usize) {
-    if ctx.delete_if_empty(index) {
-        ctx.notify(notify::GENERIC, "del", key);
-    }
+    k.changed_collection(event, n as u64);
 }
 
 /// Pushes `values` at `side` of the list at `key`, creating it unless `only_existing`;
@@ -185,25 +222,19 @@ pub fn push_values<'v>(
     only_existing: bool,
 ) -> Result<usize, CmdError> {
     let limit = node_limit(ctx);
-    let found = ctx.lookup_kind_write(key, Kind::List)?;
-    let (len, pushed) = match found {
-        None if only_existing => return Ok(0),
-        None => {
-            let mut list = List::new();
-            values.for_each(|item| list.push_item(side, item, limit));
-            let len = list.len();
-            ctx.current_db().insert(key, Value::List(Box::new(list)), 0);
-            (len, len)
+    let mut k = if only_existing {
+        match ctx.write_key_of(key, Kind::List)? {
+            Some(k) => k,
+            None => return Ok(0),
         }
-        Some(i) => {
-            let list = list_at(ctx, i)?;
-            let before = list.len();
-            values.for_each(|item| list.push_item(side, item, limit));
-            (list.len(), list.len() - before)
-        }
+    } else {
+        ctx.write_key_or_create(key, Kind::List, new_list)?
     };
-    ctx.store.dirty += pushed as u64;
-    ctx.changed(key, notify::LIST, push_event(side));
+    let list = list_mut(&mut k)?;
+    let before = list.len();
+    values.for_each(|item| list.push_item(side, item, limit));
+    let len = list.len();
+    k.changed_n(push_event(side), (len - before) as u64);
     Ok(len)
 }
 
@@ -257,8 +288,8 @@ fn rpushx(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
 /// ```
 /// The length, 0 for a missing key.
 fn llen(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
-    let len = match ctx.lookup_kind_read(req.arg(1), Kind::List)? {
-        Some(i) => list_at(ctx, i)?.len(),
+    let len = match ctx.read_key_of(req.arg(1), Kind::List)? {
+        Some(k) => as_list(k.value())?.len(),
         None => 0,
     };
     ctx.out.int(len as i64);
@@ -289,18 +320,16 @@ pub fn clamp_range(start: i64, end: i64, len: usize) -> (usize, usize) {
 fn lrange(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
     let start = parse_i64(req.arg(2))?;
     let end = parse_i64(req.arg(3))?;
-    let Some(i) = ctx.lookup_kind_read(req.arg(1), Kind::List)? else {
-        ctx.out.array_len(0);
+    let (found, out) = ctx.read_key_and_out(req.arg(1));
+    let Some(k) = found else {
+        out.array_len(0);
         return Ok(());
     };
-    let db = ctx.db();
-    let Value::List(list) = ctx.store.db(db).value_ref(i) else {
-        return Err(CmdError::WrongType);
-    };
+    let list = as_list(k.into_value())?;
     let (first, count) = clamp_range(start, end, list.len());
-    ctx.out.array_len(count);
+    out.array_len(count);
     for item in list.iter_from(first).take(count) {
-        reply_item(&mut ctx.out, item);
+        reply_item(out, item);
     }
     Ok(())
 }
@@ -318,18 +347,16 @@ fn position(index: i64, len: usize) -> Option<usize> {
 /// ```
 /// The element at `index` (negative counts from the tail), or null.
 fn lindex(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
-    let Some(i) = ctx.lookup_kind_read(req.arg(1), Kind::List)? else {
-        ctx.out.null();
+    let (found, out) = ctx.read_key_and_out(req.arg(1));
+    let Some(k) = found else {
+        out.null();
         return Ok(());
     };
+    let list = as_list(k.into_value())?;
     let index = parse_i64(req.arg(2))?;
-    let db = ctx.db();
-    let Value::List(list) = ctx.store.db(db).value_ref(i) else {
-        return Err(CmdError::WrongType);
-    };
     match position(index, list.len()).and_then(|p| list.get(p)) {
-        Some(item) => reply_item(&mut ctx.out, item),
-        None => ctx.out.null(),
+        Some(item) => reply_item(out, item),
+        None => out.null(),
     }
     Ok(())
 }
@@ -339,19 +366,18 @@ fn lindex(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
 /// ```
 /// `+OK`; `ERR no such key` for a missing key, `ERR index out of range` outside it.
 fn lset(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
-    let key = req.arg(1);
-    let Some(i) = ctx.lookup_kind_write(key, Kind::List)? else {
+    let limit = node_limit(ctx);
+    let Some(mut k) = ctx.write_key_of(req.arg(1), Kind::List)? else {
         return Err(CmdError::NoSuchKey);
     };
     let index = parse_i64(req.arg(2))?;
-    let limit = node_limit(ctx);
-    let list = list_at(ctx, i)?;
+    let list = list_mut(&mut k)?;
     let done = position(index, list.len()).is_some_and(|p| list.set(p, req.arg(3), limit));
     if !done {
+        k.unchanged();
         return Err(CmdError::msg("ERR index out of range"));
     }
-    ctx.store.dirty += 1;
-    ctx.changed(key, notify::LIST, "lset");
+    k.changed(LSET);
     ctx.out.ok();
     Ok(())
 }
@@ -368,20 +394,19 @@ fn linsert(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
     } else {
         return Err(CmdError::Syntax);
     };
-    let key = req.arg(1);
-    let Some(i) = ctx.lookup_kind_write(key, Kind::List)? else {
+    let limit = node_limit(ctx);
+    let Some(mut k) = ctx.write_key_of(req.arg(1), Kind::List)? else {
         ctx.out.int(0);
         return Ok(());
     };
-    let limit = node_limit(ctx);
-    let list = list_at(ctx, i)?;
+    let list = list_mut(&mut k)?;
     if !list.insert_at_pivot(req.arg(3), after, req.arg(4), limit) {
+        k.unchanged();
         ctx.out.int(-1);
         return Ok(());
     }
     let len = list.len();
-    ctx.store.dirty += 1;
-    ctx.changed(key, notify::LIST, "linsert");
+    k.changed(LINSERT);
     ctx.out.int(len as i64);
     Ok(())
 }
