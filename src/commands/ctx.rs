@@ -3,7 +3,7 @@
 use crate::error::CmdError;
 use crate::protocol::Reply;
 use crate::runtime::{ClientInfo, ServerState};
-use crate::store::{Event, Key, KeyMut, KeyRef, Kind, Store, Value};
+use crate::store::{KeyMut, KeyRef, Kind, Store, Value};
 
 /// Everything a command may touch: the store, server state, its own client, and
 /// the writer for its reply.
@@ -35,55 +35,6 @@ impl<'a> Ctx<'a> {
     /// The calling client's selected database.
     pub fn db(&self) -> usize {
         self.server.clients[self.me].db
-    }
-
-    /// Looks `key` up for reading in the client's database (lazy expiry, hit/miss
-    /// counted); returns its index for [`Ctx::value`].
-    pub fn lookup_read(&mut self, key: &[u8]) -> Option<usize> {
-        let db = self.db();
-        self.store.lookup_read(db, key, self.now)
-    }
-
-    /// Looks `key` up for writing (lazy expiry, no hit/miss counting).
-    pub fn lookup_write(&mut self, key: &[u8]) -> Option<usize> {
-        let db = self.db();
-        self.store.lookup_write(db, key, self.now)
-    }
-
-    /// Looks `key` up for reading a `kind` value: `Ok(None)` when absent,
-    /// WRONGTYPE when it holds another kind.
-    pub fn lookup_kind_read(&mut self, key: &[u8], kind: Kind) -> Result<Option<usize>, CmdError> {
-        let found = self.lookup_read(key);
-        self.check_kind(found, kind)
-    }
-
-    /// Looks `key` up for writing a `kind` value: `Ok(None)` when absent,
-    /// WRONGTYPE when it holds another kind.
-    pub fn lookup_kind_write(&mut self, key: &[u8], kind: Kind) -> Result<Option<usize>, CmdError> {
-        let found = self.lookup_write(key);
-        self.check_kind(found, kind)
-    }
-
-    fn check_kind(&mut self, found: Option<usize>, kind: Kind) -> Result<Option<usize>, CmdError> {
-        match found {
-            Some(i) if self.value(i).kind() != kind => Err(CmdError::WrongType),
-            other => Ok(other),
-        }
-    }
-
-    /// Records a write to `key` of the client's database (Redis's `signalModifiedKey`
-    /// plus `notifyKeyspaceEvent`); after the command the dispatcher wakes clients
-    /// blocked on it, invalidates WATCH and publishes the keyspace event. `class` is one
-    /// of [`crate::store::class`]'s bits and `event` Redis's event name (`lpush`, ...).
-    pub fn changed(&mut self, key: &[u8], class: u32, event: &'static str) {
-        let db = self.db();
-        self.changed_in(db, key, class, event);
-    }
-
-    /// [`Ctx::changed`] for a key of database `db` (COPY ... DB, MOVE).
-    pub fn changed_in(&mut self, db: usize, key: &[u8], class: u32, event: &'static str) {
-        self.store
-            .record_write(db, Key::from_slice(key), Event::new(class, event), 0);
     }
 
     /// Finds `key` for reading in the client's database (lazy expiry, hit or miss
@@ -155,28 +106,6 @@ impl<'a> Ctx<'a> {
     pub fn read_keys(&mut self, keys: &[&[u8]]) -> Vec<Option<&Value>> {
         let db = self.db();
         self.store.read_keys(db, keys, self.now)
-    }
-
-    /// Deletes the key at `index` when its collection is empty (Redis never keeps an
-    /// empty collection); returns true when it did.
-    pub fn delete_if_empty(&mut self, index: usize) -> bool {
-        if self.value(index).elements() != 0 {
-            return false;
-        }
-        self.current_db().remove_index(index);
-        true
-    }
-
-    /// The value at `index` of the client's database.
-    pub fn value(&mut self, index: usize) -> &mut Value {
-        let db = self.db();
-        self.store.db(db).value_at(index)
-    }
-
-    /// The client's database.
-    pub fn current_db(&mut self) -> &mut crate::store::Db {
-        let db = self.db();
-        self.store.db(db)
     }
 
     /// Inserts `key`, which a lookup of this command has just found missing, into the

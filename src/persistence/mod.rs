@@ -145,7 +145,7 @@ impl Persistence {
 
     /// Writes since the last successful save (INFO `rdb_changes_since_last_save`).
     pub fn changes_since_save(&self, store: &Store) -> u64 {
-        store.dirty.saturating_sub(self.dirty_at_save)
+        store.dirty().saturating_sub(self.dirty_at_save)
     }
 
     /// True while a background save runs.
@@ -160,7 +160,7 @@ impl Persistence {
 
     /// Counts the dataset as saved as of now.
     pub fn mark_saved(&mut self, store: &Store) {
-        self.dirty_at_save = store.dirty;
+        self.dirty_at_save = store.dirty();
         self.lastsave = unix_secs();
         self.last_bgsave_ok = true;
     }
@@ -190,7 +190,7 @@ impl Persistence {
             start.elapsed().as_secs_f64()
         );
         self.last_load = stats;
-        self.dirty_at_save = store.dirty;
+        self.dirty_at_save = store.dirty();
         Ok(())
     }
 
@@ -242,7 +242,7 @@ impl Persistence {
                 self.child = Some(Child {
                     pid,
                     started: unix_secs(),
-                    dirty_at_fork: store.dirty,
+                    dirty_at_fork: store.dirty(),
                 });
                 Ok(())
             }

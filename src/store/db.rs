@@ -120,7 +120,7 @@ impl Db {
     /// Finds `key`, removing it first if its TTL has passed at `now`; returns whether
     /// it expired as the second value.
     #[inline]
-    pub fn lookup(&mut self, key: &[u8], now: i64) -> (Lookup, bool) {
+    pub(super) fn lookup(&mut self, key: &[u8], now: i64) -> (Lookup, bool) {
         let hash = self.map.hash(key);
         match self.map.find_hashed(hash, key) {
             None => (Lookup::Missing, false),
@@ -152,7 +152,7 @@ impl Db {
     }
 
     /// The absolute expiry (Unix ms) of the key at `index`; 0 when it has none.
-    pub fn expire_at(&self, index: usize) -> i64 {
+    pub(super) fn expire_at(&self, index: usize) -> i64 {
         if !self.map.flag(index) {
             return 0;
         }
@@ -163,17 +163,17 @@ impl Db {
     }
 
     /// True when the key at `index` has a TTL that has passed at `now`.
-    pub fn is_expired(&self, index: usize, now: i64) -> bool {
+    pub(super) fn is_expired(&self, index: usize, now: i64) -> bool {
         passed(self.expire_at(index), now)
     }
 
     /// The value at `index` (from [`Db::lookup`]).
-    pub fn value_at(&mut self, index: usize) -> &mut Value {
+    pub(super) fn value_at(&mut self, index: usize) -> &mut Value {
         &mut self.map[index]
     }
 
     /// The value at `index` without mutation.
-    pub fn value_ref(&self, index: usize) -> &Value {
+    pub(super) fn value_ref(&self, index: usize) -> &Value {
         &self.map[index]
     }
 
@@ -220,7 +220,7 @@ impl Db {
     }
 
     /// Sets or clears (0) the TTL of the key at `index`.
-    pub fn set_expire_at(&mut self, index: usize, expire_at: i64) {
+    pub(super) fn set_expire_at(&mut self, index: usize, expire_at: i64) {
         let had = self.map.flag(index);
         if !had && expire_at == 0 {
             return;
@@ -264,7 +264,7 @@ impl Db {
     }
 
     /// Removes the key at `index`; returns its value and TTL.
-    pub fn remove_index(&mut self, index: usize) -> Entry {
+    pub(super) fn remove_index(&mut self, index: usize) -> Entry {
         self.remove_keyed(index).1
     }
 

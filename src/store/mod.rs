@@ -102,8 +102,8 @@ pub enum KeyEvent {
 #[derive(Debug)]
 pub struct Store {
     dbs: Vec<Db>,
-    /// Writes since start (never reset); commands bump it, persistence reads it.
-    pub dirty: u64,
+    /// Writes since start (never reset): every write handle, flush and expiry counts.
+    dirty: u64,
     /// Keyspace counters.
     pub stats: KeyspaceStats,
     graveyard: Vec<Garbage>,
@@ -217,7 +217,7 @@ impl Store {
 
     /// Finds `key` in database `db` for a read: expires it lazily and counts a hit or miss.
     #[inline]
-    pub fn lookup_read(&mut self, db: usize, key: &[u8], now: i64) -> Option<usize> {
+    fn lookup_read(&mut self, db: usize, key: &[u8], now: i64) -> Option<usize> {
         let found = self.lookup_write(db, key, now);
         if found.is_some() {
             self.stats.hits += 1;
@@ -233,7 +233,7 @@ impl Store {
 
     /// Finds `key` in database `db` for a write: expires it lazily, counts nothing.
     #[inline]
-    pub fn lookup_write(&mut self, db: usize, key: &[u8], now: i64) -> Option<usize> {
+    fn lookup_write(&mut self, db: usize, key: &[u8], now: i64) -> Option<usize> {
         let (found, expired) = self.dbs[db].lookup(key, now);
         if expired {
             self.stats.expired_keys += 1;
@@ -246,14 +246,20 @@ impl Store {
         }
     }
 
-    /// Empties database `db`; returns how many keys it held. The memory is freed in
-    /// slices by [`Store::free_some`].
+    /// Empties database `db`; returns how many keys it held. Counts one write, even for
+    /// an empty database (the flush is still propagated). The memory is freed in slices
+    /// by [`Store::free_some`].
     pub fn flush_db(&mut self, db: usize) -> usize {
+        self.dirty += 1;
+        self.take_db(db)
+    }
+
+    /// Empties database `db` without counting; returns how many keys it held.
+    fn take_db(&mut self, db: usize) -> usize {
         let table = self.dbs[db].take_all();
         let n = table.len();
         if n > 0 {
             self.graveyard.push(Garbage::Db(table));
-            self.dirty += 1;
         }
         n
     }
@@ -267,9 +273,18 @@ impl Store {
         }
     }
 
-    /// Empties every database; returns how many keys there were.
+    /// Empties every database; returns how many keys there were. Counts one write per
+    /// non-empty database, and one when all were empty.
     pub fn flush_all(&mut self) -> usize {
-        (0..self.dbs.len()).map(|db| self.flush_db(db)).sum()
+        let mut emptied = 0;
+        let mut keys = 0;
+        for db in 0..self.dbs.len() {
+            let n = self.take_db(db);
+            emptied += u64::from(n > 0);
+            keys += n;
+        }
+        self.dirty += emptied.max(1);
+        keys
     }
 
     /// Frees up to [`FREE_SLICE`] entries of flushed tables; true while more remain.
@@ -308,9 +323,17 @@ impl Store {
         false
     }
 
-    /// Swaps the contents of databases `a` and `b` (SWAPDB; callers validate both).
+    /// Swaps the contents of databases `a` and `b` (SWAPDB; callers validate both);
+    /// counts one write.
     pub fn swap_dbs(&mut self, a: usize, b: usize) {
         self.dbs.swap(a, b);
+        self.dirty += 1;
+    }
+
+    /// Writes since start (never reset): persistence compares it with the count at the
+    /// last save.
+    pub fn dirty(&self) -> u64 {
+        self.dirty
     }
 
     /// A pseudo-random number (xorshift64*), for sampling; not for secrets.

@@ -439,10 +439,7 @@ fn flushdb(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
     check_flush_mode(req)?;
     let db = ctx.db();
     crate::runtime::watch::touch_db(ctx.store, ctx.server, db, None, ctx.now);
-    if ctx.store.flush_db(db) == 0 {
-        // The store counts only non-empty flushes; the command still propagates.
-        ctx.store.dirty += 1;
-    }
+    ctx.store.flush_db(db);
     ctx.out.ok();
     Ok(())
 }
@@ -455,9 +452,7 @@ fn flushall(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
     for db in 0..ctx.store.db_count() {
         crate::runtime::watch::touch_db(ctx.store, ctx.server, db, None, ctx.now);
     }
-    if ctx.store.flush_all() == 0 {
-        ctx.store.dirty += 1;
-    }
+    ctx.store.flush_all();
     crate::commands::server::persistence::after_flushall(ctx);
     ctx.out.ok();
     Ok(())
@@ -472,9 +467,6 @@ fn flush(ctx: &mut Ctx<'_>, _req: &Request<'_>) -> Result<(), CmdError> {
     let db = ctx.db();
     crate::runtime::watch::touch_db(ctx.store, ctx.server, db, None, ctx.now);
     let removed = ctx.store.flush_db(db);
-    if removed == 0 {
-        ctx.store.dirty += 1;
-    }
     ctx.out.int(removed as i64);
     Ok(())
 }
@@ -512,7 +504,6 @@ fn swapdb(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
     ctx.store.swap_dbs(first, second);
     ctx.server.blocking.signal_db(first);
     ctx.server.blocking.signal_db(second);
-    ctx.store.dirty += 1;
     ctx.out.ok();
     Ok(())
 }
