@@ -16,8 +16,8 @@ mod tests;
 
 use std::collections::VecDeque;
 
+pub use super::item::{Item, OwnedItem};
 pub use iter::{Iter, RevIter};
-pub use node::{Elem, Item};
 use node::{Node, encoded_len};
 
 /// Bytes a node may hold when its limit counts entries (Redis's SIZE_SAFETY_LIMIT):
@@ -269,7 +269,7 @@ impl List {
     }
 
     /// Removes and returns the element at one end.
-    pub fn pop(&mut self, side: Side) -> Option<Elem> {
+    pub fn pop(&mut self, side: Side) -> Option<OwnedItem> {
         let i = match side {
             Side::Left => 0,
             Side::Right => self.nodes.len().checked_sub(1)?,

@@ -9,6 +9,7 @@ pub mod db;
 pub mod expire;
 pub mod handle;
 pub mod hash;
+pub mod item;
 pub mod list;
 pub mod rng;
 pub mod set;
@@ -22,6 +23,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 pub use bytes::Bytes;
 pub use db::{Db, Lookup};
 pub use handle::{Event, KeyMut, KeyRef, class};
+pub use item::{Item, OwnedItem};
 pub use rng::Rng;
 pub use value::{Entry, Key, Kind, Value};
 

@@ -20,6 +20,7 @@ use intset::IntSet;
 use packed::Packed;
 
 use super::bytes::Bytes;
+use super::item::{Item, OwnedItem};
 use super::table::Table;
 use super::value::canonical_int;
 
@@ -49,61 +50,6 @@ impl Default for SetLimits {
             intset_entries: 512,
             listpack_entries: 128,
             listpack_value: 64,
-        }
-    }
-}
-
-/// A member as a set holds it: an integer of an intset, or bytes. `Int(5)` and
-/// `Str(b"5")` are the same member.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Member<'a> {
-    /// An integer (from an intset).
-    Int(i64),
-    /// Bytes (possibly the text of an integer).
-    Str(&'a [u8]),
-}
-
-impl<'a> Member<'a> {
-    /// The member a client's bytes name: an integer when they are its canonical text.
-    pub fn parse(bytes: &'a [u8]) -> Member<'a> {
-        match canonical_int(bytes) {
-            Some(n) => Member::Int(n),
-            None => Member::Str(bytes),
-        }
-    }
-
-    /// Calls `f` with the member's text.
-    pub fn with_text<R>(self, f: impl FnOnce(&[u8]) -> R) -> R {
-        match self {
-            Member::Int(n) => f(itoa::Buffer::new().format(n).as_bytes()),
-            Member::Str(s) => f(s),
-        }
-    }
-
-    /// An owned copy.
-    pub fn to_owned(self) -> OwnedMember {
-        match self {
-            Member::Int(n) => OwnedMember::Int(n),
-            Member::Str(s) => OwnedMember::Str(Bytes::from_slice(s)),
-        }
-    }
-}
-
-/// A member taken out of a set.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum OwnedMember {
-    /// An integer.
-    Int(i64),
-    /// Bytes.
-    Str(Bytes),
-}
-
-impl OwnedMember {
-    /// A borrowed view.
-    pub fn as_member(&self) -> Member<'_> {
-        match self {
-            OwnedMember::Int(n) => Member::Int(*n),
-            OwnedMember::Str(s) => Member::Str(s),
         }
     }
 }
@@ -191,15 +137,15 @@ impl Set {
 
     /// True when `member` (a client's bytes) is a member.
     pub fn contains(&self, member: &[u8]) -> bool {
-        self.contains_member(Member::Str(member))
+        self.contains_member(Item::Str(member))
     }
 
     /// True when `member` is a member.
-    pub fn contains_member(&self, member: Member<'_>) -> bool {
+    pub fn contains_member(&self, member: Item<'_>) -> bool {
         match &self.repr {
             Repr::Ints(s) => match member {
-                Member::Int(n) => s.contains(n),
-                Member::Str(b) => canonical_int(b).is_some_and(|n| s.contains(n)),
+                Item::Int(n) => s.contains(n),
+                Item::Str(b) => canonical_int(b).is_some_and(|n| s.contains(n)),
             },
             Repr::Packed(p) => member.with_text(|t| p.contains(t)),
             Repr::Big(t) => member.with_text(|k| t.position(k).is_some()),
@@ -209,17 +155,17 @@ impl Set {
     /// Adds `member` (a client's bytes), changing encoding when `limits` say so;
     /// false when it was already there.
     pub fn insert(&mut self, member: &[u8], limits: &SetLimits) -> bool {
-        self.insert_member(Member::Str(member), limits)
+        self.insert_member(Item::Str(member), limits)
     }
 
     /// Adds `member`; see [`Set::insert`].
-    pub fn insert_member(&mut self, member: Member<'_>, limits: &SetLimits) -> bool {
+    pub fn insert_member(&mut self, member: Item<'_>, limits: &SetLimits) -> bool {
         let member = match member {
-            Member::Str(b) => Member::parse(b),
+            Item::Str(b) => Item::from_bytes(b),
             int => int,
         };
         match (&mut self.repr, member) {
-            (Repr::Ints(s), Member::Int(n)) => {
+            (Repr::Ints(s), Item::Int(n)) => {
                 if s.contains(n) {
                     return false;
                 }
@@ -228,7 +174,7 @@ impl Set {
                 }
                 self.convert_to_big();
             }
-            (Repr::Ints(s), Member::Str(text)) => {
+            (Repr::Ints(s), Item::Str(text)) => {
                 // Redis 7.2's rule: packed when every member, the integers included,
                 // stays within the listpack limits.
                 let widest = s.min_max().map_or(0, |(lo, hi)| digits(lo).max(digits(hi)));
@@ -314,23 +260,23 @@ impl Set {
 
     /// The member at `index` (< len): O(1), except O(n) for a packed set (see
     /// [`Set::sampler`] for many picks).
-    pub fn get(&self, index: usize) -> Option<Member<'_>> {
+    pub fn get(&self, index: usize) -> Option<Item<'_>> {
         match &self.repr {
-            Repr::Ints(s) => s.get(index).map(Member::Int),
-            Repr::Packed(p) => p.get(index).map(Member::Str),
-            Repr::Big(t) => t.get_index(index).map(|(k, _)| Member::Str(k)),
+            Repr::Ints(s) => s.get(index).map(Item::Int),
+            Repr::Packed(p) => p.get(index).map(Item::Str),
+            Repr::Big(t) => t.get_index(index).map(|(k, _)| Item::Str(k)),
         }
     }
 
     /// Removes and returns the member at `index` (< len). For a hashtable the last
     /// member moves into its place.
-    pub fn remove_at(&mut self, index: usize) -> Option<OwnedMember> {
+    pub fn remove_at(&mut self, index: usize) -> Option<OwnedItem> {
         match &mut self.repr {
-            Repr::Ints(s) => s.remove_at(index).map(OwnedMember::Int),
-            Repr::Packed(p) => p.remove_at(index).map(|m| OwnedMember::Str(Bytes::from(m))),
+            Repr::Ints(s) => s.remove_at(index).map(OwnedItem::Int),
+            Repr::Packed(p) => p.remove_at(index).map(|m| OwnedItem::Str(Bytes::from(m))),
             Repr::Big(t) => t
                 .swap_remove_index(index)
-                .map(|(k, _, _)| OwnedMember::Str(k)),
+                .map(|(k, _, _)| OwnedItem::Str(k)),
         }
     }
 
@@ -348,7 +294,7 @@ impl Set {
     /// once.
     pub fn sampler(&self) -> Sampler<'_> {
         let listed = match &self.repr {
-            Repr::Packed(p) => p.iter().map(Member::Str).collect(),
+            Repr::Packed(p) => p.iter().map(Item::Str).collect(),
             _ => Vec::new(),
         };
         Sampler { set: self, listed }
@@ -357,12 +303,12 @@ impl Set {
     /// One SSCAN step: a small set is returned whole with cursor 0 (as Redis); a
     /// hashtable visits up to `count` positions below `cursor` (0 = start), downwards.
     /// Calls `visit` with each member; returns the next cursor (0 = done).
-    pub fn scan<'a>(&'a self, cursor: u64, count: usize, mut visit: impl FnMut(Member<'a>)) -> u64 {
+    pub fn scan<'a>(&'a self, cursor: u64, count: usize, mut visit: impl FnMut(Item<'a>)) -> u64 {
         let Repr::Big(t) = &self.repr else {
             self.iter().for_each(visit);
             return 0;
         };
-        t.scan(cursor, count, |_, k, _| visit(Member::Str(k)))
+        t.scan(cursor, count, |_, k, _| visit(Item::Str(k)))
     }
 
     /// Frees up to `budget` elements (for freeing a big value in slices); returns how
@@ -405,17 +351,17 @@ enum Inner<'a> {
 }
 
 impl<'a> Iterator for Iter<'a> {
-    type Item = Member<'a>;
+    type Item = Item<'a>;
 
-    fn next(&mut self) -> Option<Member<'a>> {
+    fn next(&mut self) -> Option<Item<'a>> {
         match &mut self.inner {
-            Inner::Ints(it) => it.next().map(Member::Int),
-            Inner::Packed(it) => it.next().map(Member::Str),
+            Inner::Ints(it) => it.next().map(Item::Int),
+            Inner::Packed(it) => it.next().map(Item::Str),
             Inner::Big(t, at) => {
                 let table: &'a Table<()> = t;
                 let (k, _) = table.get_index(*at)?;
                 *at += 1;
-                Some(Member::Str(k))
+                Some(Item::Str(k))
             }
         }
     }
@@ -426,7 +372,7 @@ impl<'a> Iterator for Iter<'a> {
 pub struct Sampler<'a> {
     set: &'a Set,
     /// A packed set's members; empty for the other encodings.
-    listed: Vec<Member<'a>>,
+    listed: Vec<Item<'a>>,
 }
 
 impl<'a> Sampler<'a> {
@@ -441,7 +387,7 @@ impl<'a> Sampler<'a> {
     }
 
     /// The member at `index`.
-    pub fn get(&self, index: usize) -> Option<Member<'a>> {
+    pub fn get(&self, index: usize) -> Option<Item<'a>> {
         match self.set.repr {
             Repr::Packed(_) => self.listed.get(index).copied(),
             _ => self.set.get(index),

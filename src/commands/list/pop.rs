@@ -11,7 +11,7 @@ use crate::commands::args::is;
 use crate::error::CmdError;
 use crate::protocol::{Reply, Request};
 use crate::spec::{Group, KeySpec};
-use crate::store::list::{Elem, Item, List, Side};
+use crate::store::list::{Item, List, OwnedItem, Side};
 use crate::store::{KeyMut, Kind};
 use crate::{cats, flags, kf};
 
@@ -254,12 +254,12 @@ fn lmpop(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
 }
 
 /// The element at `side` of `list`, copied.
-fn end_of(list: &List, side: Side) -> Option<Elem> {
+fn end_of(list: &List, side: Side) -> Option<OwnedItem> {
     let item = match side {
         Side::Left => list.iter().next(),
         Side::Right => list.rev_from(list.len().checked_sub(1)?).next(),
     };
-    item.map(Item::to_elem)
+    item.map(Item::to_owned_item)
 }
 
 /// Moves one element from `from` of list `src` to `to` of list `dst` (which may be

@@ -14,7 +14,8 @@ use crate::commands::Ctx;
 use crate::commands::args::{is, parse_i64};
 use crate::error::CmdError;
 use crate::protocol::{Reply, Request};
-use crate::store::set::{Member, Set};
+use crate::store::Item;
+use crate::store::set::Set;
 use crate::store::{Event, Value, class};
 
 /// The sets named by `keys` (`None` for a missing key), read together (hits and
@@ -72,7 +73,7 @@ pub fn smembers(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
 
 /// The members of the intersection of `sets` (all present), up to `limit` of them
 /// (0 = no limit): the smallest set's members that every other set holds.
-fn intersect<'s>(mut sets: Vec<&'s Set>, limit: usize) -> Vec<Member<'s>> {
+fn intersect<'s>(mut sets: Vec<&'s Set>, limit: usize) -> Vec<Item<'s>> {
     sets.sort_by_key(|s| s.len());
     let Some((&first, rest)) = sets.split_first() else {
         return Vec::new();
@@ -97,7 +98,7 @@ fn intersect_keys<'c>(
     ctx: &'c mut Ctx<'_>,
     keys: &[&[u8]],
     limit: usize,
-) -> Result<Option<Vec<Member<'c>>>, CmdError> {
+) -> Result<Option<Vec<Item<'c>>>, CmdError> {
     let sets: Option<Vec<&Set>> = load(ctx, keys)?.0.into_iter().collect();
     Ok(sets.map(|sets| intersect(sets, limit)))
 }

@@ -10,7 +10,8 @@ use crate::commands::scan::{ScanArgs, parse_cursor};
 use crate::error::CmdError;
 use crate::protocol::{Reply, Request};
 use crate::spec::{Group, KeySpec};
-use crate::store::set::{Member, Set, SetLimits};
+use crate::store::Item;
+use crate::store::set::{Set, SetLimits};
 use crate::store::{Event, KeyMut, Kind, Value, class};
 use crate::{cats, flags, kf};
 
@@ -199,10 +200,10 @@ const SADD: Event = Event::new(class::SET, "sadd");
 const SREM: Event = Event::new(class::SET, "srem");
 
 /// Writes a member as a bulk string.
-pub fn reply_member(out: &mut Reply<'_>, member: Member<'_>) {
+pub fn reply_member(out: &mut Reply<'_>, member: Item<'_>) {
     match member {
-        Member::Int(n) => out.bulk_int(n),
-        Member::Str(s) => out.bulk(s),
+        Item::Int(n) => out.bulk_int(n),
+        Item::Str(s) => out.bulk(s),
     }
 }
 

@@ -57,7 +57,7 @@ pub fn spop(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
         _ => None,
     };
     match popped {
-        Some(member) => reply_member(out, member.as_member()),
+        Some(member) => reply_member(out, member.as_item()),
         None => out.null(),
     }
     k.changed_collection(SPOP, 1);
@@ -113,7 +113,7 @@ fn pop_count(
         for _ in 0..count {
             let at = rng.below(set.len());
             match set.remove_at(at) {
-                Some(member) => reply_member(out, member.as_member()),
+                Some(member) => reply_member(out, member.as_item()),
                 None => out.null(),
             }
         }

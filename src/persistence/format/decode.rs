@@ -5,11 +5,11 @@ use std::fmt;
 use std::io::{self, Read};
 
 use super::{
-    Blob, Elem, HEADER_LEN, Head, MAGIC, Record, SUM_SEED, VERSION, bincode_config, checksum,
+    Blob, HEADER_LEN, Head, MAGIC, OwnedItem, Record, SUM_SEED, VERSION, bincode_config, checksum,
 };
 use crate::config::EncodingLimits;
 use crate::store::list::{Item, List, Side};
-use crate::store::set::{Member, Set};
+use crate::store::set::Set;
 use crate::store::{Key, Store, Value};
 
 /// Why a snapshot could not be loaded.
@@ -311,7 +311,7 @@ impl<R: Read> Loader<'_, R> {
         }
     }
 
-    fn items(&mut self, items: Vec<Elem<'_>>) -> Result<(), LoadError> {
+    fn items(&mut self, items: Vec<OwnedItem<'_>>) -> Result<(), LoadError> {
         let (list_limit, set_limits) = (
             self.options.limits.list_limit(),
             self.options.limits.set_limits(),
@@ -374,22 +374,22 @@ impl<R: Read> Loader<'_, R> {
     }
 }
 
-fn push_all(list: &mut List, items: &[Elem<'_>], limit: crate::store::list::NodeLimit) {
+fn push_all(list: &mut List, items: &[OwnedItem<'_>], limit: crate::store::list::NodeLimit) {
     for item in items {
         let item = match item {
-            Elem::Int(n) => Item::Int(*n),
-            Elem::Bytes(b) => Item::from_bytes(b.0),
+            OwnedItem::Int(n) => Item::Int(*n),
+            OwnedItem::Bytes(b) => Item::from_bytes(b.0),
         };
         list.push_item(Side::Right, item, limit);
     }
 }
 
 /// Adds every member; false if one was already there.
-fn add_all(set: &mut Set, items: &[Elem<'_>], limits: &crate::store::set::SetLimits) -> bool {
+fn add_all(set: &mut Set, items: &[OwnedItem<'_>], limits: &crate::store::set::SetLimits) -> bool {
     items.iter().all(|item| {
         let member = match item {
-            Elem::Int(n) => Member::Int(*n),
-            Elem::Bytes(b) => Member::Str(b.0),
+            OwnedItem::Int(n) => Item::Int(*n),
+            OwnedItem::Bytes(b) => Item::Str(b.0),
         };
         set.insert_member(member, limits)
     })

@@ -24,7 +24,6 @@ use std::io::{self, Write};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::store::list::Item;
-use crate::store::set::Member;
 use crate::store::{Store, Value};
 
 pub use decode::{LoadError, LoadOptions, LoadStats, read_store};
@@ -63,7 +62,7 @@ impl<'de: 'a, 'a> Deserialize<'de> for Blob<'a> {
 
 /// A list or set element: integers stay integers.
 #[derive(Debug, Serialize, Deserialize)]
-enum Elem<'a> {
+enum OwnedItem<'a> {
     Int(i64),
     Bytes(#[serde(borrow)] Blob<'a>),
 }
@@ -95,7 +94,7 @@ enum Record<'a> {
         value: Head<'a>,
     },
     /// Elements of the open list or set.
-    Items(#[serde(borrow)] Vec<Elem<'a>>),
+    Items(#[serde(borrow)] Vec<OwnedItem<'a>>),
     /// Fields and values of the open hash.
     Pairs(#[serde(borrow)] Vec<(Blob<'a>, Blob<'a>)>),
     /// Members and scores of the open sorted set.
@@ -190,15 +189,15 @@ impl<W: Write> Encoder<W> {
             Value::Str(_) | Value::Int(_) | Value::Doc(_) => Ok(()),
             Value::List(l) => self.chunks(
                 l.iter().map(|item| match item {
-                    Item::Int(n) => Elem::Int(n),
-                    Item::Str(s) => Elem::Bytes(Blob(s)),
+                    Item::Int(n) => OwnedItem::Int(n),
+                    Item::Str(s) => OwnedItem::Bytes(Blob(s)),
                 }),
                 Record::Items,
             ),
             Value::Set(s) => self.chunks(
                 s.iter().map(|m| match m {
-                    Member::Int(n) => Elem::Int(n),
-                    Member::Str(s) => Elem::Bytes(Blob(s)),
+                    Item::Int(n) => OwnedItem::Int(n),
+                    Item::Str(s) => OwnedItem::Bytes(Blob(s)),
                 }),
                 Record::Items,
             ),

@@ -1,7 +1,7 @@
 //! Walking a list in either direction, entry by entry across nodes.
 
 use super::Nodes;
-use super::node::Item;
+use crate::store::item::Item;
 
 /// Elements towards the tail (see [`List::iter_from`]).
 #[derive(Debug, Clone)]

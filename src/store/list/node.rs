@@ -18,8 +18,7 @@
 //! larger than the content, or reused by a push at the front), so a queue fed at one
 //! end and drained at the other never moves bytes per element.
 
-use crate::store::Bytes;
-use crate::store::value::canonical_int;
+use crate::store::item::{Item, OwnedItem};
 
 /// Tag of an integer entry; the low 3 bits are its byte count minus one.
 const INT_TAG: u8 = 0xC0;
@@ -29,63 +28,6 @@ const BIG_TAG: u8 = 0xF0;
 const SHORT_MAX: usize = 0x7F;
 /// Longest string with a two-byte header.
 const MEDIUM_MAX: usize = 0x3FFF;
-
-/// One element as stored, borrowed from its node.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Item<'a> {
-    /// An integer (stored for text that is an i64's canonical form).
-    Int(i64),
-    /// Any other string.
-    Str(&'a [u8]),
-}
-
-impl<'a> Item<'a> {
-    /// The item for client bytes: an integer when they are an i64's canonical text, so
-    /// that two equal texts always give equal items.
-    pub fn from_bytes(bytes: &'a [u8]) -> Item<'a> {
-        canonical_int(bytes).map_or(Item::Str(bytes), Item::Int)
-    }
-
-    /// An owned copy.
-    pub fn to_elem(self) -> Elem {
-        match self {
-            Item::Int(n) => Elem::Int(n),
-            Item::Str(s) => Elem::Str(Bytes::from_slice(s)),
-        }
-    }
-
-    /// Calls `f` with the element's text (an integer is formatted on the stack).
-    pub fn with_text<R>(self, f: impl FnOnce(&[u8]) -> R) -> R {
-        match self {
-            Item::Int(n) => f(itoa::Buffer::new().format(n).as_bytes()),
-            Item::Str(s) => f(s),
-        }
-    }
-
-    /// The element's text, owned.
-    pub fn to_vec(self) -> Vec<u8> {
-        self.with_text(<[u8]>::to_vec)
-    }
-}
-
-/// An element taken out of a list (a pop), owned.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Elem {
-    /// An integer.
-    Int(i64),
-    /// A string (inline up to 22 bytes).
-    Str(Bytes),
-}
-
-impl Elem {
-    /// The element as an [`Item`] (to push it, or to reply with it).
-    pub fn as_item(&self) -> Item<'_> {
-        match self {
-            Elem::Int(n) => Item::Int(*n),
-            Elem::Str(s) => Item::Str(s),
-        }
-    }
-}
 
 /// Bytes of the minimal two's complement form of `n` (1..=8).
 fn int_width(n: i64) -> usize {
@@ -385,9 +327,9 @@ impl Node {
     }
 
     /// Removes the entry at `off` and returns it.
-    pub fn remove(&mut self, off: usize) -> Elem {
+    pub fn remove(&mut self, off: usize) -> OwnedItem {
         let (item, next) = self.read(off);
-        let elem = item.to_elem();
+        let elem = item.to_owned_item();
         if off == self.first() {
             self.set_start(next);
         } else {
@@ -564,7 +506,7 @@ mod tests {
         for i in 0..100 {
             node.push_back(Item::Int(i), usize::MAX);
         }
-        assert_eq!(node.remove(node.first()), Elem::Int(0));
+        assert_eq!(node.remove(node.first()), OwnedItem::Int(0));
         assert!(node.first() > 0);
         node.insert(node.first(), Item::Int(-5), usize::MAX);
         assert_eq!(node.first(), 0);

@@ -208,7 +208,7 @@ fn small_list_keeps_one_inline_node() {
         list.push(Side::Left, format!("{i}").as_bytes(), NodeLimit::default());
     }
     assert!(matches!(list.nodes, Nodes::One(_)));
-    assert_eq!(list.pop(Side::Right), Some(Elem::Int(0)));
+    assert_eq!(list.pop(Side::Right), Some(OwnedItem::Int(0)));
     assert_eq!(list.get(0), Some(Item::Int(9)));
 }
 

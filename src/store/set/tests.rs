@@ -5,7 +5,7 @@ use std::collections::HashSet;
 use super::*;
 use crate::store::Rng;
 
-fn text(m: Member<'_>) -> Vec<u8> {
+fn text(m: Item<'_>) -> Vec<u8> {
     m.with_text(|t| t.to_vec())
 }
 
@@ -53,7 +53,7 @@ fn run(seed: u64, limits: SetLimits, ops: usize, spread: usize) -> HashSet<&'sta
             6 if !set.is_empty() => {
                 let i = rng.below(set.len());
                 let got = set.remove_at(i).expect("in range");
-                assert!(model.remove(&text(got.as_member())));
+                assert!(model.remove(&text(got.as_item())));
             }
             _ => {
                 let copy = set.clone();
@@ -105,7 +105,7 @@ fn conversions_follow_redis_rules() {
     s.insert(b"1", &limits);
     s.insert(b"a", &limits);
     assert_eq!(s.encoding(), "listpack");
-    assert!(s.contains(b"1") && s.contains_member(Member::Int(1)));
+    assert!(s.contains(b"1") && s.contains_member(Item::Int(1)));
     for i in 0..126 {
         s.insert(format!("m{i}").as_bytes(), &limits);
     }
@@ -182,9 +182,9 @@ fn sampler_and_owned_members() {
     let all: HashSet<Vec<u8>> = (0..3).filter_map(|i| sampler.get(i)).map(text).collect();
     assert_eq!(all.len(), 3);
     assert_eq!(sampler.get(3), None);
-    assert_eq!(Member::parse(b"12"), Member::Int(12));
-    assert_eq!(Member::parse(b"012"), Member::Str(b"012"));
-    assert_eq!(Member::Int(7).to_owned().as_member(), Member::Int(7));
+    assert_eq!(Item::from_bytes(b"12"), Item::Int(12));
+    assert_eq!(Item::from_bytes(b"012"), Item::Str(b"012"));
+    assert_eq!(Item::Int(7).to_owned_item().as_item(), Item::Int(7));
 }
 
 #[test]
