@@ -101,6 +101,38 @@ impl<'a> Ctx<'a> {
         (self.store.read_key(db, key, self.now), &mut self.out)
     }
 
+    /// [`Ctx::write_key_of`] together with the reply writer, so a pop can write its
+    /// elements straight from the collection.
+    pub fn write_key_of_and_out(
+        &mut self,
+        key: &[u8],
+        kind: Kind,
+    ) -> Result<(Option<KeyMut<'_>>, &mut Reply<'a>), CmdError> {
+        let db = self.server.clients[self.me].db;
+        match self.store.write_key(db, key, self.now) {
+            Some(k) if k.value().kind() != kind => {
+                k.unchanged();
+                Err(CmdError::WrongType)
+            }
+            found => Ok((found, &mut self.out)),
+        }
+    }
+
+    /// [`Ctx::read_key_and_out`] seen through `view` (the set, the sorted set, ... a
+    /// value holds, or WRONGTYPE): `None` when the key is missing.
+    pub fn read_as_and_out<T: ?Sized>(
+        &mut self,
+        key: &[u8],
+        view: impl FnOnce(&Value) -> Result<&T, CmdError>,
+    ) -> Result<(Option<&T>, &mut Reply<'a>), CmdError> {
+        let (found, out) = self.read_key_and_out(key);
+        let value = match found {
+            Some(k) => Some(view(k.into_value())?),
+            None => None,
+        };
+        Ok((value, out))
+    }
+
     /// Reads several keys at once (lazy expiry first), lending their values together
     /// until the next write; see [`crate::store::handle`].
     pub fn read_keys(&mut self, keys: &[&[u8]]) -> Vec<Option<&Value>> {

@@ -154,52 +154,29 @@ enum Touched {
 #[must_use = "finish a write handle with changed(..) or unchanged()"]
 #[derive(Debug)]
 pub struct KeyMut<'s> {
-    store: &'s mut Store,
-    db: usize,
-    pos: usize,
+    /// The key, whose read accessors a write handle shares ([`KeyMut`] derefs to it).
+    slot: KeyRef<'s>,
     touched: Touched,
 }
 
 impl<'s> KeyMut<'s> {
     fn new(store: &'s mut Store, db: usize, pos: usize, touched: Touched) -> Self {
         KeyMut {
-            store,
-            db,
-            pos,
+            slot: KeyRef::new(store, db, pos),
             touched,
         }
-    }
-
-    /// The value.
-    pub fn value(&self) -> &Value {
-        self.store.dbs[self.db].value_ref(self.pos)
     }
 
     /// The value, to change it (the handle then owes an event).
     pub fn value_mut(&mut self) -> &mut Value {
         self.touch();
-        self.store.dbs[self.db].value_at(self.pos)
-    }
-
-    /// The key's bytes.
-    pub fn key(&self) -> &Key {
-        self.store.dbs[self.db].key_at(self.pos)
-    }
-
-    /// The absolute expiry (Unix ms), 0 when the key has none.
-    pub fn expire_at(&self) -> i64 {
-        self.store.dbs[self.db].expire_at(self.pos)
-    }
-
-    /// The database the key is in.
-    pub fn db(&self) -> usize {
-        self.db
+        self.slot.store.dbs[self.slot.db].value_at(self.slot.pos)
     }
 
     /// Sets (or clears, with 0) the key's absolute expiry.
     pub fn set_expire_at(&mut self, expire_at: i64) {
         self.touch();
-        self.store.dbs[self.db].set_expire_at(self.pos, expire_at);
+        self.slot.store.dbs[self.slot.db].set_expire_at(self.slot.pos, expire_at);
     }
 
     /// Replaces the value; `ttl` is the new absolute expiry (0 = none), or `None` to
@@ -226,12 +203,14 @@ impl<'s> KeyMut<'s> {
     #[inline]
     fn record_n(&mut self, event: Event, dirty: u64) {
         self.touched = Touched::Recorded;
-        if !self.store.observed {
-            self.store.dirty += dirty;
+        if !self.slot.store.observed {
+            self.slot.store.dirty += dirty;
             return;
         }
         let key = self.key().clone();
-        self.store.record_write(self.db, key, event, dirty);
+        self.slot
+            .store
+            .record_write(self.slot.db, key, event, dirty);
     }
 
     /// Records `event` for this key, counting one change.
@@ -279,8 +258,8 @@ impl<'s> KeyMut<'s> {
     /// and expiry.
     pub fn remove(mut self, event: Event) -> Entry {
         self.touched = Touched::Recorded;
-        let (key, entry) = self.store.dbs[self.db].remove_keyed(self.pos);
-        self.store.record_write(self.db, key, event, 1);
+        let (key, entry) = self.slot.store.dbs[self.slot.db].remove_keyed(self.slot.pos);
+        self.slot.store.record_write(self.slot.db, key, event, 1);
         entry
     }
 
@@ -288,7 +267,7 @@ impl<'s> KeyMut<'s> {
     /// RENAME, whose events name both keys); returns its value and expiry.
     pub fn take(mut self) -> Entry {
         self.touched = Touched::Recorded;
-        self.store.dbs[self.db].remove_index(self.pos)
+        self.slot.store.dbs[self.slot.db].remove_index(self.slot.pos)
     }
 
     /// Deletes the key of an emptied collection with a `del` event that counts no
@@ -296,8 +275,18 @@ impl<'s> KeyMut<'s> {
     /// after `server.dirty += n`).
     fn remove_emptied(mut self) {
         self.touched = Touched::Recorded;
-        let (key, _empty) = self.store.dbs[self.db].remove_keyed(self.pos);
-        self.store.record_write(self.db, key, Event::DEL, 0);
+        let (key, _empty) = self.slot.store.dbs[self.slot.db].remove_keyed(self.slot.pos);
+        self.slot
+            .store
+            .record_write(self.slot.db, key, Event::DEL, 0);
+    }
+}
+
+impl<'s> std::ops::Deref for KeyMut<'s> {
+    type Target = KeyRef<'s>;
+
+    fn deref(&self) -> &KeyRef<'s> {
+        &self.slot
     }
 }
 

@@ -144,14 +144,7 @@ pub fn write_list_and_out<'c, 'a>(
     ctx: &'c mut Ctx<'a>,
     key: &[u8],
 ) -> Result<(Option<KeyMut<'c>>, &'c mut Reply<'a>), CmdError> {
-    let db = ctx.db();
-    match ctx.store.write_key(db, key, ctx.now) {
-        Some(k) if k.value().kind() != Kind::List => {
-            k.unchanged();
-            Err(CmdError::WrongType)
-        }
-        found => Ok((found, &mut ctx.out)),
-    }
+    ctx.write_key_of_and_out(key, Kind::List)
 }
 
 /// Writes one element as a bulk string.

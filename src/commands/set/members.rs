@@ -223,12 +223,7 @@ pub fn read<'c, 'a>(
     ctx: &'c mut Ctx<'a>,
     key: &[u8],
 ) -> Result<(Option<&'c Set>, &'c mut Reply<'a>), CmdError> {
-    let (found, out) = ctx.read_key_and_out(key);
-    let set = match found {
-        Some(k) => Some(as_set(k.into_value())?),
-        None => None,
-    };
-    Ok((set, out))
+    ctx.read_as_and_out(key, as_set)
 }
 
 /// The set at `key` for a write (nothing counted), with the reply writer beside it:
@@ -239,14 +234,7 @@ pub fn write<'c, 'a>(
     ctx: &'c mut Ctx<'a>,
     key: &[u8],
 ) -> Result<(Option<KeyMut<'c>>, &'c mut Reply<'a>), CmdError> {
-    let db = ctx.db();
-    match ctx.store.write_key(db, key, ctx.now) {
-        Some(k) if k.value().kind() != Kind::Set => {
-            k.unchanged();
-            Err(CmdError::WrongType)
-        }
-        found => Ok((found, &mut ctx.out)),
-    }
+    ctx.write_key_of_and_out(key, Kind::Set)
 }
 
 /// ```text

@@ -125,12 +125,7 @@ pub fn read<'c, 'a>(
     ctx: &'c mut Ctx<'a>,
     key: &[u8],
 ) -> Result<(Option<&'c ZSet>, &'c mut Reply<'a>), CmdError> {
-    let (found, out) = ctx.read_key_and_out(key);
-    let z = match found {
-        Some(k) => Some(as_zset(k.into_value())?),
-        None => None,
-    };
-    Ok((z, out))
+    ctx.read_as_and_out(key, as_zset)
 }
 
 /// The sorted set at `key` for a write (nothing counted), with the reply writer
@@ -141,14 +136,7 @@ pub fn write<'c, 'a>(
     ctx: &'c mut Ctx<'a>,
     key: &[u8],
 ) -> Result<(Option<KeyMut<'c>>, &'c mut Reply<'a>), CmdError> {
-    let db = ctx.db();
-    match ctx.store.write_key(db, key, ctx.now) {
-        Some(k) if k.value().kind() != Kind::ZSet => {
-            k.unchanged();
-            Err(CmdError::WrongType)
-        }
-        found => Ok((found, &mut ctx.out)),
-    }
+    ctx.write_key_of_and_out(key, Kind::ZSet)
 }
 
 /// The header of a list of `n` members, with their scores when `withscores`: RESP2
