@@ -6,7 +6,7 @@ use std::sync::OnceLock;
 
 use super::connection::session as connection;
 use super::hash::fields as hash;
-use super::keyspace::{copy as keyspace_copy, expire, generic as keyspace, sort};
+use super::keyspace::{copy as keyspace_copy, dump, expire, generic as keyspace, sort};
 use super::list::{block as list_block, edit as list_edit, pop as list_pop, push as list};
 use super::server::{acl, admin, memory, persistence};
 use super::set::members as set;
@@ -27,6 +27,7 @@ const FAMILIES: &[&[CommandSpec]] = &[
     persistence::COMMANDS,
     keyspace::COMMANDS,
     keyspace_copy::COMMANDS,
+    dump::COMMANDS,
     expire::COMMANDS,
     string::COMMANDS,
     string_edit::COMMANDS,
