@@ -10,8 +10,11 @@ const MAX_REF: usize = (1 << 8) + (1 << 3);
 const MAX_OFF: usize = 1 << 13;
 /// Longest literal run (Redis's `MAX_LIT`).
 const MAX_LIT: usize = 1 << 5;
-/// Bits of the compressor's hash table: 16K entries, 128 KB of positions per call.
+/// Most bits of the compressor's hash table (16K entries, 64 KB); a short input gets
+/// a table about its own size, so compressing many small strings stays cheap.
 const HASH_LOG: u32 = 14;
+/// Fewest bits of the hash table.
+const HASH_LOG_MIN: u32 = 8;
 
 /// Decompresses `input` into exactly `out_len` bytes; `None` when the input is not
 /// valid LZF or does not produce exactly that many bytes. Never reads or writes out
@@ -56,17 +59,23 @@ pub fn decompress(input: &[u8], out_len: usize) -> Option<Vec<u8>> {
 /// Compresses `input`; `None` unless the result is at least 4 bytes shorter (Redis
 /// stores a string compressed only then).
 pub fn compress(input: &[u8]) -> Option<Vec<u8>> {
-    if input.len() < 4 {
+    // Positions are kept as u32: a larger string is stored uncompressed.
+    if input.len() < 4 || input.len() >= u32::MAX as usize {
         return None;
     }
     let limit = input.len() - 4;
     let mut out = Vec::with_capacity(limit);
-    let mut table = vec![0u32; 1 << HASH_LOG];
+    let bits = input
+        .len()
+        .next_power_of_two()
+        .trailing_zeros()
+        .clamp(HASH_LOG_MIN, HASH_LOG);
+    let mut table = vec![0u32; 1 << bits];
     let mut lit_start = 0;
     let mut i = 0;
     let hash = |p: usize| {
         let v = u32::from(input[p]) << 16 | u32::from(input[p + 1]) << 8 | u32::from(input[p + 2]);
-        (v.wrapping_mul(0x9E37_79B1) >> (32 - HASH_LOG)) as usize
+        (v.wrapping_mul(0x9E37_79B1) >> (32 - bits)) as usize
     };
     while i + 2 < input.len() {
         let h = hash(i);
