@@ -8,7 +8,7 @@ use crate::acl::Registry;
 
 use super::connection::session as connection;
 use super::hash::fields as hash;
-use super::keyspace::{copy as keyspace_copy, expire, generic as keyspace, sort};
+use super::keyspace::{copy as keyspace_copy, dump, expire, generic as keyspace, sort};
 use super::list::{block as list_block, edit as list_edit, pop as list_pop, push as list};
 use super::server::{acl, admin, memory, persistence};
 use super::set::members as set;
@@ -29,6 +29,7 @@ const FAMILIES: &[&[CommandSpec]] = &[
     persistence::COMMANDS,
     keyspace::COMMANDS,
     keyspace_copy::COMMANDS,
+    dump::COMMANDS,
     expire::COMMANDS,
     string::COMMANDS,
     string_edit::COMMANDS,

@@ -8,6 +8,7 @@
 //! snapshot. Uses `store` and `config`; knows nothing of commands or sockets.
 
 pub mod format;
+pub mod rdb;
 
 use std::fs::File;
 use std::io::{self, BufReader, BufWriter};

@@ -2,6 +2,7 @@
 //! the TTL commands and SORT.
 
 pub mod copy;
+pub mod dump;
 pub mod expire;
 pub mod generic;
 pub mod sort;

@@ -1,0 +1,464 @@
+//! Interchange with a real Redis 7.0 (`redis-server`, `redis-cli`'s sibling
+//! `redis-check-rdb`): Redis's dump.rdb read by rudis's reader, rudis's RDB loaded by
+//! Redis and accepted by `redis-check-rdb`, and DUMP payloads moved both ways.
+//!
+//! Needs `redis-server` and `redis-check-rdb` on PATH (CI installs them). Without
+//! them the tests FAIL, unless `RUDIS_SKIP_REDIS_INTEROP=1` says to skip. Every
+//! server started here is killed by its PID when the test ends.
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+
+use common::{scratch_dir, start_server};
+use redis::{Connection, Value as RV};
+use rudis::config::EncodingLimits;
+use rudis::persistence::rdb;
+use rudis::persistence::rdb::LoadOptions;
+use rudis::store::list::{List, Side};
+use rudis::store::set::Set;
+use rudis::store::{Store, Value, hash::Hash, zset::ZSet};
+
+/// A key's contents in comparable form: type, then elements (sets and hashes sorted,
+/// scores as Rust formats the f64), then the absolute expiry in ms (-1 = none).
+type Contents = (String, Vec<String>, i64);
+
+/// Whether the Redis binaries are there; panics (test failure) when they are not,
+/// unless the environment says to skip.
+fn have_redis() -> bool {
+    let found = ["redis-server", "redis-check-rdb"].iter().all(|bin| {
+        Command::new(bin)
+            .arg("--version")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .is_ok()
+    });
+    if found {
+        return true;
+    }
+    if std::env::var("RUDIS_SKIP_REDIS_INTEROP").is_ok_and(|v| v == "1") {
+        eprintln!("redis-server not found: skipped (RUDIS_SKIP_REDIS_INTEROP=1)");
+        return false;
+    }
+    panic!(
+        "redis-server and redis-check-rdb are needed (apt-get install redis-server redis-tools); \
+         set RUDIS_SKIP_REDIS_INTEROP=1 to skip"
+    );
+}
+
+/// A redis-server child, killed (by its PID) and reaped on drop.
+struct Redis {
+    child: Child,
+    port: u16,
+}
+
+impl Drop for Redis {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Redis {
+    /// Starts redis-server on a free port with `dir` and `dbfilename`, no save points;
+    /// returns once it logs that it accepts connections.
+    fn start(dir: &Path, dbfilename: &str) -> Redis {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("a free port")
+            .port();
+        let mut child = Command::new("redis-server")
+            .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
+            .args(["--save", "", "--appendonly", "no"])
+            .arg("--dir")
+            .arg(dir)
+            .args(["--dbfilename", dbfilename])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start redis-server");
+        let out = child.stdout.take().expect("stdout");
+        let mut redis = Redis { child, port };
+        let mut log = String::new();
+        for line in BufReader::new(out).lines() {
+            let line = line.unwrap_or_default();
+            log.push_str(&line);
+            log.push('\n');
+            if line.contains("Ready to accept connections") {
+                return redis;
+            }
+        }
+        let status = redis.child.wait();
+        panic!("redis-server did not start ({status:?}):\n{log}");
+    }
+
+    fn con(&self) -> Connection {
+        redis::Client::open(format!("redis://127.0.0.1:{}/", self.port))
+            .expect("client")
+            .get_connection()
+            .expect("connect to redis-server")
+    }
+}
+
+fn q(con: &mut Connection, cmd: &mut redis::Cmd) -> RV {
+    cmd.query(con).expect("command")
+}
+
+/// Fills the current database with every type in its small and big encodings.
+fn fill(con: &mut Connection, tag: &str) {
+    let big: Vec<String> = (0..3000).map(|i| format!("{tag}-element-{i}")).collect();
+    let pairs: Vec<String> = big
+        .iter()
+        .flat_map(|e| [e.clone(), e.to_uppercase()])
+        .collect();
+    let scored: Vec<String> = big
+        .iter()
+        .enumerate()
+        .flat_map(|(i, e)| [(i as f64 / 7.0).to_string(), e.clone()])
+        .collect();
+    let ints: Vec<i64> = (0..1000).map(|i| i * 37 - 5000).collect();
+    q(con, redis::cmd("SET").arg("str").arg("hello world"));
+    q(con, redis::cmd("SET").arg("int").arg(-42));
+    q(con, redis::cmd("SET").arg("int64").arg(i64::MIN));
+    q(
+        con,
+        redis::cmd("SET")
+            .arg("compressible")
+            .arg("abc".repeat(5000)),
+    );
+    q(con, redis::cmd("SET").arg("empty").arg(""));
+    q(
+        con,
+        redis::cmd("SET")
+            .arg("ttl")
+            .arg("soon")
+            .arg("PX")
+            .arg(500_000),
+    );
+    q(
+        con,
+        redis::cmd("RPUSH").arg("list").arg(&["a", "1", "-2", "b"]),
+    );
+    q(con, redis::cmd("RPUSH").arg("biglist").arg(&big));
+    q(
+        con,
+        redis::cmd("RPUSH").arg("biglist").arg("x".repeat(20_000)),
+    );
+    q(
+        con,
+        redis::cmd("SADD")
+            .arg("intset")
+            .arg(&[1i64, 2, 300_000, -70_000_000_000]),
+    );
+    q(con, redis::cmd("SADD").arg("bigintset").arg(&ints));
+    q(
+        con,
+        redis::cmd("SADD").arg("smallset").arg(&["x", "y", "7"]),
+    );
+    q(con, redis::cmd("SADD").arg("bigset").arg(&big));
+    q(
+        con,
+        redis::cmd("HSET").arg("hash").arg(&["f", "v", "n", "12"]),
+    );
+    q(con, redis::cmd("HSET").arg("bighash").arg(&pairs));
+    q(
+        con,
+        redis::cmd("HSET")
+            .arg("longhash")
+            .arg("f")
+            .arg("v".repeat(100)),
+    );
+    q(
+        con,
+        redis::cmd("ZADD")
+            .arg("zset")
+            .arg(&["1", "a", "2.5", "b", "-inf", "c", "inf", "d"]),
+    );
+    q(con, redis::cmd("ZADD").arg("bigzset").arg(&scored));
+    q(con, redis::cmd("PEXPIRE").arg("bighash").arg(900_000));
+}
+
+fn sorted(mut v: Vec<String>) -> Vec<String> {
+    v.sort();
+    v
+}
+
+fn sorted_pairs(items: Vec<String>) -> Vec<String> {
+    let mut pairs: Vec<Vec<String>> = items.chunks(2).map(<[String]>::to_vec).collect();
+    pairs.sort();
+    pairs.concat()
+}
+
+/// A key's contents read over RESP (Redis or rudis).
+fn contents_of(con: &mut Connection, key: &[u8]) -> Contents {
+    let kind: String = redis::cmd("TYPE").arg(key).query(con).expect("type");
+    let strings = |c: &mut redis::Cmd, con: &mut Connection| -> Vec<String> {
+        let v: Vec<Vec<u8>> = c.query(con).expect("read");
+        v.into_iter()
+            .map(|b| String::from_utf8_lossy(&b).into_owned())
+            .collect()
+    };
+    let items = match kind.as_str() {
+        "string" => strings(redis::cmd("MGET").arg(key), con),
+        "list" => strings(redis::cmd("LRANGE").arg(key).arg(0).arg(-1), con),
+        "set" => sorted(strings(redis::cmd("SMEMBERS").arg(key), con)),
+        "hash" => sorted_pairs(strings(redis::cmd("HGETALL").arg(key), con)),
+        "zset" => strings(
+            redis::cmd("ZRANGE")
+                .arg(key)
+                .arg(0)
+                .arg(-1)
+                .arg("WITHSCORES"),
+            con,
+        )
+        .chunks(2)
+        .flat_map(|c| {
+            let score: f64 = c[1].parse().expect("a score");
+            [c[0].clone(), score.to_string()]
+        })
+        .collect(),
+        other => panic!("unexpected type {other}"),
+    };
+    let at: i64 = redis::cmd("PEXPIRETIME")
+        .arg(key)
+        .query(con)
+        .expect("pexpiretime");
+    (kind, items, at)
+}
+
+/// Every key of the connection's databases 0..`dbs`, over RESP.
+fn all_contents(con: &mut Connection, dbs: usize) -> BTreeMap<(usize, String), Contents> {
+    let mut out = BTreeMap::new();
+    for db in 0..dbs {
+        q(con, redis::cmd("SELECT").arg(db));
+        let keys: Vec<Vec<u8>> = redis::cmd("KEYS").arg("*").query(con).expect("keys");
+        for key in keys {
+            let c = contents_of(con, &key);
+            out.insert((db, String::from_utf8_lossy(&key).into_owned()), c);
+        }
+    }
+    q(con, redis::cmd("SELECT").arg(0));
+    out
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+/// A stored value in the same form.
+fn contents_of_value(v: &Value, at: i64) -> Contents {
+    let (kind, items) = match v {
+        Value::Str(s) => ("string", vec![text(s)]),
+        Value::Int(n) => ("string", vec![n.to_string()]),
+        Value::Doc(d) => ("string", vec![text(d)]),
+        Value::List(l) => ("list", l.iter().map(|i| i.with_text(text)).collect()),
+        Value::Set(s) => ("set", sorted(s.iter().map(|m| m.with_text(text)).collect())),
+        Value::Hash(h) => (
+            "hash",
+            sorted_pairs(h.iter().flat_map(|(f, v)| [text(f), text(v)]).collect()),
+        ),
+        Value::ZSet(z) => (
+            "zset",
+            z.iter()
+                .flat_map(|(m, s)| [text(m), s.to_string()])
+                .collect(),
+        ),
+    };
+    (kind.to_string(), items, if at == 0 { -1 } else { at })
+}
+
+fn store_contents(store: &Store) -> BTreeMap<(usize, String), Contents> {
+    let mut out = BTreeMap::new();
+    for (i, db) in store.dbs().iter().enumerate() {
+        for (k, v, at) in db.iter() {
+            out.insert((i, text(k)), contents_of_value(v, at));
+        }
+    }
+    out
+}
+
+fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("clock")
+        .as_millis() as i64
+}
+
+#[test]
+fn redis_dump_rdb_reads_identically() {
+    if !have_redis() {
+        return;
+    }
+    let dir = scratch_dir("rdb-from-redis");
+    let redis = Redis::start(&dir, "dump.rdb");
+    let mut con = redis.con();
+    fill(&mut con, "zero");
+    q(&mut con, redis::cmd("SELECT").arg(1));
+    fill(&mut con, "one");
+    q(&mut con, redis::cmd("SELECT").arg(0));
+    // The encodings Redis chose: compact and big ones are both in the file.
+    let enc = |con: &mut Connection, k: &str| -> String {
+        redis::cmd("OBJECT")
+            .arg("ENCODING")
+            .arg(k)
+            .query(con)
+            .expect("encoding")
+    };
+    assert_eq!(enc(&mut con, "list"), "quicklist");
+    assert_eq!(enc(&mut con, "intset"), "intset");
+    assert_eq!(enc(&mut con, "bigintset"), "hashtable");
+    assert_eq!(enc(&mut con, "hash"), "listpack");
+    assert_eq!(enc(&mut con, "bighash"), "hashtable");
+    assert_eq!(enc(&mut con, "zset"), "listpack");
+    assert_eq!(enc(&mut con, "bigzset"), "skiplist");
+    let expected = all_contents(&mut con, 2);
+    q(&mut con, &mut redis::cmd("SAVE"));
+    let file = std::fs::File::open(dir.join("dump.rdb")).expect("dump.rdb");
+    let mut store = Store::new(16);
+    let options = LoadOptions {
+        limits: EncodingLimits::default(),
+        now: now_ms(),
+        merge: false,
+    };
+    let stats = rdb::read_store(std::io::BufReader::new(file), &mut store, &options)
+        .expect("rudis reads Redis's dump.rdb");
+    assert_eq!(stats.loaded as usize, expected.len());
+    assert_eq!(store_contents(&store), expected);
+    drop(redis);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// One of every type, written by rudis.
+fn rudis_store() -> Store {
+    let limits = EncodingLimits::default();
+    let mut store = Store::new(16);
+    let db = store.db(0);
+    db.insert(b"str", Value::from_bytes(b"hello"), 0);
+    db.insert(b"int", Value::Int(123_456_789_012), 0);
+    db.insert(b"small", Value::Int(-7), 0);
+    db.insert(b"long", Value::from_bytes("xyz".repeat(4000).as_bytes()), 0);
+    db.insert(b"doc", Value::Doc(b"%1\r\n+a\r\n:1\r\n".to_vec().into()), 0);
+    db.insert(b"ttl", Value::from_bytes(b"v"), now_ms() + 600_000);
+    let mut list = Box::<List>::default();
+    for i in 0..5000 {
+        list.push(
+            Side::Right,
+            format!("item{i}").as_bytes(),
+            limits.list_limit(),
+        );
+        list.push(Side::Right, i.to_string().as_bytes(), limits.list_limit());
+    }
+    db.insert(b"list", Value::List(list), 0);
+    let mut set = Box::<Set>::default();
+    for m in ["1", "2", "3"] {
+        set.insert(m.as_bytes(), &limits.set_limits());
+    }
+    db.insert(b"intset", Value::Set(set), 0);
+    let mut set = Box::<Set>::default();
+    for i in 0..1000 {
+        set.insert(format!("m{i}").as_bytes(), &limits.set_limits());
+    }
+    db.insert(b"set", Value::Set(set), 0);
+    let mut hash = Box::<Hash>::default();
+    for i in 0..300 {
+        hash.insert(
+            format!("f{i}").as_bytes(),
+            format!("v{i}").as_bytes(),
+            limits.hash_limits(),
+        );
+    }
+    db.insert(b"hash", Value::Hash(hash), now_ms() + 900_000);
+    let mut zset = Box::<ZSet>::default();
+    for i in 0..300 {
+        zset.insert(
+            format!("z{i}").as_bytes(),
+            f64::from(i) * 0.1,
+            limits.zset_limits(),
+        );
+    }
+    zset.insert(b"neg", f64::NEG_INFINITY, limits.zset_limits());
+    db.insert(b"zset", Value::ZSet(zset), 0);
+    let db5 = store.db(5);
+    db5.insert(b"five", Value::from_bytes(b"in db 5"), 0);
+    store
+}
+
+fn check_rdb(path: &Path) {
+    let out = Command::new("redis-check-rdb")
+        .arg(path)
+        .output()
+        .expect("run redis-check-rdb");
+    assert!(
+        out.status.success(),
+        "redis-check-rdb refused {}:\n{}",
+        path.display(),
+        String::from_utf8_lossy(&out.stdout)
+    );
+}
+
+#[test]
+fn rudis_rdb_loads_in_redis() {
+    if !have_redis() {
+        return;
+    }
+    let store = rudis_store();
+    let dir = scratch_dir("rdb-to-redis");
+    let path: PathBuf = dir.join("rudis.rdb");
+    let file = std::fs::File::create(&path).expect("create");
+    let (_, stats) =
+        rdb::write_store(&store, std::io::BufWriter::new(file), now_ms()).expect("write");
+    assert_eq!(stats.docs, 1);
+    check_rdb(&path);
+    let redis = Redis::start(&dir, "rudis.rdb");
+    let mut con = redis.con();
+    assert_eq!(all_contents(&mut con, 16), store_contents(&store));
+    drop(redis);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn dump_payloads_move_both_ways() {
+    if !have_redis() {
+        return;
+    }
+    let dir = scratch_dir("dump-interop");
+    let redis = Redis::start(&dir, "dump.rdb");
+    let mut theirs = redis.con();
+    let server = start_server();
+    let mut ours = server.redis();
+    fill(&mut theirs, "r");
+    fill(&mut ours, "r");
+    let keys: Vec<Vec<u8>> = redis::cmd("KEYS")
+        .arg("*")
+        .query(&mut theirs)
+        .expect("keys");
+    assert!(keys.len() > 10);
+    for key in &keys {
+        let mut copy = key.clone();
+        copy.extend_from_slice(b":copy");
+        move_one(&mut theirs, &mut ours, key, &copy);
+        move_one(&mut ours, &mut theirs, key, &copy);
+    }
+    drop(redis);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// DUMPs `key` on `from`, RESTOREs it as `copy` on `to`, and compares both.
+fn move_one(from: &mut Connection, to: &mut Connection, key: &[u8], copy: &[u8]) {
+    let payload: Vec<u8> = redis::cmd("DUMP").arg(key).query(from).expect("dump");
+    let ok: String = redis::cmd("RESTORE")
+        .arg(copy)
+        .arg(0)
+        .arg(&payload)
+        .arg("REPLACE")
+        .query(to)
+        .unwrap_or_else(|e| panic!("RESTORE {} refused: {e}", text(key)));
+    assert_eq!(ok, "OK");
+    let (kind, items, _) = contents_of(from, key);
+    let (kind2, items2, _) = contents_of(to, copy);
+    assert_eq!((kind, items), (kind2, items2), "{}", text(key));
+}
