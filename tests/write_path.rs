@@ -70,6 +70,8 @@ const ZSETS: &[&[&str]] = &[
     &["ZADD", "z2", "1", "b"],
 ];
 const NONE: &[&[&str]] = &[];
+/// `DUMP` of the string `aam`: type 0, length 3, the bytes, RDB version 10, CRC-64.
+const AAM_PAYLOAD: &str = "\x00\x03aam\n\x00\x0b\x12d\x1c\x12<\x1aB";
 
 /// One sample invocation per write command.
 const SAMPLES: &[Sample] = &[
@@ -108,6 +110,13 @@ const SAMPLES: &[Sample] = &[
     s("persist", TTL, &["PERSIST", "k"]),
     s("pexpire", STR, &["PEXPIRE", "k", "100000"]),
     s("pexpireat", STR, &["PEXPIREAT", "k", "99999999999999"]),
+    // DUMP of the string "aam" (RDB 10, CRC-64): a payload that is all ASCII.
+    s("restore", NONE, &["RESTORE", "k", "0", AAM_PAYLOAD]),
+    s(
+        "restore-asking",
+        STR,
+        &["RESTORE-ASKING", "k", "0", AAM_PAYLOAD, "REPLACE"],
+    ),
     s("rename", STR, &["RENAME", "k", "d"]),
     s("renamenx", STR, &["RENAMENX", "k", "d"]),
     to("sort", LIST, &["SORT", "k", "ALPHA", "STORE", "d"], "d"),

@@ -6,11 +6,11 @@ use std::io::Read;
 
 use super::crc64::crc64;
 use super::input::{Input, Str};
-use super::packed::{self, Elem};
+use super::packed::{self, OwnedItem};
 use super::{LoadError, RDB_MAX_READ_VERSION, ty};
 use crate::config::EncodingLimits;
 use crate::store::list::{Item, List, Side};
-use crate::store::set::{Member, Set};
+use crate::store::set::Set;
 use crate::store::{Value, hash::Hash, zset::ZSet};
 
 /// The name of an RDB value type, for messages.
@@ -37,7 +37,7 @@ impl Build<'_> {
         list.push_item(Side::Right, item, self.limits.list_limit());
     }
 
-    fn set_add(&self, set: &mut Set, member: Member<'_>) -> Result<(), String> {
+    fn set_add(&self, set: &mut Set, member: Item<'_>) -> Result<(), String> {
         if set.insert_member(member, &self.limits.set_limits()) {
             Ok(())
         } else {
@@ -65,10 +65,12 @@ impl Build<'_> {
 }
 
 /// A score of a packed sorted set: an integer entry, or a number's text.
-fn packed_score(e: Elem<'_>) -> Result<f64, String> {
+fn packed_score(e: OwnedItem<'_>) -> Result<f64, String> {
     match e {
-        Elem::Int(n) => Ok(n as f64),
-        Elem::Str(s) => parse_score(s).ok_or_else(|| "sorted set score is not a number".into()),
+        OwnedItem::Int(n) => Ok(n as f64),
+        OwnedItem::Str(s) => {
+            parse_score(s).ok_or_else(|| "sorted set score is not a number".into())
+        }
     }
 }
 
@@ -105,8 +107,8 @@ pub(crate) fn read_object<R: Read>(
             let mut set = Box::<Set>::default();
             for _ in 0..n {
                 let r = match input.string()? {
-                    Str::Int(v) => b.set_add(&mut set, Member::Int(v)),
-                    Str::Bytes(s) => b.set_add(&mut set, Member::Str(&s)),
+                    Str::Int(v) => b.set_add(&mut set, Item::Int(v)),
+                    Str::Bytes(s) => b.set_add(&mut set, Item::Str(&s)),
                 };
                 r.map_err(|e| input.corrupt(e))?;
             }
@@ -181,11 +183,11 @@ pub(crate) fn read_object<R: Read>(
             let blob = input.string_bytes()?;
             let mut set = Box::<Set>::default();
             let r = if t == ty::SET_INTSET {
-                packed::intset(&blob, |v| b.set_add(&mut set, Member::Int(v)))
+                packed::intset(&blob, |v| b.set_add(&mut set, Item::Int(v)))
             } else {
                 packed::listpack(&blob, |e| match e {
-                    Elem::Int(v) => b.set_add(&mut set, Member::Int(v)),
-                    Elem::Str(s) => b.set_add(&mut set, Member::Str(s)),
+                    OwnedItem::Int(v) => b.set_add(&mut set, Item::Int(v)),
+                    OwnedItem::Str(s) => b.set_add(&mut set, Item::Str(s)),
                 })
             };
             r.map_err(|e| input.corrupt(e))?;
@@ -241,10 +243,10 @@ pub(crate) fn read_object<R: Read>(
 }
 
 /// A list item from a packed element.
-fn item(e: Elem<'_>) -> Item<'_> {
+fn item(e: OwnedItem<'_>) -> Item<'_> {
     match e {
-        Elem::Int(v) => Item::Int(v),
-        Elem::Str(s) => Item::from_bytes(s),
+        OwnedItem::Int(v) => Item::Int(v),
+        OwnedItem::Str(s) => Item::from_bytes(s),
     }
 }
 
@@ -252,7 +254,7 @@ fn item(e: Elem<'_>) -> Item<'_> {
 fn walk(
     listpack: bool,
     blob: &[u8],
-    f: impl FnMut(Elem<'_>) -> packed::Result<()>,
+    f: impl FnMut(OwnedItem<'_>) -> packed::Result<()>,
 ) -> packed::Result<()> {
     if listpack {
         packed::listpack(blob, f)

@@ -4,19 +4,19 @@
 
 /// One element of a ziplist or listpack.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Elem<'a> {
+pub(crate) enum OwnedItem<'a> {
     /// An integer encoding.
     Int(i64),
     /// A string.
     Str(&'a [u8]),
 }
 
-impl Elem<'_> {
+impl OwnedItem<'_> {
     /// The element's bytes (an integer as its decimal text).
     pub(crate) fn to_vec(self) -> Vec<u8> {
         match self {
-            Elem::Int(n) => itoa::Buffer::new().format(n).as_bytes().to_vec(),
-            Elem::Str(s) => s.to_vec(),
+            OwnedItem::Int(n) => itoa::Buffer::new().format(n).as_bytes().to_vec(),
+            OwnedItem::Str(s) => s.to_vec(),
         }
     }
 }
@@ -44,7 +44,7 @@ fn sign_extend(v: u64, bits: u32) -> i64 {
 
 /// Walks a ziplist (Redis's ziplist.c), checking the header, every entry's
 /// previous-length field, the count and the end marker.
-pub(crate) fn ziplist(blob: &[u8], mut f: impl FnMut(Elem<'_>) -> Result<()>) -> Result<()> {
+pub(crate) fn ziplist(blob: &[u8], mut f: impl FnMut(OwnedItem<'_>) -> Result<()>) -> Result<()> {
     const HEADER: usize = 10;
     if blob.len() < HEADER + 1 {
         return Err("ziplist shorter than its header".into());
@@ -75,18 +75,18 @@ pub(crate) fn ziplist(blob: &[u8], mut f: impl FnMut(Elem<'_>) -> Result<()>) ->
             0 => {
                 let n = usize::from(enc & 0x3f);
                 at += 1 + n;
-                Elem::Str(slice(blob, at - n, n)?)
+                OwnedItem::Str(slice(blob, at - n, n)?)
             }
             1 => {
                 let n = usize::from(enc & 0x3f) << 8
                     | usize::from(*blob.get(at + 1).ok_or("ziplist entry cut short")?);
                 at += 2 + n;
-                Elem::Str(slice(blob, at - n, n)?)
+                OwnedItem::Str(slice(blob, at - n, n)?)
             }
             2 => {
                 let n = u32::from_be_bytes(le(blob, at + 1)?) as usize;
                 at = at.checked_add(5 + n).ok_or("ziplist entry too long")?;
-                Elem::Str(slice(blob, at - n, n)?)
+                OwnedItem::Str(slice(blob, at - n, n)?)
             }
             _ => {
                 let (v, n) = match enc {
@@ -106,7 +106,7 @@ pub(crate) fn ziplist(blob: &[u8], mut f: impl FnMut(Elem<'_>) -> Result<()>) ->
                     _ => return Err(format!("unknown ziplist encoding {enc:#04x}")),
                 };
                 at += 1 + n;
-                Elem::Int(v)
+                OwnedItem::Int(v)
             }
         };
         if at > end {
@@ -135,7 +135,7 @@ fn backlen_size(len: usize) -> usize {
 
 /// Walks a listpack (Redis's listpack.c), checking the header, every entry's
 /// back-length, the count and the end marker.
-pub(crate) fn listpack(blob: &[u8], mut f: impl FnMut(Elem<'_>) -> Result<()>) -> Result<()> {
+pub(crate) fn listpack(blob: &[u8], mut f: impl FnMut(OwnedItem<'_>) -> Result<()>) -> Result<()> {
     const HEADER: usize = 6;
     if blob.len() < HEADER + 1 {
         return Err("listpack shorter than its header".into());
@@ -150,38 +150,38 @@ pub(crate) fn listpack(blob: &[u8], mut f: impl FnMut(Elem<'_>) -> Result<()>) -
     while at < end {
         let b = blob[at];
         let (elem, len) = if b & 0x80 == 0 {
-            (Elem::Int(i64::from(b & 0x7f)), 1)
+            (OwnedItem::Int(i64::from(b & 0x7f)), 1)
         } else if b & 0xc0 == 0x80 {
             let n = usize::from(b & 0x3f);
-            (Elem::Str(slice(blob, at + 1, n)?), 1 + n)
+            (OwnedItem::Str(slice(blob, at + 1, n)?), 1 + n)
         } else if b & 0xe0 == 0xc0 {
             let lo = *blob.get(at + 1).ok_or("listpack entry cut short")?;
             let v = u64::from(b & 0x1f) << 8 | u64::from(lo);
-            (Elem::Int(sign_extend(v, 13)), 2)
+            (OwnedItem::Int(sign_extend(v, 13)), 2)
         } else if b & 0xf0 == 0xe0 {
             let lo = *blob.get(at + 1).ok_or("listpack entry cut short")?;
             let n = usize::from(b & 0x0f) << 8 | usize::from(lo);
-            (Elem::Str(slice(blob, at + 2, n)?), 2 + n)
+            (OwnedItem::Str(slice(blob, at + 2, n)?), 2 + n)
         } else {
             match b {
                 0xf0 => {
                     let n = u32::from_le_bytes(le(blob, at + 1)?) as usize;
-                    (Elem::Str(slice(blob, at + 5, n)?), 5 + n)
+                    (OwnedItem::Str(slice(blob, at + 5, n)?), 5 + n)
                 }
                 0xf1 => (
-                    Elem::Int(i64::from(i16::from_le_bytes(le(blob, at + 1)?))),
+                    OwnedItem::Int(i64::from(i16::from_le_bytes(le(blob, at + 1)?))),
                     3,
                 ),
                 0xf2 => {
                     let x: [u8; 3] = le(blob, at + 1)?;
                     let v = u64::from(x[0]) | u64::from(x[1]) << 8 | u64::from(x[2]) << 16;
-                    (Elem::Int(sign_extend(v, 24)), 4)
+                    (OwnedItem::Int(sign_extend(v, 24)), 4)
                 }
                 0xf3 => (
-                    Elem::Int(i64::from(i32::from_le_bytes(le(blob, at + 1)?))),
+                    OwnedItem::Int(i64::from(i32::from_le_bytes(le(blob, at + 1)?))),
                     5,
                 ),
-                0xf4 => (Elem::Int(i64::from_le_bytes(le(blob, at + 1)?)), 9),
+                0xf4 => (OwnedItem::Int(i64::from_le_bytes(le(blob, at + 1)?)), 9),
                 _ => return Err(format!("unknown listpack encoding {b:#04x}")),
             }
         };

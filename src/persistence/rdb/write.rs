@@ -6,7 +6,6 @@ use std::io::{self, Write};
 use super::crc64::crc64;
 use super::{RDB_VERSION, lzf, ty};
 use crate::store::list::Item;
-use crate::store::set::Member;
 use crate::store::{Store, Value};
 
 /// Strings shorter than this are never compressed (Redis's rule in `rdbSaveRawString`).
@@ -170,8 +169,8 @@ impl<W: Write> Writer<W> {
                 self.len(s.len() as u64)?;
                 for member in s.iter() {
                     match member {
-                        Member::Int(n) => self.int(n)?,
-                        Member::Str(m) => self.string(m)?,
+                        Item::Int(n) => self.int(n)?,
+                        Item::Str(m) => self.string(m)?,
                     }
                 }
                 Ok(())
