@@ -69,6 +69,14 @@ pub fn dispatch(ctx: &mut Ctx<'_>, req: &Request<'_>) {
         reject(ctx, Some(index), CmdError::DocArgument);
         return;
     }
+    // One bool while the last background save is fine (Redis's processCommand checks
+    // writeCommandsDeniedByDiskError here, before queueing in MULTI).
+    if ctx.server.persistence.deny_writes
+        && let Some(e) = server::persistence::write_refused(ctx, spec, req)
+    {
+        reject(ctx, Some(index), e);
+        return;
+    }
     if ctx.client().pubsub.is_some()
         && let Some(e) = pubsub::subscriber_mode_error(ctx, spec, req)
     {
@@ -161,6 +169,14 @@ pub fn script_call(
         return Err(CmdError::msg(
             "ERR Write commands are not allowed from read-only scripts.",
         ));
+    }
+    // A script that already wrote is not failed half-way (Redis's
+    // scriptVerifyWriteCommandAllow).
+    if write
+        && ctx.server.persistence.deny_writes
+        && !ctx.server.scripts.running.as_ref().is_some_and(|r| r.wrote)
+    {
+        return Err(CmdError::msg(crate::persistence::BGSAVE_ERROR));
     }
     ctx.server.stats.commands_processed += 1;
     call(ctx, index, spec, req);

@@ -88,6 +88,13 @@ pub struct Config {
     /// `seconds` passed since the last save (`--save "SECS CHANGES ..."`, default
     /// none: see README, Persistence).
     pub save: Vec<SavePoint>,
+    /// Refuse write commands with `-MISCONF` while the last background save failed
+    /// and save points are configured (`--stop-writes-on-bgsave-error yes|no`,
+    /// default yes, as Redis).
+    pub stop_writes_on_bgsave_error: bool,
+    /// Debug knob: microseconds each key adds to a save (`--rdb-key-save-delay`,
+    /// default 0; Redis's hidden `rdb-key-save-delay`, for tests of slow saves).
+    pub rdb_key_save_delay_us: u64,
 }
 
 /// One `save` point (Redis's `struct saveparam`).
@@ -164,6 +171,8 @@ impl Default for Config {
             dir: std::env::current_dir().unwrap_or_else(|_| ".".into()),
             dbfilename: "dump.rdb".to_string(),
             save: Vec::new(),
+            stop_writes_on_bgsave_error: true,
+            rdb_key_save_delay_us: 0,
         }
     }
 }
@@ -201,6 +210,9 @@ pub const USAGE: &str = "Usage: rudis-server [/path/to/rudis.conf] [options]
   --dbfilename NAME               snapshot file name (default dump.rdb)
   --save \"SECONDS CHANGES ...\"    background save after CHANGES writes within
                                   SECONDS (default \"\" = no automatic saves)
+  --stop-writes-on-bgsave-error yes|no  refuse writes (-MISCONF) while the last
+                                  background save failed and save points are set
+                                  (default yes)
   --help                          print this text";
 
 impl Config {
@@ -292,6 +304,12 @@ impl Config {
                 self.dbfilename = value.to_string()
             }
             "save" => self.save = parse_save(value)?,
+            "stop-writes-on-bgsave-error" => {
+                self.stop_writes_on_bgsave_error = parse_bool(value).ok_or_else(bad)?
+            }
+            "rdb-key-save-delay" => {
+                self.rdb_key_save_delay_us = value.parse().map_err(|_| bad())?
+            }
             other => match self.encodings.set(other, value) {
                 Ok(true) => {}
                 Ok(false) => return Err(format!("unknown option '{name}'")),
@@ -335,6 +353,13 @@ impl Config {
                 .map(|p| format!("{} {}", p.seconds, p.changes))
                 .collect::<Vec<_>>()
                 .join(" "),
+            "stop-writes-on-bgsave-error" => if self.stop_writes_on_bgsave_error {
+                "yes"
+            } else {
+                "no"
+            }
+            .to_string(),
+            "rdb-key-save-delay" => self.rdb_key_save_delay_us.to_string(),
             other => return self.encodings.get(other),
         })
     }
@@ -362,6 +387,8 @@ impl Config {
         "dir",
         "dbfilename",
         "save",
+        "stop-writes-on-bgsave-error",
+        "rdb-key-save-delay",
         "list-max-listpack-size",
         "list-max-ziplist-size",
         "list-compress-depth",

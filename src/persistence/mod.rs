@@ -4,16 +4,22 @@
 //! child, and startup loads the file.
 //!
 //! A save writes `temp-<pid>.rdb` in the same directory, fsyncs it, renames it over
-//! the target and fsyncs the directory: a crash mid-save never destroys the previous
-//! snapshot. Uses `store` and `config`; knows nothing of commands or sockets.
+//! the target and fsyncs the directory: a crash mid-save or a failed save (full disk,
+//! permission denied, I/O error) never destroys the previous snapshot. A failed
+//! background save is logged with its reason (the child sends it up a pipe), shown
+//! in INFO, and, with `stop-writes-on-bgsave-error` and save points configured,
+//! makes the server refuse writes ([`Persistence::deny_writes`], Redis's
+//! `writeCommandsDeniedByDiskError`) until a save succeeds. Uses `store` and
+//! `config`; knows nothing of commands or sockets.
 
 pub mod format;
 pub mod rdb;
 
 use std::fs::File;
-use std::io::{self, BufReader, BufWriter};
+use std::io::{self, BufReader, BufWriter, Read};
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 use std::path::{Path, PathBuf};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use log::{info, warn};
 
@@ -26,15 +32,27 @@ pub use format::{LoadError, LoadStats};
 pub const BGSAVE_RETRY_DELAY: i64 = 5;
 /// Buffer of the snapshot writer and reader: few syscalls, little memory.
 const IO_BUFFER: usize = 64 * 1024;
+/// Longest failure reason a background save child sends up (one log line).
+const REASON_MAX: usize = 1024;
+
+/// Redis's reply to a write refused because the last background save failed
+/// (`shared.bgsaveerr` in Redis 7.0's server.c, without the leading `-`).
+pub const BGSAVE_ERROR: &str = "MISCONF Redis is configured to save RDB snapshots, but it's \
+currently unable to persist to disk. Commands that may modify the data set are disabled, \
+because this instance is configured to report errors during writes if RDB snapshotting fails \
+(stop-writes-on-bgsave-error option). Please check the Redis logs for details about the RDB \
+error.";
 
 /// A background save in progress.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug)]
 struct Child {
     pid: libc::pid_t,
     /// Unix seconds at the fork.
     started: i64,
     /// The store's write counter at the fork: what the snapshot covers.
     dirty_at_fork: u64,
+    /// Read end of the pipe on which a failing child writes why it failed.
+    reason: Option<OwnedFd>,
 }
 
 /// Persistence state and counters (INFO persistence, LASTSAVE).
@@ -46,7 +64,13 @@ pub struct Persistence {
     /// Unix seconds of the last successful save (startup time before any).
     pub lastsave: i64,
     /// Whether the last background save succeeded (INFO `rdb_last_bgsave_status`).
-    pub last_bgsave_ok: bool,
+    /// Set through [`Persistence::set_bgsave_status`], which keeps `deny_writes`.
+    last_bgsave_ok: bool,
+    /// Write commands are refused with [`BGSAVE_ERROR`]: the last background save
+    /// failed, save points are configured and `stop-writes-on-bgsave-error` is on
+    /// (Redis's `writeCommandsDeniedByDiskError`). Cached so that dispatch tests one
+    /// flag; recomputed whenever one of the three changes.
+    pub deny_writes: bool,
     /// Unix seconds of the last background save attempt.
     last_bgsave_try: i64,
     /// Seconds the last background save took (-1 before any).
@@ -84,27 +108,143 @@ fn temp_path(dir: &Path, pid: u32) -> PathBuf {
     dir.join(format!("temp-{pid}.rdb"))
 }
 
+/// The system's text for `e` (`No space left on device`), as Redis's `strerror`,
+/// without Rust's ` (os error N)` suffix.
+fn strerror(e: &io::Error) -> String {
+    let text = e.to_string();
+    match text.find(" (os error") {
+        Some(cut) => text[..cut].to_string(),
+        None => text,
+    }
+}
+
+/// Redis's log line for a save that failed at step `op`.
+fn failed(op: &'static str) -> impl Fn(io::Error) -> io::Error {
+    move |e| {
+        let text = format!("Write error saving DB on disk({op}): {}", strerror(&e));
+        io::Error::new(e.kind(), text)
+    }
+}
+
 /// Writes a snapshot of `store` to `path` through a temporary file in the same
-/// directory (fsync, rename, fsync of the directory); returns the keys written.
+/// directory (fsync, rename, fsync of the directory); returns the keys written. On
+/// failure the temporary file is removed, the previous snapshot is untouched, and
+/// the error's text is Redis's log line for it (`Write error saving DB on
+/// disk(fsync): No space left on device`). `key_delay_us` (the `rdb-key-save-delay`
+/// debug knob) makes the save take that many microseconds per key.
 /// Never logs: it also runs in a forked child, where another thread of the parent
 /// may have held the logger's lock.
-pub fn write_snapshot(store: &Store, path: &Path) -> io::Result<u64> {
+pub fn write_snapshot(store: &Store, path: &Path, key_delay_us: u64) -> io::Result<u64> {
     let dir = path.parent().unwrap_or(Path::new("."));
     let temp = temp_path(dir, std::process::id());
-    let result = (|| {
-        let file = File::create(&temp)?;
+    let temp_name = temp.file_name().unwrap_or_default().to_string_lossy();
+    if key_delay_us > 0 {
+        let keys: usize = store.dbs().iter().map(|db| db.len()).sum();
+        std::thread::sleep(Duration::from_micros(
+            key_delay_us.saturating_mul(keys as u64),
+        ));
+    }
+    let file = File::create(&temp).map_err(|e| {
+        let text = format!(
+            "Failed opening the temp RDB file {temp_name} (in server root dir {}) for saving: {}",
+            dir.display(),
+            strerror(&e)
+        );
+        io::Error::new(e.kind(), text)
+    })?;
+    let result = (|| -> io::Result<u64> {
         let out = BufWriter::with_capacity(IO_BUFFER, file);
-        let (out, keys) = format::write_store(store, out, store::now_ms())?;
-        let file = out.into_inner().map_err(|e| e.into_error())?;
-        file.sync_all()?;
-        std::fs::rename(&temp, path)?;
-        File::open(dir)?.sync_all()?;
+        let (out, keys) =
+            format::write_store(store, out, store::now_ms()).map_err(failed("write"))?;
+        let file = out
+            .into_inner()
+            .map_err(|e| e.into_error())
+            .map_err(failed("flush"))?;
+        file.sync_all().map_err(failed("fsync"))?;
+        drop(file);
+        std::fs::rename(&temp, path).map_err(|e| {
+            let text = format!(
+                "Error moving temp DB file {temp_name} on the final destination {} (in server \
+                 root dir {}): {}",
+                path.file_name().unwrap_or_default().to_string_lossy(),
+                dir.display(),
+                strerror(&e)
+            );
+            io::Error::new(e.kind(), text)
+        })?;
         Ok(keys)
     })();
     if result.is_err() {
         let _ = std::fs::remove_file(&temp);
     }
-    result
+    let keys = result?;
+    // Renamed: the new snapshot is in place; make the rename itself durable.
+    File::open(dir)
+        .and_then(|d| d.sync_all())
+        .map_err(failed("fsyncFileDir"))?;
+    Ok(keys)
+}
+
+/// In a forked child: closes every file descriptor it inherited but stdin, stdout,
+/// stderr and `keep` (which becomes descriptor 3, returned), so that the listening
+/// socket and the clients' sockets die with the parent, not with the child (a
+/// restarted server can bind its port at once, and clients see the parent go).
+/// Async-signal-safe when `close_range` exists (Linux 5.9); else lists
+/// `/proc/self/fd`.
+pub fn close_inherited_fds(keep: libc::c_int) -> libc::c_int {
+    const KEPT: libc::c_int = 3;
+    // SAFETY: plain descriptor syscalls on this process's own table; dup2 onto 3
+    // closes whatever was there, which is to be closed anyway.
+    unsafe {
+        if keep != KEPT && libc::dup2(keep, KEPT) == -1 {
+            return keep;
+        }
+        #[cfg(any(target_os = "linux", target_os = "android"))]
+        if libc::syscall(libc::SYS_close_range, KEPT + 1, libc::c_uint::MAX, 0) == 0 {
+            return KEPT;
+        }
+        if let Ok(dir) = std::fs::read_dir("/proc/self/fd") {
+            let fds: Vec<libc::c_int> = dir
+                .filter_map(|e| e.ok()?.file_name().to_str()?.parse().ok())
+                .collect();
+            for fd in fds.into_iter().filter(|&fd| fd > KEPT) {
+                libc::close(fd);
+            }
+        }
+    }
+    KEPT
+}
+
+/// A pipe whose ends close on exec: (read, write).
+fn reason_pipe() -> io::Result<(OwnedFd, OwnedFd)> {
+    let mut fds = [0; 2];
+    // SAFETY: pipe2 fills two descriptors we then own.
+    if unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) } == -1 {
+        return Err(io::Error::last_os_error());
+    }
+    // SAFETY: both were just opened and are owned by nobody else.
+    Ok(unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) })
+}
+
+/// The background save child: writes the snapshot and exits 0, or writes why it
+/// failed on `reason` (a descriptor) and exits with the errno (1 if none).
+fn child_main(store: &Store, path: &Path, key_delay_us: u64, reason: libc::c_int) -> ! {
+    let reason = close_inherited_fds(reason);
+    let code = match write_snapshot(store, path, key_delay_us) {
+        Ok(_) => 0,
+        Err(e) => {
+            let text = e.to_string();
+            let bytes = &text.as_bytes()[..text.len().min(REASON_MAX)];
+            // SAFETY: writes our own buffer to our own pipe; a short or failed write
+            // only loses the reason (the exit code still carries the errno).
+            unsafe { libc::write(reason, bytes.as_ptr().cast(), bytes.len()) };
+            e.raw_os_error()
+                .filter(|&n| (1..=255).contains(&n))
+                .unwrap_or(1)
+        }
+    };
+    // SAFETY: ends the child without unwinding or running atexit hooks.
+    unsafe { libc::_exit(code) }
 }
 
 /// Loads the snapshot at `path` into `store` (keys already present are replaced
@@ -136,6 +276,7 @@ impl Persistence {
             dirty_at_save: 0,
             lastsave: unix_secs(),
             last_bgsave_ok: true,
+            deny_writes: false,
             last_bgsave_try: 0,
             last_bgsave_secs: -1,
             saves: 0,
@@ -154,16 +295,36 @@ impl Persistence {
         self.child.is_some()
     }
 
-    /// Seconds the running background save has taken so far (-1 when none).
-    pub fn current_bgsave_secs(&self) -> i64 {
-        self.child.map_or(-1, |c| unix_secs() - c.started)
+    /// Whether the last background save succeeded (INFO `rdb_last_bgsave_status`).
+    pub fn last_bgsave_ok(&self) -> bool {
+        self.last_bgsave_ok
     }
 
-    /// Counts the dataset as saved as of now.
+    /// Records how the last background save went and recomputes `deny_writes`.
+    pub fn set_bgsave_status(&mut self, ok: bool, config: &Config) {
+        self.last_bgsave_ok = ok;
+        self.sync_write_denial(config);
+    }
+
+    /// Recomputes `deny_writes` after the configuration changed (CONFIG SET of
+    /// `save` or `stop-writes-on-bgsave-error`).
+    pub fn sync_write_denial(&mut self, config: &Config) {
+        self.deny_writes =
+            !self.last_bgsave_ok && config.stop_writes_on_bgsave_error && !config.save.is_empty();
+    }
+
+    /// Seconds the running background save has taken so far (-1 when none).
+    pub fn current_bgsave_secs(&self) -> i64 {
+        self.child.as_ref().map_or(-1, |c| unix_secs() - c.started)
+    }
+
+    /// Counts the dataset as saved as of now (a good save also ends a refusal of
+    /// writes, as Redis's `rdbSave` resets `lastbgsave_status`).
     pub fn mark_saved(&mut self, store: &Store) {
         self.dirty_at_save = store.dirty();
         self.lastsave = unix_secs();
         self.last_bgsave_ok = true;
+        self.deny_writes = false;
     }
 
     /// Loads `dir/dbfilename` at startup if it exists, logging what it found.
@@ -199,14 +360,14 @@ impl Persistence {
     /// # Errors
     /// The I/O error (already logged).
     pub fn save(&mut self, store: &Store, config: &Config) -> io::Result<()> {
-        match write_snapshot(store, &snapshot_path(config)) {
+        match write_snapshot(store, &snapshot_path(config), config.rdb_key_save_delay_us) {
             Ok(_) => {
                 info!("DB saved on disk");
                 self.mark_saved(store);
                 Ok(())
             }
             Err(e) => {
-                warn!("Write error saving DB on disk: {e}");
+                warn!("{e}");
                 Err(e)
             }
         }
@@ -222,28 +383,36 @@ impl Persistence {
         self.saves += 1;
         self.last_bgsave_try = unix_secs();
         let path = snapshot_path(config);
-        // SAFETY: the child only writes the snapshot from its copy of the memory
-        // (allocation is fork-safe in glibc; nothing logs or takes a lock another
-        // thread could hold) and leaves with `_exit`, running no destructor.
+        let delay = config.rdb_key_save_delay_us;
+        let (reason_rx, reason_tx) = match reason_pipe() {
+            Ok(pair) => pair,
+            Err(e) => {
+                self.set_bgsave_status(false, config);
+                warn!("Can't save in background: pipe: {}", strerror(&e));
+                return Err(e);
+            }
+        };
+        // SAFETY: the child first closes every inherited descriptor but the pipe,
+        // then only writes the snapshot from its copy of the memory (allocation is
+        // fork-safe in glibc; nothing logs or takes a lock another thread could
+        // hold) and leaves with `_exit`, running no destructor.
         let pid = unsafe { libc::fork() };
         match pid {
-            0 => {
-                let code = i32::from(write_snapshot(store, &path).is_err());
-                // SAFETY: ends the child without unwinding or running atexit hooks.
-                unsafe { libc::_exit(code) }
-            }
+            0 => child_main(store, &path, delay, reason_tx.as_raw_fd()),
             -1 => {
                 let e = io::Error::last_os_error();
-                self.last_bgsave_ok = false;
-                warn!("Can't save in background: fork: {e}");
+                self.set_bgsave_status(false, config);
+                warn!("Can't save in background: fork: {}", strerror(&e));
                 Err(e)
             }
             pid => {
+                drop(reason_tx);
                 info!("Background saving started by pid {pid}");
                 self.child = Some(Child {
                     pid,
                     started: unix_secs(),
                     dirty_at_fork: store.dirty(),
+                    reason: Some(reason_rx),
                 });
                 Ok(())
             }
@@ -253,10 +422,10 @@ impl Persistence {
     /// Periodic work (part of Redis's serverCron): reaps a finished child, else
     /// starts a background save when a save point is reached or one was scheduled.
     pub fn cron(&mut self, store: &Store, config: &Config) {
-        if let Some(child) = self.child {
+        if let Some(pid) = self.child.as_ref().map(|c| c.pid) {
             let mut status = 0;
             // SAFETY: waits for our own child only, without blocking.
-            let reaped = unsafe { libc::waitpid(child.pid, &mut status, libc::WNOHANG) };
+            let reaped = unsafe { libc::waitpid(pid, &mut status, libc::WNOHANG) };
             match reaped {
                 0 => {}
                 -1 => {
@@ -265,9 +434,9 @@ impl Persistence {
                         io::Error::last_os_error()
                     );
                     self.child = None;
-                    self.last_bgsave_ok = false;
+                    self.set_bgsave_status(false, config);
                 }
-                _ => self.child_done(child, status, config),
+                _ => self.child_done(status, config),
             }
             return;
         }
@@ -291,26 +460,42 @@ impl Persistence {
         }
     }
 
-    /// Records how the child ended (Redis's `backgroundSaveDoneHandlerDisk`).
-    fn child_done(&mut self, child: Child, status: libc::c_int, config: &Config) {
-        self.child = None;
+    /// Records how the child ended (Redis's `backgroundSaveDoneHandlerDisk`); a
+    /// failure is logged with the reason the child sent.
+    fn child_done(&mut self, status: libc::c_int, config: &Config) {
+        let Some(child) = self.child.take() else {
+            return;
+        };
         let now = unix_secs();
         self.last_bgsave_secs = now - child.started;
         if libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0 {
             info!("Background saving terminated with success");
             self.dirty_at_save = child.dirty_at_fork;
             self.lastsave = now;
-            self.last_bgsave_ok = true;
+            self.set_bgsave_status(true, config);
         } else if libc::WIFEXITED(status) {
+            let code = libc::WEXITSTATUS(status);
+            let reason = child
+                .reason
+                .map(File::from)
+                .and_then(|f| {
+                    let mut text = String::new();
+                    f.take(REASON_MAX as u64).read_to_string(&mut text).ok()?;
+                    Some(text)
+                })
+                .filter(|t| !t.is_empty())
+                .unwrap_or_else(|| strerror(&io::Error::from_raw_os_error(code)));
+            // The child's own line (Redis's child logs it), then the parent's.
+            warn!("{reason}");
             warn!("Background saving error");
-            self.last_bgsave_ok = false;
+            self.set_bgsave_status(false, config);
         } else {
             let signal = libc::WTERMSIG(status);
             warn!("Background saving terminated by signal {signal}");
             let _ = std::fs::remove_file(temp_path(&config.dir, child.pid as u32));
             // SIGUSR1 is how we stop a child on purpose: not a failure.
             if signal != libc::SIGUSR1 {
-                self.last_bgsave_ok = false;
+                self.set_bgsave_status(false, config);
             }
         }
     }
@@ -318,17 +503,17 @@ impl Persistence {
     /// Stops a running background save and removes its temporary file (Redis's
     /// `killRDBChild`, before FLUSHALL or SHUTDOWN save).
     pub fn kill_child(&mut self, config: &Config) {
-        let Some(child) = self.child else {
+        let Some(pid) = self.child.as_ref().map(|c| c.pid) else {
             return;
         };
         warn!("There is a child saving an .rdb. Killing it!");
         let mut status = 0;
         // SAFETY: signals and waits for our own child only.
         unsafe {
-            libc::kill(child.pid, libc::SIGUSR1);
-            libc::waitpid(child.pid, &mut status, 0);
+            libc::kill(pid, libc::SIGUSR1);
+            libc::waitpid(pid, &mut status, 0);
         }
-        self.child_done(child, status, config);
+        self.child_done(status, config);
     }
 
     /// The save before exiting (Redis's `finishShutdown`): kills a running child,

@@ -25,17 +25,31 @@ impl Server {
         self.next_cron = start + period;
     }
 
-    /// Before exiting: SHUTDOWN already saved; a signal or a [`ShutdownHandle`]
-    /// saves when save points are configured (exiting even if that fails), as
-    /// Redis on SIGTERM. A running background save is stopped either way.
-    pub(super) fn persist_on_exit(&mut self) {
+    /// Before exiting; false when the server must go on. SHUTDOWN already saved; a
+    /// signal saves when save points are configured and, if that save fails, does
+    /// not exit (Redis's finishShutdown: "Error trying to save the DB, can't exit."):
+    /// the server keeps serving and the next signal tries again. A
+    /// [`ShutdownHandle`] (embedding, tests) saves likewise but exits anyway. A
+    /// running background save is stopped either way.
+    pub(super) fn persist_on_exit(&mut self, signal: Option<libc::c_int>) -> bool {
         let p = &mut self.state.persistence;
         if self.state.shutdown {
             p.kill_child(&self.state.config);
-        } else {
-            let mode = crate::persistence::ShutdownSave::Default;
-            let _ = p.shutdown(&self.store, &self.state.config, mode, true);
+            return true;
         }
+        if let Some(signal) = signal {
+            warn!("Received {} scheduling shutdown...", signal::name(signal));
+        }
+        info!("User requested shutdown...");
+        let force = self.stop.load(Ordering::SeqCst);
+        let mode = crate::persistence::ShutdownSave::Default;
+        if p.shutdown(&self.store, &self.state.config, mode, force)
+            .is_err()
+        {
+            warn!("Errors trying to shut down the server. Check the logs for more information.");
+            return false;
+        }
+        true
     }
 
     /// Closes clients idle for longer than `timeout` seconds, subscribers excepted

@@ -172,9 +172,11 @@ impl Server {
         let mut events = Events::with_capacity(EVENTS_CAPACITY);
         let mut busy_since = Instant::now() - Duration::from_secs(1);
         loop {
-            if self.stop.load(Ordering::SeqCst) || self.state.shutdown || signal::requested() {
+            let signal = signal::take();
+            if (self.stop.load(Ordering::SeqCst) || self.state.shutdown || signal.is_some())
+                && self.persist_on_exit(signal)
+            {
                 info!("Shutting down: {} clients connected", self.conns.len());
-                self.persist_on_exit();
                 return Ok(());
             }
             let timeout = if self.ready.is_empty() {

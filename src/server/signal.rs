@@ -1,12 +1,13 @@
-//! SIGINT/SIGTERM handling: the handler only sets a flag the event loop checks
-//! every turn (the loop never sleeps longer than one cron period).
+//! SIGINT/SIGTERM handling: the handler only records the signal, which the event
+//! loop takes every turn (the loop never sleeps longer than one cron period).
 
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicI32, Ordering};
 
-static REQUESTED: AtomicBool = AtomicBool::new(false);
+/// The last shutdown signal received and not yet taken (0: none).
+static REQUESTED: AtomicI32 = AtomicI32::new(0);
 
-extern "C" fn on_signal(_: libc::c_int) {
-    REQUESTED.store(true, Ordering::SeqCst);
+extern "C" fn on_signal(signal: libc::c_int) {
+    REQUESTED.store(signal, Ordering::SeqCst);
 }
 
 /// Installs the handler for SIGINT and SIGTERM, and ignores SIGPIPE (a peer that
@@ -20,7 +21,18 @@ pub fn install() {
     }
 }
 
-/// True once SIGINT or SIGTERM arrived.
-pub fn requested() -> bool {
-    REQUESTED.load(Ordering::SeqCst)
+/// The SIGINT or SIGTERM that arrived since the last call, if any: a shutdown that
+/// fails (its save failed) takes it, so the server goes on until the next one, as
+/// Redis does.
+pub fn take() -> Option<libc::c_int> {
+    Some(REQUESTED.swap(0, Ordering::SeqCst)).filter(|&s| s != 0)
+}
+
+/// The signal's name in the log (`SIGTERM`).
+pub fn name(signal: libc::c_int) -> &'static str {
+    match signal {
+        libc::SIGINT => "SIGINT",
+        libc::SIGTERM => "SIGTERM",
+        _ => "a shutdown signal",
+    }
 }

@@ -201,6 +201,11 @@ fn eval_generic(
     }
     scripts.load(req.arg(1), &sha)?;
     let shebang = scripts.cache.get(&sha).and_then(|s| s.shebang);
+    // A script declaring flags without no-writes is a write command (Redis's
+    // scriptFlagsToCmdFlags): refused at once while writes are.
+    if ctx.server.persistence.deny_writes && shebang.is_some_and(|f| !f.no_writes) {
+        return Err(CmdError::msg(crate::persistence::BGSAVE_ERROR));
+    }
     if ro && shebang.is_some_and(|f| !f.no_writes) {
         return Err(CmdError::msg(
             "ERR Can not execute a script with write flag using *_ro command.",

@@ -273,6 +273,7 @@ fn config_set(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
     }
     ctx.server.config = next;
     crate::runtime::notify::sync_tracking(&ctx.server.config, ctx.store);
+    ctx.server.persistence.sync_write_denial(&ctx.server.config);
     ctx.out.ok();
     Ok(())
 }

@@ -149,7 +149,7 @@ fn write_section(ctx: &Ctx<'_>, section: &str, out: &mut String) {
             );
             field("rdb_bgsave_in_progress", &u8::from(p.in_progress()));
             field("rdb_last_save_time", &p.lastsave);
-            let status = if p.last_bgsave_ok { "ok" } else { "err" };
+            let status = if p.last_bgsave_ok() { "ok" } else { "err" };
             field("rdb_last_bgsave_status", &status);
             field("rdb_last_bgsave_time_sec", &p.last_bgsave_secs);
             field("rdb_current_bgsave_time_sec", &p.current_bgsave_secs());

@@ -4,9 +4,11 @@
 use crate::commands::CommandSpec;
 use crate::commands::Ctx;
 use crate::commands::args::is;
+use crate::commands::table;
 use crate::error::CmdError;
 use crate::persistence::{self, ShutdownSave};
 use crate::protocol::Request;
+use crate::spec::Flags;
 use crate::spec::Group;
 use crate::{cats, flags};
 
@@ -38,6 +40,28 @@ pub const COMMANDS: &[CommandSpec] = &[
     )
     .acl(cats!(ADMIN | DANGEROUS)),
 ];
+
+/// Why dispatch refuses `spec` while [`persistence::Persistence::deny_writes`] is
+/// set (Redis's processCommand): a write command, an EXEC whose queue holds one,
+/// and PING (so that monitoring notices), get `-MISCONF`. Cold: only runs while a
+/// background save has failed.
+#[cold]
+#[inline(never)]
+pub fn write_refused(ctx: &Ctx<'_>, spec: &CommandSpec, req: &Request<'_>) -> Option<CmdError> {
+    let is_write = |spec: &CommandSpec, req: &Request<'_>| {
+        spec.flags.contains(Flags::WRITE) || spec.resolve(req).flags.contains(Flags::WRITE)
+    };
+    let refused = is_write(spec, req)
+        || spec.name == "ping"
+        || (spec.name == "exec"
+            && ctx.client().multi.as_ref().is_some_and(|tx| {
+                tx.queued.iter().any(|q| {
+                    let q = q.request();
+                    table::lookup_indexed(q.arg(0)).is_some_and(|(_, s)| is_write(s, &q))
+                })
+            }));
+    refused.then(|| CmdError::msg(persistence::BGSAVE_ERROR))
+}
 
 /// Redis's reply to a failed save (`shared.err`): the details are in the log.
 fn save_failed() -> CmdError {
