@@ -88,6 +88,48 @@ pub struct Config {
     /// `seconds` passed since the last save (`--save "SECS CHANGES ..."`, default
     /// none: see README, Persistence).
     pub save: Vec<SavePoint>,
+    /// Log every write to the append-only file (`--appendonly yes|no`, default no;
+    /// CONFIG SET yes writes a base from the data set first).
+    pub appendonly: bool,
+    /// When the AOF is fsynced (`--appendfsync always|everysec|no`, default everysec).
+    pub appendfsync: Fsync,
+    /// Directory of the AOF files inside `dir` (`--appenddirname`, default
+    /// `appendonlydir`; fixed once started).
+    pub appenddirname: String,
+    /// Name the AOF files start with (`--appendfilename`, default `appendonly.aof`;
+    /// fixed once started).
+    pub appendfilename: String,
+    /// Load an AOF whose last command was cut short (a crash mid-write), dropping that
+    /// command (`--aof-load-truncated yes|no`, default yes); with no, refuse to start.
+    pub aof_load_truncated: bool,
+}
+
+/// `appendfsync`: when the append-only file is fsynced.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fsync {
+    /// Before the replies of each event-loop turn (one fsync per turn).
+    Always,
+    /// At most once a second, on a background thread.
+    Everysec,
+    /// Never explicitly: the OS flushes.
+    No,
+}
+
+impl Fsync {
+    /// Redis's name for the policy.
+    pub fn name(self) -> &'static str {
+        match self {
+            Fsync::Always => "always",
+            Fsync::Everysec => "everysec",
+            Fsync::No => "no",
+        }
+    }
+
+    fn parse(value: &str) -> Option<Fsync> {
+        [Fsync::Always, Fsync::Everysec, Fsync::No]
+            .into_iter()
+            .find(|f| f.name().eq_ignore_ascii_case(value))
+    }
 }
 
 /// One `save` point (Redis's `struct saveparam`).
@@ -164,6 +206,11 @@ impl Default for Config {
             dir: std::env::current_dir().unwrap_or_else(|_| ".".into()),
             dbfilename: "dump.rdb".to_string(),
             save: Vec::new(),
+            appendonly: false,
+            appendfsync: Fsync::Everysec,
+            appenddirname: "appendonlydir".to_string(),
+            appendfilename: "appendonly.aof".to_string(),
+            aof_load_truncated: true,
         }
     }
 }
@@ -201,6 +248,11 @@ pub const USAGE: &str = "Usage: rudis-server [/path/to/rudis.conf] [options]
   --dbfilename NAME               snapshot file name (default dump.rdb)
   --save \"SECONDS CHANGES ...\"    background save after CHANGES writes within
                                   SECONDS (default \"\" = no automatic saves)
+  --appendonly yes|no             log every write to the append-only file (default no)
+  --appendfsync always|everysec|no  when the AOF is fsynced (default everysec)
+  --appenddirname NAME            directory of the AOF files in dir (default appendonlydir)
+  --appendfilename NAME           AOF file name prefix (default appendonly.aof)
+  --aof-load-truncated yes|no     start from an AOF cut mid-command (default yes)
   --help                          print this text";
 
 impl Config {
@@ -292,6 +344,19 @@ impl Config {
                 self.dbfilename = value.to_string()
             }
             "save" => self.save = parse_save(value)?,
+            "appendonly" => self.appendonly = parse_bool(value).ok_or_else(bad)?,
+            "appendfsync" => self.appendfsync = Fsync::parse(value).ok_or_else(bad)?,
+            "appenddirname" | "appendfilename" => {
+                if value.is_empty() || value.contains('/') {
+                    return Err(format!("{name} can't be a path, just a filename"));
+                }
+                if name.eq_ignore_ascii_case("appenddirname") {
+                    self.appenddirname = value.to_string();
+                } else {
+                    self.appendfilename = value.to_string();
+                }
+            }
+            "aof-load-truncated" => self.aof_load_truncated = parse_bool(value).ok_or_else(bad)?,
             other => match self.encodings.set(other, value) {
                 Ok(true) => {}
                 Ok(false) => return Err(format!("unknown option '{name}'")),
@@ -335,6 +400,11 @@ impl Config {
                 .map(|p| format!("{} {}", p.seconds, p.changes))
                 .collect::<Vec<_>>()
                 .join(" "),
+            "appendonly" => yes_no(self.appendonly),
+            "appendfsync" => self.appendfsync.name().to_string(),
+            "appenddirname" => self.appenddirname.clone(),
+            "appendfilename" => self.appendfilename.clone(),
+            "aof-load-truncated" => yes_no(self.aof_load_truncated),
             other => return self.encodings.get(other),
         })
     }
@@ -362,6 +432,11 @@ impl Config {
         "dir",
         "dbfilename",
         "save",
+        "appendonly",
+        "appendfsync",
+        "appenddirname",
+        "appendfilename",
+        "aof-load-truncated",
         "list-max-listpack-size",
         "list-max-ziplist-size",
         "list-compress-depth",
@@ -377,6 +452,10 @@ impl Config {
         "zset-max-listpack-value",
         "zset-max-ziplist-value",
     ];
+}
+
+fn yes_no(b: bool) -> String {
+    if b { "yes" } else { "no" }.to_string()
 }
 
 /// Parses Redis's booleans, `yes` and `no` (any case).

@@ -7,6 +7,7 @@
 //! the target and fsyncs the directory: a crash mid-save never destroys the previous
 //! snapshot. Uses `store` and `config`; knows nothing of commands or sockets.
 
+pub mod aof;
 pub mod format;
 
 use std::fs::File;
@@ -56,6 +57,8 @@ pub struct Persistence {
     pub scheduled: bool,
     /// What the last load found.
     pub last_load: LoadStats,
+    /// The append-only file, while `appendonly` is on.
+    pub aof: Option<aof::Aof>,
 }
 
 /// Whether SHUTDOWN saves (Redis's SHUTDOWN flags).
@@ -140,6 +143,7 @@ impl Persistence {
             saves: 0,
             scheduled: false,
             last_load: LoadStats::default(),
+            aof: None,
         }
     }
 

@@ -22,6 +22,7 @@
 
 use std::ops::Range;
 
+use super::ServerState;
 use crate::protocol::Request;
 use crate::store::Store;
 
@@ -230,6 +231,23 @@ impl Propagation {
     pub fn clear_stream(&mut self) {
         self.stream.clear();
     }
+}
+
+/// CONFIG SET appendonly: starts an AOF from the data set, or closes it.
+/// # Errors
+/// Why the AOF could not be created.
+pub fn switch_aof(store: &mut Store, state: &mut ServerState, on: bool) -> Result<(), String> {
+    if on && state.persistence.aof.is_none() {
+        let aof = crate::persistence::aof::Aof::create(&state.config, store)
+            .map_err(|e| e.to_string())?;
+        state.persistence.aof = Some(aof);
+        state.propagation.set_on(true, store);
+    } else if !on && let Some(mut aof) = state.persistence.aof.take() {
+        aof.feed(state.propagation.stream());
+        aof.close(crate::store::now_ms() / 1000);
+        state.propagation.set_on(false, store);
+    }
+    Ok(())
 }
 
 /// Appends `argv` as a RESP array of bulk strings.
