@@ -440,7 +440,7 @@ fn write_commands(store: &Store, out: &mut impl Write, now: i64) -> io::Result<(
     let mut cmd = Vec::new();
     let mut digits = itoa::Buffer::new();
     for (index, db) in store.dbs().iter().enumerate() {
-        if db.len() == 0 {
+        if db.is_empty() {
             continue;
         }
         cmd.clear();
