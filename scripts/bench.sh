@@ -6,6 +6,8 @@
 #   TESTS=types scripts/bench.sh          # lists, sets, hashes, sorted sets (issue 4's set)
 #   KEYSPACE=1000000 scripts/bench.sh     # random keys over a big table (redis-benchmark -r)
 #   RUDIS_ARGS="--busy-poll-us 0" scripts/bench.sh   # extra rudis-server flags
+#   D=$(mktemp -d); RUDIS_ARGS="--dir $D --appendonly yes --appendfsync always" \
+#     REDIS_ARGS="--dir $D --appendonly yes --appendfsync always" scripts/bench.sh  # AOF
 #
 # Prints requests/s for each server, the ratio rudis/redis, and the server CPU time
 # per request (from /proc/PID/schedstat), which is steadier than ops/s on a small box.
@@ -43,7 +45,8 @@ wait_port "$RUDIS_PORT"
 REDIS_PID=""
 if command -v redis-server >/dev/null; then
   REDIS_PORT=$(free_port)
-  redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save "" --appendonly no --daemonize no --loglevel warning >/dev/null &
+  # shellcheck disable=SC2086 # REDIS_ARGS is a list of flags
+  redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save "" --appendonly no --daemonize no --loglevel warning ${REDIS_ARGS:-} >/dev/null &
   pids+=($!); REDIS_PID=$!
   wait_port "$REDIS_PORT"
 else

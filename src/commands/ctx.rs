@@ -147,4 +147,32 @@ impl<'a> Ctx<'a> {
         let db = self.db();
         self.store.insert_missing(db, key, value, expire_at)
     }
+
+    /// Asks for `argv` to be propagated (AOF, replicas) in place of the command's own
+    /// arguments: the deterministic form of what it did (Redis's
+    /// `rewriteClientCommandVector` / `alsoPropagate`). Each call adds one command, run in
+    /// the client's database; a command that calls it propagates nothing else. Costs
+    /// nothing while nothing consumes the stream.
+    pub fn propagate(&mut self, argv: &[&[u8]]) {
+        self.propagate_docs(argv, &[]);
+    }
+
+    /// [`Ctx::propagate`] where the arguments at positions `docs` are documents (their
+    /// RESP bytes, as they came: SET's value).
+    pub fn propagate_docs(&mut self, argv: &[&[u8]], docs: &[usize]) {
+        let propagation = &mut self.server.propagation;
+        if propagation.is_on() {
+            // Keys expired so far go first: they happened before.
+            propagation.collect_expired(self.store);
+            let db = self.server.clients[self.me].db;
+            self.server.propagation.push_asked(db, argv, docs);
+        }
+    }
+
+    /// True when what a command does is propagated (so a handler builds a rewrite only
+    /// then).
+    #[inline]
+    pub fn propagating(&self) -> bool {
+        self.server.propagation.is_on()
+    }
 }

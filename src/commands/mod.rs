@@ -17,6 +17,8 @@ pub mod hash;
 pub mod keyspace;
 pub mod list;
 pub mod multi;
+#[cfg(test)]
+mod propagate_tests;
 pub mod pubsub;
 pub mod scan;
 pub mod scripting;
@@ -99,7 +101,11 @@ fn call(ctx: &mut Ctx<'_>, index: usize, spec: &CommandSpec, req: &Request<'_>) 
     let observed = ctx.server.observes_writes();
     ctx.store.set_observed(observed);
     let mark = ctx.out.len();
-    let result = (spec.handler)(ctx, req);
+    let result = if ctx.server.propagation.is_on() {
+        call_propagated(ctx, spec, req)
+    } else {
+        (spec.handler)(ctx, req)
+    };
     if ctx.store.has_events() {
         ctx.notify_store_events();
     }
@@ -110,6 +116,46 @@ fn call(ctx: &mut Ctx<'_>, index: usize, spec: &CommandSpec, req: &Request<'_>) 
         ctx.server.command_stats(index).failed_calls += 1;
         reply_error(ctx, &e);
     }
+}
+
+/// Runs the handler inside a propagation unit (AOF on): the keys the store expires
+/// become DELs in order, then, if the command wrote (the dirty counter moved by more
+/// than its expiries), its argv is propagated unless the handler asked for its own
+/// form (`Ctx::propagate`) or it only runs others (EXEC, scripts: their commands
+/// propagate themselves). Redis's `call` → `alsoPropagate` → `afterCommand`.
+#[cold]
+#[inline(never)]
+fn call_propagated(
+    ctx: &mut Ctx<'_>,
+    spec: &CommandSpec,
+    req: &Request<'_>,
+) -> Result<(), CmdError> {
+    if !ctx.server.propagation.in_unit() {
+        // Expiries made outside commands (a blocked client's lookup) go first, alone.
+        ctx.server.propagation.flush_expired(ctx.store);
+    }
+    let dirty = ctx.store.dirty();
+    let expired = ctx.store.stats.expired_keys;
+    let frame = ctx.server.propagation.begin();
+    let result = (spec.handler)(ctx, req);
+    let propagation = &mut ctx.server.propagation;
+    propagation.collect_expired(ctx.store);
+    let writes = (ctx.store.dirty() - dirty).saturating_sub(ctx.store.stats.expired_keys - expired);
+    if writes > 0 && !propagation.asked() && !propagates_effects_only(spec) {
+        let db = ctx.server.clients[ctx.me].db;
+        ctx.server.propagation.push_request(db, req);
+    }
+    ctx.server.propagation.end(frame);
+    result
+}
+
+/// Commands whose own argv is never propagated: they run others, which propagate
+/// themselves (EXEC, scripts: Redis propagates a script's effects, not the script).
+fn propagates_effects_only(spec: &CommandSpec) -> bool {
+    matches!(
+        spec.name,
+        "exec" | "eval" | "evalsha" | "eval_ro" | "evalsha_ro" | "fcall" | "fcall_ro"
+    )
 }
 
 /// [`dispatch`] for a client served while a slow script runs: as Redis's

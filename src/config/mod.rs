@@ -95,6 +95,48 @@ pub struct Config {
     /// Debug knob: microseconds each key adds to a save (`--rdb-key-save-delay`,
     /// default 0; Redis's hidden `rdb-key-save-delay`, for tests of slow saves).
     pub rdb_key_save_delay_us: u64,
+    /// Log every write to the append-only file (`--appendonly yes|no`, default no;
+    /// CONFIG SET yes writes a base from the data set first).
+    pub appendonly: bool,
+    /// When the AOF is fsynced (`--appendfsync always|everysec|no`, default everysec).
+    pub appendfsync: Fsync,
+    /// Directory of the AOF files inside `dir` (`--appenddirname`, default
+    /// `appendonlydir`; fixed once started).
+    pub appenddirname: String,
+    /// Name the AOF files start with (`--appendfilename`, default `appendonly.aof`;
+    /// fixed once started).
+    pub appendfilename: String,
+    /// Load an AOF whose last command was cut short (a crash mid-write), dropping that
+    /// command (`--aof-load-truncated yes|no`, default yes); with no, refuse to start.
+    pub aof_load_truncated: bool,
+}
+
+/// `appendfsync`: when the append-only file is fsynced.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fsync {
+    /// Before the replies of each event-loop turn (one fsync per turn).
+    Always,
+    /// At most once a second, on a background thread.
+    Everysec,
+    /// Never explicitly: the OS flushes.
+    No,
+}
+
+impl Fsync {
+    /// Redis's name for the policy.
+    pub fn name(self) -> &'static str {
+        match self {
+            Fsync::Always => "always",
+            Fsync::Everysec => "everysec",
+            Fsync::No => "no",
+        }
+    }
+
+    fn parse(value: &str) -> Option<Fsync> {
+        [Fsync::Always, Fsync::Everysec, Fsync::No]
+            .into_iter()
+            .find(|f| f.name().eq_ignore_ascii_case(value))
+    }
 }
 
 /// One `save` point (Redis's `struct saveparam`).
@@ -173,6 +215,11 @@ impl Default for Config {
             save: Vec::new(),
             stop_writes_on_bgsave_error: true,
             rdb_key_save_delay_us: 0,
+            appendonly: false,
+            appendfsync: Fsync::Everysec,
+            appenddirname: "appendonlydir".to_string(),
+            appendfilename: "appendonly.aof".to_string(),
+            aof_load_truncated: true,
         }
     }
 }
@@ -213,6 +260,11 @@ pub const USAGE: &str = "Usage: rudis-server [/path/to/rudis.conf] [options]
   --stop-writes-on-bgsave-error yes|no  refuse writes (-MISCONF) while the last
                                   background save failed and save points are set
                                   (default yes)
+  --appendonly yes|no             log every write to the append-only file (default no)
+  --appendfsync always|everysec|no  when the AOF is fsynced (default everysec)
+  --appenddirname NAME            directory of the AOF files in dir (default appendonlydir)
+  --appendfilename NAME           AOF file name prefix (default appendonly.aof)
+  --aof-load-truncated yes|no     start from an AOF cut mid-command (default yes)
   --help                          print this text";
 
 impl Config {
@@ -310,6 +362,19 @@ impl Config {
             "rdb-key-save-delay" => {
                 self.rdb_key_save_delay_us = value.parse().map_err(|_| bad())?
             }
+            "appendonly" => self.appendonly = parse_bool(value).ok_or_else(bad)?,
+            "appendfsync" => self.appendfsync = Fsync::parse(value).ok_or_else(bad)?,
+            "appenddirname" | "appendfilename" => {
+                if value.is_empty() || value.contains('/') {
+                    return Err(format!("{name} can't be a path, just a filename"));
+                }
+                if name.eq_ignore_ascii_case("appenddirname") {
+                    self.appenddirname = value.to_string();
+                } else {
+                    self.appendfilename = value.to_string();
+                }
+            }
+            "aof-load-truncated" => self.aof_load_truncated = parse_bool(value).ok_or_else(bad)?,
             other => match self.encodings.set(other, value) {
                 Ok(true) => {}
                 Ok(false) => return Err(format!("unknown option '{name}'")),
@@ -360,6 +425,11 @@ impl Config {
             }
             .to_string(),
             "rdb-key-save-delay" => self.rdb_key_save_delay_us.to_string(),
+            "appendonly" => yes_no(self.appendonly),
+            "appendfsync" => self.appendfsync.name().to_string(),
+            "appenddirname" => self.appenddirname.clone(),
+            "appendfilename" => self.appendfilename.clone(),
+            "aof-load-truncated" => yes_no(self.aof_load_truncated),
             other => return self.encodings.get(other),
         })
     }
@@ -389,6 +459,11 @@ impl Config {
         "save",
         "stop-writes-on-bgsave-error",
         "rdb-key-save-delay",
+        "appendonly",
+        "appendfsync",
+        "appenddirname",
+        "appendfilename",
+        "aof-load-truncated",
         "list-max-listpack-size",
         "list-max-ziplist-size",
         "list-compress-depth",
@@ -404,6 +479,10 @@ impl Config {
         "zset-max-listpack-value",
         "zset-max-ziplist-value",
     ];
+}
+
+fn yes_no(b: bool) -> String {
+    if b { "yes" } else { "no" }.to_string()
 }
 
 /// Parses Redis's booleans, `yes` and `no` (any case).

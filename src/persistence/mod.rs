@@ -12,6 +12,7 @@
 //! `writeCommandsDeniedByDiskError`) until a save succeeds. Uses `store` and
 //! `config`; knows nothing of commands or sockets.
 
+pub mod aof;
 pub mod format;
 pub mod rdb;
 
@@ -81,6 +82,8 @@ pub struct Persistence {
     pub scheduled: bool,
     /// What the last load found.
     pub last_load: LoadStats,
+    /// The append-only file, while `appendonly` is on.
+    pub aof: Option<aof::Aof>,
 }
 
 /// Whether SHUTDOWN saves (Redis's SHUTDOWN flags).
@@ -282,6 +285,7 @@ impl Persistence {
             saves: 0,
             scheduled: false,
             last_load: LoadStats::default(),
+            aof: None,
         }
     }
 

@@ -53,7 +53,7 @@ impl<'a> Request<'a> {
     }
 
     /// All arguments in order.
-    pub fn args(&self) -> impl Iterator<Item = &'a [u8]> + 'a {
+    pub fn args(&self) -> impl ExactSizeIterator<Item = &'a [u8]> + 'a {
         let buf = self.buf;
         self.spans.iter().map(move |s| &buf[s.start..s.end])
     }

@@ -8,6 +8,7 @@ use slab::Slab;
 
 pub mod blocking;
 pub mod notify;
+pub mod propagate;
 pub mod pubsub;
 pub mod transaction;
 pub mod watch;
@@ -208,6 +209,8 @@ pub struct ServerState {
     pub scripts: crate::scripting::Scripts,
     /// Snapshot state: background save, save points, counters.
     pub persistence: crate::persistence::Persistence,
+    /// The stream of writes for the append-only file (and replicas).
+    pub propagation: propagate::Propagation,
 }
 
 impl ServerState {
@@ -242,6 +245,7 @@ impl ServerState {
             pubsub: Default::default(),
             scripts: Default::default(),
             persistence: Default::default(),
+            propagation: Default::default(),
             command_stats: Vec::new(),
             command_count,
             batch: Vec::new(),

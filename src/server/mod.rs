@@ -6,6 +6,7 @@
 //! connections, expire keys, free flushed tables in slices).
 
 mod accept;
+pub mod aof;
 mod busy;
 mod clock;
 mod conn;
@@ -128,10 +129,12 @@ impl Server {
                 )
             })?;
         }
-        state
-            .persistence
-            .load_at_startup(&mut store, &state.config)
-            .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))?;
+        if aof::wanted(&state.config) {
+            aof::start(&mut store, &mut state)
+        } else {
+            state.persistence.load_at_startup(&mut store, &state.config)
+        }
+        .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))?;
         state.port = listener.local_addr()?.port();
         Ok(Server {
             poll,
@@ -177,6 +180,7 @@ impl Server {
                 && self.persist_on_exit(signal)
             {
                 info!("Shutting down: {} clients connected", self.conns.len());
+                self.close_aof();
                 return Ok(());
             }
             let timeout = if self.ready.is_empty() {
@@ -272,6 +276,7 @@ impl Server {
 
     /// Flushes, reads and executes for one connection.
     fn service(&mut self, token: usize) {
+        let wait_for_fsync = self.replies_wait_for_fsync();
         let Some(conn) = self.conns.get_mut(token) else {
             return;
         };
@@ -279,7 +284,14 @@ impl Server {
             return;
         }
         let mut flushed = FlushOutcome::Done;
-        if !conn.wbuf.is_empty() {
+        if !conn.wbuf.is_empty() && wait_for_fsync {
+            // Replies made this turn (to a blocked client, a subscriber) wait for the
+            // AOF's fsync: before_sleep flushes them.
+            if !conn.pending_write {
+                conn.pending_write = true;
+                self.pending_write.push(token);
+            }
+        } else if !conn.wbuf.is_empty() {
             match self.flush(token) {
                 Some(outcome) => flushed = outcome,
                 None => return,
@@ -464,6 +476,7 @@ impl Server {
             self.expire_behind = Instant::now() >= deadline;
             self.publish_store_events();
         }
+        self.flush_aof();
         self.flush_pending();
         for token in std::mem::take(&mut self.state.killed) {
             self.close(token);

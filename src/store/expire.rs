@@ -34,8 +34,8 @@ impl Store {
                     }
                     let i = (self.random() % len as u64) as usize;
                     // The key is copied only while expiries are recorded (for
-                    // keyspace notifications).
-                    let key = if self.tracking.expired {
+                    // keyspace notifications or propagation).
+                    let key = if self.records_expiries() {
                         self.dbs()[db].expiring_key_at(i).cloned()
                     } else {
                         None

@@ -119,6 +119,11 @@ pub struct Store {
     observed: bool,
     /// Writes, and expired, missed and added keys, recorded since the last [`Store::drain_key_events`].
     key_events: Vec<(usize, Key, KeyEvent)>,
+    /// Whether the keys the store expires are logged for propagation (AOF on).
+    propagating: bool,
+    /// Keys expired since the last [`Store::drain_expired_log`], while propagating: the
+    /// propagation layer turns each into a `DEL`.
+    expired_log: Vec<(usize, Key)>,
 }
 
 impl Store {
@@ -135,6 +140,8 @@ impl Store {
             tracking: Tracking::default(),
             observed: true,
             key_events: Vec::new(),
+            propagating: false,
+            expired_log: Vec::new(),
         }
     }
 
@@ -194,11 +201,41 @@ impl Store {
         }
     }
 
-    /// Records that `key` of `db` expired, if expiries are tracked.
+    /// Records that `key` of `db` expired, if expiries are tracked or propagated.
     fn record_expired(&mut self, db: usize, key: &[u8]) {
         if self.tracking.expired {
             self.key_events
                 .push((db, Key::from_slice(key), KeyEvent::Expired));
+        }
+        if self.propagating {
+            self.expired_log.push((db, Key::from_slice(key)));
+        }
+    }
+
+    /// Whether expiries must be recorded (for notifications or propagation).
+    fn records_expiries(&self) -> bool {
+        self.tracking.expired || self.propagating
+    }
+
+    /// Logs the keys the store expires from now on (or stops, dropping the log), for
+    /// the propagation layer.
+    pub fn set_propagating(&mut self, on: bool) {
+        self.propagating = on;
+        if !on {
+            self.expired_log = Vec::new();
+        }
+    }
+
+    /// True when expired keys wait for [`Store::drain_expired_log`].
+    #[inline]
+    pub fn has_expired_log(&self) -> bool {
+        !self.expired_log.is_empty()
+    }
+
+    /// Hands every key expired since the last call to `f` (database, key), in order.
+    pub fn drain_expired_log(&mut self, mut f: impl FnMut(usize, &[u8])) {
+        for (db, key) in self.expired_log.drain(..) {
+            f(db, &key);
         }
     }
 
@@ -356,7 +393,7 @@ impl Store {
             if !self.dbs[db].is_expired(i, now) {
                 return self.dbs[db].get_index(i).map(|(key, _)| key.clone());
             }
-            if self.tracking.expired
+            if self.records_expiries()
                 && let Some((key, _)) = self.dbs[db].get_index(i)
             {
                 let key = key.clone();
@@ -364,6 +401,7 @@ impl Store {
             }
             self.dbs[db].remove_index(i);
             self.stats.expired_keys += 1;
+            self.dirty += 1;
         }
         None
     }

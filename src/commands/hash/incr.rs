@@ -81,6 +81,8 @@ pub fn hincrbyfloat(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError
         },
     )?;
     ctx.out.bulk(text.as_bytes());
+    // The result, not the increment: float formatting never differs on replay.
+    ctx.propagate(&[b"HSET", key, field, text.as_bytes()]);
     Ok(())
 }
 

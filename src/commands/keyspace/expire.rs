@@ -219,12 +219,21 @@ fn expire_generic(
         ctx.out.int(0);
         return Ok(());
     }
+    let key = req.arg(1);
     if when <= now {
         // A time already past deletes the key, as Redis's checkAlreadyExpired.
         let _ = k.remove(Event::DEL);
+        ctx.propagate(&[b"DEL", key]);
     } else {
         k.set_expire_at(when);
         k.changed(EXPIRE);
+        if ctx.propagating() {
+            // PEXPIREAT key ms [options]: the relative time made absolute.
+            let mut digits = itoa::Buffer::new();
+            let mut argv: Vec<&[u8]> = vec![b"PEXPIREAT", key, digits.format(when).as_bytes()];
+            argv.extend(req.args().skip(3));
+            ctx.propagate(&argv);
+        }
     }
     ctx.out.int(1);
     Ok(())

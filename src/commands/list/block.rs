@@ -124,6 +124,12 @@ fn bmove_generic(
 ) -> Result<(), CmdError> {
     let src = req.arg(1);
     if move_element(ctx, src, req.arg(2), from, to)? {
+        // As LMOVE (BLMOVE) or RPOPLPUSH (BRPOPLPUSH), which do not block.
+        if req.len() == 4 {
+            ctx.propagate(&[b"RPOPLPUSH", src, req.arg(2)]);
+        } else {
+            ctx.propagate(&[b"LMOVE", src, req.arg(2), req.arg(3), req.arg(4)]);
+        }
         return Ok(());
     }
     if ctx.client().deny_blocking && ctx.client().blocked.is_none() {

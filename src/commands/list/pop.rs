@@ -114,15 +114,33 @@ pub fn pop_first_of<'k>(
     count: Option<usize>,
 ) -> Result<bool, CmdError> {
     for key in keys {
-        let (Some(k), out) = write_list_and_out(ctx, key)? else {
-            continue;
+        let popped = {
+            let (Some(k), out) = write_list_and_out(ctx, key)? else {
+                continue;
+            };
+            match count {
+                None => {
+                    pop_one_with_key(k, out, key, side);
+                    None
+                }
+                Some(count) => {
+                    let len = as_list(k.value())?.len();
+                    out.array_len(2);
+                    out.bulk(key);
+                    pop_range_reply(k, out, side, count);
+                    Some(count.min(len))
+                }
+            }
         };
-        match count {
-            None => pop_one_with_key(k, out, key, side),
-            Some(count) => {
-                out.array_len(2);
-                out.bulk(key);
-                pop_range_reply(k, out, side, count);
+        // Propagated as [LR]POP key [count] (BLPOP, BLMPOP, LMPOP: Redis's rewrite).
+        if ctx.propagating() {
+            let name: &[u8] = if side == Side::Left { b"LPOP" } else { b"RPOP" };
+            match popped {
+                None => ctx.propagate(&[name, key]),
+                Some(n) => {
+                    let mut digits = itoa::Buffer::new();
+                    ctx.propagate(&[name, key, digits.format(n).as_bytes()]);
+                }
             }
         }
         return Ok(true);

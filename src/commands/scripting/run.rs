@@ -34,6 +34,15 @@ pub fn run_pending(ctx: &mut Ctx<'_>, pump: &mut dyn Pump) {
 
 /// Runs a checked and compiled script and writes its reply.
 pub(super) fn run(ctx: &mut Ctx<'_>, pending: &PendingRun, pump: Option<&mut dyn Pump>) {
+    // One propagation unit: the script's effects (the writes `redis.call` made),
+    // wrapped in MULTI/EXEC when there are several, not the script.
+    let frame = ctx.server.propagation.begin();
+    run_script(ctx, pending, pump);
+    ctx.server.propagation.end(frame);
+}
+
+/// [`run`] inside its propagation unit.
+fn run_script(ctx: &mut Ctx<'_>, pending: &PendingRun, pump: Option<&mut dyn Pump>) {
     let scripts = &mut ctx.server.scripts;
     let function = scripts.cache.get(&pending.sha).map(|s| s.function.clone());
     let (Some(engine), Some(function)) = (scripts.engine.take(), function) else {

@@ -140,8 +140,6 @@ pub const CONFIG_SUBCOMMANDS: &[CommandSpec] = &[
 /// with the fixed value that describes this server. A directive [`Config`] knows
 /// takes precedence over an entry of the same name here.
 const COMPAT_CONFIG: &[(&str, &str)] = &[
-    ("appendonly", "no"),
-    ("appendfsync", "everysec"),
     ("maxmemory", "0"),
     ("maxmemory-policy", "noeviction"),
     ("maxmemory-samples", "5"),
@@ -154,7 +152,14 @@ const COMPAT_CONFIG: &[(&str, &str)] = &[
 
 /// Directives [`Config::set`] accepts at startup but that a running server cannot
 /// apply (the socket and the databases already exist).
-const IMMUTABLE_CONFIG: &[&str] = &["bind", "port", "databases", "aclfile"];
+const IMMUTABLE_CONFIG: &[&str] = &[
+    "bind",
+    "port",
+    "databases",
+    "aclfile",
+    "appenddirname",
+    "appendfilename",
+];
 
 /// The value of directive `name` (lowercase), from the live config or the
 /// compatibility table.
@@ -271,7 +276,15 @@ fn config_set(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
             .acl
             .set_default_password(next.requirepass.as_ref());
     }
+    let appendonly = next.appendonly;
+    let aof_changed = appendonly != ctx.server.config.appendonly;
     ctx.server.config = next;
+    if aof_changed
+        && let Err(why) = crate::runtime::propagate::switch_aof(ctx.store, ctx.server, appendonly)
+    {
+        ctx.server.config.appendonly = !appendonly;
+        return Err(failed("appendonly", &why));
+    }
     crate::runtime::notify::sync_tracking(&ctx.server.config, ctx.store);
     ctx.server.persistence.sync_write_denial(&ctx.server.config);
     ctx.out.ok();

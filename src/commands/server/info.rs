@@ -156,11 +156,25 @@ fn write_section(ctx: &Ctx<'_>, section: &str, out: &mut String) {
             field("rdb_saves", &p.saves);
             field("rdb_last_load_keys_expired", &p.last_load.expired);
             field("rdb_last_load_keys_loaded", &p.last_load.loaded);
-            field("aof_enabled", &0);
+            field("aof_enabled", &u8::from(p.aof.is_some()));
             field("aof_rewrite_in_progress", &0);
             field("aof_rewrite_scheduled", &0);
+            field("aof_last_rewrite_time_sec", &-1);
+            field("aof_current_rewrite_time_sec", &-1);
             field("aof_last_bgrewrite_status", &"ok");
-            field("aof_last_write_status", &"ok");
+            let write_ok = p.aof.as_ref().is_none_or(|a| a.write_ok);
+            field(
+                "aof_last_write_status",
+                &if write_ok { "ok" } else { "err" },
+            );
+            if let Some(aof) = &p.aof {
+                field("aof_current_size", &aof.current_size());
+                field("aof_base_size", &aof.base_size);
+                field("aof_pending_rewrite", &0);
+                field("aof_buffer_length", &u8::from(aof.has_buffered()));
+                field("aof_pending_bio_fsync", &u8::from(aof.fsync_in_progress()));
+                field("aof_delayed_fsync", &aof.delayed_fsync);
+            }
         }
         "stats" => {
             let s = &state.stats;

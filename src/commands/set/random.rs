@@ -44,23 +44,31 @@ pub fn spop(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
         return spop_count(ctx, req);
     }
     let mut rng = Rng::new(ctx.store.random());
-    let (found, out) = write(ctx, req.arg(1))?;
-    let Some(mut k) = found else {
-        out.null();
-        return Ok(());
-    };
-    let popped = match k.value_mut() {
-        Value::Set(set) => {
-            let at = rng.below(set.len().max(1));
-            set.remove_at(at)
+    let popped = {
+        let (found, out) = write(ctx, req.arg(1))?;
+        let Some(mut k) = found else {
+            out.null();
+            return Ok(());
+        };
+        let popped = match k.value_mut() {
+            Value::Set(set) => {
+                let at = rng.below(set.len().max(1));
+                set.remove_at(at)
+            }
+            _ => None,
+        };
+        match &popped {
+            Some(member) => reply_member(out, member.as_item()),
+            None => out.null(),
         }
-        _ => None,
+        k.changed_collection(SPOP, 1);
+        popped
     };
-    match popped {
-        Some(member) => reply_member(out, member.as_item()),
-        None => out.null(),
+    if let Some(member) = popped {
+        // SREM key member: which member was drawn is not replayable.
+        let bytes = member.as_item().to_vec();
+        ctx.propagate(&[b"SREM", req.arg(1), &bytes]);
     }
-    k.changed_collection(SPOP, 1);
     Ok(())
 }
 
@@ -68,18 +76,27 @@ pub fn spop(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
 fn spop_count(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
     let count = parse_spop_count(req.arg(2))?;
     let mut rng = Rng::new(ctx.store.random());
+    let mut popped = ctx.propagating().then(Vec::new);
     let emptied = {
         let (found, out) = write(ctx, req.arg(1))?;
         match found {
-            Some(k) => pop_count(k, out, count, &mut rng)?,
+            Some(k) => pop_count(k, out, count, &mut rng, popped.as_mut())?,
             None => {
                 out.set_len(0);
                 None
             }
         }
     };
+    let key = req.arg(1);
     if let Some(all) = emptied {
         ctx.store.dispose(all);
+        // The whole set: DEL key.
+        ctx.propagate(&[b"DEL", key]);
+    } else if let Some(popped) = popped {
+        // One SREM per member drawn, as Redis.
+        for member in &popped {
+            ctx.propagate(&[b"SREM", key, member]);
+        }
     }
     Ok(())
 }
@@ -91,6 +108,7 @@ fn pop_count(
     out: &mut Reply<'_>,
     count: usize,
     rng: &mut Rng,
+    mut popped: Option<&mut Vec<Vec<u8>>>,
 ) -> Result<Option<Value>, CmdError> {
     if count == 0 {
         k.unchanged();
@@ -113,7 +131,12 @@ fn pop_count(
         for _ in 0..count {
             let at = rng.below(set.len());
             match set.remove_at(at) {
-                Some(member) => reply_member(out, member.as_item()),
+                Some(member) => {
+                    reply_member(out, member.as_item());
+                    if let Some(popped) = popped.as_deref_mut() {
+                        popped.push(member.as_item().to_vec());
+                    }
+                }
                 None => out.null(),
             }
         }

@@ -355,6 +355,21 @@ fn decrby(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
 fn incrbyfloat(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
     let key = req.arg(1);
     let db = ctx.db();
+    let propagated = incrbyfloat_apply(ctx, req, db)?;
+    if let Some(text) = propagated {
+        // The result, not the increment: float formatting never differs on replay.
+        ctx.propagate(&[b"SET", key, &text, b"KEEPTTL"]);
+    }
+    Ok(())
+}
+
+/// INCRBYFLOAT's write; returns the new value's text when it is to be propagated.
+fn incrbyfloat_apply(
+    ctx: &mut Ctx<'_>,
+    req: &Request<'_>,
+    db: usize,
+) -> Result<Option<Vec<u8>>, CmdError> {
+    let key = req.arg(1);
     let found = ctx.store.write_key(db, key, ctx.now);
     let current = match &found {
         None => 0.0,
@@ -371,6 +386,7 @@ fn incrbyfloat(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
     }
     let text = format_double(sum).into_bytes();
     ctx.out.bulk(&text);
+    let propagated = ctx.server.propagation.is_on().then(|| text.clone());
     let value = Value::Str(text.into());
     match found {
         Some(mut k) => {
@@ -384,7 +400,7 @@ fn incrbyfloat(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
                 .changed(INCRBYFLOAT);
         }
     }
-    Ok(())
+    Ok(propagated)
 }
 
 #[cfg(test)]

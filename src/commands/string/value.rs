@@ -314,41 +314,80 @@ fn set(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
         None => 0,
     };
     let (db, now) = (ctx.db(), ctx.now);
-    let found = if opts.get {
-        get_for_write(ctx.store, &mut ctx.out, db, key, now)?
-    } else {
-        ctx.store.write_key(db, key, now)
-    };
-    if (opts.nx && found.is_some()) || (opts.xx && found.is_none()) {
-        drop(found);
-        if !opts.get {
-            ctx.out.null();
-        }
-        return Ok(());
-    }
-    let mut k = match found {
-        Some(mut k) => {
-            let ttl = if opts.keepttl { None } else { Some(expire_at) };
-            k.replace(value_arg(req, 2), ttl);
-            k
-        }
-        None => {
+    // A block, so that the handles are gone before propagating.
+    {
+        let found = if opts.get {
+            get_for_write(ctx.store, &mut ctx.out, db, key, now)?
+        } else {
+            ctx.store.write_key(db, key, now)
+        };
+        if (opts.nx && found.is_some()) || (opts.xx && found.is_none()) {
             drop(found);
-            ctx.store
-                .insert_missing(db, key, value_arg(req, 2), expire_at)
+            if !opts.get {
+                ctx.out.null();
+            }
+            return Ok(());
         }
-    };
-    if !opts.keepttl && expire_at != 0 {
-        k.record(SET);
-        // Counted once, with the `set`.
-        k.changed_n(EXPIRE, 0);
-    } else {
-        k.changed(SET);
+        let mut k = match found {
+            Some(mut k) => {
+                let ttl = if opts.keepttl { None } else { Some(expire_at) };
+                k.replace(value_arg(req, 2), ttl);
+                k
+            }
+            None => {
+                drop(found);
+                ctx.store
+                    .insert_missing(db, key, value_arg(req, 2), expire_at)
+            }
+        };
+        if !opts.keepttl && expire_at != 0 {
+            k.record(SET);
+            // Counted once, with the `set`.
+            k.changed_n(EXPIRE, 0);
+        } else {
+            k.changed(SET);
+        }
+        if !opts.get {
+            ctx.out.ok();
+        }
     }
-    if !opts.get {
-        ctx.out.ok();
+    let with_ttl = !opts.keepttl && expire_at != 0;
+    if ctx.propagating() {
+        if with_ttl {
+            // SET key value PXAT ms: the relative TTL made absolute.
+            propagate_set_pxat(ctx, req, 2, expire_at);
+        } else if opts.get {
+            // Without GET, which replays nothing.
+            let argv: Vec<&[u8]> = req
+                .args()
+                .enumerate()
+                .filter(|&(j, a)| j < 3 || !is(a, "get"))
+                .map(|(_, a)| a)
+                .collect();
+            ctx.propagate_docs(&argv, doc_at(req, 2, 2));
+        }
     }
     Ok(())
+}
+
+/// `[to]` when argument `i` of `req` is a document (it moves to position `to` of the
+/// propagated form), else nothing.
+fn doc_at(req: &Request<'_>, i: usize, to: usize) -> &'static [usize] {
+    const POSITIONS: [usize; 4] = [0, 1, 2, 3];
+    if req.is_doc(i) {
+        &POSITIONS[to..=to]
+    } else {
+        &[]
+    }
+}
+
+/// Propagates `SET key value PXAT at`, the value being argument `value_at` of `req`
+/// (Redis's rewrite of SET EX/PX/EXAT/PXAT, SETEX and PSETEX).
+fn propagate_set_pxat(ctx: &mut Ctx<'_>, req: &Request<'_>, value_at: usize, at: i64) {
+    let mut digits = itoa::Buffer::new();
+    let at = digits.format(at).as_bytes();
+    let argv: [&[u8]; 5] = [b"SET", req.arg(1), req.arg(value_at), b"PXAT", at];
+    ctx.propagate_docs(&argv, doc_at(req, value_at, 2));
 }
 
 /// ```text
@@ -380,6 +419,7 @@ fn set_with_expire(
     // Counted once, with the `set`.
     k.changed_n(EXPIRE, 0);
     ctx.out.ok();
+    propagate_set_pxat(ctx, req, 3, at);
     Ok(())
 }
 
@@ -404,19 +444,23 @@ fn psetex(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
 fn getset(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
     let key = req.arg(1);
     let db = ctx.db();
-    let found = get_for_write(ctx.store, &mut ctx.out, db, key, ctx.now)?;
-    match found {
-        Some(mut k) => {
-            k.replace(value_arg(req, 2), Some(0));
-            k.changed(SET);
-        }
-        None => {
-            drop(found);
-            ctx.store
-                .insert_missing(db, key, value_arg(req, 2), 0)
-                .changed(SET);
+    {
+        let found = get_for_write(ctx.store, &mut ctx.out, db, key, ctx.now)?;
+        match found {
+            Some(mut k) => {
+                k.replace(value_arg(req, 2), Some(0));
+                k.changed(SET);
+            }
+            None => {
+                drop(found);
+                ctx.store
+                    .insert_missing(db, key, value_arg(req, 2), 0)
+                    .changed(SET);
+            }
         }
     }
+    let argv: [&[u8]; 3] = [b"SET", key, req.arg(2)];
+    ctx.propagate_docs(&argv, doc_at(req, 2, 2));
     Ok(())
 }
 
@@ -426,8 +470,15 @@ fn getset(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
 /// The value (then deleted) or null.
 fn getdel(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
     let db = ctx.db();
-    if let Some(k) = get_for_write(ctx.store, &mut ctx.out, db, req.arg(1), ctx.now)? {
-        let _ = k.remove(Event::DEL);
+    let deleted = match get_for_write(ctx.store, &mut ctx.out, db, req.arg(1), ctx.now)? {
+        Some(k) => {
+            let _ = k.remove(Event::DEL);
+            true
+        }
+        None => false,
+    };
+    if deleted {
+        ctx.propagate(&[b"DEL", req.arg(1)]);
     }
     Ok(())
 }
@@ -455,17 +506,23 @@ fn getex(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
     };
     write_value(out, k.value())?;
     let mut k = k.into_mut();
+    let key = req.arg(1);
+    let mut digits = itoa::Buffer::new();
+    // Never propagated as is: as DEL, PEXPIREAT or PERSIST.
     match expire {
         Some((ExpireUnit::ExAt | ExpireUnit::PxAt, at)) if at <= now => {
             let _ = k.remove(Event::DEL);
+            ctx.propagate(&[b"DEL", key]);
         }
         Some((_, at)) => {
             k.set_expire_at(at);
             k.changed(EXPIRE);
+            ctx.propagate(&[b"PEXPIREAT", key, digits.format(at).as_bytes()]);
         }
         None if opts.persist && k.expire_at() != 0 => {
             k.set_expire_at(0);
             k.changed(PERSIST);
+            ctx.propagate(&[b"PERSIST", key]);
         }
         None => {}
     }

@@ -108,10 +108,29 @@ fn pop_first(
 ) -> Result<bool, CmdError> {
     for j in keys {
         let key = req.arg(j);
-        if let (Some(k), out) = write(ctx, key)? {
+        let popped = {
+            let (Some(k), out) = write(ctx, key)? else {
+                continue;
+            };
+            let len = match k.value() {
+                Value::ZSet(z) => z.len(),
+                _ => 0,
+            };
             pop(k, out, key, count, shape);
-            return Ok(true);
+            count.map(|c| c.min(len))
+        };
+        if shape.emit_key && ctx.propagating() {
+            // BZPOPMIN, BZMPOP, ZMPOP: as ZPOPMIN/ZPOPMAX key [count] (Redis's rewrite).
+            let name: &[u8] = if shape.max { b"ZPOPMAX" } else { b"ZPOPMIN" };
+            match popped {
+                None => ctx.propagate(&[name, key]),
+                Some(n) => {
+                    let mut digits = itoa::Buffer::new();
+                    ctx.propagate(&[name, key, digits.format(n).as_bytes()]);
+                }
+            }
         }
+        return Ok(true);
     }
     Ok(false)
 }

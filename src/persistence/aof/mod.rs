@@ -1,0 +1,604 @@
+//! The append-only file, in Redis 7's multi-part layout: inside `dir/appenddirname`, a
+//! base file (the data set as commands, written when the AOF starts), incremental
+//! files (every write since, as the propagation layer emitted it) and the manifest
+//! that lists them ([`manifest`]), so that `redis-check-aof` reads rudis's directory and
+//! rudis reads a Redis 7 one whose base is an AOF.
+//!
+//! The server hands [`Aof::feed`] the propagated stream and calls [`Aof::flush`] once
+//! per event-loop turn, before the turn's replies are written (Redis's
+//! `flushAppendOnlyFile` in `beforeSleep`): one `write` per turn, then per
+//! `appendfsync`: `always` fsyncs there (one per turn), `everysec` hands the fsync to
+//! a background thread at most once a second (and, while it still runs, postpones
+//! writing for up to two seconds, Redis's "delayed fsync"), `no` leaves it to the OS.
+//!
+//! Seam: the base is written as commands (Redis's `aof-use-rdb-preamble no`); a base
+//! in Redis's RDB format (`.base.rdb`) is refused at load until the RDB codec lands.
+
+pub mod manifest;
+
+use std::fs::{File, OpenOptions};
+use std::io::{self, BufWriter, Read, Write};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, mpsc};
+
+use log::{info, warn};
+
+use crate::config::{Config, Fsync};
+use crate::protocol::reply::format_double;
+use crate::protocol::{Parsed, ProtoLimits, Request, RequestParser};
+use crate::runtime::propagate::encode;
+use crate::store::list::Item;
+use crate::store::{Store, Value};
+pub use manifest::Manifest;
+
+/// Elements per command in a base file (Redis's `AOF_REWRITE_ITEMS_PER_CMD`).
+const ITEMS_PER_CMD: usize = 64;
+/// Seconds a write may wait for a running background fsync (Redis: 2).
+const MAX_POSTPONE_SECS: i64 = 2;
+
+/// `dir/appenddirname`.
+pub fn dir_path(config: &Config) -> PathBuf {
+    config.dir.join(&config.appenddirname)
+}
+
+/// The manifest's file name.
+pub fn manifest_name(config: &Config) -> String {
+    format!("{}.manifest", config.appendfilename)
+}
+
+/// The manifest found on disk, if the AOF directory holds one.
+/// # Errors
+/// An unreadable or invalid manifest.
+pub fn read_manifest(config: &Config) -> Result<Option<Manifest>, String> {
+    let path = dir_path(config).join(manifest_name(config));
+    match std::fs::read_to_string(&path) {
+        Ok(text) => Manifest::parse(&text)
+            .map(Some)
+            .map_err(|e| format!("{e} ({})", path.display())),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(format!(
+            "Can't read the AOF manifest {}: {e}",
+            path.display()
+        )),
+    }
+}
+
+/// The background fsync of `everysec` (Redis's bio thread): a thread that fsyncs
+/// the files handed to it, one at a time.
+#[derive(Debug)]
+struct Syncer {
+    jobs: Option<mpsc::Sender<(File, u64)>>,
+    busy: Arc<AtomicBool>,
+    /// Bytes of the incremental file known to be on disk.
+    synced: Arc<AtomicU64>,
+}
+
+impl Syncer {
+    fn start(size: u64) -> Syncer {
+        let (tx, rx) = mpsc::channel::<(File, u64)>();
+        let busy = Arc::new(AtomicBool::new(false));
+        let synced = Arc::new(AtomicU64::new(size));
+        let (b, s) = (busy.clone(), synced.clone());
+        let spawned = std::thread::Builder::new()
+            .name("aof-fsync".into())
+            .spawn(move || {
+                for (file, size) in rx {
+                    match file.sync_data() {
+                        Ok(()) => s.store(size, Ordering::SeqCst),
+                        Err(e) => warn!("AOF fsync failed: {e}"),
+                    }
+                    b.store(false, Ordering::SeqCst);
+                }
+            });
+        let jobs = match spawned {
+            Ok(_) => Some(tx),
+            Err(e) => {
+                warn!("could not start the AOF fsync thread: {e}");
+                None
+            }
+        };
+        Syncer { jobs, busy, synced }
+    }
+
+    fn in_progress(&self) -> bool {
+        self.busy.load(Ordering::SeqCst)
+    }
+
+    /// Hands `file` (a duplicate descriptor) to the thread.
+    fn submit(&self, file: File, size: u64) {
+        let Some(jobs) = &self.jobs else {
+            return;
+        };
+        self.busy.store(true, Ordering::SeqCst);
+        if jobs.send((file, size)).is_err() {
+            self.busy.store(false, Ordering::SeqCst);
+        }
+    }
+}
+
+/// The open append-only file and its counters (INFO persistence).
+#[derive(Debug)]
+pub struct Aof {
+    dir: PathBuf,
+    manifest_name: String,
+    manifest: Manifest,
+    /// The incremental file being appended to.
+    file: File,
+    /// Not yet written: the turn's commands, or what a failed or postponed write kept.
+    buf: Vec<u8>,
+    /// Size of the incremental file.
+    incr_size: u64,
+    /// Size of the incremental file at the last fsync made in the loop (always).
+    fsynced_size: u64,
+    /// Size of the base file (INFO `aof_base_size`).
+    pub base_size: u64,
+    /// Unix seconds of the last fsync started.
+    last_fsync: i64,
+    /// When a write was first postponed for a running fsync (0: none).
+    postponed_since: i64,
+    /// Whether the last write succeeded (INFO `aof_last_write_status`).
+    pub write_ok: bool,
+    /// Writes made without waiting for a slow fsync (INFO `aof_delayed_fsync`).
+    pub delayed_fsync: u64,
+    syncer: Syncer,
+}
+
+impl Aof {
+    /// Starts an AOF from the data set in `store` (startup without an AOF, or CONFIG
+    /// SET appendonly yes): a base file written from it, a new incremental file, and the
+    /// manifest naming both, which replaces any previous one (whose files are removed).
+    /// # Errors
+    /// The I/O error; nothing is switched then.
+    pub fn create(config: &Config, store: &Store) -> io::Result<Aof> {
+        let dir = dir_path(config);
+        std::fs::create_dir_all(&dir)?;
+        let old = read_manifest(config).ok().flatten().unwrap_or_default();
+        let base_seq = old.base.as_ref().map_or(0, |b| b.seq) + 1;
+        let incr_seq = old.last_incr_seq() + 1;
+        let base_name = format!("{}.{base_seq}.base.aof", config.appendfilename);
+        let incr_name = format!("{}.{incr_seq}.incr.aof", config.appendfilename);
+        let base_size = write_base(store, &dir.join(&base_name))?;
+        let file = open_append(&dir.join(&incr_name))?;
+        let manifest = Manifest {
+            base: Some(manifest::Entry {
+                name: base_name,
+                seq: base_seq,
+                kind: 'b',
+            }),
+            history: Vec::new(),
+            incrs: vec![manifest::Entry {
+                name: incr_name,
+                seq: incr_seq,
+                kind: 'i',
+            }],
+        };
+        let manifest_name = manifest_name(config);
+        manifest.persist(&dir, &manifest_name)?;
+        // The old files are no longer named by the manifest.
+        for e in old.base.iter().chain(&old.history).chain(&old.incrs) {
+            if manifest.base.as_ref() != Some(e) && !manifest.incrs.contains(e) {
+                let _ = std::fs::remove_file(dir.join(&e.name));
+            }
+        }
+        info!(
+            "Creating AOF base file {} and incr file {} in {}",
+            manifest.base.as_ref().map_or("", |b| b.name.as_str()),
+            manifest.incrs[0].name,
+            dir.display()
+        );
+        Ok(Aof::with(dir, manifest_name, manifest, file, 0, base_size))
+    }
+
+    /// Opens the AOF that `manifest` describes (after it was loaded) to append to its
+    /// last incremental file (a new one when it has none).
+    /// # Errors
+    /// The I/O error.
+    pub fn open(config: &Config, mut manifest: Manifest) -> io::Result<Aof> {
+        let dir = dir_path(config);
+        let manifest_name = manifest_name(config);
+        if manifest.incrs.is_empty() {
+            let seq = manifest.last_incr_seq() + 1;
+            manifest.incrs.push(manifest::Entry {
+                name: format!("{}.{seq}.incr.aof", config.appendfilename),
+                seq,
+                kind: 'i',
+            });
+            open_append(&dir.join(&manifest.incrs[0].name))?;
+            manifest.persist(&dir, &manifest_name)?;
+        }
+        let last = manifest
+            .incrs
+            .last()
+            .map(|e| e.name.clone())
+            .unwrap_or_default();
+        let file = open_append(&dir.join(&last))?;
+        let size = file.metadata()?.len();
+        let base_size = manifest
+            .base
+            .as_ref()
+            .and_then(|b| std::fs::metadata(dir.join(&b.name)).ok())
+            .map_or(0, |m| m.len());
+        Ok(Aof::with(
+            dir,
+            manifest_name,
+            manifest,
+            file,
+            size,
+            base_size,
+        ))
+    }
+
+    fn with(
+        dir: PathBuf,
+        manifest_name: String,
+        manifest: Manifest,
+        file: File,
+        size: u64,
+        base_size: u64,
+    ) -> Aof {
+        Aof {
+            dir,
+            manifest_name,
+            manifest,
+            file,
+            buf: Vec::new(),
+            incr_size: size,
+            fsynced_size: size,
+            base_size,
+            last_fsync: 0,
+            postponed_since: 0,
+            write_ok: true,
+            delayed_fsync: 0,
+            syncer: Syncer::start(size),
+        }
+    }
+
+    /// Appends propagated commands to the buffer written by the next [`Aof::flush`].
+    pub fn feed(&mut self, stream: &[u8]) {
+        self.buf.extend_from_slice(stream);
+    }
+
+    /// Bytes of the AOF (base and incremental files).
+    pub fn current_size(&self) -> u64 {
+        self.base_size + self.incr_size
+    }
+
+    /// True while commands wait to be written.
+    pub fn has_buffered(&self) -> bool {
+        !self.buf.is_empty()
+    }
+
+    /// Whether a background fsync runs (INFO `aof_pending_bio_fsync`).
+    pub fn fsync_in_progress(&self) -> bool {
+        self.syncer.in_progress()
+    }
+
+    /// The manifest of the open AOF.
+    pub fn manifest(&self) -> &Manifest {
+        &self.manifest
+    }
+
+    /// The manifest's path.
+    pub fn manifest_path(&self) -> PathBuf {
+        self.dir.join(&self.manifest_name)
+    }
+
+    /// Writes the buffer and fsyncs as `policy` says (Redis's `flushAppendOnlyFile`);
+    /// `now` in Unix seconds; `force` writes even while an everysec fsync runs
+    /// (shutdown). Returns false when a write or fsync failed under `always`:
+    /// acknowledged writes could not be made durable (the caller exits, as Redis).
+    pub fn flush(&mut self, policy: Fsync, now: i64, force: bool) -> bool {
+        if self.buf.is_empty() {
+            match policy {
+                Fsync::Everysec
+                    if self.syncer.synced.load(Ordering::SeqCst) != self.incr_size
+                        && now > self.last_fsync
+                        && !self.syncer.in_progress() =>
+                {
+                    self.fsync(policy, now);
+                }
+                Fsync::Always if self.fsynced_size != self.incr_size => {
+                    return self.fsync(policy, now);
+                }
+                _ => {}
+            }
+            return true;
+        }
+        if policy == Fsync::Everysec && !force && self.syncer.in_progress() {
+            if self.postponed_since == 0 {
+                self.postponed_since = now;
+                return true;
+            } else if now - self.postponed_since < MAX_POSTPONE_SECS {
+                return true;
+            }
+            self.delayed_fsync += 1;
+            info!(
+                "Asynchronous AOF fsync is taking too long (disk is busy?). Writing the AOF \
+                 buffer without waiting for fsync to complete, this may slow down Redis."
+            );
+        }
+        self.postponed_since = 0;
+        match write_all_counted(&mut self.file, &self.buf) {
+            Ok(()) => {
+                if !self.write_ok {
+                    warn!("AOF write error looks solved, Redis can write again.");
+                    self.write_ok = true;
+                }
+                self.incr_size += self.buf.len() as u64;
+                self.buf.clear();
+                if self.buf.capacity() > 1 << 20 {
+                    self.buf = Vec::new();
+                }
+            }
+            Err((written, e)) => {
+                warn!("Error writing to the AOF file: {e}");
+                // A partial write is cut off, so that the file ends at a whole command.
+                if written > 0 && self.file.set_len(self.incr_size).is_err() {
+                    self.incr_size += written as u64;
+                    self.buf.drain(..written);
+                }
+                self.write_ok = false;
+                if policy == Fsync::Always {
+                    warn!(
+                        "Can't recover from AOF write error when the AOF fsync policy is \
+                         'always'. Exiting..."
+                    );
+                    return false;
+                }
+                return true;
+            }
+        }
+        self.fsync(policy, now)
+    }
+
+    /// The fsync part of [`Aof::flush`]; false when an `always` fsync failed.
+    fn fsync(&mut self, policy: Fsync, now: i64) -> bool {
+        match policy {
+            Fsync::Always => {
+                if let Err(e) = self.file.sync_data() {
+                    warn!(
+                        "Can't persist AOF for fsync error when the AOF fsync policy is \
+                         'always': {e}. Exiting..."
+                    );
+                    return false;
+                }
+                self.fsynced_size = self.incr_size;
+                self.last_fsync = now;
+            }
+            Fsync::Everysec => {
+                if now > self.last_fsync && !self.syncer.in_progress() {
+                    if let Ok(dup) = self.file.try_clone() {
+                        self.syncer.submit(dup, self.incr_size);
+                    }
+                    self.last_fsync = now;
+                }
+            }
+            Fsync::No => {}
+        }
+        true
+    }
+
+    /// Writes what is buffered and fsyncs, whatever the policy (shutdown, turning the
+    /// AOF off).
+    pub fn close(&mut self, now: i64) {
+        self.flush(Fsync::No, now, true);
+        if let Err(e) = self.file.sync_data() {
+            warn!("fsync of the AOF failed: {e}");
+        }
+    }
+}
+
+/// Writes all of `buf`; on failure, how much was written and the error.
+fn write_all_counted(file: &mut File, mut buf: &[u8]) -> Result<(), (usize, io::Error)> {
+    let total = buf.len();
+    while !buf.is_empty() {
+        match file.write(buf) {
+            Ok(0) => {
+                return Err((total - buf.len(), io::Error::from(io::ErrorKind::WriteZero)));
+            }
+            Ok(n) => buf = &buf[n..],
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err((total - buf.len(), e)),
+        }
+    }
+    Ok(())
+}
+
+fn open_append(path: &Path) -> io::Result<File> {
+    OpenOptions::new().create(true).append(true).open(path)
+}
+
+/// Writes the data set as commands (Redis's `rewriteAppendOnlyFileRio` with
+/// `aof-use-rdb-preamble no`) to `path` through a temporary file (fsync, rename,
+/// fsync of the directory); returns the file's size.
+/// # Errors
+/// The I/O error; `path` is then untouched.
+pub fn write_base(store: &Store, path: &Path) -> io::Result<u64> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let temp = dir.join(format!("temp-rewriteaof-{}.aof", std::process::id()));
+    let result = (|| {
+        let file = File::create(&temp)?;
+        let mut out = BufWriter::with_capacity(64 * 1024, file);
+        write_commands(store, &mut out, crate::store::now_ms())?;
+        let file = out.into_inner().map_err(|e| e.into_error())?;
+        file.sync_all()?;
+        let size = file.metadata()?.len();
+        std::fs::rename(&temp, path)?;
+        File::open(dir)?.sync_all()?;
+        Ok(size)
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&temp);
+    }
+    result
+}
+
+/// Writes every live key of `store` as the commands that rebuild it.
+fn write_commands(store: &Store, out: &mut impl Write, now: i64) -> io::Result<()> {
+    let mut cmd = Vec::new();
+    let mut digits = itoa::Buffer::new();
+    for (index, db) in store.dbs().iter().enumerate() {
+        if db.is_empty() {
+            continue;
+        }
+        cmd.clear();
+        let index = digits.format(index).as_bytes().to_vec();
+        encode(&mut cmd, [&b"SELECT"[..], &index].into_iter());
+        out.write_all(&cmd)?;
+        for (key, value, expire_at) in db.iter() {
+            if expire_at != 0 && expire_at <= now {
+                continue;
+            }
+            cmd.clear();
+            value_commands(&mut cmd, key, value);
+            if expire_at != 0 {
+                let at = digits.format(expire_at).as_bytes().to_vec();
+                encode(&mut cmd, [&b"PEXPIREAT"[..], key, &at].into_iter());
+            }
+            out.write_all(&cmd)?;
+        }
+    }
+    Ok(())
+}
+
+/// Appends `name key items...` commands of at most [`ITEMS_PER_CMD`] elements (of
+/// `per` arguments each).
+fn batches(out: &mut Vec<u8>, name: &[u8], key: &[u8], items: &[Vec<u8>], per: usize) {
+    for chunk in items.chunks(ITEMS_PER_CMD * per) {
+        let argv: Vec<&[u8]> = [name, key]
+            .into_iter()
+            .chain(chunk.iter().map(Vec::as_slice))
+            .collect();
+        encode(out, argv.into_iter());
+    }
+}
+
+/// The commands that rebuild `value` at `key`.
+fn value_commands(out: &mut Vec<u8>, key: &[u8], value: &Value) {
+    let mut digits = itoa::Buffer::new();
+    match value {
+        Value::Str(s) => encode(out, [&b"SET"[..], key, s].into_iter()),
+        Value::Int(n) => {
+            let n = digits.format(*n).as_bytes();
+            encode(out, [&b"SET"[..], key, n].into_iter());
+        }
+        Value::Doc(doc) => {
+            // A document is written as it came: rudis reads it back (Redis would not).
+            out.extend_from_slice(b"*3\r\n$3\r\nSET\r\n$");
+            out.extend_from_slice(digits.format(key.len()).as_bytes());
+            out.extend_from_slice(b"\r\n");
+            out.extend_from_slice(key);
+            out.extend_from_slice(b"\r\n");
+            out.extend_from_slice(doc);
+        }
+        Value::List(l) => {
+            let items: Vec<Vec<u8>> = l.iter().map(Item::to_vec).collect();
+            batches(out, b"RPUSH", key, &items, 1);
+        }
+        Value::Set(s) => {
+            let items: Vec<Vec<u8>> = s.iter().map(Item::to_vec).collect();
+            batches(out, b"SADD", key, &items, 1);
+        }
+        Value::Hash(h) => {
+            let items: Vec<Vec<u8>> = h
+                .iter()
+                .flat_map(|(f, v)| [f.to_vec(), v.to_vec()])
+                .collect();
+            batches(out, b"HSET", key, &items, 2);
+        }
+        Value::ZSet(z) => {
+            let items: Vec<Vec<u8>> = z
+                .iter()
+                .flat_map(|(m, s)| [format_double(s).into_bytes(), m.to_vec()])
+                .collect();
+            batches(out, b"ZADD", key, &items, 2);
+        }
+    }
+}
+
+/// Why a file of the AOF could not be replayed.
+#[derive(Debug)]
+pub enum ReplayError {
+    /// Reading failed.
+    Io(io::Error),
+    /// The file ends inside a command (a crash mid-write): whole commands (and whole
+    /// transactions) end at `valid` bytes.
+    Truncated {
+        /// Bytes of whole commands.
+        valid: u64,
+    },
+    /// The bytes at `offset` are no command.
+    Corrupt {
+        /// Where the bad command starts.
+        offset: u64,
+    },
+    /// A base in Redis's RDB format (not readable yet).
+    RdbBase,
+}
+
+/// Reads the commands of the AOF file at `path` and hands each to `run`; returns how
+/// many. A transaction left open at the end counts as a torn tail (Redis's "Revert
+/// incomplete MULTI/EXEC transaction").
+/// # Errors
+/// See [`ReplayError`].
+pub fn replay(path: &Path, mut run: impl FnMut(&Request<'_>)) -> Result<u64, ReplayError> {
+    let mut data = Vec::new();
+    File::open(path)
+        .and_then(|mut f| f.read_to_end(&mut data))
+        .map_err(ReplayError::Io)?;
+    if data.starts_with(b"REDIS") {
+        return Err(ReplayError::RdbBase);
+    }
+    let limits = ProtoLimits {
+        max_bulk_len: usize::MAX >> 1,
+        max_multibulk_len: usize::MAX >> 1,
+        ..ProtoLimits::default()
+    };
+    let mut parser = RequestParser::new();
+    let mut pos = 0;
+    let mut commands = 0;
+    // Offset of an open MULTI.
+    let mut multi_at: Option<usize> = None;
+    while pos < data.len() {
+        match data[pos] {
+            b'#' => {
+                // An annotation line (Redis's timestamps): skipped.
+                match data[pos..].iter().position(|&b| b == b'\n') {
+                    Some(n) => pos += n + 1,
+                    None => return Err(ReplayError::Truncated { valid: pos as u64 }),
+                }
+                continue;
+            }
+            b'*' => {}
+            _ => return Err(ReplayError::Corrupt { offset: pos as u64 }),
+        }
+        match parser.parse(&data[pos..], &limits) {
+            Ok(Parsed::Ready) => {
+                let req = parser.request(&data[pos..]);
+                if req.is_empty() {
+                    return Err(ReplayError::Corrupt { offset: pos as u64 });
+                }
+                if req.arg(0).eq_ignore_ascii_case(b"multi") {
+                    multi_at = Some(pos);
+                } else if req.arg(0).eq_ignore_ascii_case(b"exec") {
+                    multi_at = None;
+                }
+                run(&req);
+                commands += 1;
+                pos += parser.finish();
+            }
+            Ok(Parsed::Incomplete) => {
+                let valid = multi_at.unwrap_or(pos);
+                return Err(ReplayError::Truncated {
+                    valid: valid as u64,
+                });
+            }
+            Err(_) => return Err(ReplayError::Corrupt { offset: pos as u64 }),
+        }
+    }
+    if let Some(at) = multi_at {
+        return Err(ReplayError::Truncated { valid: at as u64 });
+    }
+    Ok(commands)
+}

@@ -1,0 +1,183 @@
+//! The server's side of the append-only file: loading it at startup by replaying its
+//! commands through dispatch (a fake client, as Redis's `loadAppendOnlyFiles`), and
+//! writing the propagated stream once per loop turn, before the turn's replies go out.
+
+use bytes::BytesMut;
+use log::{info, warn};
+
+use super::Server;
+use crate::commands::{self, Ctx};
+use crate::config::{Config, Fsync};
+use crate::persistence::aof::{self, Aof, Manifest, ReplayError};
+use crate::protocol::{Reply, RespVersion};
+use crate::runtime::{ClientInfo, ServerState};
+use crate::store::{self, Store};
+
+/// At startup with `appendonly yes`: loads the AOF if its directory has a manifest
+/// (the AOF wins over the snapshot), else the snapshot and then starts an AOF from
+/// it; then turns propagation on.
+/// # Errors
+/// Redis-style text for an AOF that cannot be loaded: the server must not start.
+pub(super) fn start(store: &mut Store, state: &mut ServerState) -> Result<(), String> {
+    let manifest = aof::read_manifest(&state.config)?;
+    let opened = match manifest {
+        Some(manifest) => {
+            load(store, state, &manifest)?;
+            Aof::open(&state.config, manifest)
+        }
+        None => {
+            state.persistence.load_at_startup(store, &state.config)?;
+            Aof::create(&state.config, store)
+        }
+    };
+    let aof = opened.map_err(|e| format!("Can't open the append-only file: {e}"))?;
+    state.persistence.aof = Some(aof);
+    state.propagation.set_on(true, store);
+    Ok(())
+}
+
+/// Replays every file of `manifest` (base, then incremental files in order).
+fn load(store: &mut Store, state: &mut ServerState, manifest: &Manifest) -> Result<(), String> {
+    let dir = aof::dir_path(&state.config);
+    let started = std::time::Instant::now();
+    let me = state
+        .clients
+        .insert(ClientInfo::new(u64::MAX, String::new(), String::new(), 0));
+    state.clients[me].deny_blocking = true;
+    let files: Vec<&aof::manifest::Entry> = manifest.base.iter().chain(&manifest.incrs).collect();
+    let mut out = BytesMut::new();
+    let mut total = 0;
+    let mut result = Ok(());
+    for (i, entry) in files.iter().enumerate() {
+        let path = dir.join(&entry.name);
+        if !path.exists() && entry.kind == 'i' && i + 1 == files.len() {
+            // Created by the manifest's writer, never written: nothing to replay.
+            continue;
+        }
+        let replayed = aof::replay(&path, |req| {
+            out.clear();
+            let now = store::now_ms();
+            let mut ctx = Ctx {
+                store: &mut *store,
+                server: &mut *state,
+                me,
+                out: Reply::new(&mut out, RespVersion::V2),
+                now,
+            };
+            commands::dispatch(&mut ctx, req);
+        });
+        let last = i + 1 == files.len();
+        match replayed {
+            Ok(n) => total += n,
+            Err(ReplayError::Truncated { valid }) if last && state.config.aof_load_truncated => {
+                warn!(
+                    "!!! Warning: short read while loading the AOF file {}!!!",
+                    entry.name
+                );
+                warn!(
+                    "!!! Truncating the AOF {} at offset {valid} !!!",
+                    entry.name
+                );
+                let cut = std::fs::OpenOptions::new()
+                    .write(true)
+                    .open(&path)
+                    .and_then(|f| f.set_len(valid).and_then(|()| f.sync_all()));
+                if let Err(e) = cut {
+                    result = Err(format!("Error truncating the AOF file {}: {e}", entry.name));
+                    break;
+                }
+                warn!(
+                    "AOF {} loaded anyway because aof-load-truncated is enabled",
+                    entry.name
+                );
+            }
+            Err(ReplayError::Truncated { valid }) => {
+                result = Err(format!(
+                    "Unexpected end of file reading the append only file {} (whole commands \
+                     end at offset {valid}). You can: 1) Make a backup of your AOF file, then \
+                     use ./redis-check-aof --fix <filename.manifest>. 2) Alternatively you can \
+                     set the 'aof-load-truncated' configuration option to yes and restart the \
+                     server.",
+                    entry.name
+                ));
+                break;
+            }
+            Err(ReplayError::Corrupt { offset }) => {
+                result = Err(format!(
+                    "Bad file format reading the append only file {} at offset {offset}: make \
+                     a backup of your AOF file, then use ./redis-check-aof --fix \
+                     <filename.manifest>",
+                    entry.name
+                ));
+                break;
+            }
+            Err(ReplayError::RdbBase) => {
+                result = Err(format!(
+                    "The AOF base {} is in Redis's RDB format, which this server cannot \
+                     read yet",
+                    entry.name
+                ));
+                break;
+            }
+            Err(ReplayError::Io(e)) => {
+                result = Err(format!(
+                    "Can't read the append only file {}: {e}",
+                    entry.name
+                ));
+                break;
+            }
+        }
+    }
+    crate::runtime::watch::unwatch(state, me);
+    state.clients.remove(me);
+    result?;
+    info!(
+        "DB loaded from append only file: {:.3} seconds ({total} commands)",
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
+impl Server {
+    /// True when replies must wait for this turn's writes to reach the disk
+    /// (`appendfsync always` with commands not yet written).
+    pub(super) fn replies_wait_for_fsync(&self) -> bool {
+        self.state.config.appendfsync == Fsync::Always
+            && self.state.persistence.aof.is_some()
+            && !self.state.propagation.stream().is_empty()
+    }
+
+    /// Writes the turn's propagated commands to the AOF and fsyncs per `appendfsync`
+    /// (before the replies are flushed). An `always` write or fsync that fails stops
+    /// the server: acknowledged writes could not be made durable (as Redis exits).
+    pub(super) fn flush_aof(&mut self) {
+        let Some(aof) = self.state.persistence.aof.as_mut() else {
+            return;
+        };
+        self.state.propagation.flush_expired(&mut self.store);
+        let stream = self.state.propagation.stream();
+        if !stream.is_empty() {
+            aof.feed(stream);
+            self.state.propagation.clear_stream();
+        }
+        let policy = self.state.config.appendfsync;
+        if !aof.flush(policy, store::now_ms() / 1000, false) {
+            std::process::exit(1);
+        }
+    }
+
+    /// At exit: writes and fsyncs what the AOF still holds.
+    pub(super) fn close_aof(&mut self) {
+        if let Some(aof) = self.state.persistence.aof.as_mut() {
+            self.state.propagation.flush_expired(&mut self.store);
+            aof.feed(self.state.propagation.stream());
+            self.state.propagation.clear_stream();
+            aof.close(store::now_ms() / 1000);
+        }
+    }
+}
+
+/// Whether the AOF should be started at startup.
+pub(super) fn wanted(config: &Config) -> bool {
+    config.appendonly
+}
