@@ -2,8 +2,8 @@
 //!
 //! A handler that finds nothing to pop calls `Ctx::block`: the client is parked
 //! (no thread, no polling) in a FIFO queue per key, with its deadline in a timer set,
-//! and the server stops reading its requests. Every write calls
-//! `Ctx::changed`, which marks the key ready when somebody waits on it. After each
+//! and the server stops reading its requests. Every write, once the
+//! command is done, reaches [`Blocking::signal`], which marks the key ready when somebody waits on it. After each
 //! command the server calls `commands::blocked::serve`: for each ready key, the
 //! clients waiting on it are taken longest-waiting first and their command is run again, now that there is
 //! something to pop (Redis 7.2's way: one code path pops for blocked and non-blocked

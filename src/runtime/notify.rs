@@ -2,7 +2,7 @@
 //!
 //! Every write is recorded in the store's event log with the class and event name
 //! Redis uses for it (`lpush`, `hset`, `del`, ...), through a key handle
-//! ([`crate::store::KeyMut`]) or `Ctx::changed`; after the command the dispatcher hands
+//! ([`crate::store::KeyMut`]) or `Store::record_write`; after the command the dispatcher hands
 //! the log to [`publish_store_events`], which wakes blocked clients, invalidates WATCH
 //! and publishes. Events the store sees by
 //! itself (a key expired lazily or by the active cycle, a read missed, a key was

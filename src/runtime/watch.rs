@@ -3,8 +3,8 @@
 //! [`Watchers`] (in [`ServerState`]) maps each watched key of each database to the
 //! tokens of the clients watching it; each client's [`ClientWatch`] (in its
 //! [`ClientInfo`](super::ClientInfo)) lists its keys and carries the "dirty" flag
-//! (Redis's `CLIENT_DIRTY_CAS`). Every write calls [`touch`] through
-//! `Ctx::changed`: one emptiness check when nobody watches,
+//! (Redis's `CLIENT_DIRTY_CAS`). Every write reaches [`touch`] through the
+//! one write path (`notify::publish_store_events`): one emptiness check when nobody watches,
 //! else one hash lookup. A touched client is marked dirty and its watches are
 //! dropped at once (nothing it watches can make it less dirty), as Redis does.
 //!
