@@ -195,7 +195,7 @@ bitset! {
 /// [`Flags`] from names: `flags!(WRITE | DENYOOM)`, `flags!()` for none. A name
 /// that is not a flag does not compile:
 ///
-/// ```compile_fail
+/// ```compile_fail,E0599
 /// const F: rudis::spec::Flags = rudis::flags!(WRITE | DENYOM);
 /// ```
 /// ```
@@ -224,7 +224,7 @@ macro_rules! kf {
 
 /// A command's group (COMMAND DOCS); a misspelt group does not compile:
 ///
-/// ```compile_fail
+/// ```compile_fail,E0599
 /// let _ = rudis::spec::Group::SortedSets;
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

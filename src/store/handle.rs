@@ -6,15 +6,28 @@
 //! touch the store, so no lazy expiry, delete or insert can move another key into its
 //! position: a position used after the table changed does not compile.
 //!
-//! ```compile_fail
-//! use rudis::store::{Store, Value};
+//! ```compile_fail,E0499
+//! use rudis::store::{Event, Store, Value};
 //! let mut store = Store::new(1);
-//! store.insert_key(0, b"a", Value::Int(1), 0).unchanged();
-//! store.insert_key(0, b"b", Value::Int(2), 0).unchanged();
+//! store.insert_key(0, b"a", Value::Int(1), 0, 0).changed(Event::DEL);
+//! store.insert_key(0, b"b", Value::Int(2), 0, 0).changed(Event::DEL);
 //! let a = store.read_key(0, b"a", 0).unwrap();
-//! // Removing b moves a's neighbour around: the handle on a must not survive it.
-//! store.write_key(0, b"b", 0).unwrap().unchanged();
+//! // Removing b may move a's neighbour around: the handle on a must not survive it.
+//! store.write_key(0, b"b", 0).unwrap().remove(Event::DEL);
 //! let _ = a.value();
+//! ```
+//!
+//! The same steps in an order the borrow checker accepts: each handle is finished
+//! before the next lookup.
+//!
+//! ```
+//! use rudis::store::{Event, Store, Value};
+//! let mut store = Store::new(1);
+//! store.insert_key(0, b"a", Value::Int(1), 0, 0).changed(Event::DEL);
+//! store.insert_key(0, b"b", Value::Int(2), 0, 0).changed(Event::DEL);
+//! store.write_key(0, b"b", 0).unwrap().remove(Event::DEL);
+//! let a = store.read_key(0, b"a", 0).unwrap();
+//! assert_eq!(a.value(), &Value::Int(1));
 //! ```
 //!
 //! A write handle ([`KeyMut`]) records its change in the store's event log when it
