@@ -109,6 +109,12 @@ pub struct Config {
     /// Load an AOF whose last command was cut short (a crash mid-write), dropping that
     /// command (`--aof-load-truncated yes|no`, default yes); with no, refuse to start.
     pub aof_load_truncated: bool,
+    /// Rewrite the AOF automatically when it grew by this percentage over its size
+    /// after the last rewrite (`--auto-aof-rewrite-percentage`, default 100; 0 off).
+    pub auto_aof_rewrite_percentage: u64,
+    /// No automatic rewrite below this AOF size in bytes
+    /// (`--auto-aof-rewrite-min-size`, default 64mb).
+    pub auto_aof_rewrite_min_size: u64,
 }
 
 /// `appendfsync`: when the append-only file is fsynced.
@@ -220,6 +226,8 @@ impl Default for Config {
             appenddirname: "appendonlydir".to_string(),
             appendfilename: "appendonly.aof".to_string(),
             aof_load_truncated: true,
+            auto_aof_rewrite_percentage: 100,
+            auto_aof_rewrite_min_size: 64 * 1024 * 1024,
         }
     }
 }
@@ -265,6 +273,9 @@ pub const USAGE: &str = "Usage: rudis-server [/path/to/rudis.conf] [options]
   --appenddirname NAME            directory of the AOF files in dir (default appendonlydir)
   --appendfilename NAME           AOF file name prefix (default appendonly.aof)
   --aof-load-truncated yes|no     start from an AOF cut mid-command (default yes)
+  --auto-aof-rewrite-percentage N rewrite the AOF when it grew N% since the last
+                                  rewrite (default 100; 0 = never automatically)
+  --auto-aof-rewrite-min-size SIZE  no automatic rewrite below SIZE (default 64mb)
   --help                          print this text";
 
 impl Config {
@@ -375,6 +386,12 @@ impl Config {
                 }
             }
             "aof-load-truncated" => self.aof_load_truncated = parse_bool(value).ok_or_else(bad)?,
+            "auto-aof-rewrite-percentage" => {
+                self.auto_aof_rewrite_percentage = value.parse().map_err(|_| bad())?
+            }
+            "auto-aof-rewrite-min-size" => {
+                self.auto_aof_rewrite_min_size = parse_memory(value).ok_or_else(bad)? as u64
+            }
             other => match self.encodings.set(other, value) {
                 Ok(true) => {}
                 Ok(false) => return Err(format!("unknown option '{name}'")),
@@ -430,6 +447,8 @@ impl Config {
             "appenddirname" => self.appenddirname.clone(),
             "appendfilename" => self.appendfilename.clone(),
             "aof-load-truncated" => yes_no(self.aof_load_truncated),
+            "auto-aof-rewrite-percentage" => self.auto_aof_rewrite_percentage.to_string(),
+            "auto-aof-rewrite-min-size" => self.auto_aof_rewrite_min_size.to_string(),
             other => return self.encodings.get(other),
         })
     }
@@ -464,6 +483,8 @@ impl Config {
         "appenddirname",
         "appendfilename",
         "aof-load-truncated",
+        "auto-aof-rewrite-percentage",
+        "auto-aof-rewrite-min-size",
         "list-max-listpack-size",
         "list-max-ziplist-size",
         "list-compress-depth",

@@ -84,6 +84,8 @@ pub struct Persistence {
     pub last_load: LoadStats,
     /// The append-only file, while `appendonly` is on.
     pub aof: Option<aof::Aof>,
+    /// AOF rewrite state and counters.
+    pub rewrite: aof::rewrite::Rewriter,
 }
 
 /// Whether SHUTDOWN saves (Redis's SHUTDOWN flags).
@@ -286,6 +288,7 @@ impl Persistence {
             scheduled: false,
             last_load: LoadStats::default(),
             aof: None,
+            rewrite: aof::rewrite::Rewriter::default(),
         }
     }
 
@@ -384,6 +387,9 @@ impl Persistence {
         if self.child.is_some() {
             return Err(io::Error::other("Background save already in progress"));
         }
+        if self.rewrite.in_progress() {
+            return Err(io::Error::other("Another child process is active (AOF?)"));
+        }
         self.saves += 1;
         self.last_bgsave_try = unix_secs();
         let path = snapshot_path(config);
@@ -442,6 +448,9 @@ impl Persistence {
                 }
                 _ => self.child_done(status, config),
             }
+            return;
+        }
+        if self.rewrite.in_progress() {
             return;
         }
         let now = unix_secs();
@@ -532,6 +541,7 @@ impl Persistence {
         force: bool,
     ) -> io::Result<()> {
         self.kill_child(config);
+        self.kill_rewrite();
         let save = match mode {
             ShutdownSave::Default => !config.save.is_empty(),
             ShutdownSave::Save => true,

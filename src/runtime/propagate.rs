@@ -242,12 +242,61 @@ pub fn switch_aof(store: &mut Store, state: &mut ServerState, on: bool) -> Resul
             .map_err(|e| e.to_string())?;
         state.persistence.aof = Some(aof);
         state.propagation.set_on(true, store);
-    } else if !on && let Some(mut aof) = state.persistence.aof.take() {
+    } else if !on && state.persistence.aof.is_some() {
+        state.persistence.kill_rewrite();
+        state.persistence.rewrite.scheduled = false;
+        let Some(mut aof) = state.persistence.aof.take() else {
+            return Ok(());
+        };
         aof.feed(state.propagation.stream());
         aof.close(crate::store::now_ms() / 1000);
         state.propagation.set_on(false, store);
     }
     Ok(())
+}
+
+/// Starts a background AOF rewrite (BGREWRITEAOF, a scheduled or automatic one):
+/// what the log still holds for the current incremental file is written there first
+/// (and fsynced under `always`), the next command starts with SELECT in the new one.
+/// # Errors
+/// Why it could not start (logged).
+pub fn rewrite_aof(store: &mut Store, state: &mut ServerState) -> std::io::Result<()> {
+    if state.persistence.child_active() {
+        return Err(std::io::Error::other("another child process is active"));
+    }
+    let Some(aof) = state.persistence.aof.as_mut() else {
+        return Err(std::io::Error::other("the append only file is off"));
+    };
+    state.propagation.flush_expired(store);
+    aof.feed(state.propagation.stream());
+    state.propagation.clear_stream();
+    let now = crate::store::now_ms() / 1000;
+    if !aof.flush(state.config.appendfsync, now, true) {
+        // As Server::flush_aof: an `always` write that failed cannot be acknowledged.
+        std::process::exit(1);
+    }
+    if aof.has_buffered() {
+        // Commands the child's data set holds must not reach the new file.
+        log::warn!(
+            "Can't rewrite append only file in background: the AOF buffer could not be written"
+        );
+        return Err(std::io::Error::other("the AOF buffer could not be written"));
+    }
+    state.propagation.reset_selected();
+    state.persistence.start_rewrite(store, &state.config)
+}
+
+/// The cron's part (Redis's serverCron): reaps a finished rewrite, then starts a
+/// scheduled or automatic one when due.
+pub fn rewrite_cron(store: &mut Store, state: &mut ServerState) {
+    if state.persistence.reap_rewrite()
+        && state.persistence.rewrite_due(&state.config)
+        && rewrite_aof(store, state).is_err()
+    {
+        // Counted, so that a rewrite that cannot start is retried ever more slowly
+        // instead of on every tick.
+        state.persistence.rewrite.consecutive_failures += 1;
+    }
 }
 
 /// Appends `argv` as a RESP array of bulk strings.

@@ -18,6 +18,7 @@ impl Server {
         self.store.rehash_step(CRON_REHASH_BUDGET);
         self.close_idle_clients();
         self.state.persistence.cron(&self.store, &self.state.config);
+        crate::runtime::propagate::rewrite_cron(&mut self.store, &mut self.state);
         if std::mem::take(&mut self.accept_pending) {
             self.accept_all();
         }
@@ -35,6 +36,7 @@ impl Server {
         let p = &mut self.state.persistence;
         if self.state.shutdown {
             p.kill_child(&self.state.config);
+            p.kill_rewrite();
             return true;
         }
         if let Some(signal) = signal {

@@ -157,11 +157,20 @@ fn write_section(ctx: &Ctx<'_>, section: &str, out: &mut String) {
             field("rdb_last_load_keys_expired", &p.last_load.expired);
             field("rdb_last_load_keys_loaded", &p.last_load.loaded);
             field("aof_enabled", &u8::from(p.aof.is_some()));
-            field("aof_rewrite_in_progress", &0);
-            field("aof_rewrite_scheduled", &0);
-            field("aof_last_rewrite_time_sec", &-1);
-            field("aof_current_rewrite_time_sec", &-1);
-            field("aof_last_bgrewrite_status", &"ok");
+            let rw = &p.rewrite;
+            field("aof_rewrite_in_progress", &u8::from(rw.in_progress()));
+            field("aof_rewrite_scheduled", &u8::from(rw.scheduled));
+            field("aof_last_rewrite_time_sec", &rw.last_secs);
+            field("aof_current_rewrite_time_sec", &rw.current_secs());
+            field(
+                "aof_last_bgrewrite_status",
+                &if rw.last_ok { "ok" } else { "err" },
+            );
+            field("aof_rewrites", &rw.rewrites);
+            field(
+                "aof_rewrites_consecutive_failures",
+                &rw.consecutive_failures,
+            );
             let write_ok = p.aof.as_ref().is_none_or(|a| a.write_ok);
             field(
                 "aof_last_write_status",
@@ -169,8 +178,8 @@ fn write_section(ctx: &Ctx<'_>, section: &str, out: &mut String) {
             );
             if let Some(aof) = &p.aof {
                 field("aof_current_size", &aof.current_size());
-                field("aof_base_size", &aof.base_size);
-                field("aof_pending_rewrite", &0);
+                field("aof_base_size", &aof.rewrite_base_size);
+                field("aof_pending_rewrite", &u8::from(rw.scheduled));
                 field("aof_buffer_length", &u8::from(aof.has_buffered()));
                 field("aof_pending_bio_fsync", &u8::from(aof.fsync_in_progress()));
                 field("aof_delayed_fsync", &aof.delayed_fsync);

@@ -31,6 +31,14 @@ pub const COMMANDS: &[CommandSpec] = &[
         bgsave,
     ),
     CommandSpec::new(
+        "bgrewriteaof",
+        1,
+        flags!(ADMIN | NOSCRIPT | NO_ASYNC_LOADING),
+        Group::Server,
+        "Asynchronously rewrites the append-only file to disk.",
+        bgrewriteaof,
+    ),
+    CommandSpec::new(
         "lastsave",
         1,
         flags!(LOADING | STALE | FAST),
@@ -90,8 +98,8 @@ fn save(ctx: &mut Ctx<'_>, _req: &Request<'_>) -> Result<(), CmdError> {
 /// BGSAVE [SCHEDULE]
 /// ```
 /// Forks a child that writes the snapshot; replies at once. Inside MULTI the save
-/// is scheduled for the cron instead, as in Redis. SCHEDULE is accepted: it only
-/// matters while another kind of child (an AOF rewrite) runs, and there is none.
+/// is scheduled for the cron instead, as in Redis; while an AOF rewrite runs, BGSAVE
+/// SCHEDULE schedules it and plain BGSAVE is refused.
 /// # Errors
 /// `ERR syntax error`, `ERR Background save already in progress`, `ERR` when fork
 /// failed.
@@ -104,7 +112,12 @@ fn bgsave(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
     if p.in_progress() {
         return Err(CmdError::msg("ERR Background save already in progress"));
     }
-    if in_exec {
+    if p.rewrite.in_progress() && req.len() == 1 && !in_exec {
+        return Err(CmdError::msg(
+            "ERR Another child process is active (AOF?): can't BGSAVE right now. Use BGSAVE              SCHEDULE in order to schedule a BGSAVE whenever possible.",
+        ));
+    }
+    if in_exec || p.rewrite.in_progress() {
         p.scheduled = true;
         ctx.out.simple(b"Background saving scheduled");
         return Ok(());
@@ -112,6 +125,40 @@ fn bgsave(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
     p.bgsave(ctx.store, &ctx.server.config)
         .map_err(|_| save_failed())?;
     ctx.out.simple(b"Background saving started");
+    Ok(())
+}
+
+/// ```text
+/// BGREWRITEAOF
+/// ```
+/// Forks a child that writes a new AOF base while writes go on into a new
+/// incremental file (Redis 7.0's `bgrewriteaofCommand`); while another child runs,
+/// or inside MULTI, the rewrite is scheduled for the cron.
+/// # Errors
+/// `ERR Background append only file rewriting already in progress`; Redis's error
+/// when it could not start (no AOF, fork failed: logged).
+fn bgrewriteaof(ctx: &mut Ctx<'_>, _req: &Request<'_>) -> Result<(), CmdError> {
+    let in_exec = ctx.client().deny_blocking;
+    let p = &mut ctx.server.persistence;
+    if p.rewrite.in_progress() {
+        return Err(CmdError::msg(
+            "ERR Background append only file rewriting already in progress",
+        ));
+    }
+    if p.aof.is_some() && (p.child_active() || in_exec) {
+        p.rewrite.scheduled = true;
+        p.rewrite.consecutive_failures = 0;
+        ctx.out
+            .simple(b"Background append only file rewriting scheduled");
+        return Ok(());
+    }
+    crate::runtime::propagate::rewrite_aof(ctx.store, ctx.server).map_err(|_| {
+        CmdError::msg(
+            "ERR Can't execute an AOF background rewriting. Please check the server logs              for more information.",
+        )
+    })?;
+    ctx.out
+        .simple(b"Background append only file rewriting started");
     Ok(())
 }
 

@@ -15,6 +15,7 @@
 //! in Redis's RDB format (`.base.rdb`) is refused at load until the RDB codec lands.
 
 pub mod manifest;
+pub mod rewrite;
 
 use std::fs::{File, OpenOptions};
 use std::io::{self, BufWriter, Read, Write};
@@ -68,24 +69,31 @@ pub fn read_manifest(config: &Config) -> Result<Option<Manifest>, String> {
 /// the files handed to it, one at a time.
 #[derive(Debug)]
 struct Syncer {
-    jobs: Option<mpsc::Sender<(File, u64)>>,
+    jobs: Option<mpsc::Sender<(File, u64, u64)>>,
     busy: Arc<AtomicBool>,
     /// Bytes of the incremental file known to be on disk.
     synced: Arc<AtomicU64>,
+    /// Which incremental file `synced` counts (bumped when a rewrite switches files):
+    /// an fsync of an older file does not update it.
+    epoch: Arc<AtomicU64>,
 }
 
 impl Syncer {
     fn start(size: u64) -> Syncer {
-        let (tx, rx) = mpsc::channel::<(File, u64)>();
+        let (tx, rx) = mpsc::channel::<(File, u64, u64)>();
         let busy = Arc::new(AtomicBool::new(false));
         let synced = Arc::new(AtomicU64::new(size));
-        let (b, s) = (busy.clone(), synced.clone());
+        let epoch = Arc::new(AtomicU64::new(0));
+        let (b, s, ep) = (busy.clone(), synced.clone(), epoch.clone());
         let spawned = std::thread::Builder::new()
             .name("aof-fsync".into())
             .spawn(move || {
-                for (file, size) in rx {
+                for (file, size, of) in rx {
                     match file.sync_data() {
-                        Ok(()) => s.store(size, Ordering::SeqCst),
+                        Ok(()) if of == ep.load(Ordering::SeqCst) => {
+                            s.store(size, Ordering::SeqCst);
+                        }
+                        Ok(()) => {}
                         Err(e) => warn!("AOF fsync failed: {e}"),
                     }
                     b.store(false, Ordering::SeqCst);
@@ -98,7 +106,12 @@ impl Syncer {
                 None
             }
         };
-        Syncer { jobs, busy, synced }
+        Syncer {
+            jobs,
+            busy,
+            synced,
+            epoch,
+        }
     }
 
     fn in_progress(&self) -> bool {
@@ -111,7 +124,8 @@ impl Syncer {
             return;
         };
         self.busy.store(true, Ordering::SeqCst);
-        if jobs.send((file, size)).is_err() {
+        let epoch = self.epoch.load(Ordering::SeqCst);
+        if jobs.send((file, size, epoch)).is_err() {
             self.busy.store(false, Ordering::SeqCst);
         }
     }
@@ -121,6 +135,8 @@ impl Syncer {
 #[derive(Debug)]
 pub struct Aof {
     dir: PathBuf,
+    /// `appendfilename`: the prefix of the files' names.
+    filename: String,
     manifest_name: String,
     manifest: Manifest,
     /// The incremental file being appended to.
@@ -131,8 +147,12 @@ pub struct Aof {
     incr_size: u64,
     /// Size of the incremental file at the last fsync made in the loop (always).
     fsynced_size: u64,
-    /// Size of the base file (INFO `aof_base_size`).
+    /// Size of the base file.
     pub base_size: u64,
+    /// Size of the AOF after the last rewrite or load (Redis's
+    /// `aof_rewrite_base_size`, INFO `aof_base_size`): automatic rewrite measures
+    /// growth against it.
+    pub rewrite_base_size: u64,
     /// Unix seconds of the last fsync started.
     last_fsync: i64,
     /// When a write was first postponed for a running fsync (0: none).
@@ -187,7 +207,7 @@ impl Aof {
             manifest.incrs[0].name,
             dir.display()
         );
-        Ok(Aof::with(dir, manifest_name, manifest, file, 0, base_size))
+        Ok(Aof::with(config, manifest, file, 0, base_size))
     }
 
     /// Opens the AOF that `manifest` describes (after it was loaded) to append to its
@@ -219,33 +239,21 @@ impl Aof {
             .as_ref()
             .and_then(|b| std::fs::metadata(dir.join(&b.name)).ok())
             .map_or(0, |m| m.len());
-        Ok(Aof::with(
-            dir,
-            manifest_name,
-            manifest,
-            file,
-            size,
-            base_size,
-        ))
+        Ok(Aof::with(config, manifest, file, size, base_size))
     }
 
-    fn with(
-        dir: PathBuf,
-        manifest_name: String,
-        manifest: Manifest,
-        file: File,
-        size: u64,
-        base_size: u64,
-    ) -> Aof {
+    fn with(config: &Config, manifest: Manifest, file: File, size: u64, base_size: u64) -> Aof {
         Aof {
-            dir,
-            manifest_name,
+            dir: dir_path(config),
+            filename: config.appendfilename.clone(),
+            manifest_name: manifest_name(config),
             manifest,
             file,
             buf: Vec::new(),
             incr_size: size,
             fsynced_size: size,
             base_size,
+            rewrite_base_size: base_size + size,
             last_fsync: 0,
             postponed_since: 0,
             write_ok: true,
@@ -386,6 +394,83 @@ impl Aof {
         if let Err(e) = self.file.sync_data() {
             warn!("fsync of the AOF failed: {e}");
         }
+    }
+
+    /// The AOF directory.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// At the start of a rewrite (Redis's `openNewIncrAofForAppend`): opens a new
+    /// incremental file, adds it to the manifest (persisted before anything is
+    /// switched) and appends to it from now on; the previous file is fsynced in the
+    /// background and closed. The buffer must have been written first.
+    /// # Errors
+    /// The I/O error; the AOF is then unchanged.
+    pub fn open_new_incr(&mut self) -> io::Result<()> {
+        let seq = self.manifest.last_incr_seq() + 1;
+        let name = format!("{}.{seq}.incr.aof", self.filename);
+        let path = self.dir.join(&name);
+        let file = OpenOptions::new()
+            .create(true)
+            .write(true)
+            .truncate(true)
+            .open(&path)?;
+        let mut next = self.manifest.clone();
+        next.incrs.push(manifest::Entry {
+            name: name.clone(),
+            seq,
+            kind: 'i',
+        });
+        if let Err(e) = next.persist(&self.dir, &self.manifest_name) {
+            let _ = std::fs::remove_file(&path);
+            return Err(e);
+        }
+        info!("Creating AOF incr file {name} on background rewrite");
+        self.manifest = next;
+        let old = std::mem::replace(&mut self.file, file);
+        self.syncer.epoch.fetch_add(1, Ordering::SeqCst);
+        self.syncer.synced.store(0, Ordering::SeqCst);
+        // The old file's last writes reach the disk without stalling the loop.
+        self.syncer.submit(old, 0);
+        self.incr_size = 0;
+        self.fsynced_size = 0;
+        Ok(())
+    }
+
+    /// At the end of a successful rewrite (Redis's `backgroundRewriteDoneHandler`):
+    /// renames `temp` (the new base, fsynced by the child) to the next base name and
+    /// persists a manifest naming only it and the incremental file opened at the
+    /// rewrite's start, then deletes the files no longer named.
+    /// # Errors
+    /// The I/O error; the previous manifest and files then stay in use.
+    pub fn install_base(&mut self, temp: &Path) -> io::Result<()> {
+        let seq = self.manifest.base.as_ref().map_or(0, |b| b.seq) + 1;
+        let name = format!("{}.{seq}.base.aof", self.filename);
+        let path = self.dir.join(&name);
+        std::fs::rename(temp, &path)?;
+        let next = Manifest {
+            base: Some(manifest::Entry {
+                name,
+                seq,
+                kind: 'b',
+            }),
+            history: Vec::new(),
+            incrs: self.manifest.incrs.last().cloned().into_iter().collect(),
+        };
+        if let Err(e) = next.persist(&self.dir, &self.manifest_name) {
+            let _ = std::fs::remove_file(&path);
+            return Err(e);
+        }
+        let old = std::mem::replace(&mut self.manifest, next);
+        for e in old.base.iter().chain(&old.history).chain(&old.incrs) {
+            if self.manifest.base.as_ref() != Some(e) && !self.manifest.incrs.contains(e) {
+                let _ = std::fs::remove_file(self.dir.join(&e.name));
+            }
+        }
+        self.base_size = std::fs::metadata(&path).map_or(0, |m| m.len());
+        self.rewrite_base_size = self.current_size();
+        Ok(())
     }
 }
 

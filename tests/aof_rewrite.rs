@@ -1,0 +1,453 @@
+//! AOF rewrite through the real binary: with `appendfsync everysec`, 200,000 INCRs and
+//! mixed writes, BGREWRITEAOF shrinks the AOF directory below a tenth of its size;
+//! writes made during and after the rewrite survive SIGKILL; `redis-check-aof` accepts
+//! the rewritten directory; automatic rewrite and BGREWRITEAOF's scheduling.
+
+mod common;
+
+use std::io::{BufRead, BufReader};
+use std::net::SocketAddr;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use common::scratch_dir;
+
+/// How long a test waits for the server to reach a state before failing.
+const PATIENCE: Duration = Duration::from_secs(10);
+
+/// A running `rudis-server` child, its address, and its log so far.
+struct Binary {
+    child: Child,
+    addr: SocketAddr,
+    log: Arc<Mutex<Vec<String>>>,
+}
+
+impl Drop for Binary {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Binary {
+    fn client(&self) -> redis::Connection {
+        redis::Client::open(format!("redis://{}/", self.addr))
+            .and_then(|c| c.get_connection())
+            .expect("connect")
+    }
+
+    /// Polls the log for a line containing `text`; returns what follows it.
+    fn wait_log(&self, text: &str) -> String {
+        let deadline = Instant::now() + PATIENCE;
+        loop {
+            let found = self
+                .log
+                .lock()
+                .expect("log")
+                .iter()
+                .find_map(|l| l.split_once(text).map(|(_, rest)| rest.trim().to_string()));
+            if let Some(rest) = found {
+                return rest;
+            }
+            assert!(Instant::now() < deadline, "never logged {text}");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    fn kill9(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Starts the binary on `dir` with the AOF on and `args`.
+fn start(dir: &Path, args: &[&str]) -> Binary {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_rudis-server"))
+        .args(["--port", "0", "--dir", dir.to_str().expect("utf-8")])
+        .args(["--appendonly", "yes", "--appendfsync", "everysec"])
+        .args(args)
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run rudis-server");
+    let stderr = child.stderr.take().expect("stderr");
+    let mut lines = BufReader::new(stderr).lines();
+    let addr = loop {
+        let line = lines.next().expect("log ended before the server was ready");
+        let line = line.expect("read log");
+        if let Some((_, addr)) = line.split_once("Ready to accept connections on ") {
+            break addr.trim().parse().expect("address");
+        }
+    };
+    let log = Arc::new(Mutex::new(Vec::new()));
+    let sink = log.clone();
+    // Keep draining the log so that the server never blocks on a full pipe.
+    std::thread::spawn(move || {
+        for line in lines.map_while(Result::ok) {
+            sink.lock().expect("log").push(line);
+        }
+    });
+    Binary { child, addr, log }
+}
+
+/// One field of INFO persistence.
+fn info(c: &mut redis::Connection, name: &str) -> String {
+    let text: String = redis::cmd("INFO")
+        .arg("persistence")
+        .query(c)
+        .expect("INFO");
+    text.lines()
+        .find_map(|l| l.strip_prefix(&format!("{name}:")))
+        .unwrap_or_else(|| panic!("no {name} in INFO"))
+        .trim()
+        .to_string()
+}
+
+/// Polls until INFO's `name` is `value`.
+fn wait_info(c: &mut redis::Connection, name: &str, value: &str) {
+    let deadline = Instant::now() + PATIENCE;
+    while info(c, name) != value {
+        assert!(Instant::now() < deadline, "{name} never became {value}");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// Polls until no rewrite runs and `rewrites` have been made; asserts the last one
+/// succeeded.
+fn wait_rewrites(c: &mut redis::Connection, rewrites: u64) {
+    let deadline = Instant::now() + PATIENCE;
+    loop {
+        let done: u64 = info(c, "aof_rewrites").parse().expect("number");
+        if done >= rewrites && info(c, "aof_rewrite_in_progress") == "0" {
+            break;
+        }
+        assert!(Instant::now() < deadline, "the rewrite never finished");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert_eq!(info(c, "aof_last_bgrewrite_status"), "ok");
+}
+
+/// Total size of the files in `dir`.
+fn dir_size(dir: &Path) -> u64 {
+    std::fs::read_dir(dir)
+        .expect("read dir")
+        .map(|e| e.expect("entry").metadata().expect("metadata").len())
+        .sum()
+}
+
+/// Names of the files in `dir`, sorted.
+fn dir_files(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .expect("read dir")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+/// Mixed writes of round `round`: strings, a hash, a list, a set, a sorted set, TTLs
+/// and deletions.
+fn mixed_writes(c: &mut redis::Connection, round: usize) {
+    let mut pipe = redis::pipe();
+    for i in 0..500 {
+        let n = round * 1000 + i;
+        pipe.cmd("SET").arg(format!("s:{n}")).arg(n).ignore();
+        pipe.cmd("HSET")
+            .arg("h")
+            .arg(format!("f{n}"))
+            .arg(n)
+            .ignore();
+        pipe.cmd("RPUSH").arg("l").arg(n).ignore();
+        pipe.cmd("SADD").arg("set").arg(n).ignore();
+        pipe.cmd("ZADD")
+            .arg("z")
+            .arg(n)
+            .arg(format!("m{n}"))
+            .ignore();
+        if i % 10 == 0 {
+            pipe.cmd("EXPIRE").arg(format!("s:{n}")).arg(1000).ignore();
+        }
+        if i % 7 == 0 {
+            pipe.cmd("DEL").arg(format!("s:{n}")).ignore();
+        }
+    }
+    pipe.query::<()>(c).expect("mixed writes");
+}
+
+/// `count` INCRs of `counter`, pipelined in batches.
+fn incrs(c: &mut redis::Connection, count: usize) {
+    const BATCH: usize = 10_000;
+    let mut left = count;
+    while left > 0 {
+        let n = left.min(BATCH);
+        let mut pipe = redis::pipe();
+        for _ in 0..n {
+            pipe.cmd("INCR").arg("counter").ignore();
+        }
+        pipe.query::<()>(c).expect("INCRs");
+        left -= n;
+    }
+}
+
+/// Asserts what [`mixed_writes`] rounds `rounds` left.
+fn check_mixed(c: &mut redis::Connection, rounds: std::ops::Range<usize>) {
+    let per_round = 500;
+    let total = rounds.len() * per_round;
+    let hlen: usize = redis::cmd("HLEN").arg("h").query(c).expect("HLEN");
+    let llen: usize = redis::cmd("LLEN").arg("l").query(c).expect("LLEN");
+    let scard: usize = redis::cmd("SCARD").arg("set").query(c).expect("SCARD");
+    let zcard: usize = redis::cmd("ZCARD").arg("z").query(c).expect("ZCARD");
+    assert_eq!((hlen, llen, scard, zcard), (total, total, total, total));
+    for round in rounds {
+        for i in (0..per_round).step_by(37) {
+            let n = round * 1000 + i;
+            let key = format!("s:{n}");
+            let value: Option<String> = redis::cmd("GET").arg(&key).query(c).expect("GET");
+            let ttl: i64 = redis::cmd("TTL").arg(&key).query(c).expect("TTL");
+            if i % 7 == 0 {
+                assert_eq!(value, None, "{key}");
+            } else {
+                assert_eq!(value, Some(n.to_string()), "{key}");
+                if i % 10 == 0 {
+                    assert!((990..=1000).contains(&ttl), "{key} ttl {ttl}");
+                } else {
+                    assert_eq!(ttl, -1, "{key}");
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn rewrite_shrinks_the_log_and_every_write_survives_sigkill() {
+    let dir = scratch_dir("aof-rewrite");
+    let aof_dir = dir.join("appendonlydir");
+    let mut server = start(&dir, &["--auto-aof-rewrite-percentage", "0"]);
+    let mut c = server.client();
+    incrs(&mut c, 100_000);
+    mixed_writes(&mut c, 0);
+    incrs(&mut c, 100_000);
+    mixed_writes(&mut c, 1);
+    let before = dir_size(&aof_dir);
+
+    let reply: String = redis::cmd("BGREWRITEAOF")
+        .query(&mut c)
+        .expect("BGREWRITEAOF");
+    assert_eq!(reply, "Background append only file rewriting started");
+    // Writes go on while the child writes the base.
+    incrs(&mut c, 500);
+    mixed_writes(&mut c, 2);
+    wait_rewrites(&mut c, 1);
+    let after = dir_size(&aof_dir);
+    assert!(
+        after * 10 < before,
+        "the AOF went from {before} to {after} bytes"
+    );
+    let files = dir_files(&aof_dir);
+    assert_eq!(
+        files,
+        [
+            "appendonly.aof.2.base.aof",
+            "appendonly.aof.2.incr.aof",
+            "appendonly.aof.manifest"
+        ],
+        "old files are removed, no temporary file is left"
+    );
+    assert_eq!(
+        info(&mut c, "aof_base_size"),
+        info(&mut c, "aof_current_size")
+    );
+
+    // Writes after the rewrite.
+    incrs(&mut c, 500);
+    mixed_writes(&mut c, 3);
+    let _: () = redis::cmd("SET")
+        .arg("after")
+        .arg("rewrite")
+        .query(&mut c)
+        .expect("SET");
+    // The everysec window: the fsync of these writes starts within a second.
+    std::thread::sleep(Duration::from_millis(1100));
+    wait_info(&mut c, "aof_pending_bio_fsync", "0");
+    server.kill9();
+
+    let server = start(&dir, &["--auto-aof-rewrite-percentage", "0"]);
+    let mut c = server.client();
+    let counter: u64 = redis::cmd("GET").arg("counter").query(&mut c).expect("GET");
+    assert_eq!(counter, 201_000);
+    check_mixed(&mut c, 0..4);
+    let after: String = redis::cmd("GET").arg("after").query(&mut c).expect("GET");
+    assert_eq!(after, "rewrite");
+    drop(server);
+
+    let manifest = aof_dir.join("appendonly.aof.manifest");
+    match Command::new("redis-check-aof").arg(&manifest).output() {
+        Ok(out) => {
+            let text = String::from_utf8_lossy(&out.stdout);
+            assert!(out.status.success(), "{text}");
+            assert!(
+                text.contains("All AOF files and manifest are valid"),
+                "{text}"
+            );
+        }
+        Err(e) => eprintln!("redis-check-aof not installed ({e}): skipped"),
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn automatic_rewrite_and_scheduling() {
+    let dir = scratch_dir("aof-autorewrite");
+    let server = start(&dir, &["--auto-aof-rewrite-min-size", "1mb"]);
+    let mut c = server.client();
+    let got: Vec<String> = redis::cmd("CONFIG")
+        .arg("GET")
+        .arg("auto-aof-rewrite-*")
+        .query(&mut c)
+        .expect("CONFIG GET");
+    assert!(
+        got.windows(2)
+            .any(|w| w == ["auto-aof-rewrite-min-size", "1048576"]),
+        "{got:?}"
+    );
+    assert!(
+        got.windows(2)
+            .any(|w| w == ["auto-aof-rewrite-percentage", "100"]),
+        "{got:?}"
+    );
+    let _: () = redis::cmd("CONFIG")
+        .arg("SET")
+        .arg("auto-aof-rewrite-min-size")
+        .arg("100kb")
+        .query(&mut c)
+        .expect("CONFIG SET");
+    assert_eq!(info(&mut c, "aof_rewrites"), "0");
+    // About 300 kB of INCRs: past the minimum and 100% over the (empty) base.
+    incrs(&mut c, 10_000);
+    wait_rewrites(&mut c, 1);
+    let counter: u64 = redis::cmd("GET").arg("counter").query(&mut c).expect("GET");
+    assert_eq!(counter, 10_000);
+
+    // BGREWRITEAOF while a BGSAVE runs is scheduled and runs once it ends.
+    let _: () = redis::cmd("CONFIG")
+        .arg("SET")
+        .arg("auto-aof-rewrite-percentage")
+        .arg("0")
+        .arg("rdb-key-save-delay")
+        .arg("200000")
+        .query(&mut c)
+        .expect("CONFIG SET");
+    wait_info(&mut c, "aof_rewrite_in_progress", "0");
+    let done: u64 = info(&mut c, "aof_rewrites").parse().expect("number");
+    let reply: String = redis::cmd("BGSAVE").query(&mut c).expect("BGSAVE");
+    assert_eq!(reply, "Background saving started");
+    let reply: String = redis::cmd("BGREWRITEAOF")
+        .query(&mut c)
+        .expect("BGREWRITEAOF");
+    assert_eq!(reply, "Background append only file rewriting scheduled");
+    assert_eq!(info(&mut c, "aof_rewrite_scheduled"), "1");
+    wait_rewrites(&mut c, done + 1);
+    assert_eq!(info(&mut c, "aof_rewrite_scheduled"), "0");
+    assert_eq!(info(&mut c, "rdb_bgsave_in_progress"), "0");
+    let counter: u64 = redis::cmd("GET").arg("counter").query(&mut c).expect("GET");
+    assert_eq!(counter, 10_000);
+    drop(server);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_failed_rewrite_keeps_the_old_files_and_writing_goes_on() {
+    let dir = scratch_dir("aof-rewrite-fail");
+    let aof_dir = dir.join("appendonlydir");
+    let slow = [
+        "--auto-aof-rewrite-percentage",
+        "0",
+        "--rdb-key-save-delay",
+        "500000",
+    ];
+    let mut server = start(&dir, &slow);
+    let mut c = server.client();
+    for i in 0..10 {
+        let _: () = redis::cmd("SET")
+            .arg(format!("k{i}"))
+            .arg(i)
+            .query(&mut c)
+            .expect("SET");
+    }
+    incrs(&mut c, 100);
+    let reply: String = redis::cmd("BGREWRITEAOF")
+        .query(&mut c)
+        .expect("BGREWRITEAOF");
+    assert_eq!(reply, "Background append only file rewriting started");
+    let again = redis::cmd("BGREWRITEAOF").query::<String>(&mut c);
+    let again = again.expect_err("a second rewrite").to_string();
+    assert!(
+        again.contains("Background append only file rewriting already in progress"),
+        "{again}"
+    );
+    let bgsave = redis::cmd("BGSAVE").query::<String>(&mut c);
+    let bgsave = bgsave.expect_err("BGSAVE during a rewrite").to_string();
+    assert!(
+        bgsave.contains("Another child process is active (AOF?)"),
+        "{bgsave}"
+    );
+    assert_eq!(info(&mut c, "aof_rewrite_in_progress"), "1");
+    incrs(&mut c, 100);
+
+    let pid = server.wait_log("Background append only file rewriting started by pid ");
+    let killed = Command::new("kill")
+        .args(["-9", &pid])
+        .status()
+        .expect("kill");
+    assert!(killed.success());
+    wait_info(&mut c, "aof_rewrite_in_progress", "0");
+    assert_eq!(info(&mut c, "aof_last_bgrewrite_status"), "err");
+    assert_eq!(info(&mut c, "aof_rewrites_consecutive_failures"), "1");
+    incrs(&mut c, 100);
+    let manifest =
+        std::fs::read_to_string(aof_dir.join("appendonly.aof.manifest")).expect("manifest");
+    assert_eq!(
+        manifest,
+        "file appendonly.aof.1.base.aof seq 1 type b\n\
+         file appendonly.aof.1.incr.aof seq 1 type i\n\
+         file appendonly.aof.2.incr.aof seq 2 type i\n"
+    );
+    assert_eq!(
+        dir_files(&aof_dir),
+        [
+            "appendonly.aof.1.base.aof",
+            "appendonly.aof.1.incr.aof",
+            "appendonly.aof.2.incr.aof",
+            "appendonly.aof.manifest"
+        ],
+        "no temporary file is left"
+    );
+    std::thread::sleep(Duration::from_millis(1100));
+    wait_info(&mut c, "aof_pending_bio_fsync", "0");
+    server.kill9();
+
+    // Everything is there after a restart, and the next rewrite succeeds.
+    let server = start(&dir, &["--auto-aof-rewrite-percentage", "0"]);
+    let mut c = server.client();
+    let counter: u64 = redis::cmd("GET").arg("counter").query(&mut c).expect("GET");
+    assert_eq!(counter, 300);
+    let k9: u64 = redis::cmd("GET").arg("k9").query(&mut c).expect("GET");
+    assert_eq!(k9, 9);
+    let reply: String = redis::cmd("BGREWRITEAOF")
+        .query(&mut c)
+        .expect("BGREWRITEAOF");
+    assert_eq!(reply, "Background append only file rewriting started");
+    wait_rewrites(&mut c, 1);
+    assert_eq!(info(&mut c, "aof_rewrites_consecutive_failures"), "0");
+    assert_eq!(
+        dir_files(&aof_dir),
+        [
+            "appendonly.aof.2.base.aof",
+            "appendonly.aof.3.incr.aof",
+            "appendonly.aof.manifest"
+        ]
+    );
+    drop(server);
+    let _ = std::fs::remove_dir_all(&dir);
+}
