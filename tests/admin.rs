@@ -88,6 +88,7 @@ fn info_default_sections_with_crlf_lines() {
         "rejected_connections",
         "expired_keys",
         "evicted_keys",
+        "migrate_cached_sockets",
         "instantaneous_ops_per_sec",
     ] {
         assert!(f[name].parse::<u64>().is_ok(), "{name}: {}", f[name]);

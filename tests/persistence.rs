@@ -544,3 +544,92 @@ fn corrupt_snapshots_are_refused_at_startup() {
     assert!(log.contains("Unrecoverable error, aborting now."), "{log}");
     assert!(!log.contains("panicked"), "{log}");
 }
+
+/// CONFIG GET snapshot-format's reply for `value`.
+fn format_is(value: &str) -> Frame {
+    Frame::Array(vec![bulk("snapshot-format"), bulk(value)])
+}
+
+#[test]
+fn snapshot_format_redis_saves_rdb_that_loads_back() {
+    let dir = TempDir::new("format");
+    let doc = b"%1\r\n$1\r\na\r\n*2\r\n:1\r\n:2\r\n";
+    let before = {
+        let server = server_in(&dir);
+        let mut c = server.raw();
+        assert_eq!(
+            c.cmd(&["CONFIG", "GET", "snapshot-format"]),
+            format_is("rudis")
+        );
+        assert!(matches!(
+            c.cmd(&["CONFIG", "SET", "snapshot-format", "rdb"]),
+            Frame::Error(_)
+        ));
+        assert_eq!(
+            c.cmd(&["CONFIG", "SET", "snapshot-format", "REDIS"]),
+            simple("OK")
+        );
+        assert_eq!(
+            c.cmd(&["CONFIG", "GET", "snapshot-format"]),
+            format_is("redis")
+        );
+        fill(&mut c);
+        assert_eq!(c.cmd(&["SAVE"]), simple("OK"));
+        snapshot_of(&mut c)
+    };
+    let bytes = std::fs::read(dir.dump()).expect("read snapshot");
+    assert!(bytes.starts_with(b"REDIS0010"));
+    // Loaded by its magic (the new server's own setting is the default, rudis).
+    let server = server_in(&dir);
+    let mut c = server.raw();
+    let after = snapshot_of(&mut c);
+    // Everything is identical but the document, which is now a string of its RESP.
+    assert_eq!(after[..5], before[..5]);
+    assert_eq!(after[6..], before[6..]);
+    assert_eq!(after[5], Frame::Bulk(doc.to_vec()));
+    assert_eq!(c.cmd(&["TYPE", "doc"]), simple("string"));
+    assert_ttl_within(&mut c, "ttl", 500_000);
+    assert_ttl_within(&mut c, "zset", 600_000);
+    // DEBUG RELOAD writes and reads the configured format too.
+    set_doc(&mut c, "doc2", doc);
+    assert_eq!(
+        c.cmd(&["CONFIG", "SET", "snapshot-format", "redis"]),
+        simple("OK")
+    );
+    assert_eq!(c.cmd(&["DEBUG", "RELOAD"]), simple("OK"));
+    assert_eq!(c.cmd(&["TYPE", "doc2"]), simple("string"));
+    assert!(
+        std::fs::read(dir.dump())
+            .expect("read")
+            .starts_with(b"REDIS0010")
+    );
+    assert_eq!(
+        c.cmd(&["CONFIG", "SET", "snapshot-format", "rudis"]),
+        simple("OK")
+    );
+    set_doc(&mut c, "doc3", doc);
+    assert_eq!(c.cmd(&["DEBUG", "RELOAD"]), simple("OK"));
+    assert_ne!(c.cmd(&["TYPE", "doc3"]), simple("string"));
+    assert!(
+        std::fs::read(dir.dump())
+            .expect("read")
+            .starts_with(b"RUDISNAP")
+    );
+}
+
+#[test]
+fn a_file_in_neither_format_is_refused_naming_its_path() {
+    let dir = TempDir::new("neither");
+    for content in [
+        &b""[..],
+        b"hello world, not a snapshot",
+        b"REDIS",
+        b"RUDISNA",
+    ] {
+        std::fs::write(dir.dump(), content).expect("write");
+        let err = bind_error(&dir).expect("refused");
+        assert!(err.contains(&dir.dump().display().to_string()), "{err}");
+        assert!(err.contains("neither a Redis RDB file"), "{err}");
+        assert!(!err.contains("Custom {") && !err.contains("kind:"), "{err}");
+    }
+}

@@ -462,3 +462,173 @@ fn move_one(from: &mut Connection, to: &mut Connection, key: &[u8], copy: &[u8])
     let (kind2, items2, _) = contents_of(to, copy);
     assert_eq!((kind, items), (kind2, items2), "{}", text(key));
 }
+
+/// A `rudis-server` binary whose log (stderr) is collected; killed by its PID and
+/// reaped on drop or [`Rudis::stop`].
+struct Rudis {
+    child: Child,
+    addr: std::net::SocketAddr,
+    log: Option<std::thread::JoinHandle<Vec<String>>>,
+}
+
+impl Rudis {
+    /// Starts the binary on a free port with `args`; returns once it is ready.
+    fn start(dir: &Path, args: &[&str]) -> Rudis {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_rudis-server"))
+            .args(["--port", "0", "--dir"])
+            .arg(dir)
+            .args(args)
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("run rudis-server");
+        let stderr = child.stderr.take().expect("stderr");
+        let (ready_tx, ready_rx) = std::sync::mpsc::channel();
+        let log = std::thread::spawn(move || {
+            let mut lines = Vec::new();
+            for line in BufReader::new(stderr).lines() {
+                let Ok(line) = line else { break };
+                if let Some((_, addr)) = line.split_once("Ready to accept connections on ") {
+                    let _ = ready_tx.send(addr.trim().parse().ok());
+                }
+                lines.push(line);
+            }
+            let _ = ready_tx.send(None);
+            lines
+        });
+        let ready = ready_rx.recv_timeout(std::time::Duration::from_secs(30));
+        let mut rudis = Rudis {
+            child,
+            addr: "127.0.0.1:0".parse().expect("addr"),
+            log: Some(log),
+        };
+        match ready {
+            Ok(Some(addr)) => rudis.addr = addr,
+            _ => panic!("rudis-server did not start:\n{}", rudis.stop().join("\n")),
+        }
+        rudis
+    }
+
+    fn con(&self) -> Connection {
+        redis::Client::open(format!("redis://{}/", self.addr))
+            .expect("client")
+            .get_connection()
+            .expect("connect to rudis")
+    }
+
+    /// Kills the server and returns its whole log.
+    fn stop(&mut self) -> Vec<String> {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        self.log
+            .take()
+            .and_then(|h| h.join().ok())
+            .unwrap_or_default()
+    }
+}
+
+impl Drop for Rudis {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+#[test]
+fn redis_dump_rdb_loads_at_rudis_startup() {
+    if !have_redis() {
+        return;
+    }
+    let dir = scratch_dir("rdb-startup");
+    let mut redis = Redis::start(&dir, "dump.rdb");
+    let mut con = redis.con();
+    fill(&mut con, "zero");
+    q(&mut con, redis::cmd("SELECT").arg(1));
+    fill(&mut con, "one");
+    let expected = all_contents(&mut con, 2);
+    q(&mut con, &mut redis::cmd("SAVE"));
+    // Killed by its PID: no shutdown save touches the file.
+    let _ = redis.child.kill();
+    let _ = redis.child.wait();
+    drop(redis);
+    let mut rudis = Rudis::start(&dir, &[]);
+    let mut ours = rudis.con();
+    assert_eq!(all_contents(&mut ours, 2), expected);
+    let log = rudis.stop().join("\n");
+    assert!(log.contains("Redis RDB format"), "{log}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn rudis_saves_an_rdb_that_redis_starts_from() {
+    if !have_redis() {
+        return;
+    }
+    let dir = scratch_dir("rdb-save-for-redis");
+    let mut rudis = Rudis::start(&dir, &["--snapshot-format", "redis"]);
+    let mut con = rudis.con();
+    fill(&mut con, "zero");
+    q(&mut con, redis::cmd("SELECT").arg(1));
+    fill(&mut con, "one");
+    let expected = all_contents(&mut con, 2);
+    q(&mut con, &mut redis::cmd("SAVE"));
+    rudis.stop();
+    check_rdb(&dir.join("dump.rdb"));
+    let redis = Redis::start(&dir, "dump.rdb");
+    let mut theirs = redis.con();
+    assert_eq!(all_contents(&mut theirs, 2), expected);
+    drop(redis);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Sets `key` to a nested document (a map argument), over a raw socket.
+fn set_doc(addr: std::net::SocketAddr, key: &str) {
+    let mut raw = common::Raw::connect(addr);
+    common::set_doc(&mut raw, key, b"%1\r\n$1\r\na\r\n*2\r\n:1\r\n:2\r\n");
+}
+
+#[test]
+fn documents_become_strings_logged_once_per_save() {
+    if !have_redis() {
+        return;
+    }
+    let dir = scratch_dir("rdb-docs");
+    let mut rudis = Rudis::start(&dir, &["--snapshot-format", "redis"]);
+    set_doc(rudis.addr, "doc1");
+    set_doc(rudis.addr, "doc2");
+    let mut con = rudis.con();
+    q(&mut con, redis::cmd("SET").arg("plain").arg("v"));
+    q(&mut con, &mut redis::cmd("SAVE"));
+    // And once more from a background save (the child reports it to the parent).
+    q(&mut con, &mut redis::cmd("BGSAVE"));
+    loop {
+        let info: String = redis::cmd("INFO")
+            .arg("persistence")
+            .query(&mut con)
+            .expect("info");
+        if info.contains("rdb_bgsave_in_progress:0") {
+            assert!(info.contains("rdb_last_bgsave_status:ok"), "{info}");
+            break;
+        }
+    }
+    let log = rudis.stop();
+    let warnings: Vec<&String> = log.iter().filter(|l| l.contains("document")).collect();
+    assert_eq!(warnings.len(), 2, "{log:#?}");
+    assert!(
+        warnings.iter().all(|l| l.contains("2 document")),
+        "{log:#?}"
+    );
+    check_rdb(&dir.join("dump.rdb"));
+    let redis = Redis::start(&dir, "dump.rdb");
+    let mut theirs = redis.con();
+    let doc: Vec<u8> = redis::cmd("GET")
+        .arg("doc1")
+        .query(&mut theirs)
+        .expect("get");
+    assert_eq!(doc, b"%1\r\n$1\r\na\r\n*2\r\n:1\r\n:2\r\n");
+    let kind: String = redis::cmd("TYPE")
+        .arg("doc2")
+        .query(&mut theirs)
+        .expect("type");
+    assert_eq!(kind, "string");
+    drop(redis);
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -92,6 +92,11 @@ pub struct Config {
     /// and save points are configured (`--stop-writes-on-bgsave-error yes|no`,
     /// default yes, as Redis).
     pub stop_writes_on_bgsave_error: bool,
+    /// The format SAVE, BGSAVE, the shutdown save and DEBUG RELOAD write
+    /// (`--snapshot-format rudis|redis`, default rudis: rudis's own format, which
+    /// keeps nested documents; redis writes Redis's RDB, a document becoming its
+    /// RESP bytes in a string). Loading always follows the file's magic.
+    pub snapshot_format: SnapshotFormat,
     /// Debug knob: microseconds each key adds to a save (`--rdb-key-save-delay`,
     /// default 0; Redis's hidden `rdb-key-save-delay`, for tests of slow saves).
     pub rdb_key_save_delay_us: u64,
@@ -140,6 +145,31 @@ impl Fsync {
 
     fn parse(value: &str) -> Option<Fsync> {
         [Fsync::Always, Fsync::Everysec, Fsync::No]
+            .into_iter()
+            .find(|f| f.name().eq_ignore_ascii_case(value))
+    }
+}
+
+/// `snapshot-format`: the file format snapshots are written in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SnapshotFormat {
+    /// rudis's own format (keeps nested documents).
+    Rudis,
+    /// Redis's RDB (version 10, what Redis 7.0 loads).
+    Redis,
+}
+
+impl SnapshotFormat {
+    /// The directive's value for the format.
+    pub fn name(self) -> &'static str {
+        match self {
+            SnapshotFormat::Rudis => "rudis",
+            SnapshotFormat::Redis => "redis",
+        }
+    }
+
+    fn parse(value: &str) -> Option<SnapshotFormat> {
+        [SnapshotFormat::Rudis, SnapshotFormat::Redis]
             .into_iter()
             .find(|f| f.name().eq_ignore_ascii_case(value))
     }
@@ -220,6 +250,7 @@ impl Default for Config {
             dbfilename: "dump.rdb".to_string(),
             save: Vec::new(),
             stop_writes_on_bgsave_error: true,
+            snapshot_format: SnapshotFormat::Rudis,
             rdb_key_save_delay_us: 0,
             appendonly: false,
             appendfsync: Fsync::Everysec,
@@ -268,6 +299,8 @@ pub const USAGE: &str = "Usage: rudis-server [/path/to/rudis.conf] [options]
   --stop-writes-on-bgsave-error yes|no  refuse writes (-MISCONF) while the last
                                   background save failed and save points are set
                                   (default yes)
+  --snapshot-format rudis|redis   format SAVE/BGSAVE write: rudis's own (keeps nested
+                                  documents) or Redis's RDB (default rudis)
   --appendonly yes|no             log every write to the append-only file (default no)
   --appendfsync always|everysec|no  when the AOF is fsynced (default everysec)
   --appenddirname NAME            directory of the AOF files in dir (default appendonlydir)
@@ -370,6 +403,9 @@ impl Config {
             "stop-writes-on-bgsave-error" => {
                 self.stop_writes_on_bgsave_error = parse_bool(value).ok_or_else(bad)?
             }
+            "snapshot-format" => {
+                self.snapshot_format = SnapshotFormat::parse(value).ok_or_else(bad)?
+            }
             "rdb-key-save-delay" => {
                 self.rdb_key_save_delay_us = value.parse().map_err(|_| bad())?
             }
@@ -441,6 +477,7 @@ impl Config {
                 "no"
             }
             .to_string(),
+            "snapshot-format" => self.snapshot_format.name().to_string(),
             "rdb-key-save-delay" => self.rdb_key_save_delay_us.to_string(),
             "appendonly" => yes_no(self.appendonly),
             "appendfsync" => self.appendfsync.name().to_string(),
@@ -477,6 +514,7 @@ impl Config {
         "dbfilename",
         "save",
         "stop-writes-on-bgsave-error",
+        "snapshot-format",
         "rdb-key-save-delay",
         "appendonly",
         "appendfsync",

@@ -1,7 +1,12 @@
-//! Snapshots (Redis's RDB persistence, in rudis's own [`format`]): SAVE writes the
-//! dataset to `dir/dbfilename`, BGSAVE does it in a forked child while the server
-//! keeps serving, the cron starts saves at the configured save points and reaps the
+//! Snapshots (Redis's RDB persistence): SAVE writes the dataset to
+//! `dir/dbfilename`, BGSAVE does it in a forked child while the server keeps
+//! serving, the cron starts saves at the configured save points and reaps the
 //! child, and startup loads the file.
+//!
+//! Two file formats: rudis's own [`format`] (the default; keeps nested documents)
+//! and Redis's RDB ([`rdb`]). `snapshot-format` picks what a save writes (in an
+//! RDB file a document becomes its RESP bytes in a string, logged once per save);
+//! a load follows the file's magic, so a Redis user's `dump.rdb` loads as it is.
 //!
 //! A save writes `temp-<pid>.rdb` in the same directory, fsyncs it, renames it over
 //! the target and fsyncs the directory: a crash mid-save or a failed save (full disk,
@@ -17,16 +22,17 @@ pub mod format;
 pub mod rdb;
 
 use std::fs::File;
-use std::io::{self, BufReader, BufWriter, Read};
+use std::io::{self, BufReader, BufWriter, Read, Seek};
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use log::{info, warn};
 
-use crate::config::Config;
+use crate::config::{Config, SnapshotFormat};
 use crate::store::{self, Store};
 pub use format::{LoadError, LoadStats};
+pub use rdb::WriteStats;
 
 /// Seconds after a failed background save before a save point may try again
 /// (Redis's `CONFIG_BGSAVE_RETRY_DELAY`): a full disk is not hammered every tick.
@@ -131,15 +137,32 @@ fn failed(op: &'static str) -> impl Fn(io::Error) -> io::Error {
     }
 }
 
-/// Writes a snapshot of `store` to `path` through a temporary file in the same
-/// directory (fsync, rename, fsync of the directory); returns the keys written. On
+/// The warning for a save that wrote `docs` documents as strings (none: `None`).
+fn docs_warning(docs: u64) -> Option<String> {
+    (docs > 0).then(|| {
+        format!(
+            "{docs} document value(s) written to the RDB snapshot as strings (their RESP \
+             bytes): the Redis RDB format has no document type; set snapshot-format to \
+             rudis to keep them"
+        )
+    })
+}
+
+/// Writes a snapshot of `store` to `path` in `fmt` through a temporary file in the
+/// same directory (fsync, rename, fsync of the directory); returns what was
+/// written (keys, and documents turned into strings by the RDB format). On
 /// failure the temporary file is removed, the previous snapshot is untouched, and
 /// the error's text is Redis's log line for it (`Write error saving DB on
 /// disk(fsync): No space left on device`). `key_delay_us` (the `rdb-key-save-delay`
 /// debug knob) makes the save take that many microseconds per key.
 /// Never logs: it also runs in a forked child, where another thread of the parent
 /// may have held the logger's lock.
-pub fn write_snapshot(store: &Store, path: &Path, key_delay_us: u64) -> io::Result<u64> {
+pub fn write_snapshot(
+    store: &Store,
+    path: &Path,
+    fmt: SnapshotFormat,
+    key_delay_us: u64,
+) -> io::Result<WriteStats> {
     let dir = path.parent().unwrap_or(Path::new("."));
     let temp = temp_path(dir, std::process::id());
     let temp_name = temp.file_name().unwrap_or_default().to_string_lossy();
@@ -157,10 +180,15 @@ pub fn write_snapshot(store: &Store, path: &Path, key_delay_us: u64) -> io::Resu
         );
         io::Error::new(e.kind(), text)
     })?;
-    let result = (|| -> io::Result<u64> {
+    let result = (|| -> io::Result<WriteStats> {
         let out = BufWriter::with_capacity(IO_BUFFER, file);
-        let (out, keys) =
-            format::write_store(store, out, store::now_ms()).map_err(failed("write"))?;
+        let now = store::now_ms();
+        let (out, stats) = match fmt {
+            SnapshotFormat::Rudis => format::write_store(store, out, now)
+                .map(|(out, keys)| (out, WriteStats { keys, docs: 0 })),
+            SnapshotFormat::Redis => rdb::write_store(store, out, now),
+        }
+        .map_err(failed("write"))?;
         let file = out
             .into_inner()
             .map_err(|e| e.into_error())
@@ -177,17 +205,17 @@ pub fn write_snapshot(store: &Store, path: &Path, key_delay_us: u64) -> io::Resu
             );
             io::Error::new(e.kind(), text)
         })?;
-        Ok(keys)
+        Ok(stats)
     })();
     if result.is_err() {
         let _ = std::fs::remove_file(&temp);
     }
-    let keys = result?;
+    let stats = result?;
     // Renamed: the new snapshot is in place; make the rename itself durable.
     File::open(dir)
         .and_then(|d| d.sync_all())
         .map_err(failed("fsyncFileDir"))?;
-    Ok(keys)
+    Ok(stats)
 }
 
 /// In a forked child: closes every file descriptor it inherited but stdin, stdout,
@@ -231,18 +259,34 @@ fn reason_pipe() -> io::Result<(OwnedFd, OwnedFd)> {
     Ok(unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) })
 }
 
-/// The background save child: writes the snapshot and exits 0, or writes why it
-/// failed on `reason` (a descriptor) and exits with the errno (1 if none).
-fn child_main(store: &Store, path: &Path, key_delay_us: u64, reason: libc::c_int) -> ! {
+/// Writes `text` (at most [`REASON_MAX`] bytes) on descriptor `fd`.
+fn send_line(fd: libc::c_int, text: &str) {
+    let bytes = &text.as_bytes()[..text.len().min(REASON_MAX)];
+    // SAFETY: writes our own buffer to our own pipe; a short or failed write only
+    // loses the line (the exit code still carries the errno).
+    unsafe { libc::write(fd, bytes.as_ptr().cast(), bytes.len()) };
+}
+
+/// The background save child: writes the snapshot and exits 0 (having written on
+/// `reason`, a descriptor, the warning about documents turned into strings, if
+/// any), or writes why it failed on `reason` and exits with the errno (1 if none).
+fn child_main(
+    store: &Store,
+    path: &Path,
+    fmt: SnapshotFormat,
+    key_delay_us: u64,
+    reason: libc::c_int,
+) -> ! {
     let reason = close_inherited_fds(reason);
-    let code = match write_snapshot(store, path, key_delay_us) {
-        Ok(_) => 0,
+    let code = match write_snapshot(store, path, fmt, key_delay_us) {
+        Ok(stats) => {
+            if let Some(text) = docs_warning(stats.docs) {
+                send_line(reason, &text);
+            }
+            0
+        }
         Err(e) => {
-            let text = e.to_string();
-            let bytes = &text.as_bytes()[..text.len().min(REASON_MAX)];
-            // SAFETY: writes our own buffer to our own pipe; a short or failed write
-            // only loses the reason (the exit code still carries the errno).
-            unsafe { libc::write(reason, bytes.as_ptr().cast(), bytes.len()) };
+            send_line(reason, &e.to_string());
             e.raw_os_error()
                 .filter(|&n| (1..=255).contains(&n))
                 .unwrap_or(1)
@@ -252,25 +296,73 @@ fn child_main(store: &Store, path: &Path, key_delay_us: u64, reason: libc::c_int
     unsafe { libc::_exit(code) }
 }
 
+/// Reads up to `buf.len()` bytes from the start of `file`, then rewinds it;
+/// returns how many were read (fewer only at the end of the file).
+fn peek(file: &mut File, buf: &mut [u8]) -> io::Result<usize> {
+    let mut filled = 0;
+    while filled < buf.len() {
+        match file.read(&mut buf[filled..]) {
+            Ok(0) => break,
+            Ok(n) => filled += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    file.rewind()?;
+    Ok(filled)
+}
+
 /// Loads the snapshot at `path` into `store` (keys already present are replaced
-/// when `merge`, else a repeated key is corruption).
+/// when `merge`, else a repeated key is corruption). The file's first bytes decide
+/// the reader: Redis's RDB (`REDIS0011`) or rudis's own format (`RUDISNAP`); returns
+/// which one it was, and what the load found.
 /// # Errors
-/// A missing or unreadable file ([`LoadError::Io`]) or a bad one.
+/// A missing or unreadable file ([`LoadError::Io`]), a file in neither format, or
+/// a bad one.
 pub fn read_snapshot(
     store: &mut Store,
     path: &Path,
     config: &Config,
     merge: bool,
-) -> Result<LoadStats, LoadError> {
-    let file = File::open(path).map_err(LoadError::Io)?;
+) -> Result<(SnapshotFormat, LoadStats), LoadError> {
+    let mut file = File::open(path).map_err(LoadError::Io)?;
     let len = file.metadata().map_err(LoadError::Io)?.len();
+    let mut head = [0u8; 9];
+    let head_len = peek(&mut file, &mut head).map_err(LoadError::Io)?;
+    let head = &head[..head_len];
     let input = BufReader::with_capacity(IO_BUFFER, file);
     let options = format::LoadOptions {
         limits: config.encodings,
         now: store::now_ms(),
         merge,
     };
-    format::read_store(input, len, store, &options)
+    if rdb::is_rdb(head) {
+        rdb::read_store(input, store, &options).map(|stats| (SnapshotFormat::Redis, stats))
+    } else if head.starts_with(&format::MAGIC) {
+        format::read_store(input, len, store, &options).map(|stats| (SnapshotFormat::Rudis, stats))
+    } else {
+        Err(LoadError::Corrupt {
+            offset: 0,
+            reason: "neither a Redis RDB file (REDIS00NN) nor a rudis snapshot (RUDISNAP)"
+                .to_string(),
+        })
+    }
+}
+
+/// A load error as one log line, without Rust's ` (os error N)` suffix.
+pub fn load_error_text(e: &LoadError) -> String {
+    match e {
+        LoadError::Io(e) => format!("read error: {}", strerror(e)),
+        corrupt => corrupt.to_string(),
+    }
+}
+
+/// How a log line names a snapshot format.
+pub fn format_label(fmt: SnapshotFormat) -> &'static str {
+    match fmt {
+        SnapshotFormat::Rudis => "rudis snapshot format",
+        SnapshotFormat::Redis => "Redis RDB format",
+    }
 }
 
 impl Persistence {
@@ -344,15 +436,19 @@ impl Persistence {
             return Ok(());
         }
         let start = Instant::now();
-        let stats = read_snapshot(store, &path, config, false).map_err(|e| {
+        let (fmt, stats) = read_snapshot(store, &path, config, false).map_err(|e| {
             format!(
-                "Bad snapshot file {}: {e}. Unrecoverable error, aborting now.",
-                path.display()
+                "Bad snapshot file {}: {}. Unrecoverable error, aborting now.",
+                path.display(),
+                load_error_text(&e)
             )
         })?;
         info!(
-            "Done loading RDB, keys loaded: {}, keys expired: {}.",
-            stats.loaded, stats.expired
+            "Done loading RDB ({}) from {}, keys loaded: {}, keys expired: {}.",
+            format_label(fmt),
+            path.display(),
+            stats.loaded,
+            stats.expired
         );
         info!(
             "DB loaded from disk: {:.3} seconds",
@@ -367,8 +463,13 @@ impl Persistence {
     /// # Errors
     /// The I/O error (already logged).
     pub fn save(&mut self, store: &Store, config: &Config) -> io::Result<()> {
-        match write_snapshot(store, &snapshot_path(config), config.rdb_key_save_delay_us) {
-            Ok(_) => {
+        let path = snapshot_path(config);
+        let fmt = config.snapshot_format;
+        match write_snapshot(store, &path, fmt, config.rdb_key_save_delay_us) {
+            Ok(stats) => {
+                if let Some(text) = docs_warning(stats.docs) {
+                    warn!("{text}");
+                }
                 info!("DB saved on disk");
                 self.mark_saved(store);
                 Ok(())
@@ -394,6 +495,7 @@ impl Persistence {
         self.last_bgsave_try = unix_secs();
         let path = snapshot_path(config);
         let delay = config.rdb_key_save_delay_us;
+        let fmt = config.snapshot_format;
         let (reason_rx, reason_tx) = match reason_pipe() {
             Ok(pair) => pair,
             Err(e) => {
@@ -408,7 +510,7 @@ impl Persistence {
         // hold) and leaves with `_exit`, running no destructor.
         let pid = unsafe { libc::fork() };
         match pid {
-            0 => child_main(store, &path, delay, reason_tx.as_raw_fd()),
+            0 => child_main(store, &path, fmt, delay, reason_tx.as_raw_fd()),
             -1 => {
                 let e = io::Error::last_os_error();
                 self.set_bgsave_status(false, config);
@@ -481,23 +583,24 @@ impl Persistence {
         };
         let now = unix_secs();
         self.last_bgsave_secs = now - child.started;
+        let reason = child.reason.map(File::from).and_then(|f| {
+            let mut text = String::new();
+            f.take(REASON_MAX as u64).read_to_string(&mut text).ok()?;
+            Some(text)
+        });
+        let reason = reason.filter(|t| !t.is_empty());
         if libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0 {
+            // A successful child writes only the warning about documents, if any.
+            if let Some(text) = reason {
+                warn!("{text}");
+            }
             info!("Background saving terminated with success");
             self.dirty_at_save = child.dirty_at_fork;
             self.lastsave = now;
             self.set_bgsave_status(true, config);
         } else if libc::WIFEXITED(status) {
             let code = libc::WEXITSTATUS(status);
-            let reason = child
-                .reason
-                .map(File::from)
-                .and_then(|f| {
-                    let mut text = String::new();
-                    f.take(REASON_MAX as u64).read_to_string(&mut text).ok()?;
-                    Some(text)
-                })
-                .filter(|t| !t.is_empty())
-                .unwrap_or_else(|| strerror(&io::Error::from_raw_os_error(code)));
+            let reason = reason.unwrap_or_else(|| strerror(&io::Error::from_raw_os_error(code)));
             // The child's own line (Redis's child logs it), then the parent's.
             warn!("{reason}");
             warn!("Background saving error");

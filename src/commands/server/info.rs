@@ -203,6 +203,8 @@ fn write_section(ctx: &Ctx<'_>, section: &str, out: &mut String) {
             field("pubsub_channels", &state.pubsub.channel_count());
             field("pubsub_patterns", &state.pubsub.pattern_count());
             field("pubsubshard_channels", &state.pubsub.shard_channel_count());
+            // No MIGRATE, so no cached connections (Redis's unit/dump reads it).
+            field("migrate_cached_sockets", &0);
             field("total_error_replies", &s.error_replies);
             field("acl_access_denied_auth", &s.acl_denied_auth);
             field("acl_access_denied_cmd", &s.acl_denied_cmd);

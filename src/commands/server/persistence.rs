@@ -228,8 +228,11 @@ pub fn debug_reload(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError
     let config = &ctx.server.config;
     let path = persistence::snapshot_path(config);
     match persistence::read_snapshot(ctx.store, &path, config, merge) {
-        Ok(stats) => {
-            log::warn!("DB reloaded by DEBUG RELOAD");
+        Ok((fmt, stats)) => {
+            log::warn!(
+                "DB reloaded by DEBUG RELOAD ({})",
+                persistence::format_label(fmt)
+            );
             ctx.server.persistence.last_load = stats;
             if save {
                 ctx.server.persistence.mark_saved(ctx.store);
@@ -238,7 +241,11 @@ pub fn debug_reload(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError
             Ok(())
         }
         Err(e) => {
-            log::warn!("DEBUG RELOAD of {}: {e}", path.display());
+            log::warn!(
+                "DEBUG RELOAD of {}: {}",
+                path.display(),
+                persistence::load_error_text(&e)
+            );
             Err(CmdError::msg("ERR Error trying to load the RDB dump"))
         }
     }
