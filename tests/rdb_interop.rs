@@ -67,6 +67,11 @@ impl Redis {
     /// Starts redis-server on a free port with `dir` and `dbfilename`, no save points;
     /// returns once it logs that it accepts connections.
     fn start(dir: &Path, dbfilename: &str) -> Redis {
+        Redis::start_with(dir, dbfilename, &[])
+    }
+
+    /// [`Redis::start`] with more arguments (later ones win).
+    fn start_with(dir: &Path, dbfilename: &str, extra: &[&str]) -> Redis {
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .and_then(|l| l.local_addr())
             .expect("a free port")
@@ -77,6 +82,7 @@ impl Redis {
             .arg("--dir")
             .arg(dir)
             .args(["--dbfilename", dbfilename])
+            .args(extra)
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
@@ -630,5 +636,67 @@ fn documents_become_strings_logged_once_per_save() {
         .expect("type");
     assert_eq!(kind, "string");
     drop(redis);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The value of `field` in `INFO persistence`.
+fn persistence_field(con: &mut Connection, field: &str) -> String {
+    let info: String = redis::cmd("INFO")
+        .arg("persistence")
+        .query(con)
+        .expect("INFO");
+    info.lines()
+        .find_map(|l| l.strip_prefix(&format!("{field}:")))
+        .unwrap_or_default()
+        .trim()
+        .to_string()
+}
+
+#[test]
+fn a_redis_appendonlydir_with_an_rdb_base_opens_in_rudis() {
+    if !have_redis() {
+        return;
+    }
+    let dir = scratch_dir("aof-rdb-base");
+    let redis = Redis::start_with(&dir, "dump.rdb", &["--appendonly", "yes"]);
+    let mut con = redis.con();
+    fill(&mut con, "zero");
+    // The rewrite moves database 0 into an RDB base (Redis 7's default preamble).
+    let _: () = redis::cmd("BGREWRITEAOF")
+        .query(&mut con)
+        .expect("BGREWRITEAOF");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while persistence_field(&mut con, "aof_rewrite_in_progress") != "0"
+        || persistence_field(&mut con, "aof_rewrite_scheduled") != "0"
+    {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "Redis's rewrite did not finish"
+        );
+        std::thread::yield_now();
+    }
+    assert_eq!(
+        persistence_field(&mut con, "aof_last_bgrewrite_status"),
+        "ok"
+    );
+    // Database 1 goes to the incremental file after the rewrite.
+    q(&mut con, redis::cmd("SELECT").arg(1));
+    fill(&mut con, "one");
+    let expected = all_contents(&mut con, 2);
+    // SHUTDOWN NOSAVE writes and fsyncs the AOF, and saves no dump.rdb.
+    let _: redis::RedisResult<()> = redis::cmd("SHUTDOWN").arg("NOSAVE").query(&mut con);
+    drop(redis);
+    let bases: Vec<String> = std::fs::read_dir(dir.join("appendonlydir"))
+        .expect("Redis's appendonlydir")
+        .filter_map(|e| e.ok()?.file_name().into_string().ok())
+        .filter(|name| name.ends_with(".base.rdb"))
+        .collect();
+    assert_eq!(bases.len(), 1, "one RDB base: {bases:?}");
+    assert!(!dir.join("dump.rdb").exists());
+    let mut rudis = Rudis::start(&dir, &["--appendonly", "yes"]);
+    let mut ours = rudis.con();
+    assert_eq!(all_contents(&mut ours, 2), expected);
+    let log = rudis.stop().join("\n");
+    assert!(log.contains("RDB base"), "{log}");
     let _ = std::fs::remove_dir_all(&dir);
 }

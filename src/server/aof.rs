@@ -8,6 +8,7 @@ use log::{info, warn};
 use super::Server;
 use crate::commands::{self, Ctx};
 use crate::config::{Config, Fsync};
+use crate::persistence;
 use crate::persistence::aof::{self, Aof, Manifest, ReplayError};
 use crate::protocol::{Reply, RespVersion};
 use crate::runtime::{ClientInfo, ServerState};
@@ -53,6 +54,23 @@ fn load(store: &mut Store, state: &mut ServerState, manifest: &Manifest) -> Resu
         if !path.exists() && entry.kind == 'i' && i + 1 == files.len() {
             // Created by the manifest's writer, never written: nothing to replay.
             continue;
+        }
+        if entry.kind == 'b' && aof::is_rdb_base(&path) {
+            // Redis 7's default base (`aof-use-rdb-preamble yes`): an RDB file.
+            match persistence::read_snapshot(store, &path, &state.config, false) {
+                Ok((_, stats)) => {
+                    info!("RDB base {} loaded: {} keys", entry.name, stats.loaded);
+                    continue;
+                }
+                Err(e) => {
+                    result = Err(format!(
+                        "Bad AOF base {}: {}",
+                        entry.name,
+                        persistence::load_error_text(&e)
+                    ));
+                    break;
+                }
+            }
         }
         let replayed = aof::replay(&path, |req| {
             out.clear();
@@ -107,14 +125,6 @@ fn load(store: &mut Store, state: &mut ServerState, manifest: &Manifest) -> Resu
                     "Bad file format reading the append only file {} at offset {offset}: make \
                      a backup of your AOF file, then use ./redis-check-aof --fix \
                      <filename.manifest>",
-                    entry.name
-                ));
-                break;
-            }
-            Err(ReplayError::RdbBase) => {
-                result = Err(format!(
-                    "The AOF base {} is in Redis's RDB format, which this server cannot \
-                     read yet",
                     entry.name
                 ));
                 break;

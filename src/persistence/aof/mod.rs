@@ -11,8 +11,8 @@
 //! a background thread at most once a second (and, while it still runs, postpones
 //! writing for up to two seconds, Redis's "delayed fsync"), `no` leaves it to the OS.
 //!
-//! Seam: the base is written as commands (Redis's `aof-use-rdb-preamble no`); a base
-//! in Redis's RDB format (`.base.rdb`) is refused at load until the RDB codec lands.
+//! rudis writes its base as commands (Redis's `aof-use-rdb-preamble no`); a base in
+//! Redis's RDB format (`.base.rdb`, Redis 7's default) loads with the RDB reader.
 
 pub mod manifest;
 pub mod rewrite;
@@ -618,8 +618,16 @@ pub enum ReplayError {
         /// Where the bad command starts.
         offset: u64,
     },
-    /// A base in Redis's RDB format (not readable yet).
-    RdbBase,
+}
+
+/// True when the file at `path` starts with Redis's RDB magic (a base written with
+/// `aof-use-rdb-preamble yes`, Redis 7's default): it loads as a snapshot, not as
+/// commands.
+pub fn is_rdb_base(path: &Path) -> bool {
+    let mut head = [0u8; 9];
+    File::open(path)
+        .and_then(|mut f| f.read_exact(&mut head))
+        .is_ok_and(|()| crate::persistence::rdb::is_rdb(&head))
 }
 
 /// Reads the commands of the AOF file at `path` and hands each to `run`; returns how
@@ -632,9 +640,6 @@ pub fn replay(path: &Path, mut run: impl FnMut(&Request<'_>)) -> Result<u64, Rep
     File::open(path)
         .and_then(|mut f| f.read_to_end(&mut data))
         .map_err(ReplayError::Io)?;
-    if data.starts_with(b"REDIS") {
-        return Err(ReplayError::RdbBase);
-    }
     let limits = ProtoLimits {
         max_bulk_len: usize::MAX >> 1,
         max_multibulk_len: usize::MAX >> 1,
