@@ -456,3 +456,56 @@ fn a_full_disk_keeps_the_snapshot_and_stops_writes_until_a_good_save() {
     drop(queued);
     drop(server);
 }
+
+#[test]
+fn an_aof_write_error_refuses_writes_until_the_disk_has_room() {
+    let Some(disk) = FullDisk::new() else {
+        eprintln!("skipped: root without the right to mount a tmpfs");
+        return;
+    };
+    if !disk.mounted {
+        eprintln!("skipped: an AOF write error needs a full tmpfs");
+        return;
+    }
+    let dir = disk.dir.0.clone();
+    let server = start_server_with(move |c: &mut Config| {
+        c.dir = dir;
+        c.appendonly = true;
+        c.appendfsync = rudis::config::Fsync::Everysec;
+    });
+    let mut c = server.raw();
+    assert_eq!(c.cmd(&["SET", "small", "x"]), simple("OK"));
+    // Fill the 1 MB disk: with everysec the write that fails was already
+    // acknowledged (as in Redis); the writes after it are refused.
+    const AOF_MISCONF: &str = "MISCONF Errors writing to the AOF file: No space left on device";
+    let mut refused = None;
+    for i in 0..64 {
+        let reply = c.cmd(&["SET", &format!("big{i}"), &noise(i, 100_000)]);
+        if reply != simple("OK") {
+            refused = Some(reply);
+            break;
+        }
+    }
+    assert_eq!(refused, Some(error(AOF_MISCONF)), "a 1 MB disk fills up");
+    assert_eq!(c.cmd(&["GET", "small"]), bulk("x"));
+    assert_eq!(c.cmd(&["SET", "small", "y"]), error(AOF_MISCONF));
+    assert_eq!(c.cmd(&["PING"]), error(AOF_MISCONF));
+    let mut c2 = server.raw();
+    assert_eq!(info_field(&mut c2, "aof_last_write_status"), "err");
+    // Room again: the next loop turn writes what the AOF held, and writes resume.
+    let grown = Command::new("mount")
+        .args(["-o", "remount,size=64m", path_text(&disk.dir.0)])
+        .status()
+        .is_ok_and(|s| s.success());
+    assert!(grown, "remount the tmpfs bigger");
+    let mut resumed = false;
+    for _ in 0..1000 {
+        if c.cmd(&["SET", "small", "z"]) == simple("OK") {
+            resumed = true;
+            break;
+        }
+    }
+    assert!(resumed, "writes resume once the AOF can be written");
+    assert_eq!(info_field(&mut c2, "aof_last_write_status"), "ok");
+    assert_eq!(c.cmd(&["GET", "small"]), bulk("z"));
+}

@@ -222,7 +222,9 @@ pub fn script_call(
         && ctx.server.persistence.deny_writes
         && !ctx.server.scripts.running.as_ref().is_some_and(|r| r.wrote)
     {
-        return Err(CmdError::msg(crate::persistence::BGSAVE_ERROR));
+        return Err(CmdError::msg(
+            ctx.server.persistence.write_denial(&ctx.server.config),
+        ));
     }
     ctx.server.stats.commands_processed += 1;
     call(ctx, index, spec, req);

@@ -73,10 +73,11 @@ pub struct Persistence {
     /// Whether the last background save succeeded (INFO `rdb_last_bgsave_status`).
     /// Set through [`Persistence::set_bgsave_status`], which keeps `deny_writes`.
     last_bgsave_ok: bool,
-    /// Write commands are refused with [`BGSAVE_ERROR`]: the last background save
-    /// failed, save points are configured and `stop-writes-on-bgsave-error` is on
-    /// (Redis's `writeCommandsDeniedByDiskError`). Cached so that dispatch tests one
-    /// flag; recomputed whenever one of the three changes.
+    /// Write commands are refused with `-MISCONF` (Redis's
+    /// `writeCommandsDeniedByDiskError`): the last background save failed, save
+    /// points are configured and `stop-writes-on-bgsave-error` is on
+    /// ([`BGSAVE_ERROR`]), or the last AOF write failed ([`Persistence::aof_error`]).
+    /// Cached so that dispatch tests one flag; recomputed whenever one of those changes.
     pub deny_writes: bool,
     /// Unix seconds of the last background save attempt.
     last_bgsave_try: i64,
@@ -121,7 +122,7 @@ fn temp_path(dir: &Path, pid: u32) -> PathBuf {
 
 /// The system's text for `e` (`No space left on device`), as Redis's `strerror`,
 /// without Rust's ` (os error N)` suffix.
-fn strerror(e: &io::Error) -> String {
+pub(crate) fn strerror(e: &io::Error) -> String {
     let text = e.to_string();
     match text.find(" (os error") {
         Some(cut) => text[..cut].to_string(),
@@ -408,8 +409,33 @@ impl Persistence {
     /// Recomputes `deny_writes` after the configuration changed (CONFIG SET of
     /// `save` or `stop-writes-on-bgsave-error`).
     pub fn sync_write_denial(&mut self, config: &Config) {
-        self.deny_writes =
-            !self.last_bgsave_ok && config.stop_writes_on_bgsave_error && !config.save.is_empty();
+        self.deny_writes = self.bgsave_denies_writes(config) || self.aof_write_error().is_some();
+    }
+
+    /// True when a failed background save refuses writes (the first of Redis's two
+    /// disk-error reasons).
+    pub fn bgsave_denies_writes(&self, config: &Config) -> bool {
+        !self.last_bgsave_ok && config.stop_writes_on_bgsave_error && !config.save.is_empty()
+    }
+
+    /// Why the AOF's last write failed, while it keeps failing.
+    pub fn aof_write_error(&self) -> Option<&str> {
+        self.aof.as_ref().and_then(|a| a.write_error.as_deref())
+    }
+
+    /// The `-MISCONF` reply for writes refused because the AOF cannot be written.
+    pub fn aof_error(&self) -> Option<String> {
+        self.aof_write_error()
+            .map(|e| format!("MISCONF Errors writing to the AOF file: {e}"))
+    }
+
+    /// The reply to a write refused while [`Persistence::deny_writes`]: the failed
+    /// background save's text first, as Redis checks it first, else the AOF's.
+    pub fn write_denial(&self, config: &Config) -> String {
+        match self.aof_error() {
+            Some(aof) if !self.bgsave_denies_writes(config) => aof,
+            _ => BGSAVE_ERROR.to_string(),
+        }
     }
 
     /// Seconds the running background save has taken so far (-1 when none).
@@ -423,7 +449,7 @@ impl Persistence {
         self.dirty_at_save = store.dirty();
         self.lastsave = unix_secs();
         self.last_bgsave_ok = true;
-        self.deny_writes = false;
+        self.deny_writes = self.aof_write_error().is_some();
     }
 
     /// Loads `dir/dbfilename` at startup if it exists, logging what it found.

@@ -251,6 +251,7 @@ pub fn switch_aof(store: &mut Store, state: &mut ServerState, on: bool) -> Resul
         aof.feed(state.propagation.stream());
         aof.close(crate::store::now_ms() / 1000);
         state.propagation.set_on(false, store);
+        state.persistence.sync_write_denial(&state.config);
     }
     Ok(())
 }

@@ -171,8 +171,13 @@ impl Server {
             self.state.propagation.clear_stream();
         }
         let policy = self.state.config.appendfsync;
+        let was_ok = aof.write_ok;
         if !aof.flush(policy, store::now_ms() / 1000, false) {
             std::process::exit(1);
+        }
+        if aof.write_ok != was_ok {
+            // A write failed (writes are refused with -MISCONF) or works again.
+            self.state.persistence.sync_write_denial(&self.state.config);
         }
     }
 

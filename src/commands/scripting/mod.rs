@@ -204,7 +204,9 @@ fn eval_generic(
     // A script declaring flags without no-writes is a write command (Redis's
     // scriptFlagsToCmdFlags): refused at once while writes are.
     if ctx.server.persistence.deny_writes && shebang.is_some_and(|f| !f.no_writes) {
-        return Err(CmdError::msg(crate::persistence::BGSAVE_ERROR));
+        return Err(CmdError::msg(
+            ctx.server.persistence.write_denial(&ctx.server.config),
+        ));
     }
     if ro && shebang.is_some_and(|f| !f.no_writes) {
         return Err(CmdError::msg(

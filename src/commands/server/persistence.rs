@@ -68,7 +68,7 @@ pub fn write_refused(ctx: &Ctx<'_>, spec: &CommandSpec, req: &Request<'_>) -> Op
                     table::lookup_indexed(q.arg(0)).is_some_and(|(_, s)| is_write(s, &q))
                 })
             }));
-    refused.then(|| CmdError::msg(persistence::BGSAVE_ERROR))
+    refused.then(|| CmdError::msg(ctx.server.persistence.write_denial(&ctx.server.config)))
 }
 
 /// Redis's reply to a failed save (`shared.err`): the details are in the log.

@@ -159,6 +159,9 @@ pub struct Aof {
     postponed_since: i64,
     /// Whether the last write succeeded (INFO `aof_last_write_status`).
     pub write_ok: bool,
+    /// Why the last write failed, while it keeps failing (dispatch refuses writes
+    /// with it: Redis's `-MISCONF Errors writing to the AOF file`).
+    pub write_error: Option<String>,
     /// Writes made without waiting for a slow fsync (INFO `aof_delayed_fsync`).
     pub delayed_fsync: u64,
     syncer: Syncer,
@@ -257,6 +260,7 @@ impl Aof {
             last_fsync: 0,
             postponed_since: 0,
             write_ok: true,
+            write_error: None,
             delayed_fsync: 0,
             syncer: Syncer::start(size),
         }
@@ -332,6 +336,7 @@ impl Aof {
                 if !self.write_ok {
                     warn!("AOF write error looks solved, Redis can write again.");
                     self.write_ok = true;
+                    self.write_error = None;
                 }
                 self.incr_size += self.buf.len() as u64;
                 self.buf.clear();
@@ -347,6 +352,7 @@ impl Aof {
                     self.buf.drain(..written);
                 }
                 self.write_ok = false;
+                self.write_error = Some(crate::persistence::strerror(&e));
                 if policy == Fsync::Always {
                     warn!(
                         "Can't recover from AOF write error when the AOF fsync policy is \
