@@ -175,4 +175,20 @@ impl<'a> Ctx<'a> {
     pub fn propagating(&self) -> bool {
         self.server.propagation.is_on()
     }
+
+    /// Propagates a pop as `name key [count]` (BLPOP as LPOP, BZMPOP as ZPOPMIN, ...:
+    /// Redis's rewrite of the blocking and multi-key pops); `count` as the client gave
+    /// it, `None` for the single-element form.
+    pub fn propagate_pop(&mut self, name: &[u8], key: &[u8], count: Option<usize>) {
+        if !self.propagating() {
+            return;
+        }
+        match count {
+            None => self.propagate(&[name, key]),
+            Some(n) => {
+                let mut digits = itoa::Buffer::new();
+                self.propagate(&[name, key, digits.format(n).as_bytes()]);
+            }
+        }
+    }
 }

@@ -133,16 +133,8 @@ pub fn pop_first_of<'k>(
             }
         };
         // Propagated as [LR]POP key [count] (BLPOP, BLMPOP, LMPOP: Redis's rewrite).
-        if ctx.propagating() {
-            let name: &[u8] = if side == Side::Left { b"LPOP" } else { b"RPOP" };
-            match popped {
-                None => ctx.propagate(&[name, key]),
-                Some(n) => {
-                    let mut digits = itoa::Buffer::new();
-                    ctx.propagate(&[name, key, digits.format(n).as_bytes()]);
-                }
-            }
-        }
+        let name: &[u8] = if side == Side::Left { b"LPOP" } else { b"RPOP" };
+        ctx.propagate_pop(name, key, popped);
         return Ok(true);
     }
     Ok(false)

@@ -119,16 +119,10 @@ fn pop_first(
             pop(k, out, key, count, shape);
             count.map(|c| c.min(len))
         };
-        if shape.emit_key && ctx.propagating() {
+        if shape.emit_key {
             // BZPOPMIN, BZMPOP, ZMPOP: as ZPOPMIN/ZPOPMAX key [count] (Redis's rewrite).
             let name: &[u8] = if shape.max { b"ZPOPMAX" } else { b"ZPOPMIN" };
-            match popped {
-                None => ctx.propagate(&[name, key]),
-                Some(n) => {
-                    let mut digits = itoa::Buffer::new();
-                    ctx.propagate(&[name, key, digits.format(n).as_bytes()]);
-                }
-            }
+            ctx.propagate_pop(name, key, popped);
         }
         return Ok(true);
     }
