@@ -12,7 +12,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use common::scratch_dir;
+use common::{assert_redis_check_aof, scratch_dir};
 
 /// How long a test waits for the server to reach a state before failing.
 const PATIENCE: Duration = Duration::from_secs(10);
@@ -282,17 +282,7 @@ fn rewrite_shrinks_the_log_and_every_write_survives_sigkill() {
     drop(server);
 
     let manifest = aof_dir.join("appendonly.aof.manifest");
-    match Command::new("redis-check-aof").arg(&manifest).output() {
-        Ok(out) => {
-            let text = String::from_utf8_lossy(&out.stdout);
-            assert!(out.status.success(), "{text}");
-            assert!(
-                text.contains("All AOF files and manifest are valid"),
-                "{text}"
-            );
-        }
-        Err(e) => eprintln!("redis-check-aof not installed ({e}): skipped"),
-    }
+    assert_redis_check_aof(&manifest);
     let _ = std::fs::remove_dir_all(&dir);
 }
 

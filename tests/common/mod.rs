@@ -258,3 +258,22 @@ pub fn error(s: &str) -> Frame {
 pub fn int(n: i64) -> Frame {
     Frame::Integer(n)
 }
+
+/// Runs Redis's `redis-check-aof` on an AOF manifest and asserts that it accepts the
+/// directory (CI installs redis-tools; without it the check is skipped, said so).
+pub fn assert_redis_check_aof(manifest: &std::path::Path) {
+    match std::process::Command::new("redis-check-aof")
+        .arg(manifest)
+        .output()
+    {
+        Ok(out) => {
+            let text = String::from_utf8_lossy(&out.stdout);
+            assert!(out.status.success(), "{text}");
+            assert!(
+                text.contains("All AOF files and manifest are valid"),
+                "{text}"
+            );
+        }
+        Err(e) => eprintln!("redis-check-aof not installed ({e}): skipped"),
+    }
+}
