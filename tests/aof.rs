@@ -4,14 +4,15 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use common::binary::{self, Binary};
 use common::*;
 
 /// Kill-and-restart rounds of the crash test (the issue asks 20).
@@ -19,62 +20,11 @@ const CRASH_ROUNDS: usize = 20;
 /// Writer threads of the crash test.
 const WRITERS: usize = 4;
 
-/// A running `rudis-server` child, its address, and its log so far.
-struct Binary {
-    child: Child,
-    addr: SocketAddr,
-    log: Arc<Mutex<Vec<String>>>,
-}
-
-impl Drop for Binary {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl Binary {
-    fn log_contains(&self, text: &str) -> bool {
-        self.log
-            .lock()
-            .expect("log")
-            .iter()
-            .any(|l| l.contains(text))
-    }
-
-    fn kill9(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 /// Starts the binary on `dir` with the AOF on and `args`.
 fn start(dir: &Path, args: &[&str]) -> Binary {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_rudis-server"))
-        .args(["--port", "0", "--dir", dir.to_str().expect("utf-8")])
-        .args(["--appendonly", "yes"])
-        .args(args)
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("run rudis-server");
-    let stderr = child.stderr.take().expect("stderr");
-    let mut lines = BufReader::new(stderr).lines();
-    let log = Arc::new(Mutex::new(Vec::new()));
-    let addr = loop {
-        let line = lines.next().expect("log ended before the server was ready");
-        let line = line.expect("read log");
-        log.lock().expect("log").push(line.clone());
-        if let Some((_, addr)) = line.split_once("Ready to accept connections on ") {
-            break addr.trim().parse().expect("address");
-        }
-    };
-    let sink = log.clone();
-    std::thread::spawn(move || {
-        for line in lines.map_while(Result::ok) {
-            sink.lock().expect("log").push(line);
-        }
-    });
-    Binary { child, addr, log }
+    let dir = dir.to_str().expect("utf-8");
+    let base: &[&str] = &["--port", "0", "--dir", dir, "--appendonly", "yes"];
+    binary::start(&[base, args].concat())
 }
 
 /// Runs the binary on `dir` expecting it to refuse to start; returns its log.

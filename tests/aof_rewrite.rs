@@ -5,90 +5,30 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader};
-use std::net::SocketAddr;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
-use std::sync::{Arc, Mutex};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
+use common::binary::{self, Binary};
 use common::{assert_redis_check_aof, scratch_dir};
 
 /// How long a test waits for the server to reach a state before failing.
 const PATIENCE: Duration = Duration::from_secs(10);
 
-/// A running `rudis-server` child, its address, and its log so far.
-struct Binary {
-    child: Child,
-    addr: SocketAddr,
-    log: Arc<Mutex<Vec<String>>>,
-}
-
-impl Drop for Binary {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl Binary {
-    fn client(&self) -> redis::Connection {
-        redis::Client::open(format!("redis://{}/", self.addr))
-            .and_then(|c| c.get_connection())
-            .expect("connect")
-    }
-
-    /// Polls the log for a line containing `text`; returns what follows it.
-    fn wait_log(&self, text: &str) -> String {
-        let deadline = Instant::now() + PATIENCE;
-        loop {
-            let found = self
-                .log
-                .lock()
-                .expect("log")
-                .iter()
-                .find_map(|l| l.split_once(text).map(|(_, rest)| rest.trim().to_string()));
-            if let Some(rest) = found {
-                return rest;
-            }
-            assert!(Instant::now() < deadline, "never logged {text}");
-            std::thread::sleep(Duration::from_millis(20));
-        }
-    }
-
-    fn kill9(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 /// Starts the binary on `dir` with the AOF on and `args`.
 fn start(dir: &Path, args: &[&str]) -> Binary {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_rudis-server"))
-        .args(["--port", "0", "--dir", dir.to_str().expect("utf-8")])
-        .args(["--appendonly", "yes", "--appendfsync", "everysec"])
-        .args(args)
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("run rudis-server");
-    let stderr = child.stderr.take().expect("stderr");
-    let mut lines = BufReader::new(stderr).lines();
-    let addr = loop {
-        let line = lines.next().expect("log ended before the server was ready");
-        let line = line.expect("read log");
-        if let Some((_, addr)) = line.split_once("Ready to accept connections on ") {
-            break addr.trim().parse().expect("address");
-        }
-    };
-    let log = Arc::new(Mutex::new(Vec::new()));
-    let sink = log.clone();
-    // Keep draining the log so that the server never blocks on a full pipe.
-    std::thread::spawn(move || {
-        for line in lines.map_while(Result::ok) {
-            sink.lock().expect("log").push(line);
-        }
-    });
-    Binary { child, addr, log }
+    let dir = dir.to_str().expect("utf-8");
+    let base: &[&str] = &[
+        "--port",
+        "0",
+        "--dir",
+        dir,
+        "--appendonly",
+        "yes",
+        "--appendfsync",
+        "everysec",
+    ];
+    binary::start(&[base, args].concat())
 }
 
 /// One field of INFO persistence.
@@ -385,7 +325,7 @@ fn a_failed_rewrite_keeps_the_old_files_and_writing_goes_on() {
     assert_eq!(info(&mut c, "aof_rewrite_in_progress"), "1");
     incrs(&mut c, 100);
 
-    let pid = server.wait_log("Background append only file rewriting started by pid ");
+    let pid = server.wait_log_after("Background append only file rewriting started by pid ");
     let killed = Command::new("kill")
         .args(["-9", &pid])
         .status()

@@ -6,13 +6,11 @@
 //! while reads go on and writes wait for a good save or the operator.
 mod common;
 
-use std::io::{BufRead, BufReader};
-use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, ExitStatus, Stdio};
-use std::sync::{Arc, Condvar, Mutex};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+use common::binary::{start, try_start};
 use common::*;
 use rudis::Config;
 use rudis::protocol::Frame;
@@ -26,117 +24,6 @@ unable to persist to disk. Commands that may modify the data set are disabled, b
 instance is configured to report errors during writes if RDB snapshotting fails \
 (stop-writes-on-bgsave-error option). Please check the Redis logs for details about the RDB \
 error.";
-
-/// The lines a binary logged so far, and a signal for each new one.
-type Log = Arc<(Mutex<Vec<String>>, Condvar)>;
-
-/// A running `rudis-server`, killed (SIGKILL) when dropped if still running.
-struct Binary {
-    child: Child,
-    addr: SocketAddr,
-    log: Log,
-}
-
-impl Drop for Binary {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// Starts the binary with `args`; `Err(log)` when it exits before it is ready.
-fn try_start(args: &[&str]) -> Result<Binary, String> {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_rudis-server"))
-        .args(args)
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("run rudis-server");
-    let stderr = child.stderr.take().expect("stderr");
-    let log: Log = Arc::default();
-    let (ready_tx, ready_rx) = std::sync::mpsc::channel();
-    let sink = log.clone();
-    // Reads the log to its end (so the server never blocks on a full pipe), keeps
-    // every line, and reports the address once the server is ready.
-    std::thread::spawn(move || {
-        for line in BufReader::new(stderr).lines() {
-            let Ok(line) = line else { break };
-            if let Some((_, addr)) = line.split_once("Ready to accept connections on ") {
-                let _ = ready_tx.send(addr.trim().parse::<SocketAddr>().ok());
-            }
-            let (lines, cond) = &*sink;
-            lines.lock().expect("log lock").push(line);
-            cond.notify_all();
-        }
-        let _ = ready_tx.send(None);
-    });
-    match ready_rx.recv_timeout(WAIT) {
-        Ok(Some(addr)) => Ok(Binary { child, addr, log }),
-        _ => {
-            let _ = child.kill();
-            let _ = child.wait();
-            let (lines, _) = &*log;
-            Err(lines.lock().expect("log lock").join("\n"))
-        }
-    }
-}
-
-fn start(args: &[&str]) -> Binary {
-    try_start(args).unwrap_or_else(|log| panic!("rudis-server did not start:\n{log}"))
-}
-
-impl Binary {
-    fn raw(&self) -> Raw {
-        Raw::connect(self.addr)
-    }
-
-    fn pid(&self) -> libc::pid_t {
-        self.child.id() as libc::pid_t
-    }
-
-    fn signal(&self, signal: libc::c_int) {
-        // SAFETY: signals the process this test started.
-        assert_eq!(unsafe { libc::kill(self.pid(), signal) }, 0);
-    }
-
-    /// Waits (bounded) for a log line containing `needle`; returns it.
-    fn wait_log(&self, needle: &str) -> String {
-        let (lines, cond) = &*self.log;
-        let deadline = Instant::now() + WAIT;
-        let mut guard = lines.lock().expect("log lock");
-        loop {
-            if let Some(line) = guard.iter().find(|l| l.contains(needle)) {
-                return line.clone();
-            }
-            let left = deadline.saturating_duration_since(Instant::now());
-            assert!(
-                !left.is_zero(),
-                "no '{needle}' in the log:\n{}",
-                guard.join("\n")
-            );
-            guard = cond.wait_timeout(guard, left).expect("log lock").0;
-        }
-    }
-
-    /// The whole log so far.
-    fn log_text(&self) -> String {
-        self.log.0.lock().expect("log lock").join("\n")
-    }
-
-    /// Waits (bounded) for the process to exit.
-    fn wait_exit(&mut self) -> ExitStatus {
-        let deadline = Instant::now() + WAIT;
-        loop {
-            if let Some(status) = self.child.try_wait().expect("try_wait") {
-                return status;
-            }
-            assert!(Instant::now() < deadline, "server did not exit");
-            // Waits on the log instead of sleeping: the log ends when it exits.
-            let (lines, cond) = &*self.log;
-            let guard = lines.lock().expect("log lock");
-            let _ = cond.wait_timeout(guard, Duration::from_millis(20));
-        }
-    }
-}
 
 /// One field of INFO persistence.
 fn info_field(c: &mut Raw, name: &str) -> String {
@@ -191,7 +78,7 @@ fn sigterm_with_a_failing_final_save_keeps_serving() {
     assert_eq!(c.cmd(&["PING"]), simple("PONG"));
     assert_eq!(c.cmd(&["GET", "k"]), bulk("v"));
     assert_eq!(c.cmd(&["SET", "k2", "v2"]), simple("OK"));
-    assert!(server.child.try_wait().expect("try_wait").is_none());
+    assert!(server.running());
     assert!(!server.log_text().contains("Exit anyway"));
     // Once the disk is back, the next SIGTERM saves and exits cleanly.
     std::fs::create_dir(&data).expect("mkdir");

@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod acl;
+pub mod binary;
 
 use std::io::{Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpStream};
