@@ -36,7 +36,7 @@ use crate::error::CmdError;
 use crate::protocol::Request;
 
 /// A command handler: validates its arguments, then writes its reply through `ctx.out`.
-/// On `Err` nothing must have been written yet; dispatch writes the error reply.
+/// On `Err`, dispatch takes back whatever it wrote and writes the error reply alone.
 pub type Handler = fn(&mut Ctx<'_>, &Request<'_>) -> Result<(), CmdError>;
 
 pub use crate::spec::{DocArgs, Flags};
