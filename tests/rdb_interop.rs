@@ -273,6 +273,22 @@ fn contents_of_value(v: &Value, at: i64) -> Contents {
                 .flat_map(|(m, s)| [text(m), s.to_string()])
                 .collect(),
         ),
+        Value::Stream(s) => (
+            "stream",
+            s.log
+                .range(
+                    rudis::store::stream::StreamId::MIN,
+                    rudis::store::stream::StreamId::MAX,
+                    false,
+                    0,
+                )
+                .iter()
+                .flat_map(|(id, pairs)| {
+                    std::iter::once(id.to_string())
+                        .chain(pairs.iter().flat_map(|(f, v)| [text(f), text(v)]))
+                })
+                .collect(),
+        ),
     };
     (kind.to_string(), items, if at == 0 { -1 } else { at })
 }

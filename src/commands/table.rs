@@ -12,6 +12,9 @@ use super::keyspace::{copy as keyspace_copy, dump, expire, generic as keyspace, 
 use super::list::{block as list_block, edit as list_edit, pop as list_pop, push as list};
 use super::server::{acl, admin, memory, persistence};
 use super::set::members as set;
+use super::stream::{
+    groups as stream_groups, info as stream_info, log as stream_log, read as stream_read,
+};
 use super::string::{bitfield, bits, edit as string_edit, lcs, value as string};
 use super::zset::{
     algebra as zset_ops, members as zset, pop as zset_block, random_scan as zset_scan,
@@ -53,6 +56,10 @@ const FAMILIES: &[&[CommandSpec]] = &[
     zset_block::COMMANDS,
     zset_scan::COMMANDS,
     scripting::COMMANDS,
+    stream_log::COMMANDS,
+    stream_read::COMMANDS,
+    stream_groups::COMMANDS,
+    stream_info::COMMANDS,
 ];
 
 type Index = HashMap<&'static [u8], (usize, &'static CommandSpec), foldhash::fast::FixedState>;

@@ -537,6 +537,8 @@ impl Config {
         "zset-max-ziplist-entries",
         "zset-max-listpack-value",
         "zset-max-ziplist-value",
+        "stream-node-max-bytes",
+        "stream-node-max-entries",
     ];
 }
 

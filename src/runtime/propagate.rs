@@ -87,6 +87,11 @@ impl Propagation {
         }
     }
 
+    /// The running command propagates only what it asks for (possibly nothing).
+    pub fn prevent(&mut self) {
+        self.asked = true;
+    }
+
     /// Whether the running command asked for its own propagation.
     pub fn asked(&self) -> bool {
         self.asked

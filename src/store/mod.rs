@@ -14,6 +14,7 @@ pub mod list;
 pub mod rng;
 pub mod set;
 pub mod skiplist;
+pub mod stream;
 pub mod table;
 pub mod value;
 pub mod zset;

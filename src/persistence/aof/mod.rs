@@ -565,6 +565,99 @@ fn batches(out: &mut Vec<u8>, name: &[u8], key: &[u8], items: &[Vec<u8>], per: u
     }
 }
 
+/// The commands that rebuild a stream (Redis's `rewriteStreamObject`): its entries
+/// (or, empty, an XADD trimmed to nothing), XSETID with its counters, each group,
+/// its consumers without pending entries, and each pending entry as an XCLAIM.
+fn stream_commands(out: &mut Vec<u8>, key: &[u8], s: &crate::store::stream::Stream) {
+    use crate::store::stream::StreamId;
+    let text = |id: StreamId| id.to_string().into_bytes();
+    let all = s.log.range(StreamId::MIN, StreamId::MAX, false, 0);
+    if all.is_empty() {
+        let last = text(s.log.last_id);
+        encode(
+            out,
+            [&b"XADD"[..], key, b"MAXLEN", b"0", &last, b"x", b"y"].into_iter(),
+        );
+    }
+    for (id, pairs) in &all {
+        let id = text(*id);
+        let mut argv: Vec<&[u8]> = vec![b"XADD", key, &id];
+        for (f, v) in pairs {
+            argv.push(f);
+            argv.push(v);
+        }
+        encode(out, argv.into_iter());
+    }
+    let (last, added, maxdel) = (
+        text(s.log.last_id),
+        s.log.entries_added.to_string().into_bytes(),
+        text(s.log.max_deleted),
+    );
+    encode(
+        out,
+        [
+            &b"XSETID"[..],
+            key,
+            &last,
+            b"ENTRIESADDED",
+            &added,
+            b"MAXDELETEDID",
+            &maxdel,
+        ]
+        .into_iter(),
+    );
+    for (name, g) in &s.groups {
+        let (glast, read) = (text(g.last_id), g.entries_read.to_string().into_bytes());
+        encode(
+            out,
+            [
+                &b"XGROUP"[..],
+                b"CREATE",
+                key,
+                name,
+                &glast,
+                b"ENTRIESREAD",
+                &read,
+            ]
+            .into_iter(),
+        );
+        for (cname, c) in &g.consumers {
+            if c.pel.is_empty() {
+                encode(
+                    out,
+                    [&b"XGROUP"[..], b"CREATECONSUMER", key, name, cname].into_iter(),
+                );
+            }
+            for id in &c.pel {
+                let Some(nack) = g.pel.get(id) else { continue };
+                let (id, time, count) = (
+                    text(*id),
+                    nack.delivery_time.to_string().into_bytes(),
+                    nack.delivery_count.to_string().into_bytes(),
+                );
+                encode(
+                    out,
+                    [
+                        &b"XCLAIM"[..],
+                        key,
+                        name,
+                        cname,
+                        b"0",
+                        &id,
+                        b"TIME",
+                        &time,
+                        b"RETRYCOUNT",
+                        &count,
+                        b"JUSTID",
+                        b"FORCE",
+                    ]
+                    .into_iter(),
+                );
+            }
+        }
+    }
+}
+
 /// The commands that rebuild `value` at `key`.
 fn value_commands(out: &mut Vec<u8>, key: &[u8], value: &Value) {
     let mut digits = itoa::Buffer::new();
@@ -598,6 +691,7 @@ fn value_commands(out: &mut Vec<u8>, key: &[u8], value: &Value) {
                 .collect();
             batches(out, b"HSET", key, &items, 2);
         }
+        Value::Stream(s) => stream_commands(out, key, s),
         Value::ZSet(z) => {
             let items: Vec<Vec<u8>> = z
                 .iter()

@@ -82,6 +82,8 @@ struct Loader<'s, R> {
     options: LoadOptions,
     db: Option<usize>,
     open: Option<Open>,
+    /// The body of the open stream so far.
+    stream_buf: Vec<u8>,
     keys: u64,
     stats: LoadStats,
 }
@@ -107,6 +109,7 @@ pub fn read_store<R: Read>(
         options: *options,
         db: None,
         open: None,
+        stream_buf: Vec::new(),
         keys: 0,
         stats: LoadStats::default(),
     };
@@ -235,6 +238,7 @@ impl<R: Read> Loader<'_, R> {
             Record::Items(items) => self.items(items)?,
             Record::Pairs(pairs) => self.pairs(pairs)?,
             Record::Scored(scored) => self.scored(scored)?,
+            Record::Bytes(bytes) => self.stream_bytes(bytes.0)?,
             Record::End { .. } => {}
         }
         Ok(())
@@ -260,6 +264,7 @@ impl<R: Read> Loader<'_, R> {
             Head::Hash(n) => (Value::Hash(Box::default()), n),
             Head::Set(n) => (Value::Set(Box::default()), n),
             Head::ZSet(n) => (Value::ZSet(Box::default()), n),
+            Head::Stream(n) => (Value::Stream(Box::default()), n),
         };
         if !value.is_string() && !matches!(value, Value::Doc(_)) {
             if count == 0 {
@@ -358,6 +363,29 @@ impl<R: Read> Loader<'_, R> {
             Some(_) => wrong = true,
         }
         self.check(wrong, duplicate)
+    }
+
+    /// Adds bytes to the open stream's body; decodes it once complete.
+    fn stream_bytes(&mut self, bytes: &[u8]) -> Result<(), LoadError> {
+        let wrong = match self.take(bytes.len())? {
+            None | Some(Value::Stream(_)) => false,
+            Some(_) => true,
+        };
+        if wrong {
+            return self.check(true, false);
+        }
+        self.stream_buf.extend_from_slice(bytes);
+        if self.open.as_ref().is_some_and(|o| o.left == 0) {
+            let body = std::mem::take(&mut self.stream_buf);
+            let decoded = crate::persistence::rdb::stream_from_body(&body)
+                .map_err(|e| self.corrupt(&format!("stream: {e}")))?;
+            if let Some(open) = self.open.as_mut()
+                && open.value.is_some()
+            {
+                open.value = Some(decoded);
+            }
+        }
+        self.check(false, false)
     }
 
     /// Refuses a chunk of the wrong kind or with a repeated element, else stores the

@@ -35,6 +35,8 @@ pub const VERSION: u32 = 1;
 /// Elements per chunk record: small enough that a frame of a big collection stays
 /// a few KB to a few MB, large enough that per-frame costs vanish.
 pub const CHUNK: usize = 1024;
+/// Bytes of a stream body per record: frames stay small whatever the stream's size.
+const STREAM_CHUNK: usize = 256 * 1024;
 /// Scratch capacity kept between frames; a larger buffer (a huge string) is freed
 /// after its frame instead of being held for the rest of the save.
 const SCRATCH_KEEP: usize = 1 << 20;
@@ -77,6 +79,8 @@ enum Head<'a> {
     Hash(u64),
     Set(u64),
     ZSet(u64),
+    /// A stream: its RDB body's length in bytes, in `Bytes` chunks that follow.
+    Stream(u64),
 }
 
 /// One frame's content.
@@ -99,6 +103,8 @@ enum Record<'a> {
     Pairs(#[serde(borrow)] Vec<(Blob<'a>, Blob<'a>)>),
     /// Members and scores of the open sorted set.
     Scored(#[serde(borrow)] Vec<(Blob<'a>, f64)>),
+    /// Bytes of the open stream's body (Redis's RDB stream encoding).
+    Bytes(#[serde(borrow)] Blob<'a>),
     /// The end: how many keys the file holds, and the checksum of all earlier frames.
     End { keys: u64, checksum: u64 },
 }
@@ -179,6 +185,15 @@ impl<W: Write> Encoder<W> {
             Value::Hash(h) => Head::Hash(h.len() as u64),
             Value::Set(s) => Head::Set(s.len() as u64),
             Value::ZSet(z) => Head::ZSet(z.len() as u64),
+            Value::Stream(_) => Head::Stream(0),
+        };
+        let body = match value {
+            Value::Stream(s) => Some(crate::persistence::rdb::stream_body(s)),
+            _ => None,
+        };
+        let head = match (&body, head) {
+            (Some(b), Head::Stream(_)) => Head::Stream(b.len() as u64),
+            (_, head) => head,
         };
         self.frame(&Record::Key {
             key: Blob(key),
@@ -203,6 +218,12 @@ impl<W: Write> Encoder<W> {
             ),
             Value::Hash(h) => self.chunks(h.iter().map(|(f, v)| (Blob(f), Blob(v))), Record::Pairs),
             Value::ZSet(z) => self.chunks(z.iter().map(|(m, s)| (Blob(m), s)), Record::Scored),
+            Value::Stream(_) => {
+                for chunk in body.as_deref().unwrap_or_default().chunks(STREAM_CHUNK) {
+                    self.frame(&Record::Bytes(Blob(chunk)))?;
+                }
+                Ok(())
+            }
         }
     }
 

@@ -228,9 +228,8 @@ pub(crate) fn read_object<R: Read>(
             Value::Hash(hash)
         }
         ty::STREAM_LISTPACKS | ty::STREAM_LISTPACKS_2 | ty::STREAM_LISTPACKS_3 => {
-            return Err(input.corrupt(format!(
-                "stream values (RDB type {t}) are not supported by rudis yet"
-            )));
+            // A stream may be empty (its groups remain).
+            return super::stream::read_stream(input, t).map(Some);
         }
         ty::MODULE_PRE_GA | ty::MODULE_2 => {
             return Err(input.corrupt(format!(

@@ -50,6 +50,7 @@ fn canon(v: &Value) -> String {
             let p: Vec<String> = z.iter().map(|(m, s)| format!("{}={s}", text(m))).collect();
             format!("zset {}", p.join(","))
         }
+        Value::Stream(s) => format!("stream {s:?}"),
     }
 }
 
