@@ -131,7 +131,14 @@ fn serve_key(
             out: Reply::new(buf, resp),
             now,
         };
-        super::rerun(&mut ctx, &request.request());
+        let req = request.request();
+        super::rerun(&mut ctx, &req);
+        // A blocking command counts as one call, made when it first ran (Redis's
+        // call stats; an error of the served run still counts as a failed call).
+        if let Some((index, _)) = super::table::lookup_indexed(req.arg(0)) {
+            let stats = ctx.server.command_stats(index);
+            stats.calls = stats.calls.saturating_sub(1);
+        }
         if std::mem::take(&mut state.clients[token].still_blocked) {
             // Nothing to pop after all: it keeps its place, and so do those behind it.
             return;
