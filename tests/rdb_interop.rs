@@ -722,19 +722,65 @@ fn a_redis_appendonlydir_with_an_rdb_base_opens_in_rudis() {
 fn fill_stream(con: &mut Connection) {
     for i in 1..=250 {
         let id = format!("{i}-0");
-        q(con, redis::cmd("XADD").arg("s").arg(&id).arg("n").arg(i).arg("x").arg("y"));
+        q(
+            con,
+            redis::cmd("XADD")
+                .arg("s")
+                .arg(&id)
+                .arg("n")
+                .arg(i)
+                .arg("x")
+                .arg("y"),
+        );
     }
-    q(con, redis::cmd("XADD").arg("s").arg("251-5").arg("other").arg("v".repeat(100)).arg("n").arg(-70_000));
+    q(
+        con,
+        redis::cmd("XADD")
+            .arg("s")
+            .arg("251-5")
+            .arg("other")
+            .arg("v".repeat(100))
+            .arg("n")
+            .arg(-70_000),
+    );
     q(con, redis::cmd("XDEL").arg("s").arg("200-0").arg("3-0"));
-    q(con, redis::cmd("XGROUP").arg("CREATE").arg("s").arg("g1").arg("0"));
-    q(con, redis::cmd("XGROUP").arg(&["CREATE", "s", "g2", "$", "ENTRIESREAD", "3"]));
-    q(con, redis::cmd("XREADGROUP").arg(&["GROUP", "g1", "a", "COUNT", "5", "STREAMS", "s", ">"]));
-    q(con, redis::cmd("XREADGROUP").arg(&["GROUP", "g1", "b", "COUNT", "3", "STREAMS", "s", ">"]));
+    q(
+        con,
+        redis::cmd("XGROUP")
+            .arg("CREATE")
+            .arg("s")
+            .arg("g1")
+            .arg("0"),
+    );
+    q(
+        con,
+        redis::cmd("XGROUP").arg(&["CREATE", "s", "g2", "$", "ENTRIESREAD", "3"]),
+    );
+    q(
+        con,
+        redis::cmd("XREADGROUP").arg(&["GROUP", "g1", "a", "COUNT", "5", "STREAMS", "s", ">"]),
+    );
+    q(
+        con,
+        redis::cmd("XREADGROUP").arg(&["GROUP", "g1", "b", "COUNT", "3", "STREAMS", "s", ">"]),
+    );
     q(con, redis::cmd("XACK").arg(&["s", "g1", "4-0"]));
-    q(con, redis::cmd("XCLAIM").arg(&["s", "g1", "c", "0", "5-0", "RETRYCOUNT", "7"]));
-    q(con, redis::cmd("XGROUP").arg(&["CREATECONSUMER", "s", "g2", "idle"]));
-    q(con, redis::cmd("XSETID").arg(&["s", "300-0", "ENTRIESADDED", "400", "MAXDELETEDID", "250-0"]));
-    q(con, redis::cmd("XGROUP").arg(&["CREATE", "empty", "g", "$", "MKSTREAM"]));
+    q(
+        con,
+        redis::cmd("XCLAIM").arg(&["s", "g1", "c", "0", "5-0", "RETRYCOUNT", "7"]),
+    );
+    q(
+        con,
+        redis::cmd("XGROUP").arg(&["CREATECONSUMER", "s", "g2", "idle"]),
+    );
+    q(
+        con,
+        redis::cmd("XSETID").arg(&["s", "300-0", "ENTRIESADDED", "400", "MAXDELETEDID", "250-0"]),
+    );
+    q(
+        con,
+        redis::cmd("XGROUP").arg(&["CREATE", "empty", "g", "$", "MKSTREAM"]),
+    );
 }
 
 /// The streams' contents and XINFO STREAM FULL, without the radix tree's internal
@@ -743,7 +789,15 @@ fn stream_state(con: &mut Connection) -> String {
     let mut out = String::new();
     for key in ["s", "empty"] {
         let entries = q(con, redis::cmd("XRANGE").arg(key).arg("-").arg("+"));
-        let full = q(con, redis::cmd("XINFO").arg("STREAM").arg(key).arg("FULL").arg("COUNT").arg(0));
+        let full = q(
+            con,
+            redis::cmd("XINFO")
+                .arg("STREAM")
+                .arg(key)
+                .arg("FULL")
+                .arg("COUNT")
+                .arg(0),
+        );
         let full = match full {
             RV::Array(items) => {
                 let mut kept = Vec::new();
@@ -789,11 +843,21 @@ fn streams_with_groups_move_between_redis_and_rudis() {
     let mut theirs = redis.con();
     assert_eq!(stream_state(&mut theirs), expected);
     // DUMP payloads move both ways too.
-    let payload: Vec<u8> = redis::cmd("DUMP").arg("s").query(&mut theirs).expect("dump");
+    let payload: Vec<u8> = redis::cmd("DUMP")
+        .arg("s")
+        .query(&mut theirs)
+        .expect("dump");
     drop(redis);
     let rudis = Rudis::start(&dir, &[]);
     let mut ours = rudis.con();
-    q(&mut ours, redis::cmd("RESTORE").arg("s").arg(0).arg(&payload).arg("REPLACE"));
+    q(
+        &mut ours,
+        redis::cmd("RESTORE")
+            .arg("s")
+            .arg(0)
+            .arg(&payload)
+            .arg("REPLACE"),
+    );
     assert_eq!(stream_state(&mut ours), expected);
     drop(rudis);
     let _ = std::fs::remove_dir_all(&dir);

@@ -45,7 +45,10 @@ fn blocked_clients(con: &mut Connection) -> usize {
 fn wait_blocked(con: &mut Connection, n: usize) {
     let deadline = Instant::now() + WAIT;
     while blocked_clients(con) != n {
-        assert!(Instant::now() < deadline, "never reached {n} blocked clients");
+        assert!(
+            Instant::now() < deadline,
+            "never reached {n} blocked clients"
+        );
         std::thread::yield_now();
     }
 }
@@ -72,7 +75,10 @@ fn log_commands_through_the_redis_crate() {
     assert_eq!(rev.len(), 2);
     assert_eq!(rev[1].0, "1-2");
     assert_eq!(q::<i64>(&mut con, &["XDEL", "s", "1-2", "9-9"]), 1);
-    assert_eq!(q::<RV>(&mut con, &["XADD", "none", "NOMKSTREAM", "*", "f", "v"]), RV::Nil);
+    assert_eq!(
+        q::<RV>(&mut con, &["XADD", "none", "NOMKSTREAM", "*", "f", "v"]),
+        RV::Nil
+    );
     assert_eq!(q::<i64>(&mut con, &["EXISTS", "none"]), 0);
     for i in 0..300 {
         let _: String = q(&mut con, &["XADD", "big", "*", "n", &i.to_string()]);
@@ -80,10 +86,17 @@ fn log_commands_through_the_redis_crate() {
     assert_eq!(q::<i64>(&mut con, &["XTRIM", "big", "MAXLEN", "250"]), 50);
     // `~` trims whole nodes only (100 entries each by default): the first (50 left
     // after the exact trim) and the second go, the third would leave fewer than 10.
-    assert_eq!(q::<i64>(&mut con, &["XTRIM", "big", "MAXLEN", "~", "10"]), 150);
+    assert_eq!(
+        q::<i64>(&mut con, &["XTRIM", "big", "MAXLEN", "~", "10"]),
+        150
+    );
     assert_eq!(q::<String>(&mut con, &["TYPE", "s"]), "stream");
-    assert_eq!(q::<String>(&mut con, &["OBJECT", "ENCODING", "s"]), "stream");
-    let scanned: (String, Vec<String>) = q(&mut con, &["SCAN", "0", "TYPE", "stream", "COUNT", "100"]);
+    assert_eq!(
+        q::<String>(&mut con, &["OBJECT", "ENCODING", "s"]),
+        "stream"
+    );
+    let scanned: (String, Vec<String>) =
+        q(&mut con, &["SCAN", "0", "TYPE", "stream", "COUNT", "100"]);
     let mut keys = scanned.1;
     keys.sort();
     assert_eq!(keys, vec!["big", "s"]);
@@ -107,36 +120,58 @@ fn consumer_groups_through_the_redis_crate() {
     let _: String = q(&mut con, &["XGROUP", "CREATE", "s", "g", "$", "MKSTREAM"]);
     assert!(err(&mut con, &["XGROUP", "CREATE", "s", "g", "$"]).contains("BUSYGROUP"));
     for i in 1..=4 {
-        let _: String = q(&mut con, &["XADD", "s", &format!("{i}-0"), "n", &i.to_string()]);
+        let _: String = q(
+            &mut con,
+            &["XADD", "s", &format!("{i}-0"), "n", &i.to_string()],
+        );
     }
     let read: Vec<(String, Entries)> = q(
         &mut con,
-        &["XREADGROUP", "GROUP", "g", "alice", "COUNT", "3", "STREAMS", "s", ">"],
+        &[
+            "XREADGROUP",
+            "GROUP",
+            "g",
+            "alice",
+            "COUNT",
+            "3",
+            "STREAMS",
+            "s",
+            ">",
+        ],
     );
     assert_eq!(read[0].1.len(), 3);
     // The summary: 3 pending, from 1-0 to 3-0, all alice's.
-    let summary: (i64, String, String, Vec<(String, String)>) = q(&mut con, &["XPENDING", "s", "g"]);
+    let summary: (i64, String, String, Vec<(String, String)>) =
+        q(&mut con, &["XPENDING", "s", "g"]);
     assert_eq!(summary.0, 3);
     assert_eq!((summary.1.as_str(), summary.2.as_str()), ("1-0", "3-0"));
     assert_eq!(summary.3, vec![("alice".to_string(), "3".to_string())]);
     assert_eq!(q::<i64>(&mut con, &["XACK", "s", "g", "1-0", "1-0"]), 1);
     let claimed: Vec<String> = q(&mut con, &["XCLAIM", "s", "g", "bob", "0", "2-0", "JUSTID"]);
     assert_eq!(claimed, vec!["2-0"]);
-    let extended: Vec<(String, String, i64, i64)> = q(&mut con, &["XPENDING", "s", "g", "-", "+", "10"]);
+    let extended: Vec<(String, String, i64, i64)> =
+        q(&mut con, &["XPENDING", "s", "g", "-", "+", "10"]);
     assert_eq!(extended[0].1, "bob");
     assert_eq!(extended[1].1, "alice");
-    let auto: (String, Entries, Vec<String>) =
-        q(&mut con, &["XAUTOCLAIM", "s", "g", "carol", "0", "0", "COUNT", "1"]);
+    let auto: (String, Entries, Vec<String>) = q(
+        &mut con,
+        &["XAUTOCLAIM", "s", "g", "carol", "0", "0", "COUNT", "1"],
+    );
     assert_eq!(auto.0, "3-0");
     assert_eq!(auto.1[0].0, "2-0");
     // The history of a consumer: its pending entries.
-    let history: Vec<(String, Entries)> =
-        q(&mut con, &["XREADGROUP", "GROUP", "g", "carol", "STREAMS", "s", "0"]);
+    let history: Vec<(String, Entries)> = q(
+        &mut con,
+        &["XREADGROUP", "GROUP", "g", "carol", "STREAMS", "s", "0"],
+    );
     assert_eq!(history[0].1[0].0, "2-0");
     let groups: Vec<std::collections::HashMap<String, RV>> = q(&mut con, &["XINFO", "GROUPS", "s"]);
     assert_eq!(groups[0].get("lag"), Some(&RV::Int(1)));
     assert_eq!(groups[0].get("entries-read"), Some(&RV::Int(3)));
-    assert_eq!(q::<i64>(&mut con, &["XGROUP", "DELCONSUMER", "s", "g", "carol"]), 1);
+    assert_eq!(
+        q::<i64>(&mut con, &["XGROUP", "DELCONSUMER", "s", "g", "carol"]),
+        1
+    );
     assert_eq!(q::<i64>(&mut con, &["XGROUP", "DESTROY", "s", "g"]), 1);
 }
 
@@ -184,9 +219,24 @@ fn first_id(reply: &RV) -> String {
 fn blocking_xreadgroup_is_served_in_fifo_order() {
     let server = start_server();
     let mut con = server.redis();
-    let _: String = q(&mut con, &["XGROUP", "CREATE", "jobs", "workers", "$", "MKSTREAM"]);
+    let _: String = q(
+        &mut con,
+        &["XGROUP", "CREATE", "jobs", "workers", "$", "MKSTREAM"],
+    );
     let read = |who: &str| {
-        strings(&["XREADGROUP", "GROUP", "workers", who, "COUNT", "1", "BLOCK", "0", "STREAMS", "jobs", ">"])
+        strings(&[
+            "XREADGROUP",
+            "GROUP",
+            "workers",
+            who,
+            "COUNT",
+            "1",
+            "BLOCK",
+            "0",
+            "STREAMS",
+            "jobs",
+            ">",
+        ])
     };
     let first = in_thread(&server, read("w1"));
     wait_blocked(&mut con, 1);
@@ -195,17 +245,27 @@ fn blocking_xreadgroup_is_served_in_fifo_order() {
     let third = in_thread(&server, read("w3"));
     wait_blocked(&mut con, 3);
     let _: String = q(&mut con, &["XADD", "jobs", "1-0", "job", "a"]);
-    let got = first.recv_timeout(WAIT).expect("first waiter served").expect("reply");
+    let got = first
+        .recv_timeout(WAIT)
+        .expect("first waiter served")
+        .expect("reply");
     assert_eq!(first_id(&got), "1-0");
     wait_blocked(&mut con, 2);
     assert!(second.try_recv().is_err() && third.try_recv().is_err());
     let _: String = q(&mut con, &["XADD", "jobs", "2-0", "job", "b"]);
-    let got = second.recv_timeout(WAIT).expect("second waiter served").expect("reply");
+    let got = second
+        .recv_timeout(WAIT)
+        .expect("second waiter served")
+        .expect("reply");
     assert_eq!(first_id(&got), "2-0");
     let _: String = q(&mut con, &["XADD", "jobs", "3-0", "job", "c"]);
-    let got = third.recv_timeout(WAIT).expect("third waiter served").expect("reply");
+    let got = third
+        .recv_timeout(WAIT)
+        .expect("third waiter served")
+        .expect("reply");
     assert_eq!(first_id(&got), "3-0");
-    let pending: Vec<(String, String, i64, i64)> = q(&mut con, &["XPENDING", "jobs", "workers", "-", "+", "10"]);
+    let pending: Vec<(String, String, i64, i64)> =
+        q(&mut con, &["XPENDING", "jobs", "workers", "-", "+", "10"]);
     let owners: Vec<&str> = pending.iter().map(|p| p.1.as_str()).collect();
     assert_eq!(owners, vec!["w1", "w2", "w3"]);
 }
@@ -215,20 +275,55 @@ fn blocked_readers_fail_as_redis_fails_them() {
     let server = start_server();
     let mut con = server.redis();
     let _: String = q(&mut con, &["XGROUP", "CREATE", "s", "g", "$", "MKSTREAM"]);
-    let reader = in_thread(&server, strings(&["XREADGROUP", "GROUP", "g", "c", "BLOCK", "0", "STREAMS", "s", ">"]));
+    let reader = in_thread(
+        &server,
+        strings(&[
+            "XREADGROUP",
+            "GROUP",
+            "g",
+            "c",
+            "BLOCK",
+            "0",
+            "STREAMS",
+            "s",
+            ">",
+        ]),
+    );
     wait_blocked(&mut con, 1);
     let _: i64 = q(&mut con, &["XGROUP", "DESTROY", "s", "g"]);
-    let e = reader.recv_timeout(WAIT).expect("unblocked").expect_err("an error");
+    let e = reader
+        .recv_timeout(WAIT)
+        .expect("unblocked")
+        .expect_err("an error");
     assert!(e.contains("NOGROUP"), "{e}");
     let _: String = q(&mut con, &["XGROUP", "CREATE", "s", "g", "$"]);
-    let reader = in_thread(&server, strings(&["XREADGROUP", "GROUP", "g", "c", "BLOCK", "0", "STREAMS", "s", ">"]));
+    let reader = in_thread(
+        &server,
+        strings(&[
+            "XREADGROUP",
+            "GROUP",
+            "g",
+            "c",
+            "BLOCK",
+            "0",
+            "STREAMS",
+            "s",
+            ">",
+        ]),
+    );
     wait_blocked(&mut con, 1);
     let _: i64 = q(&mut con, &["DEL", "s"]);
-    let e = reader.recv_timeout(WAIT).expect("unblocked").expect_err("an error");
+    let e = reader
+        .recv_timeout(WAIT)
+        .expect("unblocked")
+        .expect_err("an error");
     assert!(e.contains("no longer exists"), "{e}");
     // XREAD with `$` waits for what comes after, and times out with a null.
     let _: String = q(&mut con, &["XADD", "t", "5-0", "f", "v"]);
-    let reader = in_thread(&server, strings(&["XREAD", "BLOCK", "0", "STREAMS", "t", "$"]));
+    let reader = in_thread(
+        &server,
+        strings(&["XREAD", "BLOCK", "0", "STREAMS", "t", "$"]),
+    );
     wait_blocked(&mut con, 1);
     let _: String = q(&mut con, &["XADD", "t", "6-0", "f", "v"]);
     let got = reader.recv_timeout(WAIT).expect("served").expect("reply");
@@ -265,20 +360,93 @@ fn strip_seen_times(text: &str) -> String {
 
 fn build(con: &mut Connection) {
     for i in 1..=250 {
-        let _: String = q(con, &["XADD", "s", &format!("{i}-0"), "n", &i.to_string(), "x", "y"]);
+        let _: String = q(
+            con,
+            &[
+                "XADD",
+                "s",
+                &format!("{i}-0"),
+                "n",
+                &i.to_string(),
+                "x",
+                "y",
+            ],
+        );
     }
-    let _: String = q(con, &["XADD", "s", "MAXLEN", "~", "150", "251-0", "other", "fields"]);
+    let _: String = q(
+        con,
+        &[
+            "XADD", "s", "MAXLEN", "~", "150", "251-0", "other", "fields",
+        ],
+    );
     let _: i64 = q(con, &["XDEL", "s", "200-0"]);
     let _: String = q(con, &["XGROUP", "CREATE", "s", "g1", "0"]);
-    let _: String = q(con, &["XGROUP", "CREATE", "s", "g2", "$", "ENTRIESREAD", "3"]);
-    let _: RV = q(con, &["XREADGROUP", "GROUP", "g1", "a", "COUNT", "5", "STREAMS", "s", ">"]);
-    let _: RV = q(con, &["XREADGROUP", "GROUP", "g1", "b", "COUNT", "3", "NOACK", "STREAMS", "s", ">"]);
-    let _: RV = q(con, &["XREADGROUP", "GROUP", "g1", "c", "COUNT", "2", "STREAMS", "s", ">"]);
+    let _: String = q(
+        con,
+        &["XGROUP", "CREATE", "s", "g2", "$", "ENTRIESREAD", "3"],
+    );
+    let _: RV = q(
+        con,
+        &[
+            "XREADGROUP",
+            "GROUP",
+            "g1",
+            "a",
+            "COUNT",
+            "5",
+            "STREAMS",
+            "s",
+            ">",
+        ],
+    );
+    let _: RV = q(
+        con,
+        &[
+            "XREADGROUP",
+            "GROUP",
+            "g1",
+            "b",
+            "COUNT",
+            "3",
+            "NOACK",
+            "STREAMS",
+            "s",
+            ">",
+        ],
+    );
+    let _: RV = q(
+        con,
+        &[
+            "XREADGROUP",
+            "GROUP",
+            "g1",
+            "c",
+            "COUNT",
+            "2",
+            "STREAMS",
+            "s",
+            ">",
+        ],
+    );
     let _: i64 = q(con, &["XACK", "s", "g1", "101-0"]);
-    let _: RV = q(con, &["XCLAIM", "s", "g1", "d", "0", "102-0", "RETRYCOUNT", "7"]);
+    let _: RV = q(
+        con,
+        &["XCLAIM", "s", "g1", "d", "0", "102-0", "RETRYCOUNT", "7"],
+    );
     let _: RV = q(con, &["XAUTOCLAIM", "s", "g1", "e", "0", "0", "COUNT", "1"]);
     let _: i64 = q(con, &["XGROUP", "CREATECONSUMER", "s", "g2", "idle"]);
-    let _: String = q(con, &["XSETID", "s", "300-0", "ENTRIESADDED", "400", "MAXDELETEDID", "250-0"]);
+    let _: String = q(
+        con,
+        &[
+            "XSETID",
+            "s",
+            "300-0",
+            "ENTRIESADDED",
+            "400",
+            "MAXDELETEDID",
+            "250-0",
+        ],
+    );
 }
 
 fn start(dir: &std::path::Path, args: &[&str]) -> Binary {

@@ -70,6 +70,20 @@ const ZSETS: &[&[&str]] = &[
     &["ZADD", "z2", "1", "b"],
 ];
 const NONE: &[&[&str]] = &[];
+const STREAM: &[&[&str]] = &[
+    &["XADD", "k", "1-0", "f", "v"],
+    &["XADD", "k", "2-0", "f", "v"],
+];
+const GROUPED: &[&[&str]] = &[
+    &["XADD", "k", "1-0", "f", "v"],
+    &["XGROUP", "CREATE", "k", "g", "0"],
+    &["XGROUP", "CREATECONSUMER", "k", "g", "c"],
+];
+const PENDING: &[&[&str]] = &[
+    &["XADD", "k", "1-0", "f", "v"],
+    &["XGROUP", "CREATE", "k", "g", "0"],
+    &["XREADGROUP", "GROUP", "g", "c", "STREAMS", "k", ">"],
+];
 /// `DUMP` of the string `aam`: type 0, length 3, the bytes, RDB version 10, CRC-64.
 const AAM_PAYLOAD: &str = "\x00\x03aam\n\x00\x0b\x12d\x1c\x12<\x1aB";
 
@@ -201,6 +215,40 @@ const SAMPLES: &[Sample] = &[
         &["ZUNIONSTORE", "k", "2", "z1", "z2"],
         "k",
     ),
+    // Streams.
+    s("xadd", NONE, &["XADD", "k", "*", "f", "v"]),
+    s("xtrim", STREAM, &["XTRIM", "k", "MAXLEN", "0"]),
+    s("xdel", STREAM, &["XDEL", "k", "1-0"]),
+    s("xsetid", STREAM, &["XSETID", "k", "5-0"]),
+    s(
+        "xgroup|create",
+        STREAM,
+        &["XGROUP", "CREATE", "k", "g", "0"],
+    ),
+    s("xgroup|setid", GROUPED, &["XGROUP", "SETID", "k", "g", "0"]),
+    s("xgroup|destroy", GROUPED, &["XGROUP", "DESTROY", "k", "g"]),
+    s(
+        "xgroup|createconsumer",
+        GROUPED,
+        &["XGROUP", "CREATECONSUMER", "k", "g", "d"],
+    ),
+    s(
+        "xgroup|delconsumer",
+        GROUPED,
+        &["XGROUP", "DELCONSUMER", "k", "g", "c"],
+    ),
+    s(
+        "xreadgroup",
+        GROUPED,
+        &["XREADGROUP", "GROUP", "g", "c", "STREAMS", "k", ">"],
+    ),
+    s("xack", PENDING, &["XACK", "k", "g", "1-0"]),
+    s("xclaim", PENDING, &["XCLAIM", "k", "g", "c", "0", "1-0"]),
+    s(
+        "xautoclaim",
+        PENDING,
+        &["XAUTOCLAIM", "k", "g", "c", "0", "0"],
+    ),
 ];
 
 /// What Redis 7.0 does differently from "a keyspace event for the key, and WATCH
@@ -229,6 +277,66 @@ const EXCEPTIONS: &[(&str, bool, bool, &str)] = &[
         false,
         true,
         "SWAPDB publishes no per-key event, but touches watched keys present in either database",
+    ),
+    (
+        "xsetid",
+        true,
+        false,
+        "Redis's xsetidCommand calls no signalModifiedKey",
+    ),
+    (
+        "xgroup|create",
+        true,
+        false,
+        "a group on an existing stream: no signalModifiedKey",
+    ),
+    (
+        "xgroup|setid",
+        true,
+        false,
+        "group state only: no signalModifiedKey",
+    ),
+    (
+        "xgroup|destroy",
+        true,
+        false,
+        "group state only: no signalModifiedKey",
+    ),
+    (
+        "xgroup|createconsumer",
+        true,
+        false,
+        "group state only: no signalModifiedKey",
+    ),
+    (
+        "xgroup|delconsumer",
+        true,
+        false,
+        "group state only: no signalModifiedKey",
+    ),
+    (
+        "xreadgroup",
+        false,
+        false,
+        "a group read: no event (its consumer exists), no signalModifiedKey",
+    ),
+    (
+        "xack",
+        false,
+        false,
+        "Redis's xackCommand neither notifies nor signals",
+    ),
+    (
+        "xclaim",
+        false,
+        false,
+        "Redis's xclaimCommand neither notifies nor signals",
+    ),
+    (
+        "xautoclaim",
+        false,
+        false,
+        "Redis's xautoclaimCommand neither notifies nor signals",
     ),
 ];
 

@@ -3,9 +3,9 @@
 
 use super::read::{setid_argv, xclaim_argv};
 use super::{
-    GROUP_STATE, XGROUP_CREATE, XGROUP_CREATECONSUMER, XGROUP_DELCONSUMER, XGROUP_DESTROY,
-    XGROUP_SETID, as_stream, as_stream_mut, no_group, no_group_for_key, parse_bound, parse_id_with,
-    parse_strict_id, reply_entry, reply_id,
+    GROUP_STATE, XGROUP_CREATE, XGROUP_CREATE_NEW, XGROUP_CREATECONSUMER, XGROUP_DELCONSUMER,
+    XGROUP_DESTROY, XGROUP_SETID, as_stream, as_stream_mut, no_group, no_group_for_key,
+    parse_bound, parse_id_with, parse_strict_id, reply_entry, reply_id,
 };
 use crate::commands::args::{is, parse_i64};
 use crate::commands::server::command::{reply_help, run_subcommand};
@@ -214,7 +214,11 @@ fn xgroup_create(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
         ));
     }
     s.groups.insert(name.into(), Group::new(id, entries_read));
-    k.changed(XGROUP_CREATE);
+    k.changed(if existing.is_some() {
+        XGROUP_CREATE
+    } else {
+        XGROUP_CREATE_NEW
+    });
     ctx.out.ok();
     Ok(())
 }

@@ -23,20 +23,27 @@ pub const XADD: Event = Event::new(class::STREAM, "xadd");
 pub const XTRIM: Event = Event::new(class::STREAM, "xtrim");
 /// `xdel` event.
 pub const XDEL: Event = Event::new(class::STREAM, "xdel");
-/// `xsetid` event.
-pub const XSETID: Event = Event::new(class::STREAM, "xsetid");
+/// `xsetid` event (as all group events below, it touches no WATCHed key, as in
+/// Redis, which calls no `signalModifiedKey` for them).
+pub const XSETID: Event = Event::new(class::STREAM | class::NO_TOUCH, "xsetid");
 /// `xgroup-create` event.
-pub const XGROUP_CREATE: Event = Event::new(class::STREAM, "xgroup-create");
+pub const XGROUP_CREATE: Event = Event::new(class::STREAM | class::NO_TOUCH, "xgroup-create");
 /// `xgroup-setid` event.
-pub const XGROUP_SETID: Event = Event::new(class::STREAM, "xgroup-setid");
+pub const XGROUP_SETID: Event = Event::new(class::STREAM | class::NO_TOUCH, "xgroup-setid");
 /// `xgroup-destroy` event.
-pub const XGROUP_DESTROY: Event = Event::new(class::STREAM, "xgroup-destroy");
+pub const XGROUP_DESTROY: Event = Event::new(class::STREAM | class::NO_TOUCH, "xgroup-destroy");
 /// `xgroup-createconsumer` event.
-pub const XGROUP_CREATECONSUMER: Event = Event::new(class::STREAM, "xgroup-createconsumer");
+pub const XGROUP_CREATECONSUMER: Event =
+    Event::new(class::STREAM | class::NO_TOUCH, "xgroup-createconsumer");
 /// `xgroup-delconsumer` event.
-pub const XGROUP_DELCONSUMER: Event = Event::new(class::STREAM, "xgroup-delconsumer");
-/// A change with no keyspace event of its own (a group read moving the PEL).
-pub const GROUP_STATE: Event = Event::UNNAMED;
+pub const XGROUP_DELCONSUMER: Event =
+    Event::new(class::STREAM | class::NO_TOUCH, "xgroup-delconsumer");
+/// `xgroup-create` on a stream XGROUP CREATE ... MKSTREAM just created: the new key
+/// touches WATCHed keys.
+pub const XGROUP_CREATE_NEW: Event = Event::new(class::STREAM, "xgroup-create");
+/// A change with no keyspace event of its own (a group read moving the PEL); as in
+/// Redis, WATCHed keys are not touched.
+pub const GROUP_STATE: Event = Event::new(class::NO_TOUCH, "");
 
 /// The key spec of XREAD and XREADGROUP: the keys after `STREAMS`, searched from
 /// `start_from`, half of what follows.
