@@ -286,6 +286,8 @@ pub const USAGE: &str = "Usage: rudis-server [/path/to/rudis.conf] [options]
   --hash-max-listpack-entries N   (and the other *-max-listpack-*, set-max-intset-entries,
                                   list-max-listpack-size directives) when small collections
                                   switch to their big encoding (Redis's defaults)
+  --stream-node-max-bytes BYTES   stream node size limit (default 4096; 0 = none)
+  --stream-node-max-entries N     entries per stream node (default 100; 0 = none)
   --notify-keyspace-events FLAGS  keyspace events to publish, Redis's letters
                                   (K E g $ l s h z x e t m n d A; default \"\" = none)
   --client-output-buffer-limit \"CLASS HARD SOFT SECONDS ...\"
