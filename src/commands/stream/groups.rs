@@ -484,15 +484,16 @@ fn xpending(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
         }
         return Ok(());
     };
-    let ids: Vec<StreamId> = match consumer {
+    // Walked lazily: the work is bounded by COUNT (and the IDLE filter), not the PEL.
+    let ids: Box<dyn Iterator<Item = StreamId>> = match consumer {
         Some(c) => match g.consumers.get(c) {
-            Some(c) => c.pel.range(start..).copied().collect::<Vec<_>>(),
+            Some(c) => Box::new(c.pel.range(start..).copied()),
             None => {
                 out.array_len(0);
                 return Ok(());
             }
         },
-        None => g.pel.range(start..).map(|(id, _)| *id).collect(),
+        None => Box::new(g.pel.range(start..).map(|(id, _)| *id)),
     };
     let mut rows = Vec::new();
     for id in ids {

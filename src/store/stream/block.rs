@@ -190,7 +190,7 @@ impl Block {
             self.data.reserve_exact(extra.max(self.data.len() / 4));
         }
         self.data.push(if same { SAMEFIELDS } else { 0 });
-        put_varint(&mut self.data, id.ms - master.ms);
+        put_varint(&mut self.data, id.ms.wrapping_sub(master.ms));
         put_varint(
             &mut self.data,
             zigzag(id.seq.wrapping_sub(master.seq) as i64),

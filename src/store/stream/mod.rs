@@ -275,7 +275,7 @@ impl Log {
         if block.live == 0 {
             self.blocks.remove(&master);
         }
-        self.length -= 1;
+        self.length = self.length.saturating_sub(1);
         true
     }
 
@@ -295,12 +295,12 @@ impl Log {
                 break;
             }
             let remove = match how {
-                Trim::MaxLen(max) => self.length - entries >= max,
+                Trim::MaxLen(max) => self.length.saturating_sub(entries) >= max,
                 Trim::MinId(min) => block.entries(master).last().is_some_and(|e| e.id < min),
             };
             if remove {
                 self.blocks.pop_first();
-                self.length -= entries;
+                self.length = self.length.saturating_sub(entries);
                 deleted += entries;
                 continue;
             }
@@ -319,7 +319,7 @@ impl Log {
                     break;
                 }
                 if block.mark_deleted(&e) {
-                    self.length -= 1;
+                    self.length = self.length.saturating_sub(1);
                     deleted += 1;
                 }
             }
