@@ -4,8 +4,9 @@
 use super::read::{setid_argv, xclaim_argv};
 use super::{
     GROUP_STATE, XGROUP_CREATE, XGROUP_CREATE_NEW, XGROUP_CREATECONSUMER, XGROUP_DELCONSUMER,
-    XGROUP_DESTROY, XGROUP_SETID, as_stream, as_stream_mut, no_group, no_group_for_key,
-    parse_bound, parse_id_with, parse_strict_id, reply_entry, reply_id,
+    XGROUP_DESTROY, XGROUP_SETID, as_stream, as_stream_mut, finish_group_write, no_group,
+    no_group_for_key, parse_bound, parse_id_with, parse_ids, parse_strict_id, propagate_all,
+    reply_entry, reply_id, subcommand_syntax,
 };
 use crate::commands::args::{is, parse_i64};
 use crate::commands::server::command::{reply_help, run_subcommand};
@@ -138,18 +139,6 @@ pub const XGROUP_SUBCOMMANDS: &[CommandSpec] = &[
 /// ```
 fn xgroup(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
     run_subcommand("xgroup", XGROUP_SUBCOMMANDS, ctx, req)
-}
-
-/// Redis's `addReplySubcommandSyntaxError`.
-fn subcommand_syntax(req: &Request<'_>) -> CmdError {
-    CmdError::msg(format!(
-        "ERR unknown subcommand or wrong number of arguments for '{}'. Try {} HELP.",
-        String::from_utf8_lossy(req.arg(1))
-            .chars()
-            .take(128)
-            .collect::<String>(),
-        String::from_utf8_lossy(req.arg(0)).to_ascii_uppercase()
-    ))
 }
 
 /// XGROUP's options from index 5: MKSTREAM (CREATE) and ENTRIESREAD (CREATE, SETID).
@@ -394,10 +383,7 @@ fn xack(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
         ctx.out.int(0);
         return Ok(());
     }
-    let ids: Result<Vec<StreamId>, CmdError> = (3..req.len())
-        .map(|j| parse_strict_id(req.arg(j)))
-        .collect();
-    let ids = match ids {
+    let ids = match parse_ids(req, 3) {
         Ok(ids) => ids,
         Err(e) => {
             k.unchanged();
@@ -683,21 +669,11 @@ fn xclaim(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
                 out.null_array();
             }
         }
-        if created {
-            k.record(XGROUP_CREATECONSUMER);
-        }
-        if dirty > 0 {
-            k.changed_n(GROUP_STATE, dirty);
-        } else {
-            k.unchanged();
-        }
+        finish_group_write(k, created, dirty);
         propagate
     };
     ctx.propagate_nothing();
-    for argv in &propagate {
-        let argv: Vec<&[u8]> = argv.iter().map(Vec::as_slice).collect();
-        ctx.propagate(&argv);
-    }
+    propagate_all(ctx, &propagate);
     Ok(())
 }
 
@@ -820,20 +796,10 @@ fn xautoclaim(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
         for id in &deleted {
             reply_id(out, *id);
         }
-        if created {
-            k.record(XGROUP_CREATECONSUMER);
-        }
-        if dirty > 0 {
-            k.changed_n(GROUP_STATE, dirty);
-        } else {
-            k.unchanged();
-        }
+        finish_group_write(k, created, dirty);
         propagate
     };
     ctx.propagate_nothing();
-    for argv in &propagate {
-        let argv: Vec<&[u8]> = argv.iter().map(Vec::as_slice).collect();
-        ctx.propagate(&argv);
-    }
+    propagate_all(ctx, &propagate);
     Ok(())
 }

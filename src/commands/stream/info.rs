@@ -1,6 +1,6 @@
 //! XINFO STREAM [FULL [COUNT n]], XINFO GROUPS, XINFO CONSUMERS, XINFO HELP.
 
-use super::{as_stream, no_group_for_key, reply_entry, reply_id};
+use super::{as_stream, no_group_for_key, reply_entry, reply_id, subcommand_syntax};
 use crate::commands::args::{is, parse_i64};
 use crate::commands::server::command::{reply_help, run_subcommand};
 use crate::commands::{CommandSpec, Ctx};
@@ -71,17 +71,6 @@ fn xinfo(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
     run_subcommand("xinfo", SUBCOMMANDS, ctx, req)
 }
 
-fn subcommand_syntax(req: &Request<'_>) -> CmdError {
-    CmdError::msg(format!(
-        "ERR unknown subcommand or wrong number of arguments for '{}'. Try {} HELP.",
-        String::from_utf8_lossy(req.arg(1))
-            .chars()
-            .take(128)
-            .collect::<String>(),
-        String::from_utf8_lossy(req.arg(0)).to_ascii_uppercase()
-    ))
-}
-
 fn entries_read(out: &mut Reply<'_>, n: i64) {
     if n == INVALID_ENTRIES_READ {
         out.null();
@@ -119,11 +108,10 @@ fn xinfo_stream(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
             }
         }
     }
-    let (found, out) = ctx.read_key_and_out(req.arg(2));
-    let Some(k) = found else {
+    let (found, out) = ctx.read_as_and_out(req.arg(2), as_stream)?;
+    let Some(s) = found else {
         return Err(CmdError::NoSuchKey);
     };
-    let s = as_stream(k.into_value())?;
     let count = count as usize;
     out.map_len(if full { 9 } else { 10 });
     out.bulk(b"length");
@@ -210,11 +198,10 @@ fn xinfo_stream(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
 /// XINFO GROUPS key
 /// ```
 fn xinfo_groups(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
-    let (found, out) = ctx.read_key_and_out(req.arg(2));
-    let Some(k) = found else {
+    let (found, out) = ctx.read_as_and_out(req.arg(2), as_stream)?;
+    let Some(s) = found else {
         return Err(CmdError::NoSuchKey);
     };
-    let s = as_stream(k.into_value())?;
     out.array_len(s.groups.len());
     for (name, g) in &s.groups {
         out.map_len(6);
@@ -240,11 +227,10 @@ fn xinfo_groups(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
 fn xinfo_consumers(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
     let now = ctx.now;
     let (key, name) = (req.arg(2), req.arg(3));
-    let (found, out) = ctx.read_key_and_out(key);
-    let Some(k) = found else {
+    let (found, out) = ctx.read_as_and_out(key, as_stream)?;
+    let Some(s) = found else {
         return Err(CmdError::NoSuchKey);
     };
-    let s = as_stream(k.into_value())?;
     let Some(g) = s.groups.get(name) else {
         return Err(no_group_for_key(key, name));
     };

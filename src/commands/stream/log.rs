@@ -2,7 +2,7 @@
 
 use super::{
     XADD, XDEL, XSETID, XTRIM, as_stream, as_stream_mut, id_text, node_limits, parse_bound,
-    parse_strict_id, reply_entry, reply_id,
+    parse_ids, parse_strict_id, propagate_all, reply_entry, reply_id,
 };
 use crate::commands::args::{is, parse_i64};
 use crate::commands::{CommandSpec, Ctx};
@@ -296,11 +296,8 @@ fn xadd(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
     }
     k.unchanged();
     reply_id(&mut ctx.out, id);
-    if let Some(argv) = argv
-        && ctx.propagating()
-    {
-        let argv: Vec<&[u8]> = argv.iter().map(Vec::as_slice).collect();
-        ctx.propagate(&argv);
+    if let Some(argv) = argv {
+        propagate_all(ctx, &[argv]);
     }
     Ok(())
 }
@@ -336,8 +333,7 @@ fn xtrim(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
     k.changed_n(XTRIM, deleted);
     ctx.out.int(deleted as i64);
     if let Some(argv) = argv {
-        let argv: Vec<&[u8]> = argv.iter().map(Vec::as_slice).collect();
-        ctx.propagate(&argv);
+        propagate_all(ctx, &[argv]);
     }
     Ok(())
 }
@@ -351,10 +347,7 @@ fn xdel(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
         ctx.out.int(0);
         return Ok(());
     };
-    let ids: Result<Vec<StreamId>, CmdError> = (2..req.len())
-        .map(|j| parse_strict_id(req.arg(j)))
-        .collect();
-    let ids = match ids {
+    let ids = match parse_ids(req, 2) {
         Ok(ids) => ids,
         Err(e) => {
             k.unchanged();

@@ -182,3 +182,46 @@ pub fn id_text(id: StreamId) -> Vec<u8> {
     let n = format_id(id, &mut buf);
     buf[..n].to_vec()
 }
+
+/// Parses the IDs from argument `from` on (XDEL, XACK), strict.
+pub fn parse_ids(
+    req: &crate::protocol::Request<'_>,
+    from: usize,
+) -> Result<Vec<StreamId>, CmdError> {
+    (from..req.len())
+        .map(|j| parse_strict_id(req.arg(j)))
+        .collect()
+}
+
+/// Propagates each of `commands` (owned argv's), in order.
+pub fn propagate_all(ctx: &mut Ctx<'_>, commands: &[Vec<Vec<u8>>]) {
+    for argv in commands {
+        let argv: Vec<&[u8]> = argv.iter().map(Vec::as_slice).collect();
+        ctx.propagate(&argv);
+    }
+}
+
+/// Finishes the handle of a group write: the consumer creation event if one was
+/// created, then `dirty` changes of group state (nothing when 0).
+pub fn finish_group_write(mut k: crate::store::KeyMut<'_>, created: bool, dirty: u64) {
+    if created {
+        k.record(XGROUP_CREATECONSUMER);
+    }
+    if dirty > 0 {
+        k.changed_n(GROUP_STATE, dirty);
+    } else {
+        k.unchanged();
+    }
+}
+
+/// Redis's `addReplySubcommandSyntaxError`.
+pub fn subcommand_syntax(req: &crate::protocol::Request<'_>) -> CmdError {
+    CmdError::msg(format!(
+        "ERR unknown subcommand or wrong number of arguments for '{}'. Try {} HELP.",
+        String::from_utf8_lossy(req.arg(1))
+            .chars()
+            .take(128)
+            .collect::<String>(),
+        String::from_utf8_lossy(req.arg(0)).to_ascii_uppercase()
+    ))
+}

@@ -9,8 +9,8 @@
 //! `-NOGROUP` from the rerun itself.
 
 use super::{
-    GROUP_STATE, XGROUP_CREATECONSUMER, as_stream, as_stream_mut, id_text, no_group,
-    parse_strict_id, reply_entry, streams_keys,
+    as_stream, as_stream_mut, finish_group_write, id_text, no_group, parse_strict_id,
+    propagate_all, reply_entry, streams_keys,
 };
 use crate::commands::args::{is, parse_i64};
 use crate::commands::{CommandSpec, Ctx};
@@ -396,18 +396,10 @@ fn xreadgroup(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
                 propagate.push(setid_argv(key, group, g.last_id, g.entries_read));
             }
         }
-        if created {
-            k.record(XGROUP_CREATECONSUMER);
-        }
-        k.changed(GROUP_STATE);
+        finish_group_write(k, created, 1);
     }
-    if propagate.is_empty() {
-        ctx.propagate_nothing();
-    }
-    for argv in &propagate {
-        let argv: Vec<&[u8]> = argv.iter().map(Vec::as_slice).collect();
-        ctx.propagate(&argv);
-    }
+    ctx.propagate_nothing();
+    propagate_all(ctx, &propagate);
     Ok(())
 }
 
