@@ -1,6 +1,7 @@
 //! Consumer groups: XGROUP (CREATE SETID DESTROY CREATECONSUMER DELCONSUMER HELP),
 //! XACK, XPENDING, XCLAIM, XAUTOCLAIM.
 
+use super::Rewrites;
 use super::read::{setid_argv, xclaim_argv};
 use super::{
     GROUP_STATE, XGROUP_CREATE, XGROUP_CREATE_NEW, XGROUP_CREATECONSUMER, XGROUP_DELCONSUMER,
@@ -529,6 +530,7 @@ fn claim(g: &mut Group, id: StreamId, consumer: &[u8], time: i64, count: Option<
 /// Moves pending entries idle at least `min-idle-time` to `consumer`; replies with
 /// them (or their IDs with JUSTID).
 fn xclaim(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
+    let on = ctx.propagating();
     let (key, name, consumer) = (req.arg(1), req.arg(2), req.arg(3));
     let exists = match ctx.read_key_of(key, Kind::Stream)? {
         Some(k) => as_stream(k.value())?.groups.contains_key(name),
@@ -594,7 +596,7 @@ fn xclaim(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
             k.unchanged();
             return Err(no_group(key, name, ""));
         };
-        let mut propagate: Vec<Vec<Vec<u8>>> = Vec::new();
+        let mut propagate = Rewrites::new(on);
         let mut propagate_last_id = false;
         if last_id > g.last_id {
             g.last_id = last_id;
@@ -608,7 +610,7 @@ fn xclaim(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
             let pending = g.pel.contains_key(&id);
             if !log.exists(id) {
                 if let Some(nack) = g.pel.get(&id) {
-                    propagate.push(xclaim_argv(key, name, id, nack, g.last_id));
+                    propagate.push(|| xclaim_argv(key, name, id, nack, g.last_id));
                     propagate_last_id = false;
                     dirty += 1;
                     g.ack(id);
@@ -650,13 +652,13 @@ fn xclaim(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
             claim(g, id, consumer, time, count);
             claimed.push(id);
             if let Some(nack) = g.pel.get(&id) {
-                propagate.push(xclaim_argv(key, name, id, nack, g.last_id));
+                propagate.push(|| xclaim_argv(key, name, id, nack, g.last_id));
             }
             propagate_last_id = false;
             dirty += 1;
         }
         if propagate_last_id {
-            propagate.push(setid_argv(key, name, g.last_id, g.entries_read));
+            propagate.push(|| setid_argv(key, name, g.last_id, g.entries_read));
             dirty += 1;
         }
         out.array_len(claimed.len());
@@ -684,6 +686,7 @@ fn xclaim(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
 /// `min-idle-time`, scanning at most 10 × `count` of them from `start`; replies
 /// `[next start, claimed, deleted IDs]`.
 fn xautoclaim(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
+    let on = ctx.propagating();
     let (key, name, consumer) = (req.arg(1), req.arg(2), req.arg(3));
     let min_idle = int_arg(
         req.arg(4),
@@ -728,7 +731,7 @@ fn xautoclaim(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
         };
         let mut attempts = count.saturating_mul(10);
         let mut left = count;
-        let mut propagate: Vec<Vec<Vec<u8>>> = Vec::new();
+        let mut propagate = Rewrites::new(on);
         let mut claimed = Vec::new();
         let mut deleted = Vec::new();
         let mut created = false;
@@ -744,7 +747,7 @@ fn xautoclaim(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
             cursor = id.incr().unwrap_or(StreamId::MAX);
             if !log.exists(id) {
                 if let Some(nack) = g.pel.get(&id) {
-                    propagate.push(xclaim_argv(key, name, id, nack, g.last_id));
+                    propagate.push(|| xclaim_argv(key, name, id, nack, g.last_id));
                 }
                 g.ack(id);
                 deleted.push(id);
@@ -767,7 +770,7 @@ fn xautoclaim(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
             claim(g, id, consumer, now, keep);
             claimed.push(id);
             if let Some(nack) = g.pel.get(&id) {
-                propagate.push(xclaim_argv(key, name, id, nack, g.last_id));
+                propagate.push(|| xclaim_argv(key, name, id, nack, g.last_id));
             }
             dirty += 1;
             left -= 1;

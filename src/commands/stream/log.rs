@@ -1,5 +1,6 @@
 //! The log commands: XADD XTRIM XDEL XLEN XRANGE XREVRANGE XSETID.
 
+use super::Rewrites;
 use super::{
     XADD, XDEL, XSETID, XTRIM, as_stream, as_stream_mut, id_text, node_limits, parse_bound,
     parse_ids, parse_strict_id, propagate_all, reply_entry, reply_id,
@@ -230,6 +231,7 @@ fn rewrite_trim(
 /// ```
 /// Appends an entry; replies with its ID (null with NOMKSTREAM on a missing key).
 fn xadd(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
+    let propagating = ctx.propagating();
     let limits = node_limits(ctx);
     let (args, id_at) = parse_trim(req, true, limits.max_entries)?;
     let fields_at = id_at + 1;
@@ -286,7 +288,7 @@ fn xadd(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
         None => 0,
     };
     let id_given_whole = matches!(args.id, Some((_, true)));
-    let argv = (ctx_propagating_hint(&args, id_given_whole)).then(|| {
+    let argv = (propagating && rewritten(&args, id_given_whole)).then(|| {
         let text = id_text(id);
         rewrite_trim(req, &args, s, Some((id_at, &text)))
     });
@@ -297,13 +299,15 @@ fn xadd(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
     k.unchanged();
     reply_id(&mut ctx.out, id);
     if let Some(argv) = argv {
-        propagate_all(ctx, &[argv]);
+        let mut one = Rewrites::new(true);
+        one.push(|| argv);
+        propagate_all(ctx, &one);
     }
     Ok(())
 }
 
 /// Whether XADD's propagated form differs from what the client sent.
-fn ctx_propagating_hint(args: &TrimArgs, id_given_whole: bool) -> bool {
+fn rewritten(args: &TrimArgs, id_given_whole: bool) -> bool {
     !id_given_whole || args.approx
 }
 
@@ -333,7 +337,9 @@ fn xtrim(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
     k.changed_n(XTRIM, deleted);
     ctx.out.int(deleted as i64);
     if let Some(argv) = argv {
-        propagate_all(ctx, &[argv]);
+        let mut one = Rewrites::new(true);
+        one.push(|| argv);
+        propagate_all(ctx, &one);
     }
     Ok(())
 }

@@ -193,9 +193,34 @@ pub fn parse_ids(
         .collect()
 }
 
-/// Propagates each of `commands` (owned argv's), in order.
-pub fn propagate_all(ctx: &mut Ctx<'_>, commands: &[Vec<Vec<u8>>]) {
-    for argv in commands {
+/// The commands a handler propagates in place of its own, built only while
+/// propagation is on (no AOF: no allocation per delivered entry).
+#[derive(Debug, Default)]
+pub struct Rewrites {
+    on: bool,
+    commands: Vec<Vec<Vec<u8>>>,
+}
+
+impl Rewrites {
+    /// Collects only when `on` ([`Ctx::propagating`]).
+    pub fn new(on: bool) -> Rewrites {
+        Rewrites {
+            on,
+            commands: Vec::new(),
+        }
+    }
+
+    /// Adds the command `argv` builds, if collecting.
+    pub fn push(&mut self, argv: impl FnOnce() -> Vec<Vec<u8>>) {
+        if self.on {
+            self.commands.push(argv());
+        }
+    }
+}
+
+/// Propagates the collected commands, in order.
+pub fn propagate_all(ctx: &mut Ctx<'_>, rewrites: &Rewrites) {
+    for argv in &rewrites.commands {
         let argv: Vec<&[u8]> = argv.iter().map(Vec::as_slice).collect();
         ctx.propagate(&argv);
     }

@@ -8,6 +8,7 @@
 //! `-UNBLOCKED the stream key no longer exists`; one whose group was destroyed gets
 //! `-NOGROUP` from the rerun itself.
 
+use super::Rewrites;
 use super::{
     as_stream, as_stream_mut, finish_group_write, id_text, no_group, parse_strict_id,
     propagate_all, reply_entry, streams_keys,
@@ -250,6 +251,7 @@ fn reply_streams_header(ctx: &mut Ctx<'_>, n: usize) {
 /// With `>`: entries never delivered to the group, now pending for `consumer`
 /// (unless NOACK); with an ID: the consumer's pending entries after it.
 fn xreadgroup(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
+    let on = ctx.propagating();
     let args = parse_read(ctx, req, true)?;
     let Some((group, consumer)) = args.group else {
         return Err(CmdError::Syntax);
@@ -307,7 +309,7 @@ fn xreadgroup(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
         return Ok(());
     }
     reply_streams_header(ctx, serve.len());
-    let mut propagate: Vec<Vec<Vec<u8>>> = Vec::new();
+    let mut propagate = Rewrites::new(on);
     for &i in &serve {
         let key = req.arg(args.streams_at + i);
         let id = ids[i];
@@ -327,13 +329,15 @@ fn xreadgroup(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
         };
         let created = g.touch_consumer(consumer, now);
         if created && args.noack {
-            propagate.push(vec![
-                b"XGROUP".to_vec(),
-                b"CREATECONSUMER".to_vec(),
-                key.to_vec(),
-                group.to_vec(),
-                consumer.to_vec(),
-            ]);
+            propagate.push(|| {
+                vec![
+                    b"XGROUP".to_vec(),
+                    b"CREATECONSUMER".to_vec(),
+                    key.to_vec(),
+                    group.to_vec(),
+                    consumer.to_vec(),
+                ]
+            });
         }
         if id != StreamId::MAX {
             // History: the consumer's pending entries after `id`.
@@ -388,12 +392,12 @@ fn xreadgroup(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
                 if !args.noack {
                     g.deliver(*eid, consumer, now);
                     if let Some(nack) = g.pel.get(eid) {
-                        propagate.push(xclaim_argv(key, group, *eid, nack, g.last_id));
+                        propagate.push(|| xclaim_argv(key, group, *eid, nack, g.last_id));
                     }
                 }
             }
             if args.noack && moved {
-                propagate.push(setid_argv(key, group, g.last_id, g.entries_read));
+                propagate.push(|| setid_argv(key, group, g.last_id, g.entries_read));
             }
         }
         finish_group_write(k, created, 1);
