@@ -111,7 +111,7 @@ fn parse_read<'a>(
         } else if is(opt, "streams") && more > 0 {
             args.streams_at = i + 1;
             let n = argc - args.streams_at;
-            if n % 2 != 0 {
+            if !n.is_multiple_of(2) {
                 return Err(CmdError::msg(
                     "ERR Unbalanced XREAD list of streams: for each stream key an ID or '$' must be specified.",
                 ));

@@ -172,8 +172,7 @@ fn read_node(master: StreamId, blob: &[u8]) -> packed::Result<Block> {
     }
     let master_fields: Vec<&[u8]> = fields.iter().map(Vec::as_slice).collect();
     let mut block = Block::with_fields(&master_fields);
-    loop {
-        let Ok(flags) = next() else { break };
+    while let Ok(flags) = next() {
         let flags = int_of(flags)?;
         let ms = master.ms.wrapping_add(int_of(next()?)? as u64);
         let seq = master.seq.wrapping_add(int_of(next()?)? as u64);
@@ -184,8 +183,11 @@ fn read_node(master: StreamId, blob: &[u8]) -> packed::Result<Block> {
             int_of(next()?)?.max(0) as usize
         };
         let mut owned: Vec<(Vec<u8>, Vec<u8>)> = Vec::with_capacity(n.min(PREALLOC));
-        for i in 0..n {
-            let f = if same { fields[i].clone() } else { next()? };
+        for at in 0..n {
+            let f = match fields.get(at) {
+                Some(f) if same => f.clone(),
+                _ => next()?,
+            };
             owned.push((f, next()?));
         }
         let _lp_count = next()?;
@@ -290,6 +292,15 @@ pub(crate) fn read_stream<R: Read>(input: &mut Input<R>, t: u8) -> Result<Value,
     Ok(Value::Stream(s))
 }
 
+/// Decodes a stream body written by [`super::write::stream_body`] (or any Redis
+/// `RDB_TYPE_STREAM_LISTPACKS_2` body).
+/// # Errors
+/// The body is malformed.
+pub fn stream_from_body(body: &[u8]) -> Result<Value, String> {
+    let mut input = Input::new(body);
+    read_stream(&mut input, ty::STREAM_LISTPACKS_2).map_err(|e| e.to_string())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -349,13 +360,4 @@ mod tests {
         assert_eq!(back.entries(master), b.entries(master));
         assert_eq!((back.live, back.deleted), (2, 1));
     }
-}
-
-/// Decodes a stream body written by [`super::write::stream_body`] (or any Redis
-/// `RDB_TYPE_STREAM_LISTPACKS_2` body).
-/// # Errors
-/// The body is malformed.
-pub fn stream_from_body(body: &[u8]) -> Result<Value, String> {
-    let mut input = Input::new(body);
-    read_stream(&mut input, ty::STREAM_LISTPACKS_2).map_err(|e| e.to_string())
 }
