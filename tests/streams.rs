@@ -270,53 +270,48 @@ fn blocking_xreadgroup_is_served_in_fifo_order() {
     assert_eq!(owners, vec!["w1", "w2", "w3"]);
 }
 
+/// A client blocked in `XREADGROUP GROUP g c BLOCK 0 STREAMS s >`.
+fn blocked_group_read(
+    server: &common::TestServer,
+    con: &mut Connection,
+) -> mpsc::Receiver<Result<RV, String>> {
+    let args = [
+        "XREADGROUP",
+        "GROUP",
+        "g",
+        "c",
+        "BLOCK",
+        "0",
+        "STREAMS",
+        "s",
+        ">",
+    ];
+    let reader = in_thread(server, strings(&args));
+    wait_blocked(con, 1);
+    reader
+}
+
+/// The error a blocked client was unblocked with.
+fn unblocked_with_error(reader: &mpsc::Receiver<Result<RV, String>>) -> String {
+    reader
+        .recv_timeout(WAIT)
+        .expect("unblocked")
+        .expect_err("an error")
+}
+
 #[test]
 fn blocked_readers_fail_as_redis_fails_them() {
     let server = start_server();
     let mut con = server.redis();
     let _: String = q(&mut con, &["XGROUP", "CREATE", "s", "g", "$", "MKSTREAM"]);
-    let reader = in_thread(
-        &server,
-        strings(&[
-            "XREADGROUP",
-            "GROUP",
-            "g",
-            "c",
-            "BLOCK",
-            "0",
-            "STREAMS",
-            "s",
-            ">",
-        ]),
-    );
-    wait_blocked(&mut con, 1);
+    let reader = blocked_group_read(&server, &mut con);
     let _: i64 = q(&mut con, &["XGROUP", "DESTROY", "s", "g"]);
-    let e = reader
-        .recv_timeout(WAIT)
-        .expect("unblocked")
-        .expect_err("an error");
+    let e = unblocked_with_error(&reader);
     assert!(e.contains("NOGROUP"), "{e}");
     let _: String = q(&mut con, &["XGROUP", "CREATE", "s", "g", "$"]);
-    let reader = in_thread(
-        &server,
-        strings(&[
-            "XREADGROUP",
-            "GROUP",
-            "g",
-            "c",
-            "BLOCK",
-            "0",
-            "STREAMS",
-            "s",
-            ">",
-        ]),
-    );
-    wait_blocked(&mut con, 1);
+    let reader = blocked_group_read(&server, &mut con);
     let _: i64 = q(&mut con, &["DEL", "s"]);
-    let e = reader
-        .recv_timeout(WAIT)
-        .expect("unblocked")
-        .expect_err("an error");
+    let e = unblocked_with_error(&reader);
     assert!(e.contains("no longer exists"), "{e}");
     // XREAD with `$` waits for what comes after, and times out with a null.
     let _: String = q(&mut con, &["XADD", "t", "5-0", "f", "v"]);
