@@ -76,6 +76,20 @@ fn dir_size(dir: &Path) -> u64 {
         .sum()
 }
 
+/// Polls until the files in `dir` are `expected` (old files are removed off the
+/// loop, shortly after the rewrite ends).
+fn wait_files(dir: &Path, expected: &[&str]) {
+    let deadline = Instant::now() + PATIENCE;
+    while dir_files(dir) != expected {
+        assert!(
+            Instant::now() < deadline,
+            "{:?} never became {expected:?}",
+            dir_files(dir)
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
 /// Names of the files in `dir`, sorted.
 fn dir_files(dir: &Path) -> Vec<String> {
     let mut names: Vec<String> = std::fs::read_dir(dir)
@@ -179,20 +193,20 @@ fn rewrite_shrinks_the_log_and_every_write_survives_sigkill() {
     incrs(&mut c, 500);
     mixed_writes(&mut c, 2);
     wait_rewrites(&mut c, 1);
+    // Old files are removed, no temporary file is left; the base is an RDB
+    // (`aof-use-rdb-preamble yes`, the default).
+    wait_files(
+        &aof_dir,
+        &[
+            "appendonly.aof.2.base.rdb",
+            "appendonly.aof.2.incr.aof",
+            "appendonly.aof.manifest",
+        ],
+    );
     let after = dir_size(&aof_dir);
     assert!(
         after * 10 < before,
         "the AOF went from {before} to {after} bytes"
-    );
-    let files = dir_files(&aof_dir);
-    assert_eq!(
-        files,
-        [
-            "appendonly.aof.2.base.aof",
-            "appendonly.aof.2.incr.aof",
-            "appendonly.aof.manifest"
-        ],
-        "old files are removed, no temporary file is left"
     );
     assert_eq!(
         info(&mut c, "aof_base_size"),
@@ -207,8 +221,9 @@ fn rewrite_shrinks_the_log_and_every_write_survives_sigkill() {
         .arg("rewrite")
         .query(&mut c)
         .expect("SET");
-    // The everysec window: the fsync of these writes starts within a second.
-    std::thread::sleep(Duration::from_millis(1100));
+    // SIGKILL keeps what was written (the page cache survives the process); under
+    // everysec a write waits only while a background fsync runs. The reply that shows
+    // none running comes after that turn wrote the buffer.
     wait_info(&mut c, "aof_pending_bio_fsync", "0");
     server.kill9();
 
@@ -339,21 +354,20 @@ fn a_failed_rewrite_keeps_the_old_files_and_writing_goes_on() {
         std::fs::read_to_string(aof_dir.join("appendonly.aof.manifest")).expect("manifest");
     assert_eq!(
         manifest,
-        "file appendonly.aof.1.base.aof seq 1 type b\n\
+        "file appendonly.aof.1.base.rdb seq 1 type b\n\
          file appendonly.aof.1.incr.aof seq 1 type i\n\
          file appendonly.aof.2.incr.aof seq 2 type i\n"
     );
     assert_eq!(
         dir_files(&aof_dir),
         [
-            "appendonly.aof.1.base.aof",
+            "appendonly.aof.1.base.rdb",
             "appendonly.aof.1.incr.aof",
             "appendonly.aof.2.incr.aof",
             "appendonly.aof.manifest"
         ],
         "no temporary file is left"
     );
-    std::thread::sleep(Duration::from_millis(1100));
     wait_info(&mut c, "aof_pending_bio_fsync", "0");
     server.kill9();
 
@@ -370,14 +384,124 @@ fn a_failed_rewrite_keeps_the_old_files_and_writing_goes_on() {
     assert_eq!(reply, "Background append only file rewriting started");
     wait_rewrites(&mut c, 1);
     assert_eq!(info(&mut c, "aof_rewrites_consecutive_failures"), "0");
-    assert_eq!(
-        dir_files(&aof_dir),
-        [
-            "appendonly.aof.2.base.aof",
+    wait_files(
+        &aof_dir,
+        &[
+            "appendonly.aof.2.base.rdb",
             "appendonly.aof.3.incr.aof",
-            "appendonly.aof.manifest"
-        ]
+            "appendonly.aof.manifest",
+        ],
     );
+    drop(server);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn nested_documents_keep_a_command_base_and_survive_a_restart() {
+    let dir = scratch_dir("aof-rewrite-docs");
+    let aof_dir = dir.join("appendonlydir");
+    let doc: &[u8] = b"%1\r\n$1\r\na\r\n*2\r\n:1\r\n:2\r\n";
+    let mut server = start(&dir, &["--auto-aof-rewrite-percentage", "0"]);
+    let mut raw = server.raw();
+    common::set_doc(&mut raw, "doc", doc);
+    let mut c = server.client();
+    let _: () = redis::cmd("SET")
+        .arg("plain")
+        .arg("v")
+        .query(&mut c)
+        .expect("SET");
+    let got: Vec<String> = redis::cmd("CONFIG")
+        .arg("GET")
+        .arg("aof-use-rdb-preamble")
+        .query(&mut c)
+        .expect("CONFIG GET");
+    assert_eq!(got, ["aof-use-rdb-preamble", "yes"]);
+    let (name, value) = ("sanitize-dump-payload", "clients");
+    let _: () = redis::cmd("CONFIG")
+        .arg("SET")
+        .arg(name)
+        .arg(value)
+        .query(&mut c)
+        .expect("CONFIG SET");
+    let got: Vec<String> = redis::cmd("CONFIG")
+        .arg("GET")
+        .arg(name)
+        .query(&mut c)
+        .expect("CONFIG GET");
+    assert_eq!(got, [name, value]);
+    let bad = redis::cmd("CONFIG")
+        .arg("SET")
+        .arg("aof-use-rdb-preamble")
+        .arg("maybe")
+        .query::<()>(&mut c);
+    assert!(bad.is_err());
+    let _: String = redis::cmd("BGREWRITEAOF")
+        .query(&mut c)
+        .expect("BGREWRITEAOF");
+    wait_rewrites(&mut c, 1);
+    // RDB has no document type: the base is written as commands instead.
+    wait_files(
+        &aof_dir,
+        &[
+            "appendonly.aof.2.base.aof",
+            "appendonly.aof.2.incr.aof",
+            "appendonly.aof.manifest",
+        ],
+    );
+    wait_info(&mut c, "aof_pending_bio_fsync", "0");
+    server.kill9();
+
+    let server = start(&dir, &["--auto-aof-rewrite-percentage", "0"]);
+    let mut c = server.client();
+    let kind: String = redis::cmd("OBJECT")
+        .arg("ENCODING")
+        .arg("doc")
+        .query(&mut c)
+        .expect("OBJECT ENCODING");
+    assert_eq!(kind, "document");
+    let plain: String = redis::cmd("GET").arg("plain").query(&mut c).expect("GET");
+    assert_eq!(plain, "v");
+    drop(server);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn bgrewriteaof_with_the_aof_off_writes_a_base_only_directory() {
+    let dir = scratch_dir("aof-rewrite-off");
+    let aof_dir = dir.join("appendonlydir");
+    let d = dir.to_str().expect("utf-8");
+    let server = binary::start(&["--port", "0", "--dir", d]);
+    let mut c = server.client();
+    for i in 0..100 {
+        let _: () = redis::cmd("SET")
+            .arg(format!("k{i}"))
+            .arg(i)
+            .query(&mut c)
+            .expect("SET");
+    }
+    let reply: String = redis::cmd("BGREWRITEAOF")
+        .query(&mut c)
+        .expect("BGREWRITEAOF");
+    assert_eq!(reply, "Background append only file rewriting started");
+    wait_rewrites(&mut c, 1);
+    assert_eq!(info(&mut c, "aof_enabled"), "0");
+    wait_files(
+        &aof_dir,
+        &["appendonly.aof.1.base.rdb", "appendonly.aof.manifest"],
+    );
+    let manifest =
+        std::fs::read_to_string(aof_dir.join("appendonly.aof.manifest")).expect("manifest");
+    assert_eq!(manifest, "file appendonly.aof.1.base.rdb seq 1 type b\n");
+    assert_redis_check_aof(&aof_dir.join("appendonly.aof.manifest"));
+    drop(server);
+
+    // Started with the AOF on, rudis loads the base and appends a new incremental file.
+    let server = start(&dir, &[]);
+    let mut c = server.client();
+    let n: u64 = redis::cmd("DBSIZE").query(&mut c).expect("DBSIZE");
+    assert_eq!(n, 100);
+    let v: u64 = redis::cmd("GET").arg("k42").query(&mut c).expect("GET");
+    assert_eq!(v, 42);
     drop(server);
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -700,3 +700,44 @@ fn a_redis_appendonlydir_with_an_rdb_base_opens_in_rudis() {
     assert!(log.contains("RDB base"), "{log}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn rudis_appendonlydir_opens_in_redis() {
+    if !have_redis() {
+        return;
+    }
+    let dir = scratch_dir("aof-for-redis");
+    let mut rudis = Rudis::start(&dir, &["--appendonly", "yes"]);
+    let mut con = rudis.con();
+    fill(&mut con, "zero");
+    // The rewrite writes database 0 into an RDB base (`aof-use-rdb-preamble yes`).
+    q(&mut con, &mut redis::cmd("BGREWRITEAOF"));
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while persistence_field(&mut con, "aof_rewrite_in_progress") != "0"
+        || persistence_field(&mut con, "aof_rewrites") != "1"
+    {
+        assert!(std::time::Instant::now() < deadline, "no rewrite");
+        std::thread::yield_now();
+    }
+    assert_eq!(
+        persistence_field(&mut con, "aof_last_bgrewrite_status"),
+        "ok"
+    );
+    // Database 1 goes to the incremental file as commands.
+    q(&mut con, redis::cmd("SELECT").arg(1));
+    fill(&mut con, "one");
+    let expected = all_contents(&mut con, 2);
+    rudis.stop();
+    let manifest = dir.join("appendonlydir").join("appendonly.aof.manifest");
+    common::assert_redis_check_aof(&manifest);
+    let text = std::fs::read_to_string(&manifest).expect("manifest");
+    assert!(
+        text.starts_with("file appendonly.aof.2.base.rdb seq 2 type b\n"),
+        "{text}"
+    );
+    let redis = Redis::start_with(&dir, "dump.rdb", &["--appendonly", "yes"]);
+    let mut theirs = redis.con();
+    assert_eq!(all_contents(&mut theirs, 2), expected);
+    drop(redis);
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -259,29 +259,30 @@ pub fn switch_aof(store: &mut Store, state: &mut ServerState, on: bool) -> Resul
 /// Starts a background AOF rewrite (BGREWRITEAOF, a scheduled or automatic one):
 /// what the log still holds for the current incremental file is written there first
 /// (and fsynced under `always`), the next command starts with SELECT in the new one.
+/// With the AOF off, it writes a base-only AOF directory (Redis 7.0).
 /// # Errors
 /// Why it could not start (logged).
 pub fn rewrite_aof(store: &mut Store, state: &mut ServerState) -> std::io::Result<()> {
     if state.persistence.child_active() {
         return Err(std::io::Error::other("another child process is active"));
     }
-    let Some(aof) = state.persistence.aof.as_mut() else {
-        return Err(std::io::Error::other("the append only file is off"));
-    };
-    state.propagation.flush_expired(store);
-    aof.feed(state.propagation.stream());
-    state.propagation.clear_stream();
-    let now = crate::store::now_ms() / 1000;
-    if !aof.flush(state.config.appendfsync, now, true) {
-        // As Server::flush_aof: an `always` write that failed cannot be acknowledged.
-        std::process::exit(1);
-    }
-    if aof.has_buffered() {
-        // Commands the child's data set holds must not reach the new file.
-        log::warn!(
-            "Can't rewrite append only file in background: the AOF buffer could not be written"
-        );
-        return Err(std::io::Error::other("the AOF buffer could not be written"));
+    if let Some(aof) = state.persistence.aof.as_mut() {
+        state.propagation.flush_expired(store);
+        aof.feed(state.propagation.stream());
+        state.propagation.clear_stream();
+        let now = crate::store::now_ms() / 1000;
+        if !aof.flush(state.config.appendfsync, now, true) {
+            // As Server::flush_aof: an `always` write that failed cannot be acknowledged.
+            std::process::exit(1);
+        }
+        if aof.has_buffered() {
+            // Commands the child's data set holds must not reach the new file.
+            log::warn!(
+                "Can't rewrite append only file in background: the AOF buffer could not be \
+                 written"
+            );
+            return Err(std::io::Error::other("the AOF buffer could not be written"));
+        }
     }
     state.propagation.reset_selected();
     state.persistence.start_rewrite(store, &state.config)

@@ -177,33 +177,32 @@ impl Aof {
         let dir = dir_path(config);
         std::fs::create_dir_all(&dir)?;
         let old = read_manifest(config).ok().flatten().unwrap_or_default();
-        let base_seq = old.base.as_ref().map_or(0, |b| b.seq) + 1;
         let incr_seq = old.last_incr_seq() + 1;
-        let base_name = format!("{}.{base_seq}.base.aof", config.appendfilename);
         let incr_name = format!("{}.{incr_seq}.incr.aof", config.appendfilename);
-        let base_size = write_base(store, &dir.join(&base_name))?;
-        let file = open_append(&dir.join(&incr_name))?;
-        let manifest = Manifest {
-            base: Some(manifest::Entry {
-                name: base_name,
-                seq: base_seq,
-                kind: 'b',
-            }),
-            history: Vec::new(),
-            incrs: vec![manifest::Entry {
-                name: incr_name,
-                seq: incr_seq,
-                kind: 'i',
-            }],
+        let temp = dir.join(format!("temp-rewriteaof-{}.aof", std::process::id()));
+        let written = write_base(store, &temp, config.aof_use_rdb_preamble)
+            .and_then(|_| open_append(&dir.join(&incr_name)));
+        let file = match written {
+            Ok(file) => file,
+            Err(e) => {
+                let _ = std::fs::remove_file(&temp);
+                return Err(e);
+            }
+        };
+        let incr = manifest::Entry {
+            name: incr_name,
+            seq: incr_seq,
+            kind: 'i',
         };
         let manifest_name = manifest_name(config);
-        manifest.persist(&dir, &manifest_name)?;
-        // The old files are no longer named by the manifest.
-        for e in old.base.iter().chain(&old.history).chain(&old.incrs) {
-            if manifest.base.as_ref() != Some(e) && !manifest.incrs.contains(e) {
-                let _ = std::fs::remove_file(dir.join(&e.name));
-            }
-        }
+        let (manifest, base_size) = switch_base(
+            &dir,
+            &config.appendfilename,
+            &manifest_name,
+            &old,
+            vec![incr],
+            &temp,
+        )?;
         info!(
             "Creating AOF base file {} and incr file {} in {}",
             manifest.base.as_ref().map_or("", |b| b.name.as_str()),
@@ -451,32 +450,93 @@ impl Aof {
     /// # Errors
     /// The I/O error; the previous manifest and files then stay in use.
     pub fn install_base(&mut self, temp: &Path) -> io::Result<()> {
-        let seq = self.manifest.base.as_ref().map_or(0, |b| b.seq) + 1;
-        let name = format!("{}.{seq}.base.aof", self.filename);
-        let path = self.dir.join(&name);
-        std::fs::rename(temp, &path)?;
-        let next = Manifest {
-            base: Some(manifest::Entry {
-                name,
-                seq,
-                kind: 'b',
-            }),
-            history: Vec::new(),
-            incrs: self.manifest.incrs.last().cloned().into_iter().collect(),
-        };
-        if let Err(e) = next.persist(&self.dir, &self.manifest_name) {
-            let _ = std::fs::remove_file(&path);
-            return Err(e);
-        }
-        let old = std::mem::replace(&mut self.manifest, next);
-        for e in old.base.iter().chain(&old.history).chain(&old.incrs) {
-            if self.manifest.base.as_ref() != Some(e) && !self.manifest.incrs.contains(e) {
-                let _ = std::fs::remove_file(self.dir.join(&e.name));
-            }
-        }
-        self.base_size = std::fs::metadata(&path).map_or(0, |m| m.len());
+        let incrs = self.manifest.incrs.last().cloned().into_iter().collect();
+        let (next, base_size) = switch_base(
+            &self.dir,
+            &self.filename,
+            &self.manifest_name,
+            &self.manifest,
+            incrs,
+            temp,
+        )?;
+        self.manifest = next;
+        self.base_size = base_size;
         self.rewrite_base_size = self.current_size();
         Ok(())
+    }
+}
+
+/// Makes `temp` (a base file written and fsynced) the next base after `old`'s: renames
+/// it to `<filename>.<seq>.base.rdb|aof` (by its content), persists a manifest naming
+/// it and `incrs` only, then removes, off the loop, the files `old` named that the new
+/// manifest does not (Redis's `bg_unlink` of history files). Returns the new manifest
+/// and the base's size.
+/// # Errors
+/// The I/O error; `old` then stays the manifest on disk (the renamed base is removed).
+pub fn switch_base(
+    dir: &Path,
+    filename: &str,
+    manifest_name: &str,
+    old: &Manifest,
+    incrs: Vec<manifest::Entry>,
+    temp: &Path,
+) -> io::Result<(Manifest, u64)> {
+    let seq = old.base.as_ref().map_or(0, |b| b.seq) + 1;
+    let ext = if is_rdb_base(temp) { "rdb" } else { "aof" };
+    let name = format!("{filename}.{seq}.base.{ext}");
+    let path = dir.join(&name);
+    let size = std::fs::metadata(temp)?.len();
+    std::fs::rename(temp, &path)?;
+    let next = Manifest {
+        base: Some(manifest::Entry {
+            name,
+            seq,
+            kind: 'b',
+        }),
+        history: Vec::new(),
+        incrs,
+    };
+    if let Err(e) = next.persist(dir, manifest_name) {
+        let _ = std::fs::remove_file(&path);
+        return Err(e);
+    }
+    let unnamed: Vec<PathBuf> = old
+        .base
+        .iter()
+        .chain(&old.history)
+        .chain(&old.incrs)
+        .filter(|e| next.base.as_ref() != Some(*e) && !next.incrs.contains(e))
+        .map(|e| dir.join(&e.name))
+        .collect();
+    remove_in_background(unnamed);
+    Ok((next, size))
+}
+
+/// Removes `paths` on a short-lived thread: unlinking a large base file can take
+/// milliseconds the loop should not wait (Redis's `bg_unlink`). Inline if no thread
+/// can be started.
+fn remove_in_background(paths: Vec<PathBuf>) {
+    if paths.is_empty() {
+        return;
+    }
+    for p in &paths {
+        info!(
+            "Removing the history file {} in the background",
+            p.display()
+        );
+    }
+    let remove = |paths: Vec<PathBuf>| {
+        for p in paths {
+            let _ = std::fs::remove_file(p);
+        }
+    };
+    let spare = paths.clone();
+    if std::thread::Builder::new()
+        .name("aof-unlink".into())
+        .spawn(move || remove(paths))
+        .is_err()
+    {
+        remove(spare);
     }
 }
 
@@ -500,29 +560,33 @@ fn open_append(path: &Path) -> io::Result<File> {
     OpenOptions::new().create(true).append(true).open(path)
 }
 
-/// Writes the data set as commands (Redis's `rewriteAppendOnlyFileRio` with
-/// `aof-use-rdb-preamble no`) to `path` through a temporary file (fsync, rename,
-/// fsync of the directory); returns the file's size.
+/// Writes the data set as a new base file at `temp` and fsyncs it; returns its size.
+/// With `rdb_preamble` (`aof-use-rdb-preamble yes`) it is Redis's RDB, unless the data
+/// set holds nested documents, which RDB cannot carry: then, as with `no`, the
+/// commands that rebuild it (Redis's `rewriteAppendOnlyFileRio`).
 /// # Errors
-/// The I/O error; `path` is then untouched.
-pub fn write_base(store: &Store, path: &Path) -> io::Result<u64> {
-    let dir = path.parent().unwrap_or(Path::new("."));
-    let temp = dir.join(format!("temp-rewriteaof-{}.aof", std::process::id()));
-    let result = (|| {
-        let file = File::create(&temp)?;
-        let mut out = BufWriter::with_capacity(64 * 1024, file);
-        write_commands(store, &mut out, crate::store::now_ms())?;
-        let file = out.into_inner().map_err(|e| e.into_error())?;
-        file.sync_all()?;
-        let size = file.metadata()?.len();
-        std::fs::rename(&temp, path)?;
-        File::open(dir)?.sync_all()?;
-        Ok(size)
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&temp);
+/// The I/O error; `temp` may then hold part of the file.
+pub fn write_base(store: &Store, temp: &Path, rdb_preamble: bool) -> io::Result<u64> {
+    let file = File::create(temp)?;
+    let mut out = BufWriter::with_capacity(64 * 1024, file);
+    let now = crate::store::now_ms();
+    if rdb_preamble && !holds_documents(store) {
+        let (w, _) = crate::persistence::rdb::write_store(store, out, now)?;
+        out = w;
+    } else {
+        write_commands(store, &mut out, now)?;
     }
-    result
+    let file = out.into_inner().map_err(|e| e.into_error())?;
+    file.sync_all()?;
+    Ok(file.metadata()?.len())
+}
+
+/// Whether any database holds a nested document (an RDB base would flatten it).
+fn holds_documents(store: &Store) -> bool {
+    store
+        .dbs()
+        .iter()
+        .any(|db| db.iter().any(|(_, v, _)| matches!(v, Value::Doc(_))))
 }
 
 /// Writes every live key of `store` as the commands that rebuild it.
