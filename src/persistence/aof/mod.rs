@@ -706,59 +706,165 @@ pub fn is_rdb_base(path: &Path) -> bool {
 /// # Errors
 /// See [`ReplayError`].
 pub fn replay(path: &Path, mut run: impl FnMut(&Request<'_>)) -> Result<u64, ReplayError> {
-    let mut data = Vec::new();
-    File::open(path)
-        .and_then(|mut f| f.read_to_end(&mut data))
-        .map_err(ReplayError::Io)?;
+    let mut input = Window::open(path).map_err(ReplayError::Io)?;
     let limits = ProtoLimits {
         max_bulk_len: usize::MAX >> 1,
         max_multibulk_len: usize::MAX >> 1,
         ..ProtoLimits::default()
     };
     let mut parser = RequestParser::new();
-    let mut pos = 0;
     let mut commands = 0;
-    // Offset of an open MULTI.
-    let mut multi_at: Option<usize> = None;
-    while pos < data.len() {
-        match data[pos] {
+    // File offset of an open MULTI.
+    let mut multi_at: Option<u64> = None;
+    loop {
+        if input.pos == input.data.len() && !input.more().map_err(ReplayError::Io)? {
+            break;
+        }
+        let at = input.offset();
+        match input.data[input.pos] {
             b'#' => {
                 // An annotation line (Redis's timestamps): skipped.
-                match data[pos..].iter().position(|&b| b == b'\n') {
-                    Some(n) => pos += n + 1,
-                    None => return Err(ReplayError::Truncated { valid: pos as u64 }),
+                match input.data[input.pos..].iter().position(|&b| b == b'\n') {
+                    Some(n) => input.pos += n + 1,
+                    None if input.more().map_err(ReplayError::Io)? => {}
+                    None => return Err(ReplayError::Truncated { valid: at }),
                 }
                 continue;
             }
             b'*' => {}
-            _ => return Err(ReplayError::Corrupt { offset: pos as u64 }),
+            _ => return Err(ReplayError::Corrupt { offset: at }),
         }
-        match parser.parse(&data[pos..], &limits) {
+        match parser.parse(&input.data[input.pos..], &limits) {
             Ok(Parsed::Ready) => {
-                let req = parser.request(&data[pos..]);
+                let req = parser.request(&input.data[input.pos..]);
                 if req.is_empty() {
-                    return Err(ReplayError::Corrupt { offset: pos as u64 });
+                    return Err(ReplayError::Corrupt { offset: at });
                 }
                 if req.arg(0).eq_ignore_ascii_case(b"multi") {
-                    multi_at = Some(pos);
+                    multi_at = Some(at);
                 } else if req.arg(0).eq_ignore_ascii_case(b"exec") {
                     multi_at = None;
                 }
                 run(&req);
                 commands += 1;
-                pos += parser.finish();
+                input.pos += parser.finish();
             }
+            // The parser resumes once more bytes are read.
+            Ok(Parsed::Incomplete) if input.more().map_err(ReplayError::Io)? => {}
             Ok(Parsed::Incomplete) => {
-                let valid = multi_at.unwrap_or(pos);
                 return Err(ReplayError::Truncated {
-                    valid: valid as u64,
+                    valid: multi_at.unwrap_or(at),
                 });
             }
-            Err(_) => return Err(ReplayError::Corrupt { offset: pos as u64 }),
+            Err(_) => return Err(ReplayError::Corrupt { offset: at }),
         }
     }
     if let Some(at) = multi_at {
-        return Err(ReplayError::Truncated { valid: at as u64 });
+        return Err(ReplayError::Truncated { valid: at });
     }
     Ok(commands)
+}
+
+/// Bytes read from an AOF file per `read` at load: the file is parsed through a
+/// window of about this size (plus one command), never read whole into memory.
+const READ_CHUNK: usize = 1 << 20;
+
+/// The part of an AOF file read and not yet parsed.
+struct Window {
+    file: File,
+    /// Read bytes; `data[pos..]` is not parsed yet.
+    data: Vec<u8>,
+    pos: usize,
+    /// File offset of `data[0]`.
+    base: u64,
+}
+
+impl Window {
+    fn open(path: &Path) -> io::Result<Window> {
+        Ok(Window {
+            file: File::open(path)?,
+            data: Vec::new(),
+            pos: 0,
+            base: 0,
+        })
+    }
+
+    /// File offset of the next byte to parse.
+    fn offset(&self) -> u64 {
+        self.base + self.pos as u64
+    }
+
+    /// Drops the parsed bytes and reads more; false at the end of the file.
+    fn more(&mut self) -> io::Result<bool> {
+        self.data.drain(..self.pos);
+        self.base += self.pos as u64;
+        self.pos = 0;
+        let len = self.data.len();
+        self.data.resize(len + READ_CHUNK, 0);
+        let n = loop {
+            match self.file.read(&mut self.data[len..]) {
+                Ok(n) => break n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => {
+                    self.data.truncate(len);
+                    return Err(e);
+                }
+            }
+        };
+        self.data.truncate(len + n);
+        Ok(n > 0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Commands that straddle the read window's edges, annotation lines, a
+    /// transaction, then a torn tail: every whole command is replayed once and the
+    /// valid length is the file offset of the cut command.
+    #[test]
+    fn replay_streams_through_the_window() {
+        let dir = std::env::temp_dir().join(format!("rudis-replay-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("dir");
+        let path = dir.join("incr.aof");
+        let mut bytes = Vec::new();
+        let mut expected = Vec::new();
+        for i in 0..40 {
+            // Values of 100 kB (about 4 MB in all: several windows).
+            let value = vec![b'a' + (i % 26) as u8; 100_000 + i];
+            if i % 7 == 0 {
+                bytes.extend_from_slice(b"#TS:1700000000\r\n");
+            }
+            encode(
+                &mut bytes,
+                [&b"SET"[..], format!("k{i}").as_bytes(), &value].into_iter(),
+            );
+            expected.push((format!("k{i}"), value.len()));
+        }
+        encode(&mut bytes, [&b"MULTI"[..]].into_iter());
+        encode(&mut bytes, [&b"SET"[..], b"t", b"1"].into_iter());
+        encode(&mut bytes, [&b"EXEC"[..]].into_iter());
+        let whole = bytes.len() as u64;
+        encode(
+            &mut bytes,
+            [&b"SET"[..], b"torn", &[b'x'; 3 * READ_CHUNK / 2]].into_iter(),
+        );
+        bytes.truncate(bytes.len() - 10);
+        std::fs::write(&path, &bytes).expect("write");
+
+        let mut seen = Vec::new();
+        let result = replay(&path, |req| {
+            let last = req.arg(req.len() - 1);
+            let key = if req.len() > 1 { req.arg(1) } else { last };
+            seen.push((String::from_utf8_lossy(key).into_owned(), last.len()))
+        });
+        let _ = std::fs::remove_dir_all(&dir);
+        assert!(
+            matches!(result, Err(ReplayError::Truncated { valid }) if valid == whole),
+            "{result:?}"
+        );
+        assert_eq!(seen.len(), 43);
+        assert_eq!(seen[..40], expected[..]);
+    }
 }
