@@ -101,7 +101,7 @@ pub struct Config {
     /// default 0; Redis's hidden `rdb-key-save-delay`, for tests of slow saves).
     pub rdb_key_save_delay_us: u64,
     /// Log every write to the append-only file (`--appendonly yes|no`, default no;
-    /// CONFIG SET yes writes a base from the data set first).
+    /// CONFIG SET yes writes the first base in the background).
     pub appendonly: bool,
     /// When the AOF is fsynced (`--appendfsync always|everysec|no`, default everysec).
     pub appendfsync: Fsync,

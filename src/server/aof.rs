@@ -163,14 +163,29 @@ impl Server {
         flush_aof(&mut self.store, &mut self.state);
     }
 
-    /// At exit: writes and fsyncs what the AOF still holds.
+    /// At exit: writes and fsyncs what the AOF still holds. A run-time start still
+    /// waiting for its first base (its rewrite was stopped) writes a whole base now,
+    /// so that the data set survives the restart.
     pub(super) fn close_aof(&mut self) {
-        if let Some(aof) = self.state.persistence.aof.as_mut() {
-            self.state.propagation.flush_expired(&mut self.store);
-            aof.feed(self.state.propagation.stream());
-            self.state.propagation.clear_stream();
-            aof.close(store::now_ms() / 1000);
+        let Some(aof) = self.state.persistence.aof.as_mut() else {
+            return;
+        };
+        if aof.is_waiting() {
+            aof.discard_waiting();
+            info!("Writing the initial AOF before exiting.");
+            match Aof::create(&self.state.config, &self.store) {
+                Ok(mut done) => done.close(store::now_ms() / 1000),
+                Err(e) => warn!(
+                    "Error writing the initial AOF: {}",
+                    persistence::strerror(&e)
+                ),
+            }
+            return;
         }
+        self.state.propagation.flush_expired(&mut self.store);
+        aof.feed(self.state.propagation.stream());
+        self.state.propagation.clear_stream();
+        aof.close(store::now_ms() / 1000);
     }
 }
 

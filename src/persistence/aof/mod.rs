@@ -164,6 +164,10 @@ pub struct Aof {
     pub write_error: Option<String>,
     /// Writes made without waiting for a slow fsync (INFO `aof_delayed_fsync`).
     pub delayed_fsync: u64,
+    /// Turned on at run time and waiting for its first base (Redis's
+    /// `AOF_WAIT_REWRITE`): writes go to a temporary incremental file that no
+    /// manifest names until the background rewrite installs base and file together.
+    waiting: bool,
     syncer: Syncer,
 }
 
@@ -210,6 +214,49 @@ impl Aof {
             dir.display()
         );
         Ok(Aof::with(config, manifest, file, 0, base_size))
+    }
+
+    /// Starts an AOF at run time (CONFIG SET appendonly yes) without writing the data
+    /// set in the loop (Redis's `startAppendOnly`): writes go to a temporary
+    /// incremental file from now on, and the caller starts a background rewrite,
+    /// whose base [`Aof::install_base`] installs together with that file.
+    /// # Errors
+    /// The I/O error; nothing is switched then.
+    pub fn begin_waiting(config: &Config) -> io::Result<Aof> {
+        let dir = dir_path(config);
+        std::fs::create_dir_all(&dir)?;
+        let manifest = read_manifest(config).ok().flatten().unwrap_or_default();
+        let file = OpenOptions::new()
+            .create(true)
+            .write(true)
+            .truncate(true)
+            .open(dir.join(temp_incr_name(&config.appendfilename)))?;
+        let mut aof = Aof::with(config, manifest, file, 0, 0);
+        aof.waiting = true;
+        Ok(aof)
+    }
+
+    /// True while a run-time start waits for its first base (INFO and shutdown).
+    pub fn is_waiting(&self) -> bool {
+        self.waiting
+    }
+
+    /// After a failed first rewrite: the temporary file starts over (the next
+    /// rewrite's base will hold what it had).
+    pub fn restart_waiting(&mut self) {
+        if self.waiting && self.file.set_len(0).is_ok() {
+            self.incr_size = 0;
+            self.fsynced_size = 0;
+            self.buf.clear();
+        }
+    }
+
+    /// Removes the temporary file of a start that never got its base (turned off,
+    /// or replaced at shutdown).
+    pub fn discard_waiting(&self) {
+        if self.waiting {
+            let _ = std::fs::remove_file(self.dir.join(temp_incr_name(&self.filename)));
+        }
     }
 
     /// Opens the AOF that `manifest` describes (after it was loaded) to append to its
@@ -261,6 +308,7 @@ impl Aof {
             write_ok: true,
             write_error: None,
             delayed_fsync: 0,
+            waiting: false,
             syncer: Syncer::start(size),
         }
     }
@@ -450,15 +498,41 @@ impl Aof {
     /// # Errors
     /// The I/O error; the previous manifest and files then stay in use.
     pub fn install_base(&mut self, temp: &Path) -> io::Result<()> {
-        let incrs = self.manifest.incrs.last().cloned().into_iter().collect();
-        let (next, base_size) = switch_base(
+        let mut incrs: Vec<manifest::Entry> =
+            self.manifest.incrs.last().cloned().into_iter().collect();
+        let waiting_file = self.dir.join(temp_incr_name(&self.filename));
+        if self.waiting {
+            // The temporary file becomes the manifest's incremental file.
+            let seq = self.manifest.last_incr_seq() + 1;
+            let name = format!("{}.{seq}.incr.aof", self.filename);
+            std::fs::rename(&waiting_file, self.dir.join(&name))?;
+            incrs = vec![manifest::Entry {
+                name,
+                seq,
+                kind: 'i',
+            }];
+        }
+        let switched = switch_base(
             &self.dir,
             &self.filename,
             &self.manifest_name,
             &self.manifest,
-            incrs,
+            incrs.clone(),
             temp,
-        )?;
+        );
+        let (next, base_size) = match switched {
+            Ok(done) => done,
+            Err(e) => {
+                if self.waiting {
+                    let _ = std::fs::rename(self.dir.join(&incrs[0].name), &waiting_file);
+                }
+                return Err(e);
+            }
+        };
+        if self.waiting {
+            info!("AOF rewrite is done: the append only file is on");
+            self.waiting = false;
+        }
         self.manifest = next;
         self.base_size = base_size;
         self.rewrite_base_size = self.current_size();
@@ -538,6 +612,11 @@ fn remove_in_background(paths: Vec<PathBuf>) {
     {
         remove(spare);
     }
+}
+
+/// The temporary incremental file of a run-time start (Redis's `temp-<name>.incr`).
+fn temp_incr_name(filename: &str) -> String {
+    format!("temp-{filename}.incr")
 }
 
 /// Writes all of `buf`; on failure, how much was written and the error.

@@ -183,7 +183,10 @@ impl Persistence {
         let rw = &mut self.rewrite;
         let (dir, detached) = match self.aof.as_mut() {
             Some(aof) => {
-                if let Err(e) = aof.open_new_incr() {
+                // A run-time start already writes to its own new (temporary) file.
+                if !aof.is_waiting()
+                    && let Err(e) = aof.open_new_incr()
+                {
                     warn!("Can't open the append-only file: {}", strerror(&e));
                     rw.last_ok = false;
                     return Err(e);
@@ -372,6 +375,11 @@ impl Persistence {
             None => false,
         };
         remove_temps(&temp, child.pid);
+        if !ok && let Some(aof) = self.aof.as_mut().filter(|a| a.is_waiting()) {
+            // Redis: a start waiting for its first base retries the rewrite.
+            aof.restart_waiting();
+            self.rewrite.scheduled = true;
+        }
         let rw = &mut self.rewrite;
         rw.last_ok = ok;
         if ok {
