@@ -31,6 +31,11 @@ fn start(dir: &Path, args: &[&str]) -> Binary {
     binary::start(&[base, args].concat())
 }
 
+/// SET `key` `value`.
+fn set(c: &mut redis::Connection, key: impl redis::ToRedisArgs, value: impl redis::ToRedisArgs) {
+    let _: () = redis::cmd("SET").arg(key).arg(value).query(c).expect("SET");
+}
+
 /// One field of INFO persistence.
 fn info(c: &mut redis::Connection, name: &str) -> String {
     let text: String = redis::cmd("INFO")
@@ -217,11 +222,7 @@ fn rewrite_shrinks_the_log_and_every_write_survives_sigkill() {
     // Writes after the rewrite.
     incrs(&mut c, 500);
     mixed_writes(&mut c, 3);
-    let _: () = redis::cmd("SET")
-        .arg("after")
-        .arg("rewrite")
-        .query(&mut c)
-        .expect("SET");
+    set(&mut c, "after", "rewrite");
     // SIGKILL keeps what was written (the page cache survives the process); under
     // everysec a write waits only while a background fsync runs. The reply that shows
     // none running comes after that turn wrote the buffer.
@@ -315,11 +316,7 @@ fn a_failed_rewrite_keeps_the_old_files_and_writing_goes_on() {
     let mut server = start(&dir, &slow);
     let mut c = server.client();
     for i in 0..10 {
-        let _: () = redis::cmd("SET")
-            .arg(format!("k{i}"))
-            .arg(i)
-            .query(&mut c)
-            .expect("SET");
+        set(&mut c, format!("k{i}"), i);
     }
     incrs(&mut c, 100);
     let reply: String = redis::cmd("BGREWRITEAOF")
@@ -406,11 +403,7 @@ fn nested_documents_keep_a_command_base_and_survive_a_restart() {
     let mut raw = server.raw();
     common::set_doc(&mut raw, "doc", doc);
     let mut c = server.client();
-    let _: () = redis::cmd("SET")
-        .arg("plain")
-        .arg("v")
-        .query(&mut c)
-        .expect("SET");
+    set(&mut c, "plain", "v");
     let got: Vec<String> = redis::cmd("CONFIG")
         .arg("GET")
         .arg("aof-use-rdb-preamble")
@@ -474,11 +467,7 @@ fn bgrewriteaof_with_the_aof_off_writes_a_base_only_directory() {
     let server = binary::start(&["--port", "0", "--dir", d]);
     let mut c = server.client();
     for i in 0..100 {
-        let _: () = redis::cmd("SET")
-            .arg(format!("k{i}"))
-            .arg(i)
-            .query(&mut c)
-            .expect("SET");
+        set(&mut c, format!("k{i}"), i);
     }
     let reply: String = redis::cmd("BGREWRITEAOF")
         .query(&mut c)
@@ -516,11 +505,7 @@ fn turning_the_aof_on_writes_the_base_in_the_background_and_exit_completes_it() 
     let mut server = binary::start(&["--port", "0", "--dir", d, "--rdb-key-save-delay", "100000"]);
     let mut c = server.client();
     for i in 0..20 {
-        let _: () = redis::cmd("SET")
-            .arg(format!("k{i}"))
-            .arg(i)
-            .query(&mut c)
-            .expect("SET");
+        set(&mut c, format!("k{i}"), i);
     }
     let _: () = redis::cmd("CONFIG")
         .arg("SET")
@@ -531,11 +516,7 @@ fn turning_the_aof_on_writes_the_base_in_the_background_and_exit_completes_it() 
     // The loop answers at once; writes go to the temporary file meanwhile.
     assert_eq!(info(&mut c, "aof_enabled"), "1");
     assert_eq!(info(&mut c, "aof_rewrite_in_progress"), "1");
-    let _: () = redis::cmd("SET")
-        .arg("during")
-        .arg("1")
-        .query(&mut c)
-        .expect("SET");
+    set(&mut c, "during", "1");
     assert!(aof_dir.join("temp-appendonly.aof.incr").exists());
     assert!(!aof_dir.join("appendonly.aof.manifest").exists());
     // SIGTERM stops the child: the exit writes the whole base itself.
@@ -559,22 +540,14 @@ fn turning_the_aof_on_writes_the_base_in_the_background_and_exit_completes_it() 
     let _ = std::fs::remove_dir_all(&aof_dir);
     let server = binary::start(&["--port", "0", "--dir", d]);
     let mut c = server.client();
-    let _: () = redis::cmd("SET")
-        .arg("before")
-        .arg("1")
-        .query(&mut c)
-        .expect("SET");
+    set(&mut c, "before", "1");
     let _: () = redis::cmd("CONFIG")
         .arg("SET")
         .arg("appendonly")
         .arg("yes")
         .query(&mut c)
         .expect("CONFIG SET appendonly yes");
-    let _: () = redis::cmd("SET")
-        .arg("after")
-        .arg("2")
-        .query(&mut c)
-        .expect("SET");
+    set(&mut c, "after", "2");
     wait_rewrites(&mut c, 1);
     wait_files(
         &aof_dir,
@@ -584,11 +557,7 @@ fn turning_the_aof_on_writes_the_base_in_the_background_and_exit_completes_it() 
             "appendonly.aof.manifest",
         ],
     );
-    let _: () = redis::cmd("SET")
-        .arg("later")
-        .arg("3")
-        .query(&mut c)
-        .expect("SET");
+    set(&mut c, "later", "3");
     wait_info(&mut c, "aof_pending_bio_fsync", "0");
     drop(server);
     let server = start(&dir, &[]);

@@ -652,6 +652,22 @@ fn persistence_field(con: &mut Connection, field: &str) -> String {
         .to_string()
 }
 
+/// Waits until a started (or scheduled) AOF rewrite is over; asserts it succeeded.
+fn wait_rewrite(con: &mut Connection) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while persistence_field(con, "aof_rewrite_in_progress") != "0"
+        || persistence_field(con, "aof_rewrite_scheduled") != "0"
+        || persistence_field(con, "aof_rewrites") == "0"
+    {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the rewrite did not finish"
+        );
+        std::thread::yield_now();
+    }
+    assert_eq!(persistence_field(con, "aof_last_bgrewrite_status"), "ok");
+}
+
 #[test]
 fn a_redis_appendonlydir_with_an_rdb_base_opens_in_rudis() {
     if !have_redis() {
@@ -665,20 +681,7 @@ fn a_redis_appendonlydir_with_an_rdb_base_opens_in_rudis() {
     let _: () = redis::cmd("BGREWRITEAOF")
         .query(&mut con)
         .expect("BGREWRITEAOF");
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
-    while persistence_field(&mut con, "aof_rewrite_in_progress") != "0"
-        || persistence_field(&mut con, "aof_rewrite_scheduled") != "0"
-    {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "Redis's rewrite did not finish"
-        );
-        std::thread::yield_now();
-    }
-    assert_eq!(
-        persistence_field(&mut con, "aof_last_bgrewrite_status"),
-        "ok"
-    );
+    wait_rewrite(&mut con);
     // Database 1 goes to the incremental file after the rewrite.
     q(&mut con, redis::cmd("SELECT").arg(1));
     fill(&mut con, "one");
@@ -712,17 +715,7 @@ fn rudis_appendonlydir_opens_in_redis() {
     fill(&mut con, "zero");
     // The rewrite writes database 0 into an RDB base (`aof-use-rdb-preamble yes`).
     q(&mut con, &mut redis::cmd("BGREWRITEAOF"));
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
-    while persistence_field(&mut con, "aof_rewrite_in_progress") != "0"
-        || persistence_field(&mut con, "aof_rewrites") != "1"
-    {
-        assert!(std::time::Instant::now() < deadline, "no rewrite");
-        std::thread::yield_now();
-    }
-    assert_eq!(
-        persistence_field(&mut con, "aof_last_bgrewrite_status"),
-        "ok"
-    );
+    wait_rewrite(&mut con);
     // Database 1 goes to the incremental file as commands.
     q(&mut con, redis::cmd("SELECT").arg(1));
     fill(&mut con, "one");
