@@ -76,6 +76,10 @@ impl Pump for BusyPump<'_> {
         let clock = Clock::now();
         // A failed accept is retried by the cron once the script ends.
         let _ = accept::accept_all(self.io.listener, self.io.registry, self.conns, server);
+        // Replies made earlier in this turn may acknowledge writes: under `always` they
+        // go out only once those writes are on disk (the script's own effects are held
+        // until it ends, so none of them is written here).
+        super::aof::flush_aof(store, server);
         for (token, conn) in self.conns.iter_mut() {
             if token == self.me || conn.closing {
                 continue;
