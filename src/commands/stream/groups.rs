@@ -13,9 +13,9 @@ use crate::commands::args::{is, parse_i64};
 use crate::commands::server::command::{reply_help, run_subcommand};
 use crate::commands::{CommandSpec, Ctx};
 use crate::error::CmdError;
-use crate::protocol::Request;
+use crate::protocol::{Reply, Request};
 use crate::spec::{Group as SpecGroup, KeySpec};
-use crate::store::stream::{Group, INVALID_ENTRIES_READ, Nack, Stream, StreamId};
+use crate::store::stream::{Group, INVALID_ENTRIES_READ, Log, Nack, Stream, StreamId};
 use crate::store::{Kind, Value};
 use crate::{cats, flags, kf};
 
@@ -523,6 +523,20 @@ fn claim(g: &mut Group, id: StreamId, consumer: &[u8], time: i64, count: Option<
     }
 }
 
+/// The entries XCLAIM/XAUTOCLAIM claimed (their IDs only with JUSTID).
+fn reply_claimed(out: &mut Reply<'_>, log: &Log, claimed: &[StreamId], justid: bool) {
+    out.array_len(claimed.len());
+    for id in claimed {
+        if justid {
+            reply_id(out, *id);
+        } else if let Some(pairs) = log.get(*id) {
+            reply_entry(out, *id, &pairs);
+        } else {
+            out.null_array();
+        }
+    }
+}
+
 /// ```text
 /// XCLAIM key group consumer min-idle-time id [id ...] [IDLE ms] [TIME unix-time-ms]
 ///     [RETRYCOUNT count] [FORCE] [JUSTID] [LASTID lastid]
@@ -661,16 +675,7 @@ fn xclaim(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
             propagate.push(|| setid_argv(key, name, g.last_id, g.entries_read));
             dirty += 1;
         }
-        out.array_len(claimed.len());
-        for id in &claimed {
-            if justid {
-                reply_id(out, *id);
-            } else if let Some(pairs) = log.get(*id) {
-                reply_entry(out, *id, &pairs);
-            } else {
-                out.null_array();
-            }
-        }
+        reply_claimed(out, log, &claimed, justid);
         finish_group_write(k, created, dirty);
         propagate
     };
@@ -785,16 +790,7 @@ fn xautoclaim(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
         };
         out.array_len(3);
         reply_id(out, next);
-        out.array_len(claimed.len());
-        for id in &claimed {
-            if justid {
-                reply_id(out, *id);
-            } else if let Some(pairs) = log.get(*id) {
-                reply_entry(out, *id, &pairs);
-            } else {
-                out.null_array();
-            }
-        }
+        reply_claimed(out, log, &claimed, justid);
         out.array_len(deleted.len());
         for id in &deleted {
             reply_id(out, *id);

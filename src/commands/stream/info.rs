@@ -86,6 +86,17 @@ fn lag(out: &mut Reply<'_>, s: &Stream, g: &crate::store::stream::Group) {
     }
 }
 
+/// The stream at `key` and the reply writer; `ERR no such key` when missing.
+fn existing_stream<'c, 'a>(
+    ctx: &'c mut Ctx<'a>,
+    key: &[u8],
+) -> Result<(&'c Stream, &'c mut Reply<'a>), CmdError> {
+    match ctx.read_as_and_out(key, as_stream)? {
+        (Some(s), out) => Ok((s, out)),
+        (None, _) => Err(CmdError::NoSuchKey),
+    }
+}
+
 /// ```text
 /// XINFO STREAM key [FULL [COUNT count]]
 /// ```
@@ -108,10 +119,7 @@ fn xinfo_stream(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
             }
         }
     }
-    let (found, out) = ctx.read_as_and_out(req.arg(2), as_stream)?;
-    let Some(s) = found else {
-        return Err(CmdError::NoSuchKey);
-    };
+    let (s, out) = existing_stream(ctx, req.arg(2))?;
     let count = count as usize;
     out.map_len(if full { 9 } else { 10 });
     out.bulk(b"length");
@@ -198,10 +206,7 @@ fn xinfo_stream(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
 /// XINFO GROUPS key
 /// ```
 fn xinfo_groups(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
-    let (found, out) = ctx.read_as_and_out(req.arg(2), as_stream)?;
-    let Some(s) = found else {
-        return Err(CmdError::NoSuchKey);
-    };
+    let (s, out) = existing_stream(ctx, req.arg(2))?;
     out.array_len(s.groups.len());
     for (name, g) in &s.groups {
         out.map_len(6);
@@ -227,10 +232,7 @@ fn xinfo_groups(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
 fn xinfo_consumers(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
     let now = ctx.now;
     let (key, name) = (req.arg(2), req.arg(3));
-    let (found, out) = ctx.read_as_and_out(key, as_stream)?;
-    let Some(s) = found else {
-        return Err(CmdError::NoSuchKey);
-    };
+    let (s, out) = existing_stream(ctx, key)?;
     let Some(g) = s.groups.get(name) else {
         return Err(no_group_for_key(key, name));
     };
