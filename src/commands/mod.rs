@@ -51,7 +51,7 @@ pub fn dispatch(ctx: &mut Ctx<'_>, req: &Request<'_>) {
         return;
     }
     ctx.server.stats.commands_processed += 1;
-    let Some((index, spec)) = table::lookup_indexed(req.arg(0)) else {
+    let Some((index, spec)) = lookup(ctx.server, req.arg(0)) else {
         reject(ctx, None, unknown_command(req));
         return;
     };
@@ -92,6 +92,15 @@ pub fn dispatch(ctx: &mut Ctx<'_>, req: &Request<'_>) {
         return;
     }
     call(ctx, index, spec, req);
+}
+
+/// The command a client calls `name`, through the `rename-command`s in effect.
+#[inline]
+pub fn lookup(server: &ServerState, name: &[u8]) -> Option<(usize, &'static CommandSpec)> {
+    match &server.renames {
+        None => table::lookup_indexed(name),
+        Some(renames) => table::lookup_renamed(renames, name),
+    }
 }
 
 /// Runs a checked command's handler and counts it (Redis's `call`). A reply is all or
@@ -172,7 +181,7 @@ pub fn dispatch_while_busy(ctx: &mut Ctx<'_>, req: &Request<'_>) {
         return;
     }
     let authenticated = !ctx.server.acl.auth_required(ctx.client().authenticated);
-    match table::lookup_indexed(req.arg(0)) {
+    match lookup(ctx.server, req.arg(0)) {
         Some((index, spec)) if authenticated && refuse(spec) => {
             ctx.server.stats.commands_processed += 1;
             reject(ctx, Some(index), CmdError::msg(scripting::BUSY_ERROR));
@@ -190,7 +199,7 @@ pub fn script_call(
     req: &Request<'_>,
     read_only: bool,
 ) -> Result<bool, CmdError> {
-    let Some((index, spec)) = table::lookup_indexed(req.arg(0)) else {
+    let Some((index, spec)) = lookup(ctx.server, req.arg(0)) else {
         return Err(CmdError::msg(
             "ERR Unknown Redis command called from script",
         ));
@@ -234,7 +243,7 @@ pub fn script_call(
 /// Runs again a request that was checked when it first came (a blocked client's
 /// command, once its key is ready).
 pub fn rerun(ctx: &mut Ctx<'_>, req: &Request<'_>) {
-    if let Some((index, spec)) = table::lookup_indexed(req.arg(0)) {
+    if let Some((index, spec)) = lookup(ctx.server, req.arg(0)) {
         call(ctx, index, spec, req);
     }
 }

@@ -211,6 +211,10 @@ pub struct ServerState {
     pub persistence: crate::persistence::Persistence,
     /// The stream of writes for the append-only file (and replicas).
     pub propagation: propagate::Propagation,
+    /// `rename-command`s in effect: lowercase name → position in the command table,
+    /// `None` for a command renamed away or removed. `None` (the usual case): no
+    /// renames, and dispatch looks names up in the table directly.
+    pub renames: Option<Box<std::collections::HashMap<Vec<u8>, Option<usize>>>>,
 }
 
 impl ServerState {
@@ -246,6 +250,7 @@ impl ServerState {
             scripts: Default::default(),
             persistence: Default::default(),
             propagation: Default::default(),
+            renames: None,
             command_stats: Vec::new(),
             command_count,
             batch: Vec::new(),

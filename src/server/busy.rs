@@ -56,7 +56,7 @@ pub(super) fn run_script(
 /// What the hook needs of the server's I/O besides the connections.
 pub(super) struct Io<'a> {
     /// For clients connecting during the script.
-    pub listener: &'a TcpListener,
+    pub listeners: &'a [TcpListener],
     /// For keeping write interest in step.
     pub registry: &'a Registry,
     /// The loop's read buffer.
@@ -75,7 +75,7 @@ impl Pump for BusyPump<'_> {
     fn pump(&mut self, store: &mut Store, server: &mut ServerState) {
         let clock = Clock::now();
         // A failed accept is retried by the cron once the script ends.
-        let _ = accept::accept_all(self.io.listener, self.io.registry, self.conns, server);
+        let _ = accept::accept_all(self.io.listeners, self.io.registry, self.conns, server);
         for (token, conn) in self.conns.iter_mut() {
             if token == self.me || conn.closing {
                 continue;
