@@ -4,6 +4,7 @@ mod file;
 pub mod keyspace_events;
 mod limits;
 pub mod passive;
+pub mod rewrite;
 pub mod sample;
 
 use log::LevelFilter;

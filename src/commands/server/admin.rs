@@ -291,12 +291,24 @@ fn config_resetstat(ctx: &mut Ctx<'_>, _req: &Request<'_>) -> Result<(), CmdErro
 /// ```text
 /// CONFIG REWRITE
 /// ```
+/// Rewrites the configuration file the server started with
+/// ([`crate::config::rewrite`]).
 /// # Errors
-/// Always `ERR The server is running without a config file`.
-fn config_rewrite(_ctx: &mut Ctx<'_>, _req: &Request<'_>) -> Result<(), CmdError> {
-    Err(CmdError::msg(
-        "ERR The server is running without a config file",
-    ))
+/// `ERR The server is running without a config file`, `ERR Rewriting config file:
+/// <why>`.
+fn config_rewrite(ctx: &mut Ctx<'_>, _req: &Request<'_>) -> Result<(), CmdError> {
+    let Some(path) = ctx.server.config.config_file.clone() else {
+        return Err(CmdError::msg(
+            "ERR The server is running without a config file",
+        ));
+    };
+    if let Err(why) = crate::config::rewrite::rewrite(&ctx.server.config, &path) {
+        log::warn!("CONFIG REWRITE failed: {why}");
+        return Err(CmdError::msg(format!("ERR Rewriting config file: {why}")));
+    }
+    log::info!("CONFIG REWRITE executed with success.");
+    ctx.out.ok();
+    Ok(())
 }
 
 /// ```text

@@ -108,7 +108,14 @@ fn write_section(ctx: &Ctx<'_>, section: &str, out: &mut String) {
                 .map(|p| p.display().to_string())
                 .unwrap_or_default();
             field("executable", &exe);
-            field("config_file", &"");
+            let config_file = ctx
+                .server
+                .config
+                .config_file
+                .as_ref()
+                .map(|p| p.display().to_string())
+                .unwrap_or_default();
+            field("config_file", &config_file);
             field("io_threads_active", &0);
         }
         "clients" => {
