@@ -62,7 +62,7 @@ fn main() {
     signal::install();
     supervise::write_pidfile(&config);
     let pidfile_config = config.clone();
-    let result = Server::bind(config).and_then(Server::run);
+    let result = Server::open(config).and_then(Server::run);
     supervise::remove_pidfile(&pidfile_config);
     if let Err(e) = result {
         log::error!("{e}");

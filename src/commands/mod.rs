@@ -167,6 +167,33 @@ fn propagates_effects_only(spec: &CommandSpec) -> bool {
     )
 }
 
+/// The reply to commands that cannot run while the data set loads (Redis's
+/// `shared.loadingerr`, naming this server: clients match on `LOADING`).
+pub const LOADING_ERROR: &str = "LOADING rudis is loading the dataset in memory";
+
+/// [`dispatch`] for a client served while the data set loads at start-up: as
+/// Redis's `processCommand`, an existing command with a valid arity from an
+/// authenticated client is refused with `-LOADING` unless it is `LOADING`-flagged
+/// (INFO, CONFIG, AUTH, HELLO, ...). Such commands see an empty store.
+pub fn dispatch_while_loading(ctx: &mut Ctx<'_>, req: &Request<'_>) {
+    if req.is_empty() {
+        return;
+    }
+    let authenticated = !ctx.server.acl.auth_required(ctx.client().authenticated);
+    match lookup(ctx.server, req.arg(0)) {
+        Some((index, spec))
+            if authenticated
+                && spec.arity_ok(req.len())
+                && !spec.flags.contains(Flags::LOADING)
+                && !spec.resolve(req).flags.contains(Flags::LOADING) =>
+        {
+            ctx.server.stats.commands_processed += 1;
+            reject(ctx, Some(index), CmdError::msg(LOADING_ERROR));
+        }
+        _ => dispatch(ctx, req),
+    }
+}
+
 /// [`dispatch`] for a client served while a slow script runs: as Redis's
 /// `processCommand`, an existing command with a valid arity from an authenticated
 /// client is refused with BUSY unless it is `ALLOW_BUSY` (SCRIPT KILL, SHUTDOWN,

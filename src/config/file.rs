@@ -88,7 +88,7 @@ impl Config {
             }
             config
                 .apply_words(&name.to_ascii_lowercase(), &values, &mut load)
-                .map_err(|why| fail(why))?;
+                .map_err(fail)?;
         }
         Ok(config)
     }

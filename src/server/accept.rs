@@ -23,9 +23,12 @@ pub(super) fn accept_all(
     conns: &mut Slab<Conn>,
     state: &mut ServerState,
 ) -> bool {
-    listeners
-        .iter()
-        .fold(true, |ok, l| accept_from(l, registry, conns, state) && ok)
+    // Every listener is drained, even after one failed.
+    let mut ok = true;
+    for listener in listeners {
+        ok &= accept_from(listener, registry, conns, state);
+    }
+    ok
 }
 
 fn accept_from(

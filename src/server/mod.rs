@@ -12,6 +12,7 @@ mod clock;
 mod conn;
 mod cron;
 mod delivery;
+mod loading;
 pub mod logging;
 pub mod signal;
 pub mod supervise;
@@ -201,11 +202,26 @@ pub struct Server {
     accept_pending: bool,
     /// Time read after the last poll; good enough for timeouts and the cron.
     turn_now: Instant,
+    /// The data set was loaded (see `loading.rs`).
+    loaded: bool,
 }
 
 impl Server {
-    /// Binds the listening socket described by `config` (port 0 picks a free port).
+    /// Binds the listening sockets described by `config` (port 0 picks a free port)
+    /// and loads the data set.
+    /// # Errors
+    /// Bind failures (naming the address), ACL file errors, load errors.
     pub fn bind(config: Config) -> io::Result<Server> {
+        let mut server = Server::open(config)?;
+        server.load()?;
+        Ok(server)
+    }
+
+    /// Binds the listening sockets without loading the data set yet: [`Server::run`]
+    /// loads it first, answering clients `-LOADING` meanwhile.
+    /// # Errors
+    /// Bind failures (naming the address), ACL file errors.
+    pub fn open(config: Config) -> io::Result<Server> {
         let poll = Poll::new()?;
         let mut listeners = listen(&config)?;
         for listener in &mut listeners {
@@ -246,12 +262,6 @@ impl Server {
         state.renames = commands::table::renames(&state.config.renames)
             .map_err(|e| io::Error::other(format!("rename-command: {e}")))?;
         log_passive(&state.config);
-        if aof::wanted(&state.config) {
-            aof::start(&mut store, &mut state)
-        } else {
-            state.persistence.load_at_startup(&mut store, &state.config)
-        }
-        .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))?;
         state.port = listeners
             .first()
             .map_or(Ok(0), |l| l.local_addr().map(|a| a.port()))?;
@@ -272,6 +282,7 @@ impl Server {
             clock: Clock::now(),
             accept_pending: false,
             turn_now: Instant::now(),
+            loaded: false,
         })
     }
 
@@ -293,6 +304,10 @@ impl Server {
 
     /// Runs the event loop until SHUTDOWN, a signal, or a [`ShutdownHandle`].
     pub fn run(mut self) -> io::Result<()> {
+        if !self.loaded {
+            info!("Server initialized, listening on {}", self.local_addr()?);
+            self.load()?;
+        }
         info!("Ready to accept connections on {}", self.local_addr()?);
         let mut events = Events::with_capacity(EVENTS_CAPACITY);
         let mut busy_since = Instant::now() - Duration::from_secs(1);

@@ -148,8 +148,22 @@ fn write_section(ctx: &Ctx<'_>, section: &str, out: &mut String) {
         }
         "persistence" => {
             let p = &state.persistence;
-            field("loading", &0);
-            field("async_loading", &0);
+            match &state.loading {
+                None => {
+                    field("loading", &0);
+                    field("async_loading", &0);
+                }
+                Some(l) => {
+                    field("loading", &1);
+                    field("async_loading", &0);
+                    field("loading_start_time", &l.start_time);
+                    field("loading_total_bytes", &l.total_bytes);
+                    field("loading_rdb_used_mem", &0);
+                    field("loading_loaded_bytes", &l.loaded_bytes);
+                    field("loading_loaded_perc", &format!("{:.2}", l.percent()));
+                    field("loading_eta_seconds", &l.eta_seconds());
+                }
+            }
             field(
                 "rdb_changes_since_last_save",
                 &p.changes_since_save(ctx.store),

@@ -641,7 +641,8 @@ pub fn is_rdb_base(path: &Path) -> bool {
 /// incomplete MULTI/EXEC transaction").
 /// # Errors
 /// See [`ReplayError`].
-pub fn replay(path: &Path, mut run: impl FnMut(&Request<'_>)) -> Result<u64, ReplayError> {
+/// `run` also gets the offset of the command in the file.
+pub fn replay(path: &Path, mut run: impl FnMut(&Request<'_>, u64)) -> Result<u64, ReplayError> {
     let mut data = Vec::new();
     File::open(path)
         .and_then(|mut f| f.read_to_end(&mut data))
@@ -680,7 +681,7 @@ pub fn replay(path: &Path, mut run: impl FnMut(&Request<'_>)) -> Result<u64, Rep
                 } else if req.arg(0).eq_ignore_ascii_case(b"exec") {
                     multi_at = None;
                 }
-                run(&req);
+                run(&req, pos as u64);
                 commands += 1;
                 pos += parser.finish();
             }
