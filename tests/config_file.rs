@@ -2,45 +2,9 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
-
+use common::binary::{run_to_exit, start};
 use common::*;
 use rudis::protocol::Frame;
-
-/// A running `rudis-server` child and the address it reported.
-struct Binary {
-    child: Child,
-    addr: std::net::SocketAddr,
-}
-
-impl Drop for Binary {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// Starts the binary with `args` and reads its log until it says where it listens.
-fn start(args: &[&str]) -> Binary {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_rudis-server"))
-        .args(args)
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("run rudis-server");
-    let stderr = child.stderr.take().expect("stderr");
-    let mut lines = BufReader::new(stderr).lines();
-    let addr = loop {
-        let line = lines.next().expect("log ended before the server was ready");
-        let line = line.expect("read log");
-        if let Some((_, addr)) = line.split_once("Ready to accept connections on ") {
-            break addr.trim().parse().expect("address");
-        }
-    };
-    // Keep draining the log so the child never blocks on a full pipe.
-    std::thread::spawn(move || lines.for_each(drop));
-    Binary { child, addr }
-}
 
 #[test]
 fn directives_from_the_file_apply_and_flags_override_them() {
@@ -83,19 +47,14 @@ fn a_bad_file_stops_startup_naming_the_line() {
     let dir = scratch_dir("conf-bad");
     let path = dir.join("bad.conf");
     std::fs::write(&path, "port 0\nno-such-directive yes\n").expect("write config");
-    let out = Command::new(env!("CARGO_BIN_EXE_rudis-server"))
-        .arg(&path)
-        .output()
-        .expect("run rudis-server");
-    let log = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(1), "{log}");
+    let (code, log) = run_to_exit(&[path.to_str().expect("utf-8")]);
+    assert_eq!(code, Some(1), "{log}");
     assert!(log.contains("FATAL CONFIG FILE ERROR"), "{log}");
     assert!(log.contains("at line 2"), "{log}");
     assert!(log.contains("'no-such-directive yes'"), "{log}");
-    let missing = Command::new(env!("CARGO_BIN_EXE_rudis-server"))
-        .arg(dir.join("missing.conf"))
-        .output()
-        .expect("run rudis-server");
-    assert_eq!(missing.status.code(), Some(1));
+    let missing = dir.join("missing.conf");
+    let (code, log) = run_to_exit(&[missing.to_str().expect("utf-8")]);
+    assert_eq!(code, Some(1));
+    assert!(log.contains("missing.conf"), "{log}");
     let _ = std::fs::remove_dir_all(&dir);
 }
