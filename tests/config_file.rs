@@ -58,3 +58,63 @@ fn a_bad_file_stops_startup_naming_the_line() {
     assert!(log.contains("missing.conf"), "{log}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn include_save_lines_renames_and_output_classes_accumulate() {
+    let dir = scratch_dir("conf-multi");
+    let extra = dir.join("extra.conf");
+    std::fs::write(
+        &extra,
+        "save 300 10\nclient-output-buffer-limit pubsub 2mb 1mb 10\nio-threads 4\n",
+    )
+    .expect("write include");
+    let path = dir.join("rudis.conf");
+    std::fs::write(
+        &path,
+        format!(
+            "port 1\nsave 900 1\ninclude {}\nclient-output-buffer-limit normal 1mb 512kb 5\n\
+             rename-command FLUSHALL \"\"\nrename-command CONFIG MYCONFIG\n",
+            extra.display()
+        ),
+    )
+    .expect("write config");
+    let server = start(&[path.to_str().expect("utf-8"), "--port", "0"]);
+    let mut c = server.raw();
+    let get = |c: &mut Raw, name: &str| match c.cmd(&["MYCONFIG", "GET", name]) {
+        Frame::Array(items) if items.len() == 2 => items[1].clone(),
+        f => panic!("{f:?}"),
+    };
+    assert_eq!(get(&mut c, "save"), bulk("900 1 300 10"));
+    assert_eq!(
+        get(&mut c, "client-output-buffer-limit"),
+        bulk("normal 1048576 524288 5 slave 268435456 67108864 60 pubsub 2097152 1048576 10")
+    );
+    assert_eq!(get(&mut c, "io-threads"), bulk("4"));
+    match c.cmd(&["CONFIG", "GET", "save"]) {
+        Frame::Error(e) => assert!(e.starts_with("ERR unknown command"), "{e}"),
+        f => panic!("{f:?}"),
+    }
+    match c.cmd(&["FLUSHALL"]) {
+        Frame::Error(e) => assert!(e.starts_with("ERR unknown command"), "{e}"),
+        f => panic!("{f:?}"),
+    }
+    assert!(server.log_contains("io-threads"), "{}", server.log_text());
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn an_unknown_directive_in_an_included_file_names_that_file_and_line() {
+    let dir = scratch_dir("conf-include-bad");
+    let inner = dir.join("inner.conf");
+    std::fs::write(&inner, "# inner\nhz 10\nno-such-thing 1\n").expect("write");
+    let outer = dir.join("outer.conf");
+    std::fs::write(&outer, format!("port 0\ninclude {}\n", inner.display())).expect("write");
+    let (code, log) = run_to_exit(&[outer.to_str().expect("utf-8")]);
+    assert_eq!(code, Some(1), "{log}");
+    assert!(
+        log.contains(&format!("{}, at line 3", inner.display())),
+        "{log}"
+    );
+    assert!(log.contains("unknown option 'no-such-thing'"), "{log}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
