@@ -333,11 +333,14 @@ fn startup_errors_name_the_path_and_directive() {
     let d = dir.to_str().expect("utf-8");
     fails_naming(
         &["--dir", "/nonexistent/rudis-dir"],
-        &["/nonexistent/rudis-dir", "dir", "No such file or directory"],
+        &[
+            "Can't chdir to '/nonexistent/rudis-dir' (dir)",
+            "No such file or directory",
+        ],
     );
     fails_naming(
         &["--dbfilename", "sub/dump.rdb"],
-        &["dbfilename", "sub/dump.rdb"],
+        &["'dbfilename sub/dump.rdb'", "can't be a path"],
     );
     std::fs::write(dir.join("dump.rdb"), b"not a snapshot at all").expect("write");
     fails_naming(
@@ -347,14 +350,13 @@ fn startup_errors_name_the_path_and_directive() {
     fails_naming(
         &["--logfile", "/nonexistent/rudis.log"],
         &[
-            "/nonexistent/rudis.log",
-            "logfile",
+            "'/nonexistent/rudis.log' (logfile)",
             "No such file or directory",
         ],
     );
     fails_naming(
         &["--port", "0", "--aclfile", "/nonexistent/users.acl"],
-        &["/nonexistent/users.acl", "aclfile"],
+        &["'/nonexistent/users.acl' (aclfile)"],
     );
     fails_naming(&["--bogus"], &["unknown option", "bogus"]);
     fails_naming(&["--bogus", "1"], &["unknown option", "bogus"]);

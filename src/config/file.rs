@@ -215,6 +215,11 @@ impl Config {
         if name == "save" {
             load.save_seen = true;
         }
+        if name == "dir" {
+            return self
+                .set(name, &value)
+                .map_err(|why| format!("Can't chdir to '{value}' (dir): {why}"));
+        }
         self.set(name, &value)
     }
 }

@@ -327,14 +327,14 @@ impl Aof {
             self.delayed_fsync += 1;
             info!(
                 "Asynchronous AOF fsync is taking too long (disk is busy?). Writing the AOF \
-                 buffer without waiting for fsync to complete, this may slow down Redis."
+                 buffer without waiting for fsync to complete, this may slow down rudis."
             );
         }
         self.postponed_since = 0;
         match write_all_counted(&mut self.file, &self.buf) {
             Ok(()) => {
                 if !self.write_ok {
-                    warn!("AOF write error looks solved, Redis can write again.");
+                    warn!("AOF write error looks solved, rudis can write again.");
                     self.write_ok = true;
                     self.write_error = None;
                 }
