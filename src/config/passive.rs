@@ -111,7 +111,7 @@ pub const NO_EFFECT: &[(&str, &str, bool)] = &[
     ("tls-session-caching", "yes", true),
     ("unixsocket", "", false),
     ("unixsocketperm", "0", false),
-    ("use-exit-on-panic", "no", false),
+    ("use-exit-on-panic", "no", true),
     ("watchdog-period", "0", true),
 ];
 
