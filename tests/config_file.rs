@@ -118,3 +118,33 @@ fn an_unknown_directive_in_an_included_file_names_that_file_and_line() {
     assert!(log.contains("unknown option 'no-such-thing'"), "{log}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn user_lines_declare_acl_users_and_debug_directives_stay_hidden() {
+    let dir = scratch_dir("conf-users");
+    let path = dir.join("rudis.conf");
+    std::fs::write(
+        &path,
+        "port 0\nuser default on nopass ~* &* +@all\nuser alice on >wonderland ~* +get\n",
+    )
+    .expect("write config");
+    let server = start(&[path.to_str().expect("utf-8")]);
+    let mut c = server.raw();
+    assert_eq!(c.cmd(&["AUTH", "alice", "wonderland"]), simple("OK"));
+    assert_eq!(c.cmd(&["GET", "k"]), Frame::Null);
+    match c.cmd(&["SET", "k", "v"]) {
+        Frame::Error(e) => assert!(e.starts_with("NOPERM"), "{e}"),
+        f => panic!("{f:?}"),
+    }
+    let mut admin = server.raw();
+    // A glob leaves the debugging directives out; their names still answer.
+    match admin.cmd(&["CONFIG", "GET", "*delay*"]) {
+        Frame::Array(items) => assert!(!items.contains(&bulk("key-load-delay")), "{items:?}"),
+        f => panic!("{f:?}"),
+    }
+    assert_eq!(
+        admin.cmd(&["CONFIG", "GET", "key-load-delay"]),
+        Frame::Array(vec![bulk("key-load-delay"), bulk("0")])
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

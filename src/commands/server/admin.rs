@@ -154,6 +154,16 @@ const IMMUTABLE_CONFIG: &[&str] = &[
     "syslog-facility",
 ];
 
+/// Debugging directives CONFIG GET shows only when asked by name (Redis's
+/// `HIDDEN_CONFIG`).
+const HIDDEN_CONFIG: &[&str] = &[
+    "rdb-key-save-delay",
+    "key-load-delay",
+    "use-exit-on-panic",
+    "watchdog-period",
+    "loading-process-events-interval-bytes",
+];
+
 /// The value of directive `name` (lowercase): implemented or passive.
 fn config_value(config: &Config, name: &str) -> Option<String> {
     config.get(name)
@@ -184,7 +194,12 @@ fn config_get(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
     let mut matched: Vec<&'static str> = Vec::new();
     for i in 2..req.len() {
         let pattern = req.arg(i);
+        // Debugging directives answer only when named (Redis's HIDDEN_CONFIG).
+        let glob = pattern.iter().any(|b| matches!(b, b'*' | b'?' | b'['));
         for name in config_names() {
+            if glob && HIDDEN_CONFIG.contains(&name) {
+                continue;
+            }
             if !matched.contains(&name) && glob_match(pattern, name.as_bytes(), true) {
                 matched.push(name);
             }
