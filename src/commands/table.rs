@@ -126,7 +126,10 @@ pub fn renames(
     Ok(Some(Box::new(map)))
 }
 
-/// The command at `index` of [`all`], through the renames in effect.
+/// The command at `index` of [`all`], through the renames in effect (off the hot
+/// path: only servers with `rename-command` come here).
+#[cold]
+#[inline(never)]
 pub fn lookup_renamed(
     renames: &std::collections::HashMap<Vec<u8>, Option<usize>>,
     name: &[u8],
