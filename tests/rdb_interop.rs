@@ -13,6 +13,7 @@ use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 
+use common::binary::{self, Binary};
 use common::{scratch_dir, start_server};
 use redis::{Connection, Value as RV};
 use rudis::config::EncodingLimits;
@@ -470,73 +471,16 @@ fn move_one(from: &mut Connection, to: &mut Connection, key: &[u8], copy: &[u8])
     assert_eq!((kind, items), (kind2, items2), "{}", text(key));
 }
 
-/// A `rudis-server` binary whose log (stderr) is collected; killed by its PID and
-/// reaped on drop or [`Rudis::stop`].
-struct Rudis {
-    child: Child,
-    addr: std::net::SocketAddr,
-    log: Option<std::thread::JoinHandle<Vec<String>>>,
+/// Starts the `rudis-server` binary on a free port in `dir` with `args`.
+fn start_rudis(dir: &Path, args: &[&str]) -> Binary {
+    let dir = dir.to_str().expect("utf-8 path");
+    binary::start(&[&["--port", "0", "--dir", dir][..], args].concat())
 }
 
-impl Rudis {
-    /// Starts the binary on a free port with `args`; returns once it is ready.
-    fn start(dir: &Path, args: &[&str]) -> Rudis {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_rudis-server"))
-            .args(["--port", "0", "--dir"])
-            .arg(dir)
-            .args(args)
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("run rudis-server");
-        let stderr = child.stderr.take().expect("stderr");
-        let (ready_tx, ready_rx) = std::sync::mpsc::channel();
-        let log = std::thread::spawn(move || {
-            let mut lines = Vec::new();
-            for line in BufReader::new(stderr).lines() {
-                let Ok(line) = line else { break };
-                if let Some((_, addr)) = line.split_once("Ready to accept connections on ") {
-                    let _ = ready_tx.send(addr.trim().parse().ok());
-                }
-                lines.push(line);
-            }
-            let _ = ready_tx.send(None);
-            lines
-        });
-        let ready = ready_rx.recv_timeout(std::time::Duration::from_secs(30));
-        let mut rudis = Rudis {
-            child,
-            addr: "127.0.0.1:0".parse().expect("addr"),
-            log: Some(log),
-        };
-        match ready {
-            Ok(Some(addr)) => rudis.addr = addr,
-            _ => panic!("rudis-server did not start:\n{}", rudis.stop().join("\n")),
-        }
-        rudis
-    }
-
-    fn con(&self) -> Connection {
-        redis::Client::open(format!("redis://{}/", self.addr))
-            .expect("client")
-            .get_connection()
-            .expect("connect to rudis")
-    }
-
-    /// Kills the server and returns its whole log.
-    fn stop(&mut self) -> Vec<String> {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        self.log
-            .take()
-            .and_then(|h| h.join().ok())
-            .unwrap_or_default()
-    }
-}
-
-impl Drop for Rudis {
-    fn drop(&mut self) {
-        self.stop();
-    }
+/// Kills `rudis` (SIGKILL) and returns its whole log.
+fn stop(rudis: &mut Binary) -> String {
+    rudis.kill9();
+    rudis.log_text()
 }
 
 #[test]
@@ -556,10 +500,10 @@ fn redis_dump_rdb_loads_at_rudis_startup() {
     let _ = redis.child.kill();
     let _ = redis.child.wait();
     drop(redis);
-    let mut rudis = Rudis::start(&dir, &[]);
-    let mut ours = rudis.con();
+    let mut rudis = start_rudis(&dir, &[]);
+    let mut ours = rudis.client();
     assert_eq!(all_contents(&mut ours, 2), expected);
-    let log = rudis.stop().join("\n");
+    let log = stop(&mut rudis);
     assert!(log.contains("Redis RDB format"), "{log}");
     let _ = std::fs::remove_dir_all(&dir);
 }
@@ -570,14 +514,14 @@ fn rudis_saves_an_rdb_that_redis_starts_from() {
         return;
     }
     let dir = scratch_dir("rdb-save-for-redis");
-    let mut rudis = Rudis::start(&dir, &["--snapshot-format", "redis"]);
-    let mut con = rudis.con();
+    let mut rudis = start_rudis(&dir, &["--snapshot-format", "redis"]);
+    let mut con = rudis.client();
     fill(&mut con, "zero");
     q(&mut con, redis::cmd("SELECT").arg(1));
     fill(&mut con, "one");
     let expected = all_contents(&mut con, 2);
     q(&mut con, &mut redis::cmd("SAVE"));
-    rudis.stop();
+    rudis.kill9();
     check_rdb(&dir.join("dump.rdb"));
     let redis = Redis::start(&dir, "dump.rdb");
     let mut theirs = redis.con();
@@ -598,10 +542,10 @@ fn documents_become_strings_logged_once_per_save() {
         return;
     }
     let dir = scratch_dir("rdb-docs");
-    let mut rudis = Rudis::start(&dir, &["--snapshot-format", "redis"]);
+    let mut rudis = start_rudis(&dir, &["--snapshot-format", "redis"]);
     set_doc(rudis.addr, "doc1");
     set_doc(rudis.addr, "doc2");
-    let mut con = rudis.con();
+    let mut con = rudis.client();
     q(&mut con, redis::cmd("SET").arg("plain").arg("v"));
     q(&mut con, &mut redis::cmd("SAVE"));
     // And once more from a background save (the child reports it to the parent).
@@ -616,8 +560,8 @@ fn documents_become_strings_logged_once_per_save() {
             break;
         }
     }
-    let log = rudis.stop();
-    let warnings: Vec<&String> = log.iter().filter(|l| l.contains("document")).collect();
+    let log = stop(&mut rudis);
+    let warnings: Vec<&str> = log.lines().filter(|l| l.contains("document")).collect();
     assert_eq!(warnings.len(), 2, "{log:#?}");
     assert!(
         warnings.iter().all(|l| l.contains("2 document")),
@@ -653,6 +597,22 @@ fn persistence_field(con: &mut Connection, field: &str) -> String {
         .to_string()
 }
 
+/// Waits until a started (or scheduled) AOF rewrite is over; asserts it succeeded.
+fn wait_rewrite(con: &mut Connection) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while persistence_field(con, "aof_rewrite_in_progress") != "0"
+        || persistence_field(con, "aof_rewrite_scheduled") != "0"
+        || persistence_field(con, "aof_rewrites") == "0"
+    {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the rewrite did not finish"
+        );
+        std::thread::yield_now();
+    }
+    assert_eq!(persistence_field(con, "aof_last_bgrewrite_status"), "ok");
+}
+
 #[test]
 fn a_redis_appendonlydir_with_an_rdb_base_opens_in_rudis() {
     if !have_redis() {
@@ -666,20 +626,7 @@ fn a_redis_appendonlydir_with_an_rdb_base_opens_in_rudis() {
     let _: () = redis::cmd("BGREWRITEAOF")
         .query(&mut con)
         .expect("BGREWRITEAOF");
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
-    while persistence_field(&mut con, "aof_rewrite_in_progress") != "0"
-        || persistence_field(&mut con, "aof_rewrite_scheduled") != "0"
-    {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "Redis's rewrite did not finish"
-        );
-        std::thread::yield_now();
-    }
-    assert_eq!(
-        persistence_field(&mut con, "aof_last_bgrewrite_status"),
-        "ok"
-    );
+    wait_rewrite(&mut con);
     // Database 1 goes to the incremental file after the rewrite.
     q(&mut con, redis::cmd("SELECT").arg(1));
     fill(&mut con, "one");
@@ -694,10 +641,41 @@ fn a_redis_appendonlydir_with_an_rdb_base_opens_in_rudis() {
         .collect();
     assert_eq!(bases.len(), 1, "one RDB base: {bases:?}");
     assert!(!dir.join("dump.rdb").exists());
-    let mut rudis = Rudis::start(&dir, &["--appendonly", "yes"]);
-    let mut ours = rudis.con();
+    let mut rudis = start_rudis(&dir, &["--appendonly", "yes"]);
+    let mut ours = rudis.client();
     assert_eq!(all_contents(&mut ours, 2), expected);
-    let log = rudis.stop().join("\n");
+    let log = stop(&mut rudis);
     assert!(log.contains("RDB base"), "{log}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn rudis_appendonlydir_opens_in_redis() {
+    if !have_redis() {
+        return;
+    }
+    let dir = scratch_dir("aof-for-redis");
+    let mut rudis = start_rudis(&dir, &["--appendonly", "yes"]);
+    let mut con = rudis.client();
+    fill(&mut con, "zero");
+    // The rewrite writes database 0 into an RDB base (`aof-use-rdb-preamble yes`).
+    q(&mut con, &mut redis::cmd("BGREWRITEAOF"));
+    wait_rewrite(&mut con);
+    // Database 1 goes to the incremental file as commands.
+    q(&mut con, redis::cmd("SELECT").arg(1));
+    fill(&mut con, "one");
+    let expected = all_contents(&mut con, 2);
+    rudis.kill9();
+    let manifest = dir.join("appendonlydir").join("appendonly.aof.manifest");
+    common::assert_redis_check_aof(&manifest);
+    let text = std::fs::read_to_string(&manifest).expect("manifest");
+    assert!(
+        text.starts_with("file appendonly.aof.2.base.rdb seq 2 type b\n"),
+        "{text}"
+    );
+    let redis = Redis::start_with(&dir, "dump.rdb", &["--appendonly", "yes"]);
+    let mut theirs = redis.con();
+    assert_eq!(all_contents(&mut theirs, 2), expected);
+    drop(redis);
     let _ = std::fs::remove_dir_all(&dir);
 }

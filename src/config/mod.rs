@@ -134,7 +134,7 @@ pub struct Config {
     /// default 0; Redis's hidden `rdb-key-save-delay`, for tests of slow saves).
     pub rdb_key_save_delay_us: u64,
     /// Log every write to the append-only file (`--appendonly yes|no`, default no;
-    /// CONFIG SET yes writes a base from the data set first).
+    /// CONFIG SET yes writes the first base in the background).
     pub appendonly: bool,
     /// When the AOF is fsynced (`--appendfsync always|everysec|no`, default everysec).
     pub appendfsync: Fsync,
@@ -147,6 +147,14 @@ pub struct Config {
     /// Load an AOF whose last command was cut short (a crash mid-write), dropping that
     /// command (`--aof-load-truncated yes|no`, default yes); with no, refuse to start.
     pub aof_load_truncated: bool,
+    /// Write the AOF base as an RDB file (`--aof-use-rdb-preamble yes|no`, default
+    /// yes, as Redis); a data set holding nested documents is written as commands
+    /// instead, since RDB has no document type.
+    pub aof_use_rdb_preamble: bool,
+    /// Redis's `sanitize-dump-payload yes|no|clients` (default no). Kept for CONFIG
+    /// GET: rudis always checks a RESTORE payload and an RDB file in full, bounds
+    /// included, whatever the value.
+    pub sanitize_dump_payload: SanitizeDumpPayload,
     /// Rewrite the AOF automatically when it grew by this percentage over its size
     /// after the last rewrite (`--auto-aof-rewrite-percentage`, default 100; 0 off).
     pub auto_aof_rewrite_percentage: u64,
@@ -205,6 +213,39 @@ impl SnapshotFormat {
         [SnapshotFormat::Rudis, SnapshotFormat::Redis]
             .into_iter()
             .find(|f| f.name().eq_ignore_ascii_case(value))
+    }
+}
+
+/// `sanitize-dump-payload`: Redis's choice of when to check RESTORE payloads deeply.
+/// rudis accepts the three values and checks every payload in full anyway.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SanitizeDumpPayload {
+    /// Redis: no deep check.
+    No,
+    /// Redis: always a deep check.
+    Yes,
+    /// Redis: a deep check for normal clients only.
+    Clients,
+}
+
+impl SanitizeDumpPayload {
+    /// The directive's value.
+    pub fn name(self) -> &'static str {
+        match self {
+            SanitizeDumpPayload::No => "no",
+            SanitizeDumpPayload::Yes => "yes",
+            SanitizeDumpPayload::Clients => "clients",
+        }
+    }
+
+    fn parse(value: &str) -> Option<SanitizeDumpPayload> {
+        [
+            SanitizeDumpPayload::No,
+            SanitizeDumpPayload::Yes,
+            SanitizeDumpPayload::Clients,
+        ]
+        .into_iter()
+        .find(|f| f.name().eq_ignore_ascii_case(value))
     }
 }
 
@@ -295,6 +336,8 @@ impl Default for Config {
             appenddirname: "appendonlydir".to_string(),
             appendfilename: "appendonly.aof".to_string(),
             aof_load_truncated: true,
+            aof_use_rdb_preamble: true,
+            sanitize_dump_payload: SanitizeDumpPayload::No,
             auto_aof_rewrite_percentage: 100,
             auto_aof_rewrite_min_size: 64 * 1024 * 1024,
         }
@@ -355,6 +398,10 @@ pub const USAGE: &str = "Usage: rudis-server [/path/to/rudis.conf] [options]
   --auto-aof-rewrite-percentage N rewrite the AOF when it grew N% since the last
                                   rewrite (default 100; 0 = never automatically)
   --auto-aof-rewrite-min-size SIZE  no automatic rewrite below SIZE (default 64mb)
+  --aof-use-rdb-preamble yes|no   write the AOF base as RDB (default yes; commands
+                                  when the data set holds nested documents)
+  --sanitize-dump-payload no|yes|clients  accepted; rudis always checks RESTORE
+                                  payloads in full (default no)
   (every Redis 7.0 directive is accepted: those with no effect in rudis are logged
   at start-up; see rudis.conf in the repository for the full list and defaults)
   --version, -v                   print the version and exit
@@ -467,6 +514,12 @@ impl Config {
                 }
             }
             "aof-load-truncated" => self.aof_load_truncated = parse_bool(value).ok_or_else(bad)?,
+            "aof-use-rdb-preamble" => {
+                self.aof_use_rdb_preamble = parse_bool(value).ok_or_else(bad)?
+            }
+            "sanitize-dump-payload" => {
+                self.sanitize_dump_payload = SanitizeDumpPayload::parse(value).ok_or_else(bad)?
+            }
             "auto-aof-rewrite-percentage" => {
                 self.auto_aof_rewrite_percentage = value.parse().map_err(|_| bad())?
             }
@@ -545,6 +598,8 @@ impl Config {
             "appenddirname" => self.appenddirname.clone(),
             "appendfilename" => self.appendfilename.clone(),
             "aof-load-truncated" => yes_no(self.aof_load_truncated),
+            "aof-use-rdb-preamble" => yes_no(self.aof_use_rdb_preamble),
+            "sanitize-dump-payload" => self.sanitize_dump_payload.name().to_string(),
             "auto-aof-rewrite-percentage" => self.auto_aof_rewrite_percentage.to_string(),
             "auto-aof-rewrite-min-size" => self.auto_aof_rewrite_min_size.to_string(),
             other => {
@@ -600,6 +655,8 @@ impl Config {
         "appenddirname",
         "appendfilename",
         "aof-load-truncated",
+        "aof-use-rdb-preamble",
+        "sanitize-dump-payload",
         "auto-aof-rewrite-percentage",
         "auto-aof-rewrite-min-size",
         "list-max-listpack-size",

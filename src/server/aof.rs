@@ -185,37 +185,60 @@ impl Server {
     }
 
     /// Writes the turn's propagated commands to the AOF and fsyncs per `appendfsync`
-    /// (before the replies are flushed). An `always` write or fsync that fails stops
-    /// the server: acknowledged writes could not be made durable (as Redis exits).
+    /// (before the replies are flushed); see [`flush_aof`].
     pub(super) fn flush_aof(&mut self) {
+        flush_aof(&mut self.store, &mut self.state);
+    }
+
+    /// At exit: writes and fsyncs what the AOF still holds. A run-time start still
+    /// waiting for its first base (its rewrite was stopped) writes a whole base now,
+    /// so that the data set survives the restart.
+    pub(super) fn close_aof(&mut self) {
         let Some(aof) = self.state.persistence.aof.as_mut() else {
             return;
         };
+        if aof.is_waiting() {
+            aof.discard_waiting();
+            info!("Writing the initial AOF before exiting.");
+            match Aof::create(&self.state.config, &self.store) {
+                Ok(mut done) => done.close(store::now_ms() / 1000),
+                Err(e) => warn!(
+                    "Error writing the initial AOF: {}",
+                    persistence::strerror(&e)
+                ),
+            }
+            return;
+        }
         self.state.propagation.flush_expired(&mut self.store);
-        let stream = self.state.propagation.stream();
-        if !stream.is_empty() {
-            aof.feed(stream);
-            self.state.propagation.clear_stream();
-        }
-        let policy = self.state.config.appendfsync;
-        let was_ok = aof.write_ok;
-        if !aof.flush(policy, store::now_ms() / 1000, false) {
-            std::process::exit(1);
-        }
-        if aof.write_ok != was_ok {
-            // A write failed (writes are refused with -MISCONF) or works again.
-            self.state.persistence.sync_write_denial(&self.state.config);
-        }
+        aof.feed(self.state.propagation.stream());
+        self.state.propagation.clear_stream();
+        aof.close(store::now_ms() / 1000);
     }
+}
 
-    /// At exit: writes and fsyncs what the AOF still holds.
-    pub(super) fn close_aof(&mut self) {
-        if let Some(aof) = self.state.persistence.aof.as_mut() {
-            self.state.propagation.flush_expired(&mut self.store);
-            aof.feed(self.state.propagation.stream());
-            self.state.propagation.clear_stream();
-            aof.close(store::now_ms() / 1000);
-        }
+/// Writes the propagated commands to the AOF and fsyncs per `appendfsync`: before a
+/// turn's replies are flushed, and before a busy script's pump flushes replies made
+/// earlier in the turn (Redis's beforeSleep while blocked). An `always` write or fsync
+/// that fails stops the server: acknowledged writes could not be made durable (as
+/// Redis exits).
+pub(super) fn flush_aof(store: &mut Store, state: &mut ServerState) {
+    let Some(aof) = state.persistence.aof.as_mut() else {
+        return;
+    };
+    state.propagation.flush_expired(store);
+    let stream = state.propagation.stream();
+    if !stream.is_empty() {
+        aof.feed(stream);
+        state.propagation.clear_stream();
+    }
+    let policy = state.config.appendfsync;
+    let was_ok = aof.write_ok;
+    if !aof.flush(policy, store::now_ms() / 1000, false) {
+        std::process::exit(1);
+    }
+    if aof.write_ok != was_ok {
+        // A write failed (writes are refused with -MISCONF) or works again.
+        state.persistence.sync_write_denial(&state.config);
     }
 }
 

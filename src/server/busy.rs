@@ -100,6 +100,11 @@ pub(super) fn serve_others(
         let clock = Clock::now();
         // A failed accept is retried by the cron once the loop runs again.
         let _ = accept::accept_all(io.listeners, io.registry, conns, server);
+        // Replies made earlier in this turn may acknowledge writes: under `always` they
+        // go out only once those writes are on disk (a script's own effects are held
+        // until it ends, so none of them is written here; during a load the AOF is
+        // not open yet, so this does nothing).
+        super::aof::flush_aof(store, server);
         for (token, conn) in conns.iter_mut() {
             if Some(token) == me || conn.closing {
                 continue;
