@@ -133,6 +133,14 @@ pub const DOCS: &[(&str, &str)] = &[
         "No automatic AOF rewrite below this size.",
     ),
     (
+        "aof-use-rdb-preamble",
+        "Write the AOF base as an RDB file (commands when the data set holds nested documents).",
+    ),
+    (
+        "sanitize-dump-payload",
+        "Accepted (no, yes, clients): rudis always checks RESTORE payloads in full.",
+    ),
+    (
         "list-max-listpack-size",
         "Entries (positive) or bytes (-1..-5: 4kb..64kb) per list node.",
     ),
