@@ -346,6 +346,7 @@ fn redis_dump_rdb_reads_identically() {
         limits: EncodingLimits::default(),
         now: now_ms(),
         merge: false,
+        key_delay_us: 0,
     };
     let stats = rdb::read_store(std::io::BufReader::new(file), &mut store, &options)
         .expect("rudis reads Redis's dump.rdb");

@@ -97,6 +97,57 @@ pub fn lookup_indexed(name: &[u8]) -> Option<(usize, &'static CommandSpec)> {
     index().get(&lower[..name.len()]).copied()
 }
 
+/// The rename map `rename-command` directives make (see `ServerState::renames`);
+/// `None` when there are none.
+/// # Errors
+/// Redis's `No such command in rename-command` (naming it) and `Target command name
+/// already exists`.
+#[allow(clippy::type_complexity)]
+pub fn renames(
+    pairs: &[(String, String)],
+) -> Result<Option<Box<std::collections::HashMap<Vec<u8>, Option<usize>>>>, String> {
+    if pairs.is_empty() {
+        return Ok(None);
+    }
+    let mut map: std::collections::HashMap<Vec<u8>, Option<usize>> = Default::default();
+    for (from, to) in pairs {
+        let current = match map.get(from.as_bytes()) {
+            Some(entry) => *entry,
+            None => lookup_indexed(from.as_bytes()).map(|(i, _)| i),
+        };
+        let Some(index) = current else {
+            return Err(format!("No such command in rename-command: '{from}'"));
+        };
+        map.insert(from.as_bytes().to_vec(), None);
+        if !to.is_empty() {
+            let taken = match map.get(to.as_bytes()) {
+                Some(entry) => entry.is_some(),
+                None => lookup_indexed(to.as_bytes()).is_some(),
+            };
+            if taken {
+                return Err(format!("Target command name already exists: '{to}'"));
+            }
+            map.insert(to.as_bytes().to_vec(), Some(index));
+        }
+    }
+    Ok(Some(Box::new(map)))
+}
+
+/// The command at `index` of [`all`], through the renames in effect (off the hot
+/// path: only servers with `rename-command` come here).
+#[cold]
+#[inline(never)]
+pub fn lookup_renamed(
+    renames: &std::collections::HashMap<Vec<u8>, Option<usize>>,
+    name: &[u8],
+) -> Option<(usize, &'static CommandSpec)> {
+    match renames.get(&name.to_ascii_lowercase()) {
+        Some(Some(index)) => all().nth(*index).map(|spec| (*index, spec)),
+        Some(None) => None,
+        None => lookup_indexed(name),
+    }
+}
+
 /// The name of the command at `index` of [`all`].
 pub fn name_at(index: usize) -> Option<&'static str> {
     all().nth(index).map(|spec| spec.name)

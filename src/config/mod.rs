@@ -3,9 +3,13 @@
 mod file;
 pub mod keyspace_events;
 mod limits;
+pub mod passive;
+pub mod rewrite;
+pub mod sample;
 
 use log::LevelFilter;
 
+pub use file::os_text;
 pub use limits::{EncodingLimits, OutputLimit, OutputLimits};
 
 use crate::protocol::ProtoLimits;
@@ -39,8 +43,37 @@ pub struct Config {
     pub bind: String,
     /// Port to listen on (`--port`, default 31337; 0 picks a free port).
     pub port: u16,
-    /// Log level (`--loglevel`: debug, verbose, notice, warning, or trace/info/warn/error).
+    /// Log level (`--loglevel`: debug, verbose, notice, warning, nothing; Rust's
+    /// trace/info/warn/error are accepted too).
     pub loglevel: LevelFilter,
+    /// The configuration file the server started with, absolute (CONFIG REWRITE
+    /// writes it; INFO's `config_file`).
+    pub config_file: Option<std::path::PathBuf>,
+    /// Where the log goes (`--logfile`, default "": standard error).
+    pub logfile: String,
+    /// Also log to the system log (`--syslog-enabled yes|no`, default no).
+    pub syslog_enabled: bool,
+    /// Program name in the system log (`--syslog-ident`, default rudis).
+    pub syslog_ident: String,
+    /// Syslog facility (`--syslog-facility`: user, local0..local7; default local0).
+    pub syslog_facility: String,
+    /// Detach from the terminal and run in the background (`--daemonize yes|no`,
+    /// default no).
+    pub daemonize: bool,
+    /// File the process id is written to (`--pidfile`, default "": none, or
+    /// /var/run/rudis.pid when daemonized, as Redis).
+    pub pidfile: String,
+    /// Supervision protocol (`--supervised no|systemd|upstart|auto`, default no).
+    pub supervised: String,
+    /// Debug knob: microseconds each key adds to a load (`--key-load-delay`, default
+    /// 0; Redis's hidden `key-load-delay`, for tests of slow loads).
+    pub key_load_delay_us: u64,
+    /// `rename-command` directives in order: (command, new name; "" removes it).
+    pub renames: Vec<(String, String)>,
+    /// `user` directives of the configuration file, in ACL file syntax.
+    pub users: Vec<String>,
+    /// Values given to [`passive`] directives (the others keep Redis's default).
+    pub passive: std::collections::BTreeMap<&'static str, String>,
     /// Most simultaneous clients (`--maxclients`).
     pub maxclients: usize,
     /// Number of databases (`--databases`, default 16).
@@ -252,16 +285,9 @@ pub fn parse_save(value: &str) -> Result<Vec<SavePoint>, String> {
 /// # Errors
 /// The system's text for why it cannot be used (`No such file or directory`, ...).
 pub fn resolve_dir(value: &str) -> Result<std::path::PathBuf, String> {
-    let os_text = |e: std::io::Error| {
-        let text = e.to_string();
-        match text.find(" (os error") {
-            Some(cut) => text[..cut].to_string(),
-            None => text,
-        }
-    };
-    let path = std::fs::canonicalize(value).map_err(os_text)?;
+    let path = std::fs::canonicalize(value).map_err(|e| os_text(&e))?;
     if !path.is_dir() {
-        return Err(os_text(std::io::Error::from_raw_os_error(libc::ENOTDIR)));
+        return Err(os_text(&std::io::Error::from_raw_os_error(libc::ENOTDIR)));
     }
     Ok(path)
 }
@@ -272,6 +298,18 @@ impl Default for Config {
             bind: "127.0.0.1".to_string(),
             port: DEFAULT_PORT,
             loglevel: LevelFilter::Info,
+            config_file: None,
+            logfile: String::new(),
+            syslog_enabled: false,
+            syslog_ident: "rudis".to_string(),
+            syslog_facility: "local0".to_string(),
+            daemonize: false,
+            pidfile: String::new(),
+            supervised: "no".to_string(),
+            key_load_delay_us: 0,
+            renames: Vec::new(),
+            users: Vec::new(),
+            passive: Default::default(),
             maxclients: DEFAULT_MAXCLIENTS,
             databases: crate::store::DEFAULT_DATABASES,
             proto: ProtoLimits::default(),
@@ -311,7 +349,15 @@ pub const USAGE: &str = "Usage: rudis-server [/path/to/rudis.conf] [options]
   (the file holds the same directives as the flags, one per line: `port 6380`)
   --bind ADDR                     address to listen on (default 127.0.0.1)
   --port PORT                     TCP port (default 31337; 0 = pick a free port)
-  --loglevel LEVEL                debug|verbose|notice|warning (default notice)
+  --loglevel LEVEL                debug|verbose|notice|warning|nothing (default notice)
+  --logfile PATH                  append the log to PATH, reopened on SIGHUP (default \"\" =
+                                  standard error)
+  --syslog-enabled yes|no         also log to syslog (default no; --syslog-ident rudis,
+                                  --syslog-facility local0)
+  --daemonize yes|no              run in the background (default no)
+  --pidfile PATH                  write the process id there (default none; daemonized:
+                                  /var/run/rudis.pid)
+  --supervised no|systemd|upstart|auto  tell the supervisor when ready (default no)
   --maxclients N                  most simultaneous clients (default 10000)
   --databases N                   number of databases (default 16)
   --proto-max-bulk-len BYTES      largest bulk string accepted (default 512mb)
@@ -358,32 +404,12 @@ pub const USAGE: &str = "Usage: rudis-server [/path/to/rudis.conf] [options]
                                   when the data set holds nested documents)
   --sanitize-dump-payload no|yes|clients  accepted; rudis always checks RESTORE
                                   payloads in full (default no)
-  --help                          print this text";
+  (every Redis 7.0 directive is accepted: those with no effect in rudis are logged
+  at start-up; see rudis.conf in the repository for the full list and defaults)
+  --version, -v                   print the version and exit
+  --help, -h                      print this text";
 
 impl Config {
-    /// Parses command-line arguments (without the program name).
-    pub fn from_args<I: IntoIterator<Item = String>>(args: I) -> Result<Config, String> {
-        let mut config = Config::default();
-        let mut args = args.into_iter().peekable();
-        // A first argument that is not a flag names the configuration file.
-        if let Some(path) = args.next_if(|a| !a.starts_with('-')) {
-            config.load_file(&path)?;
-        }
-        while let Some(flag) = args.next() {
-            if flag == "--help" || flag == "-h" {
-                return Err(USAGE.to_string());
-            }
-            let name = flag
-                .strip_prefix("--")
-                .ok_or_else(|| format!("unexpected argument '{flag}'\n{USAGE}"))?;
-            let value = args
-                .next()
-                .ok_or_else(|| format!("'{flag}' needs a value\n{USAGE}"))?;
-            config.set(name, &value)?;
-        }
-        Ok(config)
-    }
-
     /// Sets one directive by name (flags and CONFIG SET share this).
     pub fn set(&mut self, name: &str, value: &str) -> Result<(), String> {
         let bad = || format!("invalid value '{value}' for '{name}'");
@@ -391,6 +417,25 @@ impl Config {
             "bind" => self.bind = value.to_string(),
             "port" => self.port = value.parse().map_err(|_| bad())?,
             "loglevel" => self.loglevel = parse_level(value).ok_or_else(bad)?,
+            "logfile" => self.logfile = value.to_string(),
+            "syslog-enabled" => self.syslog_enabled = parse_bool(value).ok_or_else(bad)?,
+            "syslog-ident" => self.syslog_ident = value.to_string(),
+            "syslog-facility" => {
+                if syslog_facility(value).is_none() {
+                    return Err(bad());
+                }
+                self.syslog_facility = value.to_ascii_lowercase()
+            }
+            "daemonize" => self.daemonize = parse_bool(value).ok_or_else(bad)?,
+            "pidfile" => self.pidfile = value.to_string(),
+            "supervised" => {
+                let mode = value.to_ascii_lowercase();
+                if !["no", "upstart", "systemd", "auto"].contains(&mode.as_str()) {
+                    return Err(bad());
+                }
+                self.supervised = mode
+            }
+            "key-load-delay" => self.key_load_delay_us = value.parse().map_err(|_| bad())?,
             "maxclients" => {
                 self.maxclients = value.parse().ok().filter(|&n| n >= 1).ok_or_else(bad)?
             }
@@ -485,7 +530,15 @@ impl Config {
             }
             other => match self.encodings.set(other, value) {
                 Ok(true) => {}
-                Ok(false) => return Err(format!("unknown option '{name}'")),
+                Ok(false) => {
+                    let p =
+                        passive::find(other).ok_or_else(|| format!("unknown option '{name}'"))?;
+                    // A yes/no directive takes only yes or no, as in Redis.
+                    if ["yes", "no"].contains(&p.default) && parse_bool(value).is_none() {
+                        return Err(bad());
+                    }
+                    self.passive.insert(p.name, value.to_string());
+                }
                 Err(()) => return Err(bad()),
             },
         }
@@ -498,6 +551,14 @@ impl Config {
             "bind" => self.bind.clone(),
             "port" => self.port.to_string(),
             "loglevel" => level_name(self.loglevel).to_string(),
+            "logfile" => self.logfile.clone(),
+            "syslog-enabled" => yes_no(self.syslog_enabled),
+            "syslog-ident" => self.syslog_ident.clone(),
+            "syslog-facility" => self.syslog_facility.clone(),
+            "daemonize" => yes_no(self.daemonize),
+            "pidfile" => self.pidfile.clone(),
+            "supervised" => self.supervised.clone(),
+            "key-load-delay" => self.key_load_delay_us.to_string(),
             "maxclients" => self.maxclients.to_string(),
             "databases" => self.databases.to_string(),
             "proto-max-bulk-len" => self.proto.max_bulk_len.to_string(),
@@ -543,7 +604,17 @@ impl Config {
             "sanitize-dump-payload" => self.sanitize_dump_payload.name().to_string(),
             "auto-aof-rewrite-percentage" => self.auto_aof_rewrite_percentage.to_string(),
             "auto-aof-rewrite-min-size" => self.auto_aof_rewrite_min_size.to_string(),
-            other => return self.encodings.get(other),
+            other => {
+                return self.encodings.get(other).or_else(|| {
+                    let p = passive::find(other)?;
+                    Some(
+                        self.passive
+                            .get(p.name)
+                            .map_or(p.default, |v| v)
+                            .to_string(),
+                    )
+                });
+            }
         })
     }
 
@@ -552,6 +623,14 @@ impl Config {
         "bind",
         "port",
         "loglevel",
+        "logfile",
+        "syslog-enabled",
+        "syslog-ident",
+        "syslog-facility",
+        "daemonize",
+        "pidfile",
+        "supervised",
+        "key-load-delay",
         "maxclients",
         "databases",
         "proto-max-bulk-len",
@@ -618,8 +697,7 @@ fn parse_bool(value: &str) -> Option<bool> {
 
 fn parse_level(value: &str) -> Option<LevelFilter> {
     Some(match value.to_ascii_lowercase().as_str() {
-        "trace" => LevelFilter::Trace,
-        "debug" => LevelFilter::Debug,
+        "debug" | "trace" => LevelFilter::Trace,
         "verbose" => LevelFilter::Debug,
         "notice" | "info" => LevelFilter::Info,
         "warning" | "warn" => LevelFilter::Warn,
@@ -631,11 +709,28 @@ fn parse_level(value: &str) -> Option<LevelFilter> {
 
 fn level_name(level: LevelFilter) -> &'static str {
     match level {
-        LevelFilter::Trace | LevelFilter::Debug => "debug",
+        LevelFilter::Trace => "debug",
+        LevelFilter::Debug => "verbose",
         LevelFilter::Info => "notice",
         LevelFilter::Warn | LevelFilter::Error => "warning",
         LevelFilter::Off => "nothing",
     }
+}
+
+/// The syslog facility `name` stands for (`user`, `local0`..`local7`, as Redis).
+pub fn syslog_facility(name: &str) -> Option<libc::c_int> {
+    Some(match name.to_ascii_lowercase().as_str() {
+        "user" => libc::LOG_USER,
+        "local0" => libc::LOG_LOCAL0,
+        "local1" => libc::LOG_LOCAL1,
+        "local2" => libc::LOG_LOCAL2,
+        "local3" => libc::LOG_LOCAL3,
+        "local4" => libc::LOG_LOCAL4,
+        "local5" => libc::LOG_LOCAL5,
+        "local6" => libc::LOG_LOCAL6,
+        "local7" => libc::LOG_LOCAL7,
+        _ => return None,
+    })
 }
 
 /// Parses a memory size as Redis's config does: `1024`, `1kb`, `5mb`, `1gb`, `1k`, `1m`, `1g`.

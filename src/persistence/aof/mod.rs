@@ -374,14 +374,14 @@ impl Aof {
             self.delayed_fsync += 1;
             info!(
                 "Asynchronous AOF fsync is taking too long (disk is busy?). Writing the AOF \
-                 buffer without waiting for fsync to complete, this may slow down Redis."
+                 buffer without waiting for fsync to complete, this may slow down rudis."
             );
         }
         self.postponed_since = 0;
         match write_all_counted(&mut self.file, &self.buf) {
             Ok(()) => {
                 if !self.write_ok {
-                    warn!("AOF write error looks solved, Redis can write again.");
+                    warn!("AOF write error looks solved, rudis can write again.");
                     self.write_ok = true;
                     self.write_error = None;
                 }
@@ -878,7 +878,8 @@ pub fn is_rdb_base(path: &Path) -> bool {
 /// incomplete MULTI/EXEC transaction").
 /// # Errors
 /// See [`ReplayError`].
-pub fn replay(path: &Path, mut run: impl FnMut(&Request<'_>)) -> Result<u64, ReplayError> {
+/// `run` also gets the offset of the command in the file.
+pub fn replay(path: &Path, mut run: impl FnMut(&Request<'_>, u64)) -> Result<u64, ReplayError> {
     let mut input = Window::open(path).map_err(ReplayError::Io)?;
     let limits = ProtoLimits {
         max_bulk_len: usize::MAX >> 1,
@@ -918,7 +919,7 @@ pub fn replay(path: &Path, mut run: impl FnMut(&Request<'_>)) -> Result<u64, Rep
                 } else if req.arg(0).eq_ignore_ascii_case(b"exec") {
                     multi_at = None;
                 }
-                run(&req);
+                run(&req, at);
                 commands += 1;
                 input.pos += parser.finish();
             }
@@ -1027,7 +1028,7 @@ mod tests {
         std::fs::write(&path, &bytes).expect("write");
 
         let mut seen = Vec::new();
-        let result = replay(&path, |req| {
+        let result = replay(&path, |req, _| {
             let last = req.arg(req.len() - 1);
             let key = if req.len() > 1 { req.arg(1) } else { last };
             seen.push((String::from_utf8_lossy(key).into_owned(), last.len()))

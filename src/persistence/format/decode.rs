@@ -56,6 +56,18 @@ pub struct LoadOptions {
     /// A key already in the store is replaced (DEBUG RELOAD MERGE) instead of
     /// being refused as a duplicate.
     pub merge: bool,
+    /// Debug knob: microseconds each key adds to the load (`key-load-delay`).
+    pub key_delay_us: u64,
+}
+
+impl LoadOptions {
+    /// Sleeps the `key-load-delay` after a key (tests of slow loads).
+    #[inline]
+    pub fn key_delay(&self) {
+        if self.key_delay_us > 0 {
+            std::thread::sleep(std::time::Duration::from_micros(self.key_delay_us));
+        }
+    }
 }
 
 /// A collection whose chunks are being read.
@@ -123,7 +135,8 @@ pub fn read_store<R: Read>(
         let record = match decoded {
             Ok((record, used)) if used == buf.len() => record,
             Ok(_) => return Err(loader.corrupt("trailing bytes in a frame")),
-            Err(e) => return Err(loader.corrupt(&e.to_string())),
+            // bincode's text shows Rust's debug form (`InvalidIntegerType { .. }`).
+            Err(_) => return Err(loader.corrupt("a record that cannot be decoded")),
         };
         if let Record::End { keys, checksum } = record {
             return loader.end(keys, checksum, before);
@@ -283,6 +296,7 @@ impl<R: Read> Loader<'_, R> {
         } else {
             self.store.db(db).insert(key, value, expire_at);
             self.stats.loaded += 1;
+            self.options.key_delay();
         }
         Ok(())
     }
@@ -310,6 +324,7 @@ impl<R: Read> Loader<'_, R> {
                 Some(value) => {
                     self.store.db(db).insert(&open.key, value, open.expire_at);
                     self.stats.loaded += 1;
+                    self.options.key_delay();
                 }
                 None => self.stats.expired += 1,
             }

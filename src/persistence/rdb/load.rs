@@ -140,6 +140,7 @@ pub fn read_store<R: Read>(
                 }
                 target.insert(&key, value, at.unwrap_or(0));
                 stats.loaded += 1;
+                options.key_delay();
             }
         }
     }
