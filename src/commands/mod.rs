@@ -14,6 +14,7 @@ pub mod connection;
 pub mod ctx;
 pub mod events;
 pub mod hash;
+pub mod hll;
 pub mod keyspace;
 pub mod list;
 pub mod multi;

@@ -120,6 +120,8 @@ pub struct EncodingLimits {
     pub zset_max_listpack_entries: usize,
     /// `zset-max-listpack-value`: longest member of a packed sorted set.
     pub zset_max_listpack_value: usize,
+    /// `hll-sparse-max-bytes`: largest sparse HyperLogLog before it turns dense.
+    pub hll_sparse_max_bytes: usize,
 }
 
 impl Default for EncodingLimits {
@@ -134,6 +136,7 @@ impl Default for EncodingLimits {
             set_max_listpack_value: 64,
             zset_max_listpack_entries: 128,
             zset_max_listpack_value: 64,
+            hll_sparse_max_bytes: 3000,
         }
     }
 }
@@ -218,6 +221,7 @@ impl EncodingLimits {
             "set-max-listpack-value" => self.set_max_listpack_value = size()?,
             "zset-max-listpack-entries" => self.zset_max_listpack_entries = size()?,
             "zset-max-listpack-value" => self.zset_max_listpack_value = size()?,
+            "hll-sparse-max-bytes" => self.hll_sparse_max_bytes = size()?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -235,6 +239,7 @@ impl EncodingLimits {
             "set-max-listpack-value" => self.set_max_listpack_value.to_string(),
             "zset-max-listpack-entries" => self.zset_max_listpack_entries.to_string(),
             "zset-max-listpack-value" => self.zset_max_listpack_value.to_string(),
+            "hll-sparse-max-bytes" => self.hll_sparse_max_bytes.to_string(),
             _ => return None,
         })
     }

@@ -537,6 +537,7 @@ impl Config {
         "zset-max-ziplist-entries",
         "zset-max-listpack-value",
         "zset-max-ziplist-value",
+        "hll-sparse-max-bytes",
     ];
 }
 

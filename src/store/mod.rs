@@ -9,6 +9,7 @@ pub mod db;
 pub mod expire;
 pub mod handle;
 pub mod hash;
+pub mod hll;
 pub mod item;
 pub mod list;
 pub mod rng;
