@@ -13,6 +13,7 @@ pub mod blocked;
 pub mod connection;
 pub mod ctx;
 pub mod events;
+pub mod geo;
 pub mod hash;
 pub mod hll;
 pub mod keyspace;

@@ -17,7 +17,7 @@ use super::zset::{
     algebra as zset_ops, members as zset, pop as zset_block, random_scan as zset_scan,
     range as zset_range,
 };
-use super::{CommandSpec, hll, multi, pubsub, scripting};
+use super::{CommandSpec, geo, hll, multi, pubsub, scripting};
 
 /// Longest command name looked up; longer names are unknown without a search.
 const MAX_NAME_LEN: usize = 32;
@@ -54,6 +54,7 @@ const FAMILIES: &[&[CommandSpec]] = &[
     zset_scan::COMMANDS,
     scripting::COMMANDS,
     hll::COMMANDS,
+    geo::COMMANDS,
 ];
 
 type Index = HashMap<&'static [u8], (usize, &'static CommandSpec), foldhash::fast::FixedState>;
