@@ -177,7 +177,11 @@ pub fn dispatch_while_busy(ctx: &mut Ctx<'_>, req: &Request<'_>) {
     match table::lookup_indexed(req.arg(0)) {
         Some((index, spec)) if authenticated && refuse(spec) => {
             ctx.server.stats.commands_processed += 1;
-            reject(ctx, Some(index), CmdError::msg(scripting::BUSY_ERROR));
+            reject(
+                ctx,
+                Some(index),
+                CmdError::msg(scripting::busy_error(&ctx.server.scripts)),
+            );
         }
         _ => dispatch(ctx, req),
     }

@@ -55,6 +55,7 @@ const FAMILIES: &[&[CommandSpec]] = &[
     scripting::COMMANDS,
     hll::COMMANDS,
     geo::COMMANDS,
+    scripting::function::COMMANDS,
 ];
 
 type Index = HashMap<&'static [u8], (usize, &'static CommandSpec), foldhash::fast::FixedState>;

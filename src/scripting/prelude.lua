@@ -31,7 +31,7 @@ local function user_frame(level)
   while true do
     local info = dbg.getinfo(level, 'Sl')
     if not info then return nil end
-    if info.source == '@user_script' then return info end
+    if info.source == '@user_script' or info.source == '@user_function' then return info end
     level = level + 1
   end
 end
@@ -52,7 +52,9 @@ end
 -- script cannot swallow the kill.
 local function killed_hook()
   local info = dbg.getinfo(2, 'S')
-  if info and info.source == '@user_script' then error({err = KILLED}) end
+  if info and (info.source == '@user_script' or info.source == '@user_function') then
+    error({err = KILLED})
+  end
 end
 
 -- Every 100000 instructions: lets the server serve other clients once the
@@ -239,11 +241,138 @@ rawset(G, 'redis', readonly(redis))
 ENV = readonly(G, true)
 rawset(G, '_G', ENV)
 
-return function(f, hook_every)
-  setfenv(f, ENV)
+-- FUNCTION LOAD: a library's code runs with `redis` narrowed to the load API
+-- (register_function, log, the constants); at run time the same globals give
+-- the full API, so helpers the library defines can call redis.call later.
+local loading = nil
+local pairs, unpack = pairs, unpack
+local FLAG_NAMES = {'no-writes', 'allow-oom', 'allow-stale', 'no-cluster', 'allow-cross-slot-keys'}
+
+local function load_error(msg) error({err = msg}) end
+
+local function as_string(v)
+  if type(v) == 'string' or type(v) == 'number' then return tostring(v) end
+  return nil
+end
+
+local function read_flags(t)
+  local flags = {}
+  for _, v in pairs(t) do
+    if type(v) ~= 'string' and type(v) ~= 'number' then return nil end
+    local found = false
+    for _, name in ipairs(FLAG_NAMES) do
+      if tostring(v):lower() == name then flags[name] = true; found = true end
+    end
+    if not found then return nil end
+  end
+  return flags
+end
+
+local function register_function(...)
+  if not loading then
+    load_error('redis.register_function can only be called on FUNCTION LOAD command')
+  end
+  local n = select('#', ...)
+  if n < 1 or n > 2 then load_error('wrong number of arguments to redis.register_function') end
+  local name, desc, callback, flags
+  if n == 1 then
+    local t = ...
+    if type(t) ~= 'table' then
+      load_error('calling redis.register_function with a single argument is only applicable to Lua table (representing named arguments).')
+    end
+    for k, v in pairs(t) do
+      if type(k) ~= 'string' and type(k) ~= 'number' then
+        load_error('named argument key given to redis.register_function is not a string')
+      end
+      local key = tostring(k):lower()
+      if key == 'function_name' then
+        name = as_string(v)
+        if not name then load_error('function_name argument given to redis.register_function must be a string') end
+      elseif key == 'description' then
+        desc = as_string(v)
+        if not desc then load_error('description argument given to redis.register_function must be a string') end
+      elseif key == 'callback' then
+        if type(v) ~= 'function' then load_error('callback argument given to redis.register_function must be a function') end
+        callback = v
+      elseif key == 'flags' then
+        if type(v) ~= 'table' then load_error('flags argument to redis.register_function must be a table representing function flags') end
+        flags = read_flags(v)
+        if not flags then load_error('unknown flag given') end
+      else
+        load_error('unknown argument given to redis.register_function')
+      end
+    end
+    if not name then load_error('redis.register_function must get a function name argument') end
+    if not callback then load_error('redis.register_function must get a callback argument') end
+  else
+    local a, b = ...
+    name = as_string(a)
+    if not name then load_error('first argument to redis.register_function must be a string') end
+    if type(b) ~= 'function' then load_error('second argument to redis.register_function must be a function') end
+    callback = b
+  end
+  if name == '' or name:find('[^%w_]') then
+    load_error('Function names can only contain letters, numbers, or underscores(_) and must be at least one character long')
+  end
+  for _, f in ipairs(loading) do
+    if f.name:lower() == name:lower() then load_error('Function already exists in the library') end
+  end
+  local list = {}
+  for _, flag in ipairs(FLAG_NAMES) do
+    if flags and flags[flag] then list[#list + 1] = flag end
+  end
+  loading[#loading + 1] = {name = name, desc = desc, callback = callback, flags = list}
+end
+
+local LIBRARY_REDIS = {
+  register_function = register_function,
+  log = redis.log,
+  LOG_DEBUG = redis.LOG_DEBUG, LOG_VERBOSE = redis.LOG_VERBOSE,
+  LOG_NOTICE = redis.LOG_NOTICE, LOG_WARNING = redis.LOG_WARNING,
+  REDIS_VERSION = redis.REDIS_VERSION, REDIS_VERSION_NUM = redis.REDIS_VERSION_NUM,
+}
+local LIBENV = setmetatable({}, {
+  __index = function(_, name)
+    if name == 'redis' and loading then return LIBRARY_REDIS end
+    return ENV[name]
+  end,
+  __newindex = function() readonly_error(2) end,
+  __metatable = false,
+})
+
+-- Runs a compiled library: (true, {registered...}) or (false, error).
+rt.load_library = function(f, hook_every)
+  loading = {}
+  local registered = loading
+  setfenv(f, LIBENV)
+  if hook_every > 0 then
+    dbg.sethook(function()
+      if rt.load_timed_out() then
+        dbg.sethook()
+        error({err = 'FUNCTION LOAD timeout'})
+      end
+    end, '', hook_every)
+  end
+  local ok, err = xpcall(f, handler)
+  dbg.sethook()
+  loading = nil
+  if ok then return true, registered end
+  return false, err
+end
+
+return function(f, hook_every, ...)
   rt.resp = 2
-  if hook_every > 0 then dbg.sethook(count_hook, '', hook_every) end
-  local ok, result = xpcall(f, handler)
+  local n = select('#', ...)
+  local ok, result
+  if n == 0 then
+    setfenv(f, ENV)
+    if hook_every > 0 then dbg.sethook(count_hook, '', hook_every) end
+    ok, result = xpcall(f, handler)
+  else
+    local args = {...}
+    if hook_every > 0 then dbg.sethook(count_hook, '', hook_every) end
+    ok, result = xpcall(function() return f(unpack(args, 1, n)) end, handler)
+  end
   dbg.sethook()
   return ok, result
 end

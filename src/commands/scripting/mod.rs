@@ -14,6 +14,7 @@
 //! its connections to the hook; inside EXEC the script runs in place instead, and
 //! other clients wait for it.
 
+pub mod function;
 mod run;
 
 pub use run::{Pump, run_pending};
@@ -32,6 +33,19 @@ use crate::{cats, flags, kf};
 /// The reply to anything but the allowed commands while a script is busy.
 pub const BUSY_ERROR: &str =
     "BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.";
+/// The reply to anything but the allowed commands while a function is busy.
+pub const BUSY_FUNCTION_ERROR: &str =
+    "BUSY Redis is busy running a script. You can only call FUNCTION KILL or SHUTDOWN NOSAVE.";
+
+/// The BUSY reply for the script running now: a function's or an EVAL's.
+pub fn busy_error(scripts: &crate::scripting::Scripts) -> &'static str {
+    if scripts.running_function.is_some() {
+        BUSY_FUNCTION_ERROR
+    } else {
+        BUSY_ERROR
+    }
+}
+
 const NOSCRIPT_ERROR: &str = "NOSCRIPT No matching script. Please use EVAL.";
 
 /// This family's commands.
@@ -219,6 +233,7 @@ fn eval_generic(
         req: OwnedRequest::from_request(req),
         numkeys: numkeys as usize,
         read_only: ro || shebang.is_some_and(|f| f.no_writes),
+        function: None,
     });
     if ctx.client().deny_blocking {
         // Inside EXEC: run now; no other client can be served until it ends.
@@ -292,6 +307,7 @@ fn script_flush(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
 /// # Errors
 /// `NOTBUSY No scripts in execution right now.`, `UNKILLABLE ...` after a write.
 fn script_kill(ctx: &mut Ctx<'_>, _req: &Request<'_>) -> Result<(), CmdError> {
+    let is_function = ctx.server.scripts.running_function.is_some();
     let Some(running) = ctx.server.scripts.running.as_mut() else {
         return Err(CmdError::msg("NOTBUSY No scripts in execution right now."));
     };
@@ -301,6 +317,10 @@ fn script_kill(ctx: &mut Ctx<'_>, _req: &Request<'_>) -> Result<(), CmdError> {
              dataset. You can either wait the script termination or kill the server in a \
              hard way using the SHUTDOWN NOSAVE command.",
         ));
+    }
+    if is_function {
+        // A function is stopped by FUNCTION KILL only.
+        return Err(CmdError::msg(BUSY_FUNCTION_ERROR));
     }
     running.kill = true;
     ctx.out.ok();

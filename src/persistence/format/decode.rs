@@ -236,6 +236,10 @@ impl<R: Read> Loader<'_, R> {
             Record::Pairs(pairs) => self.pairs(pairs)?,
             Record::Scored(scored) => self.scored(scored)?,
             Record::End { .. } => {}
+            Record::Function { name, code } => {
+                let name = String::from_utf8_lossy(name.0).into_owned();
+                self.store.functions.insert(&name, code.0);
+            }
         }
         Ok(())
     }
