@@ -73,7 +73,8 @@ fn metadata(code: &[u8]) -> Result<(String, String, &[u8]), String> {
         return Err("Missing library metadata".into());
     };
     let line = String::from_utf8_lossy(&code[..end]);
-    let mut parts = line.split_ascii_whitespace();
+    let parts = split_args(&line);
+    let mut parts = parts.iter().map(String::as_str);
     let engine = parts
         .next()
         .map(|e| e.trim_start_matches("#!").to_string())
@@ -93,6 +94,39 @@ fn metadata(code: &[u8]) -> Result<(String, String, &[u8]), String> {
     }
     let name = name.ok_or("Library name was not given")?;
     Ok((engine, name, &code[end..]))
+}
+
+/// Splits a line into words as Redis's `sdssplitargs` does for the simple cases:
+/// spaces separate, double or single quotes group (and are dropped).
+fn split_args(line: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    let mut quote: Option<char> = None;
+    let mut in_word = false;
+    for c in line.chars() {
+        match quote {
+            Some(q) if c == q => quote = None,
+            Some(_) => cur.push(c),
+            None if c == '"' || c == '\'' => {
+                quote = Some(c);
+                in_word = true;
+            }
+            None if c.is_ascii_whitespace() => {
+                if in_word {
+                    out.push(std::mem::take(&mut cur));
+                    in_word = false;
+                }
+            }
+            None => {
+                cur.push(c);
+                in_word = true;
+            }
+        }
+    }
+    if in_word {
+        out.push(cur);
+    }
+    out
 }
 
 /// Redis's `functionsVerifyName`.

@@ -312,7 +312,8 @@ local function register_function(...)
     callback = b
   end
   if name == '' or name:find('[^%w_]') then
-    load_error('Function names can only contain letters, numbers, or underscores(_) and must be at least one character long')
+    -- (Redis's text for a bad function name says "Library".)
+    load_error('Library names can only contain letters, numbers, or underscores(_) and must be at least one character long')
   end
   for _, f in ipairs(loading) do
     if f.name:lower() == name:lower() then load_error('Function already exists in the library') end
@@ -324,16 +325,20 @@ local function register_function(...)
   loading[#loading + 1] = {name = name, desc = desc, callback = callback, flags = list}
 end
 
-local LIBRARY_REDIS = {
+-- While loading, the only global is this `redis`; both are strict, as Redis's.
+local LIBRARY_REDIS = readonly({
   register_function = register_function,
   log = redis.log,
   LOG_DEBUG = redis.LOG_DEBUG, LOG_VERBOSE = redis.LOG_VERBOSE,
   LOG_NOTICE = redis.LOG_NOTICE, LOG_WARNING = redis.LOG_WARNING,
   REDIS_VERSION = redis.REDIS_VERSION, REDIS_VERSION_NUM = redis.REDIS_VERSION_NUM,
-}
+}, true)
 local LIBENV = setmetatable({}, {
   __index = function(_, name)
-    if name == 'redis' and loading then return LIBRARY_REDIS end
+    if loading then
+      if name == 'redis' then return LIBRARY_REDIS end
+      error("Script attempted to access nonexistent global variable '" .. tostring(name) .. "'", 2)
+    end
     return ENV[name]
   end,
   __newindex = function() readonly_error(2) end,

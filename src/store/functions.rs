@@ -60,9 +60,4 @@ impl FunctionLibs {
         self.touch();
         found
     }
-
-    /// Marks the content as one the engine compiled with `stamp`.
-    pub fn set_stamp(&mut self, stamp: u64) {
-        self.stamp = stamp;
-    }
 }
