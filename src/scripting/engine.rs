@@ -31,6 +31,17 @@ impl Engine {
     /// A fresh interpreter: base, table, string and math libraries, the `redis` API,
     /// and globals that scripts can read but neither create nor change.
     pub fn new() -> mlua::Result<Engine> {
+        Engine::build(false)
+    }
+
+    /// An interpreter for function libraries: [`Engine::new`]'s, plus the FUNCTION
+    /// LOAD runtime (`functions.lua`: `redis.register_function` and the load-time
+    /// globals).
+    pub fn new_functions() -> mlua::Result<Engine> {
+        Engine::build(true)
+    }
+
+    fn build(functions: bool) -> mlua::Result<Engine> {
         // SAFETY: the debug library is what makes this constructor `unsafe` in mlua (it
         // can break memory safety from Lua). The prelude keeps it in a local for its
         // hooks, and it is removed from the globals before any user script can run.
@@ -61,6 +72,12 @@ impl Engine {
             .set_name("=rudis")
             .call((runtime.clone(), debug, redis.clone()))?;
         globals.raw_set("debug", Value::Nil)?;
+        if functions {
+            lua.load(include_str!("functions.lua"))
+                .set_name("=rudis_functions")
+                .call::<()>(runtime.clone())?;
+        }
+        runtime.raw_set("lib", Value::Nil)?;
         // Setting up leaves garbage (the compiled prelude, temporaries): start clean.
         lua.gc_collect()?;
         Ok(Engine { lua, runtime, run })
@@ -115,8 +132,9 @@ impl Engine {
             .raw_get("load_library")
             .map_err(|e| e.to_string())?;
         let outcome = self.lua.scope(|scope| {
-            let timed_out =
-                scope.create_function(move |_, ()| Ok(timeout.is_some_and(|t| started.elapsed() >= t)))?;
+            let timed_out = scope.create_function(move |_, ()| {
+                Ok(timeout.is_some_and(|t| started.elapsed() >= t))
+            })?;
             self.runtime.raw_set("load_timed_out", timed_out)?;
             let hook = if timeout.is_some() { 10_000u32 } else { 0 };
             load.call::<(bool, Value)>((f.clone(), hook))
@@ -134,7 +152,11 @@ impl Engine {
             let entry = entry.map_err(|e| e.to_string())?;
             let flags: Vec<String> = entry
                 .raw_get::<Table>("flags")
-                .map(|t| t.sequence_values::<String>().filter_map(Result::ok).collect())
+                .map(|t| {
+                    t.sequence_values::<String>()
+                        .filter_map(Result::ok)
+                        .collect()
+                })
                 .unwrap_or_default();
             out.push(Registered {
                 name: entry.raw_get("name").map_err(|e| e.to_string())?,
@@ -232,7 +254,9 @@ fn error_message(value: &Value) -> String {
         Value::String(s) => s.to_string_lossy(),
         _ => "unknown error".into(),
     };
-    text.strip_prefix("ERR ").map(str::to_string).unwrap_or(text)
+    text.strip_prefix("ERR ")
+        .map(str::to_string)
+        .unwrap_or(text)
 }
 
 /// `rt.sha1hex(s)`: the prelude has checked the arguments.

@@ -137,7 +137,7 @@ fn valid_name(name: &str) -> bool {
 impl Functions {
     fn engine(&mut self) -> Result<&Engine, String> {
         if self.engine.is_none() {
-            self.engine = Some(Engine::new().map_err(|e| e.to_string())?);
+            self.engine = Some(Engine::new_functions().map_err(|e| e.to_string())?);
         }
         self.engine
             .as_ref()
@@ -246,7 +246,10 @@ impl Functions {
         let mut next: Vec<(String, Vec<u8>)> = if flush {
             Vec::new()
         } else {
-            store.iter().map(|(n, c)| (n.to_string(), c.to_vec())).collect()
+            store
+                .iter()
+                .map(|(n, c)| (n.to_string(), c.to_vec()))
+                .collect()
         };
         let mut scratch = Functions::default();
         let mut new_libs = Vec::new();
@@ -332,8 +335,14 @@ mod tests {
     #[test]
     fn metadata_lines() {
         let (e, n, body) = metadata(b"#!lua name=mylib\nreturn 1").unwrap();
-        assert_eq!((e.as_str(), n.as_str(), body), ("lua", "mylib", &b"\nreturn 1"[..]));
-        assert_eq!(metadata(b"return 1").unwrap_err(), "Missing library metadata");
+        assert_eq!(
+            (e.as_str(), n.as_str(), body),
+            ("lua", "mylib", &b"\nreturn 1"[..])
+        );
+        assert_eq!(
+            metadata(b"return 1").unwrap_err(),
+            "Missing library metadata"
+        );
         assert_eq!(
             metadata(b"#!lua name=a name=b\n").unwrap_err(),
             "Invalid metadata value, name argument was given multiple times"
@@ -342,14 +351,18 @@ mod tests {
             metadata(b"#!lua foo=bar\n").unwrap_err(),
             "Invalid metadata value given: foo=bar"
         );
-        assert_eq!(metadata(b"#!lua\n").unwrap_err(), "Library name was not given");
+        assert_eq!(
+            metadata(b"#!lua\n").unwrap_err(),
+            "Library name was not given"
+        );
     }
 
     #[test]
     fn load_registers_and_finds_case_insensitively() {
         let mut f = Functions::default();
         let mut store = FunctionLibs::default();
-        let code = b"#!lua name=lib\nredis.register_function('Hello', function(keys, args) return 1 end)";
+        let code =
+            b"#!lua name=lib\nredis.register_function('Hello', function(keys, args) return 1 end)";
         assert_eq!(f.load(&mut store, code, false, None).unwrap(), "lib");
         assert!(f.function(b"hello").is_some());
         assert_eq!(store.len(), 1);

@@ -224,10 +224,7 @@ fn function_flush(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> 
             "ERR FUNCTION FLUSH only supports SYNC|ASYNC option",
         ));
     }
-    ctx.server
-        .scripts
-        .functions
-        .flush(&mut ctx.store.functions);
+    ctx.server.scripts.functions.flush(&mut ctx.store.functions);
     changed(ctx);
     ctx.out.ok();
     Ok(())
@@ -414,7 +411,8 @@ fn function_restore(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError
             ));
         }
     }
-    let codes = functions_from_payload(req.arg(2)).map_err(|e| CmdError::msg(format!("ERR {e}")))?;
+    let codes =
+        functions_from_payload(req.arg(2)).map_err(|e| CmdError::msg(format!("ERR {e}")))?;
     ctx.server
         .scripts
         .functions

@@ -337,13 +337,17 @@ pub fn functions_from_payload(payload: &[u8]) -> Result<Vec<Vec<u8>>, String> {
     let version = u16::from_le_bytes([footer[0], footer[1]]);
     let mut crc = [0u8; 8];
     crc.copy_from_slice(&footer[2..]);
-    if version > RDB_MAX_READ_VERSION || crc64(0, &payload[..payload.len() - 8]) != u64::from_le_bytes(crc) {
+    if version > RDB_MAX_READ_VERSION
+        || crc64(0, &payload[..payload.len() - 8]) != u64::from_le_bytes(crc)
+    {
         return Err(wrong());
     }
     let mut input = Input::new(body);
     let mut codes = Vec::new();
     while (input.pos as usize) < body.len() {
-        let t = input.byte().map_err(|_| "can not read data type".to_string())?;
+        let t = input
+            .byte()
+            .map_err(|_| "can not read data type".to_string())?;
         if t != super::ty::OP_FUNCTION2 {
             return Err("given type is not a function".into());
         }
