@@ -296,12 +296,15 @@ fn pfdebug(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
         }
         let regs = hll::registers(&dense).unwrap_or_default();
         let mut k = k;
-        if sparse {
-            // The encoding change is a write, propagated (Redis's dirty++).
+        let converted = sparse;
+        if converted {
             *k.value_mut() = Value::Str(Bytes::from_slice(&dense));
-            k.changed(Event::UNNAMED);
-        } else {
-            k.unchanged();
+        }
+        k.unchanged();
+        if converted {
+            // The encoding change counts as a write, propagated, but signals nothing
+            // (Redis's pfdebugCommand: dirty++ only).
+            ctx.store.count_change();
         }
         if is(sub, "todense") {
             ctx.out.int(i64::from(sparse));
