@@ -219,7 +219,7 @@ fn geoadd(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
         }
         at += 1;
     }
-    if (req.len() - at) % 3 != 0 || (xx && nx) {
+    if !(req.len() - at).is_multiple_of(3) || (xx && nx) {
         return Err(CmdError::Syntax);
     }
     let mut scores = Vec::with_capacity((req.len() - at) / 3);

@@ -312,6 +312,10 @@ fn function_list(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
 /// The running function (name, command, duration) or null, and per engine the
 /// numbers of libraries and functions.
 fn function_stats(ctx: &mut Ctx<'_>, _req: &Request<'_>) -> Result<(), CmdError> {
+    if ctx.server.scripts.running.is_none() {
+        // Never while a function runs: its interpreter is lent out.
+        sync(ctx);
+    }
     let scripts = &ctx.server.scripts;
     let running = scripts.running.as_ref().map(|r| r.started.elapsed());
     if running.is_some() && scripts.running_function.is_none() {
