@@ -181,40 +181,33 @@ pub fn align52(hash: Bits) -> u64 {
     hash.bits << (52 - u32::from(hash.step) * 2)
 }
 
-fn move_x(hash: &mut Bits, d: i8) {
+/// Moves a cell one step along the bits of `mask` (the odd bits: longitude, the even
+/// ones: latitude), forward when `d > 0`, back when `d < 0` (Redis's
+/// `geohash_move_x` / `geohash_move_y`).
+fn move_along(hash: &mut Bits, d: i8, mask: u64) {
     if d == 0 {
         return;
     }
     let shift = 64 - u32::from(hash.step) * 2;
-    let mut x = hash.bits & 0xaaaa_aaaa_aaaa_aaaa;
-    let y = hash.bits & 0x5555_5555_5555_5555;
-    let zz = 0x5555_5555_5555_5555u64.checked_shr(shift).unwrap_or(0);
+    let other = hash.bits & !mask;
+    let mut v = hash.bits & mask;
+    let zz = (!mask).checked_shr(shift).unwrap_or(0);
     if d > 0 {
-        x = x.wrapping_add(zz.wrapping_add(1));
+        v = v.wrapping_add(zz.wrapping_add(1));
     } else {
-        x |= zz;
-        x = x.wrapping_sub(zz.wrapping_add(1));
+        v |= zz;
+        v = v.wrapping_sub(zz.wrapping_add(1));
     }
-    x &= 0xaaaa_aaaa_aaaa_aaaau64.checked_shr(shift).unwrap_or(0);
-    hash.bits = x | y;
+    v &= mask.checked_shr(shift).unwrap_or(0);
+    hash.bits = v | other;
+}
+
+fn move_x(hash: &mut Bits, d: i8) {
+    move_along(hash, d, 0xaaaa_aaaa_aaaa_aaaa);
 }
 
 fn move_y(hash: &mut Bits, d: i8) {
-    if d == 0 {
-        return;
-    }
-    let shift = 64 - u32::from(hash.step) * 2;
-    let x = hash.bits & 0xaaaa_aaaa_aaaa_aaaa;
-    let mut y = hash.bits & 0x5555_5555_5555_5555;
-    let zz = 0xaaaa_aaaa_aaaa_aaaau64.checked_shr(shift).unwrap_or(0);
-    if d > 0 {
-        y = y.wrapping_add(zz.wrapping_add(1));
-    } else {
-        y |= zz;
-        y = y.wrapping_sub(zz.wrapping_add(1));
-    }
-    y &= 0x5555_5555_5555_5555u64.checked_shr(shift).unwrap_or(0);
-    hash.bits = x | y;
+    move_along(hash, d, 0x5555_5555_5555_5555);
 }
 
 fn moved(hash: Bits, dx: i8, dy: i8) -> Bits {

@@ -3,7 +3,6 @@
 //! their code lives in the store, so snapshots and the RDB carry it, and FUNCTION
 //! LOAD / DELETE / FLUSH / RESTORE are write commands the AOF logs as they came.
 
-use super::run;
 use crate::commands::CommandSpec;
 use crate::commands::Ctx;
 use crate::commands::args::is;
@@ -504,39 +503,21 @@ fn fcall_generic(ctx: &mut Ctx<'_>, req: &Request<'_>, ro: bool) -> Result<(), C
     let name = f.name.clone();
     let numkeys = crate::number::parse_int(req.arg(2))
         .ok_or_else(|| CmdError::msg("ERR Bad number of keys provided"))?;
-    if numkeys > req.len() as i64 - 3 {
-        return Err(CmdError::msg(
-            "ERR Number of keys can't be greater than number of args",
-        ));
-    }
-    if numkeys < 0 {
-        return Err(CmdError::msg("ERR Number of keys can't be negative"));
-    }
-    if ctx.server.persistence.deny_writes && !no_writes {
-        return Err(CmdError::msg(
-            ctx.server.persistence.write_denial(&ctx.server.config),
-        ));
-    }
-    if ro && !no_writes {
-        return Err(CmdError::msg(
-            "ERR Can not execute a script with write flag using *_ro command.",
-        ));
-    }
+    let numkeys = super::parse_numkeys(req, numkeys)?;
+    super::refuse_writes(ctx, ro, !no_writes)?;
     if ctx.server.scripts.functions.engine.is_none() {
         return Err(CmdError::msg("ERR the Lua interpreter is busy"));
     }
-    let pending = Box::new(PendingRun {
-        me: ctx.me,
-        sha: name.clone(),
-        req: OwnedRequest::from_request(req),
-        numkeys: numkeys as usize,
-        read_only: ro || no_writes,
-        function: Some(name),
-    });
-    if ctx.client().deny_blocking {
-        run::run(ctx, &pending, None);
-    } else {
-        ctx.server.scripts.pending = Some(pending);
-    }
+    super::start(
+        ctx,
+        PendingRun {
+            me: ctx.me,
+            sha: name.clone(),
+            req: OwnedRequest::from_request(req),
+            numkeys,
+            read_only: ro || no_writes,
+            function: Some(name),
+        },
+    );
     Ok(())
 }
