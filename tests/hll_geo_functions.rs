@@ -8,77 +8,20 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
 
 use common::binary;
+use common::real_redis::Redis;
 use common::*;
 use redis::{Connection, Value};
 
-/// Whether `redis-server` is there; a test failure when not, unless told to skip.
 fn have_redis() -> bool {
-    let found = Command::new("redis-server")
-        .arg("--version")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok();
-    if found {
-        return true;
-    }
-    if std::env::var("RUDIS_SKIP_REDIS_INTEROP").is_ok_and(|v| v == "1") {
-        eprintln!("redis-server not found: skipped (RUDIS_SKIP_REDIS_INTEROP=1)");
-        return false;
-    }
-    panic!("redis-server is needed; set RUDIS_SKIP_REDIS_INTEROP=1 to skip");
+    common::real_redis::have(&["redis-server"])
 }
 
-/// A redis-server child on a free port, killed on drop.
-struct Redis {
-    child: Child,
-    port: u16,
-}
-
-impl Drop for Redis {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl Redis {
-    fn start() -> Redis {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .expect("a free port")
-            .port();
-        let mut child = Command::new("redis-server")
-            .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
-            .args(["--save", "", "--appendonly", "no"])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start redis-server");
-        let out = child.stdout.take().expect("stdout");
-        let redis = Redis { child, port };
-        for line in BufReader::new(out).lines() {
-            if line
-                .unwrap_or_default()
-                .contains("Ready to accept connections")
-            {
-                return redis;
-            }
-        }
-        panic!("redis-server did not start");
-    }
-
-    fn con(&self) -> Connection {
-        redis::Client::open(format!("redis://127.0.0.1:{}/", self.port))
-            .expect("client")
-            .get_connection()
-            .expect("connect to redis-server")
-    }
+/// A redis-server in a scratch directory.
+fn real_redis(tag: &str) -> Redis {
+    Redis::start(&scratch_dir(tag), "dump.rdb")
 }
 
 fn run(con: &mut Connection, args: &[&str]) -> Value {
@@ -170,7 +113,7 @@ fn hll_strings_move_between_redis_and_rudis() {
     if !have_redis() {
         return;
     }
-    let real = Redis::start();
+    let real = real_redis("hlldump");
     let mut r = real.con();
     let server = start_server();
     let mut c = server.redis();
@@ -230,7 +173,7 @@ fn geo_replies_match_redis_byte_for_byte() {
     if !have_redis() {
         return;
     }
-    let real = Redis::start();
+    let real = real_redis("geo");
     let mut r = real.con();
     let server = start_server();
     let mut c = server.redis();
@@ -454,7 +397,7 @@ fn a_function_dump_moves_between_redis_and_rudis() {
     if !have_redis() {
         return;
     }
-    let real = Redis::start();
+    let real = real_redis("fndump");
     let mut r = real.con();
     let server = start_server();
     let mut c = server.redis();
