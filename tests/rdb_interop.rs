@@ -9,11 +9,11 @@
 mod common;
 
 use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 
 use common::binary::{self, Binary};
+use common::real_redis::Redis;
 use common::{scratch_dir, start_server};
 use redis::{Connection, Value as RV};
 use rudis::config::EncodingLimits;
@@ -27,88 +27,8 @@ use rudis::store::{Store, Value, hash::Hash, zset::ZSet};
 /// scores as Rust formats the f64), then the absolute expiry in ms (-1 = none).
 type Contents = (String, Vec<String>, i64);
 
-/// Whether the Redis binaries are there; panics (test failure) when they are not,
-/// unless the environment says to skip.
 fn have_redis() -> bool {
-    let found = ["redis-server", "redis-check-rdb"].iter().all(|bin| {
-        Command::new(bin)
-            .arg("--version")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status()
-            .is_ok()
-    });
-    if found {
-        return true;
-    }
-    if std::env::var("RUDIS_SKIP_REDIS_INTEROP").is_ok_and(|v| v == "1") {
-        eprintln!("redis-server not found: skipped (RUDIS_SKIP_REDIS_INTEROP=1)");
-        return false;
-    }
-    panic!(
-        "redis-server and redis-check-rdb are needed (apt-get install redis-server redis-tools); \
-         set RUDIS_SKIP_REDIS_INTEROP=1 to skip"
-    );
-}
-
-/// A redis-server child, killed (by its PID) and reaped on drop.
-struct Redis {
-    child: Child,
-    port: u16,
-}
-
-impl Drop for Redis {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl Redis {
-    /// Starts redis-server on a free port with `dir` and `dbfilename`, no save points;
-    /// returns once it logs that it accepts connections.
-    fn start(dir: &Path, dbfilename: &str) -> Redis {
-        Redis::start_with(dir, dbfilename, &[])
-    }
-
-    /// [`Redis::start`] with more arguments (later ones win).
-    fn start_with(dir: &Path, dbfilename: &str, extra: &[&str]) -> Redis {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .expect("a free port")
-            .port();
-        let mut child = Command::new("redis-server")
-            .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
-            .args(["--save", "", "--appendonly", "no"])
-            .arg("--dir")
-            .arg(dir)
-            .args(["--dbfilename", dbfilename])
-            .args(extra)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start redis-server");
-        let out = child.stdout.take().expect("stdout");
-        let mut redis = Redis { child, port };
-        let mut log = String::new();
-        for line in BufReader::new(out).lines() {
-            let line = line.unwrap_or_default();
-            log.push_str(&line);
-            log.push('\n');
-            if line.contains("Ready to accept connections") {
-                return redis;
-            }
-        }
-        let status = redis.child.wait();
-        panic!("redis-server did not start ({status:?}):\n{log}");
-    }
-
-    fn con(&self) -> Connection {
-        redis::Client::open(format!("redis://127.0.0.1:{}/", self.port))
-            .expect("client")
-            .get_connection()
-            .expect("connect to redis-server")
-    }
+    common::real_redis::have(&["redis-server", "redis-check-rdb"])
 }
 
 fn q(con: &mut Connection, cmd: &mut redis::Cmd) -> RV {
@@ -505,16 +425,14 @@ fn redis_dump_rdb_loads_at_rudis_startup() {
         return;
     }
     let dir = scratch_dir("rdb-startup");
-    let mut redis = Redis::start(&dir, "dump.rdb");
+    let redis = Redis::start(&dir, "dump.rdb");
     let mut con = redis.con();
     fill(&mut con, "zero");
     q(&mut con, redis::cmd("SELECT").arg(1));
     fill(&mut con, "one");
     let expected = all_contents(&mut con, 2);
     q(&mut con, &mut redis::cmd("SAVE"));
-    // Killed by its PID: no shutdown save touches the file.
-    let _ = redis.child.kill();
-    let _ = redis.child.wait();
+    // Killed by its PID (on drop): no shutdown save touches the file.
     drop(redis);
     let mut rudis = start_rudis(&dir, &[]);
     let mut ours = rudis.client();
@@ -771,13 +689,12 @@ fn streams_with_groups_move_between_redis_and_rudis() {
         return;
     }
     let dir = scratch_dir("rdb-streams");
-    let mut redis = Redis::start(&dir, "dump.rdb");
+    let redis = Redis::start(&dir, "dump.rdb");
     let mut con = redis.con();
     fill_stream(&mut con);
     let expected = stream_state(&mut con);
     q(&mut con, &mut redis::cmd("SAVE"));
-    let _ = redis.child.kill();
-    let _ = redis.child.wait();
+    // Killed by its PID (on drop): no shutdown save touches the file.
     drop(redis);
     // Redis's file read by rudis at startup...
     let mut rudis = start_rudis(&dir, &["--snapshot-format", "redis"]);

@@ -13,7 +13,9 @@ pub mod blocked;
 pub mod connection;
 pub mod ctx;
 pub mod events;
+pub mod geo;
 pub mod hash;
+pub mod hll;
 pub mod keyspace;
 pub mod list;
 pub mod multi;
@@ -212,7 +214,11 @@ pub fn dispatch_while_busy(ctx: &mut Ctx<'_>, req: &Request<'_>) {
     match lookup(ctx.server, req.arg(0)) {
         Some((index, spec)) if authenticated && refuse(spec) => {
             ctx.server.stats.commands_processed += 1;
-            reject(ctx, Some(index), CmdError::msg(scripting::BUSY_ERROR));
+            reject(
+                ctx,
+                Some(index),
+                CmdError::msg(scripting::busy_error(&ctx.server.scripts)),
+            );
         }
         _ => dispatch(ctx, req),
     }

@@ -20,7 +20,7 @@ use super::zset::{
     algebra as zset_ops, members as zset, pop as zset_block, random_scan as zset_scan,
     range as zset_range,
 };
-use super::{CommandSpec, multi, pubsub, scripting};
+use super::{CommandSpec, geo, hll, multi, pubsub, scripting};
 
 /// Longest command name looked up; longer names are unknown without a search.
 const MAX_NAME_LEN: usize = 32;
@@ -60,6 +60,9 @@ const FAMILIES: &[&[CommandSpec]] = &[
     stream_read::COMMANDS,
     stream_groups::COMMANDS,
     stream_info::COMMANDS,
+    hll::COMMANDS,
+    geo::COMMANDS,
+    scripting::function::COMMANDS,
 ];
 
 type Index = HashMap<&'static [u8], (usize, &'static CommandSpec), foldhash::fast::FixedState>;

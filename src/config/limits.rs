@@ -124,6 +124,8 @@ pub struct EncodingLimits {
     pub stream_node_max_bytes: usize,
     /// `stream-node-max-entries`: entries a stream node may hold (0 = no limit).
     pub stream_node_max_entries: usize,
+    /// `hll-sparse-max-bytes`: largest sparse HyperLogLog before it turns dense.
+    pub hll_sparse_max_bytes: usize,
 }
 
 impl Default for EncodingLimits {
@@ -140,6 +142,7 @@ impl Default for EncodingLimits {
             zset_max_listpack_value: 64,
             stream_node_max_bytes: 4096,
             stream_node_max_entries: 100,
+            hll_sparse_max_bytes: 3000,
         }
     }
 }
@@ -234,6 +237,7 @@ impl EncodingLimits {
             "zset-max-listpack-value" => self.zset_max_listpack_value = size()?,
             "stream-node-max-bytes" => self.stream_node_max_bytes = size()?,
             "stream-node-max-entries" => self.stream_node_max_entries = size()?,
+            "hll-sparse-max-bytes" => self.hll_sparse_max_bytes = size()?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -253,6 +257,7 @@ impl EncodingLimits {
             "zset-max-listpack-value" => self.zset_max_listpack_value.to_string(),
             "stream-node-max-bytes" => self.stream_node_max_bytes.to_string(),
             "stream-node-max-entries" => self.stream_node_max_entries.to_string(),
+            "hll-sparse-max-bytes" => self.hll_sparse_max_bytes.to_string(),
             _ => return None,
         })
     }

@@ -677,6 +677,7 @@ impl Config {
         "zset-max-ziplist-value",
         "stream-node-max-bytes",
         "stream-node-max-entries",
+        "hll-sparse-max-bytes",
     ];
 }
 

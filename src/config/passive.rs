@@ -156,10 +156,6 @@ pub const NOT_YET: &[(&str, &str, bool)] = &[
     ("replica-read-only", "yes", true),
     ("replica-serve-stale-data", "yes", true),
     ("replicaof", "", false),
-    // types
-    ("hll-sparse-max-bytes", "3000", true),
-    ("stream-node-max-bytes", "4096", true),
-    ("stream-node-max-entries", "100", true),
 ];
 
 /// Old names Redis still accepts, and the directive each stands for.

@@ -196,6 +196,18 @@ pub const DOCS: &[(&str, &str)] = &[
         "zset-max-ziplist-value",
         "Old name of zset-max-listpack-value.",
     ),
+    (
+        "stream-node-max-bytes",
+        "A stream node (packed block of entries) is closed at this size; 0 = no limit.",
+    ),
+    (
+        "stream-node-max-entries",
+        "... or at this many entries; 0 = no limit.",
+    ),
+    (
+        "hll-sparse-max-bytes",
+        "A sparse HyperLogLog that would grow past this turns dense.",
+    ),
 ];
 
 /// A value as a configuration line writes it: bare when it is one plain word,

@@ -672,6 +672,12 @@ fn holds_documents(store: &Store) -> bool {
 fn write_commands(store: &Store, out: &mut impl Write, now: i64) -> io::Result<()> {
     let mut cmd = Vec::new();
     let mut digits = itoa::Buffer::new();
+    // Function libraries first, as Redis's rewriteFunctions.
+    for (_, code) in store.functions.iter() {
+        cmd.clear();
+        encode(&mut cmd, [&b"FUNCTION"[..], b"LOAD", code].into_iter());
+        out.write_all(&cmd)?;
+    }
     for (index, db) in store.dbs().iter().enumerate() {
         if db.is_empty() {
             continue;

@@ -253,6 +253,10 @@ impl<R: Read> Loader<'_, R> {
             Record::Scored(scored) => self.scored(scored)?,
             Record::Bytes(bytes) => self.stream_bytes(bytes.0)?,
             Record::End { .. } => {}
+            Record::Function { name, code } => {
+                let name = String::from_utf8_lossy(name.0).into_owned();
+                self.store.functions.insert(&name, code.0);
+            }
         }
         Ok(())
     }

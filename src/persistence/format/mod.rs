@@ -107,6 +107,13 @@ enum Record<'a> {
     Bytes(#[serde(borrow)] Blob<'a>),
     /// The end: how many keys the file holds, and the checksum of all earlier frames.
     End { keys: u64, checksum: u64 },
+    /// A function library: its name and code (FUNCTION LOAD).
+    Function {
+        #[serde(borrow)]
+        name: Blob<'a>,
+        #[serde(borrow)]
+        code: Blob<'a>,
+    },
 }
 
 fn bincode_config() -> bincode::config::Configuration {
@@ -166,6 +173,14 @@ impl<W: Write> Encoder<W> {
             self.scratch = Vec::new();
         }
         Ok(())
+    }
+
+    /// A function library.
+    pub fn function(&mut self, name: &str, code: &[u8]) -> io::Result<()> {
+        self.frame(&Record::Function {
+            name: Blob(name.as_bytes()),
+            code: Blob(code),
+        })
     }
 
     /// Starts database `db`: the following keys belong to it.
@@ -257,6 +272,9 @@ impl<W: Write> Encoder<W> {
 /// (Unix ms); returns the output and the number of keys written.
 pub fn write_store<W: Write>(store: &Store, out: W, now: i64) -> io::Result<(W, u64)> {
     let mut enc = Encoder::new(out)?;
+    for (name, code) in store.functions.iter() {
+        enc.function(name, code)?;
+    }
     for (index, db) in store.dbs().iter().enumerate() {
         if db.is_empty() {
             continue;

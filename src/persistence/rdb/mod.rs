@@ -33,9 +33,9 @@ mod write;
 
 pub use crate::persistence::format::{LoadError, LoadOptions, LoadStats};
 pub use load::read_store;
-pub use object::{RestoreError, restore_payload};
+pub use object::{RestoreError, functions_from_payload, restore_payload};
 pub use stream::stream_from_body;
-pub use write::{WriteStats, Writer, dump_payload, stream_body, write_store};
+pub use write::{WriteStats, Writer, dump_payload, functions_payload, stream_body, write_store};
 
 /// The RDB version this writer produces and DUMP stamps (Redis 7.0's `RDB_VERSION`).
 pub const RDB_VERSION: u16 = 10;

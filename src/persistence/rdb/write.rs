@@ -66,6 +66,12 @@ impl<W: Write> Writer<W> {
         self.string(value)
     }
 
+    /// A function library (`RDB_OPCODE_FUNCTION2` and its code, as Redis 7.0).
+    fn function(&mut self, code: &[u8]) -> io::Result<()> {
+        self.raw(&[ty::OP_FUNCTION2])?;
+        self.string(code)
+    }
+
     /// A length (Redis's `rdbSaveLen`).
     fn len(&mut self, n: u64) -> io::Result<()> {
         if n < 1 << 6 {
@@ -277,6 +283,10 @@ fn value_type(value: &Value) -> u8 {
 /// Writing failed.
 pub fn write_store<W: Write>(store: &Store, out: W, now: i64) -> io::Result<(W, WriteStats)> {
     let mut w = Writer::new(out, now / 1000)?;
+    // Function libraries come before the data, as Redis's rdbSaveFunctions.
+    for (_, code) in store.functions.iter() {
+        w.function(code)?;
+    }
     for (index, db) in store.dbs().iter().enumerate() {
         if db.is_empty() {
             continue;
@@ -314,4 +324,19 @@ pub fn stream_body(s: &Stream) -> Vec<u8> {
     // Writing into a Vec cannot fail.
     let _ = w.stream(s);
     w.out
+}
+
+/// FUNCTION DUMP's payload: every library as `RDB_OPCODE_FUNCTION2` and its code,
+/// then the RDB version (2 bytes) and the CRC-64 (8 bytes), little endian.
+pub fn functions_payload<'a>(codes: impl Iterator<Item = &'a [u8]>) -> Vec<u8> {
+    let mut w = Writer::bare(Vec::new());
+    for code in codes {
+        // Writing into a Vec cannot fail.
+        let _ = w.function(code);
+    }
+    let _ = w.raw(&RDB_VERSION.to_le_bytes());
+    let crc = w.crc;
+    let mut out = w.out;
+    out.extend_from_slice(&crc.to_le_bytes());
+    out
 }
