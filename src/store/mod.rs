@@ -6,6 +6,7 @@
 
 pub mod bytes;
 pub mod db;
+pub mod evict;
 pub mod expire;
 pub mod handle;
 pub mod hash;
@@ -22,6 +23,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 pub use bytes::Bytes;
 pub use db::{Db, Lookup};
+pub use evict::{Access, Evicted, Policy};
 pub use handle::{Event, KeyMut, KeyRef, class};
 pub use item::{Item, OwnedItem};
 pub use rng::Rng;
@@ -73,6 +75,8 @@ pub struct KeyspaceStats {
     pub hits: u64,
     /// Failed key lookups by read commands.
     pub misses: u64,
+    /// Keys evicted to stay under `maxmemory`.
+    pub evicted_keys: u64,
 }
 
 /// Which events the store records for keyspace notifications (set from
@@ -124,13 +128,21 @@ pub struct Store {
     /// Keys expired since the last [`Store::drain_expired_log`], while propagating: the
     /// propagation layer turns each into a `DEL`.
     expired_log: Vec<(usize, Key)>,
+    /// How access clocks are kept and keys evicted.
+    access: Access,
+    /// Eviction candidates kept across calls, best last (Redis's `EvictionPoolLRU`).
+    pool: Vec<evict::Candidate>,
+    /// Whether lookups record an access (off inside [`Store::untouched`]).
+    touching: bool,
+    /// Database where the next random eviction looks first.
+    evict_cursor: usize,
 }
 
 impl Store {
     /// A store with `databases` empty databases.
     pub fn new(databases: usize) -> Store {
         let seed = now_ms() as u64 ^ 0x9E37_79B9_7F4A_7C15;
-        Store {
+        let mut store = Store {
             dbs: (0..databases.max(1)).map(|_| Db::default()).collect(),
             dirty: 0,
             stats: KeyspaceStats::default(),
@@ -142,7 +154,13 @@ impl Store {
             key_events: Vec::new(),
             propagating: false,
             expired_log: Vec::new(),
-        }
+            access: Access::default(),
+            pool: Vec::with_capacity(evict::POOL_SIZE),
+            touching: true,
+            evict_cursor: 0,
+        };
+        store.tick(now_ms());
+        store
     }
 
     /// Chooses which key events to record (recorded ones are dropped when turned off).
@@ -280,7 +298,10 @@ impl Store {
             self.record_expired(db, key);
         }
         match found {
-            Lookup::Found(i) => Some(i),
+            Lookup::Found(i) => {
+                self.touch(db, i, now);
+                Some(i)
+            }
             Lookup::Missing => None,
         }
     }
@@ -360,6 +381,15 @@ impl Store {
             }
         }
         false
+    }
+
+    /// Refreshes the clock new keys start with (from the cron: keys a command adds are
+    /// stamped exactly, keys loaded from a file get the last tick's).
+    pub fn tick(&mut self, now: i64) {
+        let fresh = self.fresh_clock(now);
+        for db in &mut self.dbs {
+            db.fresh = fresh;
+        }
     }
 
     /// Swaps the contents of databases `a` and `b` (SWAPDB; callers validate both);
