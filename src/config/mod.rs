@@ -120,6 +120,12 @@ pub struct Config {
     /// No automatic rewrite below this AOF size in bytes
     /// (`--auto-aof-rewrite-min-size`, default 64mb).
     pub auto_aof_rewrite_min_size: u64,
+    /// Most heap bytes before keys are evicted or writes refused with -OOM
+    /// (`--maxmemory`, default 0 = no limit).
+    pub maxmemory: usize,
+    /// `maxmemory-policy` (default noeviction), `maxmemory-samples` (5),
+    /// `maxmemory-eviction-tenacity` (10), `lfu-log-factor` (10), `lfu-decay-time` (1).
+    pub access: crate::store::Access,
 }
 
 /// `appendfsync`: when the append-only file is fsynced.
@@ -259,6 +265,8 @@ impl Default for Config {
             aof_load_truncated: true,
             auto_aof_rewrite_percentage: 100,
             auto_aof_rewrite_min_size: 64 * 1024 * 1024,
+            maxmemory: 0,
+            access: crate::store::Access::default(),
         }
     }
 }
@@ -309,6 +317,14 @@ pub const USAGE: &str = "Usage: rudis-server [/path/to/rudis.conf] [options]
   --auto-aof-rewrite-percentage N rewrite the AOF when it grew N% since the last
                                   rewrite (default 100; 0 = never automatically)
   --auto-aof-rewrite-min-size SIZE  no automatic rewrite below SIZE (default 64mb)
+  --maxmemory BYTES               most heap memory before eviction or -OOM (default 0 = none)
+  --maxmemory-policy POLICY       volatile-lru|volatile-lfu|volatile-random|volatile-ttl|
+                                  allkeys-lru|allkeys-lfu|allkeys-random|noeviction
+                                  (default noeviction)
+  --maxmemory-samples N           keys sampled per eviction (1..64, default 5)
+  --maxmemory-eviction-tenacity N eviction time budget per call (0..100, default 10)
+  --lfu-log-factor N              LFU counter growth (default 10)
+  --lfu-decay-time MINUTES        LFU counter decay period (default 1; 0 = never)
   --help                          print this text";
 
 impl Config {
@@ -428,6 +444,22 @@ impl Config {
             "auto-aof-rewrite-min-size" => {
                 self.auto_aof_rewrite_min_size = parse_memory(value).ok_or_else(bad)? as u64
             }
+            "maxmemory" => self.maxmemory = parse_memory(value).ok_or_else(bad)?,
+            "maxmemory-policy" => {
+                self.access.policy = crate::store::Policy::parse(value).ok_or_else(bad)?
+            }
+            "maxmemory-samples" => {
+                self.access.samples = parse_in(value, 1, 64).ok_or_else(bad)? as usize
+            }
+            "maxmemory-eviction-tenacity" => {
+                self.access.tenacity = parse_in(value, 0, 100).ok_or_else(bad)?
+            }
+            "lfu-log-factor" => {
+                self.access.lfu_log_factor = parse_in(value, 0, i32::MAX as u32).ok_or_else(bad)?
+            }
+            "lfu-decay-time" => {
+                self.access.lfu_decay_time = parse_in(value, 0, i32::MAX as u32).ok_or_else(bad)?
+            }
             other => match self.encodings.set(other, value) {
                 Ok(true) => {}
                 Ok(false) => return Err(format!("unknown option '{name}'")),
@@ -486,6 +518,12 @@ impl Config {
             "aof-load-truncated" => yes_no(self.aof_load_truncated),
             "auto-aof-rewrite-percentage" => self.auto_aof_rewrite_percentage.to_string(),
             "auto-aof-rewrite-min-size" => self.auto_aof_rewrite_min_size.to_string(),
+            "maxmemory" => self.maxmemory.to_string(),
+            "maxmemory-policy" => self.access.policy.name().to_string(),
+            "maxmemory-samples" => self.access.samples.to_string(),
+            "maxmemory-eviction-tenacity" => self.access.tenacity.to_string(),
+            "lfu-log-factor" => self.access.lfu_log_factor.to_string(),
+            "lfu-decay-time" => self.access.lfu_decay_time.to_string(),
             other => return self.encodings.get(other),
         })
     }
@@ -523,6 +561,12 @@ impl Config {
         "aof-load-truncated",
         "auto-aof-rewrite-percentage",
         "auto-aof-rewrite-min-size",
+        "maxmemory",
+        "maxmemory-policy",
+        "maxmemory-samples",
+        "maxmemory-eviction-tenacity",
+        "lfu-log-factor",
+        "lfu-decay-time",
         "list-max-listpack-size",
         "list-max-ziplist-size",
         "list-compress-depth",
@@ -538,6 +582,11 @@ impl Config {
         "zset-max-listpack-value",
         "zset-max-ziplist-value",
     ];
+}
+
+/// Parses an integer within `min..=max` (Redis's bounded numeric directives).
+fn parse_in(value: &str, min: u32, max: u32) -> Option<u32> {
+    value.parse().ok().filter(|n| (min..=max).contains(n))
 }
 
 fn yes_no(b: bool) -> String {

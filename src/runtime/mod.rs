@@ -7,6 +7,7 @@ use std::time::Instant;
 use slab::Slab;
 
 pub mod blocking;
+pub mod evict;
 pub mod notify;
 pub mod propagate;
 pub mod pubsub;
@@ -211,6 +212,11 @@ pub struct ServerState {
     pub persistence: crate::persistence::Persistence,
     /// The stream of writes for the append-only file (and replicas).
     pub propagation: propagate::Propagation,
+    /// True while memory is over `maxmemory` and eviction stopped at its time budget:
+    /// the event loop evicts again before sleeping.
+    pub evicting: bool,
+    /// Heap bytes in use once the server was set up (INFO's `used_memory_startup`).
+    pub startup_memory: usize,
 }
 
 impl ServerState {
@@ -250,6 +256,8 @@ impl ServerState {
             command_count,
             batch: Vec::new(),
             error_stats: Default::default(),
+            evicting: false,
+            startup_memory: crate::alloc::used_memory(),
         }
     }
 

@@ -119,6 +119,7 @@ impl Server {
         let waker = Arc::new(Waker::new(poll.registry(), WAKER)?);
         let mut store = Store::new(config.databases);
         notify::sync_tracking(&config, &mut store);
+        store.set_access(config.access);
         let aclfile = config.aclfile.clone();
         let mut state = ServerState::new(config, commands::table::acl_registry());
         if !aclfile.is_empty() {
@@ -252,6 +253,11 @@ impl Server {
 
     /// How long the loop may sleep: until the cron or the next blocked client's deadline.
     fn sleep_time(&self) -> Duration {
+        if self.state.evicting {
+            // Memory is still over maxmemory: evict again at once (Redis's
+            // evictionTimeProc).
+            return Duration::ZERO;
+        }
         let cron = self.next_cron.saturating_duration_since(self.turn_now);
         match self.state.blocking.next_deadline() {
             Some(at) => {
@@ -474,6 +480,10 @@ impl Server {
             let deadline = Instant::now() + FAST_EXPIRE_BUDGET;
             self.store.active_expire(store::now_ms(), deadline);
             self.expire_behind = Instant::now() >= deadline;
+            self.publish_store_events();
+        }
+        if self.state.evicting {
+            crate::runtime::evict::perform(&mut self.store, &mut self.state, store::now_ms());
             self.publish_store_events();
         }
         self.flush_aof();

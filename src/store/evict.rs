@@ -96,7 +96,10 @@ impl Policy {
     fn volatile(self) -> bool {
         matches!(
             self,
-            Policy::VolatileLru | Policy::VolatileLfu | Policy::VolatileRandom | Policy::VolatileTtl
+            Policy::VolatileLru
+                | Policy::VolatileLfu
+                | Policy::VolatileRandom
+                | Policy::VolatileTtl
         )
     }
 
@@ -270,13 +273,10 @@ impl Store {
         self.dbs[db].set_clock(pos, clock);
     }
 
-    /// Makes the lookups run by `f` leave the keys' clocks alone (Redis's
-    /// `LOOKUP_NOTOUCH`: TYPE, TTL, EXISTS and OBJECT do not count as accesses).
-    pub fn untouched<R>(&mut self, f: impl FnOnce(&mut Store) -> R) -> R {
-        let was = std::mem::replace(&mut self.touching, false);
-        let r = f(self);
-        self.touching = was;
-        r
+    /// With `false`, lookups leave the keys' clocks alone until set back to `true`
+    /// (Redis's `LOOKUP_NOTOUCH`: TYPE, TTL, EXISTS and OBJECT are no accesses).
+    pub fn set_touching(&mut self, on: bool) {
+        self.touching = on;
     }
 
     /// The idle time in ms of `key` of database `db` by its LRU clock, without
@@ -321,7 +321,11 @@ impl Store {
                     let current = i64::from(lru_clock(now));
                     let idle = (idle % (u64::from(CLOCK_MAX) + 1)) as i64;
                     let at = current - idle;
-                    (if at < 0 { at + i64::from(CLOCK_MAX) } else { at }) as u32
+                    (if at < 0 {
+                        at + i64::from(CLOCK_MAX)
+                    } else {
+                        at
+                    }) as u32
                 }
                 None => return,
             }
@@ -437,12 +441,7 @@ impl Store {
     /// `performEvictions`). Each evicted key counts in `evicted_keys`, is recorded as
     /// an `evicted` write (WATCH, keyspace events) and, while propagating, logged for a
     /// `DEL`. Values are freed at once, so `used()` sees the memory come back.
-    pub fn evict(
-        &mut self,
-        maxmemory: usize,
-        used: impl Fn(&Store) -> usize,
-        now: i64,
-    ) -> Evicted {
+    pub fn evict(&mut self, maxmemory: usize, used: impl Fn(&Store) -> usize, now: i64) -> Evicted {
         let start = used(self);
         if start <= maxmemory {
             return Evicted::Ok;

@@ -277,8 +277,7 @@ impl<V> Table<V> {
     #[inline]
     pub fn set_clock(&mut self, pos: usize, clock: u32) {
         if let Some(slot) = self.slots.get_mut(pos) {
-            slot.meta =
-                slot.meta & (FLAG | TAG_MASK) | (clock & CLOCK_MAX) << CLOCK_SHIFT;
+            slot.meta = slot.meta & (FLAG | TAG_MASK) | (clock & CLOCK_MAX) << CLOCK_SHIFT;
         }
     }
 

@@ -140,9 +140,6 @@ pub const CONFIG_SUBCOMMANDS: &[CommandSpec] = &[
 /// with the fixed value that describes this server. A directive [`Config`] knows
 /// takes precedence over an entry of the same name here.
 const COMPAT_CONFIG: &[(&str, &str)] = &[
-    ("maxmemory", "0"),
-    ("maxmemory-policy", "noeviction"),
-    ("maxmemory-samples", "5"),
     ("tcp-keepalive", "0"),
     ("tcp-backlog", "511"),
     ("daemonize", "no"),
@@ -287,6 +284,16 @@ fn config_set(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
     }
     crate::runtime::notify::sync_tracking(&ctx.server.config, ctx.store);
     ctx.server.persistence.sync_write_denial(&ctx.server.config);
+    ctx.store.set_access(ctx.server.config.access);
+    if pairs.iter().any(|(n, _)| n == "maxmemory") {
+        let (max, used) = (ctx.server.config.maxmemory, crate::alloc::used_memory());
+        if max != 0 && max < used {
+            log::warn!(
+                "WARNING: the new maxmemory value set via CONFIG SET ({max}) is smaller than the current memory usage ({used}). This will result in key eviction and/or the inability to accept new write commands depending on the maxmemory-policy."
+            );
+        }
+        crate::runtime::evict::perform(ctx.store, ctx.server, ctx.now);
+    }
     ctx.out.ok();
     Ok(())
 }
