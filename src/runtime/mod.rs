@@ -55,6 +55,13 @@ pub struct ClientInfo {
     pub querybuf_len: usize,
     /// Bytes in the output buffer (updated by the server for CLIENT LIST).
     pub outbuf_len: usize,
+    /// Bytes allocated for the query buffer (CLIENT LIST's qbuf + qbuf-free).
+    pub querybuf_cap: usize,
+    /// Bytes allocated for the output buffer (CLIENT LIST's omem).
+    pub outbuf_cap: usize,
+    /// When the output buffer went over its class's soft limit (Unix s, 0 = under;
+    /// Redis's `obuf_soft_limit_reached_time`).
+    pub obuf_soft_since: i64,
     /// Set while the client is parked by a blocking command.
     pub blocked: Option<Box<blocking::BlockedOn>>,
     /// Set when a blocked client's command, run again, found nothing and stays parked.
@@ -101,6 +108,9 @@ impl ClientInfo {
             reply_skip_next: false,
             querybuf_len: 0,
             outbuf_len: 0,
+            querybuf_cap: 0,
+            outbuf_cap: 0,
+            obuf_soft_since: 0,
             blocked: None,
             still_blocked: false,
             deny_blocking: false,

@@ -6,12 +6,14 @@
 //! connections, expire keys, free flushed tables in slices).
 
 mod accept;
+pub use accept::fit_maxclients;
 pub mod aof;
 mod busy;
 mod clock;
 mod conn;
 mod cron;
 mod delivery;
+mod output_limit;
 pub mod signal;
 
 use std::collections::VecDeque;
@@ -97,7 +99,8 @@ pub struct Server {
 
 impl Server {
     /// Binds the listening socket described by `config` (port 0 picks a free port).
-    pub fn bind(config: Config) -> io::Result<Server> {
+    pub fn bind(mut config: Config) -> io::Result<Server> {
+        config.maxclients = accept::fit_maxclients(config.maxclients).map_err(io::Error::other)?;
         let addr: SocketAddr =
             format!("{}:{}", config.bind, config.port)
                 .parse()
@@ -367,9 +370,19 @@ impl Server {
             self.state.clients[token].close_after_reply = true;
         }
         conn.shrink_idle_rbuf();
+        if output_limit::enforce(
+            conn,
+            &mut self.state,
+            token,
+            self.clock.unix_ms(self.turn_now),
+        ) {
+            return;
+        }
         let info = &mut self.state.clients[token];
         info.querybuf_len = conn.rbuf.len();
+        info.querybuf_cap = conn.rbuf.capacity();
         info.outbuf_len = conn.wbuf.len();
+        info.outbuf_cap = conn.wbuf.capacity();
         if !conn.pending_write && (!conn.wbuf.is_empty() || info.close_after_reply) {
             conn.pending_write = true;
             self.pending_write.push(token);
@@ -449,6 +462,11 @@ impl Server {
                     }
                 }
             }
+            if let Some(conn) = conns.get_mut(token)
+                && output_limit::enforce(conn, state, token, now)
+            {
+                break false;
+            }
             if state.blocking.has_work() {
                 commands::blocked::serve(store, state, now, conns);
             }
@@ -512,6 +530,10 @@ impl Server {
         match result {
             Ok((outcome, n)) => {
                 self.state.stats.net_output_bytes += n as u64;
+                if let Some(info) = self.state.clients.get_mut(token) {
+                    info.outbuf_len = conn.wbuf.len();
+                    info.outbuf_cap = conn.wbuf.capacity();
+                }
                 Some(outcome)
             }
             Err(e) => {

@@ -33,8 +33,25 @@ impl Drop for Binary {
 
 /// Starts the binary with `args`; `Err(log)` when it exits before it is ready.
 pub fn try_start(args: &[&str]) -> Result<Binary, String> {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_rudis-server"))
-        .args(args)
+    let mut command = Command::new(env!("CARGO_BIN_EXE_rudis-server"));
+    command.args(args);
+    try_start_command(command)
+}
+
+/// Starts the binary with `args` under an open-file limit (soft and hard) of `nofile`.
+pub fn start_with_nofile(nofile: u64, args: &[&str]) -> Binary {
+    let mut command = Command::new("sh");
+    command
+        .arg("-c")
+        .arg(format!("ulimit -n {nofile} && exec \"$0\" \"$@\""))
+        .arg(env!("CARGO_BIN_EXE_rudis-server"))
+        .args(args);
+    try_start_command(command).unwrap_or_else(|log| panic!("rudis-server did not start:\n{log}"))
+}
+
+/// Runs `command` (rudis-server, possibly through a shell that `exec`s it).
+fn try_start_command(mut command: Command) -> Result<Binary, String> {
+    let mut child = command
         .stderr(Stdio::piped())
         .spawn()
         .expect("run rudis-server");
