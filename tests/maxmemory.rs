@@ -247,3 +247,41 @@ fn allkeys_lru_evicts_cold_keys_as_dels_with_events() {
         "evictions logged as DEL in the AOF"
     );
 }
+
+#[test]
+fn memory_stats_doctor_and_malloc_stats_report_the_heap() {
+    let s = start_server();
+    let mut c = s.redis();
+    for i in 0..1000 {
+        let _: () = c.set(format!("k{i}"), "x".repeat(100)).unwrap();
+    }
+    let stats: Vec<redis::Value> = redis::cmd("MEMORY").arg("STATS").query(&mut c).unwrap();
+    let field = |name: &str| -> i64 {
+        let at = stats
+            .iter()
+            .position(|v| matches!(v, redis::Value::BulkString(b) if b == name.as_bytes()))
+            .unwrap_or_else(|| panic!("{name} in MEMORY STATS"));
+        match &stats[at + 1] {
+            redis::Value::Int(n) => *n,
+            other => panic!("{name}: {other:?}"),
+        }
+    };
+    assert!(field("keys.count") >= 1000);
+    assert!(
+        field("total.allocated") > 100_000,
+        "the heap holds the values"
+    );
+    assert!(field("peak.allocated") >= field("total.allocated"));
+    let doctor: String = redis::cmd("MEMORY").arg("DOCTOR").query(&mut c).unwrap();
+    assert!(
+        doctor.starts_with("Hi Sam") || doctor.starts_with("Sam,"),
+        "{doctor}"
+    );
+    let malloc: String = redis::cmd("MEMORY")
+        .arg("MALLOC-STATS")
+        .query(&mut c)
+        .unwrap();
+    assert!(malloc.contains("counted.used:"), "{malloc}");
+    let _: () = redis::cmd("MEMORY").arg("PURGE").query(&mut c).unwrap();
+    assert!(info_field(&mut c, "memory", "used_memory") > 100_000);
+}
