@@ -108,4 +108,12 @@ fn maxclients_is_fitted_to_the_open_file_limit() {
         c.cmd(&["CONFIG", "GET", "maxclients"]),
         Frame::Array(vec![bulk("maxclients"), bulk("32")])
     );
+    // Raising it past what the limit allows is refused, as Redis does.
+    assert_eq!(
+        c.cmd(&["CONFIG", "SET", "maxclients", "100"]),
+        error(
+            "ERR CONFIG SET failed (possibly related to argument 'maxclients') - The operating \
+             system is not able to handle the specified number of clients, try with 32"
+        )
+    );
 }

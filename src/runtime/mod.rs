@@ -8,6 +8,7 @@ use slab::Slab;
 
 pub mod blocking;
 pub mod evict;
+pub mod fds;
 pub mod notify;
 pub mod propagate;
 pub mod pubsub;

@@ -6,7 +6,6 @@
 //! connections, expire keys, free flushed tables in slices).
 
 mod accept;
-pub use accept::fit_maxclients;
 pub mod aof;
 mod busy;
 mod clock;
@@ -100,7 +99,8 @@ pub struct Server {
 impl Server {
     /// Binds the listening socket described by `config` (port 0 picks a free port).
     pub fn bind(mut config: Config) -> io::Result<Server> {
-        config.maxclients = accept::fit_maxclients(config.maxclients).map_err(io::Error::other)?;
+        config.maxclients =
+            crate::runtime::fds::fit_maxclients(config.maxclients).map_err(io::Error::other)?;
         let addr: SocketAddr =
             format!("{}:{}", config.bind, config.port)
                 .parse()

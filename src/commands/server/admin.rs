@@ -257,6 +257,19 @@ fn config_set(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
             return Err(failed(name, "can't set immutable config"));
         }
     }
+    if next.maxclients > ctx.server.config.maxclients {
+        // Redis's updateMaxclients: more clients need more descriptors.
+        let fitted = crate::runtime::fds::fit_maxclients(next.maxclients)
+            .map_err(|why| failed("maxclients", &why))?;
+        if fitted < next.maxclients {
+            return Err(failed(
+                "maxclients",
+                &format!(
+                    "The operating system is not able to handle the specified number of clients, try with {fitted}"
+                ),
+            ));
+        }
+    }
     if next.loglevel != ctx.server.config.loglevel {
         log::set_max_level(next.loglevel);
     }
