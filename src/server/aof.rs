@@ -23,7 +23,12 @@ pub(super) fn start(store: &mut Store, state: &mut ServerState) -> Result<(), St
     let manifest = aof::read_manifest(&state.config)?;
     let opened = match manifest {
         Some(manifest) => {
-            load(store, state, &manifest)?;
+            // No eviction (nor -OOM) while loading, as Redis: memory is checked again
+            // once the server serves clients.
+            let maxmemory = std::mem::take(&mut state.config.maxmemory);
+            let loaded = load(store, state, &manifest);
+            state.config.maxmemory = maxmemory;
+            loaded?;
             Aof::open(&state.config, manifest)
         }
         None => {
