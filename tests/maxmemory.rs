@@ -40,6 +40,16 @@ fn noeviction_refuses_writes_with_oom_but_serves_reads_and_dels() {
     assert_eq!(c.cmd(&["MULTI"]), simple("OK"));
     assert_eq!(c.cmd(&["GET", "b"]), error(OOM));
     assert_eq!(c.cmd(&["DISCARD"]), simple("OK"));
+    // A script may read but not grow memory.
+    assert_eq!(
+        c.cmd(&["EVAL", "return redis.call('get', 'b')", "0"]),
+        bulk("2")
+    );
+    let refused = c.cmd(&["EVAL", "return redis.call('set', 'x', '1')", "0"]);
+    assert!(
+        format!("{refused:?}").contains("OOM command not allowed"),
+        "{refused:?}"
+    );
     // Lifting the limit lets writes in again.
     assert_eq!(c.cmd(&["CONFIG", "SET", "maxmemory", "0"]), simple("OK"));
     assert_eq!(c.cmd(&["SET", "c", "3"]), simple("OK"));

@@ -113,7 +113,10 @@ pub const OOM: &str = "OOM command not allowed when used memory > 'maxmemory'.";
 #[inline(never)]
 fn out_of_memory(ctx: &mut Ctx<'_>, spec: &CommandSpec, req: &Request<'_>) -> bool {
     use crate::store::Evicted;
-    if crate::runtime::evict::perform(ctx.store, ctx.server, ctx.now) != Evicted::Fail {
+    let failed = crate::runtime::evict::perform(ctx.store, ctx.server, ctx.now) == Evicted::Fail;
+    // What a script started by this command sees (Redis's pre_command_oom_state).
+    ctx.server.out_of_memory = failed;
+    if !failed {
         return false;
     }
     let denyoom = |s: &CommandSpec, r: &Request<'_>| {
@@ -262,6 +265,15 @@ pub fn script_call(
         return Err(CmdError::msg(
             ctx.server.persistence.write_denial(&ctx.server.config),
         ));
+    }
+    // Memory was over the limit when the script started: a command that may grow it
+    // is refused, unless the script already wrote (Redis's scriptVerifyOOM).
+    if ctx.server.config.maxmemory != 0
+        && ctx.server.out_of_memory
+        && entry.flags.contains(Flags::DENYOOM)
+        && !ctx.server.scripts.running.as_ref().is_some_and(|r| r.wrote)
+    {
+        return Err(CmdError::msg(OOM));
     }
     ctx.server.stats.commands_processed += 1;
     call(ctx, index, spec, req);

@@ -226,6 +226,9 @@ pub struct ServerState {
     /// True while memory is over `maxmemory` and eviction stopped at its time budget:
     /// the event loop evicts again before sleeping.
     pub evicting: bool,
+    /// Memory was over `maxmemory` with nothing left to evict before the current
+    /// command (Redis's `pre_command_oom_state`): scripts refuse `denyoom` commands.
+    pub out_of_memory: bool,
     /// Heap bytes in use once the server was set up (INFO's `used_memory_startup`).
     pub startup_memory: usize,
 }
@@ -268,6 +271,7 @@ impl ServerState {
             batch: Vec::new(),
             error_stats: Default::default(),
             evicting: false,
+            out_of_memory: false,
             startup_memory: crate::alloc::used_memory(),
         }
     }
