@@ -60,9 +60,6 @@ pub struct ClientInfo {
     pub querybuf_cap: usize,
     /// Bytes allocated for the output buffer (CLIENT LIST's omem).
     pub outbuf_cap: usize,
-    /// When the output buffer went over its class's soft limit (Unix s, 0 = under;
-    /// Redis's `obuf_soft_limit_reached_time`).
-    pub obuf_soft_since: i64,
     /// Set while the client is parked by a blocking command.
     pub blocked: Option<Box<blocking::BlockedOn>>,
     /// Set when a blocked client's command, run again, found nothing and stays parked.
@@ -111,7 +108,6 @@ impl ClientInfo {
             outbuf_len: 0,
             querybuf_cap: 0,
             outbuf_cap: 0,
-            obuf_soft_since: 0,
             blocked: None,
             still_blocked: false,
             deny_blocking: false,

@@ -370,12 +370,8 @@ impl Server {
             self.state.clients[token].close_after_reply = true;
         }
         conn.shrink_idle_rbuf();
-        if output_limit::enforce(
-            conn,
-            &mut self.state,
-            token,
-            self.clock.unix_ms(self.turn_now),
-        ) {
+        let (clock, turn_now) = (&self.clock, self.turn_now);
+        if output_limit::enforce(conn, &mut self.state, token, || clock.unix_ms(turn_now)) {
             return;
         }
         let info = &mut self.state.clients[token];
@@ -463,7 +459,7 @@ impl Server {
                 }
             }
             if let Some(conn) = conns.get_mut(token)
-                && output_limit::enforce(conn, state, token, now)
+                && output_limit::enforce(conn, state, token, || now)
             {
                 break false;
             }

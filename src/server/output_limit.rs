@@ -11,9 +11,31 @@ use super::conn::Conn;
 use crate::runtime::ServerState;
 
 /// Closes the client at `token` if its output buffer is over its class's limit;
-/// true when it did. Costs a comparison while the class has no limit (the normal
-/// class's default).
-pub(super) fn enforce(conn: &mut Conn, state: &mut ServerState, token: usize, now_ms: i64) -> bool {
+/// true when it did. `now_ms` is called only for a buffer near a limit: the common
+/// case costs a few comparisons.
+#[inline]
+pub(super) fn enforce(
+    conn: &mut Conn,
+    state: &mut ServerState,
+    token: usize,
+    now_ms: impl FnOnce() -> i64,
+) -> bool {
+    let l = &state.config.output_limits;
+    let floor = [l.normal.hard, l.normal.soft, l.pubsub.hard, l.pubsub.soft]
+        .into_iter()
+        .filter(|&n| n != 0)
+        .min()
+        .unwrap_or(usize::MAX);
+    if conn.wbuf.len() < floor && conn.obuf_soft_since == 0 {
+        return false;
+    }
+    check(conn, state, token, now_ms())
+}
+
+/// [`enforce`] for a buffer at or over some limit, or with a soft limit running.
+#[cold]
+#[inline(never)]
+fn check(conn: &mut Conn, state: &mut ServerState, token: usize, now_ms: i64) -> bool {
     let Some(info) = state.clients.get_mut(token) else {
         return false;
     };
@@ -25,11 +47,8 @@ pub(super) fn enforce(conn: &mut Conn, state: &mut ServerState, token: usize, no
     } else {
         limits.normal
     };
-    if limit.hard == 0 && limit.soft == 0 {
-        return false;
-    }
     let used = conn.wbuf.len();
-    if !limit.exceeded(used, &mut info.obuf_soft_since, now_ms.div_euclid(1000)) {
+    if !limit.exceeded(used, &mut conn.obuf_soft_since, now_ms.div_euclid(1000)) {
         return false;
     }
     warn!(
