@@ -142,10 +142,21 @@ impl Db {
 
     /// Finds `key`, removing it first if its TTL has passed at `now`; returns whether
     /// it expired as the second value.
-    #[inline]
+    #[cfg(test)]
     pub(super) fn lookup(&mut self, key: &[u8], now: i64) -> (Lookup, bool) {
+        self.lookup_clocked(key, now, None)
+    }
+
+    /// [`Db::lookup`] that sets the found key's access clock to `clock`, if given.
+    #[inline]
+    pub(super) fn lookup_clocked(
+        &mut self,
+        key: &[u8],
+        now: i64,
+        clock: Option<u32>,
+    ) -> (Lookup, bool) {
         let hash = self.map.hash(key);
-        match self.map.find_hashed(hash, key) {
+        match self.map.find_hashed_clocked(hash, key, clock) {
             None => (Lookup::Missing, false),
             Some(i) => {
                 if self.map.flag(i) && passed(self.ttl_of(hash, key), now) {

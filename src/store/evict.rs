@@ -241,8 +241,8 @@ impl Store {
     }
 
     /// Records an access to the key at `pos` of database `db` (Redis's lookupKey:
-    /// the LRU time, or an LFU counter decay and logarithmic increment).
-    #[inline]
+    /// the LRU time, or an LFU counter decay and logarithmic increment). Lookups
+    /// set the LRU time themselves; this serves LFU.
     pub(super) fn touch(&mut self, db: usize, pos: usize, now: i64) {
         if !self.touching {
             return;

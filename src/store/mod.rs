@@ -291,7 +291,10 @@ impl Store {
     /// Finds `key` in database `db` for a write: expires it lazily, counts nothing.
     #[inline]
     fn lookup_write(&mut self, db: usize, key: &[u8], now: i64) -> Option<usize> {
-        let (found, expired) = self.dbs[db].lookup(key, now);
+        // An LRU touch is done by the lookup itself, while the entry is at hand.
+        let lru = self.touching && !self.access.policy.is_lfu();
+        let clock = lru.then(|| evict::lru_clock(now));
+        let (found, expired) = self.dbs[db].lookup_clocked(key, now, clock);
         if expired {
             self.stats.expired_keys += 1;
             self.dirty += 1;
@@ -299,7 +302,9 @@ impl Store {
         }
         match found {
             Lookup::Found(i) => {
-                self.touch(db, i, now);
+                if !lru {
+                    self.touch(db, i, now);
+                }
                 Some(i)
             }
             Lookup::Missing => None,

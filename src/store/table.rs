@@ -330,6 +330,23 @@ impl<V> Table<V> {
         self.position_hashed(hash, key)
     }
 
+    /// [`Table::find_hashed`] that also sets the found entry's clock to `clock`, if
+    /// given, while the entry is at hand (the key space's LRU touch).
+    #[inline]
+    pub fn find_hashed_clocked(
+        &mut self,
+        hash: u32,
+        key: &[u8],
+        clock: Option<u32>,
+    ) -> Option<usize> {
+        let pos = self.find_hashed(hash, key)?;
+        if let Some(clock) = clock {
+            let slot = self.slots.at_pos_mut(pos);
+            slot.meta = slot.meta & (FLAG | TAG_MASK) | (clock & CLOCK_MAX) << CLOCK_SHIFT;
+        }
+        Some(pos)
+    }
+
     /// Adds `key`, which the caller knows is absent, at position `len`; returns that
     /// position. Panics past [`MAX_LEN`] entries (about 256 GiB of entries).
     pub fn push_hashed(&mut self, hash: u32, key: Bytes, value: V) -> usize {
