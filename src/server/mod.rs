@@ -458,11 +458,6 @@ impl Server {
                     }
                 }
             }
-            if let Some(conn) = conns.get_mut(token)
-                && output_limit::enforce(conn, state, token, || now)
-            {
-                break false;
-            }
             if state.blocking.has_work() {
                 commands::blocked::serve(store, state, now, conns);
             }

@@ -1,7 +1,9 @@
 //! `client-output-buffer-limit` for every client (Redis's
 //! `checkClientOutputBufferLimits` + `closeClientOnOutputBufferLimitReached`): after
-//! each command, a client whose pending replies pass its class's hard limit, or its
-//! soft limit for longer than the soft seconds, is closed without its replies.
+//! the commands a client ran in a turn (at most 4 MB of replies and one more reply,
+//! since reading stops at [`crate::config::OUTPUT_HIGH_WATER`]), a client whose pending
+//! replies pass its class's hard limit, or its soft limit for longer than the soft
+//! seconds, is closed without its replies.
 //! Subscribers are also checked as messages are delivered (`runtime/pubsub.rs`).
 
 use bytes::BytesMut;

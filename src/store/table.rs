@@ -339,12 +339,26 @@ impl<V> Table<V> {
         key: &[u8],
         clock: Option<u32>,
     ) -> Option<usize> {
-        let pos = self.find_hashed(hash, key)?;
-        if let Some(clock) = clock {
-            let slot = self.slots.at_pos_mut(pos);
-            slot.meta = slot.meta & (FLAG | TAG_MASK) | (clock & CLOCK_MAX) << CLOCK_SHIFT;
+        self.step();
+        let Table { slots, buckets, .. } = self;
+        for buckets in buckets.iter() {
+            if buckets.is_empty() {
+                continue;
+            }
+            let mut link = buckets.get(buckets.bucket_of(hash));
+            while link != 0 {
+                let slot = slots.at_mut(link);
+                if slot.may_be(hash) && slot.key.as_slice() == key {
+                    if let Some(clock) = clock {
+                        slot.meta =
+                            slot.meta & (FLAG | TAG_MASK) | (clock & CLOCK_MAX) << CLOCK_SHIFT;
+                    }
+                    return Some(link as usize - 1);
+                }
+                link = slot.next;
+            }
         }
-        Some(pos)
+        None
     }
 
     /// Adds `key`, which the caller knows is absent, at position `len`; returns that
