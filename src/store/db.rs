@@ -102,6 +102,12 @@ impl Db {
         self.map.set_clock(pos, clock);
     }
 
+    /// Frees entry storage no key uses (after evictions, so memory drops at once).
+    pub(super) fn trim(&mut self) {
+        self.map.trim();
+        self.expires.trim();
+    }
+
     /// True when the key at `pos` has a TTL.
     pub(super) fn has_ttl(&self, pos: usize) -> bool {
         self.map.flag(pos)

@@ -458,6 +458,8 @@ impl Store {
             };
             let (key, entry) = self.dbs[db].remove_keyed(pos);
             drop(entry);
+            // Inline keys and values free nothing until their chunk of entries goes.
+            self.dbs[db].trim();
             self.stats.evicted_keys += 1;
             if self.propagating {
                 self.expired_log.push((db, key.clone()));

@@ -197,6 +197,21 @@ impl<V> Slots<V> {
         Some(std::mem::replace(hole, last))
     }
 
+    /// Frees what no entry uses: the spare chunk kept past the end, and the unused
+    /// half of a first chunk that holds less than half its capacity (under
+    /// eviction, memory must drop as soon as entries go).
+    pub fn trim(&mut self) {
+        let needed = self.len.div_ceil(CHUNK);
+        self.chunks.truncate(needed);
+        if needed == 1
+            && let Some(first) = self.chunks.first_mut()
+            && first.capacity() >= 2 * first.len()
+            && first.capacity() > 64
+        {
+            first.shrink_to_fit();
+        }
+    }
+
     /// Drops up to `budget` entries from the end; returns how many it dropped.
     pub fn free_some(&mut self, budget: usize) -> usize {
         let mut freed = 0;
@@ -509,6 +524,11 @@ impl<V> Table<V> {
     /// All keys and values by position.
     pub fn iter(&self) -> impl Iterator<Item = (&Bytes, &V)> {
         self.slots.iter().map(|s| (&s.key, &s.value))
+    }
+
+    /// Frees entry storage no entry uses (see [`Slots::trim`]).
+    pub fn trim(&mut self) {
+        self.slots.trim();
     }
 
     /// The entries, for freeing in slices; the index is dropped now.
