@@ -16,7 +16,6 @@ RSS, evicted_keys, keys left, how many hot keys survived, and the elapsed time
 """
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -30,25 +29,12 @@ PORT_BASE = int(os.environ.get("PORT_BASE", "41000"))
 VALUE = b"v" * 100
 
 
-def encode(*args):
-    out = [b"*%d\r\n" % len(args)]
-    for a in args:
-        a = a if isinstance(a, bytes) else str(a).encode()
-        out.append(b"$%d\r\n%s\r\n" % (len(a), a))
-    return b"".join(out)
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from memory import Conn as BaseConn, encode  # noqa: E402  (the same RESP helpers)
 
 
-class Conn:
-    def __init__(self, port):
-        for _ in range(200):
-            try:
-                self.sock = socket.create_connection(("127.0.0.1", port))
-                break
-            except OSError:
-                time.sleep(0.05)
-        else:
-            raise RuntimeError(f"server on {port} did not start")
-        self.buf = b""
+class Conn(BaseConn):
+    """memory.py's connection, reading replies' values too."""
 
     def _line(self):
         while b"\r\n" not in self.buf:
