@@ -78,6 +78,7 @@
 #![deny(missing_docs, missing_debug_implementations, rust_2018_idioms)]
 
 pub mod acl;
+pub mod alloc;
 pub mod client;
 pub mod commands;
 pub mod config;

@@ -73,7 +73,7 @@ fn info_default_sections_with_crlf_lines() {
     assert_eq!(f["aof_enabled"], "0");
     assert_eq!(f["maxmemory"], "0");
     assert_eq!(f["maxmemory_policy"], "noeviction");
-    assert_eq!(f["mem_fragmentation_ratio"], "1.00");
+    assert!(f["mem_fragmentation_ratio"].parse::<f64>().expect("ratio") > 0.0);
     assert_eq!(f["maxclients"], "10000");
     assert_eq!(f["hz"], "10");
     assert!(f["used_memory"].parse::<u64>().expect("number") > 0);

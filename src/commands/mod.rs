@@ -74,6 +74,15 @@ pub fn dispatch(ctx: &mut Ctx<'_>, req: &Request<'_>) {
         reject(ctx, Some(index), CmdError::DocArgument);
         return;
     }
+    // One comparison while no maxmemory is set (Redis's processCommand evicts here,
+    // and refuses commands that may grow memory when nothing more can go).
+    if ctx.server.config.maxmemory != 0 && out_of_memory(ctx, spec, req) {
+        reject(ctx, Some(index), CmdError::msg(OOM));
+        if ctx.store.has_events() {
+            ctx.notify_store_events();
+        }
+        return;
+    }
     // One bool while the last background save is fine (Redis's processCommand checks
     // writeCommandsDeniedByDiskError here, before queueing in MULTI).
     if ctx.server.persistence.deny_writes
@@ -104,6 +113,37 @@ pub fn lookup(server: &ServerState, name: &[u8]) -> Option<(usize, &'static Comm
         None => table::lookup_indexed(name),
         Some(renames) => table::lookup_renamed(renames, name),
     }
+}
+
+/// Redis's reply to a command refused because memory is over `maxmemory`.
+pub const OOM: &str = "OOM command not allowed when used memory > 'maxmemory'.";
+
+/// Evicts what the policy allows, then says whether `spec` must be refused: it may
+/// grow memory (`denyoom`, or an EXEC of such commands, or anything queued inside
+/// MULTI but EXEC, DISCARD, QUIT and RESET) and memory is still over the limit.
+#[cold]
+#[inline(never)]
+fn out_of_memory(ctx: &mut Ctx<'_>, spec: &CommandSpec, req: &Request<'_>) -> bool {
+    use crate::store::Evicted;
+    let failed = crate::runtime::evict::perform(ctx.store, ctx.server, ctx.now) == Evicted::Fail;
+    // What a script started by this command sees (Redis's pre_command_oom_state).
+    ctx.server.out_of_memory = failed;
+    if !failed {
+        return false;
+    }
+    let denyoom = |s: &CommandSpec, r: &Request<'_>| {
+        s.flags.contains(Flags::DENYOOM) || s.resolve(r).flags.contains(Flags::DENYOOM)
+    };
+    let tx = ctx.client().multi.as_ref();
+    denyoom(spec, req)
+        || (spec.name == "exec"
+            && tx.is_some_and(|tx| {
+                tx.queued.iter().any(|q| {
+                    let q = q.request();
+                    table::lookup_indexed(q.arg(0)).is_some_and(|(_, s)| denyoom(s, &q))
+                })
+            }))
+        || (tx.is_some() && !matches!(spec.name, "exec" | "discard" | "quit" | "reset"))
 }
 
 /// Runs a checked command's handler and counts it (Redis's `call`). A reply is all or
@@ -268,6 +308,15 @@ pub fn script_call(
         return Err(CmdError::msg(
             ctx.server.persistence.write_denial(&ctx.server.config),
         ));
+    }
+    // Memory was over the limit when the script started: a command that may grow it
+    // is refused, unless the script already wrote (Redis's scriptVerifyOOM).
+    if ctx.server.config.maxmemory != 0
+        && ctx.server.out_of_memory
+        && entry.flags.contains(Flags::DENYOOM)
+        && !ctx.server.scripts.running.as_ref().is_some_and(|r| r.wrote)
+    {
+        return Err(CmdError::msg(OOM));
     }
     ctx.server.stats.commands_processed += 1;
     call(ctx, index, spec, req);

@@ -15,9 +15,32 @@ pub struct OutputLimit {
     pub soft_seconds: u64,
 }
 
+impl OutputLimit {
+    /// Redis's `checkClientOutputBufferLimits`: true when `used` bytes pass the hard
+    /// limit, or have stayed over the soft limit for more than its seconds.
+    /// `soft_since` (Unix s, 0 = under) is the client's record of when it went over.
+    pub fn exceeded(&self, used: usize, soft_since: &mut i64, now_s: i64) -> bool {
+        let hard = self.hard != 0 && used >= self.hard;
+        let mut soft = self.soft != 0 && used >= self.soft;
+        if soft {
+            if *soft_since == 0 {
+                *soft_since = now_s;
+                soft = false;
+            } else if now_s - *soft_since <= self.soft_seconds as i64 {
+                soft = false;
+            }
+        } else {
+            *soft_since = 0;
+        }
+        hard || soft
+    }
+}
+
 /// `client-output-buffer-limit`: limits for the normal, replica and pubsub classes.
-/// Only the pubsub class is enforced (when messages are delivered): a normal client's
-/// own replies are bounded by [`OUTPUT_HIGH_WATER`], and there are no replicas.
+/// A client past its class's limit is closed: subscribers when messages are
+/// delivered, everyone after each command (see `server/output_limit.rs`); rudis's own
+/// backpressure ([`super::OUTPUT_HIGH_WATER`]) still stops reading a client whose
+/// replies pile up.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct OutputLimits {
     /// `normal`: clients that are not subscribed (Redis's default: no limit).

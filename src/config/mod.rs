@@ -161,6 +161,12 @@ pub struct Config {
     /// No automatic rewrite below this AOF size in bytes
     /// (`--auto-aof-rewrite-min-size`, default 64mb).
     pub auto_aof_rewrite_min_size: u64,
+    /// Most heap bytes before keys are evicted or writes refused with -OOM
+    /// (`--maxmemory`, default 0 = no limit).
+    pub maxmemory: usize,
+    /// `maxmemory-policy` (default noeviction), `maxmemory-samples` (5),
+    /// `maxmemory-eviction-tenacity` (10), `lfu-log-factor` (10), `lfu-decay-time` (1).
+    pub access: crate::store::Access,
 }
 
 /// `appendfsync`: when the append-only file is fsynced.
@@ -340,6 +346,8 @@ impl Default for Config {
             sanitize_dump_payload: SanitizeDumpPayload::No,
             auto_aof_rewrite_percentage: 100,
             auto_aof_rewrite_min_size: 64 * 1024 * 1024,
+            maxmemory: 0,
+            access: crate::store::Access::default(),
         }
     }
 }
@@ -404,6 +412,14 @@ pub const USAGE: &str = "Usage: rudis-server [/path/to/rudis.conf] [options]
                                   when the data set holds nested documents)
   --sanitize-dump-payload no|yes|clients  accepted; rudis always checks RESTORE
                                   payloads in full (default no)
+  --maxmemory BYTES               most heap memory before eviction or -OOM (default 0 = none)
+  --maxmemory-policy POLICY       volatile-lru|volatile-lfu|volatile-random|volatile-ttl|
+                                  allkeys-lru|allkeys-lfu|allkeys-random|noeviction
+                                  (default noeviction)
+  --maxmemory-samples N           keys sampled per eviction (1..64, default 5)
+  --maxmemory-eviction-tenacity N eviction time budget per call (0..100, default 10)
+  --lfu-log-factor N              LFU counter growth (default 10)
+  --lfu-decay-time MINUTES        LFU counter decay period (default 1; 0 = never)
   (every Redis 7.0 directive is accepted: those with no effect in rudis are logged
   at start-up; see rudis.conf in the repository for the full list and defaults)
   --version, -v                   print the version and exit
@@ -528,6 +544,22 @@ impl Config {
             "auto-aof-rewrite-min-size" => {
                 self.auto_aof_rewrite_min_size = parse_memory(value).ok_or_else(bad)? as u64
             }
+            "maxmemory" => self.maxmemory = parse_memory(value).ok_or_else(bad)?,
+            "maxmemory-policy" => {
+                self.access.policy = crate::store::Policy::parse(value).ok_or_else(bad)?
+            }
+            "maxmemory-samples" => {
+                self.access.samples = parse_in(value, 1, 64).ok_or_else(bad)? as usize
+            }
+            "maxmemory-eviction-tenacity" => {
+                self.access.tenacity = parse_in(value, 0, 100).ok_or_else(bad)?
+            }
+            "lfu-log-factor" => {
+                self.access.lfu_log_factor = parse_in(value, 0, i32::MAX as u32).ok_or_else(bad)?
+            }
+            "lfu-decay-time" => {
+                self.access.lfu_decay_time = parse_in(value, 0, i32::MAX as u32).ok_or_else(bad)?
+            }
             other => match self.encodings.set(other, value) {
                 Ok(true) => {}
                 Ok(false) => {
@@ -604,6 +636,12 @@ impl Config {
             "sanitize-dump-payload" => self.sanitize_dump_payload.name().to_string(),
             "auto-aof-rewrite-percentage" => self.auto_aof_rewrite_percentage.to_string(),
             "auto-aof-rewrite-min-size" => self.auto_aof_rewrite_min_size.to_string(),
+            "maxmemory" => self.maxmemory.to_string(),
+            "maxmemory-policy" => self.access.policy.name().to_string(),
+            "maxmemory-samples" => self.access.samples.to_string(),
+            "maxmemory-eviction-tenacity" => self.access.tenacity.to_string(),
+            "lfu-log-factor" => self.access.lfu_log_factor.to_string(),
+            "lfu-decay-time" => self.access.lfu_decay_time.to_string(),
             other => {
                 return self.encodings.get(other).or_else(|| {
                     let p = passive::find(other)?;
@@ -661,6 +699,12 @@ impl Config {
         "sanitize-dump-payload",
         "auto-aof-rewrite-percentage",
         "auto-aof-rewrite-min-size",
+        "maxmemory",
+        "maxmemory-policy",
+        "maxmemory-samples",
+        "maxmemory-eviction-tenacity",
+        "lfu-log-factor",
+        "lfu-decay-time",
         "list-max-listpack-size",
         "list-max-ziplist-size",
         "list-compress-depth",
@@ -679,6 +723,11 @@ impl Config {
         "stream-node-max-entries",
         "hll-sparse-max-bytes",
     ];
+}
+
+/// Parses an integer within `min..=max` (Redis's bounded numeric directives).
+fn parse_in(value: &str, min: u32, max: u32) -> Option<u32> {
+    value.parse().ok().filter(|n| (min..=max).contains(n))
 }
 
 fn yes_no(b: bool) -> String {

@@ -118,13 +118,6 @@ pub const NO_EFFECT: &[(&str, &str, bool)] = &[
 /// until then. Whoever implements one removes its line here (a test checks that no
 /// name is both here and in [`Config::NAMES`](super::Config::NAMES)).
 pub const NOT_YET: &[(&str, &str, bool)] = &[
-    // eviction
-    ("lfu-decay-time", "1", true),
-    ("lfu-log-factor", "10", true),
-    ("maxmemory", "0", true),
-    ("maxmemory-eviction-tenacity", "10", true),
-    ("maxmemory-policy", "noeviction", true),
-    ("maxmemory-samples", "5", true),
     // observability
     ("latency-monitor-threshold", "0", true),
     ("latency-tracking", "yes", true),

@@ -205,6 +205,27 @@ pub const DOCS: &[(&str, &str)] = &[
         "... or at this many entries; 0 = no limit.",
     ),
     (
+        "maxmemory",
+        "Most heap memory (used_memory) before keys are evicted or writes refused with -OOM; 0 = no limit.",
+    ),
+    (
+        "maxmemory-policy",
+        "What goes past maxmemory: allkeys-lru|lfu|random, volatile-lru|lfu|random|ttl, or noeviction.",
+    ),
+    (
+        "maxmemory-samples",
+        "Keys sampled per eviction step (1..64).",
+    ),
+    (
+        "maxmemory-eviction-tenacity",
+        "How long one eviction call may run (0..100; the loop goes on evicting between turns).",
+    ),
+    ("lfu-log-factor", "How slowly the LFU counter grows."),
+    (
+        "lfu-decay-time",
+        "Minutes after which an idle key's LFU counter halves; 0 = never.",
+    ),
+    (
         "hll-sparse-max-bytes",
         "A sparse HyperLogLog that would grow past this turns dense.",
     ),

@@ -7,6 +7,8 @@ use std::time::Instant;
 use slab::Slab;
 
 pub mod blocking;
+pub mod evict;
+pub mod fds;
 pub mod notify;
 pub mod propagate;
 pub mod pubsub;
@@ -54,6 +56,10 @@ pub struct ClientInfo {
     pub querybuf_len: usize,
     /// Bytes in the output buffer (updated by the server for CLIENT LIST).
     pub outbuf_len: usize,
+    /// Bytes allocated for the query buffer (CLIENT LIST's qbuf + qbuf-free).
+    pub querybuf_cap: usize,
+    /// Bytes allocated for the output buffer (CLIENT LIST's omem).
+    pub outbuf_cap: usize,
     /// Set while the client is parked by a blocking command.
     pub blocked: Option<Box<blocking::BlockedOn>>,
     /// Set when a blocked client's command, run again, found nothing and stays parked.
@@ -100,6 +106,8 @@ impl ClientInfo {
             reply_skip_next: false,
             querybuf_len: 0,
             outbuf_len: 0,
+            querybuf_cap: 0,
+            outbuf_cap: 0,
             blocked: None,
             still_blocked: false,
             deny_blocking: false,
@@ -218,6 +226,14 @@ pub struct ServerState {
     /// The load of the data set in progress at start-up, if any (clients get
     /// `-LOADING`; INFO shows its progress).
     pub loading: Option<Loading>,
+    /// True while memory is over `maxmemory` and eviction stopped at its time budget:
+    /// the event loop evicts again before sleeping.
+    pub evicting: bool,
+    /// Memory was over `maxmemory` with nothing left to evict before the current
+    /// command (Redis's `pre_command_oom_state`): scripts refuse `denyoom` commands.
+    pub out_of_memory: bool,
+    /// Heap bytes in use once the server was set up (INFO's `used_memory_startup`).
+    pub startup_memory: usize,
 }
 
 /// A load in progress (Redis's `server.loading*` fields).
@@ -306,6 +322,9 @@ impl ServerState {
             command_count,
             batch: Vec::new(),
             error_stats: Default::default(),
+            evicting: false,
+            out_of_memory: false,
+            startup_memory: crate::alloc::used_memory(),
         }
     }
 

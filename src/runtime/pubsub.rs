@@ -321,6 +321,7 @@ impl Sink<'_> {
         }
         out.raw(tail);
         client.outbuf_len = buf.len();
+        client.outbuf_cap = buf.capacity();
         if over_limit(buf.len(), self.limit, subs, self.now_s) {
             subs.closing = true;
             *buf = BytesMut::new();
@@ -334,22 +335,9 @@ impl Sink<'_> {
     }
 }
 
-/// Redis's `checkClientOutputBufferLimits`: the hard limit at once, the soft limit
-/// once exceeded continuously for more than its seconds.
+/// Redis's `checkClientOutputBufferLimits` for a subscriber.
 fn over_limit(used: usize, limit: OutputLimit, subs: &mut Subscriptions, now_s: i64) -> bool {
-    let hard = limit.hard != 0 && used >= limit.hard;
-    let mut soft = limit.soft != 0 && used >= limit.soft;
-    if soft {
-        if subs.soft_since == 0 {
-            subs.soft_since = now_s;
-            soft = false;
-        } else if now_s - subs.soft_since <= limit.soft_seconds as i64 {
-            soft = false;
-        }
-    } else {
-        subs.soft_since = 0;
-    }
-    hard || soft
+    limit.exceeded(used, &mut subs.soft_since, now_s)
 }
 
 #[cfg(test)]

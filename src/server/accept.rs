@@ -1,6 +1,14 @@
-//! Accepting connections: maxclients, protected mode, registration.
+//! Accepting connections: maxclients (fitted to the open-file limit by
+//! [`crate::runtime::fds`]), protected mode, registration; accept errors logged at
+//! most once a second.
+
+use std::sync::atomic::AtomicI64;
 
 use super::*;
+
+/// Unix second of the last accept error logged: one line a second at most, so a
+/// server out of descriptors does not fill its log.
+static LAST_ACCEPT_WARNING: AtomicI64 = AtomicI64::new(0);
 
 impl Server {
     pub(super) fn accept_all(&mut self) {
@@ -45,7 +53,10 @@ fn accept_from(
             Err(e) => {
                 // EMFILE and friends: connections stay queued in the backlog and
                 // no new edge announces them, so the cron tries again.
-                warn!("accept failed: {e}");
+                let now_s = store::now_ms() / 1000;
+                if LAST_ACCEPT_WARNING.swap(now_s, Ordering::Relaxed) != now_s {
+                    warn!("Accepting client connection: {e}");
+                }
                 return false;
             }
         }

@@ -29,7 +29,12 @@ pub(super) fn start(
     let manifest = aof::read_manifest(&state.config)?;
     let opened = match manifest {
         Some(manifest) => {
-            load(store, state, &manifest, serve)?;
+            // No eviction (nor -OOM) while loading, as Redis: memory is checked again
+            // once the server serves clients.
+            let maxmemory = std::mem::take(&mut state.config.maxmemory);
+            let loaded = load(store, state, &manifest, serve);
+            state.config.maxmemory = maxmemory;
+            loaded?;
             Aof::open(&state.config, manifest)
         }
         None => {

@@ -64,6 +64,9 @@ pub struct Conn {
     pub closing: bool,
     /// Registered for writable events too (only while replies wait on a full socket).
     write_interest: bool,
+    /// When the output buffer went over its class's soft limit (Unix s, 0 = under;
+    /// Redis's `obuf_soft_limit_reached_time`).
+    pub obuf_soft_since: i64,
 }
 
 impl Conn {
@@ -80,6 +83,7 @@ impl Conn {
             pending_write: false,
             closing: false,
             write_interest: false,
+            obuf_soft_since: 0,
         }
     }
 

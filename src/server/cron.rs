@@ -7,6 +7,10 @@ impl Server {
     pub(super) fn cron(&mut self) {
         let start = Instant::now();
         self.clock = Clock::now();
+        self.store.tick(store::now_ms());
+        if self.state.config.maxmemory != 0 {
+            crate::runtime::evict::perform(&mut self.store, &mut self.state, store::now_ms());
+        }
         let deadline = start + CRON_EXPIRE_BUDGET;
         self.store.active_expire(store::now_ms(), deadline);
         self.expire_behind = Instant::now() >= deadline;

@@ -14,6 +14,7 @@ mod cron;
 mod delivery;
 mod loading;
 pub mod logging;
+mod output_limit;
 pub mod signal;
 pub mod supervise;
 
@@ -221,7 +222,9 @@ impl Server {
     /// loads it first, answering clients `-LOADING` meanwhile.
     /// # Errors
     /// Bind failures (naming the address), ACL file errors.
-    pub fn open(config: Config) -> io::Result<Server> {
+    pub fn open(mut config: Config) -> io::Result<Server> {
+        config.maxclients =
+            crate::runtime::fds::fit_maxclients(config.maxclients).map_err(io::Error::other)?;
         let poll = Poll::new()?;
         let mut listeners = listen(&config)?;
         for listener in &mut listeners {
@@ -231,6 +234,7 @@ impl Server {
         let waker = Arc::new(Waker::new(poll.registry(), WAKER)?);
         let mut store = Store::new(config.databases);
         notify::sync_tracking(&config, &mut store);
+        store.set_access(config.access);
         let aclfile = config.aclfile.clone();
         let mut state = ServerState::new(config, commands::table::acl_registry());
         if !aclfile.is_empty() {
@@ -394,6 +398,11 @@ impl Server {
 
     /// How long the loop may sleep: until the cron or the next blocked client's deadline.
     fn sleep_time(&self) -> Duration {
+        if self.state.evicting {
+            // Memory is still over maxmemory: evict again at once (Redis's
+            // evictionTimeProc).
+            return Duration::ZERO;
+        }
         let cron = self.next_cron.saturating_duration_since(self.turn_now);
         match self.state.blocking.next_deadline() {
             Some(at) => {
@@ -503,9 +512,15 @@ impl Server {
             self.state.clients[token].close_after_reply = true;
         }
         conn.shrink_idle_rbuf();
+        let (clock, turn_now) = (&self.clock, self.turn_now);
+        if output_limit::enforce(conn, &mut self.state, token, || clock.unix_ms(turn_now)) {
+            return;
+        }
         let info = &mut self.state.clients[token];
         info.querybuf_len = conn.rbuf.len();
+        info.querybuf_cap = conn.rbuf.capacity();
         info.outbuf_len = conn.wbuf.len();
+        info.outbuf_cap = conn.wbuf.capacity();
         if !conn.pending_write && (!conn.wbuf.is_empty() || info.close_after_reply) {
             conn.pending_write = true;
             self.pending_write.push(token);
@@ -618,6 +633,10 @@ impl Server {
             self.expire_behind = Instant::now() >= deadline;
             self.publish_store_events();
         }
+        if self.state.evicting {
+            crate::runtime::evict::perform(&mut self.store, &mut self.state, store::now_ms());
+            self.publish_store_events();
+        }
         self.flush_aof();
         self.flush_pending();
         for token in std::mem::take(&mut self.state.killed) {
@@ -644,6 +663,10 @@ impl Server {
         match result {
             Ok((outcome, n)) => {
                 self.state.stats.net_output_bytes += n as u64;
+                if let Some(info) = self.state.clients.get_mut(token) {
+                    info.outbuf_len = conn.wbuf.len();
+                    info.outbuf_cap = conn.wbuf.capacity();
+                }
                 Some(outcome)
             }
             Err(e) => {

@@ -31,6 +31,8 @@ pub struct Db {
     log_new: bool,
     /// Keys added since the last [`Db::take_new_keys`], while `log_new`.
     new_keys: Vec<Key>,
+    /// The access clock a new key starts with (set by the store: see `evict.rs`).
+    pub(super) fresh: u32,
 }
 
 impl Default for Db {
@@ -86,7 +88,34 @@ impl Db {
             expired_big: Vec::new(),
             log_new: false,
             new_keys: Vec::new(),
+            fresh: 0,
         }
+    }
+
+    /// The access clock of the key at `pos` (LRU time or LFU counter, 24 bits).
+    pub(super) fn clock(&self, pos: usize) -> u32 {
+        self.map.clock(pos)
+    }
+
+    /// Sets the access clock of the key at `pos`.
+    pub(super) fn set_clock(&mut self, pos: usize, clock: u32) {
+        self.map.set_clock(pos, clock);
+    }
+
+    /// Frees entry storage no key uses (after evictions, so memory drops at once).
+    pub(super) fn trim(&mut self) {
+        self.map.trim();
+        self.expires.trim();
+    }
+
+    /// True when the key at `pos` has a TTL.
+    pub(super) fn has_ttl(&self, pos: usize) -> bool {
+        self.map.flag(pos)
+    }
+
+    /// The key with a TTL at position `index` of the TTL index, and its expiry.
+    pub(super) fn expiring_at(&self, index: usize) -> Option<(&Key, i64)> {
+        self.expires.get_index(index).map(|(k, &at)| (k, at))
     }
 
     /// Starts or stops recording added keys (stopping drops those recorded).
@@ -119,10 +148,21 @@ impl Db {
 
     /// Finds `key`, removing it first if its TTL has passed at `now`; returns whether
     /// it expired as the second value.
-    #[inline]
+    #[cfg(test)]
     pub(super) fn lookup(&mut self, key: &[u8], now: i64) -> (Lookup, bool) {
+        self.lookup_clocked(key, now, None)
+    }
+
+    /// [`Db::lookup`] that sets the found key's access clock to `clock`, if given.
+    #[inline]
+    pub(super) fn lookup_clocked(
+        &mut self,
+        key: &[u8],
+        now: i64,
+        clock: Option<u32>,
+    ) -> (Lookup, bool) {
         let hash = self.map.hash(key);
-        match self.map.find_hashed(hash, key) {
+        match self.map.find_hashed_clocked(hash, key, clock) {
             None => (Lookup::Missing, false),
             Some(i) => {
                 if self.map.flag(i) && passed(self.ttl_of(hash, key), now) {
@@ -202,6 +242,7 @@ impl Db {
             }
             None => {
                 let i = self.map.push_hashed(hash, Key::from(key), value);
+                self.map.set_clock(i, self.fresh);
                 if expire_at != 0 {
                     self.map.set_flag(i, true);
                     self.expires.push_hashed(hash, Key::from(key), expire_at);
@@ -273,6 +314,7 @@ impl Db {
         let mut fresh = Db::with_hasher(self.map.hasher().clone());
         fresh.log_new = self.log_new;
         fresh.new_keys = std::mem::take(&mut self.new_keys);
+        fresh.fresh = self.fresh;
         let old = std::mem::replace(self, fresh);
         Flushed {
             keys: old.map.into_slots(),

@@ -357,14 +357,22 @@ impl Store {
                 self.dispose(old);
                 pos
             }
-            None => self.insert_new(db, key, value, expire_at),
+            None => self.insert_new(db, key, value, expire_at, now),
         };
         KeyMut::new(self, db, pos, Touched::Changed)
     }
 
     /// Inserts `key`, known to be absent, recording it as new when that is tracked.
-    fn insert_new(&mut self, db: usize, key: &[u8], value: Value, expire_at: i64) -> usize {
+    fn insert_new(
+        &mut self,
+        db: usize,
+        key: &[u8],
+        value: Value,
+        expire_at: i64,
+        now: i64,
+    ) -> usize {
         let (pos, _) = self.dbs[db].insert_at(key, value, expire_at);
+        self.stamp(db, pos, now);
         if self.tracking.new {
             self.key_events
                 .push((db, Key::from_slice(key), KeyEvent::New));
@@ -386,7 +394,7 @@ impl Store {
             Some(pos) if self.dbs[db].value_ref(pos).kind() != kind => None,
             Some(pos) => Some(KeyMut::new(self, db, pos, Touched::No)),
             None => {
-                let pos = self.insert_new(db, key, make(), 0);
+                let pos = self.insert_new(db, key, make(), 0, now);
                 Some(KeyMut::new(self, db, pos, Touched::Changed))
             }
         }

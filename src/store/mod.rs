@@ -6,6 +6,7 @@
 
 pub mod bytes;
 pub mod db;
+pub mod evict;
 pub mod expire;
 pub mod functions;
 pub mod handle;
@@ -25,6 +26,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 pub use bytes::Bytes;
 pub use db::{Db, Lookup};
+pub use evict::{Access, Evicted, Policy};
 pub use handle::{Event, KeyMut, KeyRef, class};
 pub use item::{Item, OwnedItem};
 pub use rng::Rng;
@@ -76,6 +78,8 @@ pub struct KeyspaceStats {
     pub hits: u64,
     /// Failed key lookups by read commands.
     pub misses: u64,
+    /// Keys evicted to stay under `maxmemory`.
+    pub evicted_keys: u64,
 }
 
 /// Which events the store records for keyspace notifications (set from
@@ -129,13 +133,21 @@ pub struct Store {
     expired_log: Vec<(usize, Key)>,
     /// The function libraries' code (FUNCTION LOAD), saved with the data.
     pub functions: functions::FunctionLibs,
+    /// How access clocks are kept and keys evicted.
+    access: Access,
+    /// Eviction candidates kept across calls, best last (Redis's `EvictionPoolLRU`).
+    pool: Vec<evict::Candidate>,
+    /// Whether lookups record an access (off inside [`Store::untouched`]).
+    touching: bool,
+    /// Database where the next random eviction looks first.
+    evict_cursor: usize,
 }
 
 impl Store {
     /// A store with `databases` empty databases.
     pub fn new(databases: usize) -> Store {
         let seed = now_ms() as u64 ^ 0x9E37_79B9_7F4A_7C15;
-        Store {
+        let mut store = Store {
             dbs: (0..databases.max(1)).map(|_| Db::default()).collect(),
             dirty: 0,
             stats: KeyspaceStats::default(),
@@ -148,7 +160,13 @@ impl Store {
             propagating: false,
             expired_log: Vec::new(),
             functions: functions::FunctionLibs::default(),
-        }
+            access: Access::default(),
+            pool: Vec::with_capacity(evict::POOL_SIZE),
+            touching: true,
+            evict_cursor: 0,
+        };
+        store.tick(now_ms());
+        store
     }
 
     /// Chooses which key events to record (recorded ones are dropped when turned off).
@@ -279,14 +297,22 @@ impl Store {
     /// Finds `key` in database `db` for a write: expires it lazily, counts nothing.
     #[inline]
     fn lookup_write(&mut self, db: usize, key: &[u8], now: i64) -> Option<usize> {
-        let (found, expired) = self.dbs[db].lookup(key, now);
+        // An LRU touch is done by the lookup itself, while the entry is at hand.
+        let lru = self.touching && !self.access.policy.is_lfu();
+        let clock = lru.then(|| evict::lru_clock(now));
+        let (found, expired) = self.dbs[db].lookup_clocked(key, now, clock);
         if expired {
             self.stats.expired_keys += 1;
             self.dirty += 1;
             self.record_expired(db, key);
         }
         match found {
-            Lookup::Found(i) => Some(i),
+            Lookup::Found(i) => {
+                if !lru {
+                    self.touch(db, i, now);
+                }
+                Some(i)
+            }
             Lookup::Missing => None,
         }
     }
@@ -366,6 +392,15 @@ impl Store {
             }
         }
         false
+    }
+
+    /// Refreshes the clock new keys start with (from the cron: keys a command adds are
+    /// stamped exactly, keys loaded from a file get the last tick's).
+    pub fn tick(&mut self, now: i64) {
+        let fresh = self.fresh_clock(now);
+        for db in &mut self.dbs {
+            db.fresh = fresh;
+        }
     }
 
     /// Swaps the contents of databases `a` and `b` (SWAPDB; callers validate both);

@@ -7,11 +7,15 @@
 //! - Removal is `swap_remove`: the last entry moves into the hole. A random entry is
 //!   one position away, and a cursor walking positions downwards never skips an entry
 //!   that stays (see the module doc of `db.rs`).
-//! - The index is chained: `u32` bucket heads, a `u32` `next` link and the 31-bit hash
-//!   stored in each entry (links are position + 1; 0 ends a chain). The table keeps
-//!   at most one entry per bucket before it grows. The top bit of the stored hash is a
-//!   caller's flag per entry ([`Table::flag`]; the key space uses it for "has a TTL"),
-//!   so it costs no room: it moves with the entry and no rehash or lookup reads it.
+//! - The index is chained: `u32` bucket heads and a `u32` `next` link in each entry
+//!   (links are position + 1; 0 ends a chain). The table keeps at most one entry per
+//!   bucket before it grows. Each entry also has a `u32` of metadata: a 7-bit tag of
+//!   its hash (bits 24..31, independent of the bucket bits, so a chain walk compares
+//!   keys only on a tag match), a 24-bit clock the caller owns ([`Table::clock`]; the
+//!   key space keeps each key's LRU time or LFU counter there, as Redis keeps them in
+//!   its object header) and a flag bit ([`Table::flag`]; the key space's "has a TTL").
+//!   So per-key access tracking costs no room. A rehash recomputes each moved key's
+//!   hash (as Redis's `dict` does) instead of storing it.
 //! - Resizing is Redis's `dict` rehash: a second bucket array is started, and every
 //!   insert, lookup and delete moves one bucket's chain from the old array to the new;
 //!   [`Table::rehash_step`] lets idle time move more. Lookups search both arrays
@@ -59,12 +63,28 @@ const EMPTY_VISITS: usize = 10;
 /// Buckets each insert, lookup and delete moves while rehashing (Redis: one). Every
 /// insert moving at least one bucket guarantees a rehash ends before the next is due.
 const STEP_PER_OP: usize = 1;
-/// The bits of a stored hash that are the hash; the top bit is the entry's flag.
-/// Bucket arrays never reach 2^31 buckets (`MAX_LEN` entries), so a bucket index
-/// never uses the top bit and the distribution is that of the full hash.
+/// The bits of a hash (31: bucket arrays never reach 2^31 buckets, `MAX_LEN` entries).
 const HASH_MASK: u32 = u32::MAX >> 1;
-/// The flag bit of a stored hash.
+/// The flag bit of an entry's metadata.
 const FLAG: u32 = !HASH_MASK;
+/// Bits of an entry's metadata holding the tag of its hash.
+const TAG_MASK: u32 = 0x7F;
+/// Where an entry's clock starts in its metadata.
+const CLOCK_SHIFT: u32 = 7;
+/// Largest clock value: 24 bits, as Redis's `LRU_BITS`.
+pub const CLOCK_MAX: u32 = (1 << 24) - 1;
+
+/// The tag an entry keeps of `hash`: bits 24..31, which no bucket array below 2^24
+/// buckets uses, so entries of one chain have independent tags.
+fn tag_of(hash: u32) -> u32 {
+    (hash >> 24) & TAG_MASK
+}
+
+/// `key`'s 31-bit hash under `hasher`.
+fn hash_with(hasher: &KeyHasher, key: &[u8]) -> u32 {
+    let h = hasher.hash_one(key);
+    (h ^ (h >> 32)) as u32 & HASH_MASK
+}
 /// Most entries a table holds: links are `u32` positions + 1, and 0 means "none".
 pub const MAX_LEN: usize = u32::MAX as usize - 1;
 
@@ -73,17 +93,16 @@ pub const MAX_LEN: usize = u32::MAX as usize - 1;
 struct Slot<V> {
     key: Bytes,
     value: V,
-    /// The key's hash (31 bits), for cheap comparisons and for rehashing without
-    /// rehashing keys; the top bit is the entry's flag.
-    hash: u32,
+    /// The entry's flag (top bit), clock (24 bits) and hash tag (low 7 bits).
+    meta: u32,
     /// Position + 1 of the next entry in the same bucket, or 0.
     next: u32,
 }
 
 impl<V> Slot<V> {
-    /// The key's hash, without the flag.
-    fn hash(&self) -> u32 {
-        self.hash & HASH_MASK
+    /// True when this entry's hash may be `hash` (its tag matches).
+    fn may_be(&self, hash: u32) -> bool {
+        self.meta & TAG_MASK == tag_of(hash)
     }
 }
 
@@ -178,6 +197,21 @@ impl<V> Slots<V> {
         Some(std::mem::replace(hole, last))
     }
 
+    /// Frees what no entry uses: the spare chunk kept past the end, and the unused
+    /// half of a first chunk that holds less than half its capacity (under
+    /// eviction, memory must drop as soon as entries go).
+    pub fn trim(&mut self) {
+        let needed = self.len.div_ceil(CHUNK);
+        self.chunks.truncate(needed);
+        if needed == 1
+            && let Some(first) = self.chunks.first_mut()
+            && first.capacity() >= 2 * first.len()
+            && first.capacity() > 64
+        {
+            first.shrink_to_fit();
+        }
+    }
+
     /// Drops up to `budget` entries from the end; returns how many it dropped.
     pub fn free_some(&mut self, budget: usize) -> usize {
         let mut freed = 0;
@@ -230,19 +264,35 @@ impl<V> Table<V> {
     /// The hash this table uses for `key` (31 bits: the top bit of a stored hash is
     /// the entry's flag).
     pub fn hash(&self, key: &[u8]) -> u32 {
-        let h = self.hasher.hash_one(key);
-        (h ^ (h >> 32)) as u32 & HASH_MASK
+        hash_with(&self.hasher, key)
     }
 
     /// The flag of the entry at `pos` (false for a new entry, or out of range).
     pub fn flag(&self, pos: usize) -> bool {
-        self.slots.get(pos).is_some_and(|s| s.hash & FLAG != 0)
+        self.slots.get(pos).is_some_and(|s| s.meta & FLAG != 0)
     }
 
     /// Sets or clears the flag of the entry at `pos` (no effect out of range).
     pub fn set_flag(&mut self, pos: usize, on: bool) {
         if let Some(slot) = self.slots.get_mut(pos) {
-            slot.hash = slot.hash & HASH_MASK | if on { FLAG } else { 0 };
+            slot.meta = slot.meta & HASH_MASK | if on { FLAG } else { 0 };
+        }
+    }
+
+    /// The clock of the entry at `pos` (24 bits; 0 for a new entry or out of range).
+    #[inline]
+    pub fn clock(&self, pos: usize) -> u32 {
+        self.slots
+            .get(pos)
+            .map_or(0, |s| (s.meta >> CLOCK_SHIFT) & CLOCK_MAX)
+    }
+
+    /// Sets the clock of the entry at `pos` to the low 24 bits of `clock` (no effect
+    /// out of range).
+    #[inline]
+    pub fn set_clock(&mut self, pos: usize, clock: u32) {
+        if let Some(slot) = self.slots.get_mut(pos) {
+            slot.meta = slot.meta & (FLAG | TAG_MASK) | (clock & CLOCK_MAX) << CLOCK_SHIFT;
         }
     }
 
@@ -280,7 +330,7 @@ impl<V> Table<V> {
             let mut link = buckets.get(buckets.bucket_of(hash));
             while link != 0 {
                 let slot = self.slots.at(link);
-                if slot.hash() == hash && slot.key.as_slice() == key {
+                if slot.may_be(hash) && slot.key.as_slice() == key {
                     return Some(link as usize - 1);
                 }
                 link = slot.next;
@@ -293,6 +343,37 @@ impl<V> Table<V> {
     pub fn find_hashed(&mut self, hash: u32, key: &[u8]) -> Option<usize> {
         self.step();
         self.position_hashed(hash, key)
+    }
+
+    /// [`Table::find_hashed`] that also sets the found entry's clock to `clock`, if
+    /// given, while the entry is at hand (the key space's LRU touch).
+    #[inline]
+    pub fn find_hashed_clocked(
+        &mut self,
+        hash: u32,
+        key: &[u8],
+        clock: Option<u32>,
+    ) -> Option<usize> {
+        self.step();
+        let Table { slots, buckets, .. } = self;
+        for buckets in buckets.iter() {
+            if buckets.is_empty() {
+                continue;
+            }
+            let mut link = buckets.get(buckets.bucket_of(hash));
+            while link != 0 {
+                let slot = slots.at_mut(link);
+                if slot.may_be(hash) && slot.key.as_slice() == key {
+                    if let Some(clock) = clock {
+                        slot.meta =
+                            slot.meta & (FLAG | TAG_MASK) | (clock & CLOCK_MAX) << CLOCK_SHIFT;
+                    }
+                    return Some(link as usize - 1);
+                }
+                link = slot.next;
+            }
+        }
+        None
     }
 
     /// Adds `key`, which the caller knows is absent, at position `len`; returns that
@@ -309,7 +390,7 @@ impl<V> Table<V> {
         self.slots.push(Slot {
             key,
             value,
-            hash,
+            meta: tag_of(hash),
             next,
         });
         pos
@@ -345,17 +426,16 @@ impl<V> Table<V> {
         let link = pos as u32 + 1;
         let (hash, next) = {
             let slot = self.slots.at(link);
-            (slot.hash(), slot.next)
+            (self.hash(&slot.key), slot.next)
         };
         self.relink(hash, link, next);
         let last = self.len() as u32;
         if link != last {
-            let last_hash = self.slots.at(last).hash();
+            let last_hash = self.hash(&self.slots.at(last).key);
             self.relink(last_hash, last, link);
         }
         let slot = self.slots.swap_remove(pos)?;
         self.shrink_if_needed();
-        let hash = slot.hash();
         Some((slot.key, slot.value, hash))
     }
 
@@ -429,19 +509,26 @@ impl<V> Table<V> {
 
     /// The key, value and hash at `pos`.
     pub fn get_hashed(&self, pos: usize) -> Option<(&Bytes, &V, u32)> {
-        self.slots.get(pos).map(|s| (&s.key, &s.value, s.hash()))
+        self.slots
+            .get(pos)
+            .map(|s| (&s.key, &s.value, self.hash(&s.key)))
     }
 
     /// All keys, values, hashes and flags by position.
     pub fn iter_hashed(&self) -> impl Iterator<Item = (&Bytes, &V, u32, bool)> {
         self.slots
             .iter()
-            .map(|s| (&s.key, &s.value, s.hash(), s.hash & FLAG != 0))
+            .map(|s| (&s.key, &s.value, self.hash(&s.key), s.meta & FLAG != 0))
     }
 
     /// All keys and values by position.
     pub fn iter(&self) -> impl Iterator<Item = (&Bytes, &V)> {
         self.slots.iter().map(|s| (&s.key, &s.value))
+    }
+
+    /// Frees entry storage no entry uses (see [`Slots::trim`]).
+    pub fn trim(&mut self) {
+        self.slots.trim();
     }
 
     /// The entries, for freeing in slices; the index is dropped now.
@@ -459,7 +546,7 @@ impl<V> Table<V> {
             slots,
             buckets: [old, new],
             rehash_idx,
-            ..
+            hasher,
         } = self;
         let mut budget = buckets.max(1);
         let mut empty_visits = budget * EMPTY_VISITS;
@@ -480,7 +567,7 @@ impl<V> Table<V> {
                 while link != 0 {
                     let slot = slots.at_mut(link);
                     let next = slot.next;
-                    let head = new.get_mut(new.bucket_of(slot.hash()));
+                    let head = new.get_mut(new.bucket_of(hash_with(hasher, &slot.key)));
                     slot.next = std::mem::replace(head, link);
                     link = next;
                 }

@@ -33,8 +33,8 @@ impl<V> Table<V> {
                     assert!(!seen[pos], "entry {pos} linked twice");
                     seen[pos] = true;
                     let slot = self.slots.at(link);
-                    assert_eq!(buckets.bucket_of(slot.hash()), b);
-                    assert_eq!(slot.hash(), self.hash(&slot.key));
+                    assert_eq!(buckets.bucket_of(self.hash(&slot.key)), b);
+                    assert!(slot.may_be(self.hash(&slot.key)));
                     link = slot.next;
                 }
             }
@@ -353,4 +353,33 @@ fn flag_sets_clears_and_follows_its_entry() {
     }
     let flags = t.iter_hashed().filter(|&(_, _, _, f)| f).count();
     assert_eq!(flags, live.iter().filter(|&&i| flagged(i)).count());
+}
+
+#[test]
+fn clock_and_flag_share_the_entry_and_move_with_it() {
+    let mut t: Table<u32> = Table::default();
+    for i in 0..300 {
+        t.insert(&key(i), i as u32);
+    }
+    for pos in 0..300 {
+        t.set_clock(pos, 0xFF_0000 | pos as u32);
+        t.set_flag(pos, pos % 2 == 0);
+    }
+    t.set_clock(5, u32::MAX);
+    assert_eq!(t.clock(5), CLOCK_MAX, "kept to 24 bits");
+    assert!(t.flag(4) && !t.flag(5), "the clock leaves the flag alone");
+    // Removing position 7 moves the last entry (299) there, with its clock and flag.
+    t.swap_remove_index(7);
+    assert_eq!(t.position(&key(299)), Some(7));
+    assert_eq!(t.clock(7), 0xFF_0000 | 299);
+    assert!(!t.flag(7));
+    t.check();
+    // Growing (a rehash of every entry) keeps clocks and lookups.
+    for i in 300..3000 {
+        t.insert(&key(i), i as u32);
+    }
+    while t.rehash_step(1000) {}
+    t.check();
+    let pos = t.position(&key(100)).expect("present");
+    assert_eq!(t.clock(pos), 0xFF_0000 | 100);
 }

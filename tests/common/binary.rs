@@ -49,6 +49,8 @@ pub struct Launch<'a> {
     pub ready: Option<&'a str>,
     /// Extra environment variables.
     pub env: &'a [(&'a str, &'a str)],
+    /// An open-file limit (soft and hard) to run it under.
+    pub nofile: Option<u64>,
 }
 
 /// Starts the binary with `args`; `Err(log)` when it exits before it is ready.
@@ -59,10 +61,31 @@ pub fn try_start(args: &[&str]) -> Result<Binary, String> {
     })
 }
 
+/// Starts the binary with `args` under an open-file limit (soft and hard) of `nofile`.
+pub fn start_with_nofile(nofile: u64, args: &[&str]) -> Binary {
+    try_launch(Launch {
+        args,
+        nofile: Some(nofile),
+        ..Launch::default()
+    })
+    .unwrap_or_else(|log| panic!("rudis-server did not start:\n{log}"))
+}
+
 /// Starts the binary as `launch` says; `Err(log)` when it exits (or, daemonized,
 /// stops logging) before it is ready.
 pub fn try_launch(launch: Launch<'_>) -> Result<Binary, String> {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_rudis-server"));
+    let binary = env!("CARGO_BIN_EXE_rudis-server");
+    let mut command = match launch.nofile {
+        None => Command::new(binary),
+        Some(nofile) => {
+            // A shell sets the limit, then becomes the server (same PID).
+            let mut sh = Command::new("sh");
+            sh.arg("-c")
+                .arg(format!("ulimit -n {nofile} && exec \"$0\" \"$@\""))
+                .arg(binary);
+            sh
+        }
+    };
     command.args(launch.args).stderr(Stdio::piped());
     for (k, v) in launch.env {
         command.env(k, v);

@@ -177,8 +177,8 @@ pub fn client_line(token: usize, c: &ClientInfo, user: &[u8], now_ms: i64) -> St
     let _ = write!(
         line,
         "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} \
-         sub={} psub={} ssub={} multi={} qbuf={} qbuf-free=0 argv-mem=0 multi-mem={} \
-         rbs=0 rbp=0 obl={} oll=0 omem=0 tot-mem={} events=r cmd={} user={} \
+         sub={} psub={} ssub={} multi={} qbuf={} qbuf-free={} argv-mem=0 multi-mem={} \
+         rbs={} rbp=0 obl={} oll=0 omem={} tot-mem={} events=r cmd={} user={} \
          redir=-1 resp={} lib-name={} lib-ver={}",
         c.id,
         c.addr,
@@ -194,9 +194,12 @@ pub fn client_line(token: usize, c: &ClientInfo, user: &[u8], now_ms: i64) -> St
         ssub,
         multi,
         c.querybuf_len,
+        c.querybuf_cap.saturating_sub(c.querybuf_len),
         multi_mem,
+        c.querybuf_cap,
         c.outbuf_len,
-        c.querybuf_len + c.outbuf_len + multi_mem,
+        c.outbuf_cap,
+        c.querybuf_cap + c.outbuf_cap + multi_mem,
         c.last_command,
         String::from_utf8_lossy(user),
         resp,

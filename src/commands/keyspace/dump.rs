@@ -70,8 +70,9 @@ fn dump(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
 /// ```
 /// Creates `key` from a DUMP payload, with a TTL in milliseconds (0 = none; an
 /// absolute Unix time in ms with ABSTTL). A TTL already past creates nothing (with
-/// REPLACE, the old key is deleted). IDLETIME and FREQ are checked and ignored:
-/// rudis keeps no access clock per key.
+/// REPLACE, the old key is deleted). IDLETIME sets the key's last access that many
+/// seconds ago under an LRU policy, FREQ its access counter under an LFU one (each is
+/// ignored under the other kind, as Redis does).
 /// # Errors
 /// `BUSYKEY Target key name already exists.` (without REPLACE),
 /// `ERR Invalid TTL value, must be >= 0`, `ERR DUMP payload version or checksum are
@@ -140,6 +141,10 @@ fn restore(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
         return Ok(());
     }
     ctx.insert_key(key, value, expire_at).changed(RESTORE);
+    let (db, now) = (ctx.db(), ctx.now);
+    let idle = idle.map(|n| n.unsigned_abs());
+    let freq = freq.map(|n| n.clamp(0, 255) as u32);
+    ctx.store.set_access_of(db, key, idle, freq, now);
     ctx.out.ok();
     Ok(())
 }

@@ -278,11 +278,14 @@ fn ttl_generic(
     millis: bool,
     absolute: bool,
 ) -> Result<(), CmdError> {
-    let Some(k) = ctx.read_key(req.arg(1)) else {
+    // Not an access (Redis's LOOKUP_NOTOUCH).
+    ctx.store.set_touching(false);
+    let found = ctx.read_key(req.arg(1)).map(|k| k.expire_at());
+    ctx.store.set_touching(true);
+    let Some(expire_at) = found else {
         ctx.out.int(-2);
         return Ok(());
     };
-    let expire_at = k.expire_at();
     if expire_at == 0 {
         ctx.out.int(-1);
         return Ok(());

@@ -202,11 +202,14 @@ fn del(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
 /// How many of the keys exist; a key named twice counts twice.
 fn exists(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
     let mut found = 0;
+    // EXISTS is no access (Redis's LOOKUP_NOTOUCH); TOUCH is one.
+    ctx.store.set_touching(is(req.arg(0), "touch"));
     for key in req.args().skip(1) {
         if ctx.read_key(key).is_some() {
             found += 1;
         }
     }
+    ctx.store.set_touching(true);
     ctx.out.int(found);
     Ok(())
 }
@@ -216,10 +219,12 @@ fn exists(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
 /// ```
 /// `none`, `string` or `document`, as a simple string.
 fn type_cmd(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
+    ctx.store.set_touching(false);
     let name = match ctx.read_key(req.arg(1)) {
         Some(k) => k.value().type_name(),
         None => "none",
     };
+    ctx.store.set_touching(true);
     ctx.out.simple(name.as_bytes());
     Ok(())
 }
@@ -373,8 +378,10 @@ const OBJECT_HELP: &[&str] = &[
     "    <key>.",
 ];
 
-/// OBJECT FREQ's error: access frequency needs an LFU eviction policy, and rudis has
-/// no eviction (the same answer Redis gives under `noeviction`).
+/// OBJECT IDLETIME's error under an LFU policy (the clocks hold counters).
+const NO_LRU: &str = "ERR An LRU maxmemory policy is not selected, access time not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.";
+
+/// OBJECT FREQ's error unless the policy is LFU (the clocks hold access times).
 const NO_LFU: &str = "ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.";
 
 /// ```text
@@ -385,9 +392,9 @@ const NO_LFU: &str = "ERR An LFU maxmemory policy is not selected, access freque
 /// ENCODING: `int`, `embstr`, `raw`, `document`, `quicklist`, `listpack`, `intset`,
 /// `hashtable` or `skiplist`, or null for a missing key.
 /// REFCOUNT: 1 (values are never shared), or null.
-/// IDLETIME: 0. No access clock is kept per key (it would cost 8 bytes a key and a
-/// write on every read, and only eviction, which rudis does not do, needs it).
-/// FREQ: the error Redis gives without an LFU policy.
+/// IDLETIME: seconds since the last access (the error under an LFU policy).
+/// FREQ: the logarithmic access counter (the error unless the policy is LFU).
+/// None of them counts as an access.
 fn object(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
     let sub = req.arg(1);
     if is(sub, "help") {
@@ -411,12 +418,29 @@ fn object(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
     if req.len() != 3 {
         return Err(subcommand_arity("object", sub));
     }
-    let encoding = ctx.read_key(req.arg(2)).map(|k| k.value().encoding());
+    let key = req.arg(2);
+    ctx.store.set_touching(false);
+    let encoding = ctx.read_key(key).map(|k| k.value().encoding());
+    ctx.store.set_touching(true);
+    let (db, now) = (ctx.db(), ctx.now);
+    let lfu = ctx.store.access().policy.is_lfu();
     match encoding {
         None => ctx.out.null(),
         Some(name) if is(sub, "encoding") => ctx.out.bulk(name.as_bytes()),
-        Some(_) if is(sub, "freq") => return Err(CmdError::msg(NO_LFU)),
-        Some(_) if is(sub, "idletime") => ctx.out.int(0),
+        Some(_) if is(sub, "freq") => {
+            if !lfu {
+                return Err(CmdError::msg(NO_LFU));
+            }
+            let freq = ctx.store.frequency(db, key, now).unwrap_or(0);
+            ctx.out.int(i64::from(freq));
+        }
+        Some(_) if is(sub, "idletime") => {
+            if lfu {
+                return Err(CmdError::msg(NO_LRU));
+            }
+            let idle = ctx.store.idle_ms(db, key, now).unwrap_or(0);
+            ctx.out.int((idle / 1000) as i64);
+        }
         Some(_) => ctx.out.int(1),
     }
     Ok(())

@@ -259,6 +259,19 @@ fn config_set(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
     for (name, value) in &pairs {
         next.set(name, value).map_err(|why| failed(name, &why))?;
     }
+    if next.maxclients > ctx.server.config.maxclients {
+        // Redis's updateMaxclients: more clients need more descriptors.
+        let fitted = crate::runtime::fds::fit_maxclients(next.maxclients)
+            .map_err(|why| failed("maxclients", &why))?;
+        if fitted < next.maxclients {
+            return Err(failed(
+                "maxclients",
+                &format!(
+                    "The operating system is not able to handle the specified number of clients, try with {fitted}"
+                ),
+            ));
+        }
+    }
     if next.loglevel != ctx.server.config.loglevel {
         log::set_max_level(next.loglevel);
     }
@@ -286,6 +299,16 @@ fn config_set(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
     }
     crate::runtime::notify::sync_tracking(&ctx.server.config, ctx.store);
     ctx.server.persistence.sync_write_denial(&ctx.server.config);
+    ctx.store.set_access(ctx.server.config.access);
+    if pairs.iter().any(|(n, _)| n == "maxmemory") {
+        let (max, used) = (ctx.server.config.maxmemory, crate::alloc::used_memory());
+        if max != 0 && max < used {
+            log::warn!(
+                "WARNING: the new maxmemory value set via CONFIG SET ({max}) is smaller than the current memory usage ({used}). This will result in key eviction and/or the inability to accept new write commands depending on the maxmemory-policy."
+            );
+        }
+        crate::runtime::evict::perform(ctx.store, ctx.server, ctx.now);
+    }
     ctx.out.ok();
     Ok(())
 }

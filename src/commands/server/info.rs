@@ -127,24 +127,67 @@ fn write_section(ctx: &Ctx<'_>, section: &str, out: &mut String) {
             field("clients_in_timeout_table", &0);
         }
         "memory" => {
-            let rss = rss_bytes();
-            field("used_memory", &rss);
-            field("used_memory_human", &bytes_to_human(rss));
-            field("used_memory_rss", &rss);
-            field("used_memory_rss_human", &bytes_to_human(rss));
-            field("used_memory_peak", &rss);
-            field("used_memory_peak_human", &bytes_to_human(rss));
+            let m = memory_figures(state);
+            field("used_memory", &m.used);
+            field("used_memory_human", &bytes_to_human(m.used));
+            field("used_memory_rss", &m.rss);
+            field("used_memory_rss_human", &bytes_to_human(m.rss));
+            field("used_memory_peak", &m.peak);
+            field("used_memory_peak_human", &bytes_to_human(m.peak));
+            field("used_memory_peak_perc", &percent(m.used, m.peak));
+            field("used_memory_overhead", &m.overhead);
+            field("used_memory_startup", &m.startup);
+            field("used_memory_dataset", &m.dataset);
+            field(
+                "used_memory_dataset_perc",
+                &percent(m.dataset, m.used.saturating_sub(m.startup)),
+            );
+            field("allocator_allocated", &m.allocated);
+            field("allocator_active", &m.active);
+            field("allocator_resident", &m.rss);
+            let total = total_system_memory();
+            field("total_system_memory", &total);
+            field("total_system_memory_human", &bytes_to_human(total));
             let lua = state.scripts.used_memory() as u64;
             field("used_memory_lua", &lua);
             field("used_memory_vm_eval", &lua);
             field("used_memory_lua_human", &bytes_to_human(lua));
+            field("used_memory_scripts_eval", &0);
             field("number_of_cached_scripts", &state.scripts.cached());
-            field("maxmemory", &0);
-            field("maxmemory_human", &"0B");
-            field("maxmemory_policy", &"noeviction");
-            field("mem_fragmentation_ratio", &"1.00");
-            field("mem_allocator", &"libc");
+            field("number_of_functions", &0);
+            field("number_of_libraries", &0);
+            field("used_memory_vm_functions", &0);
+            field("used_memory_vm_total", &lua);
+            field("used_memory_vm_total_human", &bytes_to_human(lua));
+            field("used_memory_functions", &0);
+            field("used_memory_scripts", &0);
+            field("used_memory_scripts_human", &"0B");
+            let max = state.config.maxmemory as u64;
+            field("maxmemory", &max);
+            field("maxmemory_human", &bytes_to_human(max));
+            field("maxmemory_policy", &state.config.access.policy.name());
+            field("allocator_frag_ratio", &ratio(m.active, m.allocated));
+            field(
+                "allocator_frag_bytes",
+                &m.active.saturating_sub(m.allocated),
+            );
+            field("allocator_rss_ratio", &ratio(m.rss, m.active));
+            field("allocator_rss_bytes", &(m.rss as i64 - m.active as i64));
+            field("rss_overhead_ratio", &"1.00");
+            field("rss_overhead_bytes", &0);
+            field("mem_fragmentation_ratio", &ratio(m.rss, m.used));
+            field("mem_fragmentation_bytes", &(m.rss as i64 - m.used as i64));
+            field("mem_not_counted_for_evict", &0);
+            field("mem_replication_backlog", &0);
+            field("mem_total_replication_buffers", &0);
+            field("mem_clients_slaves", &0);
+            field("mem_clients_normal", &m.clients);
+            field("mem_cluster_links", &0);
+            field("mem_aof_buffer", &0);
+            field("mem_allocator", &crate::alloc::NAME);
+            field("active_defrag_running", &0);
             field("lazyfree_pending_objects", &0);
+            field("lazyfreed_objects", &0);
         }
         "persistence" => {
             let p = &state.persistence;
@@ -218,7 +261,7 @@ fn write_section(ctx: &Ctx<'_>, section: &str, out: &mut String) {
             field("instantaneous_output_kbps", &"0.00");
             field("rejected_connections", &s.rejected_connections);
             field("expired_keys", &k.expired_keys);
-            field("evicted_keys", &0);
+            field("evicted_keys", &k.evicted_keys);
             field("keyspace_hits", &k.hits);
             field("keyspace_misses", &k.misses);
             field("pubsub_channels", &state.pubsub.channel_count());
@@ -343,7 +386,85 @@ fn run_id() -> &'static str {
 }
 
 /// Resident set size from `/proc/self/statm` (0 where it does not exist).
-fn rss_bytes() -> u64 {
+/// The figures of INFO memory and MEMORY STATS, in bytes.
+#[derive(Debug, Clone, Copy)]
+pub struct MemoryFigures {
+    /// Heap in use (the allocator's count).
+    pub used: u64,
+    /// Most heap in use since start (sampled by the cron and by INFO).
+    pub peak: u64,
+    /// Resident set size.
+    pub rss: u64,
+    /// Heap in use right after start-up.
+    pub startup: u64,
+    /// Client buffers (query and output).
+    pub clients: u64,
+    /// Startup memory plus client buffers.
+    pub overhead: u64,
+    /// The rest: keys and values.
+    pub dataset: u64,
+    /// Bytes malloc hands out (glibc's `uordblks`).
+    pub allocated: u64,
+    /// Bytes malloc holds from the system (glibc's arena plus mmapped chunks).
+    pub active: u64,
+}
+
+/// Measures memory now.
+pub fn memory_figures(state: &crate::runtime::ServerState) -> MemoryFigures {
+    let used = crate::alloc::used_memory() as u64;
+    let peak = crate::alloc::note_peak() as u64;
+    let startup = state.startup_memory as u64;
+    let clients: u64 = state
+        .clients
+        .iter()
+        .map(|(_, c)| (c.querybuf_len + c.outbuf_len) as u64)
+        .sum();
+    let overhead = startup + clients;
+    let (active, allocated, _) = crate::alloc::malloc_info();
+    MemoryFigures {
+        used,
+        peak: peak.max(used),
+        rss: rss_bytes(),
+        startup,
+        clients,
+        overhead,
+        dataset: used.saturating_sub(overhead),
+        allocated: allocated as u64,
+        active: active as u64,
+    }
+}
+
+/// `a / b` with two decimals, as Redis prints ratios.
+fn ratio(a: u64, b: u64) -> String {
+    format!("{:.2}", if b == 0 { 0.0 } else { a as f64 / b as f64 })
+}
+
+/// `a / b` as a percentage with two decimals and `%`.
+fn percent(a: u64, b: u64) -> String {
+    format!(
+        "{:.2}%",
+        if b == 0 {
+            0.0
+        } else {
+            a as f64 * 100.0 / b as f64
+        }
+    )
+}
+
+/// Physical memory of the machine.
+fn total_system_memory() -> u64 {
+    // SAFETY: sysconf only reads system constants.
+    let (pages, page) = unsafe {
+        (
+            libc::sysconf(libc::_SC_PHYS_PAGES),
+            libc::sysconf(libc::_SC_PAGESIZE),
+        )
+    };
+    u64::try_from(pages).unwrap_or(0) * u64::try_from(page).unwrap_or(4096)
+}
+
+/// Resident set size of the process.
+pub fn rss_bytes() -> u64 {
     let pages = std::fs::read_to_string("/proc/self/statm")
         .ok()
         .and_then(|s| s.split_whitespace().nth(1)?.parse::<u64>().ok())

@@ -1,0 +1,34 @@
+//! Staying under `maxmemory` (Redis's `performEvictions` as `processCommand`, the
+//! eviction timer and CONFIG SET call it): the store picks and deletes keys
+//! ([`crate::store::evict`]); this layer measures memory, hands the evicted keys to
+//! the propagation layer as `DEL`s and remembers when eviction must go on.
+
+use super::ServerState;
+use crate::store::{Evicted, Store};
+
+/// Heap bytes that count against `maxmemory` (Redis's used memory minus the
+/// replication and AOF buffers, which rudis does not keep on the heap between turns).
+pub fn counted_memory() -> usize {
+    crate::alloc::used_memory()
+}
+
+/// Evicts keys while memory is over `maxmemory` and the policy allows (nothing when
+/// no limit is set); returns what it achieved. The evicted keys' `DEL`s go to the
+/// propagation stream now; their events wait in the store's log for the caller to
+/// publish. While the time budget cut it short, `server.evicting` asks the event loop
+/// to call again.
+pub fn perform(store: &mut Store, server: &mut ServerState, now: i64) -> Evicted {
+    let max = server.config.maxmemory;
+    if max == 0 || counted_memory() <= max {
+        // The common case: one atomic load.
+        server.evicting = false;
+        return Evicted::Ok;
+    }
+    store.set_observed(server.observes_writes());
+    let result = store.evict(max, |_| counted_memory(), now);
+    server.evicting = result == Evicted::Running;
+    if server.propagation.is_on() {
+        server.propagation.flush_expired(store);
+    }
+    result
+}
