@@ -79,6 +79,14 @@ pub fn dispatch(ctx: &mut Ctx<'_>, req: &Request<'_>) {
         reject(ctx, Some(index), e);
         return;
     }
+    // One bool on a master without `min-replicas-to-write` (Redis's processCommand:
+    // -READONLY on a read-only replica, -NOREPLICAS with too few good replicas).
+    if ctx.server.repl.guard
+        && let Some(e) = server::replication::write_refused(ctx, spec, req)
+    {
+        reject(ctx, Some(index), e);
+        return;
+    }
     if ctx.client().pubsub.is_some()
         && let Some(e) = pubsub::subscriber_mode_error(ctx, spec, req)
     {

@@ -3,10 +3,12 @@
 mod file;
 pub mod keyspace_events;
 mod limits;
+mod replication;
 
 use log::LevelFilter;
 
 pub use limits::{EncodingLimits, OutputLimit, OutputLimits};
+pub use replication::{ReplConfig, parse_replicaof};
 
 use crate::protocol::ProtoLimits;
 
@@ -120,6 +122,8 @@ pub struct Config {
     /// No automatic rewrite below this AOF size in bytes
     /// (`--auto-aof-rewrite-min-size`, default 64mb).
     pub auto_aof_rewrite_min_size: u64,
+    /// Replication directives (`replicaof`, `repl-*`, `min-replicas-*`, ...).
+    pub repl: ReplConfig,
 }
 
 /// `appendfsync`: when the append-only file is fsynced.
@@ -259,6 +263,7 @@ impl Default for Config {
             aof_load_truncated: true,
             auto_aof_rewrite_percentage: 100,
             auto_aof_rewrite_min_size: 64 * 1024 * 1024,
+            repl: ReplConfig::default(),
         }
     }
 }
@@ -309,6 +314,18 @@ pub const USAGE: &str = "Usage: rudis-server [/path/to/rudis.conf] [options]
   --auto-aof-rewrite-percentage N rewrite the AOF when it grew N% since the last
                                   rewrite (default 100; 0 = never automatically)
   --auto-aof-rewrite-min-size SIZE  no automatic rewrite below SIZE (default 64mb)
+  --replicaof \"HOST PORT\"         follow that master (alias slaveof; default none)
+  --masterauth PASSWORD           password for the master (default none)
+  --masteruser NAME               user for the master (default none: default user)
+  --replica-read-only yes|no      clients' writes on a replica get -READONLY (default yes)
+  --repl-diskless-sync yes|no     stream full syncs without a file (default yes)
+  --repl-diskless-sync-delay SECS wait for more replicas before a full sync (default 5)
+  --repl-ping-replica-period SECS master PINGs its replicas that often (default 10)
+  --repl-timeout SECS             drop a silent replication link (default 60)
+  --repl-backlog-size SIZE        stream kept for partial resyncs (default 1mb)
+  --min-replicas-to-write N       refuse writes with fewer good replicas (default 0 = off)
+  --min-replicas-max-lag SECS     a good replica acked within SECS (default 10)
+  --replica-priority N            Sentinel promotion priority (default 100)
   --help                          print this text";
 
 impl Config {
@@ -327,9 +344,16 @@ impl Config {
             let name = flag
                 .strip_prefix("--")
                 .ok_or_else(|| format!("unexpected argument '{flag}'\n{USAGE}"))?;
-            let value = args
+            let mut value = args
                 .next()
                 .ok_or_else(|| format!("'{flag}' needs a value\n{USAGE}"))?;
+            // `--replicaof HOST PORT` (two words, as Redis's command line takes it).
+            if matches!(name, "replicaof" | "slaveof")
+                && !value.contains(' ')
+                && let Some(port) = args.next_if(|a| !a.starts_with("--"))
+            {
+                value = format!("{value} {port}");
+            }
             config.set(name, &value)?;
         }
         Ok(config)
@@ -428,6 +452,7 @@ impl Config {
             "auto-aof-rewrite-min-size" => {
                 self.auto_aof_rewrite_min_size = parse_memory(value).ok_or_else(bad)? as u64
             }
+            other if self.repl.set(other, value)? => {}
             other => match self.encodings.set(other, value) {
                 Ok(true) => {}
                 Ok(false) => return Err(format!("unknown option '{name}'")),
@@ -486,7 +511,7 @@ impl Config {
             "aof-load-truncated" => yes_no(self.aof_load_truncated),
             "auto-aof-rewrite-percentage" => self.auto_aof_rewrite_percentage.to_string(),
             "auto-aof-rewrite-min-size" => self.auto_aof_rewrite_min_size.to_string(),
-            other => return self.encodings.get(other),
+            other => return self.repl.get(other).or_else(|| self.encodings.get(other)),
         })
     }
 
@@ -537,6 +562,30 @@ impl Config {
         "zset-max-ziplist-entries",
         "zset-max-listpack-value",
         "zset-max-ziplist-value",
+        "replicaof",
+        "slaveof",
+        "masterauth",
+        "masteruser",
+        "replica-read-only",
+        "slave-read-only",
+        "replica-serve-stale-data",
+        "slave-serve-stale-data",
+        "repl-diskless-sync",
+        "repl-diskless-sync-delay",
+        "repl-ping-replica-period",
+        "repl-ping-slave-period",
+        "repl-timeout",
+        "repl-backlog-size",
+        "min-replicas-to-write",
+        "min-slaves-to-write",
+        "min-replicas-max-lag",
+        "min-slaves-max-lag",
+        "replica-priority",
+        "slave-priority",
+        "replica-announce-ip",
+        "slave-announce-ip",
+        "replica-announce-port",
+        "slave-announce-port",
     ];
 }
 

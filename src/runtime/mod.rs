@@ -77,6 +77,10 @@ pub struct ClientInfo {
     /// The current command's reply is pub/sub pushes, written even under CLIENT REPLY
     /// OFF|SKIP (Redis's CLIENT_PUSHING).
     pub pushing: bool,
+    /// The client is a replica of this server (PSYNC or SYNC; Redis's CLIENT_SLAVE).
+    pub replica: bool,
+    /// The client is this replica's master (Redis's CLIENT_MASTER).
+    pub master: bool,
 }
 
 impl ClientInfo {
@@ -110,6 +114,8 @@ impl ClientInfo {
             authenticated: true,
             pubsub: None,
             pushing: false,
+            replica: false,
+            master: false,
         }
     }
 }
@@ -211,6 +217,8 @@ pub struct ServerState {
     pub persistence: crate::persistence::Persistence,
     /// The stream of writes for the append-only file (and replicas).
     pub propagation: propagate::Propagation,
+    /// Replication: id, offset, backlog, replicas, the master followed, WAIT.
+    pub repl: crate::replication::Replication,
 }
 
 impl ServerState {
@@ -246,6 +254,7 @@ impl ServerState {
             scripts: Default::default(),
             persistence: Default::default(),
             propagation: Default::default(),
+            repl: Default::default(),
             command_stats: Vec::new(),
             command_count,
             batch: Vec::new(),

@@ -12,6 +12,8 @@ mod clock;
 mod conn;
 mod cron;
 mod delivery;
+mod replica;
+mod replication;
 pub mod signal;
 
 use std::collections::VecDeque;
@@ -93,6 +95,8 @@ pub struct Server {
     accept_pending: bool,
     /// Time read after the last poll; good enough for timeouts and the cron.
     turn_now: Instant,
+    /// Replication I/O: the snapshot child, spooled sends, the link to a master.
+    repl_io: replication::ReplIo,
 }
 
 impl Server {
@@ -136,6 +140,9 @@ impl Server {
         }
         .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))?;
         state.port = listener.local_addr()?.port();
+        if let Some((host, port)) = state.config.repl.replicaof.clone() {
+            commands::server::replication::follow(&mut state, host, port, store::now_ms());
+        }
         Ok(Server {
             poll,
             listener,
@@ -153,6 +160,7 @@ impl Server {
             clock: Clock::now(),
             accept_pending: false,
             turn_now: Instant::now(),
+            repl_io: Default::default(),
         })
     }
 
@@ -214,7 +222,7 @@ impl Server {
             for event in events.iter() {
                 match event.token() {
                     LISTENER => self.accept_all(),
-                    WAKER => {}
+                    WAKER | replication::TRANSFER => {}
                     Token(t) => {
                         if event.is_read_closed()
                             && let Some(c) = self.conns.get_mut(t)
@@ -253,7 +261,11 @@ impl Server {
     /// How long the loop may sleep: until the cron or the next blocked client's deadline.
     fn sleep_time(&self) -> Duration {
         let cron = self.next_cron.saturating_duration_since(self.turn_now);
-        match self.state.blocking.next_deadline() {
+        let next = match (self.state.blocking.next_deadline(), self.wait_deadline()) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        match next {
             Some(at) => {
                 let now = self.clock.unix_ms(self.turn_now);
                 // One ms late rather than early: a deadline is met once `now >= at`.
@@ -276,6 +288,12 @@ impl Server {
 
     /// Flushes, reads and executes for one connection.
     fn service(&mut self, token: usize) {
+        if self.state.repl.master_token() == Some(token) {
+            if self.service_master(token) {
+                self.service_master_stream(token);
+            }
+            return;
+        }
         let wait_for_fsync = self.replies_wait_for_fsync();
         let Some(conn) = self.conns.get_mut(token) else {
             return;
@@ -476,7 +494,9 @@ impl Server {
             self.expire_behind = Instant::now() >= deadline;
             self.publish_store_events();
         }
+        self.feed_replication();
         self.flush_aof();
+        self.replication_turn();
         self.flush_pending();
         for token in std::mem::take(&mut self.state.killed) {
             self.close(token);
@@ -521,6 +541,7 @@ impl Server {
             self.to_close.push(token);
             blocking::unblock(&mut self.state, token);
             pubsub::forget(&mut self.state, token);
+            self.forget_replication(token);
         }
     }
 }

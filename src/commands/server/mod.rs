@@ -7,3 +7,4 @@ pub mod command;
 pub mod info;
 pub mod memory;
 pub mod persistence;
+pub mod replication;
