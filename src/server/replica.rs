@@ -308,6 +308,9 @@ impl Server {
                 if line.starts_with('-') {
                     info!("(Non critical) Master does not understand REPLCONF: {line}");
                 }
+                if expect == Expect::Capa {
+                    self.send_psync(token);
+                }
             }
             Expect::Psync => return self.psync_reply(token, line, now),
             Expect::Bulk => {
@@ -367,6 +370,12 @@ impl Server {
             ],
         );
         expect.push_back(Expect::Capa);
+        self.push_output(token, &out);
+    }
+
+    /// PSYNC, once the REPLCONF replies came (Redis refuses a PSYNC from a client
+    /// with replies still pending).
+    fn send_psync(&mut self, token: usize) {
         // Partial resync from our own id and offset (Redis's
         // replicationCacheMasterUsingMyself); `?` with no history yet.
         let repl = &self.state.repl;
@@ -376,8 +385,9 @@ impl Server {
             ("?".to_string(), "-1".to_string())
         };
         info!("Trying a partial resynchronization (request {id}:{offset}).");
+        let mut out = Vec::new();
         command(&mut out, &[b"PSYNC", id.as_bytes(), offset.as_bytes()]);
-        expect.push_back(Expect::Psync);
+        self.repl_io.link.expect.push_back(Expect::Psync);
         self.push_output(token, &out);
     }
 
