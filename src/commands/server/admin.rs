@@ -409,6 +409,10 @@ fn debug(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
             ctx,
             req,
             &[
+                "DIGEST",
+                "    Output a hex signature representing the current DB content.",
+                "DIGEST-VALUE <key> [<key> ...]",
+                "    Output a hex signature of the values of all the specified keys.",
                 "SLEEP <seconds>",
                 "    Stop the server for <seconds>. Decimals allowed.",
                 "RELOAD [option ...]",
@@ -418,6 +422,11 @@ fn debug(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
                 "    * NOSAVE: do not save the dataset before loading.",
             ],
         );
+    } else if is(sub, "digest") && req.len() == 2 {
+        super::digest::digest(ctx);
+    } else if is(sub, "digest-value") {
+        let keys: Vec<&[u8]> = (2..req.len()).map(|i| req.arg(i)).collect();
+        super::digest::digest_value(ctx, &keys);
     } else if is(sub, "reload") {
         return super::persistence::debug_reload(ctx, req);
     } else if is(sub, "sleep") && req.len() == 3 {

@@ -4,6 +4,7 @@
 pub mod acl;
 pub mod admin;
 pub mod command;
+pub mod digest;
 pub mod info;
 pub mod memory;
 pub mod persistence;
