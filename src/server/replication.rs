@@ -311,7 +311,7 @@ impl Server {
         info!(
             "Starting BGSAVE for SYNC with target: {} (pid {pid}, {} format, {} replica(s))",
             if spool.is_some() { "disk" } else { "replicas sockets" },
-            crate::persistence::format_label(fmt),
+            crate::persistence::format_label(fmt).trim_end_matches(" format"),
             targets.len()
         );
         self.repl_io.transfer = Some(Transfer {
