@@ -309,6 +309,15 @@ impl Replication {
             .values()
             .filter(|r| r.state == ReplicaState::Online && now - r.ack_ms <= lag)
             .count() as u64;
-        self.guard = self.write_refusal(config).is_some();
+        self.guard = self.write_refusal(config).is_some() || self.stale_refusal(config).is_some();
+    }
+
+    /// Why a command that may not run on stale data is refused: the link to the
+    /// master is down and `replica-serve-stale-data` is off (Redis's `-MASTERDOWN`).
+    pub fn stale_refusal(&self, config: &crate::config::ReplConfig) -> Option<&'static str> {
+        let down = self.master.as_ref()?.state != LinkState::Connected;
+        (down && !config.replica_serve_stale_data).then_some(
+            "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.",
+        )
     }
 }

@@ -117,6 +117,7 @@ impl Server {
         if let Some((_, path)) = link.file.take() {
             let _ = std::fs::remove_file(path);
         }
+        self.state.repl.refresh_guard(&self.state.config.repl, now);
     }
 
     fn connect_master(&mut self, now: i64) {
@@ -543,7 +544,7 @@ impl Server {
             m.state = LinkState::Connected;
             m.last_io_ms = now;
         }
-        info!("MASTER <-> REPLICA sync: Master accepted a Partial Resynchronization or the sync finished.");
+        self.state.repl.refresh_guard(&self.state.config.repl, now);
         self.send_ack(now);
     }
 

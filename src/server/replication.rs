@@ -524,6 +524,21 @@ impl Server {
                 self.push_output(token, b"\n");
             }
         }
+        // Replicas silent for longer than `repl-timeout` are dropped (Redis's
+        // "Disconnecting timedout replica").
+        let timeout = self.state.config.repl.timeout as i64 * 1000;
+        let silent: Vec<usize> = self
+            .state
+            .repl
+            .replicas
+            .iter()
+            .filter(|(_, r)| r.state == ReplicaState::Online && now - r.ack_ms > timeout)
+            .map(|(t, _)| *t)
+            .collect();
+        for token in silent {
+            warn!("Disconnecting timedout replica (streaming sync)");
+            self.close(token);
+        }
         self.state.repl.refresh_guard(&self.state.config.repl, now);
         self.replica_cron(now);
     }

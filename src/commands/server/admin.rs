@@ -159,6 +159,8 @@ const IMMUTABLE_CONFIG: &[&str] = &[
     "aclfile",
     "appenddirname",
     "appendfilename",
+    "replicaof",
+    "slaveof",
 ];
 
 /// The value of directive `name` (lowercase), from the live config or the
@@ -287,6 +289,11 @@ fn config_set(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
     }
     crate::runtime::notify::sync_tracking(&ctx.server.config, ctx.store);
     ctx.server.persistence.sync_write_denial(&ctx.server.config);
+    let repl = &mut ctx.server.repl;
+    if let Some(backlog) = repl.backlog.as_mut() {
+        backlog.resize(ctx.server.config.repl.backlog_size);
+    }
+    repl.refresh_guard(&ctx.server.config.repl, ctx.now);
     ctx.out.ok();
     Ok(())
 }

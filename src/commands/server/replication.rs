@@ -83,6 +83,11 @@ pub fn write_refused(ctx: &Ctx<'_>, spec: &CommandSpec, req: &Request<'_>) -> Op
     if ctx.server.repl.master_token() == Some(ctx.me) {
         return None;
     }
+    if !spec.flags.contains(Flags::STALE)
+        && let Some(why) = ctx.server.repl.stale_refusal(&ctx.server.config.repl)
+    {
+        return Some(CmdError::msg(why));
+    }
     let is_write = |spec: &CommandSpec, req: &Request<'_>| {
         spec.flags.contains(Flags::WRITE) || spec.resolve(req).flags.contains(Flags::WRITE)
     };
@@ -209,11 +214,9 @@ fn wait_full_sync(ctx: &mut Ctx<'_>, psync: bool) {
         // SYNC: the old protocol, a `$<len>` payload and no +FULLRESYNC line.
         r.capa_eof = false;
         r.capa_psync2 = false;
-        r.port = r.port.max(0);
     }
     r.ack_ms = now;
-    // The snapshot answers PSYNC; nothing is written now.
-    let _ = psync;
+    // The snapshot answers: nothing is written now.
 }
 
 /// ```text
