@@ -348,3 +348,84 @@ fn rudis_chain_with_documents_and_killed_replicas() {
     assert_eq!(acked, 1);
     wait_same_digest(&mut m, &mut r2, "the chain after the kills");
 }
+
+#[test]
+fn disk_framing_both_ways_and_psync2_after_promotion() {
+    if !have_redis() {
+        return;
+    }
+    // A rudis master with `repl-diskless-sync no` sends `$<len>` (spooled in a file).
+    let master = rudis(&["--repl-diskless-sync", "no"]);
+    let mut m = master.client();
+    fill(&mut m);
+    let port = port_of(&master).to_string();
+    let redis_replica = Redis::start(&["--replicaof", "127.0.0.1", &port]);
+    let mut rr = redis_replica.con();
+    wait_same_digest(&mut m, &mut rr, "a full sync framed by length");
+    master.wait_log("target: disk");
+
+    // A rudis replica beside it; promoted, it keeps serving the Redis replica, which
+    // continues with a partial resync (psync2: the old id stays valid).
+    let promoted = rudis(&["--replicaof", "127.0.0.1", &port]);
+    let mut p = promoted.client();
+    random_writes(&mut m, 21, 300);
+    let acked: i64 = redis::cmd("WAIT").arg(2).arg(5000).query(&mut m).expect("wait");
+    assert_eq!(acked, 2);
+    wait_same_digest(&mut m, &mut p, "the second replica");
+    wait_same_digest(&mut m, &mut rr, "the first replica");
+    let _: () = redis::cmd("REPLICAOF").arg("NO").arg("ONE").query(&mut p).expect("promote");
+    let old_id = info_field(&mut m, "replication", "master_replid");
+    assert_eq!(info_field(&mut p, "replication", "master_replid2"), old_id);
+    let new_port = port_of(&promoted);
+    let _: () = redis::cmd("REPLICAOF")
+        .arg("127.0.0.1")
+        .arg(new_port)
+        .query(&mut rr)
+        .expect("follow the promoted one");
+    wait_until("a partial resync with the promoted replica", || {
+        stat(&mut p, "sync_partial_ok") == 1
+    });
+    assert_eq!(stat(&mut p, "sync_full"), 0);
+    random_writes(&mut p, 22, 300);
+    let acked: i64 = redis::cmd("WAIT").arg(1).arg(5000).query(&mut p).expect("wait");
+    assert_eq!(acked, 1);
+    wait_same_digest(&mut p, &mut rr, "the stream of the promoted master");
+
+    // A rudis replica of a Redis master that sends `$<len>` too.
+    let disk_master = Redis::start(&["--repl-diskless-sync", "no"]);
+    let mut dm = disk_master.con();
+    fill(&mut dm);
+    let dport = disk_master.port.to_string();
+    let replica = rudis(&["--replicaof", "127.0.0.1", &dport]);
+    let mut r = replica.client();
+    wait_same_digest(&mut dm, &mut r, "a rudis replica reading `$<len>`");
+    replica.wait_log("bytes from master to disk");
+}
+
+#[test]
+fn min_replicas_and_wait_timeout() {
+    let master = rudis(&["--min-replicas-to-write", "1"]);
+    let mut m = master.client();
+    let err = redis::cmd("SET")
+        .arg("k")
+        .arg("v")
+        .query::<()>(&mut m)
+        .expect_err("too few replicas");
+    assert_eq!(err.code(), Some("NOREPLICAS"));
+    let started = Instant::now();
+    let acked: i64 = redis::cmd("WAIT").arg(1).arg(200).query(&mut m).expect("wait");
+    assert_eq!(acked, 0);
+    assert!(started.elapsed() >= Duration::from_millis(200));
+    let port = port_of(&master).to_string();
+    let replica = rudis(&["--replicaof", "127.0.0.1", &port]);
+    let mut r = replica.client();
+    wait_until("a good replica", || {
+        redis::cmd("SET").arg("k").arg("v").query::<()>(&mut m).is_ok()
+    });
+    let acked: i64 = redis::cmd("WAIT").arg(1).arg(0).query(&mut m).expect("wait");
+    assert_eq!(acked, 1);
+    let v: String = redis::cmd("GET").arg("k").query(&mut r).expect("get");
+    assert_eq!(v, "v");
+    let err = redis::cmd("WAIT").arg(0).arg(0).query::<i64>(&mut r).expect_err("on a replica");
+    assert!(err.to_string().contains("WAIT cannot be used with replica instances"));
+}
