@@ -125,7 +125,10 @@ fn wait_until(what: &str, mut cond: impl FnMut() -> bool) {
 }
 
 fn digest(con: &mut Connection) -> String {
-    redis::cmd("DEBUG").arg("DIGEST").query(con).expect("digest")
+    redis::cmd("DEBUG")
+        .arg("DIGEST")
+        .query(con)
+        .expect("digest")
 }
 
 fn info_field(con: &mut Connection, section: &str, name: &str) -> String {
@@ -155,17 +158,62 @@ fn fill(con: &mut Connection) {
             .enumerate()
             .flat_map(|(i, e)| [(i as f64 / 7.0).to_string(), e.clone()])
             .collect();
-        let pairs: Vec<String> = big.iter().flat_map(|e| [e.clone(), e.to_uppercase()]).collect();
+        let pairs: Vec<String> = big
+            .iter()
+            .flat_map(|e| [e.clone(), e.to_uppercase()])
+            .collect();
         for i in 0..20 {
-            q(con, redis::cmd("SET").arg(format!("str{i}")).arg(format!("value {i}")));
+            q(
+                con,
+                redis::cmd("SET")
+                    .arg(format!("str{i}"))
+                    .arg(format!("value {i}")),
+            );
             q(con, redis::cmd("SET").arg(format!("int{i}")).arg(i * 1000));
-            q(con, redis::cmd("RPUSH").arg(format!("list{i}")).arg(&["a", "b", "1", "2"]));
-            q(con, redis::cmd("SADD").arg(format!("intset{i}")).arg(&[1, 2, 3, i]));
-            q(con, redis::cmd("SADD").arg(format!("set{i}")).arg(&["x", "y", "z"]));
-            q(con, redis::cmd("ZADD").arg(format!("zset{i}")).arg(&["1.5", "a", "-2", "b"]));
-            q(con, redis::cmd("HSET").arg(format!("hash{i}")).arg(&["f", "v", "n", "7"]));
-            q(con, redis::cmd("PEXPIRE").arg(format!("list{i}")).arg(10_000_000 + i));
-            q(con, redis::cmd("SET").arg(format!("ttl{i}")).arg("x").arg("EX").arg(100_000));
+            q(
+                con,
+                redis::cmd("RPUSH")
+                    .arg(format!("list{i}"))
+                    .arg(&["a", "b", "1", "2"]),
+            );
+            q(
+                con,
+                redis::cmd("SADD")
+                    .arg(format!("intset{i}"))
+                    .arg(&[1, 2, 3, i]),
+            );
+            q(
+                con,
+                redis::cmd("SADD")
+                    .arg(format!("set{i}"))
+                    .arg(&["x", "y", "z"]),
+            );
+            q(
+                con,
+                redis::cmd("ZADD")
+                    .arg(format!("zset{i}"))
+                    .arg(&["1.5", "a", "-2", "b"]),
+            );
+            q(
+                con,
+                redis::cmd("HSET")
+                    .arg(format!("hash{i}"))
+                    .arg(&["f", "v", "n", "7"]),
+            );
+            q(
+                con,
+                redis::cmd("PEXPIRE")
+                    .arg(format!("list{i}"))
+                    .arg(10_000_000 + i),
+            );
+            q(
+                con,
+                redis::cmd("SET")
+                    .arg(format!("ttl{i}"))
+                    .arg("x")
+                    .arg("EX")
+                    .arg(100_000),
+            );
         }
         q(con, redis::cmd("RPUSH").arg("biglist").arg(&big));
         q(con, redis::cmd("SADD").arg("bigset").arg(&big));
@@ -188,14 +236,46 @@ fn random_writes(con: &mut Connection, seed: u64, n: usize) {
     for _ in 0..n {
         let k = next() % 30;
         match next() % 12 {
-            0 => q(con, redis::cmd("INCRBYFLOAT").arg(format!("float{k}")).arg("1.25")),
+            0 => q(
+                con,
+                redis::cmd("INCRBYFLOAT")
+                    .arg(format!("float{k}"))
+                    .arg("1.25"),
+            ),
             1 => q(con, redis::cmd("SPOP").arg(format!("set{}", k % 20))),
-            2 => q(con, redis::cmd("SET").arg(format!("exp{k}")).arg(k).arg("PX").arg(1 + k)),
-            3 => q(con, redis::cmd("LPUSH").arg(format!("list{}", k % 20)).arg(k)),
-            4 => q(con, redis::cmd("ZINCRBY").arg("bigzset").arg("0.5").arg(format!("element-{k}"))),
-            5 => q(con, redis::cmd("HINCRBY").arg(format!("hash{}", k % 20)).arg("n").arg(3)),
+            2 => q(
+                con,
+                redis::cmd("SET")
+                    .arg(format!("exp{k}"))
+                    .arg(k)
+                    .arg("PX")
+                    .arg(1 + k),
+            ),
+            3 => q(
+                con,
+                redis::cmd("LPUSH").arg(format!("list{}", k % 20)).arg(k),
+            ),
+            4 => q(
+                con,
+                redis::cmd("ZINCRBY")
+                    .arg("bigzset")
+                    .arg("0.5")
+                    .arg(format!("element-{k}")),
+            ),
+            5 => q(
+                con,
+                redis::cmd("HINCRBY")
+                    .arg(format!("hash{}", k % 20))
+                    .arg("n")
+                    .arg(3),
+            ),
             6 => q(con, redis::cmd("SRANDMEMBER").arg("bigset")),
-            7 => q(con, redis::cmd("EXPIRE").arg(format!("str{}", k % 20)).arg(1000 + k)),
+            7 => q(
+                con,
+                redis::cmd("EXPIRE")
+                    .arg(format!("str{}", k % 20))
+                    .arg(1000 + k),
+            ),
             8 => q(con, redis::cmd("DEL").arg(format!("int{}", k % 20))),
             9 => {
                 redis::pipe()
@@ -221,7 +301,11 @@ fn random_writes(con: &mut Connection, seed: u64, n: usize) {
 
 fn wait_same_digest(a: &mut Connection, b: &mut Connection, what: &str) {
     wait_until(what, || digest(a) == digest(b));
-    assert_ne!(digest(a), "0".repeat(40), "{what}: the data set is not empty");
+    assert_ne!(
+        digest(a),
+        "0".repeat(40),
+        "{what}: the data set is not empty"
+    );
 }
 
 #[test]
@@ -242,7 +326,11 @@ fn redis_replica_of_rudis_master() {
     let keys: u64 = redis::cmd("DBSIZE").query(&mut r).expect("dbsize");
     assert!(keys > 100, "the replica holds the data ({keys} keys)");
     random_writes(&mut m, 7, 2000);
-    let acked: i64 = redis::cmd("WAIT").arg(1).arg(5000).query(&mut m).expect("wait");
+    let acked: i64 = redis::cmd("WAIT")
+        .arg(1)
+        .arg(5000)
+        .query(&mut m)
+        .expect("wait");
     assert_eq!(acked, 1);
     wait_same_digest(&mut m, &mut r, "the stream after random writes");
     assert_eq!(info_field(&mut m, "replication", "connected_slaves"), "1");
@@ -259,10 +347,20 @@ fn redis_replica_of_rudis_master() {
         .expect("client kill");
     assert_eq!(killed, 1);
     random_writes(&mut m, 11, 300);
-    wait_until("a partial resync", || stat(&mut m, "sync_partial_ok") == partial + 1);
+    wait_until("a partial resync", || {
+        stat(&mut m, "sync_partial_ok") == partial + 1
+    });
     wait_same_digest(&mut m, &mut r, "the partial resync");
-    assert_eq!(stat(&mut m, "sync_full"), full, "no full sync after the kill");
-    let acked: i64 = redis::cmd("WAIT").arg(1).arg(5000).query(&mut m).expect("wait");
+    assert_eq!(
+        stat(&mut m, "sync_full"),
+        full,
+        "no full sync after the kill"
+    );
+    let acked: i64 = redis::cmd("WAIT")
+        .arg(1)
+        .arg(5000)
+        .query(&mut m)
+        .expect("wait");
     assert_eq!(acked, 1);
 }
 
@@ -282,7 +380,11 @@ fn rudis_replica_of_redis_master() {
     });
     wait_same_digest(&mut m, &mut r, "the full sync");
     random_writes(&mut m, 5, 2000);
-    let acked: i64 = redis::cmd("WAIT").arg(1).arg(5000).query(&mut m).expect("wait");
+    let acked: i64 = redis::cmd("WAIT")
+        .arg(1)
+        .arg(5000)
+        .query(&mut m)
+        .expect("wait");
     assert_eq!(acked, 1);
     wait_same_digest(&mut m, &mut r, "the stream after random writes");
     let err = redis::cmd("SET")
@@ -291,10 +393,21 @@ fn rudis_replica_of_redis_master() {
         .query::<()>(&mut r)
         .expect_err("a write on a replica");
     assert_eq!(err.code(), Some("READONLY"));
-    assert!(err.to_string().contains("You can't write against a read only replica."));
+    assert!(
+        err.to_string()
+            .contains("You can't write against a read only replica.")
+    );
     // Reads and the master link's own writes are fine; promotion makes it writable.
-    let _: () = redis::cmd("REPLICAOF").arg("NO").arg("ONE").query(&mut r).expect("promote");
-    let _: () = redis::cmd("SET").arg("x").arg("1").query(&mut r).expect("a master's write");
+    let _: () = redis::cmd("REPLICAOF")
+        .arg("NO")
+        .arg("ONE")
+        .query(&mut r)
+        .expect("promote");
+    let _: () = redis::cmd("SET")
+        .arg("x")
+        .arg("1")
+        .query(&mut r)
+        .expect("a master's write");
 }
 
 /// Sends `payload` (raw RESP) and reads one reply's bytes.
@@ -322,7 +435,11 @@ fn rudis_chain_with_documents_and_killed_replicas() {
     wait_same_digest(&mut m, &mut r1, "the first replica's sync");
     first.wait_log("rudis snapshot format");
     let get = b"*2\r\n$3\r\nGET\r\n$3\r\ndoc\r\n";
-    assert_eq!(raw(port_of(&first), get), doc, "the document kept its nesting");
+    assert_eq!(
+        raw(port_of(&first), get),
+        doc,
+        "the document kept its nesting"
+    );
 
     // A replica of the replica gets the stream passed on.
     let chained_port = port_of(&first).to_string();
@@ -344,7 +461,11 @@ fn rudis_chain_with_documents_and_killed_replicas() {
     }
     // The master noticed and still serves the others.
     random_writes(&mut m, 999, 100);
-    let acked: i64 = redis::cmd("WAIT").arg(1).arg(5000).query(&mut m).expect("wait");
+    let acked: i64 = redis::cmd("WAIT")
+        .arg(1)
+        .arg(5000)
+        .query(&mut m)
+        .expect("wait");
     assert_eq!(acked, 1);
     wait_same_digest(&mut m, &mut r2, "the chain after the kills");
 }
@@ -369,11 +490,19 @@ fn disk_framing_both_ways_and_psync2_after_promotion() {
     let promoted = rudis(&["--replicaof", "127.0.0.1", &port]);
     let mut p = promoted.client();
     random_writes(&mut m, 21, 300);
-    let acked: i64 = redis::cmd("WAIT").arg(2).arg(5000).query(&mut m).expect("wait");
+    let acked: i64 = redis::cmd("WAIT")
+        .arg(2)
+        .arg(5000)
+        .query(&mut m)
+        .expect("wait");
     assert_eq!(acked, 2);
     wait_same_digest(&mut m, &mut p, "the second replica");
     wait_same_digest(&mut m, &mut rr, "the first replica");
-    let _: () = redis::cmd("REPLICAOF").arg("NO").arg("ONE").query(&mut p).expect("promote");
+    let _: () = redis::cmd("REPLICAOF")
+        .arg("NO")
+        .arg("ONE")
+        .query(&mut p)
+        .expect("promote");
     let old_id = info_field(&mut m, "replication", "master_replid");
     assert_eq!(info_field(&mut p, "replication", "master_replid2"), old_id);
     let new_port = port_of(&promoted);
@@ -387,7 +516,11 @@ fn disk_framing_both_ways_and_psync2_after_promotion() {
     });
     assert_eq!(stat(&mut p, "sync_full"), 0);
     random_writes(&mut p, 22, 300);
-    let acked: i64 = redis::cmd("WAIT").arg(1).arg(5000).query(&mut p).expect("wait");
+    let acked: i64 = redis::cmd("WAIT")
+        .arg(1)
+        .arg(5000)
+        .query(&mut p)
+        .expect("wait");
     assert_eq!(acked, 1);
     wait_same_digest(&mut p, &mut rr, "the stream of the promoted master");
 
@@ -413,19 +546,38 @@ fn min_replicas_and_wait_timeout() {
         .expect_err("too few replicas");
     assert_eq!(err.code(), Some("NOREPLICAS"));
     let started = Instant::now();
-    let acked: i64 = redis::cmd("WAIT").arg(1).arg(200).query(&mut m).expect("wait");
+    let acked: i64 = redis::cmd("WAIT")
+        .arg(1)
+        .arg(200)
+        .query(&mut m)
+        .expect("wait");
     assert_eq!(acked, 0);
     assert!(started.elapsed() >= Duration::from_millis(200));
     let port = port_of(&master).to_string();
     let replica = rudis(&["--replicaof", "127.0.0.1", &port]);
     let mut r = replica.client();
     wait_until("a good replica", || {
-        redis::cmd("SET").arg("k").arg("v").query::<()>(&mut m).is_ok()
+        redis::cmd("SET")
+            .arg("k")
+            .arg("v")
+            .query::<()>(&mut m)
+            .is_ok()
     });
-    let acked: i64 = redis::cmd("WAIT").arg(1).arg(0).query(&mut m).expect("wait");
+    let acked: i64 = redis::cmd("WAIT")
+        .arg(1)
+        .arg(0)
+        .query(&mut m)
+        .expect("wait");
     assert_eq!(acked, 1);
     let v: String = redis::cmd("GET").arg("k").query(&mut r).expect("get");
     assert_eq!(v, "v");
-    let err = redis::cmd("WAIT").arg(0).arg(0).query::<i64>(&mut r).expect_err("on a replica");
-    assert!(err.to_string().contains("WAIT cannot be used with replica instances"));
+    let err = redis::cmd("WAIT")
+        .arg(0)
+        .arg(0)
+        .query::<i64>(&mut r)
+        .expect_err("on a replica");
+    assert!(
+        err.to_string()
+            .contains("WAIT cannot be used with replica instances")
+    );
 }

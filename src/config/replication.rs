@@ -80,7 +80,9 @@ pub fn parse_replicaof(value: &str) -> Result<Option<(String, u16)>, String> {
         [] => Ok(None),
         [no, one] if no.eq_ignore_ascii_case("no") && one.eq_ignore_ascii_case("one") => Ok(None),
         [host, port] => {
-            let port = port.parse().map_err(|_| "Invalid master port".to_string())?;
+            let port = port
+                .parse()
+                .map_err(|_| "Invalid master port".to_string())?;
             Ok(Some((host.to_string(), port)))
         }
         _ => Err("wrong number of arguments".into()),

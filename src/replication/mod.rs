@@ -130,6 +130,9 @@ pub struct MasterLink {
     pub transfer_size: i64,
     /// The master asked for an ACK (REPLCONF GETACK).
     pub ack_requested: bool,
+    /// The database the master's stream last selected: a partial resync continues in
+    /// it (Redis keeps its cached master client, with its database).
+    pub db: usize,
 }
 
 /// Counters of INFO stats.

@@ -142,7 +142,11 @@ impl Server {
         let _ = stream.set_nodelay(true);
         let token = self.conns.vacant_key();
         let interest = Interest::READABLE | Interest::WRITABLE;
-        if let Err(e) = self.poll.registry().register(&mut stream, Token(token), interest) {
+        if let Err(e) = self
+            .poll
+            .registry()
+            .register(&mut stream, Token(token), interest)
+        {
             warn!("Unable to connect to MASTER: {e}");
             return;
         }
@@ -154,6 +158,7 @@ impl Server {
         info.authenticated = true;
         info.deny_blocking = true;
         info.master = true;
+        info.db = m.db;
         let info_key = self.state.clients.insert(info);
         let mut conn = Conn::new(stream);
         conn.assume_write_interest();
@@ -322,16 +327,22 @@ impl Server {
                         .map_err(|_| format!("Bad EOF mark from MASTER: {line}"))?;
                     self.repl_io.link.mark = Some(mark);
                     self.begin_transfer(-1, now)?;
-                    info!("MASTER <-> REPLICA sync: receiving streamed RDB from master with EOF to disk");
+                    info!(
+                        "MASTER <-> REPLICA sync: receiving streamed RDB from master with EOF to disk"
+                    );
                 } else if let Some(len) = line.strip_prefix('$') {
-                    let len: u64 = len.parse().map_err(|_| format!("Bad bulk length from MASTER: {line}"))?;
+                    let len: u64 = len
+                        .parse()
+                        .map_err(|_| format!("Bad bulk length from MASTER: {line}"))?;
                     self.repl_io.link.left = len;
                     self.begin_transfer(len as i64, now)?;
                     info!("MASTER <-> REPLICA sync: receiving {len} bytes from master to disk");
                 } else if line.starts_with('-') {
                     return Err(format!("MASTER aborted replication with an error: {line}"));
                 } else {
-                    return Err(format!("Bad protocol from MASTER, the first byte is not '$': {line}"));
+                    return Err(format!(
+                        "Bad protocol from MASTER, the first byte is not '$': {line}"
+                    ));
                 }
             }
         }
@@ -366,7 +377,12 @@ impl Server {
         command(
             &mut out,
             &[
-                b"REPLCONF", b"capa", b"eof", b"capa", b"psync2", b"capa",
+                b"REPLCONF",
+                b"capa",
+                b"eof",
+                b"capa",
+                b"psync2",
+                b"capa",
                 CAPA_RUDIS.as_bytes(),
             ],
         );
@@ -419,19 +435,22 @@ impl Server {
             return Ok(());
         }
         if line.starts_with("-NOMASTERLINK") || line.starts_with("-LOADING") {
-            return Err(format!("Master is currently unable to PSYNC but should be in the future: {line}"));
+            return Err(format!(
+                "Master is currently unable to PSYNC but should be in the future: {line}"
+            ));
         }
         Err(format!("Unexpected reply to PSYNC from master: {line}"))
     }
 
     fn begin_transfer(&mut self, size: i64, now: i64) -> Result<(), String> {
-        let path = self
-            .state
-            .config
-            .dir
-            .join(format!("temp-{}.{}.rdb", now / 1000, std::process::id()));
-        let file = File::create(&path)
-            .map_err(|e| format!("Opening the temp file needed for MASTER <-> REPLICA synchronization: {e}"))?;
+        let path =
+            self.state
+                .config
+                .dir
+                .join(format!("temp-{}.{}.rdb", now / 1000, std::process::id()));
+        let file = File::create(&path).map_err(|e| {
+            format!("Opening the temp file needed for MASTER <-> REPLICA synchronization: {e}")
+        })?;
         self.repl_io.link.file = Some((file, path));
         if let Some(m) = self.state.repl.master.as_mut() {
             m.state = LinkState::Transfer;
@@ -461,7 +480,8 @@ impl Server {
                 done = true;
             } else {
                 let keep = len.min(40);
-                file.write_all(&conn.rbuf[..len - keep]).map_err(write_err)?;
+                file.write_all(&conn.rbuf[..len - keep])
+                    .map_err(write_err)?;
                 taken = len - keep;
                 done = false;
             }
@@ -493,7 +513,8 @@ impl Server {
         info!("MASTER <-> REPLICA sync: Loading DB in memory");
         let started = Instant::now();
         let mut fresh = Store::new(self.state.config.databases);
-        let loaded = crate::persistence::read_snapshot(&mut fresh, &path, &self.state.config, false);
+        let loaded =
+            crate::persistence::read_snapshot(&mut fresh, &path, &self.state.config, false);
         let _ = std::fs::remove_file(&path);
         let (fmt, stats) = loaded.map_err(|e| {
             format!(

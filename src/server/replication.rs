@@ -108,7 +108,10 @@ impl Server {
         if std::mem::take(&mut repl.getack_wanted) && repl.backlog.is_some() {
             repl.feed(GETACK);
         }
-        if self.state.repl.replicas.is_empty() && self.repl_io.transfer.is_none() {
+        if self.state.repl.replicas.is_empty()
+            && self.repl_io.transfer.is_none()
+            && self.repl_io.file_sends.is_empty()
+        {
             if !self.state.repl.waiters.is_empty() {
                 self.serve_waiters();
             }
@@ -135,7 +138,12 @@ impl Server {
                     r.out.clear();
                 }
             }
-            let held = self.state.repl.replicas.get(&token).map_or(0, |r| r.out.len());
+            let held = self
+                .state
+                .repl
+                .replicas
+                .get(&token)
+                .map_or(0, |r| r.out.len());
             let queued = self.conns.get(token).map_or(0, |c| c.wbuf.len());
             if limit > 0 && held + queued > limit {
                 over.push(token);
@@ -144,7 +152,10 @@ impl Server {
         for token in over {
             warn!(
                 "Client {} scheduled to be closed ASAP for overcoming of output buffer limits.",
-                self.state.clients.get(token).map_or("?", |c| c.addr.as_str())
+                self.state
+                    .clients
+                    .get(token)
+                    .map_or("?", |c| c.addr.as_str())
             );
             self.state.stats.output_limit_disconnections += 1;
             self.close(token);
@@ -226,7 +237,11 @@ impl Server {
         }
     }
 
-    fn fork_transfer(&mut self, fmt: SnapshotFormat, targets: Vec<(usize, bool)>) -> io::Result<()> {
+    fn fork_transfer(
+        &mut self,
+        fmt: SnapshotFormat,
+        targets: Vec<(usize, bool)>,
+    ) -> io::Result<()> {
         let (parent, child) = std::os::unix::net::UnixStream::pair()?;
         let spooled: Vec<usize> = targets.iter().filter(|t| !t.1).map(|t| t.0).collect();
         let spool = if spooled.is_empty() {
@@ -252,6 +267,7 @@ impl Server {
         // SAFETY: as Persistence::bgsave: the child closes every inherited descriptor
         // but its socket, only writes the snapshot from its copy of the memory, and
         // leaves with `_exit`.
+        let forked = Instant::now();
         let pid = unsafe { libc::fork() };
         if pid == 0 {
             let fd = crate::persistence::close_inherited_fds(child.as_raw_fd());
@@ -277,6 +293,7 @@ impl Server {
         if pid == -1 {
             return Err(io::Error::last_os_error());
         }
+        let fork_us = forked.elapsed().as_micros();
         drop(child);
         parent.set_nonblocking(true)?;
         let mut source = mio::net::UnixStream::from_std(parent);
@@ -298,7 +315,10 @@ impl Server {
             };
             let sync_only = !psync2 && !eof;
             if !sync_only {
-                self.push_output(token, format!("+FULLRESYNC {replid} {offset}\r\n").as_bytes());
+                self.push_output(
+                    token,
+                    format!("+FULLRESYNC {replid} {offset}\r\n").as_bytes(),
+                );
             }
             if eof {
                 let mut head = b"$EOF:".to_vec();
@@ -309,8 +329,13 @@ impl Server {
             }
         }
         info!(
-            "Starting BGSAVE for SYNC with target: {} (pid {pid}, {} format, {} replica(s))",
-            if spool.is_some() { "disk" } else { "replicas sockets" },
+            "Starting BGSAVE for SYNC with target: {} (pid {pid}, fork {} us, {} format, {} replica(s))",
+            if spool.is_some() {
+                "disk"
+            } else {
+                "replicas sockets"
+            },
+            fork_us,
             crate::persistence::format_label(fmt).trim_end_matches(" format"),
             targets.len()
         );
@@ -335,17 +360,20 @@ impl Server {
             let Some(t) = self.repl_io.transfer.as_mut() else {
                 return;
             };
-            t.streamed.retain(|tok| self.conns.get(*tok).is_some_and(|c| !c.closing));
-            t.spooled.retain(|tok| self.conns.get(*tok).is_some_and(|c| !c.closing));
+            t.streamed
+                .retain(|tok| self.conns.get(*tok).is_some_and(|c| !c.closing));
+            t.spooled
+                .retain(|tok| self.conns.get(*tok).is_some_and(|c| !c.closing));
             if t.streamed.is_empty() && t.spooled.is_empty() {
                 warn!("Replication snapshot aborted: no replica left");
                 self.end_transfer(false);
                 return;
             }
-            let full = t
-                .streamed
-                .iter()
-                .any(|tok| self.conns.get(*tok).is_some_and(|c| c.wbuf.len() >= TRANSFER_HIGH_WATER));
+            let full = t.streamed.iter().any(|tok| {
+                self.conns
+                    .get(*tok)
+                    .is_some_and(|c| c.wbuf.len() >= TRANSFER_HIGH_WATER)
+            });
             if full || read >= TRANSFER_TURN_BUDGET {
                 return;
             }
@@ -425,7 +453,10 @@ impl Server {
             if let Some(r) = self.state.repl.replicas.get_mut(&tok) {
                 r.state = ReplicaState::WaitAck;
             }
-            info!("Streamed RDB transfer with replica {} succeeded (socket). Waiting for REPLCONF ACK from replica to enable streaming", self.state.clients.get(tok).map_or("?", |c| c.addr.as_str()));
+            info!(
+                "Streamed RDB transfer with replica {} succeeded (socket). Waiting for REPLCONF ACK from replica to enable streaming",
+                self.state.clients.get(tok).map_or("?", |c| c.addr.as_str())
+            );
         }
         if let Some((mut file, path)) = t.spool {
             let path = std::rc::Rc::new(path);
@@ -460,7 +491,11 @@ impl Server {
             let mut done = !alive;
             let mut budget = TRANSFER_TURN_BUDGET;
             while alive && !done && budget > 0 {
-                if self.conns.get(token).is_none_or(|c| c.wbuf.len() >= TRANSFER_HIGH_WATER) {
+                if self
+                    .conns
+                    .get(token)
+                    .is_none_or(|c| c.wbuf.len() >= TRANSFER_HIGH_WATER)
+                {
                     break;
                 }
                 let send = &mut self.repl_io.file_sends[i];
@@ -547,10 +582,20 @@ impl Server {
     pub(super) fn forget_replication(&mut self, token: usize) {
         let repl = &mut self.state.repl;
         if repl.replicas.remove(&token).is_some() {
-            info!("Connection with replica {} lost.", self.state.clients.get(token).map_or("?", |c| c.addr.as_str()));
+            info!(
+                "Connection with replica {} lost.",
+                self.state
+                    .clients
+                    .get(token)
+                    .map_or("?", |c| c.addr.as_str())
+            );
         }
         repl.waiters.retain(|w| w.token != token);
         if repl.master_token() == Some(token) {
+            let db = self.state.clients.get(token).map_or(0, |c| c.db);
+            if let Some(m) = self.state.repl.master.as_mut() {
+                m.db = db;
+            }
             self.master_link_lost();
         }
     }

@@ -154,7 +154,9 @@ fn replconf(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
             r.port = u16::try_from(parse_i64(value)?).map_err(|_| CmdError::NotInteger)?;
         } else if is(opt, "ip-address") {
             if value.len() > MAX_ANNOUNCED_IP {
-                return Err(CmdError::msg("ERR REPLCONF ip-address provided by replica instance is too long"));
+                return Err(CmdError::msg(
+                    "ERR REPLCONF ip-address provided by replica instance is too long",
+                ));
             }
             r.ip = Some(text(value));
         } else if is(opt, "capa") {
@@ -176,7 +178,9 @@ fn replconf(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
 /// Refuses a sync while this replica has no master link (Redis's `-NOMASTERLINK`).
 fn check_can_sync(ctx: &Ctx<'_>) -> Result<(), CmdError> {
     if ctx.client().multi.is_some() {
-        return Err(CmdError::msg("ERR Command is not allowed inside a transaction"));
+        return Err(CmdError::msg(
+            "ERR Command is not allowed inside a transaction",
+        ));
     }
     if let Some(m) = &ctx.server.repl.master
         && m.state != LinkState::Connected
@@ -278,7 +282,13 @@ fn psync(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
 /// The old full sync: the snapshot with `$<len>` framing, then the stream.
 fn sync(ctx: &mut Ctx<'_>, _req: &Request<'_>) -> Result<(), CmdError> {
     check_can_sync(ctx)?;
-    if ctx.server.repl.replicas.get(&ctx.me).is_some_and(|r| r.state != ReplicaState::Handshake) {
+    if ctx
+        .server
+        .repl
+        .replicas
+        .get(&ctx.me)
+        .is_some_and(|r| r.state != ReplicaState::Handshake)
+    {
         return Ok(());
     }
     wait_full_sync(ctx, false);
@@ -389,7 +399,12 @@ fn role(ctx: &mut Ctx<'_>, _req: &Request<'_>) -> Result<(), CmdError> {
 /// The address a replica is known by: what it announced, else its peer address.
 pub fn replica_ip(ctx: &Ctx<'_>, token: usize, r: &Replica) -> String {
     r.ip.clone().unwrap_or_else(|| {
-        let addr = ctx.server.clients.get(token).map(|c| c.addr.as_str()).unwrap_or("");
+        let addr = ctx
+            .server
+            .clients
+            .get(token)
+            .map(|c| c.addr.as_str())
+            .unwrap_or("");
         match addr.rfind(':') {
             Some(cut) => addr[..cut].trim_matches(['[', ']']).to_string(),
             None => addr.to_string(),
@@ -420,7 +435,10 @@ fn replicaof(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
             if ctx.server.repl.backlog.is_some() && !ctx.server.propagation.is_on() {
                 ctx.server.propagation.set_on(true, ctx.store);
             }
-            log::info!("MASTER MODE enabled (user request from '{}')", ctx.client().addr);
+            log::info!(
+                "MASTER MODE enabled (user request from '{}')",
+                ctx.client().addr
+            );
         }
         ctx.server.repl.refresh_guard(&ctx.server.config.repl, now);
         ctx.out.ok();
@@ -465,6 +483,7 @@ pub fn follow(server: &mut crate::runtime::ServerState, host: String, port: u16,
         transfer_read: 0,
         transfer_size: -1,
         ack_requested: false,
+        db: 0,
     });
     // Clients waiting on WAIT get their answer: a replica does not wait.
     server.repl.refresh_guard(&server.config.repl, now);
@@ -490,7 +509,11 @@ pub fn info(ctx: &Ctx<'_>, field: &mut dyn FnMut(&str, &dyn std::fmt::Display)) 
             let total = m.transfer_size;
             field("master_sync_total_bytes", &total);
             field("master_sync_read_bytes", &m.transfer_read);
-            let left = if total < 0 { -1 } else { total - m.transfer_read as i64 };
+            let left = if total < 0 {
+                -1
+            } else {
+                total - m.transfer_read as i64
+            };
             field("master_sync_left_bytes", &left);
             let perc = if total > 0 {
                 m.transfer_read as f64 * 100.0 / total as f64
@@ -498,13 +521,22 @@ pub fn info(ctx: &Ctx<'_>, field: &mut dyn FnMut(&str, &dyn std::fmt::Display)) 
                 0.0
             };
             field("master_sync_perc", &format!("{perc:.2}"));
-            field("master_sync_last_io_seconds_ago", &((now - m.last_io_ms) / 1000));
+            field(
+                "master_sync_last_io_seconds_ago",
+                &((now - m.last_io_ms) / 1000),
+            );
         }
         if !up {
-            field("master_link_down_since_seconds", &((now - m.down_since_ms) / 1000));
+            field(
+                "master_link_down_since_seconds",
+                &((now - m.down_since_ms) / 1000),
+            );
         }
         field("slave_priority", &ctx.server.config.repl.replica_priority);
-        field("slave_read_only", &u8::from(ctx.server.config.repl.replica_read_only));
+        field(
+            "slave_read_only",
+            &u8::from(ctx.server.config.repl.replica_read_only),
+        );
         field("replica_announced", &1);
     } else {
         field("role", &"master");
