@@ -116,10 +116,15 @@ fn port_of(b: &Binary) -> u16 {
 }
 
 /// Polls `cond` until it holds; panics with `what` after [`DEADLINE`].
-fn wait_until(what: &str, mut cond: impl FnMut() -> bool) {
+fn wait_until(what: &str, cond: impl FnMut() -> bool) {
+    wait_within(what, DEADLINE, cond);
+}
+
+/// Polls `cond` until it holds; panics with `what` after `limit`.
+fn wait_within(what: &str, limit: Duration, mut cond: impl FnMut() -> bool) {
     let start = Instant::now();
     while !cond() {
-        assert!(start.elapsed() < DEADLINE, "timed out waiting for {what}");
+        assert!(start.elapsed() < limit, "timed out waiting for {what}");
         std::thread::sleep(Duration::from_millis(20));
     }
 }
@@ -580,4 +585,151 @@ fn min_replicas_and_wait_timeout() {
         err.to_string()
             .contains("WAIT cannot be used with replica instances")
     );
+}
+
+/// A `redis-server --sentinel` child monitoring `master_port`.
+fn sentinel(dir: &std::path::Path, n: usize, master_port: u16) -> Redis {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port();
+    let conf = dir.join(format!("sentinel-{n}.conf"));
+    std::fs::write(
+        &conf,
+        format!(
+            "port {port}\nbind 127.0.0.1\nsentinel monitor mymaster 127.0.0.1 {master_port} 2\n\
+             sentinel down-after-milliseconds mymaster 1000\n\
+             sentinel failover-timeout mymaster 10000\n"
+        ),
+    )
+    .expect("sentinel config");
+    let mut child = Command::new("redis-server")
+        .arg(&conf)
+        .arg("--sentinel")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start redis-sentinel");
+    let out = child.stdout.take().expect("stdout");
+    let mut lines = BufReader::new(out).lines();
+    let log = dir.join(format!("sentinel-{n}.log"));
+    for line in lines.by_ref() {
+        if line.unwrap_or_default().contains("Sentinel ID is") {
+            // Its log is kept in the scratch directory.
+            std::thread::spawn(move || {
+                let mut f = std::fs::File::create(log).expect("sentinel log");
+                for line in lines.map_while(Result::ok) {
+                    let _ = writeln!(f, "{line}");
+                }
+            });
+            return Redis { child, port };
+        }
+    }
+    panic!("redis-sentinel did not start");
+}
+
+fn master_port_by_sentinel(s: &mut Connection) -> u16 {
+    let addr: Vec<String> = redis::cmd("SENTINEL")
+        .arg("GET-MASTER-ADDR-BY-NAME")
+        .arg("mymaster")
+        .query(s)
+        .expect("master address");
+    addr[1].parse().expect("a port")
+}
+
+#[test]
+fn sentinel_fails_rudis_over() {
+    if !have_redis() {
+        return;
+    }
+    let master = rudis(&[]);
+    let mport = port_of(&master);
+    let mp = mport.to_string();
+    let replicas = [
+        rudis(&["--replicaof", "127.0.0.1", &mp]),
+        rudis(&["--replicaof", "127.0.0.1", &mp]),
+    ];
+    let mut m = master.client();
+    wait_until("two replicas online", || {
+        info_field(&mut m, "replication", "connected_slaves") == "2"
+            && redis::cmd("WAIT").arg(2).arg(100).query::<i64>(&mut m).ok() == Some(2)
+    });
+    let _: () = redis::cmd("SET")
+        .arg("acked")
+        .arg("yes")
+        .query(&mut m)
+        .expect("set");
+    let acked: i64 = redis::cmd("WAIT")
+        .arg(2)
+        .arg(5000)
+        .query(&mut m)
+        .expect("wait");
+    assert_eq!(acked, 2);
+    let dir = common::scratch_dir("sentinel");
+    let sentinels: Vec<Redis> = (0..3).map(|n| sentinel(&dir, n, mport)).collect();
+    let mut s = sentinels[0].con();
+    wait_until("the sentinels to know the replicas and each other", || {
+        let replicas: Vec<redis::Value> = redis::cmd("SENTINEL")
+            .arg("REPLICAS")
+            .arg("mymaster")
+            .query(&mut s)
+            .unwrap_or_default();
+        let others: Vec<redis::Value> = redis::cmd("SENTINEL")
+            .arg("SENTINELS")
+            .arg("mymaster")
+            .query(&mut s)
+            .unwrap_or_default();
+        replicas.len() == 2 && others.len() == 2
+    });
+    let started = Instant::now();
+    let _: () = redis::cmd("SENTINEL")
+        .arg("FAILOVER")
+        .arg("mymaster")
+        .query(&mut s)
+        .expect("failover");
+    wait_until("a new master", || master_port_by_sentinel(&mut s) != mport);
+    let new_port = master_port_by_sentinel(&mut s);
+    let mut n = connect(new_port);
+    wait_until("the promoted replica to be a master", || {
+        info_field(&mut n, "replication", "role") == "master"
+    });
+    assert!(
+        started.elapsed() < Duration::from_secs(15),
+        "failover took {:?}",
+        started.elapsed()
+    );
+    let v: String = redis::cmd("GET").arg("acked").query(&mut n).expect("get");
+    assert_eq!(
+        v, "yes",
+        "a write acknowledged by WAIT 2 survives the failover"
+    );
+    let _: () = redis::cmd("SET")
+        .arg("after")
+        .arg("1")
+        .query(&mut n)
+        .expect("a write");
+    // Sentinel reconfigures an old master that still claims to be one after its next
+    // INFO refresh (every 10 s) plus 8 s (its SENTINEL_PUBLISH_PERIOD * 4).
+    let reconf = Duration::from_secs(60);
+    // Sentinel closes the normal clients of a node it reconfigures: a new connection
+    // for each try.
+    wait_within(
+        "the old master to become a read-only replica",
+        reconf,
+        || {
+            redis::cmd("SET")
+                .arg("x")
+                .arg("1")
+                .query::<()>(&mut connect(mport))
+                .is_err_and(|e| e.code() == Some("READONLY"))
+        },
+    );
+    let ports: Vec<u16> = replicas.iter().map(port_of).chain([mport]).collect();
+    for port in ports.into_iter().filter(|&p| p != new_port) {
+        wait_within("every node to follow the new master", reconf, || {
+            let mut c = connect(port);
+            info_field(&mut c, "replication", "master_port") == new_port.to_string()
+                && info_field(&mut c, "replication", "master_link_status") == "up"
+        });
+    }
 }
