@@ -642,7 +642,16 @@ fn sentinel_fails_rudis_over() {
     if !have_redis() {
         return;
     }
-    let master = rudis(&[]);
+    // The master starts from a configuration file, which Sentinel's CONFIG REWRITE
+    // updates when it makes it a replica.
+    let dir = common::scratch_dir("sentinel");
+    let conf = dir.join("rudis.conf");
+    std::fs::write(
+        &conf,
+        "# the old master\nport 0\nrepl-diskless-sync-delay 0\n",
+    )
+    .expect("conf");
+    let master = binary::start(&[conf.to_str().expect("utf-8")]);
     let mport = port_of(&master);
     let mp = mport.to_string();
     let replicas = [
@@ -665,7 +674,6 @@ fn sentinel_fails_rudis_over() {
         .query(&mut m)
         .expect("wait");
     assert_eq!(acked, 2);
-    let dir = common::scratch_dir("sentinel");
     let sentinels: Vec<Redis> = (0..3).map(|n| sentinel(&dir, n, mport)).collect();
     let mut s = sentinels[0].con();
     wait_until("the sentinels to know the replicas and each other", || {
@@ -723,6 +731,12 @@ fn sentinel_fails_rudis_over() {
                 .query::<()>(&mut connect(mport))
                 .is_err_and(|e| e.code() == Some("READONLY"))
         },
+    );
+    let text = std::fs::read_to_string(&conf).expect("conf");
+    assert!(text.starts_with("# the old master\n"), "{text}");
+    assert!(
+        text.contains(&format!("replicaof 127.0.0.1 {new_port}\n")),
+        "{text}"
     );
     let ports: Vec<u16> = replicas.iter().map(port_of).chain([mport]).collect();
     for port in ports.into_iter().filter(|&p| p != new_port) {

@@ -4,6 +4,7 @@ mod file;
 pub mod keyspace_events;
 mod limits;
 mod replication;
+pub mod rewrite;
 
 use log::LevelFilter;
 
@@ -124,6 +125,9 @@ pub struct Config {
     pub auto_aof_rewrite_min_size: u64,
     /// Replication directives (`replicaof`, `repl-*`, `min-replicas-*`, ...).
     pub repl: ReplConfig,
+    /// The configuration file the server started with (absolute), which CONFIG
+    /// REWRITE writes.
+    pub config_file: Option<std::path::PathBuf>,
 }
 
 /// `appendfsync`: when the append-only file is fsynced.
@@ -264,6 +268,7 @@ impl Default for Config {
             auto_aof_rewrite_percentage: 100,
             auto_aof_rewrite_min_size: 64 * 1024 * 1024,
             repl: ReplConfig::default(),
+            config_file: None,
         }
     }
 }
@@ -336,6 +341,7 @@ impl Config {
         // A first argument that is not a flag names the configuration file.
         if let Some(path) = args.next_if(|a| !a.starts_with('-')) {
             config.load_file(&path)?;
+            config.config_file = std::fs::canonicalize(&path).ok();
         }
         while let Some(flag) = args.next() {
             if flag == "--help" || flag == "-h" {

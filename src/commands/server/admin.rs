@@ -314,12 +314,27 @@ fn config_resetstat(ctx: &mut Ctx<'_>, _req: &Request<'_>) -> Result<(), CmdErro
 /// ```text
 /// CONFIG REWRITE
 /// ```
+/// Writes the running configuration back to the file the server started with
+/// ([`crate::config::rewrite`]).
 /// # Errors
-/// Always `ERR The server is running without a config file`.
-fn config_rewrite(_ctx: &mut Ctx<'_>, _req: &Request<'_>) -> Result<(), CmdError> {
-    Err(CmdError::msg(
-        "ERR The server is running without a config file",
-    ))
+/// `ERR The server is running without a config file`; `ERR Rewriting config file:
+/// ...` when it cannot be written.
+fn config_rewrite(ctx: &mut Ctx<'_>, _req: &Request<'_>) -> Result<(), CmdError> {
+    let Some(path) = ctx.server.config.config_file.clone() else {
+        return Err(CmdError::msg(
+            "ERR The server is running without a config file",
+        ));
+    };
+    crate::config::rewrite::rewrite(&ctx.server.config, &path).map_err(|e| {
+        log::warn!("CONFIG REWRITE failed: {e}");
+        CmdError::msg(format!(
+            "ERR Rewriting config file: {}",
+            crate::persistence::strerror(&e)
+        ))
+    })?;
+    log::info!("CONFIG REWRITE executed with success.");
+    ctx.out.ok();
+    Ok(())
 }
 
 /// ```text
