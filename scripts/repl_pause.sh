@@ -13,7 +13,7 @@ pids=(); dirs=()
 trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "${dirs[@]}"' EXIT
 RD=$(mktemp -d); dirs+=("$RD")
 RUDIS_PORT=${RUDIS_PORT:-$(free_port)}
-target/"$PROFILE"/rudis-server --port "$RUDIS_PORT" --dir "$RD" --loglevel warning & pids+=($!)
+target/"$PROFILE"/rudis-server --port "$RUDIS_PORT" --dir "$RD" --loglevel "${RUDIS_LOGLEVEL:-warning}" &> "${RUDIS_LOG:-/dev/stderr}" & pids+=($!)
 wait_port "$RUDIS_PORT"
 ports="$RUDIS_PORT"
 echo "rudis on $RUDIS_PORT"

@@ -625,7 +625,9 @@ fn sentinel(dir: &std::path::Path, n: usize, master_port: u16) -> Redis {
             return Redis { child, port };
         }
     }
-    panic!("redis-sentinel did not start");
+    let _ = child.kill();
+    let status = child.wait();
+    panic!("redis-sentinel did not start ({status:?})");
 }
 
 fn master_port_by_sentinel(s: &mut Connection) -> u16 {

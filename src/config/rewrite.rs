@@ -82,7 +82,7 @@ pub fn rewritten(config: &Config, original: &str) -> String {
         let name = words.first().map(|w| w.to_ascii_lowercase());
         let known = name
             .as_deref()
-            .filter(|n| !raw.trim_start().starts_with('#'))
+            .filter(|_| !raw.trim_start().starts_with('#'))
             .and_then(|n| Config::NAMES.iter().find(|k| **k == canonical(n)).copied())
             .filter(|n| !NOT_WRITTEN.contains(n));
         let Some(name) = known else {
