@@ -74,6 +74,7 @@ pub fn dispatch(ctx: &mut Ctx<'_>, req: &Request<'_>) {
     // One bool while the last background save is fine (Redis's processCommand checks
     // writeCommandsDeniedByDiskError here, before queueing in MULTI).
     if ctx.server.persistence.deny_writes
+        && ctx.server.repl.master_token() != Some(ctx.me)
         && let Some(e) = server::persistence::write_refused(ctx, spec, req)
     {
         reject(ctx, Some(index), e);

@@ -250,7 +250,10 @@ pub fn switch_aof(store: &mut Store, state: &mut ServerState, on: bool) -> Resul
         };
         aof.feed(state.propagation.stream());
         aof.close(crate::store::now_ms() / 1000);
-        state.propagation.set_on(false, store);
+        // Replicas still take the stream.
+        if state.repl.backlog.is_none() {
+            state.propagation.set_on(false, store);
+        }
         state.persistence.sync_write_denial(&state.config);
     }
     Ok(())
