@@ -521,7 +521,18 @@ impl Config {
         })
     }
 
-    /// Names of the directives [`Config::get`] knows.
+    /// Names of every directive [`Config::get`] knows: [`Config::NAMES`] and the
+    /// replication directives ([`ReplConfig::NAMES`]).
+    pub fn names() -> impl Iterator<Item = &'static str> + Clone {
+        Config::NAMES.iter().chain(ReplConfig::NAMES).copied()
+    }
+
+    /// Whether `name` is a directive [`Config::get`] knows.
+    pub fn knows(name: &str) -> bool {
+        Config::names().any(|n| n == name)
+    }
+
+    /// Names of the directives [`Config::get`] knows, but the replication ones.
     pub const NAMES: &'static [&'static str] = &[
         "bind",
         "port",
@@ -568,30 +579,6 @@ impl Config {
         "zset-max-ziplist-entries",
         "zset-max-listpack-value",
         "zset-max-ziplist-value",
-        "replicaof",
-        "slaveof",
-        "masterauth",
-        "masteruser",
-        "replica-read-only",
-        "slave-read-only",
-        "replica-serve-stale-data",
-        "slave-serve-stale-data",
-        "repl-diskless-sync",
-        "repl-diskless-sync-delay",
-        "repl-ping-replica-period",
-        "repl-ping-slave-period",
-        "repl-timeout",
-        "repl-backlog-size",
-        "min-replicas-to-write",
-        "min-slaves-to-write",
-        "min-replicas-max-lag",
-        "min-slaves-max-lag",
-        "replica-priority",
-        "slave-priority",
-        "replica-announce-ip",
-        "slave-announce-ip",
-        "replica-announce-port",
-        "slave-announce-port",
     ];
 }
 

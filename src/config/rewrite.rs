@@ -83,7 +83,7 @@ pub fn rewritten(config: &Config, original: &str) -> String {
         let known = name
             .as_deref()
             .filter(|_| !raw.trim_start().starts_with('#'))
-            .and_then(|n| Config::NAMES.iter().find(|k| **k == canonical(n)).copied())
+            .and_then(|n| Config::names().find(|k| *k == canonical(n)))
             .filter(|n| !NOT_WRITTEN.contains(n));
         let Some(name) = known else {
             out.push_str(raw);
@@ -100,7 +100,7 @@ pub fn rewritten(config: &Config, original: &str) -> String {
         }
     }
     let mut header = false;
-    for &name in Config::NAMES {
+    for name in Config::names() {
         if written.contains(&name)
             || NOT_WRITTEN.contains(&name)
             || ALIASES.iter().any(|(alias, _)| *alias == name)

@@ -176,11 +176,11 @@ fn config_value(config: &Config, name: &str) -> Option<String> {
 
 /// Every directive name CONFIG GET can show, without duplicates.
 fn config_names() -> impl Iterator<Item = &'static str> {
-    Config::NAMES.iter().copied().chain(
+    Config::names().chain(
         COMPAT_CONFIG
             .iter()
             .map(|(n, _)| *n)
-            .filter(|n| !Config::NAMES.contains(n)),
+            .filter(|n| !Config::knows(n)),
     )
 }
 
@@ -256,7 +256,7 @@ fn config_set(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
     }
     let mut next = ctx.server.config.clone();
     for (name, value) in &pairs {
-        if Config::NAMES.contains(&name.as_str()) {
+        if Config::knows(name) {
             next.set(name, value).map_err(|why| failed(name, &why))?;
         } else if config_value(&next, name).is_some_and(|v| !v.eq_ignore_ascii_case(value)) {
             return Err(failed(name, "can't set immutable config"));

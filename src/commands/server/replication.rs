@@ -175,8 +175,10 @@ fn replconf(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
     Ok(())
 }
 
-/// Refuses a sync while this replica has no master link (Redis's `-NOMASTERLINK`).
-fn check_can_sync(ctx: &Ctx<'_>) -> Result<(), CmdError> {
+/// Whether the client may start a sync: `false` when it is a replica already (the
+/// request is ignored), an error inside MULTI or while this replica has no master link
+/// (Redis's `-NOMASTERLINK`).
+fn can_sync(ctx: &Ctx<'_>) -> Result<bool, CmdError> {
     if ctx.client().multi.is_some() {
         return Err(CmdError::msg(
             "ERR Command is not allowed inside a transaction",
@@ -189,7 +191,13 @@ fn check_can_sync(ctx: &Ctx<'_>) -> Result<(), CmdError> {
             "NOMASTERLINK Can't SYNC while not connected with my master",
         ));
     }
-    Ok(())
+    let me = ctx.me;
+    Ok(ctx
+        .server
+        .repl
+        .replicas
+        .get(&me)
+        .is_none_or(|r| r.state == ReplicaState::Handshake))
 }
 
 /// Makes the client a replica that waits for a full sync; the server starts the
@@ -232,14 +240,7 @@ fn wait_full_sync(ctx: &mut Ctx<'_>, psync: bool) {
 /// # Errors
 /// `-NOMASTERLINK` on a replica not connected to its master.
 fn psync(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
-    check_can_sync(ctx)?;
-    if ctx
-        .server
-        .repl
-        .replicas
-        .get(&ctx.me)
-        .is_some_and(|r| r.state != ReplicaState::Handshake)
-    {
+    if !can_sync(ctx)? {
         return Ok(());
     }
     let replid = text(req.arg(1));
@@ -281,14 +282,7 @@ fn psync(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
 /// ```
 /// The old full sync: the snapshot with `$<len>` framing, then the stream.
 fn sync(ctx: &mut Ctx<'_>, _req: &Request<'_>) -> Result<(), CmdError> {
-    check_can_sync(ctx)?;
-    if ctx
-        .server
-        .repl
-        .replicas
-        .get(&ctx.me)
-        .is_some_and(|r| r.state != ReplicaState::Handshake)
-    {
+    if !can_sync(ctx)? {
         return Ok(());
     }
     wait_full_sync(ctx, false);
