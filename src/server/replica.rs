@@ -525,9 +525,15 @@ impl Server {
         notify::sync_tracking(&self.state.config, &mut fresh);
         let old = std::mem::replace(&mut self.store, fresh);
         drop(old);
-        let on = self.state.propagation.is_on();
         self.state.propagation.set_on(true, &mut self.store);
-        let _ = on;
+        if self.state.persistence.aof.is_some() {
+            // The AOF logged the old data set: a rewrite starts it again from the new
+            // one (Redis's restartAOFAfterSYNC); scheduled when a child runs.
+            self.state.persistence.kill_rewrite();
+            if crate::runtime::propagate::rewrite_aof(&mut self.store, &mut self.state).is_err() {
+                self.state.persistence.rewrite.scheduled = true;
+            }
+        }
         info!(
             "MASTER <-> REPLICA sync: Finished with success ({}, {} keys, {:.3} s)",
             crate::persistence::format_label(fmt),
