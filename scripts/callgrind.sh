@@ -6,6 +6,7 @@
 #   scripts/callgrind.sh /path/to/rudis-server   # measures that binary instead (no build)
 #   N=20000 P1=1 scripts/callgrind.sh            # fewer requests; also a -P 1 SET + GET run
 #   RUDIS_ARGS="--busy-poll-us 50" scripts/callgrind.sh   # extra server flags
+#   PORT=40050 scripts/callgrind.sh              # a chosen port (default: a free one)
 #
 # The server runs with --busy-poll-us 0 (the spin before sleeping depends on wall time, so it
 # would make the count vary from run to run), --save "" and --dir in a fresh temporary
@@ -42,7 +43,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+PORT=${PORT:-$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')}
 # shellcheck disable=SC2086 # RUDIS_ARGS is a list of flags
 valgrind --tool=callgrind --callgrind-out-file="$CG" --log-file="$OUT/valgrind.log" \
   "$BIN" --port "$PORT" --bind 127.0.0.1 --save "" --dir "$DATA" --busy-poll-us 0 \

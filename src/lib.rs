@@ -35,6 +35,8 @@
 //! - [`store`]: databases, values, expiry, the key handles ([`store::KeyRef`],
 //!   [`store::KeyMut`]) and the log of writes; no I/O, no RESP.
 //! - [`persistence`]: snapshot files (format, SAVE, forked BGSAVE, load at startup).
+//! - [`replication`]: replication state (id, offset, backlog, replicas, the master
+//!   link, WAIT); the server moves the bytes, commands read and change it.
 //! - [`client`]: a blocking client library over `std::net`, with serde values and a pool.
 //! - Leaves: [`config`] (with the keyspace-event classes), [`error`], [`number`]
 //!   (integer parsing), [`glob`] (pattern matching).
@@ -87,6 +89,7 @@ pub mod glob;
 pub mod number;
 pub mod persistence;
 pub mod protocol;
+pub mod replication;
 pub mod runtime;
 pub mod scripting;
 pub mod server;

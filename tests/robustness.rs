@@ -7,10 +7,17 @@ use rudis::protocol::Frame;
 use rudis::store::Rng;
 
 /// Commands that end the connection or the server, sleep, or may block forever on a
-/// missing key, which this sweep skips; and the (un)subscribe commands, which reply
+/// missing key, which this sweep skips; the (un)subscribe commands, which reply
 /// one frame per argument and change what the connection may run (tests/pubsub.rs
-/// covers them).
+/// covers them); and the replication commands that make the connection a replica (its
+/// input becomes a snapshot and a stream), the server a replica of a random address,
+/// or wait forever for replicas (tests/replication.rs covers them).
 const SKIPPED: &[&str] = &[
+    "sync",
+    "psync",
+    "replicaof",
+    "slaveof",
+    "wait",
     "shutdown",
     "quit",
     "debug",

@@ -86,7 +86,16 @@ pub fn dispatch(ctx: &mut Ctx<'_>, req: &Request<'_>) {
     // One bool while the last background save is fine (Redis's processCommand checks
     // writeCommandsDeniedByDiskError here, before queueing in MULTI).
     if ctx.server.persistence.deny_writes
+        && ctx.server.repl.master_token() != Some(ctx.me)
         && let Some(e) = server::persistence::write_refused(ctx, spec, req)
+    {
+        reject(ctx, Some(index), e);
+        return;
+    }
+    // One bool on a master without `min-replicas-to-write` (Redis's processCommand:
+    // -READONLY on a read-only replica, -NOREPLICAS with too few good replicas).
+    if ctx.server.repl.guard
+        && let Some(e) = server::replication::write_refused(ctx, spec, req)
     {
         reject(ctx, Some(index), e);
         return;

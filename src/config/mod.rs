@@ -4,6 +4,7 @@ mod file;
 pub mod keyspace_events;
 mod limits;
 pub mod passive;
+mod replication;
 pub mod rewrite;
 pub mod sample;
 
@@ -11,6 +12,7 @@ use log::LevelFilter;
 
 pub use file::os_text;
 pub use limits::{EncodingLimits, OutputLimit, OutputLimits};
+pub use replication::{ReplConfig, parse_replicaof};
 
 use crate::protocol::ProtoLimits;
 
@@ -167,6 +169,8 @@ pub struct Config {
     /// `maxmemory-policy` (default noeviction), `maxmemory-samples` (5),
     /// `maxmemory-eviction-tenacity` (10), `lfu-log-factor` (10), `lfu-decay-time` (1).
     pub access: crate::store::Access,
+    /// Replication directives (`replicaof`, `repl-*`, `min-replicas-*`, ...).
+    pub repl: ReplConfig,
 }
 
 /// `appendfsync`: when the append-only file is fsynced.
@@ -348,6 +352,7 @@ impl Default for Config {
             auto_aof_rewrite_min_size: 64 * 1024 * 1024,
             maxmemory: 0,
             access: crate::store::Access::default(),
+            repl: ReplConfig::default(),
         }
     }
 }
@@ -420,6 +425,18 @@ pub const USAGE: &str = "Usage: rudis-server [/path/to/rudis.conf] [options]
   --maxmemory-eviction-tenacity N eviction time budget per call (0..100, default 10)
   --lfu-log-factor N              LFU counter growth (default 10)
   --lfu-decay-time MINUTES        LFU counter decay period (default 1; 0 = never)
+  --replicaof \"HOST PORT\"         follow that master (alias slaveof; default none)
+  --masterauth PASSWORD           password for the master (default none)
+  --masteruser NAME               user for the master (default none: default user)
+  --replica-read-only yes|no      clients' writes on a replica get -READONLY (default yes)
+  --repl-diskless-sync yes|no     stream full syncs without a file (default yes)
+  --repl-diskless-sync-delay SECS wait for more replicas before a full sync (default 5)
+  --repl-ping-replica-period SECS master PINGs its replicas that often (default 10)
+  --repl-timeout SECS             drop a silent replication link (default 60)
+  --repl-backlog-size SIZE        stream kept for partial resyncs (default 1mb)
+  --min-replicas-to-write N       refuse writes with fewer good replicas (default 0 = off)
+  --min-replicas-max-lag SECS     a good replica acked within SECS (default 10)
+  --replica-priority N            Sentinel promotion priority (default 100)
   (every Redis 7.0 directive is accepted: those with no effect in rudis are logged
   at start-up; see rudis.conf in the repository for the full list and defaults)
   --version, -v                   print the version and exit
@@ -560,6 +577,7 @@ impl Config {
             "lfu-decay-time" => {
                 self.access.lfu_decay_time = parse_in(value, 0, i32::MAX as u32).ok_or_else(bad)?
             }
+            other if self.repl.set(other, value)? => {}
             other => match self.encodings.set(other, value) {
                 Ok(true) => {}
                 Ok(false) => {
@@ -643,20 +661,35 @@ impl Config {
             "lfu-log-factor" => self.access.lfu_log_factor.to_string(),
             "lfu-decay-time" => self.access.lfu_decay_time.to_string(),
             other => {
-                return self.encodings.get(other).or_else(|| {
-                    let p = passive::find(other)?;
-                    Some(
-                        self.passive
-                            .get(p.name)
-                            .map_or(p.default, |v| v)
-                            .to_string(),
-                    )
-                });
+                return self
+                    .repl
+                    .get(other)
+                    .or_else(|| self.encodings.get(other))
+                    .or_else(|| {
+                        let p = passive::find(other)?;
+                        Some(
+                            self.passive
+                                .get(p.name)
+                                .map_or(p.default, |v| v)
+                                .to_string(),
+                        )
+                    });
             }
         })
     }
 
-    /// Names of the directives [`Config::get`] knows.
+    /// Names of every directive [`Config::get`] knows: [`Config::NAMES`] and the
+    /// replication directives ([`ReplConfig::NAMES`]).
+    pub fn names() -> impl Iterator<Item = &'static str> + Clone {
+        Config::NAMES.iter().chain(ReplConfig::NAMES).copied()
+    }
+
+    /// Whether `name` is a directive [`Config::get`] knows.
+    pub fn knows(name: &str) -> bool {
+        Config::names().any(|n| n == name)
+    }
+
+    /// Names of the directives [`Config::get`] knows, but the replication ones.
     pub const NAMES: &'static [&'static str] = &[
         "bind",
         "port",

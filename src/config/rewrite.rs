@@ -146,9 +146,7 @@ impl State {
 pub fn rewritten_text(config: &Config, old: &str) -> String {
     let mut state = State::read(old);
     let defaults = Config::default();
-    let implemented = Config::NAMES
-        .iter()
-        .copied()
+    let implemented = Config::names()
         .filter(|n| !ALIASES.iter().any(|(alias, _)| alias == n) && !KEPT.contains(n));
     let passive_names = passive::NO_EFFECT
         .iter()

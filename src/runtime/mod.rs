@@ -83,6 +83,10 @@ pub struct ClientInfo {
     /// The current command's reply is pub/sub pushes, written even under CLIENT REPLY
     /// OFF|SKIP (Redis's CLIENT_PUSHING).
     pub pushing: bool,
+    /// The client is a replica of this server (PSYNC or SYNC; Redis's CLIENT_SLAVE).
+    pub replica: bool,
+    /// The client is this replica's master (Redis's CLIENT_MASTER).
+    pub master: bool,
 }
 
 impl ClientInfo {
@@ -118,6 +122,8 @@ impl ClientInfo {
             authenticated: true,
             pubsub: None,
             pushing: false,
+            replica: false,
+            master: false,
         }
     }
 }
@@ -234,6 +240,8 @@ pub struct ServerState {
     pub out_of_memory: bool,
     /// Heap bytes in use once the server was set up (INFO's `used_memory_startup`).
     pub startup_memory: usize,
+    /// Replication: id, offset, backlog, replicas, the master followed, WAIT.
+    pub repl: crate::replication::Replication,
 }
 
 /// A load in progress (Redis's `server.loading*` fields).
@@ -318,6 +326,7 @@ impl ServerState {
             propagation: Default::default(),
             renames: None,
             loading: None,
+            repl: Default::default(),
             command_stats: Vec::new(),
             command_count,
             batch: Vec::new(),

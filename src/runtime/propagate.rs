@@ -277,7 +277,10 @@ fn close_aof(store: &mut Store, state: &mut ServerState) {
     aof.feed(state.propagation.stream());
     aof.close(crate::store::now_ms() / 1000);
     aof.discard_waiting();
-    state.propagation.set_on(false, store);
+    // Replicas still take the stream.
+    if state.repl.backlog.is_none() {
+        state.propagation.set_on(false, store);
+    }
     state.persistence.sync_write_denial(&state.config);
 }
 

@@ -104,6 +104,7 @@ pub(super) fn serve_others(
         // go out only once those writes are on disk (a script's own effects are held
         // until it ends, so none of them is written here; during a load the AOF is
         // not open yet, so this does nothing).
+        super::replication::feed_replication(store, server);
         super::aof::flush_aof(store, server);
         for (token, conn) in conns.iter_mut() {
             if Some(token) == me || conn.closing {

@@ -159,6 +159,12 @@ impl Conn {
         Ok(())
     }
 
+    /// Records that the socket was registered for writable events too (an outgoing
+    /// connection, which learns it is connected from its first writable event).
+    pub fn assume_write_interest(&mut self) {
+        self.write_interest = true;
+    }
+
     /// Drops the read buffer's allocation when it is empty and oversized.
     pub fn shrink_idle_rbuf(&mut self) {
         if self.rbuf.is_empty() && self.rbuf.capacity() > MAX_IDLE_BUFFER {

@@ -23,6 +23,7 @@ impl Server {
         self.close_idle_clients();
         self.state.persistence.cron(&self.store, &self.state.config);
         crate::runtime::propagate::rewrite_cron(&mut self.store, &mut self.state);
+        self.replication_cron();
         if std::mem::take(&mut self.accept_pending) {
             self.accept_all();
         }

@@ -124,6 +124,9 @@ impl Server {
         };
         state.loading = None;
         result.map_err(std::io::Error::other)?;
+        if let Some((host, port)) = state.config.repl.replicaof.clone() {
+            commands::server::replication::follow(state, host, port, crate::store::now_ms());
+        }
         // Connections served during the load: their next bytes may have come
         // since, with no new edge: look at each once.
         let tokens: Vec<usize> = self.conns.iter().map(|(t, _)| t).collect();

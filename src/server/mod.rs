@@ -15,6 +15,8 @@ mod delivery;
 mod loading;
 pub mod logging;
 mod output_limit;
+mod replica;
+mod replication;
 pub mod signal;
 pub mod supervise;
 
@@ -205,6 +207,8 @@ pub struct Server {
     turn_now: Instant,
     /// The data set was loaded (see `loading.rs`).
     loaded: bool,
+    /// Replication I/O: the snapshot child, spooled sends, the link to a master.
+    repl_io: replication::ReplIo,
 }
 
 impl Server {
@@ -287,6 +291,7 @@ impl Server {
             accept_pending: false,
             turn_now: Instant::now(),
             loaded: false,
+            repl_io: Default::default(),
         })
     }
 
@@ -360,7 +365,7 @@ impl Server {
             for event in events.iter() {
                 match event.token() {
                     LISTENER => self.accept_all(),
-                    WAKER => {}
+                    WAKER | replication::TRANSFER => {}
                     Token(t) => {
                         if event.is_read_closed()
                             && let Some(c) = self.conns.get_mut(t)
@@ -404,7 +409,11 @@ impl Server {
             return Duration::ZERO;
         }
         let cron = self.next_cron.saturating_duration_since(self.turn_now);
-        match self.state.blocking.next_deadline() {
+        let next = match (self.state.blocking.next_deadline(), self.wait_deadline()) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        match next {
             Some(at) => {
                 let now = self.clock.unix_ms(self.turn_now);
                 // One ms late rather than early: a deadline is met once `now >= at`.
@@ -427,6 +436,12 @@ impl Server {
 
     /// Flushes, reads and executes for one connection.
     fn service(&mut self, token: usize) {
+        if self.state.repl.master_token() == Some(token) {
+            if self.service_master(token) {
+                self.service_master_stream(token);
+            }
+            return;
+        }
         let wait_for_fsync = self.replies_wait_for_fsync();
         let Some(conn) = self.conns.get_mut(token) else {
             return;
@@ -637,7 +652,9 @@ impl Server {
             crate::runtime::evict::perform(&mut self.store, &mut self.state, store::now_ms());
             self.publish_store_events();
         }
+        self.feed_replication();
         self.flush_aof();
+        self.replication_turn();
         self.flush_pending();
         for token in std::mem::take(&mut self.state.killed) {
             self.close(token);
@@ -686,6 +703,7 @@ impl Server {
             self.to_close.push(token);
             blocking::unblock(&mut self.state, token);
             pubsub::forget(&mut self.state, token);
+            self.forget_replication(token);
         }
     }
 }

@@ -149,6 +149,8 @@ pub fn client_line(token: usize, c: &ClientInfo, user: &[u8], now_ms: i64) -> St
     // c (closing).
     let mut flags = String::with_capacity(4);
     for (on, flag) in [
+        (c.replica, 'S'),
+        (c.master, 'M'),
         (c.pubsub.is_some(), 'P'),
         (c.multi.is_some(), 'x'),
         (c.blocked.is_some(), 'b'),
@@ -218,11 +220,13 @@ fn user_name<'a>(ctx: &'a Ctx<'_>, c: &ClientInfo) -> &'a [u8] {
 /// clients, `normal` the others, and the replication types none.
 pub fn client_type(name: &[u8]) -> Result<fn(&ClientInfo) -> bool, CmdError> {
     if is(name, "normal") {
-        Ok(|c| c.pubsub.is_none())
+        Ok(|c| c.pubsub.is_none() && !c.replica && !c.master)
     } else if is(name, "pubsub") {
         Ok(|c| c.pubsub.is_some())
-    } else if ["slave", "replica", "master"].iter().any(|t| is(name, t)) {
-        Ok(|_| false)
+    } else if is(name, "slave") || is(name, "replica") {
+        Ok(|c| c.replica)
+    } else if is(name, "master") {
+        Ok(|c| c.master)
     } else {
         Err(CmdError::msg(format!(
             "ERR Unknown client type '{}'",

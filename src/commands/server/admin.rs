@@ -152,6 +152,8 @@ const IMMUTABLE_CONFIG: &[&str] = &[
     "syslog-enabled",
     "syslog-ident",
     "syslog-facility",
+    "replicaof",
+    "slaveof",
 ];
 
 /// Debugging directives CONFIG GET shows only when asked by name (Redis's
@@ -172,10 +174,7 @@ fn config_value(config: &Config, name: &str) -> Option<String> {
 /// Every directive name CONFIG GET can show: the implemented ones, then the ones
 /// accepted without effect ([`crate::config::passive`]).
 fn config_names() -> impl Iterator<Item = &'static str> {
-    Config::NAMES
-        .iter()
-        .copied()
-        .chain(crate::config::passive::names())
+    Config::names().chain(crate::config::passive::names())
 }
 
 /// ```text
@@ -309,6 +308,11 @@ fn config_set(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
         }
         crate::runtime::evict::perform(ctx.store, ctx.server, ctx.now);
     }
+    let repl = &mut ctx.server.repl;
+    if let Some(backlog) = repl.backlog.as_mut() {
+        backlog.resize(ctx.server.config.repl.backlog_size);
+    }
+    repl.refresh_guard(&ctx.server.config.repl, ctx.now);
     ctx.out.ok();
     Ok(())
 }
@@ -443,6 +447,10 @@ fn debug(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
             ctx,
             req,
             &[
+                "DIGEST",
+                "    Output a hex signature representing the current DB content.",
+                "DIGEST-VALUE <key> [<key> ...]",
+                "    Output a hex signature of the values of all the specified keys.",
                 "SLEEP <seconds>",
                 "    Stop the server for <seconds>. Decimals allowed.",
                 "RELOAD [option ...]",
@@ -452,6 +460,11 @@ fn debug(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
                 "    * NOSAVE: do not save the dataset before loading.",
             ],
         );
+    } else if is(sub, "digest") && req.len() == 2 {
+        super::digest::digest(ctx);
+    } else if is(sub, "digest-value") {
+        let keys: Vec<&[u8]> = (2..req.len()).map(|i| req.arg(i)).collect();
+        super::digest::digest_value(ctx, &keys);
     } else if is(sub, "reload") {
         return super::persistence::debug_reload(ctx, req);
     } else if is(sub, "sleep") && req.len() == 3 {

@@ -278,23 +278,12 @@ fn write_section(ctx: &Ctx<'_>, section: &str, out: &mut String) {
                 "client_output_buffer_limit_disconnections",
                 &s.output_limit_disconnections,
             );
+            let sync = &state.repl.stats;
+            field("sync_full", &sync.full);
+            field("sync_partial_ok", &sync.partial_ok);
+            field("sync_partial_err", &sync.partial_err);
         }
-        "replication" => {
-            field("role", &"master");
-            field("connected_slaves", &0);
-            field("master_failover_state", &"no-failover");
-            field("master_replid", &run_id());
-            field(
-                "master_replid2",
-                &"0000000000000000000000000000000000000000",
-            );
-            field("master_repl_offset", &0);
-            field("second_repl_offset", &-1);
-            field("repl_backlog_active", &0);
-            field("repl_backlog_size", &1_048_576);
-            field("repl_backlog_first_byte_offset", &0);
-            field("repl_backlog_histlen", &0);
-        }
+        "replication" => super::replication::info(ctx, &mut field),
         "cpu" => {
             let (sys, user) = cpu_times();
             field("used_cpu_sys", &sys);

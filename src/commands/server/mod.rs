@@ -4,6 +4,8 @@
 pub mod acl;
 pub mod admin;
 pub mod command;
+pub mod digest;
 pub mod info;
 pub mod memory;
 pub mod persistence;
+pub mod replication;
