@@ -342,7 +342,7 @@ pub fn lines(name: &str, value: &str) -> Vec<String> {
             .chunks(4)
             .map(|c| format!("{name} {}", c.join(" ")))
             .collect(),
-        "bind" | "oom-score-adj-values" | "latency-tracking-info-percentiles"
+        "bind" | "oom-score-adj-values" | "latency-tracking-info-percentiles" | "replicaof"
             if !words.is_empty() =>
         {
             vec![format!("{name} {}", words.join(" "))]

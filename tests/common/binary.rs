@@ -26,6 +26,8 @@ pub struct Binary {
     log: Log,
     /// Stops following a log file.
     stop: Arc<AtomicBool>,
+    /// Set when the log reader reached the end of the server's output.
+    log_done: Arc<AtomicBool>,
 }
 
 impl Drop for Binary {
@@ -108,6 +110,8 @@ pub fn try_launch(launch: Launch<'_>) -> Result<Binary, String> {
     let log: Log = Arc::default();
     let (ready_tx, ready_rx) = std::sync::mpsc::channel();
     let sink = log.clone();
+    let log_done = Arc::new(AtomicBool::new(false));
+    let done = log_done.clone();
     // Reads the log to its end (so the server never blocks on a full pipe), keeps
     // every line, and reports the address once the server is ready.
     std::thread::spawn(move || {
@@ -120,6 +124,8 @@ pub fn try_launch(launch: Launch<'_>) -> Result<Binary, String> {
             lines.lock().expect("log lock").push(line);
             cond.notify_all();
         }
+        done.store(true, Ordering::SeqCst);
+        sink.1.notify_all();
         let _ = ready_tx.send(None);
     });
     match ready_rx.recv_timeout(WAIT) {
@@ -128,6 +134,7 @@ pub fn try_launch(launch: Launch<'_>) -> Result<Binary, String> {
             addr,
             log,
             stop,
+            log_done,
         }),
         _ => {
             let _ = child.kill();
@@ -292,6 +299,16 @@ impl Binary {
     pub fn kill9(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+        // The last lines may still be in the pipe: read them before anyone looks.
+        let deadline = Instant::now() + Duration::from_secs(2);
+        let (lines, cond) = &*self.log;
+        let mut guard = lines.lock().expect("log lock");
+        while !self.log_done.load(Ordering::SeqCst) && Instant::now() < deadline {
+            guard = cond
+                .wait_timeout(guard, Duration::from_millis(50))
+                .expect("log lock")
+                .0;
+        }
     }
 
     /// The whole log so far.
