@@ -34,6 +34,7 @@ pub use ctx::Ctx;
 
 use crate::error::CmdError;
 use crate::protocol::Request;
+use crate::runtime::observe::ticks;
 
 /// A command handler: validates its arguments, then writes its reply through `ctx.out`.
 /// On `Err`, dispatch takes back whatever it wrote and writes the error reply alone.
@@ -101,21 +102,104 @@ fn call(ctx: &mut Ctx<'_>, index: usize, spec: &CommandSpec, req: &Request<'_>) 
     let observed = ctx.server.observes_writes();
     ctx.store.set_observed(observed);
     let mark = ctx.out.len();
+    if !ctx.server.observe.monitors.is_empty()
+        && propagates_effects_only(spec)
+        && spec.name != "exec"
+    {
+        // Scripts are shown before the commands they run (Redis's evalGenericCommand).
+        monitor_script(ctx, req);
+    }
+    let start = ticks::now();
     let result = if ctx.server.propagation.is_on() {
         call_propagated(ctx, spec, req)
     } else {
         (spec.handler)(ctx, req)
     };
+    let ns = ticks::to_ns(ticks::now().wrapping_sub(start));
     if ctx.store.has_events() {
         ctx.notify_store_events();
     }
-    ctx.server.command_stats(index).calls += 1;
-    ctx.server.batch.push(index);
+    let pending = ctx.server.scripts.has_pending();
+    let stats = ctx.server.command_stats(index);
+    stats.calls += 1;
+    if pending {
+        defer_observation(ctx, index, spec, req, start);
+    } else {
+        stats.nanos += ns;
+        observe(ctx, index, spec, req, ns);
+    }
     if let Err(e) = result {
         ctx.out.truncate(mark);
         ctx.server.command_stats(index).failed_calls += 1;
         reply_error(ctx, &e);
     }
+}
+
+/// Counts a command's duration in its histogram, and takes the slow path (slow log,
+/// latency event, monitors) past a threshold or while somebody monitors.
+#[inline(always)]
+fn observe(ctx: &mut Ctx<'_>, index: usize, spec: &CommandSpec, req: &Request<'_>, ns: u64) {
+    let server = &mut *ctx.server;
+    if server.config.observe.latency_tracking {
+        let id = if spec.subcommands.is_empty() {
+            index
+        } else {
+            histogram_id(server, index, req)
+        };
+        server.observe.record(id, ns);
+    }
+    if ns >= server.observe.cold_ns || !server.observe.monitors.is_empty() {
+        let entry = spec.resolve(req);
+        let args: Vec<&[u8]> = req.args().collect();
+        let mut flags = entry.flags;
+        if spec.flags.contains(Flags::SKIP_MONITOR) {
+            flags = flags.union(Flags::SKIP_MONITOR);
+        }
+        server.observe_slow(ctx.me, entry.name, flags, &args, ns);
+    }
+}
+
+/// The histogram id of a container's call: its subcommand's, else its own.
+#[cold]
+fn histogram_id(server: &ServerState, index: usize, req: &Request<'_>) -> usize {
+    if req.len() < 2 {
+        return index;
+    }
+    server
+        .acl
+        .registry()
+        .sub_of(index, req.arg(1))
+        .unwrap_or(index)
+}
+
+/// EVAL or FCALL left its script to run after the handler: its duration is
+/// recorded once the script ends (`ServerState::finish_pending_call`).
+#[cold]
+#[inline(never)]
+fn defer_observation(
+    ctx: &mut Ctx<'_>,
+    index: usize,
+    spec: &CommandSpec,
+    req: &Request<'_>,
+    start: u64,
+) {
+    ctx.server.observe.pending = Some(crate::runtime::observe::PendingCall {
+        start,
+        index,
+        id: index,
+        name: spec.name,
+        flags: spec.flags,
+        args: req.args().map(|a| a.to_vec()).collect(),
+    });
+}
+
+/// Shows a script command to the monitors before it runs.
+#[cold]
+#[inline(never)]
+fn monitor_script(ctx: &mut Ctx<'_>, req: &Request<'_>) {
+    let args: Vec<&[u8]> = req.args().collect();
+    let args = crate::runtime::observe::shown_args("", &args);
+    ctx.server.feed_monitors(ctx.me, &args);
 }
 
 /// Runs the handler inside a propagation unit (AOF on): the keys the store expires

@@ -3,10 +3,12 @@
 mod file;
 pub mod keyspace_events;
 mod limits;
+mod observe;
 
 use log::LevelFilter;
 
 pub use limits::{EncodingLimits, OutputLimit, OutputLimits};
+pub use observe::{DebugCommand, ObserveConfig};
 
 use crate::protocol::ProtoLimits;
 
@@ -120,6 +122,8 @@ pub struct Config {
     /// No automatic rewrite below this AOF size in bytes
     /// (`--auto-aof-rewrite-min-size`, default 64mb).
     pub auto_aof_rewrite_min_size: u64,
+    /// Slow log, latency monitor, client-side caching, DEBUG and metrics directives.
+    pub observe: ObserveConfig,
 }
 
 /// `appendfsync`: when the append-only file is fsynced.
@@ -259,6 +263,7 @@ impl Default for Config {
             aof_load_truncated: true,
             auto_aof_rewrite_percentage: 100,
             auto_aof_rewrite_min_size: 64 * 1024 * 1024,
+            observe: ObserveConfig::default(),
         }
     }
 }
@@ -309,6 +314,17 @@ pub const USAGE: &str = "Usage: rudis-server [/path/to/rudis.conf] [options]
   --auto-aof-rewrite-percentage N rewrite the AOF when it grew N% since the last
                                   rewrite (default 100; 0 = never automatically)
   --auto-aof-rewrite-min-size SIZE  no automatic rewrite below SIZE (default 64mb)
+  --slowlog-log-slower-than US    log commands taking at least US microseconds in the slow
+                                  log (default 10000; 0 = all, negative = none)
+  --slowlog-max-len N             entries the slow log keeps (default 128)
+  --latency-monitor-threshold MS  record latency events of at least MS ms (default 0 = off)
+  --latency-tracking yes|no       per-command latency histograms (default yes)
+  --latency-tracking-info-percentiles \"P ...\"  percentiles in INFO latencystats
+                                  (default \"50 99 99.9\")
+  --tracking-table-max-keys N     keys remembered for client-side caching (default 1000000)
+  --enable-debug-command no|yes|local  who may run DEBUG (default local: loopback clients)
+  --metrics-port PORT             serve Prometheus metrics on GET /metrics at PORT on the
+                                  bind address (default 0 = off)
   --help                          print this text";
 
 impl Config {
@@ -430,7 +446,11 @@ impl Config {
             }
             other => match self.encodings.set(other, value) {
                 Ok(true) => {}
-                Ok(false) => return Err(format!("unknown option '{name}'")),
+                Ok(false) => {
+                    if !self.observe.set(other, value)? {
+                        return Err(format!("unknown option '{name}'"));
+                    }
+                }
                 Err(()) => return Err(bad()),
             },
         }
@@ -486,7 +506,12 @@ impl Config {
             "aof-load-truncated" => yes_no(self.aof_load_truncated),
             "auto-aof-rewrite-percentage" => self.auto_aof_rewrite_percentage.to_string(),
             "auto-aof-rewrite-min-size" => self.auto_aof_rewrite_min_size.to_string(),
-            other => return self.encodings.get(other),
+            other => {
+                return self
+                    .encodings
+                    .get(other)
+                    .or_else(|| self.observe.get(other));
+            }
         })
     }
 
@@ -537,6 +562,14 @@ impl Config {
         "zset-max-ziplist-entries",
         "zset-max-listpack-value",
         "zset-max-ziplist-value",
+        "slowlog-log-slower-than",
+        "slowlog-max-len",
+        "latency-monitor-threshold",
+        "latency-tracking",
+        "latency-tracking-info-percentiles",
+        "tracking-table-max-keys",
+        "enable-debug-command",
+        "metrics-port",
     ];
 }
 

@@ -8,6 +8,7 @@ use slab::Slab;
 
 pub mod blocking;
 pub mod notify;
+pub mod observe;
 pub mod propagate;
 pub mod pubsub;
 pub mod transaction;
@@ -157,8 +158,7 @@ pub struct ServerStats {
 pub struct CommandStats {
     /// Times the handler ran.
     pub calls: u64,
-    /// Nanoseconds spent running it: a batch's time is shared evenly among the
-    /// commands of the batch (one clock read per batch keeps the hot path cheap).
+    /// Nanoseconds spent running it (timed with `observe::ticks`).
     pub nanos: u64,
     /// Refused before running (arity, argument kinds).
     pub rejected_calls: u64,
@@ -186,8 +186,6 @@ pub struct ServerState {
     pub next_client_id: u64,
     /// Set by SHUTDOWN: the event loop stops after this turn.
     pub shutdown: bool,
-    /// Table positions of the commands run in the current batch, for timing.
-    pub batch: Vec<usize>,
     /// Counters per command, by position in the command table.
     pub command_stats: Vec<CommandStats>,
     /// Number of commands in the command table (the size of `command_stats`).
@@ -211,6 +209,8 @@ pub struct ServerState {
     pub persistence: crate::persistence::Persistence,
     /// The stream of writes for the append-only file (and replicas).
     pub propagation: propagate::Propagation,
+    /// Slow log, latency monitor and histograms, MONITOR clients.
+    pub observe: observe::Observe,
 }
 
 impl ServerState {
@@ -230,7 +230,11 @@ impl ServerState {
         if let Some(hash) = &config.requirepass {
             acl.set_default_password(Some(hash));
         }
+        observe::ticks::init();
+        let mut observe = observe::Observe::default();
+        observe.sync(&config.observe);
         ServerState {
+            observe,
             acl,
             port: config.port,
             config,
@@ -248,7 +252,6 @@ impl ServerState {
             propagation: Default::default(),
             command_stats: Vec::new(),
             command_count,
-            batch: Vec::new(),
             error_stats: Default::default(),
         }
     }
@@ -260,20 +263,6 @@ impl ServerState {
                 .resize(self.command_count.max(index + 1), CommandStats::default());
         }
         &mut self.command_stats[index]
-    }
-
-    /// Shares `elapsed` among the commands run since the last call.
-    pub fn account_batch(&mut self, elapsed: std::time::Duration) {
-        if self.batch.is_empty() {
-            return;
-        }
-        let share = elapsed.as_nanos() as u64 / self.batch.len() as u64;
-        let batch = std::mem::take(&mut self.batch);
-        for &index in &batch {
-            self.command_stats(index).nanos += share;
-        }
-        self.batch = batch;
-        self.batch.clear();
     }
 
     /// Counts one error reply under its first word.

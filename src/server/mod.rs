@@ -33,6 +33,7 @@ use crate::config::{Config, OUTPUT_HIGH_WATER};
 use crate::error::ProtocolError;
 use crate::protocol::{Parsed, ProtoLimits, Reply};
 use crate::runtime::blocking::{self, Outputs};
+use crate::runtime::observe::monitor;
 use crate::runtime::{ClientInfo, ServerState, notify};
 use crate::store::{self, Store};
 use clock::Clock;
@@ -436,6 +437,7 @@ impl Server {
                         scratch,
                     };
                     busy::run_script(conns, store, state, token, now, io);
+                    state.finish_pending_call(token);
                     if state.clients[token].reply_suppressed()
                         && let Some(conn) = conns.get_mut(token)
                     {
@@ -453,13 +455,17 @@ impl Server {
                 };
                 pubsub::deliver(state, &mut receivers, now);
             }
+            if state.observe.monitors.has_outbox() {
+                let mut receivers = Receivers {
+                    conns,
+                    pending_write,
+                };
+                monitor::deliver(state, &mut receivers);
+            }
             if state.clients[token].blocked.is_some() {
                 break false;
             }
         };
-        if let Some((started, _)) = batch_start {
-            state.account_batch(started.elapsed());
-        }
         more
     }
 
@@ -521,6 +527,7 @@ impl Server {
             self.to_close.push(token);
             blocking::unblock(&mut self.state, token);
             pubsub::forget(&mut self.state, token);
+            self.state.observe.monitors.remove(token);
         }
     }
 }

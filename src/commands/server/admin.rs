@@ -286,6 +286,7 @@ fn config_set(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
         return Err(failed("appendonly", &why));
     }
     crate::runtime::notify::sync_tracking(&ctx.server.config, ctx.store);
+    ctx.server.observe.sync(&ctx.server.config.observe);
     ctx.server.persistence.sync_write_denial(&ctx.server.config);
     ctx.out.ok();
     Ok(())
@@ -298,6 +299,7 @@ fn config_set(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
 fn config_resetstat(ctx: &mut Ctx<'_>, _req: &Request<'_>) -> Result<(), CmdError> {
     ctx.server.stats = Default::default();
     ctx.server.command_stats.clear();
+    ctx.server.observe.histograms.clear();
     ctx.server.error_stats.clear();
     ctx.store.stats = KeyspaceStats::default();
     ctx.out.ok();

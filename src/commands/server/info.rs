@@ -25,7 +25,7 @@ const DEFAULT_SECTIONS: &[&str] = &[
 ];
 
 /// Sections only `all`/`everything` or an explicit name adds.
-const EXTRA_SECTIONS: &[&str] = &["commandstats"];
+const EXTRA_SECTIONS: &[&str] = &["commandstats", "latencystats"];
 
 /// ```text
 /// INFO [section [section ...]]
@@ -269,12 +269,38 @@ fn write_section(ctx: &Ctx<'_>, section: &str, out: &mut String) {
                 );
             }
         }
+        "latencystats" => write_latencystats(state, out),
         "errorstats" => {
             for (kind, count) in &ctx.server.error_stats {
                 let _ = write!(out, "errorstat_{kind}:count={count}\r\n");
             }
         }
         _ => {} // modules: none
+    }
+}
+
+/// INFO latencystats: the configured percentiles of each command's latency
+/// histogram, in microseconds (Redis's `fillPercentileDistributionLatencies`).
+fn write_latencystats(state: &crate::runtime::ServerState, out: &mut String) {
+    if !state.config.observe.latency_tracking {
+        return;
+    }
+    let registry = state.acl.registry();
+    let percentiles = &state.config.observe.latency_percentiles;
+    for (id, h) in state.observe.histograms.iter().enumerate() {
+        let Some(h) = h.as_ref().filter(|h| h.total() > 0) else {
+            continue;
+        };
+        let Some(entry) = registry.entries.get(id) else {
+            continue;
+        };
+        let _ = write!(out, "latency_percentiles_usec_{}:", entry.name);
+        for (j, p) in percentiles.iter().enumerate() {
+            let sep = if j + 1 == percentiles.len() { "" } else { "," };
+            let usec = h.percentile(*p) as f64 / 1000.0;
+            let _ = write!(out, "p{p}={usec:.3}{sep}");
+        }
+        out.push_str("\r\n");
     }
 }
 

@@ -6,4 +6,5 @@ pub mod admin;
 pub mod command;
 pub mod info;
 pub mod memory;
+pub mod observe;
 pub mod persistence;
