@@ -93,6 +93,58 @@ pub fn dispatch(ctx: &mut Ctx<'_>, req: &Request<'_>) {
         return;
     }
     call(ctx, index, spec, req);
+    if ctx.server.tracking.active() && spec.name != "client" && ctx.client().multi.is_none() {
+        // CLIENT CACHING applies to the next command only (Redis's resetClient).
+        if let Some(mode) = ctx.client_mut().tracking.as_mut() {
+            mode.caching = false;
+        }
+    }
+}
+
+/// After a read-only command of a tracking client: remembers its keys for
+/// invalidation (Redis's `call` → `trackingRememberKeys`; scripts' own read-only
+/// entry points are left out, their commands count one by one).
+#[cold]
+#[inline(never)]
+fn track_keys(ctx: &mut Ctx<'_>, spec: &CommandSpec, req: &Request<'_>) {
+    let entry = spec.resolve(req);
+    if !entry.flags.contains(Flags::READONLY)
+        || entry.flags.contains(Flags::PUBSUB)
+        || matches!(spec.name, "eval_ro" | "evalsha_ro" | "fcall_ro")
+        || ctx.client().tracking.is_none()
+    {
+        return;
+    }
+    if ctx.client().in_script {
+        // A script's read remembers the keys the script declared (Redis tracks the
+        // caller's command: EVAL's or FCALL's keys).
+        let declared: Vec<Vec<u8>> = ctx
+            .server
+            .observe
+            .pending
+            .as_ref()
+            .map(|call| script_keys(&call.args).to_vec())
+            .unwrap_or_default();
+        crate::runtime::tracking::remember(
+            ctx.server,
+            ctx.me,
+            declared.iter().map(|k| k.as_slice()),
+        );
+        return;
+    }
+    let positions = crate::acl::keys::key_positions(entry, req);
+    crate::runtime::tracking::remember(ctx.server, ctx.me, positions.iter().map(|&i| req.arg(i)));
+}
+
+/// The keys an EVAL or FCALL declares (`name script numkeys key ... arg ...`).
+fn script_keys(args: &[Vec<u8>]) -> &[Vec<u8>] {
+    let n = args
+        .get(2)
+        .and_then(|n| std::str::from_utf8(n).ok())
+        .and_then(|n| n.parse::<usize>().ok())
+        .unwrap_or(0);
+    let end = 3usize.saturating_add(n).min(args.len());
+    args.get(3..end).unwrap_or(&[])
 }
 
 /// Runs a checked command's handler and counts it (Redis's `call`). A reply is all or
@@ -117,7 +169,11 @@ fn call(ctx: &mut Ctx<'_>, index: usize, spec: &CommandSpec, req: &Request<'_>) 
     };
     let ns = ticks::to_ns(ticks::now().wrapping_sub(start));
     if ctx.store.has_events() {
+        ctx.server.tracking.writer = Some(ctx.me);
         ctx.notify_store_events();
+    }
+    if ctx.server.tracking.active() {
+        track_keys(ctx, spec, req);
     }
     let pending = ctx.server.scripts.has_pending();
     let stats = ctx.server.command_stats(index);

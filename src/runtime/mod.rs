@@ -9,8 +9,10 @@ use slab::Slab;
 pub mod blocking;
 pub mod notify;
 pub mod observe;
+pub mod pause;
 pub mod propagate;
 pub mod pubsub;
+pub mod tracking;
 pub mod transaction;
 pub mod watch;
 
@@ -78,6 +80,8 @@ pub struct ClientInfo {
     /// The current command's reply is pub/sub pushes, written even under CLIENT REPLY
     /// OFF|SKIP (Redis's CLIENT_PUSHING).
     pub pushing: bool,
+    /// CLIENT TRACKING mode, while on.
+    pub tracking: Option<Box<tracking::ClientTracking>>,
 }
 
 impl ClientInfo {
@@ -111,6 +115,7 @@ impl ClientInfo {
             authenticated: true,
             pubsub: None,
             pushing: false,
+            tracking: None,
         }
     }
 }
@@ -211,6 +216,10 @@ pub struct ServerState {
     pub propagation: propagate::Propagation,
     /// Slow log, latency monitor and histograms, MONITOR clients.
     pub observe: observe::Observe,
+    /// Client-side caching: remembered keys, BCAST prefixes, invalidations to send.
+    pub tracking: tracking::Tracking,
+    /// CLIENT PAUSE in force, and the clients waiting for its end.
+    pub pause: pause::Pause,
 }
 
 impl ServerState {
@@ -218,6 +227,7 @@ impl ServerState {
     /// keyspace notifications.
     pub fn observes_writes(&self) -> bool {
         self.config.notify_keyspace_events != 0
+            || self.tracking.active()
             || !self.watchers.is_empty()
             || self.blocking.has_waiting()
     }
@@ -235,6 +245,8 @@ impl ServerState {
         observe.sync(&config.observe);
         ServerState {
             observe,
+            tracking: Default::default(),
+            pause: Default::default(),
             acl,
             port: config.port,
             config,

@@ -107,7 +107,7 @@ impl Pump for BusyPump<'_> {
                     dispatch,
                 ) {
                     Step::Ran | Step::Script { .. } => {}
-                    Step::Incomplete | Step::ProtocolError => break,
+                    Step::Incomplete | Step::ProtocolError | Step::Paused => break,
                 }
             }
             if let Ok((_, n)) = conn.flush() {

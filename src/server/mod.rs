@@ -34,6 +34,7 @@ use crate::error::ProtocolError;
 use crate::protocol::{Parsed, ProtoLimits, Reply};
 use crate::runtime::blocking::{self, Outputs};
 use crate::runtime::observe::monitor;
+use crate::runtime::tracking;
 use crate::runtime::{ClientInfo, ServerState, notify};
 use crate::store::{self, Store};
 use clock::Clock;
@@ -309,7 +310,7 @@ impl Server {
             }
             return;
         }
-        if self.state.clients[token].blocked.is_some() {
+        if self.state.clients[token].blocked.is_some() || self.state.pause.is_waiting(token) {
             self.read_while_blocked(token);
             return;
         }
@@ -345,7 +346,9 @@ impl Server {
             // to drain), unless the client is closing. Bytes still in the socket or a
             // pending EOF raise no new event, so nothing else would bring us back.
             let info = &self.state.clients[token];
-            again = !info.close_after_reply && info.blocked.is_none();
+            again = !info.close_after_reply
+                && info.blocked.is_none()
+                && !self.state.pause.is_waiting(token);
         }
         let Some(conn) = self.conns.get_mut(token) else {
             return;
@@ -428,7 +431,7 @@ impl Server {
             let now = batch_start.map_or(0, |(_, now)| now);
             match step {
                 Step::Incomplete => break true,
-                Step::ProtocolError => break false,
+                Step::ProtocolError | Step::Paused => break false,
                 Step::Ran => {}
                 Step::Script { mark } => {
                     let io = busy::Io {
@@ -455,6 +458,13 @@ impl Server {
                 };
                 pubsub::deliver(state, &mut receivers, now);
             }
+            if state.tracking.active() && state.tracking.has_outbox() {
+                let mut receivers = Receivers {
+                    conns,
+                    pending_write,
+                };
+                tracking::deliver(state, &mut receivers);
+            }
             if state.observe.monitors.has_outbox() {
                 let mut receivers = Receivers {
                     conns,
@@ -476,9 +486,11 @@ impl Server {
             blocking::expire_timeouts(&mut self.state, now, &mut self.conns);
         }
         self.resume_woken();
-        if self.expire_behind {
-            let deadline = Instant::now() + FAST_EXPIRE_BUDGET;
+        if self.expire_behind && !self.state.pause.is_on() {
+            let start = Instant::now();
+            let deadline = start + FAST_EXPIRE_BUDGET;
             self.store.active_expire(store::now_ms(), deadline);
+            self.state.latency_event("expire-cycle", start.elapsed());
             self.expire_behind = Instant::now() >= deadline;
             self.publish_store_events();
         }
@@ -528,6 +540,8 @@ impl Server {
             blocking::unblock(&mut self.state, token);
             pubsub::forget(&mut self.state, token);
             self.state.observe.monitors.remove(token);
+            tracking::disable(&mut self.state, token);
+            self.state.pause.waiting.retain(|&t| t != token);
         }
     }
 }
@@ -543,6 +557,8 @@ enum Step {
     Incomplete,
     /// The input was malformed: the error is written and the client will close.
     ProtocolError,
+    /// CLIENT PAUSE holds the request: it stays buffered until the pause ends.
+    Paused,
 }
 
 /// Parses the next request in the connection's read buffer and runs it. The clock is
@@ -579,6 +595,12 @@ fn run_next(
             let resp = state.clients[token].resp;
             state.clients[token].last_interaction_ms = now;
             let req = conn.parser.request(&conn.rbuf);
+            if state.pause.is_on() && held_by_pause(state, token, &req, now) {
+                // Parsed again, from the same bytes, once the pause ends.
+                conn.parser.finish();
+                state.pause.wait(token);
+                return Step::Paused;
+            }
             let mark = conn.wbuf.len();
             let mut ctx = Ctx {
                 store,
@@ -603,6 +625,42 @@ fn run_next(
             Step::ProtocolError
         }
     }
+}
+
+/// Whether CLIENT PAUSE holds this request of client `token` (Redis's
+/// `processCommand`: every command under ALL; under WRITE, writes, commands that
+/// may replicate and an EXEC whose queue writes). Ends a pause whose time is up.
+#[cold]
+#[inline(never)]
+fn held_by_pause(
+    state: &mut ServerState,
+    token: usize,
+    req: &crate::protocol::Request<'_>,
+    now: i64,
+) -> bool {
+    if now >= state.pause.end_ms {
+        let ServerState {
+            pause, blocking, ..
+        } = state;
+        pause.stop(&mut blocking.woken);
+        return false;
+    }
+    let Some(spec) = commands::table::lookup(req.arg(0)) else {
+        return false;
+    };
+    let writes = |spec: &commands::CommandSpec, req: &crate::protocol::Request<'_>| {
+        spec.resolve(req).flags.contains(commands::Flags::WRITE)
+    };
+    let mut write = writes(spec, req);
+    if spec.name == "exec"
+        && let Some(tx) = state.clients[token].multi.as_ref()
+    {
+        write = tx.queued.iter().any(|q| {
+            let q = q.request();
+            commands::table::lookup(q.arg(0)).is_some_and(|s| writes(s, &q))
+        });
+    }
+    state.pause.holds(spec.name, write)
 }
 
 /// Replies to a malformed request and marks the connection to close after the reply.

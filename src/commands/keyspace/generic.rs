@@ -440,6 +440,7 @@ fn flushdb(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
     let db = ctx.db();
     crate::runtime::watch::touch_db(ctx.store, ctx.server, db, None, ctx.now);
     ctx.store.flush_db(db);
+    crate::runtime::tracking::flush(ctx.server);
     ctx.out.ok();
     Ok(())
 }
@@ -453,6 +454,7 @@ fn flushall(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
         crate::runtime::watch::touch_db(ctx.store, ctx.server, db, None, ctx.now);
     }
     ctx.store.flush_all();
+    crate::runtime::tracking::flush(ctx.server);
     crate::commands::server::persistence::after_flushall(ctx);
     ctx.out.ok();
     Ok(())
@@ -467,6 +469,7 @@ fn flush(ctx: &mut Ctx<'_>, _req: &Request<'_>) -> Result<(), CmdError> {
     let db = ctx.db();
     crate::runtime::watch::touch_db(ctx.store, ctx.server, db, None, ctx.now);
     let removed = ctx.store.flush_db(db);
+    crate::runtime::tracking::flush(ctx.server);
     ctx.out.int(removed as i64);
     Ok(())
 }

@@ -285,7 +285,7 @@ fn config_set(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
         ctx.server.config.appendonly = !appendonly;
         return Err(failed("appendonly", &why));
     }
-    crate::runtime::notify::sync_tracking(&ctx.server.config, ctx.store);
+    crate::runtime::notify::sync_events(ctx.server, ctx.store);
     ctx.server.observe.sync(&ctx.server.config.observe);
     ctx.server.persistence.sync_write_denial(&ctx.server.config);
     ctx.out.ok();

@@ -116,7 +116,7 @@ fn write_section(ctx: &Ctx<'_>, section: &str, out: &mut String) {
             field("cluster_connections", &0);
             field("maxclients", &state.config.maxclients);
             field("blocked_clients", &state.blocking.blocked_clients());
-            field("tracking_clients", &0);
+            field("tracking_clients", &state.tracking.client_count());
             field("clients_in_timeout_table", &0);
         }
         "memory" => {
@@ -205,6 +205,9 @@ fn write_section(ctx: &Ctx<'_>, section: &str, out: &mut String) {
             field("pubsubshard_channels", &state.pubsub.shard_channel_count());
             // No MIGRATE, so no cached connections (Redis's unit/dump reads it).
             field("migrate_cached_sockets", &0);
+            field("tracking_total_keys", &state.tracking.key_count());
+            field("tracking_total_items", &state.tracking.item_count());
+            field("tracking_total_prefixes", &state.tracking.prefix_count());
             field("total_error_replies", &s.error_replies);
             field("acl_access_denied_auth", &s.acl_denied_auth);
             field("acl_access_denied_cmd", &s.acl_denied_cmd);

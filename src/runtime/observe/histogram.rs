@@ -7,24 +7,20 @@
 pub const SUB_BITS: u32 = 3;
 /// [`SUB_BITS`] as a count.
 pub const SUB: usize = 1 << SUB_BITS;
-/// Values are nanoseconds; everything from 2^40 ns (18 minutes) up shares the last
-/// bucket.
-const MAX_BITS: u32 = 40;
-/// Number of buckets.
-pub const BUCKETS: usize = (MAX_BITS as usize - SUB_BITS as usize + 1) * SUB;
+/// Number of buckets: a power of two, so that an index needs no bounds check, and
+/// enough for every `u64` (the highest, bit 63, lands in bucket 495).
+pub const BUCKETS: usize = 512;
 
 /// Counts of values by bucket.
 #[derive(Debug, Clone)]
 pub struct Histogram {
     counts: Box<[u64; BUCKETS]>,
-    total: u64,
 }
 
 impl Default for Histogram {
     fn default() -> Self {
         Histogram {
             counts: Box::new([0; BUCKETS]),
-            total: 0,
         }
     }
 }
@@ -33,7 +29,6 @@ impl Default for Histogram {
 /// the highest bit picks the group and the next [`SUB_BITS`] bits the bucket.
 #[inline(always)]
 pub fn bucket(v: u64) -> usize {
-    let v = v.min((1 << MAX_BITS) - 1);
     let high = 63 - (v | 1).leading_zeros();
     if high < SUB_BITS {
         return v as usize;
@@ -48,30 +43,30 @@ pub fn bucket_high(b: usize) -> u64 {
         return b as u64;
     }
     let shift = (b >> SUB_BITS) as u32 - 1;
-    let base = (SUB + (b & (SUB - 1))) as u64;
-    ((base + 1) << shift) - 1
+    let base = (SUB + (b & (SUB - 1))) as u128;
+    (((base + 1) << shift) - 1).min(u64::MAX as u128) as u64
 }
 
 impl Histogram {
     /// Counts one value.
     #[inline(always)]
     pub fn record(&mut self, v: u64) {
-        self.counts[bucket(v)] += 1;
-        self.total += 1;
+        self.counts[bucket(v) & (BUCKETS - 1)] += 1;
     }
 
     /// Number of values counted.
     pub fn total(&self) -> u64 {
-        self.total
+        self.counts.iter().sum()
     }
 
     /// The value below which `p` percent of the values lie (the high end of the bucket
     /// holding that rank, as HdrHistogram's `value_at_percentile`).
     pub fn percentile(&self, p: f64) -> u64 {
-        if self.total == 0 {
+        let total = self.total();
+        if total == 0 {
             return 0;
         }
-        let rank = ((p.clamp(0.0, 100.0) / 100.0) * self.total as f64)
+        let rank = ((p.clamp(0.0, 100.0) / 100.0) * total as f64)
             .ceil()
             .max(1.0) as u64;
         let mut seen = 0;
@@ -89,15 +84,16 @@ impl Histogram {
     /// <= bound)` for each bound where the count grew.
     pub fn cumulative_usec(&self) -> Vec<(u64, u64)> {
         let mut out = Vec::new();
+        let total = self.total();
         let (mut b, mut seen, mut previous) = (0, 0, 0);
         let mut bound: u64 = 1024;
-        while seen < self.total && b < BUCKETS {
+        while seen < total && b < BUCKETS {
             while b < BUCKETS && bucket_high(b) < bound {
                 seen += self.counts[b];
                 b += 1;
             }
             if b == BUCKETS {
-                seen = self.total;
+                seen = total;
             }
             if seen > previous {
                 out.push((bound / 1000, seen));
@@ -135,12 +131,12 @@ mod tests {
             assert!(b >= last, "{v}");
             assert!(b < BUCKETS);
             last = b;
-            if v < 1 << 39 {
+            if v < 1 << 62 {
                 assert!(bucket_high(b) >= v, "{v} in {b} high {}", bucket_high(b));
                 assert!(bucket_high(b) - v <= v / SUB as u64 + 1, "{v}");
             }
         }
-        for b in 1..BUCKETS {
+        for b in 1..=bucket(u64::MAX) {
             assert_eq!(bucket(bucket_high(b)), b);
             assert_eq!(bucket(bucket_high(b - 1) + 1), b);
         }

@@ -269,3 +269,43 @@ impl crate::runtime::ServerState {
         }
     }
 }
+
+/// Microseconds the latest fork took (INFO `latest_fork_usec`); process-wide, since
+/// the fork happens below the server state.
+static LATEST_FORK_US: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+/// A fork whose latency event is still to be recorded.
+static FORK_PENDING: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Records how long a fork took (called by BGSAVE and BGREWRITEAOF in the parent).
+pub fn note_fork(elapsed: std::time::Duration) {
+    use std::sync::atomic::Ordering;
+    LATEST_FORK_US.store(elapsed.as_micros() as u64, Ordering::Relaxed);
+    FORK_PENDING.store(true, Ordering::Relaxed);
+}
+
+/// INFO `latest_fork_usec`.
+pub fn latest_fork_us() -> u64 {
+    LATEST_FORK_US.load(std::sync::atomic::Ordering::Relaxed)
+}
+
+impl crate::runtime::ServerState {
+    /// Records latency event `event` if `elapsed` reaches `latency-monitor-threshold`
+    /// (Redis's `latencyAddSampleIfNeeded`).
+    pub fn latency_event(&mut self, event: &'static str, elapsed: std::time::Duration) {
+        let ns = elapsed.as_nanos() as u64;
+        if ns >= self.observe.latency_ns {
+            let now = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_secs() as i64);
+            self.observe.latency.add(event, ns / 1_000_000, now);
+        }
+    }
+
+    /// Records the `fork` event of a fork made since the last call.
+    pub fn take_fork_event(&mut self) {
+        if FORK_PENDING.swap(false, std::sync::atomic::Ordering::Relaxed) {
+            let us = latest_fork_us();
+            self.latency_event("fork", std::time::Duration::from_micros(us));
+        }
+    }
+}
