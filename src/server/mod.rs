@@ -12,6 +12,7 @@ mod clock;
 mod conn;
 mod cron;
 mod delivery;
+mod metrics;
 pub mod signal;
 
 use std::collections::VecDeque;
@@ -95,6 +96,8 @@ pub struct Server {
     accept_pending: bool,
     /// Time read after the last poll; good enough for timeouts and the cron.
     turn_now: Instant,
+    /// The Prometheus endpoint, with `--metrics-port`.
+    metrics: Option<metrics::Metrics>,
 }
 
 impl Server {
@@ -138,7 +141,15 @@ impl Server {
         }
         .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))?;
         state.port = listener.local_addr()?.port();
+        let metrics = match state.config.observe.metrics_port {
+            0 => None,
+            port => Some(metrics::Metrics::bind(
+                SocketAddr::new(addr.ip(), port),
+                poll.registry(),
+            )?),
+        };
         Ok(Server {
+            metrics,
             poll,
             listener,
             conns: Slab::new(),
@@ -217,6 +228,10 @@ impl Server {
                 match event.token() {
                     LISTENER => self.accept_all(),
                     WAKER => {}
+                    metrics::METRICS_LISTENER => self.metrics_accept(),
+                    Token(t) if t >= metrics::METRICS_BASE => {
+                        self.metrics_event(t - metrics::METRICS_BASE)
+                    }
                     Token(t) => {
                         if event.is_read_closed()
                             && let Some(c) = self.conns.get_mut(t)
@@ -326,6 +341,8 @@ impl Server {
                 match conn.fill(&mut self.scratch) {
                     Ok((outcome, n)) => {
                         self.state.stats.net_input_bytes += n as u64;
+                        self.state.observe.reads_processed += 1;
+                        self.state.observe.reads_processed += 1;
                         match outcome {
                             ReadOutcome::Drained => {}
                             ReadOutcome::BudgetSpent => again = true,
@@ -520,6 +537,7 @@ impl Server {
         match result {
             Ok((outcome, n)) => {
                 self.state.stats.net_output_bytes += n as u64;
+                self.state.observe.writes_processed += 1;
                 Some(outcome)
             }
             Err(e) => {

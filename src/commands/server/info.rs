@@ -67,8 +67,21 @@ pub fn info(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
     Ok(())
 }
 
+/// Every section's text, as `INFO everything` shows it (for the metrics endpoint).
+pub fn everything(ctx: &Ctx<'_>) -> String {
+    let mut text = String::with_capacity(8192);
+    for section in DEFAULT_SECTIONS.iter().chain(EXTRA_SECTIONS) {
+        if !text.is_empty() {
+            text.push_str("\r\n");
+        }
+        write_section(ctx, section, &mut text);
+    }
+    text
+}
+
 /// Appends `# Title` and the fields of one section.
 fn write_section(ctx: &Ctx<'_>, section: &str, out: &mut String) {
+    let start = out.len();
     let mut title = section.to_string();
     if let Some(first) = title.get_mut(0..1) {
         first.make_ascii_uppercase();
@@ -280,6 +293,7 @@ fn write_section(ctx: &Ctx<'_>, section: &str, out: &mut String) {
         }
         _ => {} // modules: none
     }
+    super::info_exporter::append_missing(ctx, section, out, start);
 }
 
 /// INFO latencystats: the configured percentiles of each command's latency

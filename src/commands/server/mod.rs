@@ -5,6 +5,8 @@ pub mod acl;
 pub mod admin;
 pub mod command;
 pub mod info;
+pub mod info_exporter;
 pub mod memory;
+pub mod metrics;
 pub mod observe;
 pub mod persistence;

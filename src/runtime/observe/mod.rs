@@ -41,6 +41,10 @@ pub struct Observe {
     pub monitors: monitor::Monitors,
     /// The EVAL or FCALL whose script is about to run, recorded once it has.
     pub pending: Option<PendingCall>,
+    /// Reads from client sockets (INFO `total_reads_processed`).
+    pub reads_processed: u64,
+    /// Writes to client sockets (INFO `total_writes_processed`).
+    pub writes_processed: u64,
 }
 
 impl Observe {
