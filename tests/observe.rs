@@ -285,3 +285,27 @@ fn a_monitor_that_never_reads_is_closed_at_its_bound() {
         "{text}"
     );
 }
+
+#[test]
+fn enable_debug_command_guards_debug() {
+    let server = start_server_with(|c| c.set("enable-debug-command", "no").unwrap());
+    let mut c = server.raw();
+    let reply = c.cmd(&["DEBUG", "SLEEP", "0"]);
+    let Frame::Error(e) = reply else {
+        panic!("{reply:?}")
+    };
+    assert!(
+        e.starts_with(
+            "ERR DEBUG command not allowed. If the enable-debug-command option is set to \"local\""
+        ),
+        "{e}"
+    );
+    let reply = c.cmd(&["CONFIG", "SET", "enable-debug-command", "yes"]);
+    assert!(
+        matches!(reply, Frame::Error(ref e) if e.contains("can't set immutable config")),
+        "{reply:?}"
+    );
+    // The default, local, lets a loopback client in.
+    let server = start_server();
+    assert_eq!(server.raw().cmd(&["DEBUG", "SLEEP", "0"]), simple("OK"));
+}

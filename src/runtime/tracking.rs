@@ -212,14 +212,22 @@ pub fn remember<'a>(server: &mut ServerState, token: usize, keys: impl Iterator<
             t.items += 1;
         }
     }
+    enforce_limit(server);
+}
+
+/// Invalidates remembered keys until at most `tracking-table-max-keys` remain
+/// (Redis's `trackingLimitUsedSlots`; also run by the cron, so that lowering the
+/// limit takes effect without new reads).
+pub fn enforce_limit(server: &mut ServerState) {
     let max = server.config.observe.tracking_table_max_keys;
-    if max != 0 {
-        while server.tracking.table.len() > max {
-            let Some(key) = server.tracking.table.keys().next().cloned() else {
-                break;
-            };
-            invalidate_key(server, &key, None, false);
-        }
+    if max == 0 {
+        return;
+    }
+    while server.tracking.table.len() > max {
+        let Some(key) = server.tracking.table.keys().next().cloned() else {
+            break;
+        };
+        invalidate_key(server, &key, None, false);
     }
 }
 

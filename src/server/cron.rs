@@ -26,6 +26,14 @@ impl Server {
         }
         self.state.take_fork_event();
         self.publish_store_events();
+        if self.state.tracking.active() {
+            tracking::enforce_limit(&mut self.state);
+            let mut receivers = Receivers {
+                conns: &mut self.conns,
+                pending_write: &mut self.pending_write,
+            };
+            tracking::deliver(&mut self.state, &mut receivers);
+        }
         if !self.pending_write.is_empty() {
             self.flush_pending();
         }

@@ -159,6 +159,8 @@ const IMMUTABLE_CONFIG: &[&str] = &[
     "aclfile",
     "appenddirname",
     "appendfilename",
+    "enable-debug-command",
+    "metrics-port",
 ];
 
 /// The value of directive `name` (lowercase), from the live config or the
@@ -405,6 +407,11 @@ fn shutdown(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
 /// # Errors
 /// `ERR unknown subcommand or wrong number of arguments for '...'. Try DEBUG HELP.`
 fn debug(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
+    if !debug_allowed(ctx) {
+        return Err(CmdError::msg(
+            "ERR DEBUG command not allowed. If the enable-debug-command option is set to \"local\", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server.",
+        ));
+    }
     let sub = req.arg(1);
     if is(sub, "help") && req.len() == 2 {
         reply_help(
@@ -435,6 +442,21 @@ fn debug(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
         )));
     }
     Ok(())
+}
+
+/// `enable-debug-command`: yes, or local and the client is on a loopback address
+/// (Redis's `allowProtectedAction`).
+fn debug_allowed(ctx: &Ctx<'_>) -> bool {
+    use crate::config::DebugCommand;
+    match ctx.server.config.observe.enable_debug_command {
+        DebugCommand::Yes => true,
+        DebugCommand::No => false,
+        DebugCommand::Local => ctx
+            .client()
+            .addr
+            .parse::<std::net::SocketAddr>()
+            .is_ok_and(|a| a.ip().is_loopback()),
+    }
 }
 
 #[cfg(test)]
