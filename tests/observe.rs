@@ -309,3 +309,62 @@ fn enable_debug_command_guards_debug() {
     let server = start_server();
     assert_eq!(server.raw().cmd(&["DEBUG", "SLEEP", "0"]), simple("OK"));
 }
+
+#[test]
+fn acl_log_records_refusals_and_folds_repeats() {
+    let server = start_server();
+    let mut admin = server.raw();
+    admin.cmd(&[
+        "ACL",
+        "SETUSER",
+        "limited",
+        "on",
+        ">pw",
+        "~allowed*",
+        "&chan",
+        "+get",
+        "+set",
+        "+publish",
+    ]);
+    let mut c = server.raw();
+    assert!(matches!(
+        c.cmd(&["AUTH", "limited", "wrong"]),
+        Frame::Error(_)
+    ));
+    assert_eq!(c.cmd(&["AUTH", "limited", "pw"]), simple("OK"));
+    assert!(matches!(c.cmd(&["DEL", "allowed1"]), Frame::Error(_)));
+    assert!(matches!(c.cmd(&["DEL", "allowed1"]), Frame::Error(_)));
+    assert!(matches!(c.cmd(&["GET", "secret"]), Frame::Error(_)));
+    assert!(matches!(c.cmd(&["PUBLISH", "other", "m"]), Frame::Error(_)));
+    let Frame::Array(entries) = admin.cmd(&["ACL", "LOG"]) else {
+        panic!()
+    };
+    assert_eq!(entries.len(), 4, "{entries:?}");
+    let field = |e: &Frame, name: &str| -> Frame {
+        let Frame::Array(kv) = e else { panic!("{e:?}") };
+        kv.chunks(2)
+            .find(|p| p[0] == bulk(name))
+            .map(|p| p[1].clone())
+            .expect(name)
+    };
+    // Newest first.
+    assert_eq!(field(&entries[0], "reason"), bulk("channel"));
+    assert_eq!(field(&entries[0], "object"), bulk("other"));
+    assert_eq!(field(&entries[1], "reason"), bulk("key"));
+    assert_eq!(field(&entries[1], "object"), bulk("secret"));
+    assert_eq!(field(&entries[2], "reason"), bulk("command"));
+    assert_eq!(field(&entries[2], "object"), bulk("del"));
+    assert_eq!(field(&entries[2], "count"), int(2));
+    assert_eq!(field(&entries[2], "username"), bulk("limited"));
+    assert_eq!(field(&entries[2], "context"), bulk("toplevel"));
+    assert_eq!(field(&entries[3], "reason"), bulk("auth"));
+    assert_eq!(field(&entries[3], "object"), bulk("AUTH"));
+    let info = text(&field(&entries[3], "client-info"));
+    assert!(info.starts_with("id="), "{info}");
+    let Frame::Array(one) = admin.cmd(&["ACL", "LOG", "1"]) else {
+        panic!()
+    };
+    assert_eq!(one.len(), 1);
+    assert_eq!(admin.cmd(&["ACL", "LOG", "RESET"]), simple("OK"));
+    assert_eq!(admin.cmd(&["ACL", "LOG"]), Frame::Array(vec![]));
+}

@@ -7,6 +7,7 @@
 //! events, monitors) to a cold path taken only past a threshold or while a MONITOR
 //! client is connected.
 
+pub mod acl_log;
 pub mod histogram;
 pub mod latency;
 pub mod monitor;
@@ -41,6 +42,8 @@ pub struct Observe {
     pub monitors: monitor::Monitors,
     /// The EVAL or FCALL whose script is about to run, recorded once it has.
     pub pending: Option<PendingCall>,
+    /// ACL LOG.
+    pub acl_log: acl_log::AclLog,
     /// Reads from client sockets (INFO `total_reads_processed`).
     pub reads_processed: u64,
     /// Writes to client sockets (INFO `total_writes_processed`).
