@@ -19,7 +19,7 @@ trap cleanup EXIT
 
 redis-server --port "$BASE" --bind 127.0.0.1 --save "" --appendonly no --dir "$OUT" >"$OUT/redis.log" 2>&1 &
 PIDS+=($!)
-(cd "$OUT" && exec "$BIN" --port $((BASE + 1)) --bind 127.0.0.1 --save "" --dir "$OUT") >"$OUT/rudis.log" 2>&1 &
+(cd "$OUT" && exec "$BIN" --port $((BASE + 1)) --bind 127.0.0.1 --save "" --dir "$OUT" --metrics-port $((BASE + 4))) >"$OUT/rudis.log" 2>&1 &
 PIDS+=($!)
 for p in "$BASE" $((BASE + 1)); do
   for _ in $(seq 100); do redis-cli -p "$p" ping >/dev/null 2>&1 && break; sleep 0.1; done
@@ -44,4 +44,16 @@ common=$(comm -12 "$OUT/redis.names" "$OUT/rudis.names" | wc -l)
 echo "redis-server: $total names; rudis has $common of them ($((100 * common / total))%)"
 echo "missing on rudis:"; comm -23 "$OUT/redis.names" "$OUT/rudis.names" | sed 's/^/  /'
 echo "only on rudis:"; comm -13 "$OUT/redis.names" "$OUT/rudis.names" | sed 's/^/  /'
+# rudis's own endpoint: parsed with Python's prometheus_client, names compared.
+curl -s "http://127.0.0.1:$((BASE + 4))/metrics" >"$OUT/rudis-own.txt"
+python3 - "$OUT/rudis-own.txt" "$OUT/redis.names" <<'PY'
+import sys
+from prometheus_client.parser import text_string_to_metric_families
+names = {s.name for fam in text_string_to_metric_families(open(sys.argv[1]).read()) for s in fam.samples}
+ref = {l.strip() for l in open(sys.argv[2])}
+exporter_own = {n for n in ref if n.startswith("redis_exporter_") or n in ("redis_target_scrape_request_errors_total", "redis_last_key_groups_scrape_duration_milliseconds")}
+want = ref - exporter_own
+print(f"rudis /metrics: parses; {len(want & names)} of the {len(want)} server metric names redis_exporter makes of redis-server")
+print("  missing:", sorted(want - names))
+PY
 echo "files: $OUT"
