@@ -368,3 +368,38 @@ fn acl_log_records_refusals_and_folds_repeats() {
     assert_eq!(admin.cmd(&["ACL", "LOG", "RESET"]), simple("OK"));
     assert_eq!(admin.cmd(&["ACL", "LOG"]), Frame::Array(vec![]));
 }
+
+#[test]
+fn cluster_answers_that_cluster_support_is_disabled() {
+    let server = start_server();
+    let mut c = server.redis();
+    let err = cmd(&mut c, &["CLUSTER", "INFO"]).unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("This instance has cluster support disabled"),
+        "{err}"
+    );
+    let err = cmd(&mut c, &["CLUSTER", "KEYSLOT"]).unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("wrong number of arguments for 'cluster|keyslot'"),
+        "{err}"
+    );
+    // ACL rules may name it now.
+    cmd(
+        &mut c,
+        &["ACL", "SETUSER", "ops", "+cluster|info", "+@admin"],
+    )
+    .unwrap();
+    let Value::Array(names) = cmd(
+        &mut c,
+        &["COMMAND", "LIST", "FILTERBY", "PATTERN", "cluster*"],
+    )
+    .unwrap() else {
+        panic!()
+    };
+    assert!(
+        names.contains(&Value::BulkString(b"cluster|help".to_vec())),
+        "{names:?}"
+    );
+}

@@ -10,7 +10,7 @@ use super::connection::session as connection;
 use super::hash::fields as hash;
 use super::keyspace::{copy as keyspace_copy, dump, expire, generic as keyspace, sort};
 use super::list::{block as list_block, edit as list_edit, pop as list_pop, push as list};
-use super::server::{acl, admin, memory, observe, persistence};
+use super::server::{acl, admin, cluster, memory, observe, persistence};
 use super::set::members as set;
 use super::string::{bitfield, bits, edit as string_edit, lcs, value as string};
 use super::zset::{
@@ -54,6 +54,7 @@ const FAMILIES: &[&[CommandSpec]] = &[
     zset_scan::COMMANDS,
     scripting::COMMANDS,
     observe::COMMANDS,
+    cluster::COMMANDS,
 ];
 
 type Index = HashMap<&'static [u8], (usize, &'static CommandSpec), foldhash::fast::FixedState>;

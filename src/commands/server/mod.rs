@@ -3,6 +3,7 @@
 
 pub mod acl;
 pub mod admin;
+pub mod cluster;
 pub mod command;
 pub mod info;
 pub mod info_exporter;
