@@ -403,3 +403,38 @@ fn cluster_answers_that_cluster_support_is_disabled() {
         "{names:?}"
     );
 }
+
+#[test]
+fn debug_subcommands_used_by_test_suites() {
+    let server = start_server();
+    let mut c = server.raw();
+    assert_eq!(
+        c.cmd(&["DEBUG", "POPULATE", "100", "pk", "12"]),
+        simple("OK")
+    );
+    assert_eq!(c.cmd(&["DBSIZE"]), int(100));
+    let Frame::Bulk(v) = c.cmd(&["GET", "pk:7"]) else {
+        panic!()
+    };
+    assert_eq!(&v[..7], b"value:7");
+    assert_eq!(v.len(), 12);
+    assert_eq!(
+        c.cmd(&["DEBUG", "ERROR", "MYERR some text"]),
+        error("MYERR some text")
+    );
+    let Frame::Simple(line) = c.cmd(&["DEBUG", "OBJECT", "pk:1"]) else {
+        panic!()
+    };
+    assert!(
+        line.starts_with("Value at:") && line.contains("encoding:"),
+        "{line}"
+    );
+    assert_eq!(
+        c.cmd(&["DEBUG", "OBJECT", "nope"]),
+        error("ERR no such key")
+    );
+    assert_eq!(c.cmd(&["DEBUG", "PROTOCOL", "integer"]), int(12345));
+    assert_eq!(c.cmd(&["DEBUG", "SET-ACTIVE-EXPIRE", "1"]), simple("OK"));
+    assert_eq!(c.cmd(&["DEBUG", "CHANGE-REPL-ID"]), simple("OK"));
+    assert_eq!(c.cmd(&["DEBUG", "LOG", "hello"]), simple("OK"));
+}

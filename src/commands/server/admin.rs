@@ -435,6 +435,8 @@ fn debug(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
         let pause = Duration::try_from_secs_f64(secs.max(0.0)).unwrap_or_default();
         std::thread::sleep(pause);
         ctx.out.ok();
+    } else if let Some(result) = super::debug::run(ctx, req) {
+        return result;
     } else {
         return Err(CmdError::msg(format!(
             "ERR unknown subcommand or wrong number of arguments for '{}'. Try DEBUG HELP.",

@@ -5,6 +5,7 @@ pub mod acl;
 pub mod admin;
 pub mod cluster;
 pub mod command;
+pub mod debug;
 pub mod info;
 pub mod info_exporter;
 pub mod memory;
