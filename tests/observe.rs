@@ -438,3 +438,12 @@ fn debug_subcommands_used_by_test_suites() {
     assert_eq!(c.cmd(&["DEBUG", "CHANGE-REPL-ID"]), simple("OK"));
     assert_eq!(c.cmd(&["DEBUG", "LOG", "hello"]), simple("OK"));
 }
+
+#[test]
+fn lolwut_shows_the_version() {
+    let server = start_server();
+    let mut c = server.redis();
+    let text: String = redis::cmd("LOLWUT").query(&mut c).unwrap();
+    assert_eq!(text, "Redis ver. 7.0.15\n");
+    assert!(cmd(&mut c, &["LOLWUT", "VERSION", "x"]).is_err());
+}

@@ -39,6 +39,14 @@ pub const COMMANDS: &[CommandSpec] = &[
         "Listen for all requests received by the server in real time",
         monitor,
     ),
+    CommandSpec::new(
+        "lolwut",
+        -1,
+        flags!(READONLY | FAST),
+        Group::Server,
+        "Display some computer art and the Redis version",
+        lolwut,
+    ),
 ];
 
 const ADMIN_SUB: crate::spec::Flags = flags!(ADMIN | LOADING | STALE);
@@ -404,6 +412,22 @@ fn monitor(ctx: &mut Ctx<'_>, _req: &Request<'_>) -> Result<(), CmdError> {
     }
     monitors.tokens.push(me);
     ctx.out.ok();
+    Ok(())
+}
+
+/// ```text
+/// LOLWUT [VERSION version]
+/// ```
+/// Redis 7.0's answer for its own version (`lolwutUnstableCommand`): the version line.
+/// The art of versions 5 and 6 is not drawn; they get the same line.
+/// # Errors
+/// A VERSION that is not an integer.
+fn lolwut(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
+    if req.len() >= 3 && req.arg(1).eq_ignore_ascii_case(b"version") {
+        parse_i64(req.arg(2))?;
+    }
+    let text = format!("Redis ver. {}\n", crate::REDIS_VERSION);
+    ctx.out.verbatim(text.as_bytes());
     Ok(())
 }
 
