@@ -432,7 +432,7 @@ impl Server {
             ..
         } = self;
         let mut batch_start: Option<(Instant, i64)> = None;
-        let more = loop {
+        loop {
             let Some(conn) = conns.get_mut(token) else {
                 break false;
             };
@@ -492,8 +492,7 @@ impl Server {
             if state.clients[token].blocked.is_some() {
                 break false;
             }
-        };
-        more
+        }
     }
 
     fn before_sleep(&mut self) {

@@ -80,7 +80,7 @@ mod tests {
         assert_eq!(out.len(), 32);
         assert_eq!(out[31], b"... (4 more arguments)");
         assert_eq!(out[30], b"30");
-        let long = vec![b'A'; 129];
+        let long = [b'A'; 129];
         let out = trim_args([&long[..]].into_iter());
         assert_eq!(out[0].len(), 128 + b"... (1 more bytes)".len());
         assert!(out[0].ends_with(b"A... (1 more bytes)"));

@@ -59,7 +59,7 @@ fn calibrate() -> Rate {
         if ticks == 0 {
             return fallback;
         }
-        let ns = (t1 - t0).as_nanos() as u128;
+        let ns = (t1 - t0).as_nanos();
         Rate {
             tsc: true,
             ns_per_tick_q32: ((ns << 32) / ticks as u128) as u64,
