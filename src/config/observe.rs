@@ -77,18 +77,6 @@ impl Default for ObserveConfig {
 }
 
 impl ObserveConfig {
-    /// Names of the directives here.
-    pub const NAMES: &'static [&'static str] = &[
-        "slowlog-log-slower-than",
-        "slowlog-max-len",
-        "latency-monitor-threshold",
-        "latency-tracking",
-        "latency-tracking-info-percentiles",
-        "tracking-table-max-keys",
-        "enable-debug-command",
-        "metrics-port",
-    ];
-
     /// Sets directive `name` (lowercase): `Ok(false)` when it is not one of these.
     pub fn set(&mut self, name: &str, value: &str) -> Result<bool, String> {
         let bad = || format!("invalid value '{value}' for '{name}'");
