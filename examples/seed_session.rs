@@ -1,8 +1,10 @@
-//! The seed README's Python session, in Rust.
+//! The seed README's Python session, in Rust. It ends with the seed's FLUSH, which
+//! DELETES EVERY KEY of database 0 on the server it talks to: run it against a
+//! scratch server.
 //!
 //! ```text
-//! cargo run --bin rudis-server &
-//! cargo run --example seed_session [-- 127.0.0.1:31337]
+//! cargo run --bin rudis-server -- --port 6390 &
+//! cargo run --example seed_session -- 127.0.0.1:6390
 //! ```
 
 use std::collections::HashMap;

@@ -19,7 +19,7 @@ if command -v redis-server >/dev/null; then
   SD=$(mktemp -d); dirs+=("$SD")
   REDIS_PORT=$(free_port)
   redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --dir "$SD" --save "" --appendonly yes \
-    --aof-use-rdb-preamble no --loglevel warning >/dev/null & pids+=($!)
+    --loglevel warning >/dev/null & pids+=($!)
   wait_port "$REDIS_PORT"
   ports="$ports $REDIS_PORT"
   echo "redis-server on $REDIS_PORT"

@@ -97,5 +97,11 @@ pub mod store;
 pub const REDIS_VERSION: &str = "7.0.15";
 
 pub use client::{Client, Pool};
+
+/// The README's Rust snippets, compiled by `cargo test` as doc tests so that they
+/// stay true.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;
 pub use config::Config;
 pub use server::Server;

@@ -31,6 +31,11 @@ fn start(dir: &Path, args: &[&str]) -> Binary {
     binary::start(&[base, args].concat())
 }
 
+/// SET `key` `value`.
+fn set(c: &mut redis::Connection, key: impl redis::ToRedisArgs, value: impl redis::ToRedisArgs) {
+    let _: () = redis::cmd("SET").arg(key).arg(value).query(c).expect("SET");
+}
+
 /// One field of INFO persistence.
 fn info(c: &mut redis::Connection, name: &str) -> String {
     let text: String = redis::cmd("INFO")
@@ -74,6 +79,20 @@ fn dir_size(dir: &Path) -> u64 {
         .expect("read dir")
         .map(|e| e.expect("entry").metadata().expect("metadata").len())
         .sum()
+}
+
+/// Polls until the files in `dir` are `expected` (old files are removed off the
+/// loop, shortly after the rewrite ends).
+fn wait_files(dir: &Path, expected: &[&str]) {
+    let deadline = Instant::now() + PATIENCE;
+    while dir_files(dir) != expected {
+        assert!(
+            Instant::now() < deadline,
+            "{:?} never became {expected:?}",
+            dir_files(dir)
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
 }
 
 /// Names of the files in `dir`, sorted.
@@ -179,36 +198,34 @@ fn rewrite_shrinks_the_log_and_every_write_survives_sigkill() {
     incrs(&mut c, 500);
     mixed_writes(&mut c, 2);
     wait_rewrites(&mut c, 1);
+    // Old files are removed, no temporary file is left; the base is an RDB
+    // (`aof-use-rdb-preamble yes`, the default).
+    wait_files(
+        &aof_dir,
+        &[
+            "appendonly.aof.2.base.rdb",
+            "appendonly.aof.2.incr.aof",
+            "appendonly.aof.manifest",
+        ],
+    );
     let after = dir_size(&aof_dir);
     assert!(
         after * 10 < before,
         "the AOF went from {before} to {after} bytes"
     );
-    let files = dir_files(&aof_dir);
-    assert_eq!(
-        files,
-        [
-            "appendonly.aof.2.base.aof",
-            "appendonly.aof.2.incr.aof",
-            "appendonly.aof.manifest"
-        ],
-        "old files are removed, no temporary file is left"
-    );
-    assert_eq!(
-        info(&mut c, "aof_base_size"),
-        info(&mut c, "aof_current_size")
-    );
+    // Redis's `aof_base_size`: the size right after the rewrite (writes made during
+    // it may land after the switch, so the current size can be larger).
+    let base: u64 = info(&mut c, "aof_base_size").parse().expect("number");
+    let current: u64 = info(&mut c, "aof_current_size").parse().expect("number");
+    assert!(base > 0 && base <= current, "{base} {current}");
 
     // Writes after the rewrite.
     incrs(&mut c, 500);
     mixed_writes(&mut c, 3);
-    let _: () = redis::cmd("SET")
-        .arg("after")
-        .arg("rewrite")
-        .query(&mut c)
-        .expect("SET");
-    // The everysec window: the fsync of these writes starts within a second.
-    std::thread::sleep(Duration::from_millis(1100));
+    set(&mut c, "after", "rewrite");
+    // SIGKILL keeps what was written (the page cache survives the process); under
+    // everysec a write waits only while a background fsync runs. The reply that shows
+    // none running comes after that turn wrote the buffer.
     wait_info(&mut c, "aof_pending_bio_fsync", "0");
     server.kill9();
 
@@ -299,11 +316,7 @@ fn a_failed_rewrite_keeps_the_old_files_and_writing_goes_on() {
     let mut server = start(&dir, &slow);
     let mut c = server.client();
     for i in 0..10 {
-        let _: () = redis::cmd("SET")
-            .arg(format!("k{i}"))
-            .arg(i)
-            .query(&mut c)
-            .expect("SET");
+        set(&mut c, format!("k{i}"), i);
     }
     incrs(&mut c, 100);
     let reply: String = redis::cmd("BGREWRITEAOF")
@@ -339,21 +352,20 @@ fn a_failed_rewrite_keeps_the_old_files_and_writing_goes_on() {
         std::fs::read_to_string(aof_dir.join("appendonly.aof.manifest")).expect("manifest");
     assert_eq!(
         manifest,
-        "file appendonly.aof.1.base.aof seq 1 type b\n\
+        "file appendonly.aof.1.base.rdb seq 1 type b\n\
          file appendonly.aof.1.incr.aof seq 1 type i\n\
          file appendonly.aof.2.incr.aof seq 2 type i\n"
     );
     assert_eq!(
         dir_files(&aof_dir),
         [
-            "appendonly.aof.1.base.aof",
+            "appendonly.aof.1.base.rdb",
             "appendonly.aof.1.incr.aof",
             "appendonly.aof.2.incr.aof",
             "appendonly.aof.manifest"
         ],
         "no temporary file is left"
     );
-    std::thread::sleep(Duration::from_millis(1100));
     wait_info(&mut c, "aof_pending_bio_fsync", "0");
     server.kill9();
 
@@ -370,13 +382,194 @@ fn a_failed_rewrite_keeps_the_old_files_and_writing_goes_on() {
     assert_eq!(reply, "Background append only file rewriting started");
     wait_rewrites(&mut c, 1);
     assert_eq!(info(&mut c, "aof_rewrites_consecutive_failures"), "0");
-    assert_eq!(
-        dir_files(&aof_dir),
-        [
-            "appendonly.aof.2.base.aof",
+    wait_files(
+        &aof_dir,
+        &[
+            "appendonly.aof.2.base.rdb",
             "appendonly.aof.3.incr.aof",
-            "appendonly.aof.manifest"
-        ]
+            "appendonly.aof.manifest",
+        ],
+    );
+    drop(server);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn nested_documents_keep_a_command_base_and_survive_a_restart() {
+    let dir = scratch_dir("aof-rewrite-docs");
+    let aof_dir = dir.join("appendonlydir");
+    let doc: &[u8] = b"%1\r\n$1\r\na\r\n*2\r\n:1\r\n:2\r\n";
+    let mut server = start(&dir, &["--auto-aof-rewrite-percentage", "0"]);
+    let mut raw = server.raw();
+    common::set_doc(&mut raw, "doc", doc);
+    let mut c = server.client();
+    set(&mut c, "plain", "v");
+    let got: Vec<String> = redis::cmd("CONFIG")
+        .arg("GET")
+        .arg("aof-use-rdb-preamble")
+        .query(&mut c)
+        .expect("CONFIG GET");
+    assert_eq!(got, ["aof-use-rdb-preamble", "yes"]);
+    let (name, value) = ("sanitize-dump-payload", "clients");
+    let _: () = redis::cmd("CONFIG")
+        .arg("SET")
+        .arg(name)
+        .arg(value)
+        .query(&mut c)
+        .expect("CONFIG SET");
+    let got: Vec<String> = redis::cmd("CONFIG")
+        .arg("GET")
+        .arg(name)
+        .query(&mut c)
+        .expect("CONFIG GET");
+    assert_eq!(got, [name, value]);
+    let bad = redis::cmd("CONFIG")
+        .arg("SET")
+        .arg("aof-use-rdb-preamble")
+        .arg("maybe")
+        .query::<()>(&mut c);
+    assert!(bad.is_err());
+    let _: String = redis::cmd("BGREWRITEAOF")
+        .query(&mut c)
+        .expect("BGREWRITEAOF");
+    wait_rewrites(&mut c, 1);
+    // RDB has no document type: the base is written as commands instead.
+    wait_files(
+        &aof_dir,
+        &[
+            "appendonly.aof.2.base.aof",
+            "appendonly.aof.2.incr.aof",
+            "appendonly.aof.manifest",
+        ],
+    );
+    wait_info(&mut c, "aof_pending_bio_fsync", "0");
+    server.kill9();
+
+    let server = start(&dir, &["--auto-aof-rewrite-percentage", "0"]);
+    let mut c = server.client();
+    let kind: String = redis::cmd("OBJECT")
+        .arg("ENCODING")
+        .arg("doc")
+        .query(&mut c)
+        .expect("OBJECT ENCODING");
+    assert_eq!(kind, "document");
+    let plain: String = redis::cmd("GET").arg("plain").query(&mut c).expect("GET");
+    assert_eq!(plain, "v");
+    drop(server);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn bgrewriteaof_with_the_aof_off_writes_a_base_only_directory() {
+    let dir = scratch_dir("aof-rewrite-off");
+    let aof_dir = dir.join("appendonlydir");
+    let d = dir.to_str().expect("utf-8");
+    let server = binary::start(&["--port", "0", "--dir", d]);
+    let mut c = server.client();
+    for i in 0..100 {
+        set(&mut c, format!("k{i}"), i);
+    }
+    let reply: String = redis::cmd("BGREWRITEAOF")
+        .query(&mut c)
+        .expect("BGREWRITEAOF");
+    assert_eq!(reply, "Background append only file rewriting started");
+    wait_rewrites(&mut c, 1);
+    assert_eq!(info(&mut c, "aof_enabled"), "0");
+    wait_files(
+        &aof_dir,
+        &["appendonly.aof.1.base.rdb", "appendonly.aof.manifest"],
+    );
+    let manifest =
+        std::fs::read_to_string(aof_dir.join("appendonly.aof.manifest")).expect("manifest");
+    assert_eq!(manifest, "file appendonly.aof.1.base.rdb seq 1 type b\n");
+    assert_redis_check_aof(&aof_dir.join("appendonly.aof.manifest"));
+    drop(server);
+
+    // Started with the AOF on, rudis loads the base and appends a new incremental file.
+    let server = start(&dir, &[]);
+    let mut c = server.client();
+    let n: u64 = redis::cmd("DBSIZE").query(&mut c).expect("DBSIZE");
+    assert_eq!(n, 100);
+    let v: u64 = redis::cmd("GET").arg("k42").query(&mut c).expect("GET");
+    assert_eq!(v, 42);
+    drop(server);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn turning_the_aof_on_writes_the_base_in_the_background_and_exit_completes_it() {
+    let dir = scratch_dir("aof-turn-on");
+    let aof_dir = dir.join("appendonlydir");
+    let d = dir.to_str().expect("utf-8");
+    // 20 keys at 100 ms each: the first base takes the child two seconds.
+    let mut server = binary::start(&["--port", "0", "--dir", d, "--rdb-key-save-delay", "100000"]);
+    let mut c = server.client();
+    for i in 0..20 {
+        set(&mut c, format!("k{i}"), i);
+    }
+    let _: () = redis::cmd("CONFIG")
+        .arg("SET")
+        .arg("appendonly")
+        .arg("yes")
+        .query(&mut c)
+        .expect("CONFIG SET appendonly yes");
+    // The loop answers at once; writes go to the temporary file meanwhile.
+    assert_eq!(info(&mut c, "aof_enabled"), "1");
+    assert_eq!(info(&mut c, "aof_rewrite_in_progress"), "1");
+    set(&mut c, "during", "1");
+    assert!(aof_dir.join("temp-appendonly.aof.incr").exists());
+    assert!(!aof_dir.join("appendonly.aof.manifest").exists());
+    // SIGTERM stops the child: the exit writes the whole base itself.
+    server.signal(libc::SIGTERM);
+    assert!(server.wait_exit().success());
+    wait_files(
+        &aof_dir,
+        &[
+            "appendonly.aof.1.base.rdb",
+            "appendonly.aof.1.incr.aof",
+            "appendonly.aof.manifest",
+        ],
+    );
+    let server = start(&dir, &[]);
+    let mut c = server.client();
+    let n: u64 = redis::cmd("DBSIZE").query(&mut c).expect("DBSIZE");
+    assert_eq!(n, 21);
+    drop(server);
+
+    // And when the child finishes, base and file are installed together.
+    let _ = std::fs::remove_dir_all(&aof_dir);
+    let server = binary::start(&["--port", "0", "--dir", d]);
+    let mut c = server.client();
+    set(&mut c, "before", "1");
+    let _: () = redis::cmd("CONFIG")
+        .arg("SET")
+        .arg("appendonly")
+        .arg("yes")
+        .query(&mut c)
+        .expect("CONFIG SET appendonly yes");
+    set(&mut c, "after", "2");
+    wait_rewrites(&mut c, 1);
+    wait_files(
+        &aof_dir,
+        &[
+            "appendonly.aof.1.base.rdb",
+            "appendonly.aof.1.incr.aof",
+            "appendonly.aof.manifest",
+        ],
+    );
+    set(&mut c, "later", "3");
+    wait_info(&mut c, "aof_pending_bio_fsync", "0");
+    drop(server);
+    let server = start(&dir, &[]);
+    let mut c = server.client();
+    let keys: Vec<String> = redis::cmd("KEYS").arg("*").query(&mut c).expect("KEYS");
+    assert_eq!(
+        {
+            let mut keys = keys;
+            keys.sort();
+            keys
+        },
+        ["after", "before", "later"]
     );
     drop(server);
     let _ = std::fs::remove_dir_all(&dir);

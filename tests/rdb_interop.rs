@@ -9,10 +9,11 @@
 mod common;
 
 use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 
+use common::binary::{self, Binary};
+use common::real_redis::Redis;
 use common::{scratch_dir, start_server};
 use redis::{Connection, Value as RV};
 use rudis::config::EncodingLimits;
@@ -26,88 +27,8 @@ use rudis::store::{Store, Value, hash::Hash, zset::ZSet};
 /// scores as Rust formats the f64), then the absolute expiry in ms (-1 = none).
 type Contents = (String, Vec<String>, i64);
 
-/// Whether the Redis binaries are there; panics (test failure) when they are not,
-/// unless the environment says to skip.
 fn have_redis() -> bool {
-    let found = ["redis-server", "redis-check-rdb"].iter().all(|bin| {
-        Command::new(bin)
-            .arg("--version")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status()
-            .is_ok()
-    });
-    if found {
-        return true;
-    }
-    if std::env::var("RUDIS_SKIP_REDIS_INTEROP").is_ok_and(|v| v == "1") {
-        eprintln!("redis-server not found: skipped (RUDIS_SKIP_REDIS_INTEROP=1)");
-        return false;
-    }
-    panic!(
-        "redis-server and redis-check-rdb are needed (apt-get install redis-server redis-tools); \
-         set RUDIS_SKIP_REDIS_INTEROP=1 to skip"
-    );
-}
-
-/// A redis-server child, killed (by its PID) and reaped on drop.
-struct Redis {
-    child: Child,
-    port: u16,
-}
-
-impl Drop for Redis {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl Redis {
-    /// Starts redis-server on a free port with `dir` and `dbfilename`, no save points;
-    /// returns once it logs that it accepts connections.
-    fn start(dir: &Path, dbfilename: &str) -> Redis {
-        Redis::start_with(dir, dbfilename, &[])
-    }
-
-    /// [`Redis::start`] with more arguments (later ones win).
-    fn start_with(dir: &Path, dbfilename: &str, extra: &[&str]) -> Redis {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .expect("a free port")
-            .port();
-        let mut child = Command::new("redis-server")
-            .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
-            .args(["--save", "", "--appendonly", "no"])
-            .arg("--dir")
-            .arg(dir)
-            .args(["--dbfilename", dbfilename])
-            .args(extra)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start redis-server");
-        let out = child.stdout.take().expect("stdout");
-        let mut redis = Redis { child, port };
-        let mut log = String::new();
-        for line in BufReader::new(out).lines() {
-            let line = line.unwrap_or_default();
-            log.push_str(&line);
-            log.push('\n');
-            if line.contains("Ready to accept connections") {
-                return redis;
-            }
-        }
-        let status = redis.child.wait();
-        panic!("redis-server did not start ({status:?}):\n{log}");
-    }
-
-    fn con(&self) -> Connection {
-        redis::Client::open(format!("redis://127.0.0.1:{}/", self.port))
-            .expect("client")
-            .get_connection()
-            .expect("connect to redis-server")
-    }
+    common::real_redis::have(&["redis-server", "redis-check-rdb"])
 }
 
 fn q(con: &mut Connection, cmd: &mut redis::Cmd) -> RV {
@@ -273,6 +194,22 @@ fn contents_of_value(v: &Value, at: i64) -> Contents {
                 .flat_map(|(m, s)| [text(m), s.to_string()])
                 .collect(),
         ),
+        Value::Stream(s) => (
+            "stream",
+            s.log
+                .range(
+                    rudis::store::stream::StreamId::MIN,
+                    rudis::store::stream::StreamId::MAX,
+                    false,
+                    0,
+                )
+                .iter()
+                .flat_map(|(id, pairs)| {
+                    std::iter::once(id.to_string())
+                        .chain(pairs.iter().flat_map(|(f, v)| [text(f), text(v)]))
+                })
+                .collect(),
+        ),
     };
     (kind.to_string(), items, if at == 0 { -1 } else { at })
 }
@@ -329,6 +266,7 @@ fn redis_dump_rdb_reads_identically() {
         limits: EncodingLimits::default(),
         now: now_ms(),
         merge: false,
+        key_delay_us: 0,
     };
     let stats = rdb::read_store(std::io::BufReader::new(file), &mut store, &options)
         .expect("rudis reads Redis's dump.rdb");
@@ -469,73 +407,16 @@ fn move_one(from: &mut Connection, to: &mut Connection, key: &[u8], copy: &[u8])
     assert_eq!((kind, items), (kind2, items2), "{}", text(key));
 }
 
-/// A `rudis-server` binary whose log (stderr) is collected; killed by its PID and
-/// reaped on drop or [`Rudis::stop`].
-struct Rudis {
-    child: Child,
-    addr: std::net::SocketAddr,
-    log: Option<std::thread::JoinHandle<Vec<String>>>,
+/// Starts the `rudis-server` binary on a free port in `dir` with `args`.
+fn start_rudis(dir: &Path, args: &[&str]) -> Binary {
+    let dir = dir.to_str().expect("utf-8 path");
+    binary::start(&[&["--port", "0", "--dir", dir][..], args].concat())
 }
 
-impl Rudis {
-    /// Starts the binary on a free port with `args`; returns once it is ready.
-    fn start(dir: &Path, args: &[&str]) -> Rudis {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_rudis-server"))
-            .args(["--port", "0", "--dir"])
-            .arg(dir)
-            .args(args)
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("run rudis-server");
-        let stderr = child.stderr.take().expect("stderr");
-        let (ready_tx, ready_rx) = std::sync::mpsc::channel();
-        let log = std::thread::spawn(move || {
-            let mut lines = Vec::new();
-            for line in BufReader::new(stderr).lines() {
-                let Ok(line) = line else { break };
-                if let Some((_, addr)) = line.split_once("Ready to accept connections on ") {
-                    let _ = ready_tx.send(addr.trim().parse().ok());
-                }
-                lines.push(line);
-            }
-            let _ = ready_tx.send(None);
-            lines
-        });
-        let ready = ready_rx.recv_timeout(std::time::Duration::from_secs(30));
-        let mut rudis = Rudis {
-            child,
-            addr: "127.0.0.1:0".parse().expect("addr"),
-            log: Some(log),
-        };
-        match ready {
-            Ok(Some(addr)) => rudis.addr = addr,
-            _ => panic!("rudis-server did not start:\n{}", rudis.stop().join("\n")),
-        }
-        rudis
-    }
-
-    fn con(&self) -> Connection {
-        redis::Client::open(format!("redis://{}/", self.addr))
-            .expect("client")
-            .get_connection()
-            .expect("connect to rudis")
-    }
-
-    /// Kills the server and returns its whole log.
-    fn stop(&mut self) -> Vec<String> {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        self.log
-            .take()
-            .and_then(|h| h.join().ok())
-            .unwrap_or_default()
-    }
-}
-
-impl Drop for Rudis {
-    fn drop(&mut self) {
-        self.stop();
-    }
+/// Kills `rudis` (SIGKILL) and returns its whole log.
+fn stop(rudis: &mut Binary) -> String {
+    rudis.kill9();
+    rudis.log_text()
 }
 
 #[test]
@@ -544,21 +425,19 @@ fn redis_dump_rdb_loads_at_rudis_startup() {
         return;
     }
     let dir = scratch_dir("rdb-startup");
-    let mut redis = Redis::start(&dir, "dump.rdb");
+    let redis = Redis::start(&dir, "dump.rdb");
     let mut con = redis.con();
     fill(&mut con, "zero");
     q(&mut con, redis::cmd("SELECT").arg(1));
     fill(&mut con, "one");
     let expected = all_contents(&mut con, 2);
     q(&mut con, &mut redis::cmd("SAVE"));
-    // Killed by its PID: no shutdown save touches the file.
-    let _ = redis.child.kill();
-    let _ = redis.child.wait();
+    // Killed by its PID (on drop): no shutdown save touches the file.
     drop(redis);
-    let mut rudis = Rudis::start(&dir, &[]);
-    let mut ours = rudis.con();
+    let mut rudis = start_rudis(&dir, &[]);
+    let mut ours = rudis.client();
     assert_eq!(all_contents(&mut ours, 2), expected);
-    let log = rudis.stop().join("\n");
+    let log = stop(&mut rudis);
     assert!(log.contains("Redis RDB format"), "{log}");
     let _ = std::fs::remove_dir_all(&dir);
 }
@@ -569,14 +448,14 @@ fn rudis_saves_an_rdb_that_redis_starts_from() {
         return;
     }
     let dir = scratch_dir("rdb-save-for-redis");
-    let mut rudis = Rudis::start(&dir, &["--snapshot-format", "redis"]);
-    let mut con = rudis.con();
+    let mut rudis = start_rudis(&dir, &["--snapshot-format", "redis"]);
+    let mut con = rudis.client();
     fill(&mut con, "zero");
     q(&mut con, redis::cmd("SELECT").arg(1));
     fill(&mut con, "one");
     let expected = all_contents(&mut con, 2);
     q(&mut con, &mut redis::cmd("SAVE"));
-    rudis.stop();
+    rudis.kill9();
     check_rdb(&dir.join("dump.rdb"));
     let redis = Redis::start(&dir, "dump.rdb");
     let mut theirs = redis.con();
@@ -597,10 +476,10 @@ fn documents_become_strings_logged_once_per_save() {
         return;
     }
     let dir = scratch_dir("rdb-docs");
-    let mut rudis = Rudis::start(&dir, &["--snapshot-format", "redis"]);
+    let mut rudis = start_rudis(&dir, &["--snapshot-format", "redis"]);
     set_doc(rudis.addr, "doc1");
     set_doc(rudis.addr, "doc2");
-    let mut con = rudis.con();
+    let mut con = rudis.client();
     q(&mut con, redis::cmd("SET").arg("plain").arg("v"));
     q(&mut con, &mut redis::cmd("SAVE"));
     // And once more from a background save (the child reports it to the parent).
@@ -615,8 +494,8 @@ fn documents_become_strings_logged_once_per_save() {
             break;
         }
     }
-    let log = rudis.stop();
-    let warnings: Vec<&String> = log.iter().filter(|l| l.contains("document")).collect();
+    let log = stop(&mut rudis);
+    let warnings: Vec<&str> = log.lines().filter(|l| l.contains("document")).collect();
     assert_eq!(warnings.len(), 2, "{log:#?}");
     assert!(
         warnings.iter().all(|l| l.contains("2 document")),
@@ -652,6 +531,22 @@ fn persistence_field(con: &mut Connection, field: &str) -> String {
         .to_string()
 }
 
+/// Waits until a started (or scheduled) AOF rewrite is over; asserts it succeeded.
+fn wait_rewrite(con: &mut Connection) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while persistence_field(con, "aof_rewrite_in_progress") != "0"
+        || persistence_field(con, "aof_rewrite_scheduled") != "0"
+        || persistence_field(con, "aof_rewrites") == "0"
+    {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the rewrite did not finish"
+        );
+        std::thread::yield_now();
+    }
+    assert_eq!(persistence_field(con, "aof_last_bgrewrite_status"), "ok");
+}
+
 #[test]
 fn a_redis_appendonlydir_with_an_rdb_base_opens_in_rudis() {
     if !have_redis() {
@@ -665,20 +560,7 @@ fn a_redis_appendonlydir_with_an_rdb_base_opens_in_rudis() {
     let _: () = redis::cmd("BGREWRITEAOF")
         .query(&mut con)
         .expect("BGREWRITEAOF");
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
-    while persistence_field(&mut con, "aof_rewrite_in_progress") != "0"
-        || persistence_field(&mut con, "aof_rewrite_scheduled") != "0"
-    {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "Redis's rewrite did not finish"
-        );
-        std::thread::yield_now();
-    }
-    assert_eq!(
-        persistence_field(&mut con, "aof_last_bgrewrite_status"),
-        "ok"
-    );
+    wait_rewrite(&mut con);
     // Database 1 goes to the incremental file after the rewrite.
     q(&mut con, redis::cmd("SELECT").arg(1));
     fill(&mut con, "one");
@@ -693,10 +575,186 @@ fn a_redis_appendonlydir_with_an_rdb_base_opens_in_rudis() {
         .collect();
     assert_eq!(bases.len(), 1, "one RDB base: {bases:?}");
     assert!(!dir.join("dump.rdb").exists());
-    let mut rudis = Rudis::start(&dir, &["--appendonly", "yes"]);
-    let mut ours = rudis.con();
+    let mut rudis = start_rudis(&dir, &["--appendonly", "yes"]);
+    let mut ours = rudis.client();
     assert_eq!(all_contents(&mut ours, 2), expected);
-    let log = rudis.stop().join("\n");
+    let log = stop(&mut rudis);
     assert!(log.contains("RDB base"), "{log}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A stream with nodes of several shapes, deleted entries, counters and groups with
+/// pending entries, built over RESP (on Redis or rudis).
+fn fill_stream(con: &mut Connection) {
+    for i in 1..=250 {
+        let id = format!("{i}-0");
+        q(
+            con,
+            redis::cmd("XADD")
+                .arg("s")
+                .arg(&id)
+                .arg("n")
+                .arg(i)
+                .arg("x")
+                .arg("y"),
+        );
+    }
+    q(
+        con,
+        redis::cmd("XADD")
+            .arg("s")
+            .arg("251-5")
+            .arg("other")
+            .arg("v".repeat(100))
+            .arg("n")
+            .arg(-70_000),
+    );
+    q(con, redis::cmd("XDEL").arg("s").arg("200-0").arg("3-0"));
+    q(
+        con,
+        redis::cmd("XGROUP")
+            .arg("CREATE")
+            .arg("s")
+            .arg("g1")
+            .arg("0"),
+    );
+    q(
+        con,
+        redis::cmd("XGROUP").arg(&["CREATE", "s", "g2", "$", "ENTRIESREAD", "3"]),
+    );
+    q(
+        con,
+        redis::cmd("XREADGROUP").arg(&["GROUP", "g1", "a", "COUNT", "5", "STREAMS", "s", ">"]),
+    );
+    q(
+        con,
+        redis::cmd("XREADGROUP").arg(&["GROUP", "g1", "b", "COUNT", "3", "STREAMS", "s", ">"]),
+    );
+    q(con, redis::cmd("XACK").arg(&["s", "g1", "4-0"]));
+    q(
+        con,
+        redis::cmd("XCLAIM").arg(&["s", "g1", "c", "0", "5-0", "RETRYCOUNT", "7"]),
+    );
+    q(
+        con,
+        redis::cmd("XGROUP").arg(&["CREATECONSUMER", "s", "g2", "idle"]),
+    );
+    q(
+        con,
+        redis::cmd("XSETID").arg(&["s", "300-0", "ENTRIESADDED", "400", "MAXDELETEDID", "250-0"]),
+    );
+    q(
+        con,
+        redis::cmd("XGROUP").arg(&["CREATE", "empty", "g", "$", "MKSTREAM"]),
+    );
+}
+
+/// The streams' contents and XINFO STREAM FULL, without the radix tree's internal
+/// node count (rudis has no radix tree).
+fn stream_state(con: &mut Connection) -> String {
+    let mut out = String::new();
+    for key in ["s", "empty"] {
+        let entries = q(con, redis::cmd("XRANGE").arg(key).arg("-").arg("+"));
+        let full = q(
+            con,
+            redis::cmd("XINFO")
+                .arg("STREAM")
+                .arg(key)
+                .arg("FULL")
+                .arg("COUNT")
+                .arg(0),
+        );
+        let full = match full {
+            RV::Array(items) => {
+                let mut kept = Vec::new();
+                let mut it = items.into_iter();
+                while let (Some(k), Some(v)) = (it.next(), it.next()) {
+                    if k != RV::BulkString(b"radix-tree-nodes".to_vec()) {
+                        kept.push(k);
+                        kept.push(v);
+                    }
+                }
+                kept
+            }
+            other => panic!("{other:?}"),
+        };
+        out.push_str(&format!("{key}: {entries:?} {full:?}\n"));
+    }
+    out
+}
+
+#[test]
+fn streams_with_groups_move_between_redis_and_rudis() {
+    if !have_redis() {
+        return;
+    }
+    let dir = scratch_dir("rdb-streams");
+    let redis = Redis::start(&dir, "dump.rdb");
+    let mut con = redis.con();
+    fill_stream(&mut con);
+    let expected = stream_state(&mut con);
+    q(&mut con, &mut redis::cmd("SAVE"));
+    // Killed by its PID (on drop): no shutdown save touches the file.
+    drop(redis);
+    // Redis's file read by rudis at startup...
+    let mut rudis = start_rudis(&dir, &["--snapshot-format", "redis"]);
+    let mut ours = rudis.client();
+    assert_eq!(stream_state(&mut ours), expected);
+    // ...written back by rudis, accepted by redis-check-rdb, loaded by Redis.
+    q(&mut ours, &mut redis::cmd("SAVE"));
+    stop(&mut rudis);
+    check_rdb(&dir.join("dump.rdb"));
+    let redis = Redis::start(&dir, "dump.rdb");
+    let mut theirs = redis.con();
+    assert_eq!(stream_state(&mut theirs), expected);
+    // DUMP payloads move both ways too.
+    let payload: Vec<u8> = redis::cmd("DUMP")
+        .arg("s")
+        .query(&mut theirs)
+        .expect("dump");
+    drop(redis);
+    let rudis = start_rudis(&dir, &[]);
+    let mut ours = rudis.client();
+    q(
+        &mut ours,
+        redis::cmd("RESTORE")
+            .arg("s")
+            .arg(0)
+            .arg(&payload)
+            .arg("REPLACE"),
+    );
+    assert_eq!(stream_state(&mut ours), expected);
+    drop(rudis);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn rudis_appendonlydir_opens_in_redis() {
+    if !have_redis() {
+        return;
+    }
+    let dir = scratch_dir("aof-for-redis");
+    let mut rudis = start_rudis(&dir, &["--appendonly", "yes"]);
+    let mut con = rudis.client();
+    fill(&mut con, "zero");
+    // The rewrite writes database 0 into an RDB base (`aof-use-rdb-preamble yes`).
+    q(&mut con, &mut redis::cmd("BGREWRITEAOF"));
+    wait_rewrite(&mut con);
+    // Database 1 goes to the incremental file as commands.
+    q(&mut con, redis::cmd("SELECT").arg(1));
+    fill(&mut con, "one");
+    let expected = all_contents(&mut con, 2);
+    rudis.kill9();
+    let manifest = dir.join("appendonlydir").join("appendonly.aof.manifest");
+    common::assert_redis_check_aof(&manifest);
+    let text = std::fs::read_to_string(&manifest).expect("manifest");
+    assert!(
+        text.starts_with("file appendonly.aof.2.base.rdb seq 2 type b\n"),
+        "{text}"
+    );
+    let redis = Redis::start_with(&dir, "dump.rdb", &["--appendonly", "yes"]);
+    let mut theirs = redis.con();
+    assert_eq!(all_contents(&mut theirs, 2), expected);
+    drop(redis);
     let _ = std::fs::remove_dir_all(&dir);
 }

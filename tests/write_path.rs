@@ -70,6 +70,20 @@ const ZSETS: &[&[&str]] = &[
     &["ZADD", "z2", "1", "b"],
 ];
 const NONE: &[&[&str]] = &[];
+const STREAM: &[&[&str]] = &[
+    &["XADD", "k", "1-0", "f", "v"],
+    &["XADD", "k", "2-0", "f", "v"],
+];
+const GROUPED: &[&[&str]] = &[
+    &["XADD", "k", "1-0", "f", "v"],
+    &["XGROUP", "CREATE", "k", "g", "0"],
+    &["XGROUP", "CREATECONSUMER", "k", "g", "c"],
+];
+const PENDING: &[&[&str]] = &[
+    &["XADD", "k", "1-0", "f", "v"],
+    &["XGROUP", "CREATE", "k", "g", "0"],
+    &["XREADGROUP", "GROUP", "g", "c", "STREAMS", "k", ">"],
+];
 /// `DUMP` of the string `aam`: type 0, length 3, the bytes, RDB version 10, CRC-64.
 const AAM_PAYLOAD: &str = "\x00\x03aam\n\x00\x0b\x12d\x1c\x12<\x1aB";
 
@@ -201,7 +215,119 @@ const SAMPLES: &[Sample] = &[
         &["ZUNIONSTORE", "k", "2", "z1", "z2"],
         "k",
     ),
+    // Streams.
+    s("xadd", NONE, &["XADD", "k", "*", "f", "v"]),
+    s("xtrim", STREAM, &["XTRIM", "k", "MAXLEN", "0"]),
+    s("xdel", STREAM, &["XDEL", "k", "1-0"]),
+    s("xsetid", STREAM, &["XSETID", "k", "5-0"]),
+    s(
+        "xgroup|create",
+        STREAM,
+        &["XGROUP", "CREATE", "k", "g", "0"],
+    ),
+    s("xgroup|setid", GROUPED, &["XGROUP", "SETID", "k", "g", "0"]),
+    s("xgroup|destroy", GROUPED, &["XGROUP", "DESTROY", "k", "g"]),
+    s(
+        "xgroup|createconsumer",
+        GROUPED,
+        &["XGROUP", "CREATECONSUMER", "k", "g", "d"],
+    ),
+    s(
+        "xgroup|delconsumer",
+        GROUPED,
+        &["XGROUP", "DELCONSUMER", "k", "g", "c"],
+    ),
+    s(
+        "xreadgroup",
+        GROUPED,
+        &["XREADGROUP", "GROUP", "g", "c", "STREAMS", "k", ">"],
+    ),
+    s("xack", PENDING, &["XACK", "k", "g", "1-0"]),
+    s("xclaim", PENDING, &["XCLAIM", "k", "g", "c", "0", "1-0"]),
+    s(
+        "xautoclaim",
+        PENDING,
+        &["XAUTOCLAIM", "k", "g", "c", "0", "0"],
+    ),
+    // HyperLogLog.
+    s("pfadd", NONE, &["PFADD", "k", "a"]),
+    to(
+        "pfmerge",
+        &[&["PFADD", "h", "a"]],
+        &["PFMERGE", "k", "h"],
+        "k",
+    ),
+    s(
+        "pfdebug",
+        &[&["PFADD", "k", "a"]],
+        &["PFDEBUG", "TODENSE", "k"],
+    ),
+    // Geo.
+    s(
+        "geoadd",
+        NONE,
+        &["GEOADD", "k", "13.36", "38.11", "Palermo"],
+    ),
+    to(
+        "geosearchstore",
+        &[&["GEOADD", "g", "13.36", "38.11", "Palermo"]],
+        &[
+            "GEOSEARCHSTORE",
+            "k",
+            "g",
+            "FROMLONLAT",
+            "13",
+            "38",
+            "BYRADIUS",
+            "100",
+            "km",
+        ],
+        "k",
+    ),
+    to(
+        "georadius",
+        &[&["GEOADD", "g", "13.36", "38.11", "Palermo"]],
+        &["GEORADIUS", "g", "13", "38", "100", "km", "STORE", "k"],
+        "k",
+    ),
+    to(
+        "georadiusbymember",
+        &[&["GEOADD", "g", "13.36", "38.11", "Palermo"]],
+        &[
+            "GEORADIUSBYMEMBER",
+            "g",
+            "Palermo",
+            "100",
+            "km",
+            "STOREDIST",
+            "k",
+        ],
+        "k",
+    ),
+    // Functions.
+    s(
+        "function|load",
+        NONE,
+        &["FUNCTION", "LOAD", "REPLACE", WP_LIBRARY],
+    ),
+    s(
+        "function|delete",
+        &[&["FUNCTION", "LOAD", "REPLACE", WP_LIBRARY]],
+        &["FUNCTION", "DELETE", "wp"],
+    ),
+    s("function|flush", NONE, &["FUNCTION", "FLUSH"]),
+    s(
+        "function|restore",
+        &[&["FUNCTION", "FLUSH"]],
+        &["FUNCTION", "RESTORE", EMPTY_FUNCTIONS_PAYLOAD],
+    ),
 ];
+
+/// A function library for the FUNCTION samples.
+const WP_LIBRARY: &str = "#!lua name=wp\nredis.register_function('wp', function() return 1 end)";
+/// Stands for the payload of FUNCTION DUMP with no library (not UTF-8, so it cannot
+/// be a `&str`): [`run_sample`] sends the real bytes in its place.
+const EMPTY_FUNCTIONS_PAYLOAD: &str = "<empty FUNCTION DUMP payload>";
 
 /// What Redis 7.0 does differently from "a keyspace event for the key, and WATCH
 /// invalidated": (command, publishes an event for the key, invalidates WATCH, why).
@@ -229,6 +355,96 @@ const EXCEPTIONS: &[(&str, bool, bool, &str)] = &[
         false,
         true,
         "SWAPDB publishes no per-key event, but touches watched keys present in either database",
+    ),
+    (
+        "xsetid",
+        true,
+        false,
+        "Redis's xsetidCommand calls no signalModifiedKey",
+    ),
+    (
+        "xgroup|create",
+        true,
+        false,
+        "a group on an existing stream: no signalModifiedKey",
+    ),
+    (
+        "xgroup|setid",
+        true,
+        false,
+        "group state only: no signalModifiedKey",
+    ),
+    (
+        "xgroup|destroy",
+        true,
+        false,
+        "group state only: no signalModifiedKey",
+    ),
+    (
+        "xgroup|createconsumer",
+        true,
+        false,
+        "group state only: no signalModifiedKey",
+    ),
+    (
+        "xgroup|delconsumer",
+        true,
+        false,
+        "group state only: no signalModifiedKey",
+    ),
+    (
+        "xreadgroup",
+        false,
+        false,
+        "a group read: no event (its consumer exists), no signalModifiedKey",
+    ),
+    (
+        "xack",
+        false,
+        false,
+        "Redis's xackCommand neither notifies nor signals",
+    ),
+    (
+        "xclaim",
+        false,
+        false,
+        "Redis's xclaimCommand neither notifies nor signals",
+    ),
+    (
+        "xautoclaim",
+        false,
+        false,
+        "Redis's xautoclaimCommand neither notifies nor signals",
+    ),
+    (
+        "pfdebug",
+        false,
+        false,
+        "PFDEBUG's encoding change only counts as dirty (Redis's pfdebugCommand): no event, no signal",
+    ),
+    (
+        "function|load",
+        false,
+        false,
+        "functions are not keys: no keyspace event, no watched key touched",
+    ),
+    (
+        "function|delete",
+        false,
+        false,
+        "functions are not keys: no keyspace event, no watched key touched",
+    ),
+    (
+        "function|flush",
+        false,
+        false,
+        "functions are not keys: no keyspace event, no watched key touched",
+    ),
+    (
+        "function|restore",
+        false,
+        false,
+        "functions are not keys: no keyspace event, no watched key touched",
     ),
 ];
 
@@ -322,7 +538,21 @@ fn run_sample(addr: SocketAddr, sample: &Sample, n: usize) -> (bool, bool) {
     let _ = events_until(&mut sub, &token);
 
     ok(&mut a, &["WATCH", sample.key]);
-    ok(&mut w, sample.write);
+    if sample.write.contains(&EMPTY_FUNCTIONS_PAYLOAD) {
+        let payload = rudis::persistence::rdb::functions_payload(std::iter::empty());
+        let mut req = b"*3\r\n$8\r\nFUNCTION\r\n$7\r\nRESTORE\r\n".to_vec();
+        req.extend_from_slice(format!("${}\r\n", payload.len()).as_bytes());
+        req.extend_from_slice(&payload);
+        req.extend_from_slice(b"\r\n");
+        w.send(&req);
+        let reply = w.read_frame();
+        assert!(
+            !matches!(reply, Frame::Error(_)),
+            "FUNCTION RESTORE: {reply:?}"
+        );
+    } else {
+        ok(&mut w, sample.write);
+    }
     let token = format!("write-{n}");
     ok(&mut w, &["PUBLISH", MARKER, &token]);
     let suffix = format!("__:{}", sample.key);

@@ -111,6 +111,9 @@ fn serve_key(
             .write_key(db, key, now)
             .is_some_and(|k| k.value().kind() == kind);
         if !present {
+            if kind == Kind::Stream {
+                fail_group_readers(state, outputs, id);
+            }
             return;
         }
         let Some(buf) = outputs.output(token) else {
@@ -128,12 +131,42 @@ fn serve_key(
             out: Reply::new(buf, resp),
             now,
         };
-        super::rerun(&mut ctx, &request.request());
+        let req = request.request();
+        super::rerun(&mut ctx, &req);
+        // A blocking command counts as one call, made when it first ran (Redis's
+        // call stats; an error of the served run still counts as a failed call).
+        if let Some((index, _)) = super::table::lookup_indexed(req.arg(0)) {
+            let stats = ctx.server.command_stats(index);
+            stats.calls = stats.calls.saturating_sub(1);
+        }
         if std::mem::take(&mut state.clients[token].still_blocked) {
             // Nothing to pop after all: it keeps its place, and so do those behind it.
             return;
         }
         unblock(state, token);
+        state.blocking.woken.push(token);
+    }
+}
+
+/// Fails the XREADGROUP clients blocked on `id`, a key that no longer holds a stream,
+/// with `-UNBLOCKED the stream key no longer exists` (Redis's blocked.c); XREAD
+/// clients stay blocked until a stream is there again.
+fn fail_group_readers(state: &mut ServerState, outputs: &mut dyn Outputs, id: &(usize, Key)) {
+    let tokens = state.blocking.waiting_on(id);
+    for token in tokens {
+        let group_read = state
+            .clients
+            .get(token)
+            .and_then(|c| c.blocked.as_ref())
+            .is_some_and(|b| crate::commands::stream::read::is_group_read(&b.request.request()));
+        if !group_read {
+            continue;
+        }
+        unblock(state, token);
+        if let Some(buf) = outputs.output(token) {
+            let mut out = Reply::new(buf, state.clients[token].resp);
+            out.error(crate::commands::stream::read::KEY_GONE);
+        }
         state.blocking.woken.push(token);
     }
 }

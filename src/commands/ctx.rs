@@ -191,4 +191,11 @@ impl<'a> Ctx<'a> {
             }
         }
     }
+
+    /// Propagates nothing for this command even though it wrote (Redis's
+    /// `preventCommandPropagation`): XREADGROUP, XCLAIM and XAUTOCLAIM propagate only
+    /// the commands they ask for with [`Ctx::propagate`], if any.
+    pub fn propagate_nothing(&mut self) {
+        self.server.propagation.prevent();
+    }
 }

@@ -13,7 +13,9 @@ pub mod blocked;
 pub mod connection;
 pub mod ctx;
 pub mod events;
+pub mod geo;
 pub mod hash;
+pub mod hll;
 pub mod keyspace;
 pub mod list;
 pub mod multi;
@@ -24,6 +26,7 @@ pub mod scan;
 pub mod scripting;
 pub mod server;
 pub mod set;
+pub mod stream;
 pub mod string;
 pub mod table;
 pub mod zset;
@@ -52,7 +55,7 @@ pub fn dispatch(ctx: &mut Ctx<'_>, req: &Request<'_>) {
         return;
     }
     ctx.server.stats.commands_processed += 1;
-    let Some((index, spec)) = table::lookup_indexed(req.arg(0)) else {
+    let Some((index, spec)) = lookup(ctx.server, req.arg(0)) else {
         reject(ctx, None, unknown_command(req));
         return;
     };
@@ -145,6 +148,15 @@ fn script_keys(args: &[Vec<u8>]) -> &[Vec<u8>] {
         .unwrap_or(0);
     let end = 3usize.saturating_add(n).min(args.len());
     args.get(3..end).unwrap_or(&[])
+}
+
+/// The command a client calls `name`, through the `rename-command`s in effect.
+#[inline]
+pub fn lookup(server: &ServerState, name: &[u8]) -> Option<(usize, &'static CommandSpec)> {
+    match &server.renames {
+        None => table::lookup_indexed(name),
+        Some(renames) => table::lookup_renamed(renames, name),
+    }
 }
 
 /// Runs a checked command's handler and counts it (Redis's `call`). A reply is all or
@@ -298,6 +310,33 @@ fn propagates_effects_only(spec: &CommandSpec) -> bool {
     )
 }
 
+/// The reply to commands that cannot run while the data set loads (Redis's
+/// `shared.loadingerr`, naming this server: clients match on `LOADING`).
+pub const LOADING_ERROR: &str = "LOADING rudis is loading the dataset in memory";
+
+/// [`dispatch`] for a client served while the data set loads at start-up: as
+/// Redis's `processCommand`, an existing command with a valid arity from an
+/// authenticated client is refused with `-LOADING` unless it is `LOADING`-flagged
+/// (INFO, CONFIG, AUTH, HELLO, ...). Such commands see an empty store.
+pub fn dispatch_while_loading(ctx: &mut Ctx<'_>, req: &Request<'_>) {
+    if req.is_empty() {
+        return;
+    }
+    let authenticated = !ctx.server.acl.auth_required(ctx.client().authenticated);
+    match lookup(ctx.server, req.arg(0)) {
+        Some((index, spec))
+            if authenticated
+                && spec.arity_ok(req.len())
+                && !spec.flags.contains(Flags::LOADING)
+                && !spec.resolve(req).flags.contains(Flags::LOADING) =>
+        {
+            ctx.server.stats.commands_processed += 1;
+            reject(ctx, Some(index), CmdError::msg(LOADING_ERROR));
+        }
+        _ => dispatch(ctx, req),
+    }
+}
+
 /// [`dispatch`] for a client served while a slow script runs: as Redis's
 /// `processCommand`, an existing command with a valid arity from an authenticated
 /// client is refused with BUSY unless it is `ALLOW_BUSY` (SCRIPT KILL, SHUTDOWN,
@@ -312,10 +351,14 @@ pub fn dispatch_while_busy(ctx: &mut Ctx<'_>, req: &Request<'_>) {
         return;
     }
     let authenticated = !ctx.server.acl.auth_required(ctx.client().authenticated);
-    match table::lookup_indexed(req.arg(0)) {
+    match lookup(ctx.server, req.arg(0)) {
         Some((index, spec)) if authenticated && refuse(spec) => {
             ctx.server.stats.commands_processed += 1;
-            reject(ctx, Some(index), CmdError::msg(scripting::BUSY_ERROR));
+            reject(
+                ctx,
+                Some(index),
+                CmdError::msg(scripting::busy_error(&ctx.server.scripts)),
+            );
         }
         _ => dispatch(ctx, req),
     }
@@ -330,7 +373,7 @@ pub fn script_call(
     req: &Request<'_>,
     read_only: bool,
 ) -> Result<bool, CmdError> {
-    let Some((index, spec)) = table::lookup_indexed(req.arg(0)) else {
+    let Some((index, spec)) = lookup(ctx.server, req.arg(0)) else {
         return Err(CmdError::msg(
             "ERR Unknown Redis command called from script",
         ));
@@ -374,7 +417,7 @@ pub fn script_call(
 /// Runs again a request that was checked when it first came (a blocked client's
 /// command, once its key is ready).
 pub fn rerun(ctx: &mut Ctx<'_>, req: &Request<'_>) {
-    if let Some((index, spec)) = table::lookup_indexed(req.arg(0)) {
+    if let Some((index, spec)) = lookup(ctx.server, req.arg(0)) {
         call(ctx, index, spec, req);
     }
 }

@@ -13,7 +13,6 @@
 use super::CommandSpec;
 use super::Ctx;
 use super::connection::auth::{self, Denied};
-use super::table;
 use crate::error::CmdError;
 use crate::protocol::{OwnedRequest, Request, RespVersion};
 use crate::runtime::transaction::Transaction;
@@ -201,7 +200,7 @@ fn permission_revoked(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Option<&'static s
     if !ctx.server.acl.checks() {
         return None;
     }
-    let (index, spec) = table::lookup_indexed(req.arg(0))?;
+    let (index, spec) = super::lookup(ctx.server, req.arg(0))?;
     let Some(user) = ctx.server.acl.user(ctx.client().user) else {
         // Its user was deleted: the client is being disconnected.
         return Some("no permission");

@@ -12,12 +12,15 @@ use super::keyspace::{copy as keyspace_copy, dump, expire, generic as keyspace, 
 use super::list::{block as list_block, edit as list_edit, pop as list_pop, push as list};
 use super::server::{acl, admin, cluster, memory, observe, persistence};
 use super::set::members as set;
+use super::stream::{
+    groups as stream_groups, info as stream_info, log as stream_log, read as stream_read,
+};
 use super::string::{bitfield, bits, edit as string_edit, lcs, value as string};
 use super::zset::{
     algebra as zset_ops, members as zset, pop as zset_block, random_scan as zset_scan,
     range as zset_range,
 };
-use super::{CommandSpec, multi, pubsub, scripting};
+use super::{CommandSpec, geo, hll, multi, pubsub, scripting};
 
 /// Longest command name looked up; longer names are unknown without a search.
 const MAX_NAME_LEN: usize = 32;
@@ -53,6 +56,13 @@ const FAMILIES: &[&[CommandSpec]] = &[
     zset_block::COMMANDS,
     zset_scan::COMMANDS,
     scripting::COMMANDS,
+    stream_log::COMMANDS,
+    stream_read::COMMANDS,
+    stream_groups::COMMANDS,
+    stream_info::COMMANDS,
+    hll::COMMANDS,
+    geo::COMMANDS,
+    scripting::function::COMMANDS,
     observe::COMMANDS,
     cluster::COMMANDS,
 ];
@@ -90,6 +100,57 @@ pub fn lookup_indexed(name: &[u8]) -> Option<(usize, &'static CommandSpec)> {
         *dst = src.to_ascii_lowercase();
     }
     index().get(&lower[..name.len()]).copied()
+}
+
+/// The rename map `rename-command` directives make (see `ServerState::renames`);
+/// `None` when there are none.
+/// # Errors
+/// Redis's `No such command in rename-command` (naming it) and `Target command name
+/// already exists`.
+#[allow(clippy::type_complexity)]
+pub fn renames(
+    pairs: &[(String, String)],
+) -> Result<Option<Box<std::collections::HashMap<Vec<u8>, Option<usize>>>>, String> {
+    if pairs.is_empty() {
+        return Ok(None);
+    }
+    let mut map: std::collections::HashMap<Vec<u8>, Option<usize>> = Default::default();
+    for (from, to) in pairs {
+        let current = match map.get(from.as_bytes()) {
+            Some(entry) => *entry,
+            None => lookup_indexed(from.as_bytes()).map(|(i, _)| i),
+        };
+        let Some(index) = current else {
+            return Err(format!("No such command in rename-command: '{from}'"));
+        };
+        map.insert(from.as_bytes().to_vec(), None);
+        if !to.is_empty() {
+            let taken = match map.get(to.as_bytes()) {
+                Some(entry) => entry.is_some(),
+                None => lookup_indexed(to.as_bytes()).is_some(),
+            };
+            if taken {
+                return Err(format!("Target command name already exists: '{to}'"));
+            }
+            map.insert(to.as_bytes().to_vec(), Some(index));
+        }
+    }
+    Ok(Some(Box::new(map)))
+}
+
+/// The command at `index` of [`all`], through the renames in effect (off the hot
+/// path: only servers with `rename-command` come here).
+#[cold]
+#[inline(never)]
+pub fn lookup_renamed(
+    renames: &std::collections::HashMap<Vec<u8>, Option<usize>>,
+    name: &[u8],
+) -> Option<(usize, &'static CommandSpec)> {
+    match renames.get(&name.to_ascii_lowercase()) {
+        Some(Some(index)) => all().nth(*index).map(|spec| (*index, spec)),
+        Some(None) => None,
+        None => lookup_indexed(name),
+    }
 }
 
 /// The name of the command at `index` of [`all`].

@@ -120,6 +120,12 @@ pub struct EncodingLimits {
     pub zset_max_listpack_entries: usize,
     /// `zset-max-listpack-value`: longest member of a packed sorted set.
     pub zset_max_listpack_value: usize,
+    /// `stream-node-max-bytes`: bytes a stream node may reach (0 = no limit).
+    pub stream_node_max_bytes: usize,
+    /// `stream-node-max-entries`: entries a stream node may hold (0 = no limit).
+    pub stream_node_max_entries: usize,
+    /// `hll-sparse-max-bytes`: largest sparse HyperLogLog before it turns dense.
+    pub hll_sparse_max_bytes: usize,
 }
 
 impl Default for EncodingLimits {
@@ -134,6 +140,9 @@ impl Default for EncodingLimits {
             set_max_listpack_value: 64,
             zset_max_listpack_entries: 128,
             zset_max_listpack_value: 64,
+            stream_node_max_bytes: 4096,
+            stream_node_max_entries: 100,
+            hll_sparse_max_bytes: 3000,
         }
     }
 }
@@ -153,6 +162,14 @@ impl EncodingLimits {
             intset_entries: self.set_max_intset_entries,
             listpack_entries: self.set_max_listpack_entries,
             listpack_value: self.set_max_listpack_value,
+        }
+    }
+
+    /// The stream node limits (`stream-node-max-*`).
+    pub fn stream_limits(&self) -> crate::store::stream::NodeLimits {
+        crate::store::stream::NodeLimits {
+            max_bytes: self.stream_node_max_bytes,
+            max_entries: self.stream_node_max_entries,
         }
     }
 
@@ -218,6 +235,9 @@ impl EncodingLimits {
             "set-max-listpack-value" => self.set_max_listpack_value = size()?,
             "zset-max-listpack-entries" => self.zset_max_listpack_entries = size()?,
             "zset-max-listpack-value" => self.zset_max_listpack_value = size()?,
+            "stream-node-max-bytes" => self.stream_node_max_bytes = size()?,
+            "stream-node-max-entries" => self.stream_node_max_entries = size()?,
+            "hll-sparse-max-bytes" => self.hll_sparse_max_bytes = size()?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -235,6 +255,9 @@ impl EncodingLimits {
             "set-max-listpack-value" => self.set_max_listpack_value.to_string(),
             "zset-max-listpack-entries" => self.zset_max_listpack_entries.to_string(),
             "zset-max-listpack-value" => self.zset_max_listpack_value.to_string(),
+            "stream-node-max-bytes" => self.stream_node_max_bytes.to_string(),
+            "stream-node-max-entries" => self.stream_node_max_entries.to_string(),
+            "hll-sparse-max-bytes" => self.hll_sparse_max_bytes.to_string(),
             _ => return None,
         })
     }

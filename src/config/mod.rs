@@ -3,10 +3,14 @@
 mod file;
 pub mod keyspace_events;
 mod limits;
+pub mod passive;
+pub mod rewrite;
+pub mod sample;
 mod observe;
 
 use log::LevelFilter;
 
+pub use file::os_text;
 pub use limits::{EncodingLimits, OutputLimit, OutputLimits};
 pub use observe::{DebugCommand, ObserveConfig};
 
@@ -41,8 +45,37 @@ pub struct Config {
     pub bind: String,
     /// Port to listen on (`--port`, default 31337; 0 picks a free port).
     pub port: u16,
-    /// Log level (`--loglevel`: debug, verbose, notice, warning, or trace/info/warn/error).
+    /// Log level (`--loglevel`: debug, verbose, notice, warning, nothing; Rust's
+    /// trace/info/warn/error are accepted too).
     pub loglevel: LevelFilter,
+    /// The configuration file the server started with, absolute (CONFIG REWRITE
+    /// writes it; INFO's `config_file`).
+    pub config_file: Option<std::path::PathBuf>,
+    /// Where the log goes (`--logfile`, default "": standard error).
+    pub logfile: String,
+    /// Also log to the system log (`--syslog-enabled yes|no`, default no).
+    pub syslog_enabled: bool,
+    /// Program name in the system log (`--syslog-ident`, default rudis).
+    pub syslog_ident: String,
+    /// Syslog facility (`--syslog-facility`: user, local0..local7; default local0).
+    pub syslog_facility: String,
+    /// Detach from the terminal and run in the background (`--daemonize yes|no`,
+    /// default no).
+    pub daemonize: bool,
+    /// File the process id is written to (`--pidfile`, default "": none, or
+    /// /var/run/rudis.pid when daemonized, as Redis).
+    pub pidfile: String,
+    /// Supervision protocol (`--supervised no|systemd|upstart|auto`, default no).
+    pub supervised: String,
+    /// Debug knob: microseconds each key adds to a load (`--key-load-delay`, default
+    /// 0; Redis's hidden `key-load-delay`, for tests of slow loads).
+    pub key_load_delay_us: u64,
+    /// `rename-command` directives in order: (command, new name; "" removes it).
+    pub renames: Vec<(String, String)>,
+    /// `user` directives of the configuration file, in ACL file syntax.
+    pub users: Vec<String>,
+    /// Values given to [`passive`] directives (the others keep Redis's default).
+    pub passive: std::collections::BTreeMap<&'static str, String>,
     /// Most simultaneous clients (`--maxclients`).
     pub maxclients: usize,
     /// Number of databases (`--databases`, default 16).
@@ -103,7 +136,7 @@ pub struct Config {
     /// default 0; Redis's hidden `rdb-key-save-delay`, for tests of slow saves).
     pub rdb_key_save_delay_us: u64,
     /// Log every write to the append-only file (`--appendonly yes|no`, default no;
-    /// CONFIG SET yes writes a base from the data set first).
+    /// CONFIG SET yes writes the first base in the background).
     pub appendonly: bool,
     /// When the AOF is fsynced (`--appendfsync always|everysec|no`, default everysec).
     pub appendfsync: Fsync,
@@ -116,6 +149,14 @@ pub struct Config {
     /// Load an AOF whose last command was cut short (a crash mid-write), dropping that
     /// command (`--aof-load-truncated yes|no`, default yes); with no, refuse to start.
     pub aof_load_truncated: bool,
+    /// Write the AOF base as an RDB file (`--aof-use-rdb-preamble yes|no`, default
+    /// yes, as Redis); a data set holding nested documents is written as commands
+    /// instead, since RDB has no document type.
+    pub aof_use_rdb_preamble: bool,
+    /// Redis's `sanitize-dump-payload yes|no|clients` (default no). Kept for CONFIG
+    /// GET: rudis always checks a RESTORE payload and an RDB file in full, bounds
+    /// included, whatever the value.
+    pub sanitize_dump_payload: SanitizeDumpPayload,
     /// Rewrite the AOF automatically when it grew by this percentage over its size
     /// after the last rewrite (`--auto-aof-rewrite-percentage`, default 100; 0 off).
     pub auto_aof_rewrite_percentage: u64,
@@ -179,6 +220,39 @@ impl SnapshotFormat {
     }
 }
 
+/// `sanitize-dump-payload`: Redis's choice of when to check RESTORE payloads deeply.
+/// rudis accepts the three values and checks every payload in full anyway.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SanitizeDumpPayload {
+    /// Redis: no deep check.
+    No,
+    /// Redis: always a deep check.
+    Yes,
+    /// Redis: a deep check for normal clients only.
+    Clients,
+}
+
+impl SanitizeDumpPayload {
+    /// The directive's value.
+    pub fn name(self) -> &'static str {
+        match self {
+            SanitizeDumpPayload::No => "no",
+            SanitizeDumpPayload::Yes => "yes",
+            SanitizeDumpPayload::Clients => "clients",
+        }
+    }
+
+    fn parse(value: &str) -> Option<SanitizeDumpPayload> {
+        [
+            SanitizeDumpPayload::No,
+            SanitizeDumpPayload::Yes,
+            SanitizeDumpPayload::Clients,
+        ]
+        .into_iter()
+        .find(|f| f.name().eq_ignore_ascii_case(value))
+    }
+}
+
 /// One `save` point (Redis's `struct saveparam`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SavePoint {
@@ -215,16 +289,9 @@ pub fn parse_save(value: &str) -> Result<Vec<SavePoint>, String> {
 /// # Errors
 /// The system's text for why it cannot be used (`No such file or directory`, ...).
 pub fn resolve_dir(value: &str) -> Result<std::path::PathBuf, String> {
-    let os_text = |e: std::io::Error| {
-        let text = e.to_string();
-        match text.find(" (os error") {
-            Some(cut) => text[..cut].to_string(),
-            None => text,
-        }
-    };
-    let path = std::fs::canonicalize(value).map_err(os_text)?;
+    let path = std::fs::canonicalize(value).map_err(|e| os_text(&e))?;
     if !path.is_dir() {
-        return Err(os_text(std::io::Error::from_raw_os_error(libc::ENOTDIR)));
+        return Err(os_text(&std::io::Error::from_raw_os_error(libc::ENOTDIR)));
     }
     Ok(path)
 }
@@ -235,6 +302,18 @@ impl Default for Config {
             bind: "127.0.0.1".to_string(),
             port: DEFAULT_PORT,
             loglevel: LevelFilter::Info,
+            config_file: None,
+            logfile: String::new(),
+            syslog_enabled: false,
+            syslog_ident: "rudis".to_string(),
+            syslog_facility: "local0".to_string(),
+            daemonize: false,
+            pidfile: String::new(),
+            supervised: "no".to_string(),
+            key_load_delay_us: 0,
+            renames: Vec::new(),
+            users: Vec::new(),
+            passive: Default::default(),
             maxclients: DEFAULT_MAXCLIENTS,
             databases: crate::store::DEFAULT_DATABASES,
             proto: ProtoLimits::default(),
@@ -261,6 +340,8 @@ impl Default for Config {
             appenddirname: "appendonlydir".to_string(),
             appendfilename: "appendonly.aof".to_string(),
             aof_load_truncated: true,
+            aof_use_rdb_preamble: true,
+            sanitize_dump_payload: SanitizeDumpPayload::No,
             auto_aof_rewrite_percentage: 100,
             auto_aof_rewrite_min_size: 64 * 1024 * 1024,
             observe: ObserveConfig::default(),
@@ -273,7 +354,15 @@ pub const USAGE: &str = "Usage: rudis-server [/path/to/rudis.conf] [options]
   (the file holds the same directives as the flags, one per line: `port 6380`)
   --bind ADDR                     address to listen on (default 127.0.0.1)
   --port PORT                     TCP port (default 31337; 0 = pick a free port)
-  --loglevel LEVEL                debug|verbose|notice|warning (default notice)
+  --loglevel LEVEL                debug|verbose|notice|warning|nothing (default notice)
+  --logfile PATH                  append the log to PATH, reopened on SIGHUP (default \"\" =
+                                  standard error)
+  --syslog-enabled yes|no         also log to syslog (default no; --syslog-ident rudis,
+                                  --syslog-facility local0)
+  --daemonize yes|no              run in the background (default no)
+  --pidfile PATH                  write the process id there (default none; daemonized:
+                                  /var/run/rudis.pid)
+  --supervised no|systemd|upstart|auto  tell the supervisor when ready (default no)
   --maxclients N                  most simultaneous clients (default 10000)
   --databases N                   number of databases (default 16)
   --proto-max-bulk-len BYTES      largest bulk string accepted (default 512mb)
@@ -291,6 +380,8 @@ pub const USAGE: &str = "Usage: rudis-server [/path/to/rudis.conf] [options]
   --hash-max-listpack-entries N   (and the other *-max-listpack-*, set-max-intset-entries,
                                   list-max-listpack-size directives) when small collections
                                   switch to their big encoding (Redis's defaults)
+  --stream-node-max-bytes BYTES   stream node size limit (default 4096; 0 = none)
+  --stream-node-max-entries N     entries per stream node (default 100; 0 = none)
   --notify-keyspace-events FLAGS  keyspace events to publish, Redis's letters
                                   (K E g $ l s h z x e t m n d A; default \"\" = none)
   --client-output-buffer-limit \"CLASS HARD SOFT SECONDS ...\"
@@ -325,32 +416,16 @@ pub const USAGE: &str = "Usage: rudis-server [/path/to/rudis.conf] [options]
   --enable-debug-command no|yes|local  who may run DEBUG (default local: loopback clients)
   --metrics-port PORT             serve Prometheus metrics on GET /metrics at PORT on the
                                   bind address (default 0 = off)
-  --help                          print this text";
+  --aof-use-rdb-preamble yes|no   write the AOF base as RDB (default yes; commands
+                                  when the data set holds nested documents)
+  --sanitize-dump-payload no|yes|clients  accepted; rudis always checks RESTORE
+                                  payloads in full (default no)
+  (every Redis 7.0 directive is accepted: those with no effect in rudis are logged
+  at start-up; see rudis.conf in the repository for the full list and defaults)
+  --version, -v                   print the version and exit
+  --help, -h                      print this text";
 
 impl Config {
-    /// Parses command-line arguments (without the program name).
-    pub fn from_args<I: IntoIterator<Item = String>>(args: I) -> Result<Config, String> {
-        let mut config = Config::default();
-        let mut args = args.into_iter().peekable();
-        // A first argument that is not a flag names the configuration file.
-        if let Some(path) = args.next_if(|a| !a.starts_with('-')) {
-            config.load_file(&path)?;
-        }
-        while let Some(flag) = args.next() {
-            if flag == "--help" || flag == "-h" {
-                return Err(USAGE.to_string());
-            }
-            let name = flag
-                .strip_prefix("--")
-                .ok_or_else(|| format!("unexpected argument '{flag}'\n{USAGE}"))?;
-            let value = args
-                .next()
-                .ok_or_else(|| format!("'{flag}' needs a value\n{USAGE}"))?;
-            config.set(name, &value)?;
-        }
-        Ok(config)
-    }
-
     /// Sets one directive by name (flags and CONFIG SET share this).
     pub fn set(&mut self, name: &str, value: &str) -> Result<(), String> {
         let bad = || format!("invalid value '{value}' for '{name}'");
@@ -358,6 +433,25 @@ impl Config {
             "bind" => self.bind = value.to_string(),
             "port" => self.port = value.parse().map_err(|_| bad())?,
             "loglevel" => self.loglevel = parse_level(value).ok_or_else(bad)?,
+            "logfile" => self.logfile = value.to_string(),
+            "syslog-enabled" => self.syslog_enabled = parse_bool(value).ok_or_else(bad)?,
+            "syslog-ident" => self.syslog_ident = value.to_string(),
+            "syslog-facility" => {
+                if syslog_facility(value).is_none() {
+                    return Err(bad());
+                }
+                self.syslog_facility = value.to_ascii_lowercase()
+            }
+            "daemonize" => self.daemonize = parse_bool(value).ok_or_else(bad)?,
+            "pidfile" => self.pidfile = value.to_string(),
+            "supervised" => {
+                let mode = value.to_ascii_lowercase();
+                if !["no", "upstart", "systemd", "auto"].contains(&mode.as_str()) {
+                    return Err(bad());
+                }
+                self.supervised = mode
+            }
+            "key-load-delay" => self.key_load_delay_us = value.parse().map_err(|_| bad())?,
             "maxclients" => {
                 self.maxclients = value.parse().ok().filter(|&n| n >= 1).ok_or_else(bad)?
             }
@@ -438,6 +532,12 @@ impl Config {
                 }
             }
             "aof-load-truncated" => self.aof_load_truncated = parse_bool(value).ok_or_else(bad)?,
+            "aof-use-rdb-preamble" => {
+                self.aof_use_rdb_preamble = parse_bool(value).ok_or_else(bad)?
+            }
+            "sanitize-dump-payload" => {
+                self.sanitize_dump_payload = SanitizeDumpPayload::parse(value).ok_or_else(bad)?
+            }
             "auto-aof-rewrite-percentage" => {
                 self.auto_aof_rewrite_percentage = value.parse().map_err(|_| bad())?
             }
@@ -448,7 +548,13 @@ impl Config {
                 Ok(true) => {}
                 Ok(false) => {
                     if !self.observe.set(other, value)? {
-                        return Err(format!("unknown option '{name}'"));
+                        let p = passive::find(other)
+                            .ok_or_else(|| format!("unknown option '{name}'"))?;
+                        // A yes/no directive takes only yes or no, as in Redis.
+                        if ["yes", "no"].contains(&p.default) && parse_bool(value).is_none() {
+                            return Err(bad());
+                        }
+                        self.passive.insert(p.name, value.to_string());
                     }
                 }
                 Err(()) => return Err(bad()),
@@ -463,6 +569,14 @@ impl Config {
             "bind" => self.bind.clone(),
             "port" => self.port.to_string(),
             "loglevel" => level_name(self.loglevel).to_string(),
+            "logfile" => self.logfile.clone(),
+            "syslog-enabled" => yes_no(self.syslog_enabled),
+            "syslog-ident" => self.syslog_ident.clone(),
+            "syslog-facility" => self.syslog_facility.clone(),
+            "daemonize" => yes_no(self.daemonize),
+            "pidfile" => self.pidfile.clone(),
+            "supervised" => self.supervised.clone(),
+            "key-load-delay" => self.key_load_delay_us.to_string(),
             "maxclients" => self.maxclients.to_string(),
             "databases" => self.databases.to_string(),
             "proto-max-bulk-len" => self.proto.max_bulk_len.to_string(),
@@ -504,13 +618,24 @@ impl Config {
             "appenddirname" => self.appenddirname.clone(),
             "appendfilename" => self.appendfilename.clone(),
             "aof-load-truncated" => yes_no(self.aof_load_truncated),
+            "aof-use-rdb-preamble" => yes_no(self.aof_use_rdb_preamble),
+            "sanitize-dump-payload" => self.sanitize_dump_payload.name().to_string(),
             "auto-aof-rewrite-percentage" => self.auto_aof_rewrite_percentage.to_string(),
             "auto-aof-rewrite-min-size" => self.auto_aof_rewrite_min_size.to_string(),
             other => {
                 return self
                     .encodings
                     .get(other)
-                    .or_else(|| self.observe.get(other));
+                    .or_else(|| self.observe.get(other))
+                    .or_else(|| {
+                        let p = passive::find(other)?;
+                        Some(
+                            self.passive
+                                .get(p.name)
+                                .map_or(p.default, |v| v)
+                                .to_string(),
+                        )
+                    });
             }
         })
     }
@@ -520,6 +645,14 @@ impl Config {
         "bind",
         "port",
         "loglevel",
+        "logfile",
+        "syslog-enabled",
+        "syslog-ident",
+        "syslog-facility",
+        "daemonize",
+        "pidfile",
+        "supervised",
+        "key-load-delay",
         "maxclients",
         "databases",
         "proto-max-bulk-len",
@@ -546,6 +679,8 @@ impl Config {
         "appenddirname",
         "appendfilename",
         "aof-load-truncated",
+        "aof-use-rdb-preamble",
+        "sanitize-dump-payload",
         "auto-aof-rewrite-percentage",
         "auto-aof-rewrite-min-size",
         "list-max-listpack-size",
@@ -562,6 +697,9 @@ impl Config {
         "zset-max-ziplist-entries",
         "zset-max-listpack-value",
         "zset-max-ziplist-value",
+        "stream-node-max-bytes",
+        "stream-node-max-entries",
+        "hll-sparse-max-bytes",
         "slowlog-log-slower-than",
         "slowlog-max-len",
         "latency-monitor-threshold",
@@ -590,8 +728,7 @@ fn parse_bool(value: &str) -> Option<bool> {
 
 fn parse_level(value: &str) -> Option<LevelFilter> {
     Some(match value.to_ascii_lowercase().as_str() {
-        "trace" => LevelFilter::Trace,
-        "debug" => LevelFilter::Debug,
+        "debug" | "trace" => LevelFilter::Trace,
         "verbose" => LevelFilter::Debug,
         "notice" | "info" => LevelFilter::Info,
         "warning" | "warn" => LevelFilter::Warn,
@@ -603,11 +740,28 @@ fn parse_level(value: &str) -> Option<LevelFilter> {
 
 fn level_name(level: LevelFilter) -> &'static str {
     match level {
-        LevelFilter::Trace | LevelFilter::Debug => "debug",
+        LevelFilter::Trace => "debug",
+        LevelFilter::Debug => "verbose",
         LevelFilter::Info => "notice",
         LevelFilter::Warn | LevelFilter::Error => "warning",
         LevelFilter::Off => "nothing",
     }
+}
+
+/// The syslog facility `name` stands for (`user`, `local0`..`local7`, as Redis).
+pub fn syslog_facility(name: &str) -> Option<libc::c_int> {
+    Some(match name.to_ascii_lowercase().as_str() {
+        "user" => libc::LOG_USER,
+        "local0" => libc::LOG_LOCAL0,
+        "local1" => libc::LOG_LOCAL1,
+        "local2" => libc::LOG_LOCAL2,
+        "local3" => libc::LOG_LOCAL3,
+        "local4" => libc::LOG_LOCAL4,
+        "local5" => libc::LOG_LOCAL5,
+        "local6" => libc::LOG_LOCAL6,
+        "local7" => libc::LOG_LOCAL7,
+        _ => return None,
+    })
 }
 
 /// Parses a memory size as Redis's config does: `1024`, `1kb`, `5mb`, `1gb`, `1k`, `1m`, `1g`.

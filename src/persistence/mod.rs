@@ -326,16 +326,54 @@ pub fn read_snapshot(
     config: &Config,
     merge: bool,
 ) -> Result<(SnapshotFormat, LoadStats), LoadError> {
+    read_snapshot_with_progress(store, path, config, merge, &mut |_, _| {})
+}
+
+/// A reader that reports how far it got: `progress(bytes read, file length)` on
+/// every read (the loader pumps the event loop from it, as Redis's
+/// `rdbLoadProgressCallback`).
+struct Progress<'a, R> {
+    inner: R,
+    read: u64,
+    len: u64,
+    progress: &'a mut dyn FnMut(u64, u64),
+}
+
+impl<R: Read> Read for Progress<'_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.read += n as u64;
+        (self.progress)(self.read, self.len);
+        Ok(n)
+    }
+}
+
+/// [`read_snapshot`], calling `progress(bytes read, file length)` as it reads.
+/// # Errors
+/// As [`read_snapshot`].
+pub fn read_snapshot_with_progress(
+    store: &mut Store,
+    path: &Path,
+    config: &Config,
+    merge: bool,
+    progress: &mut dyn FnMut(u64, u64),
+) -> Result<(SnapshotFormat, LoadStats), LoadError> {
     let mut file = File::open(path).map_err(LoadError::Io)?;
     let len = file.metadata().map_err(LoadError::Io)?.len();
     let mut head = [0u8; 9];
     let head_len = peek(&mut file, &mut head).map_err(LoadError::Io)?;
     let head = &head[..head_len];
-    let input = BufReader::with_capacity(IO_BUFFER, file);
+    let input = Progress {
+        inner: BufReader::with_capacity(IO_BUFFER, file),
+        read: 0,
+        len,
+        progress,
+    };
     let options = format::LoadOptions {
         limits: config.encodings,
         now: store::now_ms(),
         merge,
+        key_delay_us: config.key_load_delay_us,
     };
     if rdb::is_rdb(head) {
         rdb::read_store(input, store, &options).map(|stats| (SnapshotFormat::Redis, stats))
@@ -456,19 +494,28 @@ impl Persistence {
     /// # Errors
     /// Redis-style text for a file that cannot be read or is not a valid snapshot:
     /// the server must not start.
-    pub fn load_at_startup(&mut self, store: &mut Store, config: &Config) -> Result<(), String> {
+    pub fn load_at_startup(
+        &mut self,
+        store: &mut Store,
+        config: &Config,
+        progress: &mut dyn FnMut(u64, u64),
+    ) -> Result<(), String> {
         let path = snapshot_path(config);
         if !path.exists() {
             return Ok(());
         }
         let start = Instant::now();
-        let (fmt, stats) = read_snapshot(store, &path, config, false).map_err(|e| {
-            format!(
-                "Bad snapshot file {}: {}. Unrecoverable error, aborting now.",
-                path.display(),
-                load_error_text(&e)
-            )
-        })?;
+        info!("Loading the snapshot {}", path.display());
+        let (fmt, stats) = read_snapshot_with_progress(store, &path, config, false, progress)
+            .map_err(|e| {
+                format!(
+                    "Bad snapshot file {} (dir '{}', dbfilename '{}'): {}. Unrecoverable error, aborting now.",
+                    path.display(),
+                    config.dir.display(),
+                    config.dbfilename,
+                    load_error_text(&e)
+                )
+            })?;
         info!(
             "Done loading RDB ({}) from {}, keys loaded: {}, keys expired: {}.",
             format_label(fmt),

@@ -136,6 +136,14 @@ impl Blocking {
         self.waiting.get(id).and_then(|q| q.front()).copied()
     }
 
+    /// Every client waiting on `(db, key)`, longest-waiting first.
+    pub fn waiting_on(&self, id: &(usize, Key)) -> Vec<usize> {
+        self.waiting
+            .get(id)
+            .map(|q| q.iter().copied().collect())
+            .unwrap_or_default()
+    }
+
     /// Takes the CLIENT UNBLOCK requests made since the last call.
     pub fn take_unblock_requests(&mut self) -> Vec<(usize, bool)> {
         std::mem::take(&mut self.unblock_requests)

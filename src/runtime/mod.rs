@@ -220,6 +220,60 @@ pub struct ServerState {
     pub tracking: tracking::Tracking,
     /// CLIENT PAUSE in force, and the clients waiting for its end.
     pub pause: pause::Pause,
+    /// `rename-command`s in effect: lowercase name → position in the command table,
+    /// `None` for a command renamed away or removed. `None` (the usual case): no
+    /// renames, and dispatch looks names up in the table directly.
+    pub renames: Option<Box<std::collections::HashMap<Vec<u8>, Option<usize>>>>,
+    /// The load of the data set in progress at start-up, if any (clients get
+    /// `-LOADING`; INFO shows its progress).
+    pub loading: Option<Loading>,
+}
+
+/// A load in progress (Redis's `server.loading*` fields).
+#[derive(Debug, Clone)]
+pub struct Loading {
+    /// When it started.
+    pub started: Instant,
+    /// When it started, in Unix seconds (INFO `loading_start_time`).
+    pub start_time: i64,
+    /// Bytes to read in all (INFO `loading_total_bytes`).
+    pub total_bytes: u64,
+    /// Bytes read so far (INFO `loading_loaded_bytes`).
+    pub loaded_bytes: u64,
+}
+
+impl Loading {
+    /// A load of `total_bytes` starting now.
+    pub fn new(total_bytes: u64) -> Loading {
+        Loading {
+            started: Instant::now(),
+            start_time: std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_secs() as i64),
+            total_bytes,
+            loaded_bytes: 0,
+        }
+    }
+
+    /// Percentage read (INFO `loading_loaded_perc`).
+    pub fn percent(&self) -> f64 {
+        if self.total_bytes == 0 {
+            0.0
+        } else {
+            self.loaded_bytes as f64 * 100.0 / self.total_bytes as f64
+        }
+    }
+
+    /// Seconds still to go at the pace so far (INFO `loading_eta_seconds`; 1 until
+    /// anything is read, as Redis).
+    pub fn eta_seconds(&self) -> u64 {
+        let elapsed = self.started.elapsed().as_secs_f64();
+        if self.loaded_bytes == 0 || elapsed <= 0.0 {
+            return 1;
+        }
+        let rate = self.loaded_bytes as f64 / elapsed;
+        (self.total_bytes.saturating_sub(self.loaded_bytes) as f64 / rate) as u64
+    }
 }
 
 impl ServerState {
@@ -262,6 +316,8 @@ impl ServerState {
             scripts: Default::default(),
             persistence: Default::default(),
             propagation: Default::default(),
+            renames: None,
+            loading: None,
             command_stats: Vec::new(),
             command_count,
             error_stats: Default::default(),

@@ -49,10 +49,12 @@ pub fn publish_store_events(server: &mut ServerState, store: &mut Store, db: Opt
         let event = match kind {
             KeyEvent::Write(event) => {
                 server.blocking.signal(db, key);
-                super::watch::touch(server, db, key);
-                if server.tracking.active() {
-                    let writer = server.tracking.writer;
-                    super::tracking::invalidate(server, key, writer);
+                if event.class & crate::store::class::NO_TOUCH == 0 {
+                    super::watch::touch(server, db, key);
+                    if server.tracking.active() {
+                        let writer = server.tracking.writer;
+                        super::tracking::invalidate(server, key, writer);
+                    }
                 }
                 if flags & event.class == 0 {
                     return;

@@ -87,6 +87,11 @@ impl Propagation {
         }
     }
 
+    /// The running command propagates only what it asks for (possibly nothing).
+    pub fn prevent(&mut self) {
+        self.asked = true;
+    }
+
     /// Whether the running command asked for its own propagation.
     pub fn asked(&self) -> bool {
         self.asked
@@ -233,55 +238,76 @@ impl Propagation {
     }
 }
 
-/// CONFIG SET appendonly: starts an AOF from the data set, or closes it.
+/// CONFIG SET appendonly: starts an AOF, or closes it. Starting writes no data in
+/// the loop (Redis's `startAppendOnly`): writes go to a temporary file at once, and a
+/// background rewrite (scheduled if another child runs) writes the first base; the
+/// AOF is complete when both are installed.
 /// # Errors
-/// Why the AOF could not be created.
+/// Why the AOF could not be started.
 pub fn switch_aof(store: &mut Store, state: &mut ServerState, on: bool) -> Result<(), String> {
     if on && state.persistence.aof.is_none() {
-        let aof = crate::persistence::aof::Aof::create(&state.config, store)
-            .map_err(|e| e.to_string())?;
+        let aof = crate::persistence::aof::Aof::begin_waiting(&state.config)
+            .map_err(|e| crate::persistence::strerror(&e))?;
         state.persistence.aof = Some(aof);
         state.propagation.set_on(true, store);
+        if state.persistence.child_active() {
+            log::warn!(
+                "AOF was enabled but there is already another background operation. An AOF \
+                 background was scheduled to start when possible."
+            );
+            state.persistence.rewrite.scheduled = true;
+        } else if rewrite_aof(store, state).is_err() {
+            close_aof(store, state);
+            return Err("Unable to turn on AOF. Check server logs.".into());
+        }
     } else if !on && state.persistence.aof.is_some() {
         state.persistence.kill_rewrite();
         state.persistence.rewrite.scheduled = false;
-        let Some(mut aof) = state.persistence.aof.take() else {
-            return Ok(());
-        };
-        aof.feed(state.propagation.stream());
-        aof.close(crate::store::now_ms() / 1000);
-        state.propagation.set_on(false, store);
-        state.persistence.sync_write_denial(&state.config);
+        close_aof(store, state);
     }
     Ok(())
+}
+
+/// Turns the AOF off: writes and fsyncs what it holds (a start still waiting for
+/// its first base drops its temporary file instead).
+fn close_aof(store: &mut Store, state: &mut ServerState) {
+    let Some(mut aof) = state.persistence.aof.take() else {
+        return;
+    };
+    aof.feed(state.propagation.stream());
+    aof.close(crate::store::now_ms() / 1000);
+    aof.discard_waiting();
+    state.propagation.set_on(false, store);
+    state.persistence.sync_write_denial(&state.config);
 }
 
 /// Starts a background AOF rewrite (BGREWRITEAOF, a scheduled or automatic one):
 /// what the log still holds for the current incremental file is written there first
 /// (and fsynced under `always`), the next command starts with SELECT in the new one.
+/// With the AOF off, it writes a base-only AOF directory (Redis 7.0).
 /// # Errors
 /// Why it could not start (logged).
 pub fn rewrite_aof(store: &mut Store, state: &mut ServerState) -> std::io::Result<()> {
     if state.persistence.child_active() {
         return Err(std::io::Error::other("another child process is active"));
     }
-    let Some(aof) = state.persistence.aof.as_mut() else {
-        return Err(std::io::Error::other("the append only file is off"));
-    };
-    state.propagation.flush_expired(store);
-    aof.feed(state.propagation.stream());
-    state.propagation.clear_stream();
-    let now = crate::store::now_ms() / 1000;
-    if !aof.flush(state.config.appendfsync, now, true) {
-        // As Server::flush_aof: an `always` write that failed cannot be acknowledged.
-        std::process::exit(1);
-    }
-    if aof.has_buffered() {
-        // Commands the child's data set holds must not reach the new file.
-        log::warn!(
-            "Can't rewrite append only file in background: the AOF buffer could not be written"
-        );
-        return Err(std::io::Error::other("the AOF buffer could not be written"));
+    if let Some(aof) = state.persistence.aof.as_mut() {
+        state.propagation.flush_expired(store);
+        aof.feed(state.propagation.stream());
+        state.propagation.clear_stream();
+        let now = crate::store::now_ms() / 1000;
+        if !aof.flush(state.config.appendfsync, now, true) {
+            // As Server::flush_aof: an `always` write that failed cannot be acknowledged.
+            std::process::exit(1);
+        }
+        if aof.has_buffered() {
+            // Commands the child's data set holds must not reach the new file.
+            log::warn!(
+                "Can't rewrite append only file in background: the AOF buffer could not be \
+                 written"
+            );
+            return Err(std::io::Error::other("the AOF buffer could not be written"));
+        }
     }
     state.propagation.reset_selected();
     state.persistence.start_rewrite(store, &state.config)

@@ -31,6 +31,17 @@ impl Engine {
     /// A fresh interpreter: base, table, string and math libraries, the `redis` API,
     /// and globals that scripts can read but neither create nor change.
     pub fn new() -> mlua::Result<Engine> {
+        Engine::build(false)
+    }
+
+    /// An interpreter for function libraries: [`Engine::new`]'s, plus the FUNCTION
+    /// LOAD runtime (`functions.lua`: `redis.register_function` and the load-time
+    /// globals).
+    pub fn new_functions() -> mlua::Result<Engine> {
+        Engine::build(true)
+    }
+
+    fn build(functions: bool) -> mlua::Result<Engine> {
         // SAFETY: the debug library is what makes this constructor `unsafe` in mlua (it
         // can break memory safety from Lua). The prelude keeps it in a local for its
         // hooks, and it is removed from the globals before any user script can run.
@@ -61,6 +72,12 @@ impl Engine {
             .set_name("=rudis")
             .call((runtime.clone(), debug, redis.clone()))?;
         globals.raw_set("debug", Value::Nil)?;
+        if functions {
+            lua.load(include_str!("functions.lua"))
+                .set_name("=rudis_functions")
+                .call::<()>(runtime.clone())?;
+        }
+        runtime.raw_set("lib", Value::Nil)?;
         // Setting up leaves garbage (the compiled prelude, temporaries): start clean.
         lua.gc_collect()?;
         Ok(Engine { lua, runtime, run })
@@ -87,6 +104,82 @@ impl Engine {
                 mlua::Error::SyntaxError { message, .. } => message,
                 other => other.to_string(),
             })
+    }
+
+    /// Compiles a function library's code (after its `#!` line), named as Redis
+    /// names it (`@user_function`).
+    pub fn compile_library(&self, code: &[u8]) -> Result<Function, String> {
+        self.lua
+            .load(code)
+            .set_name("@user_function")
+            .into_function()
+            .map_err(|e| match e {
+                mlua::Error::SyntaxError { message, .. } => message,
+                other => other.to_string(),
+            })
+    }
+
+    /// Runs a compiled library (FUNCTION LOAD), stopped once `timeout` has passed
+    /// (`None`: never): the functions it registered, or the error text.
+    pub fn load_library(
+        &self,
+        f: &Function,
+        timeout: Option<std::time::Duration>,
+    ) -> Result<Vec<Registered>, String> {
+        let started = std::time::Instant::now();
+        let load: Function = self
+            .runtime
+            .raw_get("load_library")
+            .map_err(|e| e.to_string())?;
+        let outcome = self.lua.scope(|scope| {
+            let timed_out = scope.create_function(move |_, ()| {
+                Ok(timeout.is_some_and(|t| started.elapsed() >= t))
+            })?;
+            self.runtime.raw_set("load_timed_out", timed_out)?;
+            let hook = if timeout.is_some() { 10_000u32 } else { 0 };
+            load.call::<(bool, Value)>((f.clone(), hook))
+        });
+        let _ = self.runtime.raw_set("load_timed_out", Value::Nil);
+        let (ok, value) = outcome.map_err(|e| e.to_string())?;
+        if !ok {
+            return Err(error_message(&value));
+        }
+        let Value::Table(list) = value else {
+            return Ok(Vec::new());
+        };
+        let mut out = Vec::new();
+        for entry in list.sequence_values::<Table>() {
+            let entry = entry.map_err(|e| e.to_string())?;
+            let flags: Vec<String> = entry
+                .raw_get::<Table>("flags")
+                .map(|t| {
+                    t.sequence_values::<String>()
+                        .filter_map(Result::ok)
+                        .collect()
+                })
+                .unwrap_or_default();
+            out.push(Registered {
+                name: entry.raw_get("name").map_err(|e| e.to_string())?,
+                description: entry.raw_get("desc").ok(),
+                flags,
+                callback: entry.raw_get("callback").map_err(|e| e.to_string())?,
+            });
+        }
+        Ok(out)
+    }
+
+    /// Runs a function's callback with its KEYS and ARGV tables as arguments.
+    pub fn call_function<'a>(
+        &self,
+        f: &Function,
+        hook_every: u32,
+        keys: impl Iterator<Item = &'a [u8]>,
+        args: impl Iterator<Item = &'a [u8]>,
+    ) -> mlua::Result<Result<Value, Value>> {
+        let keys = self.array(keys)?;
+        let args = self.array(args)?;
+        let (ok, value): (bool, Value) = self.run.call((f.clone(), hook_every, keys, args))?;
+        Ok(if ok { Ok(value) } else { Err(value) })
     }
 
     /// Sets the KEYS and ARGV globals for the next run.
@@ -136,6 +229,34 @@ impl Engine {
     pub fn used_memory(&self) -> usize {
         self.lua.used_memory()
     }
+}
+
+/// A function a library registered while it loaded.
+#[derive(Debug)]
+pub struct Registered {
+    /// Its name, as given.
+    pub name: String,
+    /// Its description, if given.
+    pub description: Option<String>,
+    /// Its flags, in Redis's order (`no-writes`, `allow-oom`, ...).
+    pub flags: Vec<String>,
+    /// The callback.
+    pub callback: Function,
+}
+
+/// The message of a load error: the error table's text without its `ERR ` code.
+fn error_message(value: &Value) -> String {
+    let text = match value {
+        Value::Table(t) => t
+            .raw_get::<mlua::LuaString>("err")
+            .map(|s| s.to_string_lossy())
+            .unwrap_or_else(|_| "unknown error".into()),
+        Value::String(s) => s.to_string_lossy(),
+        _ => "unknown error".into(),
+    };
+    text.strip_prefix("ERR ")
+        .map(str::to_string)
+        .unwrap_or(text)
 }
 
 /// `rt.sha1hex(s)`: the prelude has checked the arguments.

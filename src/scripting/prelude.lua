@@ -9,6 +9,7 @@ local G = _G
 local error, type, tostring, select, tonumber, xpcall, table, rawget, rawset =
   error, type, tostring, select, tonumber, xpcall, table, rawget, rawset
 local setmetatable, setfenv, loadstring, ipairs = setmetatable, setfenv, loadstring, ipairs
+local unpack = unpack
 local KILLED = 'ERR Script killed by user with SCRIPT KILL...'
 
 -- Redis's error tables: {err = 'CODE message'}; a leading '-' names the code.
@@ -31,7 +32,7 @@ local function user_frame(level)
   while true do
     local info = dbg.getinfo(level, 'Sl')
     if not info then return nil end
-    if info.source == '@user_script' then return info end
+    if info.source == '@user_script' or info.source == '@user_function' then return info end
     level = level + 1
   end
 end
@@ -52,7 +53,9 @@ end
 -- script cannot swallow the kill.
 local function killed_hook()
   local info = dbg.getinfo(2, 'S')
-  if info and info.source == '@user_script' then error({err = KILLED}) end
+  if info and (info.source == '@user_script' or info.source == '@user_function') then
+    error({err = KILLED})
+  end
 end
 
 -- Every 100000 instructions: lets the server serve other clients once the
@@ -239,11 +242,23 @@ rawset(G, 'redis', readonly(redis))
 ENV = readonly(G, true)
 rawset(G, '_G', ENV)
 
-return function(f, hook_every)
-  setfenv(f, ENV)
+-- What functions.lua (loaded only into the functions' interpreter) needs.
+rt.lib = {readonly = readonly, readonly_error = readonly_error, handler = handler,
+  dbg = dbg, redis = redis, ENV = ENV}
+
+return function(f, hook_every, ...)
   rt.resp = 2
-  if hook_every > 0 then dbg.sethook(count_hook, '', hook_every) end
-  local ok, result = xpcall(f, handler)
+  local n = select('#', ...)
+  local ok, result
+  if n == 0 then
+    setfenv(f, ENV)
+    if hook_every > 0 then dbg.sethook(count_hook, '', hook_every) end
+    ok, result = xpcall(f, handler)
+  else
+    local args = {...}
+    if hook_every > 0 then dbg.sethook(count_hook, '', hook_every) end
+    ok, result = xpcall(function() return f(unpack(args, 1, n)) end, handler)
+  end
   dbg.sethook()
   return ok, result
 end

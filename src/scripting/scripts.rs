@@ -32,6 +32,8 @@ pub struct PendingRun {
     pub(crate) req: OwnedRequest,
     pub(crate) numkeys: usize,
     pub(crate) read_only: bool,
+    /// FCALL: the function to run (by name) instead of a cached script.
+    pub(crate) function: Option<String>,
 }
 
 /// The script being run, as SCRIPT KILL and the BUSY check see it.
@@ -55,6 +57,10 @@ pub struct Scripts {
     pub(crate) pending: Option<Box<PendingRun>>,
     pub(crate) running: Option<Running>,
     pub(crate) runs: u64,
+    /// The function libraries (FUNCTION LOAD, FCALL).
+    pub functions: super::functions::Functions,
+    /// While a function runs: its name and the FCALL that called it (FUNCTION STATS).
+    pub(crate) running_function: Option<(String, Vec<Vec<u8>>)>,
 }
 
 impl std::fmt::Debug for Scripts {

@@ -5,7 +5,7 @@ use super::*;
 impl Server {
     pub(super) fn accept_all(&mut self) {
         if !accept_all(
-            &self.listener,
+            &self.listeners,
             self.poll.registry(),
             &mut self.conns,
             &mut self.state,
@@ -15,9 +15,23 @@ impl Server {
     }
 }
 
-/// Accepts every connection waiting in the backlog; false when an accept failed
-/// (e.g. out of file descriptors) and must be retried later.
+/// Accepts every connection waiting in the backlogs of `listeners`; false when an
+/// accept failed (e.g. out of file descriptors) and must be retried later.
 pub(super) fn accept_all(
+    listeners: &[TcpListener],
+    registry: &Registry,
+    conns: &mut Slab<Conn>,
+    state: &mut ServerState,
+) -> bool {
+    // Every listener is drained, even after one failed.
+    let mut ok = true;
+    for listener in listeners {
+        ok &= accept_from(listener, registry, conns, state);
+    }
+    ok
+}
+
+fn accept_from(
     listener: &TcpListener,
     registry: &Registry,
     conns: &mut Slab<Conn>,

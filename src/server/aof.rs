@@ -19,15 +19,21 @@ use crate::store::{self, Store};
 /// it; then turns propagation on.
 /// # Errors
 /// Redis-style text for an AOF that cannot be loaded: the server must not start.
-pub(super) fn start(store: &mut Store, state: &mut ServerState) -> Result<(), String> {
+/// `serve(state, bytes read, bytes in all)` is called as the load goes (it serves
+/// clients meanwhile).
+pub(super) fn start(
+    store: &mut Store,
+    state: &mut ServerState,
+    serve: &mut super::loading::Serve<'_>,
+) -> Result<(), String> {
     let manifest = aof::read_manifest(&state.config)?;
     let opened = match manifest {
         Some(manifest) => {
-            load(store, state, &manifest)?;
+            load(store, state, &manifest, serve)?;
             Aof::open(&state.config, manifest)
         }
         None => {
-            state.persistence.load_at_startup(store, &state.config)?;
+            super::loading::snapshot(store, state, serve)?;
             Aof::create(&state.config, store)
         }
     };
@@ -38,7 +44,12 @@ pub(super) fn start(store: &mut Store, state: &mut ServerState) -> Result<(), St
 }
 
 /// Replays every file of `manifest` (base, then incremental files in order).
-fn load(store: &mut Store, state: &mut ServerState, manifest: &Manifest) -> Result<(), String> {
+fn load(
+    store: &mut Store,
+    state: &mut ServerState,
+    manifest: &Manifest,
+    serve: &mut super::loading::Serve<'_>,
+) -> Result<(), String> {
     let dir = aof::dir_path(&state.config);
     let started = std::time::Instant::now();
     let me = state
@@ -48,6 +59,11 @@ fn load(store: &mut Store, state: &mut ServerState, manifest: &Manifest) -> Resu
     let files: Vec<&aof::manifest::Entry> = manifest.base.iter().chain(&manifest.incrs).collect();
     let mut out = BytesMut::new();
     let mut total = 0;
+    let size =
+        |e: &&aof::manifest::Entry| std::fs::metadata(dir.join(&e.name)).map_or(0, |m| m.len());
+    let all_bytes: u64 = files.iter().map(size).sum();
+    state.loading = Some(crate::runtime::Loading::new(all_bytes));
+    let mut done_bytes = 0;
     let mut result = Ok(());
     for (i, entry) in files.iter().enumerate() {
         let path = dir.join(&entry.name);
@@ -55,9 +71,19 @@ fn load(store: &mut Store, state: &mut ServerState, manifest: &Manifest) -> Resu
             // Created by the manifest's writer, never written: nothing to replay.
             continue;
         }
+        let before = done_bytes;
+        done_bytes += size(entry);
         if entry.kind == 'b' && aof::is_rdb_base(&path) {
             // Redis 7's default base (`aof-use-rdb-preamble yes`): an RDB file.
-            match persistence::read_snapshot(store, &path, &state.config, false) {
+            let config = state.config.clone();
+            let mut progress = |read: u64, _| serve(state, before + read, all_bytes);
+            match persistence::read_snapshot_with_progress(
+                store,
+                &path,
+                &config,
+                false,
+                &mut progress,
+            ) {
                 Ok((_, stats)) => {
                     info!("RDB base {} loaded: {} keys", entry.name, stats.loaded);
                     continue;
@@ -72,7 +98,7 @@ fn load(store: &mut Store, state: &mut ServerState, manifest: &Manifest) -> Resu
                 }
             }
         }
-        let replayed = aof::replay(&path, |req| {
+        let replayed = aof::replay(&path, |req, offset| {
             out.clear();
             let now = store::now_ms();
             let mut ctx = Ctx {
@@ -83,6 +109,7 @@ fn load(store: &mut Store, state: &mut ServerState, manifest: &Manifest) -> Resu
                 now,
             };
             commands::dispatch(&mut ctx, req);
+            serve(state, before + offset, all_bytes);
         });
         let last = i + 1 == files.len();
         match replayed {
@@ -158,37 +185,60 @@ impl Server {
     }
 
     /// Writes the turn's propagated commands to the AOF and fsyncs per `appendfsync`
-    /// (before the replies are flushed). An `always` write or fsync that fails stops
-    /// the server: acknowledged writes could not be made durable (as Redis exits).
+    /// (before the replies are flushed); see [`flush_aof`].
     pub(super) fn flush_aof(&mut self) {
+        flush_aof(&mut self.store, &mut self.state);
+    }
+
+    /// At exit: writes and fsyncs what the AOF still holds. A run-time start still
+    /// waiting for its first base (its rewrite was stopped) writes a whole base now,
+    /// so that the data set survives the restart.
+    pub(super) fn close_aof(&mut self) {
         let Some(aof) = self.state.persistence.aof.as_mut() else {
             return;
         };
+        if aof.is_waiting() {
+            aof.discard_waiting();
+            info!("Writing the initial AOF before exiting.");
+            match Aof::create(&self.state.config, &self.store) {
+                Ok(mut done) => done.close(store::now_ms() / 1000),
+                Err(e) => warn!(
+                    "Error writing the initial AOF: {}",
+                    persistence::strerror(&e)
+                ),
+            }
+            return;
+        }
         self.state.propagation.flush_expired(&mut self.store);
-        let stream = self.state.propagation.stream();
-        if !stream.is_empty() {
-            aof.feed(stream);
-            self.state.propagation.clear_stream();
-        }
-        let policy = self.state.config.appendfsync;
-        let was_ok = aof.write_ok;
-        if !aof.flush(policy, store::now_ms() / 1000, false) {
-            std::process::exit(1);
-        }
-        if aof.write_ok != was_ok {
-            // A write failed (writes are refused with -MISCONF) or works again.
-            self.state.persistence.sync_write_denial(&self.state.config);
-        }
+        aof.feed(self.state.propagation.stream());
+        self.state.propagation.clear_stream();
+        aof.close(store::now_ms() / 1000);
     }
+}
 
-    /// At exit: writes and fsyncs what the AOF still holds.
-    pub(super) fn close_aof(&mut self) {
-        if let Some(aof) = self.state.persistence.aof.as_mut() {
-            self.state.propagation.flush_expired(&mut self.store);
-            aof.feed(self.state.propagation.stream());
-            self.state.propagation.clear_stream();
-            aof.close(store::now_ms() / 1000);
-        }
+/// Writes the propagated commands to the AOF and fsyncs per `appendfsync`: before a
+/// turn's replies are flushed, and before a busy script's pump flushes replies made
+/// earlier in the turn (Redis's beforeSleep while blocked). An `always` write or fsync
+/// that fails stops the server: acknowledged writes could not be made durable (as
+/// Redis exits).
+pub(super) fn flush_aof(store: &mut Store, state: &mut ServerState) {
+    let Some(aof) = state.persistence.aof.as_mut() else {
+        return;
+    };
+    state.propagation.flush_expired(store);
+    let stream = state.propagation.stream();
+    if !stream.is_empty() {
+        aof.feed(stream);
+        state.propagation.clear_stream();
+    }
+    let policy = state.config.appendfsync;
+    let was_ok = aof.write_ok;
+    if !aof.flush(policy, store::now_ms() / 1000, false) {
+        std::process::exit(1);
+    }
+    if aof.write_ok != was_ok {
+        // A write failed (writes are refused with -MISCONF) or works again.
+        state.persistence.sync_write_denial(&state.config);
     }
 }
 

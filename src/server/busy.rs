@@ -56,7 +56,7 @@ pub(super) fn run_script(
 /// What the hook needs of the server's I/O besides the connections.
 pub(super) struct Io<'a> {
     /// For clients connecting during the script.
-    pub listener: &'a TcpListener,
+    pub listeners: &'a [TcpListener],
     /// For keeping write interest in step.
     pub registry: &'a Registry,
     /// The loop's read buffer.
@@ -73,11 +73,40 @@ struct BusyPump<'a> {
 
 impl Pump for BusyPump<'_> {
     fn pump(&mut self, store: &mut Store, server: &mut ServerState) {
+        let dispatch = crate::commands::dispatch_while_busy;
+        serve_others(
+            self.conns,
+            &mut self.io,
+            Some(self.me),
+            dispatch,
+            store,
+            server,
+        );
+    }
+}
+
+/// Accepts new connections and serves every connection but `me` with `dispatch`
+/// (which refuses what may not run now: BUSY during a script, LOADING during a
+/// load); used while the loop itself is held up.
+pub(super) fn serve_others(
+    conns: &mut Slab<Conn>,
+    io: &mut Io<'_>,
+    me: Option<usize>,
+    dispatch: fn(&mut Ctx<'_>, &crate::protocol::Request<'_>),
+    store: &mut Store,
+    server: &mut ServerState,
+) {
+    {
         let clock = Clock::now();
-        // A failed accept is retried by the cron once the script ends.
-        let _ = accept::accept_all(self.io.listener, self.io.registry, self.conns, server);
-        for (token, conn) in self.conns.iter_mut() {
-            if token == self.me || conn.closing {
+        // A failed accept is retried by the cron once the loop runs again.
+        let _ = accept::accept_all(io.listeners, io.registry, conns, server);
+        // Replies made earlier in this turn may acknowledge writes: under `always` they
+        // go out only once those writes are on disk (a script's own effects are held
+        // until it ends, so none of them is written here; during a load the AOF is
+        // not open yet, so this does nothing).
+        super::aof::flush_aof(store, server);
+        for (token, conn) in conns.iter_mut() {
+            if Some(token) == me || conn.closing {
                 continue;
             }
             let Some(client) = server.clients.get(token) else {
@@ -87,7 +116,7 @@ impl Pump for BusyPump<'_> {
                 continue;
             }
             if !conn.eof {
-                match conn.fill(self.io.scratch) {
+                match conn.fill(io.scratch) {
                     Ok((ReadOutcome::Eof, _)) | Err(_) => conn.eof = true,
                     Ok((_, n)) => server.stats.net_input_bytes += n as u64,
                 }
@@ -96,7 +125,6 @@ impl Pump for BusyPump<'_> {
             while !server.clients[token].close_after_reply
                 && conn.rbuf.len() <= server.config.max_querybuf
             {
-                let dispatch = crate::commands::dispatch_while_busy;
                 match run_next(
                     conn,
                     store,
@@ -113,7 +141,7 @@ impl Pump for BusyPump<'_> {
             if let Ok((_, n)) = conn.flush() {
                 server.stats.net_output_bytes += n as u64;
             }
-            let _ = conn.sync_write_interest(self.io.registry, Token(token));
+            let _ = conn.sync_write_interest(io.registry, Token(token));
             if server.clients[token].close_after_reply && conn.wbuf.is_empty() {
                 // QUIT or a protocol error: the peer sees the close now; the loop frees
                 // the connection when the script is over (the hangup raises an event).

@@ -189,3 +189,11 @@ impl Server {
         out
     }
 }
+
+/// The address the metrics endpoint listens on: the first bind address's.
+pub(super) fn metrics_ip(listeners: &[TcpListener]) -> std::net::IpAddr {
+    listeners
+        .first()
+        .and_then(|l| l.local_addr().ok())
+        .map_or(std::net::IpAddr::from([127, 0, 0, 1]), |a| a.ip())
+}

@@ -13,7 +13,10 @@ mod conn;
 mod cron;
 mod delivery;
 mod metrics;
+mod loading;
+pub mod logging;
 pub mod signal;
+pub mod supervise;
 
 use std::collections::VecDeque;
 use std::io;
@@ -58,6 +61,111 @@ const FAST_EXPIRE_BUDGET: Duration = Duration::from_millis(1);
 /// `incrementallyRehash`: 1 ms), so resizes finish on an idle server too.
 const CRON_REHASH_BUDGET: Duration = Duration::from_millis(1);
 
+/// Binds one listening socket per `bind` address (Redis's `listenToPort`): an
+/// address marked `-` that the machine lacks is skipped; with port 0 the first
+/// socket picks the port and the others take the same.
+/// # Errors
+/// `Could not create server TCP listening socket ADDR:PORT: bind: <why>`.
+fn listen(config: &Config) -> io::Result<Vec<TcpListener>> {
+    let mut listeners: Vec<TcpListener> = Vec::new();
+    let mut port = config.port;
+    for word in config.bind.split_ascii_whitespace() {
+        let (optional, host) = match word.strip_prefix('-') {
+            Some(host) => (true, host),
+            None => (false, word),
+        };
+        let host = match host {
+            "*" => "0.0.0.0",
+            "::*" => "::",
+            other => other,
+        };
+        let failed = |why: String| {
+            io::Error::other(format!(
+                "Could not create server TCP listening socket {}: {why}",
+                show_addr(host, port)
+            ))
+        };
+        let addr = match std::net::ToSocketAddrs::to_socket_addrs(&(host, port)) {
+            Ok(mut addrs) => addrs.next(),
+            Err(e) if optional => {
+                warn!(
+                    "Skipping the bind address {} ({})",
+                    show_addr(host, port),
+                    crate::config::os_text(&e)
+                );
+                continue;
+            }
+            Err(e) => {
+                return Err(failed(format!(
+                    "invalid address: {}",
+                    crate::config::os_text(&e)
+                )));
+            }
+        };
+        let Some(addr) = addr else {
+            return Err(failed("the name has no address".into()));
+        };
+        match TcpListener::bind(addr) {
+            Ok(listener) => {
+                port = listener.local_addr()?.port();
+                listeners.push(listener);
+            }
+            Err(e)
+                if optional
+                    && matches!(
+                        e.raw_os_error(),
+                        Some(libc::EADDRNOTAVAIL | libc::EAFNOSUPPORT | libc::EPROTONOSUPPORT)
+                    ) =>
+            {
+                warn!(
+                    "Skipping the bind address {} ({})",
+                    show_addr(host, port),
+                    crate::config::os_text(&e)
+                );
+            }
+            Err(e) => return Err(failed(format!("bind: {}", crate::config::os_text(&e)))),
+        }
+    }
+    if listeners.is_empty() {
+        return Err(io::Error::other(format!(
+            "Failed listening on port {} (tcp): no usable bind address in '{}', aborting.",
+            config.port, config.bind
+        )));
+    }
+    Ok(listeners)
+}
+
+/// Logs once, at start-up, the directives given that rudis accepts without acting
+/// on: one line for those that do not apply, one for those not implemented yet.
+fn log_passive(config: &Config) {
+    let (pending, no_effect): (Vec<&str>, Vec<&str>) = config
+        .passive
+        .keys()
+        .copied()
+        .partition(|name| crate::config::passive::find(name).is_some_and(|p| p.pending));
+    if !no_effect.is_empty() {
+        info!(
+            "Directives accepted, no effect in rudis: {}",
+            no_effect.join(", ")
+        );
+    }
+    if !pending.is_empty() {
+        info!(
+            "Directives accepted, not implemented in rudis yet (no effect): {}",
+            pending.join(", ")
+        );
+    }
+}
+
+/// `host:port`, an IPv6 host in brackets.
+fn show_addr(host: &str, port: u16) -> String {
+    if host.contains(':') {
+        format!("[{host}]:{port}")
+    } else {
+        format!("{host}:{port}")
+    }
+}
+
 /// Stops a running server from another thread.
 #[derive(Debug, Clone)]
 pub struct ShutdownHandle {
@@ -79,7 +187,8 @@ impl ShutdownHandle {
 #[derive(Debug)]
 pub struct Server {
     poll: Poll,
-    listener: TcpListener,
+    /// One per `bind` address, all registered under [`LISTENER`].
+    listeners: Vec<TcpListener>,
     conns: Slab<Conn>,
     store: Store,
     state: ServerState,
@@ -98,60 +207,80 @@ pub struct Server {
     turn_now: Instant,
     /// The Prometheus endpoint, with `--metrics-port`.
     metrics: Option<metrics::Metrics>,
+    /// The data set was loaded (see `loading.rs`).
+    loaded: bool,
 }
 
 impl Server {
-    /// Binds the listening socket described by `config` (port 0 picks a free port).
+    /// Binds the listening sockets described by `config` (port 0 picks a free port)
+    /// and loads the data set.
+    /// # Errors
+    /// Bind failures (naming the address), ACL file errors, load errors.
     pub fn bind(config: Config) -> io::Result<Server> {
-        let addr: SocketAddr =
-            format!("{}:{}", config.bind, config.port)
-                .parse()
-                .or_else(|_| {
-                    std::net::ToSocketAddrs::to_socket_addrs(&(config.bind.as_str(), config.port))
-                        .ok()
-                        .and_then(|mut a| a.next())
-                        .ok_or_else(|| {
-                            io::Error::new(
-                                io::ErrorKind::InvalidInput,
-                                format!("invalid bind address '{}'", config.bind),
-                            )
-                        })
-                })?;
+        let mut server = Server::open(config)?;
+        server.load()?;
+        Ok(server)
+    }
+
+    /// Binds the listening sockets without loading the data set yet: [`Server::run`]
+    /// loads it first, answering clients `-LOADING` meanwhile.
+    /// # Errors
+    /// Bind failures (naming the address), ACL file errors.
+    pub fn open(config: Config) -> io::Result<Server> {
         let poll = Poll::new()?;
-        let mut listener = TcpListener::bind(addr)?;
-        poll.registry()
-            .register(&mut listener, LISTENER, Interest::READABLE)?;
+        let mut listeners = listen(&config)?;
+        for listener in &mut listeners {
+            poll.registry()
+                .register(listener, LISTENER, Interest::READABLE)?;
+        }
         let waker = Arc::new(Waker::new(poll.registry(), WAKER)?);
         let mut store = Store::new(config.databases);
         notify::sync_tracking(&config, &mut store);
         let aclfile = config.aclfile.clone();
         let mut state = ServerState::new(config, commands::table::acl_registry());
         if !aclfile.is_empty() {
+            if !state.config.users.is_empty() {
+                return Err(io::Error::other(format!(
+                    "Configuring users in the configuration file and an ACL file ('{aclfile}', aclfile) at the same time is invalid: use one of them"
+                )));
+            }
             state.acl.load_file(&aclfile).map_err(|e| {
-                io::Error::new(
-                    io::ErrorKind::InvalidData,
-                    format!("Aborting Redis startup because of ACL errors: {e}"),
-                )
+                io::Error::other(format!(
+                    "Aborting startup because of ACL errors in '{aclfile}' (aclfile): {e}"
+                ))
+            })?;
+        } else if !state.config.users.is_empty() {
+            let source = state
+                .config
+                .config_file
+                .as_ref()
+                .map_or(String::from("the command line"), |p| {
+                    p.display().to_string()
+                });
+            let text = state.config.users.join("\n");
+            state.acl.load_text(&text, &source).map_err(|e| {
+                io::Error::other(format!(
+                    "Aborting startup because of errors in the user directives of {source}: {e}"
+                ))
             })?;
         }
-        if aof::wanted(&state.config) {
-            aof::start(&mut store, &mut state)
-        } else {
-            state.persistence.load_at_startup(&mut store, &state.config)
-        }
-        .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))?;
-        state.port = listener.local_addr()?.port();
+        state.renames = commands::table::renames(&state.config.renames)
+            .map_err(|e| io::Error::other(format!("rename-command: {e}")))?;
+        log_passive(&state.config);
+        state.port = listeners
+            .first()
+            .map_or(Ok(0), |l| l.local_addr().map(|a| a.port()))?;
         let metrics = match state.config.observe.metrics_port {
             0 => None,
             port => Some(metrics::Metrics::bind(
-                SocketAddr::new(addr.ip(), port),
+                SocketAddr::new(metrics::metrics_ip(&listeners), port),
                 poll.registry(),
             )?),
         };
         Ok(Server {
             metrics,
             poll,
-            listener,
+            listeners,
             conns: Slab::new(),
             store,
             state,
@@ -166,12 +295,16 @@ impl Server {
             clock: Clock::now(),
             accept_pending: false,
             turn_now: Instant::now(),
+            loaded: false,
         })
     }
 
     /// The address actually listened on.
     pub fn local_addr(&self) -> io::Result<SocketAddr> {
-        self.listener.local_addr()
+        match self.listeners.first() {
+            Some(listener) => listener.local_addr(),
+            None => Err(io::Error::other("not listening")),
+        }
     }
 
     /// A handle that stops the server from another thread.
@@ -184,15 +317,24 @@ impl Server {
 
     /// Runs the event loop until SHUTDOWN, a signal, or a [`ShutdownHandle`].
     pub fn run(mut self) -> io::Result<()> {
+        if !self.loaded {
+            info!("Server initialized, listening on {}", self.local_addr()?);
+            self.load()?;
+        }
         info!("Ready to accept connections on {}", self.local_addr()?);
         let mut events = Events::with_capacity(EVENTS_CAPACITY);
         let mut busy_since = Instant::now() - Duration::from_secs(1);
+        supervise::ready(&self.state.config);
         loop {
+            if signal::take_hangup() {
+                info!("Received SIGHUP, log file reopened");
+            }
             let signal = signal::take();
             if (self.stop.load(Ordering::SeqCst) || self.state.shutdown || signal.is_some())
                 && self.persist_on_exit(signal)
             {
                 info!("Shutting down: {} clients connected", self.conns.len());
+                supervise::notify(&self.state.config, "STOPPING=1\n");
                 self.close_aof();
                 return Ok(());
             }
@@ -422,7 +564,7 @@ impl Server {
     fn execute(&mut self, token: usize) -> bool {
         let Server {
             poll,
-            listener,
+            listeners,
             conns,
             store,
             state,
@@ -452,7 +594,7 @@ impl Server {
                 Step::Ran => {}
                 Step::Script { mark } => {
                     let io = busy::Io {
-                        listener,
+                        listeners,
                         registry: poll.registry(),
                         scratch,
                     };

@@ -1,24 +1,39 @@
-//! SIGINT/SIGTERM handling: the handler only records the signal, which the event
-//! loop takes every turn (the loop never sleeps longer than one cron period).
+//! SIGINT/SIGTERM/SIGHUP handling: the handler only records the signal, which the
+//! event loop takes every turn (the loop never sleeps longer than one cron period).
+//! SIGHUP reopens the log file (for logrotate): the logger reopens before its next
+//! line, and the loop logs one at once.
 
-use std::sync::atomic::{AtomicI32, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
 
 /// The last shutdown signal received and not yet taken (0: none).
 static REQUESTED: AtomicI32 = AtomicI32::new(0);
+/// A SIGHUP arrived and was not yet taken.
+static HANGUP: AtomicBool = AtomicBool::new(false);
 
 extern "C" fn on_signal(signal: libc::c_int) {
     REQUESTED.store(signal, Ordering::SeqCst);
 }
 
-/// Installs the handler for SIGINT and SIGTERM, and ignores SIGPIPE (a peer that
-/// vanished is reported by write() instead).
+extern "C" fn on_hangup(_: libc::c_int) {
+    super::logging::request_reopen();
+    HANGUP.store(true, Ordering::SeqCst);
+}
+
+/// Installs the handlers for SIGINT, SIGTERM and SIGHUP, and ignores SIGPIPE (a peer
+/// that vanished is reported by write() instead).
 pub fn install() {
-    // SAFETY: the handler only stores to an atomic, which is async-signal-safe.
+    // SAFETY: the handlers only store to atomics, which is async-signal-safe.
     unsafe {
         libc::signal(libc::SIGINT, on_signal as *const () as libc::sighandler_t);
         libc::signal(libc::SIGTERM, on_signal as *const () as libc::sighandler_t);
+        libc::signal(libc::SIGHUP, on_hangup as *const () as libc::sighandler_t);
         libc::signal(libc::SIGPIPE, libc::SIG_IGN);
     }
+}
+
+/// True once after each SIGHUP.
+pub fn take_hangup() -> bool {
+    HANGUP.swap(false, Ordering::SeqCst)
 }
 
 /// The SIGINT or SIGTERM that arrived since the last call, if any: a shutdown that

@@ -100,6 +100,9 @@ pub mod class {
     pub const MODULE: u32 = 1 << 13;
     /// `n`: new key events (not part of `A`).
     pub const NEW: u32 = 1 << 14;
+    /// Not a notification class: marks a write that does not touch WATCHed keys
+    /// (Redis's stream group commands call no `signalModifiedKey`).
+    pub const NO_TOUCH: u32 = 1 << 31;
     /// `A`: every class but `m` and `n`.
     pub const ALL: u32 =
         GENERIC | STRING | LIST | SET | HASH | ZSET | EXPIRED | EVICTED | STREAM | MODULE;

@@ -7,13 +7,16 @@
 pub mod bytes;
 pub mod db;
 pub mod expire;
+pub mod functions;
 pub mod handle;
 pub mod hash;
+pub mod hll;
 pub mod item;
 pub mod list;
 pub mod rng;
 pub mod set;
 pub mod skiplist;
+pub mod stream;
 pub mod table;
 pub mod value;
 pub mod zset;
@@ -124,6 +127,8 @@ pub struct Store {
     /// Keys expired since the last [`Store::drain_expired_log`], while propagating: the
     /// propagation layer turns each into a `DEL`.
     expired_log: Vec<(usize, Key)>,
+    /// The function libraries' code (FUNCTION LOAD), saved with the data.
+    pub functions: functions::FunctionLibs,
 }
 
 impl Store {
@@ -142,6 +147,7 @@ impl Store {
             key_events: Vec::new(),
             propagating: false,
             expired_log: Vec::new(),
+            functions: functions::FunctionLibs::default(),
         }
     }
 
@@ -373,6 +379,12 @@ impl Store {
     /// last save.
     pub fn dirty(&self) -> u64 {
         self.dirty
+    }
+
+    /// Counts one write that touches no key (FUNCTION LOAD, DELETE, FLUSH, RESTORE:
+    /// Redis's `server.dirty++`), so that it propagates and counts for saves.
+    pub fn count_change(&mut self) {
+        self.dirty += 1;
     }
 
     /// A pseudo-random number (xorshift64*), for sampling; not for secrets.

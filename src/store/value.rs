@@ -4,6 +4,7 @@ use super::bytes::Bytes;
 use super::hash::Hash;
 use super::list::List;
 use super::set::Set;
+use super::stream::Stream;
 use super::zset::ZSet;
 
 /// A key's bytes (an owned copy, never a view into a connection buffer): inline up to
@@ -29,6 +30,8 @@ pub enum Value {
     Set(Box<Set>),
     /// A sorted set (ZADD, ...).
     ZSet(Box<ZSet>),
+    /// A stream (XADD, ...).
+    Stream(Box<Stream>),
 }
 
 /// The kind of a value, for type checks (WRONGTYPE) and TYPE.
@@ -44,6 +47,8 @@ pub enum Kind {
     Set,
     /// Sorted sets.
     ZSet,
+    /// Streams.
+    Stream,
 }
 
 impl Value {
@@ -64,6 +69,7 @@ impl Value {
             Value::Hash(_) => "hash",
             Value::Set(_) => "set",
             Value::ZSet(_) => "zset",
+            Value::Stream(_) => "stream",
         }
     }
 
@@ -75,6 +81,7 @@ impl Value {
             Value::Hash(_) => Kind::Hash,
             Value::Set(_) => Kind::Set,
             Value::ZSet(_) => Kind::ZSet,
+            Value::Stream(_) => Kind::Stream,
         }
     }
 
@@ -87,6 +94,7 @@ impl Value {
             Value::Hash(h) => h.len(),
             Value::Set(s) => s.len(),
             Value::ZSet(z) => z.len(),
+            Value::Stream(s) => s.elements(),
         }
     }
 
@@ -101,6 +109,7 @@ impl Value {
             Value::Hash(h) => h.encoding(),
             Value::Set(s) => s.encoding(),
             Value::ZSet(z) => z.encoding(),
+            Value::Stream(_) => "stream",
         }
     }
 
@@ -116,6 +125,7 @@ impl Value {
             Value::Hash(h) => h.free_some(budget),
             Value::Set(s) => s.free_some(budget),
             Value::ZSet(z) => z.free_some(budget),
+            Value::Stream(s) => s.free_some(budget),
         }
     }
 

@@ -2,9 +2,11 @@
 //! start-up and load): started on port 0, its address read from its log, its log kept
 //! line by line (drained at once, so the server never blocks on a full pipe).
 
-use std::io::{BufRead, BufReader};
+use std::io::{BufRead, BufReader, Read};
 use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
@@ -22,32 +24,73 @@ pub struct Binary {
     /// Where it listens.
     pub addr: SocketAddr,
     log: Log,
+    /// Stops following a log file.
+    stop: Arc<AtomicBool>,
 }
 
 impl Drop for Binary {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+        self.stop.store(true, Ordering::SeqCst);
     }
+}
+
+/// How to start the binary: arguments, where its log goes, which line says where
+/// it listens, extra environment.
+#[derive(Default)]
+pub struct Launch<'a> {
+    /// Its arguments.
+    pub args: &'a [&'a str],
+    /// The log file it writes (`logfile`), followed instead of standard error.
+    pub log_file: Option<&'a Path>,
+    /// The log text followed by its address (default: "Ready to accept connections
+    /// on "; "listening on " returns as soon as it listens, before it loads).
+    pub ready: Option<&'a str>,
+    /// Extra environment variables.
+    pub env: &'a [(&'a str, &'a str)],
 }
 
 /// Starts the binary with `args`; `Err(log)` when it exits before it is ready.
 pub fn try_start(args: &[&str]) -> Result<Binary, String> {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_rudis-server"))
-        .args(args)
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("run rudis-server");
+    try_launch(Launch {
+        args,
+        ..Launch::default()
+    })
+}
+
+/// Starts the binary as `launch` says; `Err(log)` when it exits (or, daemonized,
+/// stops logging) before it is ready.
+pub fn try_launch(launch: Launch<'_>) -> Result<Binary, String> {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_rudis-server"));
+    command.args(launch.args).stderr(Stdio::piped());
+    for (k, v) in launch.env {
+        command.env(k, v);
+    }
+    let mut child = command.spawn().expect("run rudis-server");
     let stderr = child.stderr.take().expect("stderr");
+    let stop = Arc::new(AtomicBool::new(false));
+    let source: Box<dyn BufRead + Send> = match launch.log_file {
+        None => Box::new(BufReader::new(stderr)),
+        Some(path) => {
+            // Standard error still drains (errors before the log file opens).
+            std::thread::spawn(move || BufReader::new(stderr).lines().for_each(drop));
+            Box::new(BufReader::new(Tail::open(path, stop.clone())))
+        }
+    };
+    let needle = launch
+        .ready
+        .unwrap_or("Ready to accept connections on ")
+        .to_string();
     let log: Log = Arc::default();
     let (ready_tx, ready_rx) = std::sync::mpsc::channel();
     let sink = log.clone();
     // Reads the log to its end (so the server never blocks on a full pipe), keeps
     // every line, and reports the address once the server is ready.
     std::thread::spawn(move || {
-        for line in BufReader::new(stderr).lines() {
+        for line in source.lines() {
             let Ok(line) = line else { break };
-            if let Some((_, addr)) = line.split_once("Ready to accept connections on ") {
+            if let Some((_, addr)) = line.split_once(needle.as_str()) {
                 let _ = ready_tx.send(addr.trim().parse::<SocketAddr>().ok());
             }
             let (lines, cond) = &*sink;
@@ -57,10 +100,16 @@ pub fn try_start(args: &[&str]) -> Result<Binary, String> {
         let _ = ready_tx.send(None);
     });
     match ready_rx.recv_timeout(WAIT) {
-        Ok(Some(addr)) => Ok(Binary { child, addr, log }),
+        Ok(Some(addr)) => Ok(Binary {
+            child,
+            addr,
+            log,
+            stop,
+        }),
         _ => {
             let _ = child.kill();
             let _ = child.wait();
+            stop.store(true, Ordering::SeqCst);
             let (lines, _) = &*log;
             Err(lines.lock().expect("log lock").join("\n"))
         }
@@ -70,6 +119,85 @@ pub fn try_start(args: &[&str]) -> Result<Binary, String> {
 /// Starts the binary with `args`, panicking with its log when it does not start.
 pub fn start(args: &[&str]) -> Binary {
     try_start(args).unwrap_or_else(|log| panic!("rudis-server did not start:\n{log}"))
+}
+
+/// Starts the binary as `launch` says, panicking with its log when it does not start.
+pub fn launch(launch: Launch<'_>) -> Binary {
+    try_launch(launch).unwrap_or_else(|log| panic!("rudis-server did not start:\n{log}"))
+}
+
+/// Runs the binary to its end (a start-up that fails, `--version`): exit code and
+/// everything it printed (standard output, then standard error).
+pub fn run_to_exit(args: &[&str]) -> (Option<i32>, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_rudis-server"))
+        .args(args)
+        .stdin(Stdio::null())
+        .output()
+        .expect("run rudis-server");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (out.status.code(), text)
+}
+
+/// A file read as it grows (`tail -f`): at its end, waits a little and reads again
+/// until stopped. The file may not exist yet.
+struct Tail {
+    path: PathBuf,
+    file: Option<std::fs::File>,
+    stop: Arc<AtomicBool>,
+}
+
+impl Tail {
+    fn open(path: &Path, stop: Arc<AtomicBool>) -> Tail {
+        Tail {
+            path: path.to_path_buf(),
+            file: None,
+            stop,
+        }
+    }
+}
+
+impl Read for Tail {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let deadline = Instant::now() + WAIT * 3;
+        loop {
+            if self.stop.load(Ordering::SeqCst) || Instant::now() > deadline {
+                return Ok(0);
+            }
+            if self.file.is_none() {
+                self.file = std::fs::File::open(&self.path).ok();
+            }
+            if let Some(file) = self.file.as_mut() {
+                let n = file.read(buf)?;
+                if n > 0 {
+                    return Ok(n);
+                }
+            }
+            // Polls the file: a log file announces nothing when it grows.
+            std::thread::sleep(Duration::from_millis(2));
+        }
+    }
+}
+
+/// Waits (bounded) until the file at `path` contains `needle`; returns its text.
+pub fn wait_file_contains(path: &Path, needle: &str) -> String {
+    let deadline = Instant::now() + WAIT;
+    loop {
+        let text = std::fs::read_to_string(path).unwrap_or_default();
+        if text.contains(needle) {
+            return text;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no '{needle}' in {}:\n{text}",
+            path.display()
+        );
+        // Polls the file: a file announces nothing when it changes.
+        std::thread::sleep(Duration::from_millis(5));
+    }
 }
 
 impl Binary {

@@ -4,6 +4,7 @@
 
 pub mod acl;
 pub mod binary;
+pub mod real_redis;
 
 use std::io::{Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpStream};

@@ -440,6 +440,8 @@ fn flushdb(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
     let db = ctx.db();
     crate::runtime::watch::touch_db(ctx.store, ctx.server, db, None, ctx.now);
     ctx.store.flush_db(db);
+    // Blocked XREADGROUP clients learn that their stream is gone.
+    ctx.server.blocking.signal_db(db);
     crate::runtime::tracking::flush(ctx.server);
     ctx.out.ok();
     Ok(())
@@ -454,6 +456,9 @@ fn flushall(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
         crate::runtime::watch::touch_db(ctx.store, ctx.server, db, None, ctx.now);
     }
     ctx.store.flush_all();
+    for db in 0..ctx.store.db_count() {
+        ctx.server.blocking.signal_db(db);
+    }
     crate::runtime::tracking::flush(ctx.server);
     crate::commands::server::persistence::after_flushall(ctx);
     ctx.out.ok();

@@ -14,6 +14,7 @@
 //! its connections to the hook; inside EXEC the script runs in place instead, and
 //! other clients wait for it.
 
+pub mod function;
 mod run;
 
 pub use run::{Pump, run_pending};
@@ -32,6 +33,19 @@ use crate::{cats, flags, kf};
 /// The reply to anything but the allowed commands while a script is busy.
 pub const BUSY_ERROR: &str =
     "BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.";
+/// The reply to anything but the allowed commands while a function is busy.
+pub const BUSY_FUNCTION_ERROR: &str =
+    "BUSY Redis is busy running a script. You can only call FUNCTION KILL or SHUTDOWN NOSAVE.";
+
+/// The BUSY reply for the script running now: a function's or an EVAL's.
+pub fn busy_error(scripts: &crate::scripting::Scripts) -> &'static str {
+    if scripts.running_function.is_some() {
+        BUSY_FUNCTION_ERROR
+    } else {
+        BUSY_ERROR
+    }
+}
+
 const NOSCRIPT_ERROR: &str = "NOSCRIPT No matching script. Please use EVAL.";
 
 /// This family's commands.
@@ -178,15 +192,7 @@ fn eval_generic(
     by_sha: bool,
     ro: bool,
 ) -> Result<(), CmdError> {
-    let numkeys = parse_i64(req.arg(2))?;
-    if numkeys > req.len() as i64 - 3 {
-        return Err(CmdError::msg(
-            "ERR Number of keys can't be greater than number of args",
-        ));
-    }
-    if numkeys < 0 {
-        return Err(CmdError::msg("ERR Number of keys can't be negative"));
-    }
+    let numkeys = parse_numkeys(req, parse_i64(req.arg(2))?)?;
     let scripts = &mut ctx.server.scripts;
     let sha = if by_sha {
         if req.arg(1).len() != 40 {
@@ -202,31 +208,62 @@ fn eval_generic(
     scripts.load(req.arg(1), &sha)?;
     let shebang = scripts.cache.get(&sha).and_then(|s| s.shebang);
     // A script declaring flags without no-writes is a write command (Redis's
-    // scriptFlagsToCmdFlags): refused at once while writes are.
-    if ctx.server.persistence.deny_writes && shebang.is_some_and(|f| !f.no_writes) {
+    // scriptFlagsToCmdFlags).
+    refuse_writes(ctx, ro, shebang.is_some_and(|f| !f.no_writes))?;
+    start(
+        ctx,
+        PendingRun {
+            me: ctx.me,
+            sha,
+            req: OwnedRequest::from_request(req),
+            numkeys,
+            read_only: ro || shebang.is_some_and(|f| f.no_writes),
+            function: None,
+        },
+    );
+    Ok(())
+}
+
+/// EVAL's and FCALL's `numkeys` (already parsed from argument 2), checked against the
+/// arguments after it.
+/// # Errors
+/// `ERR Number of keys can't be greater than number of args`, `... negative`.
+fn parse_numkeys(req: &Request<'_>, numkeys: i64) -> Result<usize, CmdError> {
+    if numkeys > req.len() as i64 - 3 {
+        return Err(CmdError::msg(
+            "ERR Number of keys can't be greater than number of args",
+        ));
+    }
+    if numkeys < 0 {
+        return Err(CmdError::msg("ERR Number of keys can't be negative"));
+    }
+    Ok(numkeys as usize)
+}
+
+/// Refuses a script or function that may write (`writes`: declared flags without
+/// `no-writes`) while writes are refused, or from an *_RO command.
+fn refuse_writes(ctx: &Ctx<'_>, ro: bool, writes: bool) -> Result<(), CmdError> {
+    if ctx.server.persistence.deny_writes && writes {
         return Err(CmdError::msg(
             ctx.server.persistence.write_denial(&ctx.server.config),
         ));
     }
-    if ro && shebang.is_some_and(|f| !f.no_writes) {
+    if ro && writes {
         return Err(CmdError::msg(
             "ERR Can not execute a script with write flag using *_ro command.",
         ));
     }
-    let pending = Box::new(PendingRun {
-        me: ctx.me,
-        sha,
-        req: OwnedRequest::from_request(req),
-        numkeys: numkeys as usize,
-        read_only: ro || shebang.is_some_and(|f| f.no_writes),
-    });
+    Ok(())
+}
+
+/// Starts a checked run: inside EXEC at once (no other client can be served until it
+/// ends), else left for the server, which lends its connections to the busy hook.
+fn start(ctx: &mut Ctx<'_>, pending: PendingRun) {
     if ctx.client().deny_blocking {
-        // Inside EXEC: run now; no other client can be served until it ends.
         run::run(ctx, &pending, None);
     } else {
-        ctx.server.scripts.pending = Some(pending);
+        ctx.server.scripts.pending = Some(Box::new(pending));
     }
-    Ok(())
 }
 
 /// ```text
@@ -292,6 +329,7 @@ fn script_flush(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
 /// # Errors
 /// `NOTBUSY No scripts in execution right now.`, `UNKILLABLE ...` after a write.
 fn script_kill(ctx: &mut Ctx<'_>, _req: &Request<'_>) -> Result<(), CmdError> {
+    let is_function = ctx.server.scripts.running_function.is_some();
     let Some(running) = ctx.server.scripts.running.as_mut() else {
         return Err(CmdError::msg("NOTBUSY No scripts in execution right now."));
     };
@@ -301,6 +339,10 @@ fn script_kill(ctx: &mut Ctx<'_>, _req: &Request<'_>) -> Result<(), CmdError> {
              dataset. You can either wait the script termination or kill the server in a \
              hard way using the SHUTDOWN NOSAVE command.",
         ));
+    }
+    if is_function {
+        // A function is stopped by FUNCTION KILL only.
+        return Err(CmdError::msg(BUSY_FUNCTION_ERROR));
     }
     running.kill = true;
     ctx.out.ok();

@@ -44,22 +44,43 @@ pub(super) fn run(ctx: &mut Ctx<'_>, pending: &PendingRun, pump: Option<&mut dyn
 /// [`run`] inside its propagation unit.
 fn run_script(ctx: &mut Ctx<'_>, pending: &PendingRun, pump: Option<&mut dyn Pump>) {
     let scripts = &mut ctx.server.scripts;
-    let function = scripts.cache.get(&pending.sha).map(|s| s.function.clone());
-    let (Some(engine), Some(function)) = (scripts.engine.take(), function) else {
+    let is_function = pending.function.is_some();
+    let (engine, function) = match &pending.function {
+        Some(name) => {
+            let callback = scripts
+                .functions
+                .function(name.as_bytes())
+                .map(|f| f.callback.clone());
+            (scripts.functions.engine.take(), callback)
+        }
+        None => {
+            let function = scripts.cache.get(&pending.sha).map(|s| s.function.clone());
+            (scripts.engine.take(), function)
+        }
+    };
+    let (Some(engine), Some(function)) = (engine, function) else {
         ctx.out.error("ERR the script is no longer cached");
         return;
     };
     let req = pending.req.request();
     let keys_end = 3 + pending.numkeys;
-    let arguments = engine.set_arguments(
-        (3..keys_end).map(|i| req.arg(i)),
-        (keys_end..req.len()).map(|i| req.arg(i)),
-    );
+    let arguments = if is_function {
+        Ok(())
+    } else {
+        engine.set_arguments(
+            (3..keys_end).map(|i| req.arg(i)),
+            (keys_end..req.len()).map(|i| req.arg(i)),
+        )
+    };
     let threshold = ctx.server.config.busy_reply_threshold_ms;
     engine.set_memory_limit(ctx.server.config.lua_memory_limit);
     let caller_db = ctx.client().db;
     let deny_blocking = std::mem::replace(&mut ctx.client_mut().deny_blocking, true);
     let in_script = std::mem::replace(&mut ctx.client_mut().in_script, true);
+    if let Some(name) = &pending.function {
+        let argv = req.args().map(<[u8]>::to_vec).collect();
+        ctx.server.scripts.running_function = Some((name.clone(), argv));
+    }
     ctx.server.scripts.running = Some(Running {
         started: Instant::now(),
         timed_out: false,
@@ -96,7 +117,16 @@ fn run_script(ctx: &mut Ctx<'_>, pending: &PendingRun, pump: Option<&mut dyn Pum
                 engine.runtime().raw_set("call_packed", call_packed)?;
                 engine.runtime().raw_set("acl_check", acl_check)?;
                 engine.runtime().raw_set("busy", busy)?;
-                engine.call(&function, hook_every)
+                if is_function {
+                    engine.call_function(
+                        &function,
+                        hook_every,
+                        (3..keys_end).map(|i| req.arg(i)),
+                        (keys_end..req.len()).map(|i| req.arg(i)),
+                    )
+                } else {
+                    engine.call(&function, hook_every)
+                }
             })
         });
         let runtime = engine.runtime();
@@ -137,7 +167,7 @@ fn run_script(ctx: &mut Ctx<'_>, pending: &PendingRun, pump: Option<&mut dyn Pum
     client.db = caller_db;
     client.deny_blocking = deny_blocking;
     client.in_script = in_script;
-    finish(&mut ctx.server.scripts, engine);
+    finish(&mut ctx.server.scripts, engine, is_function);
 }
 
 /// `redis.call` with the run's environment.
@@ -162,7 +192,8 @@ fn with_env<R>(
 }
 
 /// Puts the interpreter back and ends the run.
-fn finish(scripts: &mut crate::scripting::Scripts, engine: Engine) {
+fn finish(scripts: &mut crate::scripting::Scripts, engine: Engine, is_function: bool) {
+    scripts.running_function = None;
     if scripts.running.take().is_some_and(|r| r.timed_out) {
         log::warn!("Slow script finished.");
     }
@@ -171,7 +202,11 @@ fn finish(scripts: &mut crate::scripting::Scripts, engine: Engine) {
         engine.gc_step();
     }
     // SCRIPT FLUSH from inside is refused (noscript), so the engine is the same.
-    scripts.engine = Some(engine);
+    if is_function {
+        scripts.functions.engine = Some(engine);
+    } else {
+        scripts.engine = Some(engine);
+    }
 }
 
 /// True for an error table a failed command produced: INFO counted it then.

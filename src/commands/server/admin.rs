@@ -136,20 +136,6 @@ pub const CONFIG_SUBCOMMANDS: &[CommandSpec] = &[
     ),
 ];
 
-/// Read-only directives that clients and tools (redis-benchmark, test suites) query,
-/// with the fixed value that describes this server. A directive [`Config`] knows
-/// takes precedence over an entry of the same name here.
-const COMPAT_CONFIG: &[(&str, &str)] = &[
-    ("maxmemory", "0"),
-    ("maxmemory-policy", "noeviction"),
-    ("maxmemory-samples", "5"),
-    ("tcp-keepalive", "0"),
-    ("tcp-backlog", "511"),
-    ("daemonize", "no"),
-    ("cluster-enabled", "no"),
-    ("io-threads", "1"),
-];
-
 /// Directives [`Config::set`] accepts at startup but that a running server cannot
 /// apply (the socket and the databases already exist).
 const IMMUTABLE_CONFIG: &[&str] = &[
@@ -159,29 +145,39 @@ const IMMUTABLE_CONFIG: &[&str] = &[
     "aclfile",
     "appenddirname",
     "appendfilename",
+    "daemonize",
+    "supervised",
+    "pidfile",
+    "logfile",
+    "syslog-enabled",
+    "syslog-ident",
+    "syslog-facility",
     "enable-debug-command",
     "metrics-port",
 ];
 
-/// The value of directive `name` (lowercase), from the live config or the
-/// compatibility table.
+/// Debugging directives CONFIG GET shows only when asked by name (Redis's
+/// `HIDDEN_CONFIG`).
+const HIDDEN_CONFIG: &[&str] = &[
+    "rdb-key-save-delay",
+    "key-load-delay",
+    "use-exit-on-panic",
+    "watchdog-period",
+    "loading-process-events-interval-bytes",
+];
+
+/// The value of directive `name` (lowercase): implemented or passive.
 fn config_value(config: &Config, name: &str) -> Option<String> {
-    config.get(name).or_else(|| {
-        COMPAT_CONFIG
-            .iter()
-            .find(|(n, _)| *n == name)
-            .map(|(_, v)| v.to_string())
-    })
+    config.get(name)
 }
 
-/// Every directive name CONFIG GET can show, without duplicates.
+/// Every directive name CONFIG GET can show: the implemented ones, then the ones
+/// accepted without effect ([`crate::config::passive`]).
 fn config_names() -> impl Iterator<Item = &'static str> {
-    Config::NAMES.iter().copied().chain(
-        COMPAT_CONFIG
-            .iter()
-            .map(|(n, _)| *n)
-            .filter(|n| !Config::NAMES.contains(n)),
-    )
+    Config::NAMES
+        .iter()
+        .copied()
+        .chain(crate::config::passive::names())
 }
 
 /// ```text
@@ -200,7 +196,12 @@ fn config_get(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
     let mut matched: Vec<&'static str> = Vec::new();
     for i in 2..req.len() {
         let pattern = req.arg(i);
+        // Debugging directives answer only when named (Redis's HIDDEN_CONFIG).
+        let glob = pattern.iter().any(|b| matches!(b, b'*' | b'?' | b'['));
         for name in config_names() {
+            if glob && HIDDEN_CONFIG.contains(&name) {
+                continue;
+            }
             if !matched.contains(&name) && glob_match(pattern, name.as_bytes(), true) {
                 matched.push(name);
             }
@@ -222,8 +223,8 @@ fn config_get(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
 /// CONFIG SET parameter value [parameter value ...]
 /// ```
 /// All or nothing: every pair is checked and applied to a copy of the configuration,
-/// which then replaces the live one. A compatibility directive accepts only its
-/// current value.
+/// which then replaces the live one. A passive directive (accepted, no effect) keeps
+/// the value given, for CONFIG GET.
 /// # Errors
 /// `ERR syntax error` (odd count), `ERR Unknown option or number of arguments for
 /// CONFIG SET - '...'`, `ERR CONFIG SET failed (possibly related to argument '...') -
@@ -246,7 +247,9 @@ fn config_set(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
                 "ERR Unknown option or number of arguments for CONFIG SET - '{name}'"
             )));
         }
-        if IMMUTABLE_CONFIG.contains(&lower.as_str()) {
+        if IMMUTABLE_CONFIG.contains(&lower.as_str())
+            || crate::config::passive::find(&lower).is_some_and(|p| !p.mutable)
+        {
             return Err(failed(&name, "can't set immutable config"));
         }
         if pairs.iter().any(|(n, _)| *n == lower) {
@@ -256,11 +259,7 @@ fn config_set(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
     }
     let mut next = ctx.server.config.clone();
     for (name, value) in &pairs {
-        if Config::NAMES.contains(&name.as_str()) {
-            next.set(name, value).map_err(|why| failed(name, &why))?;
-        } else if config_value(&next, name).is_some_and(|v| !v.eq_ignore_ascii_case(value)) {
-            return Err(failed(name, "can't set immutable config"));
-        }
+        next.set(name, value).map_err(|why| failed(name, &why))?;
     }
     if next.loglevel != ctx.server.config.loglevel {
         log::set_max_level(next.loglevel);
@@ -311,12 +310,24 @@ fn config_resetstat(ctx: &mut Ctx<'_>, _req: &Request<'_>) -> Result<(), CmdErro
 /// ```text
 /// CONFIG REWRITE
 /// ```
+/// Rewrites the configuration file the server started with
+/// ([`crate::config::rewrite`]).
 /// # Errors
-/// Always `ERR The server is running without a config file`.
-fn config_rewrite(_ctx: &mut Ctx<'_>, _req: &Request<'_>) -> Result<(), CmdError> {
-    Err(CmdError::msg(
-        "ERR The server is running without a config file",
-    ))
+/// `ERR The server is running without a config file`, `ERR Rewriting config file:
+/// <why>`.
+fn config_rewrite(ctx: &mut Ctx<'_>, _req: &Request<'_>) -> Result<(), CmdError> {
+    let Some(path) = ctx.server.config.config_file.clone() else {
+        return Err(CmdError::msg(
+            "ERR The server is running without a config file",
+        ));
+    };
+    if let Err(why) = crate::config::rewrite::rewrite(&ctx.server.config, &path) {
+        log::warn!("CONFIG REWRITE failed: {why}");
+        return Err(CmdError::msg(format!("ERR Rewriting config file: {why}")));
+    }
+    log::info!("CONFIG REWRITE executed with success.");
+    ctx.out.ok();
+    Ok(())
 }
 
 /// ```text

@@ -121,7 +121,14 @@ fn write_section(ctx: &Ctx<'_>, section: &str, out: &mut String) {
                 .map(|p| p.display().to_string())
                 .unwrap_or_default();
             field("executable", &exe);
-            field("config_file", &"");
+            let config_file = ctx
+                .server
+                .config
+                .config_file
+                .as_ref()
+                .map(|p| p.display().to_string())
+                .unwrap_or_default();
+            field("config_file", &config_file);
             field("io_threads_active", &0);
         }
         "clients" => {
@@ -154,8 +161,22 @@ fn write_section(ctx: &Ctx<'_>, section: &str, out: &mut String) {
         }
         "persistence" => {
             let p = &state.persistence;
-            field("loading", &0);
-            field("async_loading", &0);
+            match &state.loading {
+                None => {
+                    field("loading", &0);
+                    field("async_loading", &0);
+                }
+                Some(l) => {
+                    field("loading", &1);
+                    field("async_loading", &0);
+                    field("loading_start_time", &l.start_time);
+                    field("loading_total_bytes", &l.total_bytes);
+                    field("loading_rdb_used_mem", &0);
+                    field("loading_loaded_bytes", &l.loaded_bytes);
+                    field("loading_loaded_perc", &format!("{:.2}", l.percent()));
+                    field("loading_eta_seconds", &l.eta_seconds());
+                }
+            }
             field(
                 "rdb_changes_since_last_save",
                 &p.changes_since_save(ctx.store),

@@ -101,6 +101,7 @@ fn value_bytes(value: &Value, samples: usize) -> usize {
         Value::Doc(d) => d.len(),
         Value::Hash(h) => std::mem::size_of::<Hash>() + h.heap_bytes(samples),
         Value::List(l) => std::mem::size_of::<List>() + l.heap_bytes(samples),
+        Value::Stream(s) => s.memory(),
         other => other.elements() * ELEMENT_BYTES,
     }
 }

@@ -133,10 +133,11 @@ fn bgsave(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
 /// ```
 /// Forks a child that writes a new AOF base while writes go on into a new
 /// incremental file (Redis 7.0's `bgrewriteaofCommand`); while another child runs,
-/// or inside MULTI, the rewrite is scheduled for the cron.
+/// or inside MULTI, the rewrite is scheduled for the cron. With the AOF off it
+/// writes a directory holding only a base and its manifest, as Redis 7.0 does.
 /// # Errors
 /// `ERR Background append only file rewriting already in progress`; Redis's error
-/// when it could not start (no AOF, fork failed: logged).
+/// when it could not start (fork failed: logged).
 fn bgrewriteaof(ctx: &mut Ctx<'_>, _req: &Request<'_>) -> Result<(), CmdError> {
     let in_exec = ctx.client().deny_blocking;
     let p = &mut ctx.server.persistence;
@@ -145,7 +146,7 @@ fn bgrewriteaof(ctx: &mut Ctx<'_>, _req: &Request<'_>) -> Result<(), CmdError> {
             "ERR Background append only file rewriting already in progress",
         ));
     }
-    if p.aof.is_some() && (p.child_active() || in_exec) {
+    if p.child_active() || in_exec {
         p.rewrite.scheduled = true;
         p.rewrite.consecutive_failures = 0;
         ctx.out
@@ -154,7 +155,7 @@ fn bgrewriteaof(ctx: &mut Ctx<'_>, _req: &Request<'_>) -> Result<(), CmdError> {
     }
     crate::runtime::propagate::rewrite_aof(ctx.store, ctx.server).map_err(|_| {
         CmdError::msg(
-            "ERR Can't execute an AOF background rewriting. Please check the server logs              for more information.",
+            "ERR Can't execute an AOF background rewriting. Please check the server logs for more information.",
         )
     })?;
     ctx.out

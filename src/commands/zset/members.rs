@@ -198,7 +198,7 @@ struct AddFlags {
 /// `ERR INCR option supports a single increment-element pair`,
 /// `ERR value is not a valid float`, `ERR resulting score is not a number (NaN)`,
 /// WRONGTYPE.
-fn zadd(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
+pub fn zadd(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
     zadd_generic(ctx, req, AddFlags::default())
 }
 

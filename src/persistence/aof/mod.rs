@@ -164,6 +164,10 @@ pub struct Aof {
     pub write_error: Option<String>,
     /// Writes made without waiting for a slow fsync (INFO `aof_delayed_fsync`).
     pub delayed_fsync: u64,
+    /// Turned on at run time and waiting for its first base (Redis's
+    /// `AOF_WAIT_REWRITE`): writes go to a temporary incremental file that no
+    /// manifest names until the background rewrite installs base and file together.
+    waiting: bool,
     syncer: Syncer,
 }
 
@@ -177,33 +181,32 @@ impl Aof {
         let dir = dir_path(config);
         std::fs::create_dir_all(&dir)?;
         let old = read_manifest(config).ok().flatten().unwrap_or_default();
-        let base_seq = old.base.as_ref().map_or(0, |b| b.seq) + 1;
         let incr_seq = old.last_incr_seq() + 1;
-        let base_name = format!("{}.{base_seq}.base.aof", config.appendfilename);
         let incr_name = format!("{}.{incr_seq}.incr.aof", config.appendfilename);
-        let base_size = write_base(store, &dir.join(&base_name))?;
-        let file = open_append(&dir.join(&incr_name))?;
-        let manifest = Manifest {
-            base: Some(manifest::Entry {
-                name: base_name,
-                seq: base_seq,
-                kind: 'b',
-            }),
-            history: Vec::new(),
-            incrs: vec![manifest::Entry {
-                name: incr_name,
-                seq: incr_seq,
-                kind: 'i',
-            }],
+        let temp = dir.join(format!("temp-rewriteaof-{}.aof", std::process::id()));
+        let written = write_base(store, &temp, config.aof_use_rdb_preamble)
+            .and_then(|_| open_append(&dir.join(&incr_name)));
+        let file = match written {
+            Ok(file) => file,
+            Err(e) => {
+                let _ = std::fs::remove_file(&temp);
+                return Err(e);
+            }
+        };
+        let incr = manifest::Entry {
+            name: incr_name,
+            seq: incr_seq,
+            kind: 'i',
         };
         let manifest_name = manifest_name(config);
-        manifest.persist(&dir, &manifest_name)?;
-        // The old files are no longer named by the manifest.
-        for e in old.base.iter().chain(&old.history).chain(&old.incrs) {
-            if manifest.base.as_ref() != Some(e) && !manifest.incrs.contains(e) {
-                let _ = std::fs::remove_file(dir.join(&e.name));
-            }
-        }
+        let (manifest, base_size) = switch_base(
+            &dir,
+            &config.appendfilename,
+            &manifest_name,
+            &old,
+            vec![incr],
+            &temp,
+        )?;
         info!(
             "Creating AOF base file {} and incr file {} in {}",
             manifest.base.as_ref().map_or("", |b| b.name.as_str()),
@@ -211,6 +214,49 @@ impl Aof {
             dir.display()
         );
         Ok(Aof::with(config, manifest, file, 0, base_size))
+    }
+
+    /// Starts an AOF at run time (CONFIG SET appendonly yes) without writing the data
+    /// set in the loop (Redis's `startAppendOnly`): writes go to a temporary
+    /// incremental file from now on, and the caller starts a background rewrite,
+    /// whose base [`Aof::install_base`] installs together with that file.
+    /// # Errors
+    /// The I/O error; nothing is switched then.
+    pub fn begin_waiting(config: &Config) -> io::Result<Aof> {
+        let dir = dir_path(config);
+        std::fs::create_dir_all(&dir)?;
+        let manifest = read_manifest(config).ok().flatten().unwrap_or_default();
+        let file = OpenOptions::new()
+            .create(true)
+            .write(true)
+            .truncate(true)
+            .open(dir.join(temp_incr_name(&config.appendfilename)))?;
+        let mut aof = Aof::with(config, manifest, file, 0, 0);
+        aof.waiting = true;
+        Ok(aof)
+    }
+
+    /// True while a run-time start waits for its first base (INFO and shutdown).
+    pub fn is_waiting(&self) -> bool {
+        self.waiting
+    }
+
+    /// After a failed first rewrite: the temporary file starts over (the next
+    /// rewrite's base will hold what it had).
+    pub fn restart_waiting(&mut self) {
+        if self.waiting && self.file.set_len(0).is_ok() {
+            self.incr_size = 0;
+            self.fsynced_size = 0;
+            self.buf.clear();
+        }
+    }
+
+    /// Removes the temporary file of a start that never got its base (turned off,
+    /// or replaced at shutdown).
+    pub fn discard_waiting(&self) {
+        if self.waiting {
+            let _ = std::fs::remove_file(self.dir.join(temp_incr_name(&self.filename)));
+        }
     }
 
     /// Opens the AOF that `manifest` describes (after it was loaded) to append to its
@@ -262,6 +308,7 @@ impl Aof {
             write_ok: true,
             write_error: None,
             delayed_fsync: 0,
+            waiting: false,
             syncer: Syncer::start(size),
         }
     }
@@ -327,14 +374,14 @@ impl Aof {
             self.delayed_fsync += 1;
             info!(
                 "Asynchronous AOF fsync is taking too long (disk is busy?). Writing the AOF \
-                 buffer without waiting for fsync to complete, this may slow down Redis."
+                 buffer without waiting for fsync to complete, this may slow down rudis."
             );
         }
         self.postponed_since = 0;
         match write_all_counted(&mut self.file, &self.buf) {
             Ok(()) => {
                 if !self.write_ok {
-                    warn!("AOF write error looks solved, Redis can write again.");
+                    warn!("AOF write error looks solved, rudis can write again.");
                     self.write_ok = true;
                     self.write_error = None;
                 }
@@ -451,33 +498,125 @@ impl Aof {
     /// # Errors
     /// The I/O error; the previous manifest and files then stay in use.
     pub fn install_base(&mut self, temp: &Path) -> io::Result<()> {
-        let seq = self.manifest.base.as_ref().map_or(0, |b| b.seq) + 1;
-        let name = format!("{}.{seq}.base.aof", self.filename);
-        let path = self.dir.join(&name);
-        std::fs::rename(temp, &path)?;
-        let next = Manifest {
-            base: Some(manifest::Entry {
+        let mut incrs: Vec<manifest::Entry> =
+            self.manifest.incrs.last().cloned().into_iter().collect();
+        let waiting_file = self.dir.join(temp_incr_name(&self.filename));
+        if self.waiting {
+            // The temporary file becomes the manifest's incremental file.
+            let seq = self.manifest.last_incr_seq() + 1;
+            let name = format!("{}.{seq}.incr.aof", self.filename);
+            std::fs::rename(&waiting_file, self.dir.join(&name))?;
+            incrs = vec![manifest::Entry {
                 name,
                 seq,
-                kind: 'b',
-            }),
-            history: Vec::new(),
-            incrs: self.manifest.incrs.last().cloned().into_iter().collect(),
-        };
-        if let Err(e) = next.persist(&self.dir, &self.manifest_name) {
-            let _ = std::fs::remove_file(&path);
-            return Err(e);
+                kind: 'i',
+            }];
         }
-        let old = std::mem::replace(&mut self.manifest, next);
-        for e in old.base.iter().chain(&old.history).chain(&old.incrs) {
-            if self.manifest.base.as_ref() != Some(e) && !self.manifest.incrs.contains(e) {
-                let _ = std::fs::remove_file(self.dir.join(&e.name));
+        let switched = switch_base(
+            &self.dir,
+            &self.filename,
+            &self.manifest_name,
+            &self.manifest,
+            incrs.clone(),
+            temp,
+        );
+        let (next, base_size) = match switched {
+            Ok(done) => done,
+            Err(e) => {
+                if self.waiting {
+                    let _ = std::fs::rename(self.dir.join(&incrs[0].name), &waiting_file);
+                }
+                return Err(e);
             }
+        };
+        if self.waiting {
+            info!("AOF rewrite is done: the append only file is on");
+            self.waiting = false;
         }
-        self.base_size = std::fs::metadata(&path).map_or(0, |m| m.len());
+        self.manifest = next;
+        self.base_size = base_size;
         self.rewrite_base_size = self.current_size();
         Ok(())
     }
+}
+
+/// Makes `temp` (a base file written and fsynced) the next base after `old`'s: renames
+/// it to `<filename>.<seq>.base.rdb|aof` (by its content), persists a manifest naming
+/// it and `incrs` only, then removes, off the loop, the files `old` named that the new
+/// manifest does not (Redis's `bg_unlink` of history files). Returns the new manifest
+/// and the base's size.
+/// # Errors
+/// The I/O error; `old` then stays the manifest on disk (the renamed base is removed).
+pub fn switch_base(
+    dir: &Path,
+    filename: &str,
+    manifest_name: &str,
+    old: &Manifest,
+    incrs: Vec<manifest::Entry>,
+    temp: &Path,
+) -> io::Result<(Manifest, u64)> {
+    let seq = old.base.as_ref().map_or(0, |b| b.seq) + 1;
+    let ext = if is_rdb_base(temp) { "rdb" } else { "aof" };
+    let name = format!("{filename}.{seq}.base.{ext}");
+    let path = dir.join(&name);
+    let size = std::fs::metadata(temp)?.len();
+    std::fs::rename(temp, &path)?;
+    let next = Manifest {
+        base: Some(manifest::Entry {
+            name,
+            seq,
+            kind: 'b',
+        }),
+        history: Vec::new(),
+        incrs,
+    };
+    if let Err(e) = next.persist(dir, manifest_name) {
+        let _ = std::fs::remove_file(&path);
+        return Err(e);
+    }
+    let unnamed: Vec<PathBuf> = old
+        .base
+        .iter()
+        .chain(&old.history)
+        .chain(&old.incrs)
+        .filter(|e| next.base.as_ref() != Some(*e) && !next.incrs.contains(e))
+        .map(|e| dir.join(&e.name))
+        .collect();
+    remove_in_background(unnamed);
+    Ok((next, size))
+}
+
+/// Removes `paths` on a short-lived thread: unlinking a large base file can take
+/// milliseconds the loop should not wait (Redis's `bg_unlink`). Inline if no thread
+/// can be started.
+fn remove_in_background(paths: Vec<PathBuf>) {
+    if paths.is_empty() {
+        return;
+    }
+    for p in &paths {
+        info!(
+            "Removing the history file {} in the background",
+            p.display()
+        );
+    }
+    let remove = |paths: Vec<PathBuf>| {
+        for p in paths {
+            let _ = std::fs::remove_file(p);
+        }
+    };
+    let spare = paths.clone();
+    if std::thread::Builder::new()
+        .name("aof-unlink".into())
+        .spawn(move || remove(paths))
+        .is_err()
+    {
+        remove(spare);
+    }
+}
+
+/// The temporary incremental file of a run-time start (Redis's `temp-<name>.incr`).
+fn temp_incr_name(filename: &str) -> String {
+    format!("temp-{filename}.incr")
 }
 
 /// Writes all of `buf`; on failure, how much was written and the error.
@@ -500,35 +639,45 @@ fn open_append(path: &Path) -> io::Result<File> {
     OpenOptions::new().create(true).append(true).open(path)
 }
 
-/// Writes the data set as commands (Redis's `rewriteAppendOnlyFileRio` with
-/// `aof-use-rdb-preamble no`) to `path` through a temporary file (fsync, rename,
-/// fsync of the directory); returns the file's size.
+/// Writes the data set as a new base file at `temp` and fsyncs it; returns its size.
+/// With `rdb_preamble` (`aof-use-rdb-preamble yes`) it is Redis's RDB, unless the data
+/// set holds nested documents, which RDB cannot carry: then, as with `no`, the
+/// commands that rebuild it (Redis's `rewriteAppendOnlyFileRio`).
 /// # Errors
-/// The I/O error; `path` is then untouched.
-pub fn write_base(store: &Store, path: &Path) -> io::Result<u64> {
-    let dir = path.parent().unwrap_or(Path::new("."));
-    let temp = dir.join(format!("temp-rewriteaof-{}.aof", std::process::id()));
-    let result = (|| {
-        let file = File::create(&temp)?;
-        let mut out = BufWriter::with_capacity(64 * 1024, file);
-        write_commands(store, &mut out, crate::store::now_ms())?;
-        let file = out.into_inner().map_err(|e| e.into_error())?;
-        file.sync_all()?;
-        let size = file.metadata()?.len();
-        std::fs::rename(&temp, path)?;
-        File::open(dir)?.sync_all()?;
-        Ok(size)
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&temp);
+/// The I/O error; `temp` may then hold part of the file.
+pub fn write_base(store: &Store, temp: &Path, rdb_preamble: bool) -> io::Result<u64> {
+    let file = File::create(temp)?;
+    let mut out = BufWriter::with_capacity(64 * 1024, file);
+    let now = crate::store::now_ms();
+    if rdb_preamble && !holds_documents(store) {
+        let (w, _) = crate::persistence::rdb::write_store(store, out, now)?;
+        out = w;
+    } else {
+        write_commands(store, &mut out, now)?;
     }
-    result
+    let file = out.into_inner().map_err(|e| e.into_error())?;
+    file.sync_all()?;
+    Ok(file.metadata()?.len())
+}
+
+/// Whether any database holds a nested document (an RDB base would flatten it).
+fn holds_documents(store: &Store) -> bool {
+    store
+        .dbs()
+        .iter()
+        .any(|db| db.iter().any(|(_, v, _)| matches!(v, Value::Doc(_))))
 }
 
 /// Writes every live key of `store` as the commands that rebuild it.
 fn write_commands(store: &Store, out: &mut impl Write, now: i64) -> io::Result<()> {
     let mut cmd = Vec::new();
     let mut digits = itoa::Buffer::new();
+    // Function libraries first, as Redis's rewriteFunctions.
+    for (_, code) in store.functions.iter() {
+        cmd.clear();
+        encode(&mut cmd, [&b"FUNCTION"[..], b"LOAD", code].into_iter());
+        out.write_all(&cmd)?;
+    }
     for (index, db) in store.dbs().iter().enumerate() {
         if db.is_empty() {
             continue;
@@ -565,6 +714,99 @@ fn batches(out: &mut Vec<u8>, name: &[u8], key: &[u8], items: &[Vec<u8>], per: u
     }
 }
 
+/// The commands that rebuild a stream (Redis's `rewriteStreamObject`): its entries
+/// (or, empty, an XADD trimmed to nothing), XSETID with its counters, each group,
+/// its consumers without pending entries, and each pending entry as an XCLAIM.
+fn stream_commands(out: &mut Vec<u8>, key: &[u8], s: &crate::store::stream::Stream) {
+    use crate::store::stream::StreamId;
+    let text = |id: StreamId| id.to_string().into_bytes();
+    let all = s.log.range(StreamId::MIN, StreamId::MAX, false, 0);
+    if all.is_empty() {
+        let last = text(s.log.last_id);
+        encode(
+            out,
+            [&b"XADD"[..], key, b"MAXLEN", b"0", &last, b"x", b"y"].into_iter(),
+        );
+    }
+    for (id, pairs) in &all {
+        let id = text(*id);
+        let mut argv: Vec<&[u8]> = vec![b"XADD", key, &id];
+        for (f, v) in pairs {
+            argv.push(f);
+            argv.push(v);
+        }
+        encode(out, argv.into_iter());
+    }
+    let (last, added, maxdel) = (
+        text(s.log.last_id),
+        s.log.entries_added.to_string().into_bytes(),
+        text(s.log.max_deleted),
+    );
+    encode(
+        out,
+        [
+            &b"XSETID"[..],
+            key,
+            &last,
+            b"ENTRIESADDED",
+            &added,
+            b"MAXDELETEDID",
+            &maxdel,
+        ]
+        .into_iter(),
+    );
+    for (name, g) in &s.groups {
+        let (glast, read) = (text(g.last_id), g.entries_read.to_string().into_bytes());
+        encode(
+            out,
+            [
+                &b"XGROUP"[..],
+                b"CREATE",
+                key,
+                name,
+                &glast,
+                b"ENTRIESREAD",
+                &read,
+            ]
+            .into_iter(),
+        );
+        for (cname, c) in &g.consumers {
+            if c.pel.is_empty() {
+                encode(
+                    out,
+                    [&b"XGROUP"[..], b"CREATECONSUMER", key, name, cname].into_iter(),
+                );
+            }
+            for id in &c.pel {
+                let Some(nack) = g.pel.get(id) else { continue };
+                let (id, time, count) = (
+                    text(*id),
+                    nack.delivery_time.to_string().into_bytes(),
+                    nack.delivery_count.to_string().into_bytes(),
+                );
+                encode(
+                    out,
+                    [
+                        &b"XCLAIM"[..],
+                        key,
+                        name,
+                        cname,
+                        b"0",
+                        &id,
+                        b"TIME",
+                        &time,
+                        b"RETRYCOUNT",
+                        &count,
+                        b"JUSTID",
+                        b"FORCE",
+                    ]
+                    .into_iter(),
+                );
+            }
+        }
+    }
+}
+
 /// The commands that rebuild `value` at `key`.
 fn value_commands(out: &mut Vec<u8>, key: &[u8], value: &Value) {
     let mut digits = itoa::Buffer::new();
@@ -598,6 +840,7 @@ fn value_commands(out: &mut Vec<u8>, key: &[u8], value: &Value) {
                 .collect();
             batches(out, b"HSET", key, &items, 2);
         }
+        Value::Stream(s) => stream_commands(out, key, s),
         Value::ZSet(z) => {
             let items: Vec<Vec<u8>> = z
                 .iter()
@@ -641,60 +884,167 @@ pub fn is_rdb_base(path: &Path) -> bool {
 /// incomplete MULTI/EXEC transaction").
 /// # Errors
 /// See [`ReplayError`].
-pub fn replay(path: &Path, mut run: impl FnMut(&Request<'_>)) -> Result<u64, ReplayError> {
-    let mut data = Vec::new();
-    File::open(path)
-        .and_then(|mut f| f.read_to_end(&mut data))
-        .map_err(ReplayError::Io)?;
+/// `run` also gets the offset of the command in the file.
+pub fn replay(path: &Path, mut run: impl FnMut(&Request<'_>, u64)) -> Result<u64, ReplayError> {
+    let mut input = Window::open(path).map_err(ReplayError::Io)?;
     let limits = ProtoLimits {
         max_bulk_len: usize::MAX >> 1,
         max_multibulk_len: usize::MAX >> 1,
         ..ProtoLimits::default()
     };
     let mut parser = RequestParser::new();
-    let mut pos = 0;
     let mut commands = 0;
-    // Offset of an open MULTI.
-    let mut multi_at: Option<usize> = None;
-    while pos < data.len() {
-        match data[pos] {
+    // File offset of an open MULTI.
+    let mut multi_at: Option<u64> = None;
+    loop {
+        if input.pos == input.data.len() && !input.more().map_err(ReplayError::Io)? {
+            break;
+        }
+        let at = input.offset();
+        match input.data[input.pos] {
             b'#' => {
                 // An annotation line (Redis's timestamps): skipped.
-                match data[pos..].iter().position(|&b| b == b'\n') {
-                    Some(n) => pos += n + 1,
-                    None => return Err(ReplayError::Truncated { valid: pos as u64 }),
+                match input.data[input.pos..].iter().position(|&b| b == b'\n') {
+                    Some(n) => input.pos += n + 1,
+                    None if input.more().map_err(ReplayError::Io)? => {}
+                    None => return Err(ReplayError::Truncated { valid: at }),
                 }
                 continue;
             }
             b'*' => {}
-            _ => return Err(ReplayError::Corrupt { offset: pos as u64 }),
+            _ => return Err(ReplayError::Corrupt { offset: at }),
         }
-        match parser.parse(&data[pos..], &limits) {
+        match parser.parse(&input.data[input.pos..], &limits) {
             Ok(Parsed::Ready) => {
-                let req = parser.request(&data[pos..]);
+                let req = parser.request(&input.data[input.pos..]);
                 if req.is_empty() {
-                    return Err(ReplayError::Corrupt { offset: pos as u64 });
+                    return Err(ReplayError::Corrupt { offset: at });
                 }
                 if req.arg(0).eq_ignore_ascii_case(b"multi") {
-                    multi_at = Some(pos);
+                    multi_at = Some(at);
                 } else if req.arg(0).eq_ignore_ascii_case(b"exec") {
                     multi_at = None;
                 }
-                run(&req);
+                run(&req, at);
                 commands += 1;
-                pos += parser.finish();
+                input.pos += parser.finish();
             }
+            // The parser resumes once more bytes are read.
+            Ok(Parsed::Incomplete) if input.more().map_err(ReplayError::Io)? => {}
             Ok(Parsed::Incomplete) => {
-                let valid = multi_at.unwrap_or(pos);
                 return Err(ReplayError::Truncated {
-                    valid: valid as u64,
+                    valid: multi_at.unwrap_or(at),
                 });
             }
-            Err(_) => return Err(ReplayError::Corrupt { offset: pos as u64 }),
+            Err(_) => return Err(ReplayError::Corrupt { offset: at }),
         }
     }
     if let Some(at) = multi_at {
-        return Err(ReplayError::Truncated { valid: at as u64 });
+        return Err(ReplayError::Truncated { valid: at });
     }
     Ok(commands)
+}
+
+/// Bytes read from an AOF file per `read` at load: the file is parsed through a
+/// window of about this size (plus one command), never read whole into memory.
+const READ_CHUNK: usize = 1 << 20;
+
+/// The part of an AOF file read and not yet parsed.
+struct Window {
+    file: File,
+    /// Read bytes; `data[pos..]` is not parsed yet.
+    data: Vec<u8>,
+    pos: usize,
+    /// File offset of `data[0]`.
+    base: u64,
+}
+
+impl Window {
+    fn open(path: &Path) -> io::Result<Window> {
+        Ok(Window {
+            file: File::open(path)?,
+            data: Vec::new(),
+            pos: 0,
+            base: 0,
+        })
+    }
+
+    /// File offset of the next byte to parse.
+    fn offset(&self) -> u64 {
+        self.base + self.pos as u64
+    }
+
+    /// Drops the parsed bytes and reads more; false at the end of the file.
+    fn more(&mut self) -> io::Result<bool> {
+        self.data.drain(..self.pos);
+        self.base += self.pos as u64;
+        self.pos = 0;
+        let len = self.data.len();
+        self.data.resize(len + READ_CHUNK, 0);
+        let n = loop {
+            match self.file.read(&mut self.data[len..]) {
+                Ok(n) => break n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => {
+                    self.data.truncate(len);
+                    return Err(e);
+                }
+            }
+        };
+        self.data.truncate(len + n);
+        Ok(n > 0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Commands that straddle the read window's edges, annotation lines, a
+    /// transaction, then a torn tail: every whole command is replayed once and the
+    /// valid length is the file offset of the cut command.
+    #[test]
+    fn replay_streams_through_the_window() {
+        let dir = std::env::temp_dir().join(format!("rudis-replay-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("dir");
+        let path = dir.join("incr.aof");
+        let mut bytes = Vec::new();
+        let mut expected = Vec::new();
+        for i in 0..40 {
+            // Values of 100 kB (about 4 MB in all: several windows).
+            let value = vec![b'a' + (i % 26) as u8; 100_000 + i];
+            if i % 7 == 0 {
+                bytes.extend_from_slice(b"#TS:1700000000\r\n");
+            }
+            encode(
+                &mut bytes,
+                [&b"SET"[..], format!("k{i}").as_bytes(), &value].into_iter(),
+            );
+            expected.push((format!("k{i}"), value.len()));
+        }
+        encode(&mut bytes, [&b"MULTI"[..]].into_iter());
+        encode(&mut bytes, [&b"SET"[..], b"t", b"1"].into_iter());
+        encode(&mut bytes, [&b"EXEC"[..]].into_iter());
+        let whole = bytes.len() as u64;
+        encode(
+            &mut bytes,
+            [&b"SET"[..], b"torn", &[b'x'; 3 * READ_CHUNK / 2]].into_iter(),
+        );
+        bytes.truncate(bytes.len() - 10);
+        std::fs::write(&path, &bytes).expect("write");
+
+        let mut seen = Vec::new();
+        let result = replay(&path, |req, _| {
+            let last = req.arg(req.len() - 1);
+            let key = if req.len() > 1 { req.arg(1) } else { last };
+            seen.push((String::from_utf8_lossy(key).into_owned(), last.len()))
+        });
+        let _ = std::fs::remove_dir_all(&dir);
+        assert!(
+            matches!(result, Err(ReplayError::Truncated { valid }) if valid == whole),
+            "{result:?}"
+        );
+        assert_eq!(seen.len(), 43);
+        assert_eq!(seen[..40], expected[..]);
+    }
 }

@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 
 use log::{info, warn};
 
-use super::write_base;
+use super::{Manifest, dir_path, manifest_name, switch_base, write_base};
 use crate::config::Config;
 use crate::persistence::{Persistence, REASON_MAX, close_inherited_fds, reason_pipe, strerror};
 use crate::store::{self, Store};
@@ -33,6 +33,11 @@ struct Child {
     started: i64,
     /// Read end of the pipe on which a failing child writes why it failed.
     reason: Option<OwnedFd>,
+    /// The AOF directory the child writes its base into.
+    dir: PathBuf,
+    /// With the AOF off (BGREWRITEAOF writes a base-only directory, as Redis 7.0):
+    /// the file name prefix and the manifest's name.
+    detached: Option<(String, String)>,
 }
 
 /// AOF rewrite state and counters (INFO persistence).
@@ -126,7 +131,13 @@ fn temp_base(dir: &Path, pid: libc::pid_t) -> PathBuf {
 /// `reason` (a descriptor) and exits with the errno (1 if none). `key_delay_us` (the
 /// `rdb-key-save-delay` debug knob, which Redis applies to rewrites too) makes it
 /// take that many microseconds per key.
-fn child_main(store: &Store, dir: &Path, key_delay_us: u64, reason: libc::c_int) -> ! {
+fn child_main(
+    store: &Store,
+    temp: &Path,
+    rdb_preamble: bool,
+    key_delay_us: u64,
+    reason: libc::c_int,
+) -> ! {
     let reason = close_inherited_fds(reason);
     if key_delay_us > 0 {
         let keys: usize = store.dbs().iter().map(|db| db.len()).sum();
@@ -134,9 +145,7 @@ fn child_main(store: &Store, dir: &Path, key_delay_us: u64, reason: libc::c_int)
             key_delay_us.saturating_mul(keys as u64),
         ));
     }
-    // SAFETY: getpid has no preconditions.
-    let pid = unsafe { libc::getpid() };
-    let code = match write_base(store, &temp_base(dir, pid)) {
+    let code = match write_base(store, temp, rdb_preamble) {
         Ok(_) => 0,
         Err(e) => {
             let text = format!("Error rewriting the append only file: {}", strerror(&e));
@@ -162,24 +171,44 @@ impl Persistence {
 
     /// Starts a background rewrite (Redis's `rewriteAppendOnlyFileBackground`). The
     /// caller has written the propagated stream to the current incremental file and
-    /// forgotten the selected database, so that the new file starts with SELECT.
+    /// forgotten the selected database, so that the new file starts with SELECT. With
+    /// the AOF off, the rewrite writes a directory holding only a base and a manifest
+    /// naming it (as Redis 7.0).
     /// # Errors
-    /// No AOF, another child runs, or opening the new file or fork failed (logged).
+    /// Another child runs, or opening the new file or fork failed (logged).
     pub fn start_rewrite(&mut self, store: &Store, config: &Config) -> io::Result<()> {
         if self.child_active() {
             return Err(io::Error::other("another child process is active"));
         }
-        let Some(aof) = self.aof.as_mut() else {
-            return Err(io::Error::other("the append only file is off"));
-        };
         let rw = &mut self.rewrite;
-        if let Err(e) = aof.open_new_incr() {
-            warn!("Can't open the append-only file: {}", strerror(&e));
-            rw.last_ok = false;
-            return Err(e);
-        }
+        let (dir, detached) = match self.aof.as_mut() {
+            Some(aof) => {
+                // A run-time start already writes to its own new (temporary) file.
+                if !aof.is_waiting()
+                    && let Err(e) = aof.open_new_incr()
+                {
+                    warn!("Can't open the append-only file: {}", strerror(&e));
+                    rw.last_ok = false;
+                    return Err(e);
+                }
+                (aof.dir().to_path_buf(), None)
+            }
+            None => {
+                let dir = dir_path(config);
+                if let Err(e) = std::fs::create_dir_all(&dir) {
+                    warn!(
+                        "Can't create the append-only directory {}: {}",
+                        dir.display(),
+                        strerror(&e)
+                    );
+                    rw.last_ok = false;
+                    return Err(e);
+                }
+                let names = (config.appendfilename.clone(), manifest_name(config));
+                (dir, Some(names))
+            }
+        };
         rw.rewrites += 1;
-        let dir = aof.dir().to_path_buf();
         let (reason_rx, reason_tx) = match reason_pipe() {
             Ok(pair) => pair,
             Err(e) => {
@@ -201,12 +230,17 @@ impl Persistence {
             crate::runtime::observe::note_fork(fork_start.elapsed());
         }
         match pid {
-            0 => child_main(
-                store,
-                &dir,
-                config.rdb_key_save_delay_us,
-                reason_tx.as_raw_fd(),
-            ),
+            0 => {
+                // SAFETY: getpid has no preconditions.
+                let me = unsafe { libc::getpid() };
+                child_main(
+                    store,
+                    &temp_base(&dir, me),
+                    config.aof_use_rdb_preamble,
+                    config.rdb_key_save_delay_us,
+                    reason_tx.as_raw_fd(),
+                )
+            }
             -1 => {
                 let e = io::Error::last_os_error();
                 rw.last_ok = false;
@@ -224,6 +258,8 @@ impl Persistence {
                     pid,
                     started: unix_secs(),
                     reason: Some(reason_rx),
+                    dir,
+                    detached,
                 });
                 Ok(())
             }
@@ -261,7 +297,7 @@ impl Persistence {
             return false;
         }
         let now = unix_secs();
-        if self.rewrite.scheduled && self.aof.is_some() && !self.rewrite.limited(now) {
+        if self.rewrite.scheduled && !self.rewrite.limited(now) {
             return true;
         }
         let Some(aof) = self.aof.as_ref() else {
@@ -289,25 +325,29 @@ impl Persistence {
         let now = unix_secs();
         let rw = &mut self.rewrite;
         rw.last_secs = now - child.started;
-        let temp = self.aof.as_ref().map(|a| temp_base(a.dir(), child.pid));
+        let temp = temp_base(&child.dir, child.pid);
         let ok = match status {
             Some(s) if libc::WIFEXITED(s) && libc::WEXITSTATUS(s) == 0 => {
                 info!("Background AOF rewrite terminated with success");
-                match (self.aof.as_mut(), &temp) {
-                    (Some(aof), Some(temp)) => match aof.install_base(temp) {
-                        Ok(()) => {
-                            info!("Background AOF rewrite finished successfully");
-                            true
-                        }
-                        Err(e) => {
-                            warn!(
-                                "Error installing the rewritten AOF base file: {}",
-                                strerror(&e)
-                            );
-                            false
-                        }
-                    },
-                    _ => false,
+                let installed = match (self.aof.as_mut(), &child.detached) {
+                    (Some(aof), _) => aof.install_base(&temp),
+                    (None, Some((filename, manifest_name))) => {
+                        install_detached(&child.dir, filename, manifest_name, &temp)
+                    }
+                    (None, None) => Err(io::Error::other("the append only file was turned off")),
+                };
+                match installed {
+                    Ok(()) => {
+                        info!("Background AOF rewrite finished successfully");
+                        true
+                    }
+                    Err(e) => {
+                        warn!(
+                            "Error installing the rewritten AOF base file: {}",
+                            strerror(&e)
+                        );
+                        false
+                    }
                 }
             }
             Some(s) if libc::WIFEXITED(s) => {
@@ -331,17 +371,18 @@ impl Persistence {
                 warn!("Background AOF rewrite terminated by signal {signal}");
                 // SIGUSR1 is how we stop a child on purpose: not a failure.
                 if signal == libc::SIGUSR1 {
-                    if let Some(temp) = &temp {
-                        remove_temps(temp, child.pid);
-                    }
+                    remove_temps(&temp, child.pid);
                     return;
                 }
                 false
             }
             None => false,
         };
-        if let Some(temp) = &temp {
-            remove_temps(temp, child.pid);
+        remove_temps(&temp, child.pid);
+        if !ok && let Some(aof) = self.aof.as_mut().filter(|a| a.is_waiting()) {
+            // Redis: a start waiting for its first base retries the rewrite.
+            aof.restart_waiting();
+            self.rewrite.scheduled = true;
         }
         let rw = &mut self.rewrite;
         rw.last_ok = ok;
@@ -369,11 +410,25 @@ impl Persistence {
     }
 }
 
-/// Removes the files a rewrite child `pid` may have left (`temp` and the file
-/// [`write_base`] renames into it).
+/// Removes what a rewrite child `pid` may have left at `temp` (after a success it
+/// was renamed away).
 fn remove_temps(temp: &Path, pid: libc::pid_t) {
-    let _ = std::fs::remove_file(temp);
-    if let Some(dir) = temp.parent() {
-        let _ = std::fs::remove_file(dir.join(format!("temp-rewriteaof-{pid}.aof")));
+    if std::fs::remove_file(temp).is_ok() {
+        info!("Removed the temporary rewrite file of child {pid}");
     }
+}
+
+/// Installs a base written with the AOF off: it becomes the manifest's only file
+/// (earlier incremental files are dropped, as Redis marks them history).
+fn install_detached(
+    dir: &Path,
+    filename: &str,
+    manifest_name: &str,
+    temp: &Path,
+) -> io::Result<()> {
+    let old = match std::fs::read_to_string(dir.join(manifest_name)) {
+        Ok(text) => Manifest::parse(&text).unwrap_or_default(),
+        Err(_) => Manifest::default(),
+    };
+    switch_base(dir, filename, manifest_name, &old, Vec::new(), temp).map(|_| ())
 }

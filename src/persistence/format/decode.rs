@@ -56,6 +56,18 @@ pub struct LoadOptions {
     /// A key already in the store is replaced (DEBUG RELOAD MERGE) instead of
     /// being refused as a duplicate.
     pub merge: bool,
+    /// Debug knob: microseconds each key adds to the load (`key-load-delay`).
+    pub key_delay_us: u64,
+}
+
+impl LoadOptions {
+    /// Sleeps the `key-load-delay` after a key (tests of slow loads).
+    #[inline]
+    pub fn key_delay(&self) {
+        if self.key_delay_us > 0 {
+            std::thread::sleep(std::time::Duration::from_micros(self.key_delay_us));
+        }
+    }
 }
 
 /// A collection whose chunks are being read.
@@ -82,6 +94,8 @@ struct Loader<'s, R> {
     options: LoadOptions,
     db: Option<usize>,
     open: Option<Open>,
+    /// The body of the open stream so far.
+    stream_buf: Vec<u8>,
     keys: u64,
     stats: LoadStats,
 }
@@ -107,6 +121,7 @@ pub fn read_store<R: Read>(
         options: *options,
         db: None,
         open: None,
+        stream_buf: Vec::new(),
         keys: 0,
         stats: LoadStats::default(),
     };
@@ -120,7 +135,8 @@ pub fn read_store<R: Read>(
         let record = match decoded {
             Ok((record, used)) if used == buf.len() => record,
             Ok(_) => return Err(loader.corrupt("trailing bytes in a frame")),
-            Err(e) => return Err(loader.corrupt(&e.to_string())),
+            // bincode's text shows Rust's debug form (`InvalidIntegerType { .. }`).
+            Err(_) => return Err(loader.corrupt("a record that cannot be decoded")),
         };
         if let Record::End { keys, checksum } = record {
             return loader.end(keys, checksum, before);
@@ -235,7 +251,12 @@ impl<R: Read> Loader<'_, R> {
             Record::Items(items) => self.items(items)?,
             Record::Pairs(pairs) => self.pairs(pairs)?,
             Record::Scored(scored) => self.scored(scored)?,
+            Record::Bytes(bytes) => self.stream_bytes(bytes.0)?,
             Record::End { .. } => {}
+            Record::Function { name, code } => {
+                let name = String::from_utf8_lossy(name.0).into_owned();
+                self.store.functions.insert(&name, code.0);
+            }
         }
         Ok(())
     }
@@ -260,6 +281,7 @@ impl<R: Read> Loader<'_, R> {
             Head::Hash(n) => (Value::Hash(Box::default()), n),
             Head::Set(n) => (Value::Set(Box::default()), n),
             Head::ZSet(n) => (Value::ZSet(Box::default()), n),
+            Head::Stream(n) => (Value::Stream(Box::default()), n),
         };
         if !value.is_string() && !matches!(value, Value::Doc(_)) {
             if count == 0 {
@@ -278,6 +300,7 @@ impl<R: Read> Loader<'_, R> {
         } else {
             self.store.db(db).insert(key, value, expire_at);
             self.stats.loaded += 1;
+            self.options.key_delay();
         }
         Ok(())
     }
@@ -305,6 +328,7 @@ impl<R: Read> Loader<'_, R> {
                 Some(value) => {
                     self.store.db(db).insert(&open.key, value, open.expire_at);
                     self.stats.loaded += 1;
+                    self.options.key_delay();
                 }
                 None => self.stats.expired += 1,
             }
@@ -358,6 +382,29 @@ impl<R: Read> Loader<'_, R> {
             Some(_) => wrong = true,
         }
         self.check(wrong, duplicate)
+    }
+
+    /// Adds bytes to the open stream's body; decodes it once complete.
+    fn stream_bytes(&mut self, bytes: &[u8]) -> Result<(), LoadError> {
+        let wrong = match self.take(bytes.len())? {
+            None | Some(Value::Stream(_)) => false,
+            Some(_) => true,
+        };
+        if wrong {
+            return self.check(true, false);
+        }
+        self.stream_buf.extend_from_slice(bytes);
+        if self.open.as_ref().is_some_and(|o| o.left == 0) {
+            let body = std::mem::take(&mut self.stream_buf);
+            let decoded = crate::persistence::rdb::stream_from_body(&body)
+                .map_err(|e| self.corrupt(&format!("stream: {e}")))?;
+            if let Some(open) = self.open.as_mut()
+                && open.value.is_some()
+            {
+                open.value = Some(decoded);
+            }
+        }
+        self.check(false, false)
     }
 
     /// Refuses a chunk of the wrong kind or with a repeated element, else stores the

@@ -35,6 +35,8 @@ pub const VERSION: u32 = 1;
 /// Elements per chunk record: small enough that a frame of a big collection stays
 /// a few KB to a few MB, large enough that per-frame costs vanish.
 pub const CHUNK: usize = 1024;
+/// Bytes of a stream body per record: frames stay small whatever the stream's size.
+const STREAM_CHUNK: usize = 256 * 1024;
 /// Scratch capacity kept between frames; a larger buffer (a huge string) is freed
 /// after its frame instead of being held for the rest of the save.
 const SCRATCH_KEEP: usize = 1 << 20;
@@ -77,6 +79,8 @@ enum Head<'a> {
     Hash(u64),
     Set(u64),
     ZSet(u64),
+    /// A stream: its RDB body's length in bytes, in `Bytes` chunks that follow.
+    Stream(u64),
 }
 
 /// One frame's content.
@@ -99,8 +103,17 @@ enum Record<'a> {
     Pairs(#[serde(borrow)] Vec<(Blob<'a>, Blob<'a>)>),
     /// Members and scores of the open sorted set.
     Scored(#[serde(borrow)] Vec<(Blob<'a>, f64)>),
+    /// Bytes of the open stream's body (Redis's RDB stream encoding).
+    Bytes(#[serde(borrow)] Blob<'a>),
     /// The end: how many keys the file holds, and the checksum of all earlier frames.
     End { keys: u64, checksum: u64 },
+    /// A function library: its name and code (FUNCTION LOAD).
+    Function {
+        #[serde(borrow)]
+        name: Blob<'a>,
+        #[serde(borrow)]
+        code: Blob<'a>,
+    },
 }
 
 fn bincode_config() -> bincode::config::Configuration {
@@ -162,6 +175,14 @@ impl<W: Write> Encoder<W> {
         Ok(())
     }
 
+    /// A function library.
+    pub fn function(&mut self, name: &str, code: &[u8]) -> io::Result<()> {
+        self.frame(&Record::Function {
+            name: Blob(name.as_bytes()),
+            code: Blob(code),
+        })
+    }
+
     /// Starts database `db`: the following keys belong to it.
     pub fn select(&mut self, db: usize) -> io::Result<()> {
         let db = u32::try_from(db).map_err(io::Error::other)?;
@@ -179,6 +200,15 @@ impl<W: Write> Encoder<W> {
             Value::Hash(h) => Head::Hash(h.len() as u64),
             Value::Set(s) => Head::Set(s.len() as u64),
             Value::ZSet(z) => Head::ZSet(z.len() as u64),
+            Value::Stream(_) => Head::Stream(0),
+        };
+        let body = match value {
+            Value::Stream(s) => Some(crate::persistence::rdb::stream_body(s)),
+            _ => None,
+        };
+        let head = match (&body, head) {
+            (Some(b), Head::Stream(_)) => Head::Stream(b.len() as u64),
+            (_, head) => head,
         };
         self.frame(&Record::Key {
             key: Blob(key),
@@ -203,6 +233,12 @@ impl<W: Write> Encoder<W> {
             ),
             Value::Hash(h) => self.chunks(h.iter().map(|(f, v)| (Blob(f), Blob(v))), Record::Pairs),
             Value::ZSet(z) => self.chunks(z.iter().map(|(m, s)| (Blob(m), s)), Record::Scored),
+            Value::Stream(_) => {
+                for chunk in body.as_deref().unwrap_or_default().chunks(STREAM_CHUNK) {
+                    self.frame(&Record::Bytes(Blob(chunk)))?;
+                }
+                Ok(())
+            }
         }
     }
 
@@ -236,6 +272,9 @@ impl<W: Write> Encoder<W> {
 /// (Unix ms); returns the output and the number of keys written.
 pub fn write_store<W: Write>(store: &Store, out: W, now: i64) -> io::Result<(W, u64)> {
     let mut enc = Encoder::new(out)?;
+    for (name, code) in store.functions.iter() {
+        enc.function(name, code)?;
+    }
     for (index, db) in store.dbs().iter().enumerate() {
         if db.is_empty() {
             continue;

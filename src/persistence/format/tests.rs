@@ -13,6 +13,7 @@ fn options() -> LoadOptions {
         limits: EncodingLimits::default(),
         now: NOW,
         merge: false,
+        key_delay_us: 0,
     }
 }
 

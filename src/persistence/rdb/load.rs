@@ -105,11 +105,9 @@ pub fn read_store<R: Read>(
             }
             ty::OP_FUNCTION2 => {
                 let code = input.string_bytes()?;
-                let first = code.split(|&b| b == b'\n').next().unwrap_or_default();
-                warn!(
-                    "Skipping a function library in the RDB file (rudis does not load functions from RDB): {}",
-                    String::from_utf8_lossy(first)
-                );
+                let name = library_name(&code)
+                    .ok_or_else(|| input.corrupt("function library without a name"))?;
+                store.functions.insert(&name, &code);
             }
             t => {
                 let key = input.string_bytes()?;
@@ -140,6 +138,7 @@ pub fn read_store<R: Read>(
                 }
                 target.insert(&key, value, at.unwrap_or(0));
                 stats.loaded += 1;
+                options.key_delay();
             }
         }
     }
@@ -153,4 +152,12 @@ pub fn read_store<R: Read>(
         }
     }
     Ok(stats)
+}
+
+/// The library name of a function library's `#!lua name=...` line.
+fn library_name(code: &[u8]) -> Option<String> {
+    let line = code.split(|&b| b == b'\n').next()?;
+    let line = String::from_utf8_lossy(line);
+    line.split_ascii_whitespace()
+        .find_map(|p| p.strip_prefix("name=").map(str::to_string))
 }

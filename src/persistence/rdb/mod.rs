@@ -4,12 +4,14 @@
 //! - [`read`] loads what Redis 2.6 to 7.2 write (RDB versions 1 to 11) from any
 //!   `io::Read`, building each value as it goes: the plain types, LZF and integer
 //!   strings, ziplists, zipmaps, intsets, listpacks and quicklists (1 and 2).
-//!   Streams, modules and the pre-release function format are refused with a message
-//!   that names them; function libraries are skipped with a warning.
+//!   Streams of every version (RDB types 15, 19 and 21, see `stream`). Modules and
+//!   the pre-release function format are refused with a message that names them;
+//!   function libraries are skipped with a warning.
 //! - [`write`] writes version 10 (what Redis 7.0 writes and loads) into any
 //!   `io::Write`, walking the store: strings (integer-encoded or LZF-compressed when
 //!   that is shorter, as Redis does), lists as `RDB_TYPE_LIST`, sets as
-//!   `RDB_TYPE_SET`, hashes as `RDB_TYPE_HASH`, sorted sets as `RDB_TYPE_ZSET_2`.
+//!   `RDB_TYPE_SET`, hashes as `RDB_TYPE_HASH`, sorted sets as `RDB_TYPE_ZSET_2`,
+//!   streams as `RDB_TYPE_STREAM_LISTPACKS_2` (with their consumer groups).
 //!   A document becomes its RESP bytes in a string.
 //! - Every length in a file is bounded by what is actually read: nothing is
 //!   allocated from a length the file claims beyond a small cap, and a corrupt or
@@ -26,12 +28,14 @@ mod load;
 pub mod lzf;
 mod object;
 mod packed;
+pub mod stream;
 mod write;
 
 pub use crate::persistence::format::{LoadError, LoadOptions, LoadStats};
 pub use load::read_store;
-pub use object::{RestoreError, restore_payload};
-pub use write::{WriteStats, Writer, dump_payload, write_store};
+pub use object::{RestoreError, functions_from_payload, restore_payload};
+pub use stream::stream_from_body;
+pub use write::{WriteStats, Writer, dump_payload, functions_payload, stream_body, write_store};
 
 /// The RDB version this writer produces and DUMP stamps (Redis 7.0's `RDB_VERSION`).
 pub const RDB_VERSION: u16 = 10;

@@ -228,9 +228,8 @@ pub(crate) fn read_object<R: Read>(
             Value::Hash(hash)
         }
         ty::STREAM_LISTPACKS | ty::STREAM_LISTPACKS_2 | ty::STREAM_LISTPACKS_3 => {
-            return Err(input.corrupt(format!(
-                "stream values (RDB type {t}) are not supported by rudis yet"
-            )));
+            // A stream may be empty (its groups remain).
+            return super::stream::read_stream(input, t).map(Some);
         }
         ty::MODULE_PRE_GA | ty::MODULE_2 => {
             return Err(input.corrupt(format!(
@@ -321,4 +320,40 @@ pub fn restore_payload(payload: &[u8], limits: &EncodingLimits) -> Result<Value,
         Some(value) => Ok(value),
         None => Err(RestoreError::BadFormat("empty collection".into())),
     }
+}
+
+/// The library codes of a FUNCTION DUMP payload, checked as Redis's FUNCTION RESTORE
+/// (`verifyDumpPayload`, then function opcodes only).
+/// # Errors
+/// Redis's texts: `DUMP payload version or checksum are wrong`,
+/// `given type is not a function`, `can not read data type`.
+pub fn functions_from_payload(payload: &[u8]) -> Result<Vec<Vec<u8>>, String> {
+    let wrong = || "DUMP payload version or checksum are wrong".to_string();
+    if payload.len() < 10 {
+        return Err(wrong());
+    }
+    let (body, footer) = payload.split_at(payload.len() - 10);
+    let version = u16::from_le_bytes([footer[0], footer[1]]);
+    let mut crc = [0u8; 8];
+    crc.copy_from_slice(&footer[2..]);
+    if version > RDB_MAX_READ_VERSION
+        || crc64(0, &payload[..payload.len() - 8]) != u64::from_le_bytes(crc)
+    {
+        return Err(wrong());
+    }
+    let mut input = Input::new(body);
+    let mut codes = Vec::new();
+    while (input.pos as usize) < body.len() {
+        let t = input
+            .byte()
+            .map_err(|_| "can not read data type".to_string())?;
+        if t != super::ty::OP_FUNCTION2 {
+            return Err("given type is not a function".into());
+        }
+        let code = input
+            .string_bytes()
+            .map_err(|_| "failed loading the given functions payload".to_string())?;
+        codes.push(code);
+    }
+    Ok(codes)
 }

@@ -16,6 +16,7 @@ fn options() -> LoadOptions {
         limits: EncodingLimits::default(),
         now: NOW,
         merge: false,
+        key_delay_us: 0,
     }
 }
 
@@ -50,6 +51,7 @@ fn canon(v: &Value) -> String {
             let p: Vec<String> = z.iter().map(|(m, s)| format!("{}={s}", text(m))).collect();
             format!("zset {}", p.join(","))
         }
+        Value::Stream(s) => format!("stream {s:?}"),
     }
 }
 
@@ -404,11 +406,11 @@ fn bad_payloads_are_refused() {
 
 #[test]
 fn refused_content_is_named() {
-    // A stream value and module AUX data: errors that say what they are.
+    // A stream value cut short is an error (streams load since RDB type 15); module
+    // AUX data is refused with an error that says what it is.
     let mut file = b"REDIS0010".to_vec();
     file.extend_from_slice(&[0xfe, 0x00, 15, 0x01, b's']);
-    let err = read(&file).expect_err("refused").to_string();
-    assert!(err.contains("stream") && err.contains("type 15"), "{err}");
+    assert!(read(&file).is_err());
     let mut file = b"REDIS0010".to_vec();
     file.extend_from_slice(&[0xf7, 0x05]);
     let err = read(&file).expect_err("refused").to_string();

@@ -6,6 +6,7 @@ use std::io::{self, Write};
 use super::crc64::crc64;
 use super::{RDB_VERSION, lzf, ty};
 use crate::store::list::Item;
+use crate::store::stream::Stream;
 use crate::store::{Store, Value};
 
 /// Strings shorter than this are never compressed (Redis's rule in `rdbSaveRawString`).
@@ -63,6 +64,12 @@ impl<W: Write> Writer<W> {
         self.raw(&[ty::OP_AUX])?;
         self.string(key)?;
         self.string(value)
+    }
+
+    /// A function library (`RDB_OPCODE_FUNCTION2` and its code, as Redis 7.0).
+    fn function(&mut self, code: &[u8]) -> io::Result<()> {
+        self.raw(&[ty::OP_FUNCTION2])?;
+        self.string(code)
     }
 
     /// A length (Redis's `rdbSaveLen`).
@@ -183,6 +190,7 @@ impl<W: Write> Writer<W> {
                 }
                 Ok(())
             }
+            Value::Stream(s) => self.stream(s),
             Value::ZSet(z) => {
                 self.len(z.len() as u64)?;
                 for (m, score) in z.iter() {
@@ -192,6 +200,51 @@ impl<W: Write> Writer<W> {
                 Ok(())
             }
         }
+    }
+
+    /// A stream's body as Redis 7.0's `rdbSaveObject` writes it.
+    fn stream(&mut self, s: &Stream) -> io::Result<()> {
+        self.len(s.log.nodes() as u64)?;
+        for (master, block) in s.log.blocks() {
+            self.string(&master.to_be_bytes())?;
+            self.string(&super::stream::node_listpack(*master, block))?;
+        }
+        let log = &s.log;
+        for n in [
+            log.length,
+            log.last_id.ms,
+            log.last_id.seq,
+            log.first_id.ms,
+            log.first_id.seq,
+            log.max_deleted.ms,
+            log.max_deleted.seq,
+            log.entries_added,
+        ] {
+            self.len(n)?;
+        }
+        self.len(s.groups.len() as u64)?;
+        for (name, g) in &s.groups {
+            self.string(name)?;
+            self.len(g.last_id.ms)?;
+            self.len(g.last_id.seq)?;
+            self.len(g.entries_read as u64)?;
+            self.len(g.pel.len() as u64)?;
+            for (id, nack) in &g.pel {
+                self.raw(&id.to_be_bytes())?;
+                self.raw(&nack.delivery_time.to_le_bytes())?;
+                self.len(nack.delivery_count)?;
+            }
+            self.len(g.consumers.len() as u64)?;
+            for (cname, c) in &g.consumers {
+                self.string(cname)?;
+                self.raw(&c.seen_time.to_le_bytes())?;
+                self.len(c.pel.len() as u64)?;
+                for id in &c.pel {
+                    self.raw(&id.to_be_bytes())?;
+                }
+            }
+        }
+        Ok(())
     }
 
     /// What was written so far.
@@ -219,6 +272,7 @@ fn value_type(value: &Value) -> u8 {
         Value::Set(_) => ty::SET,
         Value::Hash(_) => ty::HASH,
         Value::ZSet(_) => ty::ZSET_2,
+        Value::Stream(_) => ty::STREAM_LISTPACKS_2,
     }
 }
 
@@ -229,6 +283,10 @@ fn value_type(value: &Value) -> u8 {
 /// Writing failed.
 pub fn write_store<W: Write>(store: &Store, out: W, now: i64) -> io::Result<(W, WriteStats)> {
     let mut w = Writer::new(out, now / 1000)?;
+    // Function libraries come before the data, as Redis's rdbSaveFunctions.
+    for (_, code) in store.functions.iter() {
+        w.function(code)?;
+    }
     for (index, db) in store.dbs().iter().enumerate() {
         if db.is_empty() {
             continue;
@@ -252,6 +310,30 @@ pub fn dump_payload(value: &Value) -> Vec<u8> {
     // Writing into a Vec cannot fail.
     let _ = w.raw(&[value_type(value)]);
     let _ = w.value(value);
+    let _ = w.raw(&RDB_VERSION.to_le_bytes());
+    let crc = w.crc;
+    let mut out = w.out;
+    out.extend_from_slice(&crc.to_le_bytes());
+    out
+}
+
+/// A stream's RDB body (`RDB_TYPE_STREAM_LISTPACKS_2`, without the type byte): how
+/// rudis's own snapshot format stores a stream too.
+pub fn stream_body(s: &Stream) -> Vec<u8> {
+    let mut w = Writer::bare(Vec::new());
+    // Writing into a Vec cannot fail.
+    let _ = w.stream(s);
+    w.out
+}
+
+/// FUNCTION DUMP's payload: every library as `RDB_OPCODE_FUNCTION2` and its code,
+/// then the RDB version (2 bytes) and the CRC-64 (8 bytes), little endian.
+pub fn functions_payload<'a>(codes: impl Iterator<Item = &'a [u8]>) -> Vec<u8> {
+    let mut w = Writer::bare(Vec::new());
+    for code in codes {
+        // Writing into a Vec cannot fail.
+        let _ = w.function(code);
+    }
     let _ = w.raw(&RDB_VERSION.to_le_bytes());
     let crc = w.crc;
     let mut out = w.out;
