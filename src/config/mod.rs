@@ -3,10 +3,10 @@
 mod file;
 pub mod keyspace_events;
 mod limits;
+mod observe;
 pub mod passive;
 pub mod rewrite;
 pub mod sample;
-mod observe;
 
 use log::LevelFilter;
 

@@ -52,7 +52,6 @@ pub const NO_EFFECT: &[(&str, &str, bool)] = &[
     ("crash-memcheck-enabled", "yes", true),
     ("disable-thp", "yes", false),
     ("dynamic-hz", "yes", true),
-    ("enable-debug-command", "no", false),
     ("enable-module-command", "no", false),
     ("enable-protected-configs", "no", false),
     ("ignore-warnings", "", true),
@@ -125,13 +124,6 @@ pub const NOT_YET: &[(&str, &str, bool)] = &[
     ("maxmemory-eviction-tenacity", "10", true),
     ("maxmemory-policy", "noeviction", true),
     ("maxmemory-samples", "5", true),
-    // observability
-    ("latency-monitor-threshold", "0", true),
-    ("latency-tracking", "yes", true),
-    ("latency-tracking-info-percentiles", "50 99 99.9", true),
-    ("slowlog-log-slower-than", "10000", true),
-    ("slowlog-max-len", "128", true),
-    ("tracking-table-max-keys", "1000000", true),
     // replication
     ("masterauth", "", true),
     ("masteruser", "", true),

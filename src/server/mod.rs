@@ -12,9 +12,9 @@ mod clock;
 mod conn;
 mod cron;
 mod delivery;
-mod metrics;
 mod loading;
 pub mod logging;
+mod metrics;
 pub mod signal;
 pub mod supervise;
 
