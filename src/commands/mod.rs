@@ -418,7 +418,11 @@ pub fn script_call(
 /// command, once its key is ready).
 pub fn rerun(ctx: &mut Ctx<'_>, req: &Request<'_>) {
     if let Some((index, spec)) = lookup(ctx.server, req.arg(0)) {
+        // The slow log takes a blocked command when it completes (Redis's
+        // updateStatsOnUnblock).
+        ctx.server.observe.rerunning = true;
         call(ctx, index, spec, req);
+        ctx.server.observe.rerunning = false;
     }
 }
 

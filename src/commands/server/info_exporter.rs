@@ -55,6 +55,10 @@ pub fn append_missing(ctx: &Ctx<'_>, section: &str, out: &mut String, start: usi
                 ("mem_clients_slaves", "0".into()),
                 ("mem_clients_normal", client_bytes.to_string()),
                 ("active_defrag_running", "0".into()),
+                (
+                    "lazyfreed_objects",
+                    ctx.store.stats.lazyfreed_objects.to_string(),
+                ),
             ]
         }
         "persistence" => vec![

@@ -44,6 +44,8 @@ pub struct Observe {
     pub pending: Option<PendingCall>,
     /// ACL LOG.
     pub acl_log: acl_log::AclLog,
+    /// A blocked client's command is being run again (it is logged if it completes).
+    pub rerunning: bool,
     /// Reads from client sockets (INFO `total_reads_processed`).
     pub reads_processed: u64,
     /// Writes to client sockets (INFO `total_writes_processed`).
@@ -221,10 +223,12 @@ impl crate::runtime::ServerState {
             return;
         };
         let shown = shown_args(name.split('|').next().unwrap_or(name), args);
-        if ns >= self.observe.slowlog_ns
-            && !flags.contains(Flags::SKIP_SLOWLOG)
-            && client.blocked.is_none()
-        {
+        let completed = if self.observe.rerunning {
+            !client.still_blocked
+        } else {
+            client.blocked.is_none()
+        };
+        if ns >= self.observe.slowlog_ns && !flags.contains(Flags::SKIP_SLOWLOG) && completed {
             let entry = slowlog::Entry {
                 id: 0,
                 time: now_s,
