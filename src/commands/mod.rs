@@ -37,6 +37,7 @@ pub use ctx::Ctx;
 
 use crate::error::CmdError;
 use crate::protocol::Request;
+use crate::runtime::observe::ticks;
 
 /// A command handler: validates its arguments, then writes its reply through `ctx.out`.
 /// On `Err`, dispatch takes back whatever it wrote and writes the error reply alone.
@@ -113,6 +114,58 @@ pub fn dispatch(ctx: &mut Ctx<'_>, req: &Request<'_>) {
         return;
     }
     call(ctx, index, spec, req);
+    if ctx.server.tracking.active() && spec.name != "client" && ctx.client().multi.is_none() {
+        // CLIENT CACHING applies to the next command only (Redis's resetClient).
+        if let Some(mode) = ctx.client_mut().tracking.as_mut() {
+            mode.caching = false;
+        }
+    }
+}
+
+/// After a read-only command of a tracking client: remembers its keys for
+/// invalidation (Redis's `call` → `trackingRememberKeys`; scripts' own read-only
+/// entry points are left out, their commands count one by one).
+#[cold]
+#[inline(never)]
+fn track_keys(ctx: &mut Ctx<'_>, spec: &CommandSpec, req: &Request<'_>) {
+    let entry = spec.resolve(req);
+    if !entry.flags.contains(Flags::READONLY)
+        || entry.flags.contains(Flags::PUBSUB)
+        || matches!(spec.name, "eval_ro" | "evalsha_ro" | "fcall_ro")
+        || ctx.client().tracking.is_none()
+    {
+        return;
+    }
+    if ctx.client().in_script {
+        // A script's read remembers the keys the script declared (Redis tracks the
+        // caller's command: EVAL's or FCALL's keys).
+        let declared: Vec<Vec<u8>> = ctx
+            .server
+            .observe
+            .pending
+            .as_ref()
+            .map(|call| script_keys(&call.args).to_vec())
+            .unwrap_or_default();
+        crate::runtime::tracking::remember(
+            ctx.server,
+            ctx.me,
+            declared.iter().map(|k| k.as_slice()),
+        );
+        return;
+    }
+    let positions = crate::acl::keys::key_positions(entry, req);
+    crate::runtime::tracking::remember(ctx.server, ctx.me, positions.iter().map(|&i| req.arg(i)));
+}
+
+/// The keys an EVAL or FCALL declares (`name script numkeys key ... arg ...`).
+fn script_keys(args: &[Vec<u8>]) -> &[Vec<u8>] {
+    let n = args
+        .get(2)
+        .and_then(|n| std::str::from_utf8(n).ok())
+        .and_then(|n| n.parse::<usize>().ok())
+        .unwrap_or(0);
+    let end = 3usize.saturating_add(n).min(args.len());
+    args.get(3..end).unwrap_or(&[])
 }
 
 /// The command a client calls `name`, through the `rename-command`s in effect.
@@ -162,21 +215,108 @@ fn call(ctx: &mut Ctx<'_>, index: usize, spec: &CommandSpec, req: &Request<'_>) 
     let observed = ctx.server.observes_writes();
     ctx.store.set_observed(observed);
     let mark = ctx.out.len();
+    if !ctx.server.observe.monitors.is_empty()
+        && propagates_effects_only(spec)
+        && spec.name != "exec"
+    {
+        // Scripts are shown before the commands they run (Redis's evalGenericCommand).
+        monitor_script(ctx, req);
+    }
+    let start = ticks::now();
     let result = if ctx.server.propagation.is_on() {
         call_propagated(ctx, spec, req)
     } else {
         (spec.handler)(ctx, req)
     };
+    let ns = ticks::to_ns(ticks::now().wrapping_sub(start));
     if ctx.store.has_events() {
+        ctx.server.tracking.writer = Some(ctx.me);
         ctx.notify_store_events();
     }
-    ctx.server.command_stats(index).calls += 1;
-    ctx.server.batch.push(index);
+    if ctx.server.tracking.active() {
+        track_keys(ctx, spec, req);
+    }
+    let pending = ctx.server.scripts.has_pending();
+    let stats = ctx.server.command_stats(index);
+    stats.calls += 1;
+    if pending {
+        defer_observation(ctx, index, spec, req, start);
+    } else {
+        stats.nanos += ns;
+        observe(ctx, index, spec, req, ns);
+    }
     if let Err(e) = result {
         ctx.out.truncate(mark);
         ctx.server.command_stats(index).failed_calls += 1;
         reply_error(ctx, &e);
     }
+}
+
+/// Counts a command's duration in its histogram, and takes the slow path (slow log,
+/// latency event, monitors) past a threshold or while somebody monitors.
+#[inline(always)]
+fn observe(ctx: &mut Ctx<'_>, index: usize, spec: &CommandSpec, req: &Request<'_>, ns: u64) {
+    let server = &mut *ctx.server;
+    if server.config.observe.latency_tracking {
+        let id = if spec.subcommands.is_empty() {
+            index
+        } else {
+            histogram_id(server, index, req)
+        };
+        server.observe.record(id, ns);
+    }
+    if ns >= server.observe.cold_ns || !server.observe.monitors.is_empty() {
+        let entry = spec.resolve(req);
+        let args: Vec<&[u8]> = req.args().collect();
+        let mut flags = entry.flags;
+        if spec.flags.contains(Flags::SKIP_MONITOR) {
+            flags = flags.union(Flags::SKIP_MONITOR);
+        }
+        server.observe_slow(ctx.me, entry.name, flags, &args, ns);
+    }
+}
+
+/// The histogram id of a container's call: its subcommand's, else its own.
+#[cold]
+fn histogram_id(server: &ServerState, index: usize, req: &Request<'_>) -> usize {
+    if req.len() < 2 {
+        return index;
+    }
+    server
+        .acl
+        .registry()
+        .sub_of(index, req.arg(1))
+        .unwrap_or(index)
+}
+
+/// EVAL or FCALL left its script to run after the handler: its duration is
+/// recorded once the script ends (`ServerState::finish_pending_call`).
+#[cold]
+#[inline(never)]
+fn defer_observation(
+    ctx: &mut Ctx<'_>,
+    index: usize,
+    spec: &CommandSpec,
+    req: &Request<'_>,
+    start: u64,
+) {
+    ctx.server.observe.pending = Some(crate::runtime::observe::PendingCall {
+        start,
+        index,
+        id: index,
+        name: spec.name,
+        flags: spec.flags,
+        args: req.args().map(|a| a.to_vec()).collect(),
+    });
+}
+
+/// Shows a script command to the monitors before it runs.
+#[cold]
+#[inline(never)]
+fn monitor_script(ctx: &mut Ctx<'_>, req: &Request<'_>) {
+    let args: Vec<&[u8]> = req.args().collect();
+    let args = crate::runtime::observe::shown_args("", &args);
+    ctx.server.feed_monitors(ctx.me, &args);
 }
 
 /// Runs the handler inside a propagation unit (AOF on): the keys the store expires
@@ -336,7 +476,11 @@ pub fn script_call(
 /// command, once its key is ready).
 pub fn rerun(ctx: &mut Ctx<'_>, req: &Request<'_>) {
     if let Some((index, spec)) = lookup(ctx.server, req.arg(0)) {
+        // The slow log takes a blocked command when it completes (Redis's
+        // updateStatsOnUnblock).
+        ctx.server.observe.rerunning = true;
         call(ctx, index, spec, req);
+        ctx.server.observe.rerunning = false;
     }
 }
 

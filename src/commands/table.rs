@@ -10,7 +10,7 @@ use super::connection::session as connection;
 use super::hash::fields as hash;
 use super::keyspace::{copy as keyspace_copy, dump, expire, generic as keyspace, sort};
 use super::list::{block as list_block, edit as list_edit, pop as list_pop, push as list};
-use super::server::{acl, admin, memory, persistence, replication};
+use super::server::{acl, admin, cluster, memory, observe, persistence, replication};
 use super::set::members as set;
 use super::stream::{
     groups as stream_groups, info as stream_info, log as stream_log, read as stream_read,
@@ -64,6 +64,8 @@ const FAMILIES: &[&[CommandSpec]] = &[
     geo::COMMANDS,
     scripting::function::COMMANDS,
     replication::COMMANDS,
+    observe::COMMANDS,
+    cluster::COMMANDS,
 ];
 
 type Index = HashMap<&'static [u8], (usize, &'static CommandSpec), foldhash::fast::FixedState>;

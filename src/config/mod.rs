@@ -3,6 +3,7 @@
 mod file;
 pub mod keyspace_events;
 mod limits;
+mod observe;
 pub mod passive;
 mod replication;
 pub mod rewrite;
@@ -12,6 +13,7 @@ use log::LevelFilter;
 
 pub use file::os_text;
 pub use limits::{EncodingLimits, OutputLimit, OutputLimits};
+pub use observe::{DebugCommand, ObserveConfig};
 pub use replication::{ReplConfig, parse_replicaof};
 
 use crate::protocol::ProtoLimits;
@@ -171,6 +173,8 @@ pub struct Config {
     pub access: crate::store::Access,
     /// Replication directives (`replicaof`, `repl-*`, `min-replicas-*`, ...).
     pub repl: ReplConfig,
+    /// Slow log, latency monitor, client-side caching, DEBUG and metrics directives.
+    pub observe: ObserveConfig,
 }
 
 /// `appendfsync`: when the append-only file is fsynced.
@@ -353,6 +357,7 @@ impl Default for Config {
             maxmemory: 0,
             access: crate::store::Access::default(),
             repl: ReplConfig::default(),
+            observe: ObserveConfig::default(),
         }
     }
 }
@@ -413,6 +418,17 @@ pub const USAGE: &str = "Usage: rudis-server [/path/to/rudis.conf] [options]
   --auto-aof-rewrite-percentage N rewrite the AOF when it grew N% since the last
                                   rewrite (default 100; 0 = never automatically)
   --auto-aof-rewrite-min-size SIZE  no automatic rewrite below SIZE (default 64mb)
+  --slowlog-log-slower-than US    log commands taking at least US microseconds in the slow
+                                  log (default 10000; 0 = all, negative = none)
+  --slowlog-max-len N             entries the slow log keeps (default 128)
+  --latency-monitor-threshold MS  record latency events of at least MS ms (default 0 = off)
+  --latency-tracking yes|no       per-command latency histograms (default yes)
+  --latency-tracking-info-percentiles \"P ...\"  percentiles in INFO latencystats
+                                  (default \"50 99 99.9\")
+  --tracking-table-max-keys N     keys remembered for client-side caching (default 1000000)
+  --enable-debug-command no|yes|local  who may run DEBUG (default local: loopback clients)
+  --metrics-port PORT             serve Prometheus metrics on GET /metrics at PORT on the
+                                  bind address (default 0 = off)
   --aof-use-rdb-preamble yes|no   write the AOF base as RDB (default yes; commands
                                   when the data set holds nested documents)
   --sanitize-dump-payload no|yes|clients  accepted; rudis always checks RESTORE
@@ -581,13 +597,15 @@ impl Config {
             other => match self.encodings.set(other, value) {
                 Ok(true) => {}
                 Ok(false) => {
-                    let p =
-                        passive::find(other).ok_or_else(|| format!("unknown option '{name}'"))?;
-                    // A yes/no directive takes only yes or no, as in Redis.
-                    if ["yes", "no"].contains(&p.default) && parse_bool(value).is_none() {
-                        return Err(bad());
+                    if !self.observe.set(other, value)? {
+                        let p = passive::find(other)
+                            .ok_or_else(|| format!("unknown option '{name}'"))?;
+                        // A yes/no directive takes only yes or no, as in Redis.
+                        if ["yes", "no"].contains(&p.default) && parse_bool(value).is_none() {
+                            return Err(bad());
+                        }
+                        self.passive.insert(p.name, value.to_string());
                     }
-                    self.passive.insert(p.name, value.to_string());
                 }
                 Err(()) => return Err(bad()),
             },
@@ -665,6 +683,7 @@ impl Config {
                     .repl
                     .get(other)
                     .or_else(|| self.encodings.get(other))
+                    .or_else(|| self.observe.get(other))
                     .or_else(|| {
                         let p = passive::find(other)?;
                         Some(
@@ -755,6 +774,14 @@ impl Config {
         "stream-node-max-bytes",
         "stream-node-max-entries",
         "hll-sparse-max-bytes",
+        "slowlog-log-slower-than",
+        "slowlog-max-len",
+        "latency-monitor-threshold",
+        "latency-tracking",
+        "latency-tracking-info-percentiles",
+        "tracking-table-max-keys",
+        "enable-debug-command",
+        "metrics-port",
     ];
 }
 

@@ -52,7 +52,6 @@ pub const NO_EFFECT: &[(&str, &str, bool)] = &[
     ("crash-memcheck-enabled", "yes", true),
     ("disable-thp", "yes", false),
     ("dynamic-hz", "yes", true),
-    ("enable-debug-command", "no", false),
     ("enable-module-command", "no", false),
     ("enable-protected-configs", "no", false),
     ("ignore-warnings", "", true),
@@ -118,13 +117,6 @@ pub const NO_EFFECT: &[(&str, &str, bool)] = &[
 /// until then. Whoever implements one removes its line here (a test checks that no
 /// name is both here and in [`Config::NAMES`](super::Config::NAMES)).
 pub const NOT_YET: &[(&str, &str, bool)] = &[
-    // observability
-    ("latency-monitor-threshold", "0", true),
-    ("latency-tracking", "yes", true),
-    ("latency-tracking-info-percentiles", "50 99 99.9", true),
-    ("slowlog-log-slower-than", "10000", true),
-    ("slowlog-max-len", "128", true),
-    ("tracking-table-max-keys", "1000000", true),
     // replication
     ("repl-backlog-ttl", "3600", true),
     ("repl-disable-tcp-nodelay", "no", true),

@@ -301,6 +301,35 @@ pub const DOCS: &[(&str, &str)] = &[
         "hll-sparse-max-bytes",
         "A sparse HyperLogLog that would grow past this turns dense.",
     ),
+    (
+        "slowlog-log-slower-than",
+        "Commands taking at least this many microseconds go to the slow log (0: all, negative: none).",
+    ),
+    ("slowlog-max-len", "Entries the slow log keeps."),
+    (
+        "latency-monitor-threshold",
+        "Latency events of at least this many milliseconds are recorded for LATENCY (0: off).",
+    ),
+    (
+        "latency-tracking",
+        "Per-command latency histograms (INFO latencystats, LATENCY HISTOGRAM).",
+    ),
+    (
+        "latency-tracking-info-percentiles",
+        "Percentiles INFO latencystats shows.",
+    ),
+    (
+        "tracking-table-max-keys",
+        "Keys remembered for client-side caching (0: no limit).",
+    ),
+    (
+        "enable-debug-command",
+        "Who may run DEBUG: no, yes, or local (loopback clients).",
+    ),
+    (
+        "metrics-port",
+        "Port of the Prometheus endpoint GET /metrics on the bind address (0: off).",
+    ),
 ];
 
 /// A value as a configuration line writes it: bare when it is one plain word,

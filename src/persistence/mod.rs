@@ -577,11 +577,15 @@ impl Persistence {
                 return Err(e);
             }
         };
+        let fork_start = std::time::Instant::now();
         // SAFETY: the child first closes every inherited descriptor but the pipe,
         // then only writes the snapshot from its copy of the memory (allocation is
         // fork-safe in glibc; nothing logs or takes a lock another thread could
         // hold) and leaves with `_exit`, running no destructor.
         let pid = unsafe { libc::fork() };
+        if pid > 0 {
+            crate::runtime::observe::note_fork(fork_start.elapsed());
+        }
         match pid {
             0 => child_main(store, &path, fmt, delay, reason_tx.as_raw_fd()),
             -1 => {

@@ -10,8 +10,11 @@ pub mod blocking;
 pub mod evict;
 pub mod fds;
 pub mod notify;
+pub mod observe;
+pub mod pause;
 pub mod propagate;
 pub mod pubsub;
+pub mod tracking;
 pub mod transaction;
 pub mod watch;
 
@@ -87,6 +90,8 @@ pub struct ClientInfo {
     pub replica: bool,
     /// The client is this replica's master (Redis's CLIENT_MASTER).
     pub master: bool,
+    /// CLIENT TRACKING mode, while on.
+    pub tracking: Option<Box<tracking::ClientTracking>>,
 }
 
 impl ClientInfo {
@@ -124,6 +129,7 @@ impl ClientInfo {
             pushing: false,
             replica: false,
             master: false,
+            tracking: None,
         }
     }
 }
@@ -171,8 +177,7 @@ pub struct ServerStats {
 pub struct CommandStats {
     /// Times the handler ran.
     pub calls: u64,
-    /// Nanoseconds spent running it: a batch's time is shared evenly among the
-    /// commands of the batch (one clock read per batch keeps the hot path cheap).
+    /// Nanoseconds spent running it (timed with `observe::ticks`).
     pub nanos: u64,
     /// Refused before running (arity, argument kinds).
     pub rejected_calls: u64,
@@ -200,8 +205,6 @@ pub struct ServerState {
     pub next_client_id: u64,
     /// Set by SHUTDOWN: the event loop stops after this turn.
     pub shutdown: bool,
-    /// Table positions of the commands run in the current batch, for timing.
-    pub batch: Vec<usize>,
     /// Counters per command, by position in the command table.
     pub command_stats: Vec<CommandStats>,
     /// Number of commands in the command table (the size of `command_stats`).
@@ -225,6 +228,12 @@ pub struct ServerState {
     pub persistence: crate::persistence::Persistence,
     /// The stream of writes for the append-only file (and replicas).
     pub propagation: propagate::Propagation,
+    /// Slow log, latency monitor and histograms, MONITOR clients.
+    pub observe: observe::Observe,
+    /// Client-side caching: remembered keys, BCAST prefixes, invalidations to send.
+    pub tracking: tracking::Tracking,
+    /// CLIENT PAUSE in force, and the clients waiting for its end.
+    pub pause: pause::Pause,
     /// `rename-command`s in effect: lowercase name → position in the command table,
     /// `None` for a command renamed away or removed. `None` (the usual case): no
     /// renames, and dispatch looks names up in the table directly.
@@ -296,6 +305,7 @@ impl ServerState {
     /// keyspace notifications.
     pub fn observes_writes(&self) -> bool {
         self.config.notify_keyspace_events != 0
+            || self.tracking.active()
             || !self.watchers.is_empty()
             || self.blocking.has_waiting()
     }
@@ -308,7 +318,13 @@ impl ServerState {
         if let Some(hash) = &config.requirepass {
             acl.set_default_password(Some(hash));
         }
+        observe::ticks::init();
+        let mut observe = observe::Observe::default();
+        observe.sync(&config.observe);
         ServerState {
+            observe,
+            tracking: Default::default(),
+            pause: Default::default(),
             acl,
             port: config.port,
             config,
@@ -329,7 +345,6 @@ impl ServerState {
             repl: Default::default(),
             command_stats: Vec::new(),
             command_count,
-            batch: Vec::new(),
             error_stats: Default::default(),
             evicting: false,
             out_of_memory: false,
@@ -344,20 +359,6 @@ impl ServerState {
                 .resize(self.command_count.max(index + 1), CommandStats::default());
         }
         &mut self.command_stats[index]
-    }
-
-    /// Shares `elapsed` among the commands run since the last call.
-    pub fn account_batch(&mut self, elapsed: std::time::Duration) {
-        if self.batch.is_empty() {
-            return;
-        }
-        let share = elapsed.as_nanos() as u64 / self.batch.len() as u64;
-        let batch = std::mem::take(&mut self.batch);
-        for &index in &batch {
-            self.command_stats(index).nanos += share;
-        }
-        self.batch = batch;
-        self.batch.clear();
     }
 
     /// Counts one error reply under its first word.

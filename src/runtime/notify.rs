@@ -27,6 +27,17 @@ pub fn sync_tracking(config: &Config, store: &mut Store) {
     });
 }
 
+/// [`sync_tracking`], plus expired keys recorded while clients track keys (their
+/// caches are invalidated). Call after CONFIG SET and CLIENT TRACKING.
+pub fn sync_events(server: &ServerState, store: &mut Store) {
+    sync_tracking(&server.config, store);
+    let mut t = store.tracking();
+    if server.tracking.active() && !t.expired {
+        t.expired = true;
+        store.set_tracking(t);
+    }
+}
+
 /// Hands on the events the store recorded, in order (the one place every write is
 /// seen, Redis's `signalModifiedKey` plus `notifyKeyspaceEvent`): a write wakes the
 /// clients blocked on its key, invalidates WATCH and publishes its keyspace event;
@@ -40,13 +51,25 @@ pub fn publish_store_events(server: &mut ServerState, store: &mut Store, db: Opt
                 server.blocking.signal(db, key);
                 if event.class & crate::store::class::NO_TOUCH == 0 {
                     super::watch::touch(server, db, key);
+                    if server.tracking.active() {
+                        let writer = server.tracking.writer;
+                        super::tracking::invalidate(server, key, writer);
+                    }
                 }
                 if flags & event.class == 0 {
                     return;
                 }
                 event.name
             }
-            KeyEvent::Expired => "expired",
+            KeyEvent::Expired => {
+                if server.tracking.active() {
+                    super::tracking::invalidate(server, key, None);
+                }
+                if flags & EXPIRED == 0 {
+                    return;
+                }
+                "expired"
+            }
             KeyEvent::Miss => "keymiss",
             KeyEvent::New => "new",
         };

@@ -136,7 +136,7 @@ pub(super) fn serve_others(
                     dispatch,
                 ) {
                     Step::Ran | Step::Script { .. } => {}
-                    Step::Incomplete | Step::ProtocolError => break,
+                    Step::Incomplete | Step::ProtocolError | Step::Paused => break,
                 }
             }
             if let Ok((_, n)) = conn.flush() {

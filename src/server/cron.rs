@@ -12,9 +12,32 @@ impl Server {
             crate::runtime::evict::perform(&mut self.store, &mut self.state, store::now_ms());
         }
         let deadline = start + CRON_EXPIRE_BUDGET;
-        self.store.active_expire(store::now_ms(), deadline);
-        self.expire_behind = Instant::now() >= deadline;
+        let now_ms = store::now_ms();
+        if self.state.pause.is_on() && now_ms >= self.state.pause.end_ms {
+            let crate::runtime::ServerState {
+                pause, blocking, ..
+            } = &mut self.state;
+            pause.stop(&mut blocking.woken);
+            self.resume_woken();
+        }
+        // Nothing expires while clients are paused (Redis's
+        // checkClientPauseTimeoutAndReturnIfPaused).
+        if !self.state.pause.is_on() {
+            self.store.active_expire(now_ms, deadline);
+            let done = Instant::now();
+            self.expire_behind = done >= deadline;
+            self.state.latency_event("expire-cycle", done - start);
+        }
+        self.state.take_fork_event();
         self.publish_store_events();
+        if self.state.tracking.active() {
+            tracking::enforce_limit(&mut self.state);
+            let mut receivers = Receivers {
+                conns: &mut self.conns,
+                pending_write: &mut self.pending_write,
+            };
+            tracking::deliver(&mut self.state, &mut receivers);
+        }
         if !self.pending_write.is_empty() {
             self.flush_pending();
         }

@@ -34,7 +34,15 @@ impl Server {
         if !self.store.has_events() {
             return;
         }
+        self.state.tracking.writer = None;
         notify::publish_store_events(&mut self.state, &mut self.store, None);
+        if self.state.tracking.active() && self.state.tracking.has_outbox() {
+            let mut receivers = Receivers {
+                conns: &mut self.conns,
+                pending_write: &mut self.pending_write,
+            };
+            crate::runtime::tracking::deliver(&mut self.state, &mut receivers);
+        }
         if self.state.pubsub.has_outbox() {
             let now = self.clock.unix_ms(Instant::now());
             let mut receivers = Receivers {

@@ -14,6 +14,7 @@ mod cron;
 mod delivery;
 mod loading;
 pub mod logging;
+mod metrics;
 mod output_limit;
 mod replica;
 mod replication;
@@ -39,6 +40,8 @@ use crate::config::{Config, OUTPUT_HIGH_WATER};
 use crate::error::ProtocolError;
 use crate::protocol::{Parsed, ProtoLimits, Reply};
 use crate::runtime::blocking::{self, Outputs};
+use crate::runtime::observe::monitor;
+use crate::runtime::tracking;
 use crate::runtime::{ClientInfo, ServerState, notify};
 use crate::store::{self, Store};
 use clock::Clock;
@@ -47,6 +50,26 @@ use delivery::Receivers;
 
 const LISTENER: Token = Token(usize::MAX);
 const WAKER: Token = Token(usize::MAX - 1);
+
+// The reserved tokens (listener, waker, the snapshot transfer, the metrics listener)
+// are distinct (metrics connections use tokens from METRICS_BASE up).
+const _: () = {
+    let reserved = [
+        LISTENER.0,
+        WAKER.0,
+        replication::TRANSFER.0,
+        metrics::METRICS_LISTENER.0,
+    ];
+    let mut i = 0;
+    while i < reserved.len() {
+        let mut j = i + 1;
+        while j < reserved.len() {
+            assert!(reserved[i] != reserved[j], "two reserved tokens are equal");
+            j += 1;
+        }
+        i += 1;
+    }
+};
 /// Size of the shared read scratch buffer: one read() per 64 KB keeps syscalls few.
 const SCRATCH_LEN: usize = 64 * 1024;
 /// Events taken from one poll.
@@ -205,6 +228,8 @@ pub struct Server {
     accept_pending: bool,
     /// Time read after the last poll; good enough for timeouts and the cron.
     turn_now: Instant,
+    /// The Prometheus endpoint, with `--metrics-port`.
+    metrics: Option<metrics::Metrics>,
     /// The data set was loaded (see `loading.rs`).
     loaded: bool,
     /// Replication I/O: the snapshot child, spooled sends, the link to a master.
@@ -273,7 +298,15 @@ impl Server {
         state.port = listeners
             .first()
             .map_or(Ok(0), |l| l.local_addr().map(|a| a.port()))?;
+        let metrics = match state.config.observe.metrics_port {
+            0 => None,
+            port => Some(metrics::Metrics::bind(
+                SocketAddr::new(metrics::metrics_ip(&listeners), port),
+                poll.registry(),
+            )?),
+        };
         Ok(Server {
+            metrics,
             poll,
             listeners,
             conns: Slab::new(),
@@ -366,6 +399,10 @@ impl Server {
                 match event.token() {
                     LISTENER => self.accept_all(),
                     WAKER | replication::TRANSFER => {}
+                    metrics::METRICS_LISTENER => self.metrics_accept(),
+                    Token(t) if t >= metrics::METRICS_BASE => {
+                        self.metrics_event(t - metrics::METRICS_BASE)
+                    }
                     Token(t) => {
                         if event.is_read_closed()
                             && let Some(c) = self.conns.get_mut(t)
@@ -474,7 +511,7 @@ impl Server {
             }
             return;
         }
-        if self.state.clients[token].blocked.is_some() {
+        if self.state.clients[token].blocked.is_some() || self.state.pause.is_waiting(token) {
             self.read_while_blocked(token);
             return;
         }
@@ -490,6 +527,8 @@ impl Server {
                 match conn.fill(&mut self.scratch) {
                     Ok((outcome, n)) => {
                         self.state.stats.net_input_bytes += n as u64;
+                        self.state.observe.reads_processed += 1;
+                        self.state.observe.reads_processed += 1;
                         match outcome {
                             ReadOutcome::Drained => {}
                             ReadOutcome::BudgetSpent => again = true,
@@ -510,7 +549,9 @@ impl Server {
             // to drain), unless the client is closing. Bytes still in the socket or a
             // pending EOF raise no new event, so nothing else would bring us back.
             let info = &self.state.clients[token];
-            again = !info.close_after_reply && info.blocked.is_none();
+            again = !info.close_after_reply
+                && info.blocked.is_none()
+                && !self.state.pause.is_waiting(token);
         }
         let Some(conn) = self.conns.get_mut(token) else {
             return;
@@ -583,7 +624,7 @@ impl Server {
             ..
         } = self;
         let mut batch_start: Option<(Instant, i64)> = None;
-        let more = loop {
+        loop {
             let Some(conn) = conns.get_mut(token) else {
                 break false;
             };
@@ -599,7 +640,7 @@ impl Server {
             let now = batch_start.map_or(0, |(_, now)| now);
             match step {
                 Step::Incomplete => break true,
-                Step::ProtocolError => break false,
+                Step::ProtocolError | Step::Paused => break false,
                 Step::Ran => {}
                 Step::Script { mark } => {
                     let io = busy::Io {
@@ -608,6 +649,7 @@ impl Server {
                         scratch,
                     };
                     busy::run_script(conns, store, state, token, now, io);
+                    state.finish_pending_call(token);
                     if state.clients[token].reply_suppressed()
                         && let Some(conn) = conns.get_mut(token)
                     {
@@ -625,14 +667,24 @@ impl Server {
                 };
                 pubsub::deliver(state, &mut receivers, now);
             }
+            if state.tracking.active() && state.tracking.has_outbox() {
+                let mut receivers = Receivers {
+                    conns,
+                    pending_write,
+                };
+                tracking::deliver(state, &mut receivers);
+            }
+            if state.observe.monitors.has_outbox() {
+                let mut receivers = Receivers {
+                    conns,
+                    pending_write,
+                };
+                monitor::deliver(state, &mut receivers);
+            }
             if state.clients[token].blocked.is_some() {
                 break false;
             }
-        };
-        if let Some((started, _)) = batch_start {
-            state.account_batch(started.elapsed());
         }
-        more
     }
 
     fn before_sleep(&mut self) {
@@ -642,9 +694,11 @@ impl Server {
             blocking::expire_timeouts(&mut self.state, now, &mut self.conns);
         }
         self.resume_woken();
-        if self.expire_behind {
-            let deadline = Instant::now() + FAST_EXPIRE_BUDGET;
+        if self.expire_behind && !self.state.pause.is_on() {
+            let start = Instant::now();
+            let deadline = start + FAST_EXPIRE_BUDGET;
             self.store.active_expire(store::now_ms(), deadline);
+            self.state.latency_event("expire-cycle", start.elapsed());
             self.expire_behind = Instant::now() >= deadline;
             self.publish_store_events();
         }
@@ -684,6 +738,7 @@ impl Server {
                     info.outbuf_len = conn.wbuf.len();
                     info.outbuf_cap = conn.wbuf.capacity();
                 }
+                self.state.observe.writes_processed += 1;
                 Some(outcome)
             }
             Err(e) => {
@@ -704,6 +759,9 @@ impl Server {
             blocking::unblock(&mut self.state, token);
             pubsub::forget(&mut self.state, token);
             self.forget_replication(token);
+            self.state.observe.monitors.remove(token);
+            tracking::disable(&mut self.state, token);
+            self.state.pause.waiting.retain(|&t| t != token);
         }
     }
 }
@@ -719,6 +777,8 @@ enum Step {
     Incomplete,
     /// The input was malformed: the error is written and the client will close.
     ProtocolError,
+    /// CLIENT PAUSE holds the request: it stays buffered until the pause ends.
+    Paused,
 }
 
 /// Parses the next request in the connection's read buffer and runs it. The clock is
@@ -755,6 +815,12 @@ fn run_next(
             let resp = state.clients[token].resp;
             state.clients[token].last_interaction_ms = now;
             let req = conn.parser.request(&conn.rbuf);
+            if state.pause.is_on() && held_by_pause(state, token, &req, now) {
+                // Parsed again, from the same bytes, once the pause ends.
+                conn.parser.finish();
+                state.pause.wait(token);
+                return Step::Paused;
+            }
             let mark = conn.wbuf.len();
             let mut ctx = Ctx {
                 store,
@@ -779,6 +845,42 @@ fn run_next(
             Step::ProtocolError
         }
     }
+}
+
+/// Whether CLIENT PAUSE holds this request of client `token` (Redis's
+/// `processCommand`: every command under ALL; under WRITE, writes, commands that
+/// may replicate and an EXEC whose queue writes). Ends a pause whose time is up.
+#[cold]
+#[inline(never)]
+fn held_by_pause(
+    state: &mut ServerState,
+    token: usize,
+    req: &crate::protocol::Request<'_>,
+    now: i64,
+) -> bool {
+    if now >= state.pause.end_ms {
+        let ServerState {
+            pause, blocking, ..
+        } = state;
+        pause.stop(&mut blocking.woken);
+        return false;
+    }
+    let Some(spec) = commands::table::lookup(req.arg(0)) else {
+        return false;
+    };
+    let writes = |spec: &commands::CommandSpec, req: &crate::protocol::Request<'_>| {
+        spec.resolve(req).flags.contains(commands::Flags::WRITE)
+    };
+    let mut write = writes(spec, req);
+    if spec.name == "exec"
+        && let Some(tx) = state.clients[token].multi.as_ref()
+    {
+        write = tx.queued.iter().any(|q| {
+            let q = q.request();
+            commands::table::lookup(q.arg(0)).is_some_and(|s| writes(s, &q))
+        });
+    }
+    state.pause.holds(spec.name, write)
 }
 
 /// Replies to a malformed request and marks the connection to close after the reply.

@@ -80,6 +80,8 @@ pub struct KeyspaceStats {
     pub misses: u64,
     /// Keys evicted to stay under `maxmemory`.
     pub evicted_keys: u64,
+    /// Values freed in slices between turns instead of at once (INFO `lazyfreed_objects`).
+    pub lazyfreed_objects: u64,
 }
 
 /// Which events the store records for keyspace notifications (set from
@@ -340,6 +342,7 @@ impl Store {
     /// in a background thread; one thread here frees them between turns).
     pub fn dispose(&mut self, value: Value) {
         if value.elements() > LAZY_FREE_ELEMENTS {
+            self.stats.lazyfreed_objects += 1;
             self.graveyard.push(Garbage::Value(value));
         }
     }
@@ -362,6 +365,7 @@ impl Store {
     pub fn free_some(&mut self) -> bool {
         for db in 0..self.dbs.len() {
             for value in self.dbs[db].take_expired_big() {
+                self.stats.lazyfreed_objects += 1;
                 self.graveyard.push(Garbage::Value(value));
             }
         }

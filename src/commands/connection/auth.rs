@@ -67,6 +67,7 @@ pub fn authenticate(ctx: &mut Ctx<'_>, user: &[u8], password: &[u8]) -> Result<(
         }
         None => {
             ctx.server.stats.acl_denied_auth += 1;
+            log_denial(ctx, "auth", b"AUTH", Some(user));
             let addr = ctx.client().addr.clone();
             ctx.server.acl.note_failed_auth(user, &addr);
             Err(wrongpass())
@@ -101,6 +102,7 @@ pub fn check(
         return Ok(());
     };
     denied.count(&mut ctx.server.stats);
+    log_denied(ctx, denied, req);
     Err(match denied {
         Denied::Command(name) => CmdError::msg(format!(
             "NOPERM this user has no permissions to run the '{name}' command"
@@ -129,6 +131,7 @@ pub fn check_from_script(
         return Ok(());
     };
     denied.count(&mut ctx.server.stats);
+    log_denied(ctx, denied, req);
     let reason = match denied {
         Denied::Command(_) => "can't run this command or subcommand",
         Denied::Key(_) => {
@@ -139,6 +142,52 @@ pub fn check_from_script(
     Err(CmdError::msg(format!(
         "ERR The user executing the script {reason}"
     )))
+}
+
+/// Logs a refused command in ACL LOG (reason command, key or channel).
+fn log_denied(ctx: &mut Ctx<'_>, denied: Denied, req: &Request<'_>) {
+    let (reason, object): (&'static str, Vec<u8>) = match denied {
+        Denied::Command(name) => ("command", name.as_bytes().to_vec()),
+        Denied::Key(i) => ("key", req.arg(i).to_vec()),
+        Denied::Channel(i) => ("channel", req.arg(i).to_vec()),
+    };
+    log_denial(ctx, reason, &object, None);
+}
+
+/// Adds an ACL LOG entry for the calling client; `user` overrides the client's user
+/// (an AUTH naming another).
+pub fn log_denial(ctx: &mut Ctx<'_>, reason: &'static str, object: &[u8], user: Option<&[u8]>) {
+    let client = ctx.client();
+    let context = if client.in_script {
+        "lua"
+    } else if client.multi.is_some() {
+        "multi"
+    } else {
+        "toplevel"
+    };
+    let username = match user {
+        Some(u) => u.to_vec(),
+        None => ctx
+            .server
+            .acl
+            .user(client.user)
+            .map(|u| u.name.clone())
+            .unwrap_or_default(),
+    };
+    let user_name = username.clone();
+    let info = super::client::client_line(ctx.me, client, &user_name, ctx.now);
+    ctx.server
+        .observe
+        .acl_log
+        .add(crate::runtime::observe::acl_log::Entry {
+            count: 1,
+            reason,
+            context,
+            object: object.to_vec(),
+            username,
+            updated_ms: ctx.now,
+            client_info: info,
+        });
 }
 
 /// What a permission check refused.

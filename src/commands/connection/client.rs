@@ -113,6 +113,60 @@ pub const SUBCOMMANDS: &[CommandSpec] = &[
     )
     .acl(cats!(CONNECTION)),
     CommandSpec::new(
+        "client|tracking",
+        -3,
+        flags!(NOSCRIPT | LOADING | STALE),
+        Group::Connection,
+        "Enable or disable server assisted client side caching support",
+        super::tracking::client_tracking,
+    )
+    .acl(cats!(CONNECTION)),
+    CommandSpec::new(
+        "client|caching",
+        3,
+        flags!(NOSCRIPT | LOADING | STALE),
+        Group::Connection,
+        "Instruct the server about tracking or not keys in the next request",
+        super::tracking::client_caching,
+    )
+    .acl(cats!(CONNECTION)),
+    CommandSpec::new(
+        "client|getredir",
+        2,
+        flags!(NOSCRIPT | LOADING | STALE),
+        Group::Connection,
+        "Get tracking notifications redirection client ID if any",
+        super::tracking::client_getredir,
+    )
+    .acl(cats!(CONNECTION)),
+    CommandSpec::new(
+        "client|trackinginfo",
+        2,
+        flags!(NOSCRIPT | LOADING | STALE),
+        Group::Connection,
+        "Return information about server assisted client side caching for the current connection",
+        super::tracking::client_trackinginfo,
+    )
+    .acl(cats!(CONNECTION)),
+    CommandSpec::new(
+        "client|pause",
+        -3,
+        flags!(ADMIN | NOSCRIPT | LOADING | STALE),
+        Group::Connection,
+        "Stop processing commands from clients for some time",
+        super::pause::client_pause,
+    )
+    .acl(cats!(CONNECTION)),
+    CommandSpec::new(
+        "client|unpause",
+        2,
+        flags!(ADMIN | NOSCRIPT | LOADING | STALE),
+        Group::Connection,
+        "Resume processing of clients that were paused",
+        super::pause::client_unpause,
+    )
+    .acl(cats!(CONNECTION)),
+    CommandSpec::new(
         "client|help",
         2,
         flags!(LOADING | STALE),

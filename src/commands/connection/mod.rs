@@ -4,4 +4,6 @@
 pub mod auth;
 pub mod client;
 pub mod client_kill;
+pub mod pause;
 pub mod session;
+pub mod tracking;

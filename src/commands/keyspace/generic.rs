@@ -466,6 +466,7 @@ fn flushdb(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
     ctx.store.flush_db(db);
     // Blocked XREADGROUP clients learn that their stream is gone.
     ctx.server.blocking.signal_db(db);
+    crate::runtime::tracking::flush(ctx.server);
     ctx.out.ok();
     Ok(())
 }
@@ -482,6 +483,7 @@ fn flushall(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
     for db in 0..ctx.store.db_count() {
         ctx.server.blocking.signal_db(db);
     }
+    crate::runtime::tracking::flush(ctx.server);
     crate::commands::server::persistence::after_flushall(ctx);
     ctx.out.ok();
     Ok(())
@@ -496,6 +498,7 @@ fn flush(ctx: &mut Ctx<'_>, _req: &Request<'_>) -> Result<(), CmdError> {
     let db = ctx.db();
     crate::runtime::watch::touch_db(ctx.store, ctx.server, db, None, ctx.now);
     let removed = ctx.store.flush_db(db);
+    crate::runtime::tracking::flush(ctx.server);
     ctx.out.int(removed as i64);
     Ok(())
 }

@@ -8,7 +8,7 @@ use crate::acl::category;
 use crate::acl::user::has_spaces;
 use crate::commands::CommandSpec;
 use crate::commands::Ctx;
-use crate::commands::args::{parse_i64, text};
+use crate::commands::args::{is, parse_i64, text};
 use crate::commands::connection::auth::{Denied, disconnect_users, permission};
 use crate::commands::table;
 use crate::commands::table::acl_registry as registry;
@@ -100,6 +100,14 @@ pub const SUBCOMMANDS: &[CommandSpec] = &[
         load,
     ),
     CommandSpec::new(
+        "acl|log",
+        -2,
+        flags!(ADMIN | NOSCRIPT | LOADING | STALE),
+        Group::Server,
+        "Lists recent security events generated due to ACL rules.",
+        log,
+    ),
+    CommandSpec::new(
         "acl|save",
         2,
         flags!(ADMIN | NOSCRIPT | LOADING | STALE),
@@ -138,6 +146,51 @@ pub const SUBCOMMANDS: &[CommandSpec] = &[
 /// ```
 fn acl(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
     run_subcommand("acl", SUBCOMMANDS, ctx, req)
+}
+
+/// ```text
+/// ACL LOG [count | RESET]
+/// ```
+/// The newest `count` (default 10) refusals: count, reason, context, object,
+/// username, age-seconds, client-info.
+/// # Errors
+/// `ERR syntax error`; a count that is not an integer.
+fn log(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
+    if req.len() > 3 {
+        return Err(CmdError::Syntax);
+    }
+    let mut count = 10usize;
+    if req.len() == 3 {
+        if is(req.arg(2), "reset") {
+            ctx.server.observe.acl_log.entries.clear();
+            ctx.out.ok();
+            return Ok(());
+        }
+        let n = parse_i64(req.arg(2))?;
+        count = usize::try_from(n).map_err(|_| CmdError::NotInteger)?;
+    }
+    let now = ctx.now;
+    let entries = &ctx.server.observe.acl_log.entries;
+    let n = count.min(entries.len());
+    ctx.out.array_len(n);
+    for e in entries.iter().take(n) {
+        ctx.out.map_len(7);
+        ctx.out.bulk(b"count");
+        ctx.out.int(e.count as i64);
+        ctx.out.bulk(b"reason");
+        ctx.out.bulk(e.reason.as_bytes());
+        ctx.out.bulk(b"context");
+        ctx.out.bulk(e.context.as_bytes());
+        ctx.out.bulk(b"object");
+        ctx.out.bulk(&e.object);
+        ctx.out.bulk(b"username");
+        ctx.out.bulk(&e.username);
+        ctx.out.bulk(b"age-seconds");
+        ctx.out.double((now - e.updated_ms).max(0) as f64 / 1000.0);
+        ctx.out.bulk(b"client-info");
+        ctx.out.bulk(e.client_info.as_bytes());
+    }
+    Ok(())
 }
 
 /// ```text

@@ -154,6 +154,8 @@ const IMMUTABLE_CONFIG: &[&str] = &[
     "syslog-facility",
     "replicaof",
     "slaveof",
+    "enable-debug-command",
+    "metrics-port",
 ];
 
 /// Debugging directives CONFIG GET shows only when asked by name (Redis's
@@ -296,7 +298,8 @@ fn config_set(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
         ctx.server.config.appendonly = !appendonly;
         return Err(failed("appendonly", &why));
     }
-    crate::runtime::notify::sync_tracking(&ctx.server.config, ctx.store);
+    crate::runtime::notify::sync_events(ctx.server, ctx.store);
+    ctx.server.observe.sync(&ctx.server.config.observe);
     ctx.server.persistence.sync_write_denial(&ctx.server.config);
     ctx.store.set_access(ctx.server.config.access);
     if pairs.iter().any(|(n, _)| n == "maxmemory") {
@@ -324,6 +327,7 @@ fn config_set(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
 fn config_resetstat(ctx: &mut Ctx<'_>, _req: &Request<'_>) -> Result<(), CmdError> {
     ctx.server.stats = Default::default();
     ctx.server.command_stats.clear();
+    ctx.server.observe.histograms.clear();
     ctx.server.error_stats.clear();
     ctx.store.stats = KeyspaceStats::default();
     ctx.out.ok();
@@ -441,6 +445,11 @@ fn shutdown(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
 /// # Errors
 /// `ERR unknown subcommand or wrong number of arguments for '...'. Try DEBUG HELP.`
 fn debug(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
+    if !debug_allowed(ctx) {
+        return Err(CmdError::msg(
+            "ERR DEBUG command not allowed. If the enable-debug-command option is set to \"local\", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server.",
+        ));
+    }
     let sub = req.arg(1);
     if is(sub, "help") && req.len() == 2 {
         reply_help(
@@ -473,6 +482,8 @@ fn debug(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
         let pause = Duration::try_from_secs_f64(secs.max(0.0)).unwrap_or_default();
         std::thread::sleep(pause);
         ctx.out.ok();
+    } else if let Some(result) = super::debug::run(ctx, req) {
+        return result;
     } else {
         return Err(CmdError::msg(format!(
             "ERR unknown subcommand or wrong number of arguments for '{}'. Try DEBUG HELP.",
@@ -480,6 +491,21 @@ fn debug(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
         )));
     }
     Ok(())
+}
+
+/// `enable-debug-command`: yes, or local and the client is on a loopback address
+/// (Redis's `allowProtectedAction`).
+fn debug_allowed(ctx: &Ctx<'_>) -> bool {
+    use crate::config::DebugCommand;
+    match ctx.server.config.observe.enable_debug_command {
+        DebugCommand::Yes => true,
+        DebugCommand::No => false,
+        DebugCommand::Local => ctx
+            .client()
+            .addr
+            .parse::<std::net::SocketAddr>()
+            .is_ok_and(|a| a.ip().is_loopback()),
+    }
 }
 
 #[cfg(test)]

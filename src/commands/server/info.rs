@@ -25,7 +25,7 @@ const DEFAULT_SECTIONS: &[&str] = &[
 ];
 
 /// Sections only `all`/`everything` or an explicit name adds.
-const EXTRA_SECTIONS: &[&str] = &["commandstats"];
+const EXTRA_SECTIONS: &[&str] = &["commandstats", "latencystats"];
 
 /// ```text
 /// INFO [section [section ...]]
@@ -67,8 +67,21 @@ pub fn info(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
     Ok(())
 }
 
+/// Every section's text, as `INFO everything` shows it (for the metrics endpoint).
+pub fn everything(ctx: &Ctx<'_>) -> String {
+    let mut text = String::with_capacity(8192);
+    for section in DEFAULT_SECTIONS.iter().chain(EXTRA_SECTIONS) {
+        if !text.is_empty() {
+            text.push_str("\r\n");
+        }
+        write_section(ctx, section, &mut text);
+    }
+    text
+}
+
 /// Appends `# Title` and the fields of one section.
 fn write_section(ctx: &Ctx<'_>, section: &str, out: &mut String) {
+    let start = out.len();
     let mut title = section.to_string();
     if let Some(first) = title.get_mut(0..1) {
         first.make_ascii_uppercase();
@@ -123,7 +136,7 @@ fn write_section(ctx: &Ctx<'_>, section: &str, out: &mut String) {
             field("cluster_connections", &0);
             field("maxclients", &state.config.maxclients);
             field("blocked_clients", &state.blocking.blocked_clients());
-            field("tracking_clients", &0);
+            field("tracking_clients", &state.tracking.client_count());
             field("clients_in_timeout_table", &0);
         }
         "memory" => {
@@ -269,6 +282,9 @@ fn write_section(ctx: &Ctx<'_>, section: &str, out: &mut String) {
             field("pubsubshard_channels", &state.pubsub.shard_channel_count());
             // No MIGRATE, so no cached connections (Redis's unit/dump reads it).
             field("migrate_cached_sockets", &0);
+            field("tracking_total_keys", &state.tracking.key_count());
+            field("tracking_total_items", &state.tracking.item_count());
+            field("tracking_total_prefixes", &state.tracking.prefix_count());
             field("total_error_replies", &s.error_replies);
             field("acl_access_denied_auth", &s.acl_denied_auth);
             field("acl_access_denied_cmd", &s.acl_denied_cmd);
@@ -322,12 +338,39 @@ fn write_section(ctx: &Ctx<'_>, section: &str, out: &mut String) {
                 );
             }
         }
+        "latencystats" => write_latencystats(state, out),
         "errorstats" => {
             for (kind, count) in &ctx.server.error_stats {
                 let _ = write!(out, "errorstat_{kind}:count={count}\r\n");
             }
         }
         _ => {} // modules: none
+    }
+    super::info_exporter::append_missing(ctx, section, out, start);
+}
+
+/// INFO latencystats: the configured percentiles of each command's latency
+/// histogram, in microseconds (Redis's `fillPercentileDistributionLatencies`).
+fn write_latencystats(state: &crate::runtime::ServerState, out: &mut String) {
+    if !state.config.observe.latency_tracking {
+        return;
+    }
+    let registry = state.acl.registry();
+    let percentiles = &state.config.observe.latency_percentiles;
+    for (id, h) in state.observe.histograms.iter().enumerate() {
+        let Some(h) = h.as_ref().filter(|h| h.total() > 0) else {
+            continue;
+        };
+        let Some(entry) = registry.entries.get(id) else {
+            continue;
+        };
+        let _ = write!(out, "latency_percentiles_usec_{}:", entry.name);
+        for (j, p) in percentiles.iter().enumerate() {
+            let sep = if j + 1 == percentiles.len() { "" } else { "," };
+            let usec = h.percentile(*p) as f64 / 1000.0;
+            let _ = write!(out, "p{p}={usec:.3}{sep}");
+        }
+        out.push_str("\r\n");
     }
 }
 
