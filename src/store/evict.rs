@@ -351,8 +351,15 @@ impl Store {
         } else {
             self.dbs[db].len()
         };
-        for _ in 0..self.access.samples.min(len) {
-            let i = self.rng.below(len);
+        let samples = self.access.samples;
+        for k in 0..samples.min(len) {
+            // As Redis's dictGetSomeKeys, distinct keys: all of them when there are
+            // no more than the samples.
+            let i = if len <= samples {
+                k
+            } else {
+                self.rng.below(len)
+            };
             let d = &self.dbs[db];
             let (pos, expire_at) = if volatile {
                 let Some((key, at)) = d.expiring_at(i) else {
@@ -586,7 +593,8 @@ mod tests {
             assert_eq!(store.db(0).len(), 50, "{policy:?}");
             assert_eq!(store.stats.evicted_keys, 2);
         }
-        // volatile-ttl takes the nearest expiry first.
+        // volatile-ttl takes the nearest expiry first (with fewer keys than samples,
+        // every key is looked at).
         let mut store = aged_store(Policy::VolatileTtl, 0, 0, now);
         store.db(0).insert(b"late", Value::Int(1), now + 10_000);
         store.db(0).insert(b"soon", Value::Int(1), now + 5_000);
