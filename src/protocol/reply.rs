@@ -102,6 +102,18 @@ impl<'a> Reply<'a> {
         self.header(b':', n);
     }
 
+    /// A double already formatted as `text`: a RESP3 double (`,text`), or for RESP2
+    /// a bulk string of the same digits.
+    pub fn double_text(&mut self, text: &[u8]) {
+        if self.is_resp3() {
+            self.raw(b",");
+            self.raw(text);
+            self.raw(b"\r\n");
+        } else {
+            self.bulk(text);
+        }
+    }
+
     /// A bulk string `$len\r\n...\r\n`.
     pub fn bulk(&mut self, b: &[u8]) {
         self.buf.reserve(b.len() + 16);

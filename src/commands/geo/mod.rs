@@ -187,14 +187,7 @@ pub fn parse_unit(unit: &[u8]) -> Result<f64, CmdError> {
 /// Writes a coordinate as Redis's `addReplyHumanLongDouble`: a bulk string in
 /// RESP2, a double in RESP3.
 pub fn reply_coord(out: &mut Reply<'_>, v: f64) {
-    let text = human(v);
-    if out.is_resp3() {
-        out.raw(b",");
-        out.raw(text.as_bytes());
-        out.raw(b"\r\n");
-    } else {
-        out.bulk(text.as_bytes());
-    }
+    out.double_text(human(v).as_bytes());
 }
 
 /// ```text

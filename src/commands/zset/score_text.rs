@@ -254,14 +254,7 @@ pub fn format_packed_score(v: f64) -> String {
 /// Writes a score reply: a RESP3 double (`,`), or a bulk string for RESP2, with
 /// [`format_score`]'s digits.
 pub fn reply_score(out: &mut Reply<'_>, v: f64) {
-    let text = format_score(v);
-    if out.is_resp3() {
-        out.raw(b",");
-        out.raw(text.as_bytes());
-        out.raw(b"\r\n");
-    } else {
-        out.bulk(text.as_bytes());
-    }
+    out.double_text(format_score(v).as_bytes());
 }
 
 #[cfg(test)]
