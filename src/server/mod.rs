@@ -640,7 +640,7 @@ impl Server {
             let now = batch_start.map_or(0, |(_, now)| now);
             match step {
                 Step::Incomplete => break true,
-                Step::ProtocolError | Step::Paused => break false,
+                Step::ProtocolError | Step::Paused | Step::OverLimit => break false,
                 Step::Ran => {}
                 Step::Script { mark } => {
                     let io = busy::Io {
@@ -779,6 +779,8 @@ enum Step {
     ProtocolError,
     /// CLIENT PAUSE holds the request: it stays buffered until the pause ends.
     Paused,
+    /// The reply passed the client's hard output limit: the client is closing.
+    OverLimit,
 }
 
 /// Parses the next request in the connection's read buffer and runs it. The clock is
@@ -822,18 +824,24 @@ fn run_next(
                 return Step::Paused;
             }
             let mark = conn.wbuf.len();
+            let hard = output_limit::reply_limit(state, &state.clients[token]);
             let mut ctx = Ctx {
                 store,
                 server: state,
                 me: token,
-                out: Reply::new(&mut conn.wbuf, resp),
+                out: Reply::limited(&mut conn.wbuf, resp, hard),
                 now,
             };
             dispatch(&mut ctx, &req);
+            let over = ctx.out.over();
             let used = conn.parser.finish();
             conn.rbuf.advance(used);
             if state.scripts.has_pending() {
                 return Step::Script { mark };
+            }
+            if over {
+                output_limit::close_over_limit(conn, state, token);
+                return Step::OverLimit;
             }
             if state.clients[token].reply_suppressed() {
                 conn.wbuf.truncate(mark);
