@@ -24,6 +24,12 @@ pub fn perform(store: &mut Store, server: &mut ServerState, now: i64) -> Evicted
         server.evicting = false;
         return Evicted::Ok;
     }
+    if server.pause.is_on() && now < server.pause.end_ms {
+        // While clients are paused the data set stays as it is: nothing is evicted,
+        // and nothing refused for memory either (Redis's isSafeToPerformEvictions).
+        server.evicting = false;
+        return Evicted::Ok;
+    }
     store.set_observed(server.observes_writes());
     let result = store.evict(max, |_| counted_memory(), now);
     server.evicting = result == Evicted::Running;

@@ -20,6 +20,8 @@ impl Server {
             pause.stop(&mut blocking.woken);
             self.resume_woken();
         }
+        // Keys past their TTL stay while paused (also after a data set was replaced).
+        self.store.set_expiry_frozen(self.state.pause.is_on());
         // Nothing expires while clients are paused (Redis's
         // checkClientPauseTimeoutAndReturnIfPaused).
         if !self.state.pause.is_on() {

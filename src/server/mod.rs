@@ -817,7 +817,7 @@ fn run_next(
             let resp = state.clients[token].resp;
             state.clients[token].last_interaction_ms = now;
             let req = conn.parser.request(&conn.rbuf);
-            if state.pause.is_on() && held_by_pause(state, token, &req, now) {
+            if state.pause.is_on() && held_by_pause(store, state, token, &req, now) {
                 // Parsed again, from the same bytes, once the pause ends.
                 conn.parser.finish();
                 state.pause.wait(token);
@@ -861,6 +861,7 @@ fn run_next(
 #[cold]
 #[inline(never)]
 fn held_by_pause(
+    store: &mut Store,
     state: &mut ServerState,
     token: usize,
     req: &crate::protocol::Request<'_>,
@@ -871,24 +872,38 @@ fn held_by_pause(
             pause, blocking, ..
         } = state;
         pause.stop(&mut blocking.woken);
+        store.set_expiry_frozen(false);
         return false;
     }
     let Some(spec) = commands::table::lookup(req.arg(0)) else {
         return false;
     };
-    let writes = |spec: &commands::CommandSpec, req: &crate::protocol::Request<'_>| {
-        spec.resolve(req).flags.contains(commands::Flags::WRITE)
-    };
-    let mut write = writes(spec, req);
+    let mut write = pausable(store, state, spec, req);
     if spec.name == "exec"
-        && let Some(tx) = state.clients[token].multi.as_ref()
+        && let Some(tx) = state.clients[token].multi.take()
     {
         write = tx.queued.iter().any(|q| {
             let q = q.request();
-            commands::table::lookup(q.arg(0)).is_some_and(|s| writes(s, &q))
+            commands::table::lookup(q.arg(0)).is_some_and(|s| pausable(store, state, s, &q))
         });
+        state.clients[token].multi = Some(tx);
     }
-    state.pause.holds(spec.name, write)
+    state.pause.holds(write)
+}
+
+/// Whether a WRITE pause holds `spec`'s request (Redis's `CMD_WRITE | CMD_MAY_REPLICATE`
+/// from `getCommandFlags`, where a script's declared flags replace EVAL's and FCALL's).
+fn pausable(
+    store: &Store,
+    state: &mut ServerState,
+    spec: &commands::CommandSpec,
+    req: &crate::protocol::Request<'_>,
+) -> bool {
+    if let Some(write) = commands::scripting::declared_writes(store, state, spec.name, req) {
+        return write;
+    }
+    spec.resolve(req).flags.contains(commands::Flags::WRITE)
+        || crate::runtime::pause::may_replicate(spec.name)
 }
 
 /// Replies to a malformed request and marks the connection to close after the reply.

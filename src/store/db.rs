@@ -150,22 +150,28 @@ impl Db {
     /// it expired as the second value.
     #[cfg(test)]
     pub(super) fn lookup(&mut self, key: &[u8], now: i64) -> (Lookup, bool) {
-        self.lookup_clocked(key, now, None)
+        self.lookup_clocked(key, now, None, false)
     }
 
-    /// [`Db::lookup`] that sets the found key's access clock to `clock`, if given.
+    /// [`Db::lookup`] that sets the found key's access clock to `clock`, if given; with
+    /// `keep_expired`, a key past its TTL is reported missing but not removed (while
+    /// clients are paused, Redis's `expireIfNeeded`).
     #[inline]
     pub(super) fn lookup_clocked(
         &mut self,
         key: &[u8],
         now: i64,
         clock: Option<u32>,
+        keep_expired: bool,
     ) -> (Lookup, bool) {
         let hash = self.map.hash(key);
         match self.map.find_hashed_clocked(hash, key, clock) {
             None => (Lookup::Missing, false),
             Some(i) => {
                 if self.map.flag(i) && passed(self.ttl_of(hash, key), now) {
+                    if keep_expired {
+                        return (Lookup::Missing, false);
+                    }
                     self.expire_index(i);
                     (Lookup::Missing, true)
                 } else {

@@ -407,9 +407,15 @@ impl Store {
         for key in keys {
             let _ = self.lookup_read(db, key, now);
         }
+        let frozen = self.expiry_frozen;
         let db = &self.dbs[db];
         keys.iter()
-            .map(|key| db.position(key).map(|pos| db.value_ref(pos)))
+            .map(|key| {
+                db.position(key)
+                    // Paused: a key past its TTL is still there, but missing to readers.
+                    .filter(|&pos| !frozen || !db.is_expired(pos, now))
+                    .map(|pos| db.value_ref(pos))
+            })
             .collect()
     }
 

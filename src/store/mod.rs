@@ -143,6 +143,10 @@ pub struct Store {
     touching: bool,
     /// Database where the next random eviction looks first.
     evict_cursor: usize,
+    /// Keys past their TTL stay (reported missing) instead of being removed: while
+    /// clients are paused, the data set must not change (Redis's `expireIfNeeded` and
+    /// `checkClientPauseTimeoutAndReturnIfPaused`).
+    expiry_frozen: bool,
 }
 
 impl Store {
@@ -166,6 +170,7 @@ impl Store {
             pool: Vec::with_capacity(evict::POOL_SIZE),
             touching: true,
             evict_cursor: 0,
+            expiry_frozen: false,
         };
         store.tick(now_ms());
         store
@@ -181,6 +186,18 @@ impl Store {
         for db in &mut self.dbs {
             db.set_log_new(tracking.new);
         }
+    }
+
+    /// Freezes expiry (CLIENT PAUSE): lookups report keys past their TTL as missing
+    /// without removing them, so no expiry is counted, notified or propagated as a
+    /// `DEL`, until unfrozen (the active cycle and eviction are stopped by the server).
+    pub fn set_expiry_frozen(&mut self, frozen: bool) {
+        self.expiry_frozen = frozen;
+    }
+
+    /// True while expiry is frozen (see [`Store::set_expiry_frozen`]).
+    pub fn expiry_frozen(&self) -> bool {
+        self.expiry_frozen
     }
 
     /// Says whether anyone observes writes key by key (WATCH, blocked clients,
@@ -302,7 +319,7 @@ impl Store {
         // An LRU touch is done by the lookup itself, while the entry is at hand.
         let lru = self.touching && !self.access.policy.is_lfu();
         let clock = lru.then(|| evict::lru_clock(now));
-        let (found, expired) = self.dbs[db].lookup_clocked(key, now, clock);
+        let (found, expired) = self.dbs[db].lookup_clocked(key, now, clock, self.expiry_frozen);
         if expired {
             self.stats.expired_keys += 1;
             self.dirty += 1;
@@ -443,6 +460,10 @@ impl Store {
             let i = (self.random() % len as u64) as usize;
             if !self.dbs[db].is_expired(i, now) {
                 return self.dbs[db].get_index(i).map(|(key, _)| key.clone());
+            }
+            if self.expiry_frozen {
+                // Paused: the dead key stays; try another.
+                continue;
             }
             if self.records_expiries()
                 && let Some((key, _)) = self.dbs[db].get_index(i)
