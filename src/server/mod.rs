@@ -694,7 +694,7 @@ impl Server {
             blocking::expire_timeouts(&mut self.state, now, &mut self.conns);
         }
         self.resume_woken();
-        if self.expire_behind && !self.state.pause.is_on() {
+        if self.expire_behind && self.store.expiry() == store::Expiring::Delete {
             let start = Instant::now();
             let deadline = start + FAST_EXPIRE_BUDGET;
             self.store.active_expire(store::now_ms(), deadline);
@@ -872,7 +872,7 @@ fn held_by_pause(
             pause, blocking, ..
         } = state;
         pause.stop(&mut blocking.woken);
-        store.set_expiry_frozen(false);
+        store.set_expiry_paused(false);
         return false;
     }
     let Some(spec) = commands::table::lookup(req.arg(0)) else {

@@ -150,26 +150,30 @@ impl Db {
     /// it expired as the second value.
     #[cfg(test)]
     pub(super) fn lookup(&mut self, key: &[u8], now: i64) -> (Lookup, bool) {
-        self.lookup_clocked(key, now, None, false)
+        self.lookup_clocked(key, now, None, super::Expiring::Delete)
     }
 
-    /// [`Db::lookup`] that sets the found key's access clock to `clock`, if given; with
-    /// `keep_expired`, a key past its TTL is reported missing but not removed (while
-    /// clients are paused, Redis's `expireIfNeeded`).
+    /// [`Db::lookup`] that sets the found key's access clock to `clock`, if given, and
+    /// treats a key past its TTL as `expiring` says: removed ([`super::Expiring::Delete`]),
+    /// reported missing but kept ([`super::Expiring::Replica`]: a replica, or any server
+    /// while clients are paused), or still there ([`super::Expiring::Ignore`]).
     #[inline]
     pub(super) fn lookup_clocked(
         &mut self,
         key: &[u8],
         now: i64,
         clock: Option<u32>,
-        keep_expired: bool,
+        expiring: super::Expiring,
     ) -> (Lookup, bool) {
         let hash = self.map.hash(key);
         match self.map.find_hashed_clocked(hash, key, clock) {
             None => (Lookup::Missing, false),
             Some(i) => {
-                if self.map.flag(i) && passed(self.ttl_of(hash, key), now) {
-                    if keep_expired {
+                if self.map.flag(i)
+                    && expiring != super::Expiring::Ignore
+                    && passed(self.ttl_of(hash, key), now)
+                {
+                    if expiring == super::Expiring::Replica {
                         return (Lookup::Missing, false);
                     }
                     self.expire_index(i);

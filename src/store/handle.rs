@@ -407,13 +407,14 @@ impl Store {
         for key in keys {
             let _ = self.lookup_read(db, key, now);
         }
-        let frozen = self.expiry_frozen;
+        // On a replica, or while paused, an expired key stays in the table but reads
+        // as missing.
+        let hide_expired = self.expiry() == super::Expiring::Replica;
         let db = &self.dbs[db];
         keys.iter()
             .map(|key| {
                 db.position(key)
-                    // Paused: a key past its TTL is still there, but missing to readers.
-                    .filter(|&pos| !frozen || !db.is_expired(pos, now))
+                    .filter(|&pos| !(hide_expired && db.is_expired(pos, now)))
                     .map(|pos| db.value_ref(pos))
             })
             .collect()

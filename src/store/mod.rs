@@ -27,6 +27,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 pub use bytes::Bytes;
 pub use db::{Db, Lookup};
 pub use evict::{Access, Evicted, Policy};
+pub use expire::Expiring;
 pub use handle::{Event, KeyMut, KeyRef, class};
 pub use item::{Item, OwnedItem};
 pub use rng::Rng;
@@ -143,10 +144,11 @@ pub struct Store {
     touching: bool,
     /// Database where the next random eviction looks first.
     evict_cursor: usize,
-    /// Keys past their TTL stay (reported missing) instead of being removed: while
-    /// clients are paused, the data set must not change (Redis's `expireIfNeeded` and
-    /// `checkClientPauseTimeoutAndReturnIfPaused`).
-    expiry_frozen: bool,
+    /// Who removes expired keys: this store (a master) or its master's stream.
+    expiring: Expiring,
+    /// CLIENT PAUSE in force: a master's store expires as a replica's does (see
+    /// [`Store::expiry`]).
+    expiry_paused: bool,
 }
 
 impl Store {
@@ -170,7 +172,8 @@ impl Store {
             pool: Vec::with_capacity(evict::POOL_SIZE),
             touching: true,
             evict_cursor: 0,
-            expiry_frozen: false,
+            expiring: Expiring::Delete,
+            expiry_paused: false,
         };
         store.tick(now_ms());
         store
@@ -188,16 +191,37 @@ impl Store {
         }
     }
 
-    /// Freezes expiry (CLIENT PAUSE): lookups report keys past their TTL as missing
-    /// without removing them, so no expiry is counted, notified or propagated as a
-    /// `DEL`, until unfrozen (the active cycle and eviction are stopped by the server).
-    pub fn set_expiry_frozen(&mut self, frozen: bool) {
-        self.expiry_frozen = frozen;
+    /// Says who removes expired keys (a master, a replica, or a replica applying
+    /// its master's stream); returns the previous setting.
+    pub fn set_expiring(&mut self, expiring: Expiring) -> Expiring {
+        std::mem::replace(&mut self.expiring, expiring)
     }
 
-    /// True while expiry is frozen (see [`Store::set_expiry_frozen`]).
-    pub fn expiry_frozen(&self) -> bool {
-        self.expiry_frozen
+    /// Who removes expired keys by role, as set by [`Store::set_expiring`] (a pause
+    /// does not change it; see [`Store::expiry`]).
+    pub fn expiring(&self) -> Expiring {
+        self.expiring
+    }
+
+    /// Says whether clients are paused (CLIENT PAUSE): while they are, nothing may
+    /// change the data set, so the store expires as a replica's does.
+    pub fn set_expiry_paused(&mut self, paused: bool) {
+        self.expiry_paused = paused;
+    }
+
+    /// How expired keys are treated now, the one rule every lookup, the active cycle
+    /// and random sampling follow (Redis's `expireIfNeeded`): a replica, or any server
+    /// while clients are paused (`checkClientPauseTimeoutAndReturnIfPaused`), reports
+    /// them missing and keeps them ([`Expiring::Replica`]), so no expiry is counted,
+    /// notified or propagated as a `DEL` and the active cycle does nothing; a replica
+    /// applying its master's stream sees them ([`Expiring::Ignore`], paused or not);
+    /// otherwise they are removed.
+    #[inline]
+    pub fn expiry(&self) -> Expiring {
+        match self.expiring {
+            Expiring::Delete if self.expiry_paused => Expiring::Replica,
+            role => role,
+        }
     }
 
     /// Says whether anyone observes writes key by key (WATCH, blocked clients,
@@ -300,7 +324,7 @@ impl Store {
     /// Finds `key` in database `db` for a read: expires it lazily and counts a hit or miss.
     #[inline]
     fn lookup_read(&mut self, db: usize, key: &[u8], now: i64) -> Option<usize> {
-        let found = self.lookup_write(db, key, now);
+        let found = self.lookup(db, key, now, self.expiry());
         if found.is_some() {
             self.stats.hits += 1;
         } else {
@@ -316,10 +340,22 @@ impl Store {
     /// Finds `key` in database `db` for a write: expires it lazily, counts nothing.
     #[inline]
     fn lookup_write(&mut self, db: usize, key: &[u8], now: i64) -> Option<usize> {
+        // A write must not find a key it cannot see: on a replica it removes it, as
+        // Redis's `LOOKUP_WRITE` does (while paused, writes are held before they run).
+        let expiring = match self.expiry() {
+            Expiring::Replica => Expiring::Delete,
+            other => other,
+        };
+        self.lookup(db, key, now, expiring)
+    }
+
+    /// Finds `key` in database `db`, treating an expired key as `expiring` says.
+    #[inline]
+    fn lookup(&mut self, db: usize, key: &[u8], now: i64, expiring: Expiring) -> Option<usize> {
         // An LRU touch is done by the lookup itself, while the entry is at hand.
         let lru = self.touching && !self.access.policy.is_lfu();
         let clock = lru.then(|| evict::lru_clock(now));
-        let (found, expired) = self.dbs[db].lookup_clocked(key, now, clock, self.expiry_frozen);
+        let (found, expired) = self.dbs[db].lookup_clocked(key, now, clock, expiring);
         if expired {
             self.stats.expired_keys += 1;
             self.dirty += 1;
@@ -458,11 +494,12 @@ impl Store {
                 return None;
             }
             let i = (self.random() % len as u64) as usize;
-            if !self.dbs[db].is_expired(i, now) {
+            let expiry = self.expiry();
+            if expiry == Expiring::Ignore || !self.dbs[db].is_expired(i, now) {
                 return self.dbs[db].get_index(i).map(|(key, _)| key.clone());
             }
-            if self.expiry_frozen {
-                // Paused: the dead key stays; try another.
+            if expiry == Expiring::Replica {
+                // The master removes it (or the pause ends); try another.
                 continue;
             }
             if self.records_expiries()
