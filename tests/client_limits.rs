@@ -1,5 +1,5 @@
-//! Every client buffer bounded: client-output-buffer-limit for normal clients,
-//! CLIENT LIST's buffer fields, maxclients fitted to the open-file limit.
+//! Every client buffer bounded: client-output-buffer-limit for normal clients and
+//! replicas, CLIENT LIST's buffer fields, maxclients fitted to the open-file limit.
 
 mod common;
 
@@ -270,4 +270,155 @@ fn a_transaction_runs_whole_even_when_its_reply_passes_the_limit() {
     assert_eq!(c.cmd(&["GET", "k1"]), Frame::Null);
     assert_eq!(c.cmd(&["GET", "k2"]), bulk("v2"));
     assert_eq!(c.cmd(&["GET", "k3"]), bulk("v3"));
+}
+
+/// A master for the replica-class tests: diskless syncs start at once.
+fn master() -> binary::Binary {
+    binary::start(&[
+        "--port",
+        "0",
+        "--repl-diskless-sync",
+        "yes",
+        "--repl-diskless-sync-delay",
+        "0",
+    ])
+}
+
+/// A raw replica of `master` that asks for a full sync and reads nothing after the
+/// REPLCONF answer.
+fn raw_replica(master: &binary::Binary) -> common::Raw {
+    let mut r = master.raw();
+    assert_eq!(
+        r.cmd(&["REPLCONF", "capa", "eof", "capa", "psync2"]),
+        simple("OK")
+    );
+    r.send_cmd(&["PSYNC", "?", "-1"]);
+    r
+}
+
+/// One INFO field of `section` as an integer.
+fn info_int(c: &mut common::Raw, section: &str, name: &str) -> i64 {
+    let info = text(&c.cmd(&["INFO", section]));
+    info.lines()
+        .find_map(|l| l.strip_prefix(&format!("{name}:")))
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or_else(|| panic!("no {name} in {info}"))
+}
+
+/// Writes on `c` until the master has closed a replica for its output buffer, at most
+/// `most` bytes of 100 KB values; returns the bytes written.
+fn write_until_replica_dropped(c: &mut common::Raw, most: usize) -> usize {
+    let value = "v".repeat(100 * 1024);
+    let mut written = 0;
+    while info_int(c, "stats", "client_output_buffer_limit_disconnections") == 0 {
+        assert!(written < most, "no replica closed after {written} bytes");
+        for _ in 0..10 {
+            c.send_cmd(&["SET", "k", &value]);
+        }
+        for _ in 0..10 {
+            assert_eq!(c.read_frame(), simple("OK"));
+        }
+        written += 10 * value.len();
+    }
+    written
+}
+
+#[test]
+fn a_replica_past_its_hard_limit_is_closed_during_its_sync() {
+    // A replica that never acknowledges its snapshot holds the stream made since:
+    // past the replica class's hard limit the master closes it (Redis's
+    // closeClientOnOutputBufferLimitReached as the replication buffer is fed).
+    let m = master();
+    let mut c = m.raw();
+    // Redis's default for the class.
+    let limits = c.cmd(&["CONFIG", "GET", "client-output-buffer-limit"]);
+    assert_eq!(
+        limits,
+        Frame::Array(vec![
+            bulk("client-output-buffer-limit"),
+            bulk("normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60"),
+        ])
+    );
+    assert_eq!(
+        c.cmd(&[
+            "CONFIG",
+            "SET",
+            "client-output-buffer-limit",
+            "replica 1mb 0 0"
+        ]),
+        simple("OK")
+    );
+    let mut r = raw_replica(&m);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while info_int(&mut c, "replication", "connected_slaves") != 1 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the replica never synced"
+        );
+    }
+    let written = write_until_replica_dropped(&mut c, 64 << 20);
+    // Closed once the held stream passed 1 MB (not after the 64 MB cap).
+    assert!(written <= 4 << 20, "{written} bytes written");
+    let log = m.wait_log("for overcoming of output buffer limits.");
+    assert!(
+        log.contains("scheduled to be closed ASAP") && log.contains("flags=S"),
+        "{log}"
+    );
+    assert_eq!(info_int(&mut c, "replication", "connected_slaves"), 0);
+    // The replica's socket is closed (after whatever the master had sent).
+    r.expect_closed();
+}
+
+#[test]
+fn an_online_replica_over_its_soft_limit_for_its_seconds_is_closed() {
+    let m = master();
+    let mut c = m.raw();
+    assert_eq!(
+        c.cmd(&[
+            "CONFIG",
+            "SET",
+            "client-output-buffer-limit",
+            "slave 0 512kb 2"
+        ]),
+        simple("OK")
+    );
+    let mut r = raw_replica(&m);
+    m.wait_log("Waiting for REPLCONF ACK from replica");
+    // Online from its first ACK; from then on it reads nothing.
+    r.send_cmd(&["REPLCONF", "ACK", "0"]);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while !text(&c.cmd(&["INFO", "replication"])).contains("state=online") {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the replica never got online"
+        );
+    }
+    // 24 MB of stream: more than the socket buffers take, so the rest waits in the
+    // master, over the soft limit.
+    let started = std::time::Instant::now();
+    let value = "v".repeat(100 * 1024);
+    for _ in 0..24 {
+        for _ in 0..10 {
+            c.send_cmd(&["SET", "k", &value]);
+        }
+        for _ in 0..10 {
+            assert_eq!(c.read_frame(), simple("OK"));
+        }
+    }
+    // Closed only once it has stayed over 512 kB for more than 2 s.
+    while info_int(&mut c, "stats", "client_output_buffer_limit_disconnections") == 0 {
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(30),
+            "the replica was never closed"
+        );
+    }
+    let elapsed = started.elapsed();
+    assert!(
+        elapsed >= std::time::Duration::from_secs(2),
+        "closed after {elapsed:?}"
+    );
+    let log = m.wait_log("for overcoming of output buffer limits.");
+    assert!(log.contains("flags=S"), "{log}");
+    assert_eq!(info_int(&mut c, "replication", "connected_slaves"), 0);
+    r.expect_closed();
 }

@@ -8,15 +8,17 @@
 //! - after the commands a client ran in a turn ([`enforce`]): a client whose pending
 //!   replies pass its class's hard limit, or its soft limit for longer than the soft
 //!   seconds, is closed without its replies;
-//! - replicas, each turn in `replication.rs` (the `replica` class), counting the
-//!   stream held for them during a full sync;
+//! - replicas, each turn of `replication.rs` ([`Server::enforce_replica_limits`], the
+//!   `replica` class), counting the stream held for them during a full sync;
 //! - subscribers also as messages are delivered (`runtime/pubsub.rs`).
 
 use bytes::BytesMut;
 use log::warn;
 
+use super::Server;
 use super::conn::Conn;
 use crate::config::OutputLimit;
+use crate::replication::ReplicaState;
 use crate::runtime::{ClientInfo, ServerState};
 
 /// The hard limit a reply of client `info` must stay under while it is written (0:
@@ -85,6 +87,52 @@ fn check(conn: &mut Conn, state: &mut ServerState, token: usize, now_ms: i64) ->
     }
     close_client(conn, state, token, "closed");
     true
+}
+
+impl Server {
+    /// The `replica` class (Redis's `closeClientOnOutputBufferLimitReached` as the
+    /// replication stream is fed): a replica whose stream not yet taken passes the
+    /// hard limit, or stays over the soft limit for longer than its seconds, is closed
+    /// (it will ask for a sync again). A replica's usage is the stream held for it
+    /// during a full sync plus, once online, its unsent output (Redis's
+    /// `getClientOutputBufferMemoryUsage` for a replica: the replication buffer it
+    /// references); snapshot bytes on their way do not count, as in Redis.
+    pub(super) fn enforce_replica_limits(&mut self) {
+        let limit = self.state.config.output_limits.replica;
+        if limit.hard == 0 && limit.soft == 0 {
+            return;
+        }
+        let mut now_s = None;
+        let mut over = Vec::new();
+        for (&token, r) in &self.state.repl.replicas {
+            let Some(conn) = self.conns.get_mut(token).filter(|c| !c.closing) else {
+                continue;
+            };
+            let queued = if r.state == ReplicaState::Online {
+                conn.wbuf.len()
+            } else {
+                0
+            };
+            let used = r.out.len() + queued;
+            if used == 0 && conn.obuf_soft_since == 0 {
+                continue;
+            }
+            let now_s = *now_s.get_or_insert_with(|| crate::store::now_ms().div_euclid(1000));
+            if limit.exceeded(used, &mut conn.obuf_soft_since, now_s) {
+                over.push((token, used, conn.wbuf.capacity()));
+            }
+        }
+        for (token, used, cap) in over {
+            if let Some(info) = self.state.clients.get_mut(token) {
+                info.outbuf_len = used;
+                info.outbuf_cap = cap;
+            }
+            // Redis frees a replica asynchronously, so its words are these.
+            log_over_limit(&self.state, token, "scheduled to be closed ASAP");
+            self.state.stats.output_limit_disconnections += 1;
+            self.close(token);
+        }
+    }
 }
 
 /// A reply refused by the hard limit while it was written: the client is closed
