@@ -529,6 +529,40 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_pause_makes_a_master_expire_as_a_replica_and_leaves_roles_alone() {
+        let mut store = Store::new(1);
+        store.db(0).insert(b"k", Value::Int(1), 1);
+        assert_eq!(store.expiry(), Expiring::Delete);
+        store.set_expiry_paused(true);
+        assert_eq!(store.expiry(), Expiring::Replica);
+        // Missing to a read, still there, nothing counted.
+        assert!(store.read_key(0, b"k", 10).is_none());
+        assert_eq!(store.db(0).len(), 1);
+        assert_eq!(store.stats.expired_keys, 0);
+        assert_eq!(
+            store.active_expire(10, Instant::now() + Duration::from_secs(1)),
+            0
+        );
+        assert_eq!(store.db(0).len(), 1);
+        // The role is not changed by a pause, and a replica stays one after it.
+        assert_eq!(store.expiring(), Expiring::Delete);
+        store.set_expiring(Expiring::Replica);
+        store.set_expiry_paused(false);
+        assert_eq!(store.expiry(), Expiring::Replica);
+        // The master's stream sees the key, paused or not.
+        store.set_expiring(Expiring::Ignore);
+        store.set_expiry_paused(true);
+        assert_eq!(store.expiry(), Expiring::Ignore);
+        assert!(store.read_key(0, b"k", 10).is_some());
+        // Unpaused, a master removes it.
+        store.set_expiring(Expiring::Delete);
+        store.set_expiry_paused(false);
+        assert!(store.read_key(0, b"k", 10).is_none());
+        assert_eq!(store.db(0).len(), 0);
+        assert_eq!(store.stats.expired_keys, 1);
+    }
+
+    #[test]
     fn flush_frees_in_slices() {
         let mut store = Store::new(2);
         for i in 0..(FREE_SLICE * 2 + 10) {
