@@ -208,3 +208,39 @@ fn nothing_expires_while_clients_are_paused() {
     }
     assert_eq!(info_int(&mut c, "stats", "expired_keys"), 1);
 }
+
+#[test]
+fn replicas_are_never_paused() {
+    // A replica's REPLCONF ACK is served under ALL (Redis's processCommand skips
+    // CLIENT_SLAVE): the stream held for it during its sync then goes out.
+    use std::io::Read;
+    let m = common::binary::start(&[
+        "--port",
+        "0",
+        "--repl-diskless-sync",
+        "yes",
+        "--repl-diskless-sync-delay",
+        "0",
+    ]);
+    let mut r = m.raw();
+    assert_eq!(
+        r.cmd(&["REPLCONF", "capa", "eof", "capa", "psync2"]),
+        common::simple("OK")
+    );
+    r.send_cmd(&["PSYNC", "?", "-1"]);
+    m.wait_log("Waiting for REPLCONF ACK from replica");
+    let mut c = m.raw();
+    assert_eq!(c.cmd(&["SET", "x", "held"]), common::simple("OK"));
+    assert_eq!(
+        c.cmd(&["CLIENT", "PAUSE", "100000", "ALL"]),
+        common::simple("OK")
+    );
+    r.send_cmd(&["REPLCONF", "ACK", "0"]);
+    let mut got = Vec::new();
+    let mut chunk = [0u8; 4096];
+    while !got.windows(4).any(|w| w == b"held") {
+        let n = r.stream.read(&mut chunk).expect("the stream, while paused");
+        assert!(n > 0, "closed");
+        got.extend_from_slice(&chunk[..n]);
+    }
+}

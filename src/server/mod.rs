@@ -857,7 +857,8 @@ fn run_next(
 
 /// Whether CLIENT PAUSE holds this request of client `token` (Redis's
 /// `processCommand`: every command under ALL; under WRITE, writes, commands that
-/// may replicate and an EXEC whose queue writes). Ends a pause whose time is up.
+/// may replicate and an EXEC whose queue writes; never a replica's). Ends a pause
+/// whose time is up.
 #[cold]
 #[inline(never)]
 fn held_by_pause(
@@ -873,6 +874,10 @@ fn held_by_pause(
         } = state;
         pause.stop(&mut blocking.woken);
         store.set_expiry_paused(false);
+        return false;
+    }
+    if state.clients[token].replica {
+        // Replicas are never paused: their REPLCONF ACKs go on.
         return false;
     }
     let Some(spec) = commands::table::lookup(req.arg(0)) else {
