@@ -1,5 +1,6 @@
 //! maxmemory: eviction policies, -OOM under noeviction, the per-key access clock
-//! (OBJECT IDLETIME / FREQ, RESTORE IDLETIME / FREQ), evictions as DEL and events.
+//! (OBJECT IDLETIME / FREQ, RESTORE IDLETIME / FREQ), evictions as DEL and events;
+//! CLIENT PAUSE freezing expiry and eviction.
 //! Memory is the process's heap: tests that need a real budget run the binary.
 
 mod common;
@@ -307,4 +308,107 @@ fn memory_stats_doctor_and_malloc_stats_report_the_heap() {
     assert!(malloc.contains("counted.used:"), "{malloc}");
     let _: () = redis::cmd("MEMORY").arg("PURGE").query(&mut c).unwrap();
     assert!(info_field(&mut c, "memory", "used_memory") > 100_000);
+}
+
+/// The integer INFO field `name`, over a raw connection.
+fn raw_info(c: &mut common::Raw, section: &str, name: &str) -> i64 {
+    let info = common::text(&c.cmd(&["INFO", section]));
+    info.lines()
+        .find_map(|l| l.strip_prefix(&format!("{name}:")))
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or_else(|| panic!("no {name} in INFO {section}"))
+}
+
+#[test]
+fn a_write_pause_keeps_expired_keys_until_it_ends() {
+    // Redis's pause.tcl "Test both active and passive expires are skipped during client
+    // pause", with the AOF on: no DEL may be written while paused.
+    let dir = common::scratch_dir("pause-expire");
+    let dir_s = dir.display().to_string();
+    let server = binary::start(&[
+        "--port",
+        "0",
+        "--dir",
+        &dir_s,
+        "--appendonly",
+        "yes",
+        "--hz",
+        "100",
+    ]);
+    let mut c = server.raw();
+    assert_eq!(c.cmd(&["MULTI"]), simple("OK"));
+    c.cmd(&["SET", "foo", "bar", "PX", "1"]);
+    c.cmd(&["SET", "bar", "foo", "PX", "1"]);
+    c.cmd(&["CLIENT", "PAUSE", "100000", "WRITE"]);
+    let replies = c.cmd(&["EXEC"]);
+    assert_eq!(
+        replies,
+        rudis::protocol::Frame::Array(vec![simple("OK"), simple("OK"), simple("OK")])
+    );
+    // Readers see the keys as expired ...
+    let deadline = std::time::Instant::now() + common::EXPIRY_WAIT;
+    while c.cmd(&["GET", "foo"]) != rudis::protocol::Frame::Null {
+        assert!(std::time::Instant::now() < deadline, "foo never expired");
+    }
+    assert_eq!(c.cmd(&["GET", "bar"]), rudis::protocol::Frame::Null);
+    assert_eq!(c.cmd(&["TTL", "foo"]), int(-2));
+    assert_eq!(c.cmd(&["EXISTS", "foo", "bar"]), int(0));
+    assert_eq!(
+        c.cmd(&["MGET", "foo", "bar"]),
+        rudis::protocol::Frame::Array(vec![rudis::protocol::Frame::Null; 2])
+    );
+    assert_eq!(c.cmd(&["RANDOMKEY"]), rudis::protocol::Frame::Null);
+    // ... but they are still there: neither lookups nor the active cycle (100 times a
+    // second here) removed them, for a while of looking.
+    let watch_until = std::time::Instant::now() + std::time::Duration::from_millis(300);
+    while std::time::Instant::now() < watch_until {
+        assert_eq!(c.cmd(&["DBSIZE"]), int(2));
+        assert_eq!(c.cmd(&["GET", "foo"]), rudis::protocol::Frame::Null);
+    }
+    assert_eq!(raw_info(&mut c, "stats", "expired_keys"), 0);
+    let aof_text = || -> String {
+        std::fs::read_dir(dir.join("appendonlydir"))
+            .expect("aof dir")
+            .filter_map(|e| e.ok())
+            .filter(|e| e.file_name().to_string_lossy().contains(".incr."))
+            .map(|e| String::from_utf8_lossy(&std::fs::read(e.path()).unwrap()).into_owned())
+            .collect()
+    };
+    assert!(!aof_text().contains("DEL"), "{}", aof_text());
+    // Once unpaused, they go (here by the lookups, or the active cycle).
+    assert_eq!(c.cmd(&["CLIENT", "UNPAUSE"]), simple("OK"));
+    assert_eq!(c.cmd(&["GET", "foo"]), rudis::protocol::Frame::Null);
+    assert_eq!(c.cmd(&["GET", "bar"]), rudis::protocol::Frame::Null);
+    assert_eq!(raw_info(&mut c, "stats", "expired_keys"), 2);
+    assert_eq!(c.cmd(&["DBSIZE"]), int(0));
+    let deadline = std::time::Instant::now() + common::EXPIRY_WAIT;
+    while !aof_text().contains("DEL") {
+        assert!(std::time::Instant::now() < deadline, "{}", aof_text());
+    }
+}
+
+#[test]
+fn a_pause_stops_eviction_until_it_ends() {
+    let s = start_server();
+    let mut c = s.raw();
+    for i in 0..100 {
+        c.cmd(&["SET", &format!("k{i}"), "v"]);
+    }
+    c.cmd(&["CONFIG", "SET", "maxmemory-policy", "allkeys-random"]);
+    assert_eq!(c.cmd(&["CLIENT", "PAUSE", "100000", "WRITE"]), simple("OK"));
+    // Over the limit while paused: nothing is evicted, by CONFIG SET, reads or the cron.
+    assert_eq!(c.cmd(&["CONFIG", "SET", "maxmemory", "1"]), simple("OK"));
+    let watch_until = std::time::Instant::now() + std::time::Duration::from_millis(300);
+    while std::time::Instant::now() < watch_until {
+        assert_eq!(c.cmd(&["GET", "k1"]), bulk("v"));
+        assert_eq!(c.cmd(&["DBSIZE"]), int(100));
+    }
+    assert_eq!(raw_info(&mut c, "stats", "evicted_keys"), 0);
+    assert_eq!(c.cmd(&["CLIENT", "UNPAUSE"]), simple("OK"));
+    let deadline = std::time::Instant::now() + common::EXPIRY_WAIT;
+    while c.cmd(&["DBSIZE"]) != int(0) {
+        assert!(std::time::Instant::now() < deadline, "nothing evicted");
+    }
+    assert_eq!(raw_info(&mut c, "stats", "evicted_keys"), 100);
+    c.cmd(&["CONFIG", "SET", "maxmemory", "0"]);
 }

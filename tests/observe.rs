@@ -447,3 +447,100 @@ fn lolwut_shows_the_version() {
     assert_eq!(text, "Redis ver. 7.0.15\n");
     assert!(cmd(&mut c, &["LOLWUT", "VERSION", "x"]).is_err());
 }
+
+/// The event names in LATENCY LATEST.
+fn latest_events(c: &mut Raw) -> Vec<String> {
+    match c.cmd(&["LATENCY", "LATEST"]) {
+        Frame::Array(rows) => rows
+            .iter()
+            .map(|row| match row {
+                Frame::Array(fields) => text(&fields[0]),
+                other => panic!("not a row: {other:?}"),
+            })
+            .collect(),
+        other => panic!("not an array: {other:?}"),
+    }
+}
+
+#[test]
+fn eviction_is_sampled_as_eviction_cycle_and_eviction_del() {
+    let s = start_server();
+    let mut c = s.raw();
+    assert_eq!(c.cmd(&["DEBUG", "POPULATE", "100000"]), simple("OK"));
+    // A key whose deletion alone takes milliseconds: a sorted set of 200k members.
+    let script = "for i=1,200000 do redis.call('zadd', KEYS[1], i, 'member:'..i) end";
+    c.cmd(&["EVAL", script, "1", "bigz"]);
+    for args in [
+        ["maxmemory-eviction-tenacity", "100"],
+        ["maxmemory-policy", "allkeys-random"],
+    ] {
+        assert_eq!(c.cmd(&["CONFIG", "SET", args[0], args[1]]), simple("OK"));
+    }
+    // With the monitor off (threshold 0, Redis's default) nothing is recorded.
+    assert_eq!(
+        c.cmd(&["CONFIG", "SET", "latency-monitor-threshold", "0"]),
+        simple("OK")
+    );
+    c.cmd(&["SET", "trigger", "1"]);
+    assert_eq!(c.cmd(&["CONFIG", "SET", "maxmemory", "1"]), simple("OK"));
+    let deadline = std::time::Instant::now() + REPLY_TIMEOUT;
+    while c.cmd(&["EXISTS", "trigger"]) != int(0) {
+        assert!(std::time::Instant::now() < deadline, "nothing evicted");
+    }
+    assert_eq!(latest_events(&mut c), Vec::<String>::new());
+    // Once on, evicting the 100k keys and the big set (one cycle: no time limit at
+    // tenacity 100) is sampled.
+    c.cmd(&["CONFIG", "SET", "maxmemory", "0"]);
+    assert_eq!(c.cmd(&["DEBUG", "POPULATE", "100000"]), simple("OK"));
+    c.cmd(&["EVAL", script, "1", "bigz"]);
+    c.cmd(&["CONFIG", "SET", "latency-monitor-threshold", "1"]);
+    assert_eq!(c.cmd(&["CONFIG", "SET", "maxmemory", "1"]), simple("OK"));
+    let deadline = std::time::Instant::now() + REPLY_TIMEOUT;
+    while c.cmd(&["DBSIZE"]) != int(0) {
+        assert!(std::time::Instant::now() < deadline, "nothing evicted");
+    }
+    c.cmd(&["CONFIG", "SET", "maxmemory", "0"]);
+    let events = latest_events(&mut c);
+    assert!(events.contains(&"eviction-cycle".to_string()), "{events:?}");
+    assert!(events.contains(&"eviction-del".to_string()), "{events:?}");
+    let history = c.cmd(&["LATENCY", "HISTORY", "eviction-cycle"]);
+    assert!(
+        matches!(&history, Frame::Array(rows) if !rows.is_empty()),
+        "{history:?}"
+    );
+}
+
+#[test]
+fn aof_writes_are_sampled_as_aof_events() {
+    let s = start_server();
+    let mut c = s.raw();
+    assert_eq!(
+        c.cmd(&["CONFIG", "SET", "appendfsync", "always"]),
+        simple("OK")
+    );
+    assert_eq!(c.cmd(&["CONFIG", "SET", "appendonly", "yes"]), simple("OK"));
+    let big = "x".repeat(32 << 20);
+    // Threshold 0: off.
+    assert_eq!(c.cmd(&["SET", "big", &big]), simple("OK"));
+    assert_eq!(latest_events(&mut c), Vec::<String>::new());
+    // The rewrite that turning the AOF on started is over: no child runs.
+    let deadline = std::time::Instant::now() + REPLY_TIMEOUT;
+    loop {
+        let info = text(&c.cmd(&["INFO", "persistence"]));
+        if info.contains("aof_rewrite_in_progress:0") && info.contains("aof_rewrite_scheduled:0") {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "{info}");
+    }
+    // Writing 32 MB to the file takes more than a millisecond.
+    c.cmd(&["CONFIG", "SET", "latency-monitor-threshold", "1"]);
+    assert_eq!(c.cmd(&["SET", "big", &big]), simple("OK"));
+    let events = latest_events(&mut c);
+    for name in ["aof-write", "aof-write-alone"] {
+        assert!(events.contains(&name.to_string()), "{name}: {events:?}");
+    }
+    assert!(
+        !events.contains(&"aof-write-pending-fsync".to_string()),
+        "{events:?}"
+    );
+}

@@ -287,3 +287,48 @@ fn a_key_evicted_before_a_command_is_invalidated_before_its_reply() {
     assert_eq!(c.read_frame(), Frame::Integer(0));
     assert_eq!(c.cmd(&["CONFIG", "SET", "maxmemory", "0"]), simple("OK"));
 }
+
+#[test]
+fn a_write_pause_holds_scripts_by_their_declared_flags() {
+    // Redis's pause.tcl: scripts declaring no-writes run, others wait; the held
+    // clients count in INFO's blocked_clients (Redis's BLOCKED_POSTPONE).
+    let server = start_server();
+    let mut admin = server.raw();
+    let blocked = |c: &mut common::Raw| -> String {
+        text(&c.cmd(&["INFO", "clients"]))
+            .lines()
+            .find(|l| l.starts_with("blocked_clients:"))
+            .map(str::to_string)
+            .expect("blocked_clients")
+    };
+    assert_eq!(
+        admin.cmd(&["CLIENT", "PAUSE", "100000", "WRITE"]),
+        simple("OK")
+    );
+    let mut ro = server.raw();
+    assert_eq!(
+        ro.cmd(&["EVAL", "#!lua flags=no-writes\nreturn 'ro'", "0"]),
+        bulk("ro")
+    );
+    assert_eq!(ro.cmd(&["EVAL_RO", "return 'ro2'", "0"]), bulk("ro2"));
+    assert_eq!(
+        ro.cmd(&["SCRIPT", "LOAD", "return 1"]),
+        bulk("e0e1f9fabfc9d4800c877a703b823ac0578ff8db")
+    );
+    let mut w1 = server.raw();
+    w1.send_cmd(&["EVAL", "return 1", "0"]);
+    let mut w2 = server.raw();
+    w2.send_cmd(&["EVAL", "#!lua\nreturn 2", "0"]);
+    let deadline = std::time::Instant::now() + REPLY_TIMEOUT;
+    while blocked(&mut admin) != "blocked_clients:2" {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{}",
+            blocked(&mut admin)
+        );
+    }
+    assert_eq!(admin.cmd(&["CLIENT", "UNPAUSE"]), simple("OK"));
+    assert_eq!(w1.read_frame(), int(1));
+    assert_eq!(w2.read_frame(), int(2));
+    assert_eq!(blocked(&mut admin), "blocked_clients:0");
+}

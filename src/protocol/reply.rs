@@ -24,16 +24,68 @@ pub enum RespVersion {
 }
 
 /// Writes replies into an output buffer for one protocol version.
+///
+/// A writer may be given the client's hard output limit ([`Reply::limited`]): a write
+/// that would take the buffer to the limit is dropped, as is everything after it, and
+/// [`Reply::over`] tells the caller to close the client (Redis checks the limit as a
+/// reply grows, in `_addReplyProtoToList` → `closeClientOnOutputBufferLimitReached`),
+/// so one command building a huge reply never holds more than the limit.
 #[derive(Debug)]
 pub struct Reply<'a> {
     buf: &'a mut BytesMut,
     version: RespVersion,
+    /// Most bytes the buffer may hold (the hard limit minus one; `usize::MAX`: no
+    /// limit; 0 once a write was refused).
+    max: usize,
+    /// A write was refused: the reply is cut short.
+    over: bool,
 }
 
 impl<'a> Reply<'a> {
-    /// A writer appending to `buf` for a client speaking `version`.
+    /// A writer appending to `buf` for a client speaking `version`, without limit.
     pub fn new(buf: &'a mut BytesMut, version: RespVersion) -> Self {
-        Reply { buf, version }
+        Reply::limited(buf, version, 0)
+    }
+
+    /// A writer that refuses to take `buf` to `hard` bytes or more (0: no limit).
+    #[inline]
+    pub fn limited(buf: &'a mut BytesMut, version: RespVersion, hard: usize) -> Self {
+        Reply {
+            buf,
+            version,
+            max: hard.wrapping_sub(1),
+            over: false,
+        }
+    }
+
+    /// True when the writer has a limit (a reply cannot grow without bound).
+    #[inline]
+    pub fn is_limited(&self) -> bool {
+        self.max != usize::MAX
+    }
+
+    /// True when a write was refused for the limit: what was written is incomplete and
+    /// the client must be closed.
+    #[inline]
+    pub fn over(&self) -> bool {
+        self.over
+    }
+
+    /// Whether `n` more bytes fit under the limit; once one write did not, none does.
+    #[inline(always)]
+    fn room(&mut self, n: usize) -> bool {
+        if self.buf.len() + n <= self.max {
+            return true;
+        }
+        self.refuse()
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn refuse(&mut self) -> bool {
+        self.over = true;
+        self.max = 0;
+        false
     }
 
     /// True for a RESP3 client.
@@ -69,6 +121,9 @@ impl<'a> Reply<'a> {
 
     /// Appends already-encoded RESP bytes (constants, stored documents).
     pub fn raw(&mut self, bytes: &[u8]) {
+        if !self.room(bytes.len()) {
+            return;
+        }
         self.buf.extend_from_slice(bytes);
     }
 
@@ -79,6 +134,9 @@ impl<'a> Reply<'a> {
 
     /// A simple string `+s`; `s` must not contain CR or LF.
     pub fn simple(&mut self, s: &[u8]) {
+        if !self.room(s.len() + 3) {
+            return;
+        }
         self.buf.reserve(s.len() + 3);
         self.buf.put_u8(b'+');
         self.buf.extend_from_slice(s);
@@ -88,6 +146,9 @@ impl<'a> Reply<'a> {
     /// An error reply; `msg` is the full text after `-`, e.g. `ERR syntax error`.
     /// CR and LF inside it are replaced by spaces so the stream cannot desync.
     pub fn error(&mut self, msg: &str) {
+        if !self.room(msg.len() + 3) {
+            return;
+        }
         self.buf.reserve(msg.len() + 3);
         self.buf.put_u8(b'-');
         for &b in msg.as_bytes() {
@@ -116,8 +177,12 @@ impl<'a> Reply<'a> {
 
     /// A bulk string `$len\r\n...\r\n`.
     pub fn bulk(&mut self, b: &[u8]) {
-        self.buf.reserve(b.len() + 16);
-        self.header(b'$', b.len() as i64);
+        // The header's digits: at most 20.
+        if !self.room(b.len() + 25) {
+            return;
+        }
+        self.buf.reserve(b.len() + 25);
+        self.put_header(b'$', b.len() as i64);
         self.buf.extend_from_slice(b);
         self.buf.extend_from_slice(b"\r\n");
     }
@@ -185,6 +250,9 @@ impl<'a> Reply<'a> {
     pub fn double(&mut self, v: f64) {
         let text = format_double(v);
         if self.is_resp3() {
+            if !self.room(text.len() + 3) {
+                return;
+            }
             self.buf.put_u8(b',');
             self.buf.extend_from_slice(text.as_bytes());
             self.buf.extend_from_slice(b"\r\n");
@@ -196,7 +264,10 @@ impl<'a> Reply<'a> {
     /// A verbatim string (`=len\r\ntxt:...`) in RESP3, a bulk string in RESP2 (INFO).
     pub fn verbatim(&mut self, text: &[u8]) {
         if self.is_resp3() {
-            self.header(b'=', text.len() as i64 + 4);
+            if !self.room(text.len() + 31) {
+                return;
+            }
+            self.put_header(b'=', text.len() as i64 + 4);
             self.buf.extend_from_slice(b"txt:");
             self.buf.extend_from_slice(text);
             self.buf.extend_from_slice(b"\r\n");
@@ -206,6 +277,16 @@ impl<'a> Reply<'a> {
     }
 
     fn header(&mut self, kind: u8, n: i64) {
+        // Sign and digits: at most 20.
+        if !self.room(23) {
+            return;
+        }
+        self.put_header(kind, n);
+    }
+
+    /// [`Reply::header`] once the caller made room.
+    #[inline(always)]
+    fn put_header(&mut self, kind: u8, n: i64) {
         let mut tmp = itoa::Buffer::new();
         let digits = tmp.format(n).as_bytes();
         self.buf.reserve(digits.len() + 3);
@@ -257,6 +338,25 @@ mod tests {
         assert_eq!(written(v3, |r| r.bool(false)), b"#f\r\n");
         assert_eq!(written(v3, |r| r.double(3.0)), b",3\r\n");
         assert_eq!(written(v3, |r| r.double(f64::INFINITY)), b",inf\r\n");
+    }
+
+    #[test]
+    fn a_limited_writer_refuses_the_write_that_reaches_the_limit_and_all_after() {
+        let mut buf = BytesMut::new();
+        let mut r = Reply::limited(&mut buf, RespVersion::V2, 64);
+        r.array_len(3);
+        r.bulk(b"small");
+        assert!(!r.over());
+        r.bulk(&[b'x'; 60]);
+        assert!(r.over());
+        r.ok();
+        assert_eq!(buf.as_ref(), b"*3\r\n$5\r\nsmall\r\n");
+        // No limit: everything goes in.
+        let mut buf = BytesMut::new();
+        let mut r = Reply::limited(&mut buf, RespVersion::V2, 0);
+        r.bulk(&[b'x'; 1000]);
+        assert!(!r.over());
+        assert_eq!(buf.len(), 1000 + 9);
     }
 
     #[test]

@@ -3,8 +3,10 @@
 //! ([`crate::store::evict`]); this layer measures memory, hands the evicted keys to
 //! the propagation layer as `DEL`s and remembers when eviction must go on.
 
+use std::time::{Duration, Instant};
+
 use super::ServerState;
-use crate::store::{Evicted, Store};
+use crate::store::{Evicted, Policy, Store};
 
 /// Heap bytes that count against `maxmemory` (Redis's used memory minus the
 /// replication and AOF buffers, which rudis does not keep on the heap between turns).
@@ -24,8 +26,28 @@ pub fn perform(store: &mut Store, server: &mut ServerState, now: i64) -> Evicted
         server.evicting = false;
         return Evicted::Ok;
     }
+    if server.pause.is_on() && now < server.pause.end_ms {
+        // While clients are paused the data set stays as it is: nothing is evicted,
+        // and nothing refused for memory either (Redis's isSafeToPerformEvictions).
+        server.evicting = false;
+        return Evicted::Ok;
+    }
     store.set_observed(server.observes_writes());
-    let result = store.evict(max, |_| counted_memory(), now);
+    // Timed for the latency monitor: the whole cycle (`eviction-cycle`) and the
+    // slowest key deletion (`eviction-del`), as Redis's performEvictions.
+    let timed = server.observe.latency_on();
+    let start = Instant::now();
+    let mut slowest_del = Duration::ZERO;
+    let result = store.evict_timed(
+        max,
+        |_| counted_memory(),
+        now,
+        timed.then_some(&mut slowest_del),
+    );
+    if timed && store.access().policy != Policy::NoEviction {
+        server.latency_event("eviction-del", slowest_del);
+        server.latency_event("eviction-cycle", start.elapsed());
+    }
     server.evicting = result == Evicted::Running;
     if server.propagation.is_on() {
         server.propagation.flush_expired(store);

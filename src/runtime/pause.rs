@@ -28,10 +28,14 @@ pub struct Pause {
 }
 
 /// Commands without the write flag that Redis marks `may_replicate`: a WRITE pause
-/// holds them too.
-const MAY_REPLICATE: &[&str] = &[
-    "eval", "evalsha", "fcall", "publish", "spublish", "pfcount", "script", "function",
-];
+/// holds them too (scripts only when they declare no flags: see
+/// `commands::scripting::declared_writes`).
+const MAY_REPLICATE: &[&str] = &["eval", "evalsha", "fcall", "publish", "spublish", "pfcount"];
+
+/// True for a command Redis flags `may_replicate`.
+pub fn may_replicate(name: &str) -> bool {
+    MAY_REPLICATE.contains(&name)
+}
 
 impl Pause {
     /// True while a pause is in force (the hot path's one check).
@@ -56,13 +60,13 @@ impl Pause {
         woken.append(&mut self.waiting);
     }
 
-    /// Whether a command named `name` with `write` set (or an EXEC whose queue
-    /// writes) waits under this pause.
-    pub fn holds(&self, name: &str, write: bool) -> bool {
+    /// Whether a command that writes or may replicate (`write`; or an EXEC whose
+    /// queue does) waits under this pause.
+    pub fn holds(&self, write: bool) -> bool {
         match self.kind {
             PauseKind::Off => false,
             PauseKind::All => true,
-            PauseKind::Write => write || MAY_REPLICATE.contains(&name),
+            PauseKind::Write => write,
         }
     }
 

@@ -245,6 +245,23 @@ pub(super) fn flush_aof(store: &mut Store, state: &mut ServerState) {
         // A write failed (writes are refused with -MISCONF) or works again.
         state.persistence.sync_write_denial(&state.config);
     }
+    sample_aof_latency(state);
+}
+
+/// Hands what the AOF timed (its write, fsync, stat and renames) to the latency
+/// monitor under Redis's `aof-*` event names.
+fn sample_aof_latency(state: &mut ServerState) {
+    let Some(aof) = state.persistence.aof.as_mut() else {
+        return;
+    };
+    if aof.timings.is_empty() {
+        return;
+    }
+    let timings = std::mem::take(&mut aof.timings);
+    let child = state.persistence.child_active();
+    for (event, took) in timings.events(child) {
+        state.latency_event(event, took);
+    }
 }
 
 /// Whether the AOF should be started at startup.

@@ -33,7 +33,8 @@ pub(super) fn run_script(
     };
     let mut wbuf = std::mem::take(&mut conn.wbuf);
     let resp = state.clients[me].resp;
-    {
+    let hard = super::output_limit::reply_limit(state, &state.clients[me]);
+    let over = {
         let mut pump = BusyPump {
             conns: &mut *conns,
             io,
@@ -43,13 +44,17 @@ pub(super) fn run_script(
             store,
             server: state,
             me,
-            out: Reply::new(&mut wbuf, resp),
+            out: Reply::limited(&mut wbuf, resp, hard),
             now,
         };
         scripting::run_pending(&mut ctx, &mut pump);
-    }
+        ctx.out.over()
+    };
     if let Some(conn) = conns.get_mut(me) {
         conn.wbuf = wbuf;
+        if over {
+            super::output_limit::close_over_limit(conn, state, me);
+        }
     }
 }
 
@@ -136,7 +141,9 @@ pub(super) fn serve_others(
                     dispatch,
                 ) {
                     Step::Ran | Step::Script { .. } => {}
-                    Step::Incomplete | Step::ProtocolError | Step::Paused => break,
+                    Step::Incomplete | Step::ProtocolError | Step::Paused | Step::OverLimit => {
+                        break;
+                    }
                 }
             }
             if let Ok((_, n)) = conn.flush() {

@@ -18,11 +18,12 @@ impl Server {
                 pause, blocking, ..
             } = &mut self.state;
             pause.stop(&mut blocking.woken);
+            self.store.set_expiry_paused(false);
             self.resume_woken();
         }
-        // Nothing expires while clients are paused (Redis's
-        // checkClientPauseTimeoutAndReturnIfPaused).
-        if !self.state.pause.is_on() {
+        // Nothing expires while clients are paused, nor on a replica (the store's
+        // one rule, Store::expiry).
+        if self.store.expiry() == store::Expiring::Delete {
             self.store.active_expire(now_ms, deadline);
             let done = Instant::now();
             self.expire_behind = done >= deadline;

@@ -641,7 +641,7 @@ impl Server {
             let now = batch_start.map_or(0, |(_, now)| now);
             match step {
                 Step::Incomplete => break true,
-                Step::ProtocolError | Step::Paused => break false,
+                Step::ProtocolError | Step::Paused | Step::OverLimit => break false,
                 Step::Ran => {}
                 Step::Script { mark } => {
                     let io = busy::Io {
@@ -695,7 +695,7 @@ impl Server {
             blocking::expire_timeouts(&mut self.state, now, &mut self.conns);
         }
         self.resume_woken();
-        if self.expire_behind && !self.state.pause.is_on() {
+        if self.expire_behind && self.store.expiry() == store::Expiring::Delete {
             let start = Instant::now();
             let deadline = start + FAST_EXPIRE_BUDGET;
             self.store.active_expire(store::now_ms(), deadline);
@@ -785,6 +785,8 @@ enum Step {
     ProtocolError,
     /// CLIENT PAUSE holds the request: it stays buffered until the pause ends.
     Paused,
+    /// The reply passed the client's hard output limit: the client is closing.
+    OverLimit,
 }
 
 /// Parses the next request in the connection's read buffer and runs it. The clock is
@@ -821,25 +823,31 @@ fn run_next(
             let resp = state.clients[token].resp;
             state.clients[token].last_interaction_ms = now;
             let req = conn.parser.request(&conn.rbuf);
-            if state.pause.is_on() && held_by_pause(state, token, &req, now) {
+            if state.pause.is_on() && held_by_pause(store, state, token, &req, now) {
                 // Parsed again, from the same bytes, once the pause ends.
                 conn.parser.finish();
                 state.pause.wait(token);
                 return Step::Paused;
             }
             let mark = conn.wbuf.len();
+            let hard = output_limit::reply_limit(state, &state.clients[token]);
             let mut ctx = Ctx {
                 store,
                 server: state,
                 me: token,
-                out: Reply::new(&mut conn.wbuf, resp),
+                out: Reply::limited(&mut conn.wbuf, resp, hard),
                 now,
             };
             dispatch(&mut ctx, &req);
+            let over = ctx.out.over();
             let used = conn.parser.finish();
             conn.rbuf.advance(used);
             if state.scripts.has_pending() {
                 return Step::Script { mark };
+            }
+            if over {
+                output_limit::close_over_limit(conn, state, token);
+                return Step::OverLimit;
             }
             if state.clients[token].reply_suppressed() {
                 conn.wbuf.truncate(mark);
@@ -855,10 +863,12 @@ fn run_next(
 
 /// Whether CLIENT PAUSE holds this request of client `token` (Redis's
 /// `processCommand`: every command under ALL; under WRITE, writes, commands that
-/// may replicate and an EXEC whose queue writes). Ends a pause whose time is up.
+/// may replicate and an EXEC whose queue writes; never a replica's). Ends a pause
+/// whose time is up.
 #[cold]
 #[inline(never)]
 fn held_by_pause(
+    store: &mut Store,
     state: &mut ServerState,
     token: usize,
     req: &crate::protocol::Request<'_>,
@@ -869,24 +879,42 @@ fn held_by_pause(
             pause, blocking, ..
         } = state;
         pause.stop(&mut blocking.woken);
+        store.set_expiry_paused(false);
+        return false;
+    }
+    if state.clients[token].replica {
+        // Replicas are never paused: their REPLCONF ACKs go on.
         return false;
     }
     let Some(spec) = commands::table::lookup(req.arg(0)) else {
         return false;
     };
-    let writes = |spec: &commands::CommandSpec, req: &crate::protocol::Request<'_>| {
-        spec.resolve(req).flags.contains(commands::Flags::WRITE)
-    };
-    let mut write = writes(spec, req);
+    let mut write = pausable(store, state, spec, req);
     if spec.name == "exec"
-        && let Some(tx) = state.clients[token].multi.as_ref()
+        && let Some(tx) = state.clients[token].multi.take()
     {
         write = tx.queued.iter().any(|q| {
             let q = q.request();
-            commands::table::lookup(q.arg(0)).is_some_and(|s| writes(s, &q))
+            commands::table::lookup(q.arg(0)).is_some_and(|s| pausable(store, state, s, &q))
         });
+        state.clients[token].multi = Some(tx);
     }
-    state.pause.holds(spec.name, write)
+    state.pause.holds(write)
+}
+
+/// Whether a WRITE pause holds `spec`'s request (Redis's `CMD_WRITE | CMD_MAY_REPLICATE`
+/// from `getCommandFlags`, where a script's declared flags replace EVAL's and FCALL's).
+fn pausable(
+    store: &Store,
+    state: &mut ServerState,
+    spec: &commands::CommandSpec,
+    req: &crate::protocol::Request<'_>,
+) -> bool {
+    if let Some(write) = commands::scripting::declared_writes(store, state, spec.name, req) {
+        return write;
+    }
+    spec.resolve(req).flags.contains(commands::Flags::WRITE)
+        || crate::runtime::pause::may_replicate(spec.name)
 }
 
 /// Replies to a malformed request and marks the connection to close after the reply.

@@ -524,6 +524,7 @@ impl Server {
         })?;
         notify::sync_tracking(&self.state.config, &mut fresh);
         fresh.set_expiring(self.store.expiring());
+        fresh.set_expiry_paused(self.state.pause.is_on());
         let old = std::mem::replace(&mut self.store, fresh);
         drop(old);
         self.state.propagation.set_on(true, &mut self.store);

@@ -108,8 +108,6 @@ impl Server {
         self.start_full_sync();
         self.pump_transfer();
         self.pump_file_sends();
-        let limit = self.state.config.output_limits.replica.hard;
-        let mut over = Vec::new();
         let tokens: Vec<usize> = self.state.repl.replicas.keys().copied().collect();
         for token in tokens {
             let Some(r) = self.state.repl.replicas.get_mut(&token) else {
@@ -126,28 +124,8 @@ impl Server {
                     r.out.clear();
                 }
             }
-            let held = self
-                .state
-                .repl
-                .replicas
-                .get(&token)
-                .map_or(0, |r| r.out.len());
-            let queued = self.conns.get(token).map_or(0, |c| c.wbuf.len());
-            if limit > 0 && held + queued > limit {
-                over.push(token);
-            }
         }
-        for token in over {
-            warn!(
-                "Client {} scheduled to be closed ASAP for overcoming of output buffer limits.",
-                self.state
-                    .clients
-                    .get(token)
-                    .map_or("?", |c| c.addr.as_str())
-            );
-            self.state.stats.output_limit_disconnections += 1;
-            self.close(token);
-        }
+        self.enforce_replica_limits();
         if !self.state.repl.waiters.is_empty() {
             self.serve_waiters();
         }

@@ -153,7 +153,10 @@ impl Db {
         self.lookup_clocked(key, now, None, super::Expiring::Delete)
     }
 
-    /// [`Db::lookup`] that sets the found key's access clock to `clock`, if given.
+    /// [`Db::lookup`] that sets the found key's access clock to `clock`, if given, and
+    /// treats a key past its TTL as `expiring` says: removed ([`super::Expiring::Delete`]),
+    /// reported missing but kept ([`super::Expiring::Replica`]: a replica, or any server
+    /// while clients are paused), or still there ([`super::Expiring::Ignore`]).
     #[inline]
     pub(super) fn lookup_clocked(
         &mut self,

@@ -449,6 +449,18 @@ impl Store {
     /// an `evicted` write (WATCH, keyspace events) and, while propagating, logged for a
     /// `DEL`. Values are freed at once, so `used()` sees the memory come back.
     pub fn evict(&mut self, maxmemory: usize, used: impl Fn(&Store) -> usize, now: i64) -> Evicted {
+        self.evict_timed(maxmemory, used, now, None)
+    }
+
+    /// [`Store::evict`] that, given `slowest_del`, keeps there the longest time one
+    /// key's deletion took (Redis's `eviction-del` latency event).
+    pub fn evict_timed(
+        &mut self,
+        maxmemory: usize,
+        used: impl Fn(&Store) -> usize,
+        now: i64,
+        mut slowest_del: Option<&mut Duration>,
+    ) -> Evicted {
         let start = used(self);
         if start <= maxmemory {
             return Evicted::Ok;
@@ -463,10 +475,14 @@ impl Store {
             let Some((db, pos)) = self.pick(now) else {
                 return Evicted::Fail;
             };
+            let timer = slowest_del.is_some().then(Instant::now);
             let (key, entry) = self.dbs[db].remove_keyed(pos);
             drop(entry);
             // Inline keys and values free nothing until their chunk of entries goes.
             self.dbs[db].trim();
+            if let (Some(slowest), Some(timer)) = (slowest_del.as_deref_mut(), timer) {
+                *slowest = (*slowest).max(timer.elapsed());
+            }
             self.stats.evicted_keys += 1;
             if self.propagating {
                 self.expired_log.push((db, key.clone()));

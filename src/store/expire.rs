@@ -14,8 +14,9 @@ pub enum Expiring {
     /// the removal propagated as `DEL`).
     #[default]
     Delete,
-    /// A replica: clients' reads see an expired key as missing but it stays; the
-    /// active cycle does nothing. A client's write (on a writable replica) still
+    /// A replica, or any server while clients are paused (see [`Store::expiry`]):
+    /// clients' reads see an expired key as missing but it stays; the active cycle
+    /// does nothing. A client's write (on a writable replica) still
     /// removes it first, as Redis's `LOOKUP_WRITE` does.
     Replica,
     /// A replica applying its master's stream: keys are never expired (Redis's
@@ -32,7 +33,7 @@ pub const ACCEPTABLE_STALE_PERCENT: usize = 10;
 impl Store {
     /// Runs one active expiry cycle, stopping at `deadline`; returns how many keys it removed.
     pub fn active_expire(&mut self, now: i64, deadline: Instant) -> usize {
-        if self.expiring != Expiring::Delete {
+        if self.expiry() != Expiring::Delete {
             return 0;
         }
         let dbs = self.db_count();

@@ -407,8 +407,9 @@ impl Store {
         for key in keys {
             let _ = self.lookup_read(db, key, now);
         }
-        // On a replica an expired key stays in the table but reads as missing.
-        let hide_expired = self.expiring == super::Expiring::Replica;
+        // On a replica, or while paused, an expired key stays in the table but reads
+        // as missing.
+        let hide_expired = self.expiry() == super::Expiring::Replica;
         let db = &self.dbs[db];
         keys.iter()
             .map(|key| {

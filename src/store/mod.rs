@@ -147,6 +147,9 @@ pub struct Store {
     evict_cursor: usize,
     /// Who removes expired keys: this store (a master) or its master's stream.
     expiring: Expiring,
+    /// CLIENT PAUSE in force: a master's store expires as a replica's does (see
+    /// [`Store::expiry`]).
+    expiry_paused: bool,
 }
 
 impl Store {
@@ -171,6 +174,7 @@ impl Store {
             touching: true,
             evict_cursor: 0,
             expiring: Expiring::Delete,
+            expiry_paused: false,
         };
         store.tick(now_ms());
         store
@@ -194,9 +198,31 @@ impl Store {
         std::mem::replace(&mut self.expiring, expiring)
     }
 
-    /// Who removes expired keys now.
+    /// Who removes expired keys by role, as set by [`Store::set_expiring`] (a pause
+    /// does not change it; see [`Store::expiry`]).
     pub fn expiring(&self) -> Expiring {
         self.expiring
+    }
+
+    /// Says whether clients are paused (CLIENT PAUSE): while they are, nothing may
+    /// change the data set, so the store expires as a replica's does.
+    pub fn set_expiry_paused(&mut self, paused: bool) {
+        self.expiry_paused = paused;
+    }
+
+    /// How expired keys are treated now, the one rule every lookup, the active cycle
+    /// and random sampling follow (Redis's `expireIfNeeded`): a replica, or any server
+    /// while clients are paused (`checkClientPauseTimeoutAndReturnIfPaused`), reports
+    /// them missing and keeps them ([`Expiring::Replica`]), so no expiry is counted,
+    /// notified or propagated as a `DEL` and the active cycle does nothing; a replica
+    /// applying its master's stream sees them ([`Expiring::Ignore`], paused or not);
+    /// otherwise they are removed.
+    #[inline]
+    pub fn expiry(&self) -> Expiring {
+        match self.expiring {
+            Expiring::Delete if self.expiry_paused => Expiring::Replica,
+            role => role,
+        }
     }
 
     /// Says whether anyone observes writes key by key (WATCH, blocked clients,
@@ -299,7 +325,7 @@ impl Store {
     /// Finds `key` in database `db` for a read: expires it lazily and counts a hit or miss.
     #[inline]
     fn lookup_read(&mut self, db: usize, key: &[u8], now: i64) -> Option<usize> {
-        let found = self.lookup(db, key, now, self.expiring);
+        let found = self.lookup(db, key, now, self.expiry());
         if found.is_some() {
             self.stats.hits += 1;
         } else {
@@ -315,8 +341,9 @@ impl Store {
     /// Finds `key` in database `db` for a write: expires it lazily, counts nothing.
     #[inline]
     fn lookup_write(&mut self, db: usize, key: &[u8], now: i64) -> Option<usize> {
-        // A write must not find a key it cannot see: on a replica it removes it.
-        let expiring = match self.expiring {
+        // A write must not find a key it cannot see: on a replica it removes it, as
+        // Redis's `LOOKUP_WRITE` does (while paused, writes are held before they run).
+        let expiring = match self.expiry() {
             Expiring::Replica => Expiring::Delete,
             other => other,
         };
@@ -473,11 +500,12 @@ impl Store {
                 return None;
             }
             let i = (self.random() % len as u64) as usize;
-            if self.expiring == Expiring::Ignore || !self.dbs[db].is_expired(i, now) {
+            let expiry = self.expiry();
+            if expiry == Expiring::Ignore || !self.dbs[db].is_expired(i, now) {
                 return self.dbs[db].get_index(i).map(|(key, _)| key.clone());
             }
-            if self.expiring == Expiring::Replica {
-                // The master removes it; try another.
+            if expiry == Expiring::Replica {
+                // The master removes it (or the pause ends); try another.
                 continue;
             }
             if self.records_expiries()
@@ -505,6 +533,40 @@ pub fn now_ms() -> i64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_pause_makes_a_master_expire_as_a_replica_and_leaves_roles_alone() {
+        let mut store = Store::new(1);
+        store.db(0).insert(b"k", Value::Int(1), 1);
+        assert_eq!(store.expiry(), Expiring::Delete);
+        store.set_expiry_paused(true);
+        assert_eq!(store.expiry(), Expiring::Replica);
+        // Missing to a read, still there, nothing counted.
+        assert!(store.read_key(0, b"k", 10).is_none());
+        assert_eq!(store.db(0).len(), 1);
+        assert_eq!(store.stats.expired_keys, 0);
+        assert_eq!(
+            store.active_expire(10, Instant::now() + Duration::from_secs(1)),
+            0
+        );
+        assert_eq!(store.db(0).len(), 1);
+        // The role is not changed by a pause, and a replica stays one after it.
+        assert_eq!(store.expiring(), Expiring::Delete);
+        store.set_expiring(Expiring::Replica);
+        store.set_expiry_paused(false);
+        assert_eq!(store.expiry(), Expiring::Replica);
+        // The master's stream sees the key, paused or not.
+        store.set_expiring(Expiring::Ignore);
+        store.set_expiry_paused(true);
+        assert_eq!(store.expiry(), Expiring::Ignore);
+        assert!(store.read_key(0, b"k", 10).is_some());
+        // Unpaused, a master removes it.
+        store.set_expiring(Expiring::Delete);
+        store.set_expiry_paused(false);
+        assert!(store.read_key(0, b"k", 10).is_none());
+        assert_eq!(store.db(0).len(), 0);
+        assert_eq!(store.stats.expired_keys, 1);
+    }
 
     #[test]
     fn flush_frees_in_slices() {

@@ -36,6 +36,8 @@ pub fn client_pause(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError
     }
     let end = ctx.now.saturating_add(ms);
     ctx.server.pause.start(kind, end);
+    // Nothing expires while paused (Redis's expireIfNeeded): the data set stays as is.
+    ctx.store.set_expiry_paused(true);
     ctx.out.ok();
     Ok(())
 }
@@ -49,6 +51,7 @@ pub fn client_unpause(ctx: &mut Ctx<'_>, _req: &Request<'_>) -> Result<(), CmdEr
         pause, blocking, ..
     } = &mut *ctx.server;
     pause.stop(&mut blocking.woken);
+    ctx.store.set_expiry_paused(false);
     ctx.out.ok();
     Ok(())
 }

@@ -56,6 +56,8 @@ pub fn hrandfield(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> 
     if with_values && !(-(i64::MAX / 2)..=i64::MAX / 2).contains(&count) {
         return Err(CmdError::msg("ERR value is out of range"));
     }
+    // Under an output limit the reply cannot grow past it: the client is closed.
+    let bounded = ctx.out.is_limited();
     let (hash, out) = read(ctx, req.arg(1))?;
     let Some(hash) = hash.filter(|_| count != 0) else {
         out.array_len(0);
@@ -65,9 +67,14 @@ pub fn hrandfield(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> 
     let mut rng = Rng::new(seed);
     if count < 0 || count == 1 {
         let n = count.unsigned_abs();
-        check_repeated(&positions, rng.clone(), n, with_values)?;
+        if !bounded {
+            check_repeated(&positions, rng.clone(), n, with_values)?;
+        }
         header(out, n as usize, with_values);
         for _ in 0..n {
+            if out.over() {
+                break;
+            }
             if let Some((field, value)) = pick(&positions, &mut rng) {
                 element(out, field, value, with_values);
             }

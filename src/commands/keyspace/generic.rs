@@ -246,6 +246,10 @@ fn keys(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
         .collect();
     ctx.out.array_len(found.len());
     for key in found {
+        if ctx.out.over() {
+            // Past the client's output limit: it is closing (Redis stops mid-run too).
+            break;
+        }
         ctx.out.bulk(key);
     }
     Ok(())

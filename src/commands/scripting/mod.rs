@@ -226,6 +226,53 @@ fn eval_generic(
     Ok(())
 }
 
+/// Whether a script command (EVAL, EVALSHA, FCALL and their `_RO` forms) is a write,
+/// as Redis decides before running it (`evalGetCommandFlags` / `fcallGetCommandFlags`
+/// → `scriptFlagsToCmdFlags`): `Some(true)` for a script or function that declares
+/// flags without `no-writes`, `Some(false)` for one declaring `no-writes`, `None` when
+/// nothing is declared (EVAL without a shebang, an unknown script or function, other
+/// commands): the command's own flags apply.
+pub fn declared_writes(
+    store: &crate::store::Store,
+    server: &mut crate::runtime::ServerState,
+    name: &str,
+    req: &Request<'_>,
+) -> Option<bool> {
+    if req.len() < 2 {
+        return None;
+    }
+    match name {
+        "eval" | "eval_ro" => {
+            let sha = sha1_hex(req.arg(1));
+            match server.scripts.cache.get(&sha) {
+                Some(script) => script.shebang.map(|f| !f.no_writes),
+                None => crate::scripting::scripts::parse_shebang(req.arg(1))
+                    .ok()?
+                    .0
+                    .map(|f| !f.no_writes),
+            }
+        }
+        "evalsha" | "evalsha_ro" => {
+            if req.arg(1).len() != 40 {
+                return None;
+            }
+            let sha = String::from_utf8_lossy(req.arg(1)).to_ascii_lowercase();
+            server
+                .scripts
+                .cache
+                .get(&sha)?
+                .shebang
+                .map(|f| !f.no_writes)
+        }
+        "fcall" | "fcall_ro" => {
+            server.scripts.functions.sync(&store.functions);
+            let f = server.scripts.functions.function(req.arg(1))?;
+            Some(!f.no_writes())
+        }
+        _ => None,
+    }
+}
+
 /// EVAL's and FCALL's `numkeys` (already parsed from argument 2), checked against the
 /// arguments after it.
 /// # Errors

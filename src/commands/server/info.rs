@@ -135,7 +135,11 @@ fn write_section(ctx: &Ctx<'_>, section: &str, out: &mut String) {
             field("connected_clients", &state.clients.len());
             field("cluster_connections", &0);
             field("maxclients", &state.config.maxclients);
-            field("blocked_clients", &state.blocking.blocked_clients());
+            // Clients held by CLIENT PAUSE count, as Redis's BLOCKED_POSTPONE.
+            field(
+                "blocked_clients",
+                &(state.blocking.blocked_clients() + state.pause.waiting.len()),
+            );
             field("tracking_clients", &state.tracking.client_count());
             field("clients_in_timeout_table", &0);
         }

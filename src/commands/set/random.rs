@@ -184,7 +184,8 @@ fn srandmember_count(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdErro
             i64::MAX
         )));
     }
-    if n < 0 {
+    if n < 0 && !ctx.out.is_limited() {
+        // Under an output limit the reply cannot grow past it: the client is closed.
         check_random_reply(n.unsigned_abs())?;
     }
     let (count, distinct) = (n.unsigned_abs() as usize, n >= 0);
@@ -200,6 +201,9 @@ fn srandmember_count(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdErro
         let sampler = set.sampler();
         out.array_len(count);
         for _ in 0..count {
+            if out.over() {
+                break;
+            }
             match sampler.get(rng.below(size.max(1))) {
                 Some(member) => reply_member(out, member),
                 None => out.null(),

@@ -14,6 +14,7 @@
 //! rudis writes its base as commands (Redis's `aof-use-rdb-preamble no`); a base in
 //! Redis's RDB format (`.base.rdb`, Redis 7's default) loads with the RDB reader.
 
+pub mod latency;
 pub mod manifest;
 pub mod rewrite;
 
@@ -31,6 +32,7 @@ use crate::protocol::{Parsed, ProtoLimits, Request, RequestParser};
 use crate::runtime::propagate::encode;
 use crate::store::list::Item;
 use crate::store::{Store, Value};
+pub use latency::AofTimings;
 pub use manifest::Manifest;
 
 /// Elements per command in a base file (Redis's `AOF_REWRITE_ITEMS_PER_CMD`).
@@ -169,6 +171,8 @@ pub struct Aof {
     /// manifest names until the background rewrite installs base and file together.
     waiting: bool,
     syncer: Syncer,
+    /// System call durations for the latency monitor, taken by the server.
+    pub timings: AofTimings,
 }
 
 impl Aof {
@@ -199,6 +203,7 @@ impl Aof {
             kind: 'i',
         };
         let manifest_name = manifest_name(config);
+        let mut timings = AofTimings::default();
         let (manifest, base_size) = switch_base(
             &dir,
             &config.appendfilename,
@@ -206,6 +211,7 @@ impl Aof {
             &old,
             vec![incr],
             &temp,
+            &mut timings,
         )?;
         info!(
             "Creating AOF base file {} and incr file {} in {}",
@@ -213,7 +219,9 @@ impl Aof {
             manifest.incrs[0].name,
             dir.display()
         );
-        Ok(Aof::with(config, manifest, file, 0, base_size))
+        let mut aof = Aof::with(config, manifest, file, 0, base_size);
+        aof.timings = timings;
+        Ok(aof)
     }
 
     /// Starts an AOF at run time (CONFIG SET appendonly yes) without writing the data
@@ -310,6 +318,7 @@ impl Aof {
             delayed_fsync: 0,
             waiting: false,
             syncer: Syncer::start(size),
+            timings: AofTimings::default(),
         }
     }
 
@@ -378,7 +387,11 @@ impl Aof {
             );
         }
         self.postponed_since = 0;
-        match write_all_counted(&mut self.file, &self.buf) {
+        let pending_fsync = policy == Fsync::Everysec && self.syncer.in_progress();
+        let start = std::time::Instant::now();
+        let written = write_all_counted(&mut self.file, &self.buf);
+        self.timings.note_write(start.elapsed(), pending_fsync);
+        match written {
             Ok(()) => {
                 if !self.write_ok {
                     warn!("AOF write error looks solved, rudis can write again.");
@@ -417,7 +430,10 @@ impl Aof {
     fn fsync(&mut self, policy: Fsync, now: i64) -> bool {
         match policy {
             Fsync::Always => {
-                if let Err(e) = self.file.sync_data() {
+                let start = std::time::Instant::now();
+                let synced = self.file.sync_data();
+                self.timings.note_fsync_always(start.elapsed());
+                if let Err(e) = synced {
                     warn!(
                         "Can't persist AOF for fsync error when the AOF fsync policy is \
                          'always': {e}. Exiting..."
@@ -505,7 +521,8 @@ impl Aof {
             // The temporary file becomes the manifest's incremental file.
             let seq = self.manifest.last_incr_seq() + 1;
             let name = format!("{}.{seq}.incr.aof", self.filename);
-            std::fs::rename(&waiting_file, self.dir.join(&name))?;
+            let to = self.dir.join(&name);
+            self.timings.rename(|| std::fs::rename(&waiting_file, to))?;
             incrs = vec![manifest::Entry {
                 name,
                 seq,
@@ -519,6 +536,7 @@ impl Aof {
             &self.manifest,
             incrs.clone(),
             temp,
+            &mut self.timings,
         );
         let (next, base_size) = match switched {
             Ok(done) => done,
@@ -554,13 +572,14 @@ pub fn switch_base(
     old: &Manifest,
     incrs: Vec<manifest::Entry>,
     temp: &Path,
+    timings: &mut AofTimings,
 ) -> io::Result<(Manifest, u64)> {
     let seq = old.base.as_ref().map_or(0, |b| b.seq) + 1;
     let ext = if is_rdb_base(temp) { "rdb" } else { "aof" };
     let name = format!("{filename}.{seq}.base.{ext}");
     let path = dir.join(&name);
-    let size = std::fs::metadata(temp)?.len();
-    std::fs::rename(temp, &path)?;
+    let size = timings.fstat(|| std::fs::metadata(temp))?.len();
+    timings.rename(|| std::fs::rename(temp, &path))?;
     let next = Manifest {
         base: Some(manifest::Entry {
             name,

@@ -430,5 +430,16 @@ fn install_detached(
         Ok(text) => Manifest::parse(&text).unwrap_or_default(),
         Err(_) => Manifest::default(),
     };
-    switch_base(dir, filename, manifest_name, &old, Vec::new(), temp).map(|_| ())
+    // No AOF is on to hand its timings to the latency monitor.
+    let mut timings = super::AofTimings::default();
+    switch_base(
+        dir,
+        filename,
+        manifest_name,
+        &old,
+        Vec::new(),
+        temp,
+        &mut timings,
+    )
+    .map(|_| ())
 }

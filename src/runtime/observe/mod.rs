@@ -67,6 +67,11 @@ impl Observe {
         self.slowlog.entries.truncate(config.slowlog_max_len);
     }
 
+    /// True when the latency monitor records events (`latency-monitor-threshold` > 0).
+    pub fn latency_on(&self) -> bool {
+        self.latency_ns != u64::MAX
+    }
+
     /// Counts `ns` in the histogram of command `id`.
     #[inline(always)]
     pub fn record(&mut self, id: usize, ns: u64) {
