@@ -462,3 +462,67 @@ fn acl_commands_through_the_redis_crate() {
         .expect("getuser");
     assert_eq!(gone, None);
 }
+
+/// The ACL LOG entries' `object` fields, newest first.
+fn acl_log_objects(c: &mut Raw) -> Vec<String> {
+    let Frame::Array(entries) = c.cmd(&["ACL", "LOG"]) else {
+        panic!("ACL LOG is an array");
+    };
+    entries
+        .iter()
+        .map(|e| {
+            let Frame::Array(kv) = e else { panic!("{e:?}") };
+            let at = kv
+                .iter()
+                .position(|f| *f == bulk("object"))
+                .expect("object");
+            text(&kv[at + 1])
+        })
+        .collect()
+}
+
+#[test]
+fn acllog_max_len_bounds_and_trims_the_acl_log() {
+    let server = start_server_with(|c| c.set("acllog-max-len", "3").expect("acllog-max-len"));
+    let mut admin = server.raw();
+    assert_eq!(
+        admin.cmd(&["CONFIG", "GET", "acllog-max-len"]),
+        Frame::Array(vec![bulk("acllog-max-len"), bulk("3")])
+    );
+    admin.cmd(&["ACL", "SETUSER", "u", "on", "nopass", "+set", "~obj:*"]);
+    let mut u = login(&server, "u", "x");
+    for j in 0..10 {
+        assert_eq!(u.cmd(&["SET", &format!("k{j}"), "1"]), error(NOPERM_KEYS));
+    }
+    assert_eq!(acl_log_objects(&mut admin), ["k9", "k8", "k7"]);
+    assert_eq!(
+        admin.cmd(&["CONFIG", "SET", "acllog-max-len", "5"]),
+        simple("OK")
+    );
+    for j in 10..13 {
+        u.cmd(&["SET", &format!("k{j}"), "1"]);
+    }
+    assert_eq!(acl_log_objects(&mut admin).len(), 5);
+    // Lower: the oldest entries go at once.
+    assert_eq!(
+        admin.cmd(&["CONFIG", "SET", "acllog-max-len", "2"]),
+        simple("OK")
+    );
+    assert_eq!(acl_log_objects(&mut admin), ["k12", "k11"]);
+    admin.cmd(&["CONFIG", "SET", "acllog-max-len", "0"]);
+    u.cmd(&["SET", "k13", "1"]);
+    assert!(acl_log_objects(&mut admin).is_empty());
+    assert!(matches!(
+        admin.cmd(&["CONFIG", "SET", "acllog-max-len", "-1"]),
+        Frame::Error(e) if e.contains("acllog-max-len")
+    ));
+    assert_eq!(
+        admin.cmd(&["ACL", "LOG", "-1"]),
+        Frame::Array(vec![]),
+        "a negative count shows nothing"
+    );
+    assert_eq!(
+        admin.cmd(&["ACL", "LOG", "1", "2"]),
+        error("ERR unknown subcommand or wrong number of arguments for 'LOG'. Try ACL HELP.")
+    );
+}

@@ -421,6 +421,7 @@ pub const USAGE: &str = "Usage: rudis-server [/path/to/rudis.conf] [options]
   --slowlog-log-slower-than US    log commands taking at least US microseconds in the slow
                                   log (default 10000; 0 = all, negative = none)
   --slowlog-max-len N             entries the slow log keeps (default 128)
+  --acllog-max-len N              entries the ACL log keeps (default 128)
   --latency-monitor-threshold MS  record latency events of at least MS ms (default 0 = off)
   --latency-tracking yes|no       per-command latency histograms (default yes)
   --latency-tracking-info-percentiles \"P ...\"  percentiles in INFO latencystats
@@ -776,6 +777,7 @@ impl Config {
         "hll-sparse-max-bytes",
         "slowlog-log-slower-than",
         "slowlog-max-len",
+        "acllog-max-len",
         "latency-monitor-threshold",
         "latency-tracking",
         "latency-tracking-info-percentiles",

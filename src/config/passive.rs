@@ -12,7 +12,6 @@
 /// may change it)`.
 pub const NO_EFFECT: &[(&str, &str, bool)] = &[
     ("acl-pubsub-default", "resetchannels", true),
-    ("acllog-max-len", "128", true),
     ("active-defrag-cycle-max", "25", true),
     ("active-defrag-cycle-min", "1", true),
     ("active-defrag-ignore-bytes", "104857600", true),

@@ -306,6 +306,7 @@ pub const DOCS: &[(&str, &str)] = &[
         "Commands taking at least this many microseconds go to the slow log (0: all, negative: none).",
     ),
     ("slowlog-max-len", "Entries the slow log keeps."),
+    ("acllog-max-len", "Entries the ACL log (ACL LOG) keeps."),
     (
         "latency-monitor-threshold",
         "Latency events of at least this many milliseconds are recorded for LATENCY (0: off).",

@@ -176,10 +176,9 @@ pub fn log_denial(ctx: &mut Ctx<'_>, reason: &'static str, object: &[u8], user: 
     };
     let user_name = username.clone();
     let info = super::client::client_line(ctx.me, client, &user_name, ctx.now);
-    ctx.server
-        .observe
-        .acl_log
-        .add(crate::runtime::observe::acl_log::Entry {
+    let max_len = ctx.server.config.observe.acllog_max_len;
+    ctx.server.observe.acl_log.add(
+        crate::runtime::observe::acl_log::Entry {
             count: 1,
             reason,
             context,
@@ -187,7 +186,9 @@ pub fn log_denial(ctx: &mut Ctx<'_>, reason: &'static str, object: &[u8], user: 
             username,
             updated_ms: ctx.now,
             client_info: info,
-        });
+        },
+        max_len,
+    );
 }
 
 /// What a permission check refused.

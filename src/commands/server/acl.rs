@@ -154,10 +154,10 @@ fn acl(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
 /// The newest `count` (default 10) refusals: count, reason, context, object,
 /// username, age-seconds, client-info.
 /// # Errors
-/// `ERR syntax error`; a count that is not an integer.
+/// The subcommand syntax error (more arguments); a count that is not an integer.
 fn log(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
     if req.len() > 3 {
-        return Err(CmdError::Syntax);
+        return Err(syntax(req));
     }
     let mut count = 10usize;
     if req.len() == 3 {
@@ -166,8 +166,8 @@ fn log(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
             ctx.out.ok();
             return Ok(());
         }
-        let n = parse_i64(req.arg(2))?;
-        count = usize::try_from(n).map_err(|_| CmdError::NotInteger)?;
+        // A negative count shows nothing, as Redis.
+        count = usize::try_from(parse_i64(req.arg(2))?).unwrap_or(0);
     }
     let now = ctx.now;
     let entries = &ctx.server.observe.acl_log.entries;
