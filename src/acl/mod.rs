@@ -1,8 +1,10 @@
-//! Authentication and ACL users (Redis's acl.c, without selectors and the ACL LOG).
+//! Authentication and ACL users (Redis's acl.c; the ACL LOG is in `runtime::observe`).
 //!
 //! - [`Acl`]: the users, by name and by id; the `default` user every connection
 //!   starts as (`requirepass` sets its password); authentication.
-//! - [`user`]: one user's rules (ACL SETUSER) and their text (ACL LIST).
+//! - [`user`]: one user's flags, passwords and selectors (ACL SETUSER) and their text
+//!   (ACL LIST).
+//! - [`selector`]: the commands, keys and channels one selector allows.
 //! - [`category`]: ACL categories derived from command flags and groups; command ids.
 //! - [`keys`]: which arguments of a request are keys and channels, for the checks.
 //! - [`protected`]: the protected-mode decision at accept.
@@ -16,6 +18,7 @@ pub mod category;
 mod file;
 pub mod keys;
 pub mod protected;
+pub mod selector;
 pub mod sha256;
 pub mod user;
 
@@ -25,6 +28,7 @@ use std::time::{Duration, Instant};
 use slab::Slab;
 
 pub use category::Registry;
+pub use selector::Selector;
 pub use user::{RuleError, User};
 
 /// A user's id: stable while the user exists (clients refer to their user by it).
@@ -130,15 +134,23 @@ impl Acl {
         self.users[id].password_ok(password).then_some(id)
     }
 
-    /// Creates or changes user `name` with `rules`, all or nothing (ACL SETUSER).
+    /// Creates or changes user `name` with `rules`, all or nothing (ACL SETUSER); a
+    /// selector may be spread over several rules (`(+get`, `~k)`).
     /// # Errors
-    /// `Error in ACL SETUSER modifier '<rule>': <why>`.
+    /// `Unmatched parenthesis in acl selector starting at '<rule>'.`, `Error in ACL
+    /// SETUSER modifier '<rule>': <why>`.
     pub fn set_user(&mut self, name: &[u8], rules: &[&[u8]]) -> Result<(), String> {
+        let rules = user::merge_selector_args(rules).map_err(|at| {
+            format!(
+                "Unmatched parenthesis in acl selector starting at '{}'.",
+                String::from_utf8_lossy(rules[at])
+            )
+        })?;
         let mut staged = match self.lookup(name) {
             Some(id) => self.users[id].clone(),
             None => User::new(name, self.registry),
         };
-        for rule in rules {
+        for rule in &rules {
             staged.apply(rule).map_err(|e| {
                 format!(
                     "Error in ACL SETUSER modifier '{}': {e}",

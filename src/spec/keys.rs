@@ -1,6 +1,6 @@
 //! Finding a request's keys from its command's key specs (Redis's
 //! `getKeysUsingKeySpecs`), with the commands' own rules ([`GetKeys`]) where the
-//! specs cannot say (SORT's STORE, EVAL with no keys).
+//! specs cannot say (SORT's STORE, EVAL with no keys, SET's and BITFIELD's flags).
 
 use super::{Begin, CommandSpec, Find, GetKeys, KeyFlags, KeySpec};
 use crate::protocol::Request;
@@ -8,33 +8,111 @@ use crate::protocol::Request;
 /// How strictly [`find_keys`] treats arguments that do not fit a spec.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Mode {
-    /// As COMMAND GETKEYS: a spec that does not fit makes the whole answer invalid.
+    /// As Redis's `getKeysFromCommandWithSpecs` (COMMAND GETKEYS, the ACL checks): a
+    /// spec that does not fit makes the whole answer invalid (no keys).
     Strict,
-    /// As the ACL checks: take the keys that exist; the command reports its own error.
+    /// Take the keys that exist (client tracking); the command reports its own error.
     Lenient,
+}
+
+/// Keys [`KeyRefs`] holds without allocating: nearly every command names fewer.
+const INLINE_KEYS: usize = 8;
+
+/// A request's keys, `(argument position, key-spec flags)` in the order of the specs;
+/// the first [`INLINE_KEYS`] need no allocation (the ACL check runs per command).
+#[derive(Debug, Clone)]
+pub struct KeyRefs {
+    len: usize,
+    inline: [(usize, KeyFlags); INLINE_KEYS],
+    spill: Vec<(usize, KeyFlags)>,
+}
+
+impl Default for KeyRefs {
+    fn default() -> Self {
+        KeyRefs {
+            len: 0,
+            inline: [(0, KeyFlags::EMPTY); INLINE_KEYS],
+            spill: Vec::new(),
+        }
+    }
+}
+
+impl KeyRefs {
+    /// Adds a key.
+    pub fn push(&mut self, pos: usize, flags: KeyFlags) {
+        if self.len < INLINE_KEYS {
+            self.inline[self.len] = (pos, flags);
+        } else {
+            if self.spill.is_empty() {
+                self.spill.extend_from_slice(&self.inline);
+            }
+            self.spill.push((pos, flags));
+        }
+        self.len += 1;
+    }
+
+    /// The keys.
+    pub fn as_slice(&self) -> &[(usize, KeyFlags)] {
+        if self.len > INLINE_KEYS {
+            &self.spill
+        } else {
+            &self.inline[..self.len]
+        }
+    }
+
+    /// Forgets every key.
+    pub fn clear(&mut self) {
+        self.len = 0;
+        self.spill.clear();
+    }
 }
 
 /// The keys of `req` (a request for `spec`, `req.arg(0)` its name; for a
 /// subcommand, `req.arg(1)` the subcommand's name) with their key-spec flags, in
-/// the order of the specs (as Redis, a key named twice is listed twice). `None` in [`Mode::Strict`] when the arguments
-/// do not fit the specs.
+/// the order of the specs (as Redis, a key named twice is listed twice). `None` in
+/// [`Mode::Strict`] when the arguments do not fit the specs.
 pub fn find_keys<H>(
     spec: &CommandSpec<H>,
     req: &Request<'_>,
     mode: Mode,
 ) -> Option<Vec<(usize, KeyFlags)>> {
-    let mut keys = Vec::new();
+    let mut keys = KeyRefs::default();
+    find_keys_into(spec, req, mode, &mut keys).then(|| keys.as_slice().to_vec())
+}
+
+/// [`find_keys`] into `keys` (cleared first); false (and no keys) in [`Mode::Strict`]
+/// when the arguments do not fit the specs.
+pub fn find_keys_into<H>(
+    spec: &CommandSpec<H>,
+    req: &Request<'_>,
+    mode: Mode,
+    keys: &mut KeyRefs,
+) -> bool {
+    keys.clear();
+    match spec.getkeys {
+        // Their flags depend on the arguments (`variable_flags`): Redis asks their
+        // own rules, never the specs.
+        GetKeys::Set if req.len() > 1 => {
+            keys.push(1, set_key_flags(req));
+            return true;
+        }
+        GetKeys::Bitfield if req.len() > 1 => {
+            keys.push(1, bitfield_key_flags(req));
+            return true;
+        }
+        _ => {}
+    }
     let mut fits = true;
     for ks in spec.key_specs {
         if matches!(ks.begin, Begin::Unknown) || matches!(ks.find, Find::Unknown) {
             continue;
         }
-        if !one_spec(ks, req, mode, &mut keys) {
+        if !one_spec(ks, req, mode, keys) {
             fits = false;
         }
     }
     match spec.getkeys {
-        GetKeys::Specs => {}
+        GetKeys::Specs | GetKeys::Set | GetKeys::Bitfield => {}
         GetKeys::Sort => {
             // SORT's STORE destination is its last (unknown) spec.
             if let Some(store) = sort_store_key(req) {
@@ -44,7 +122,7 @@ pub fn find_keys<H>(
                     .rev()
                     .find(|ks| matches!(ks.begin, Begin::Unknown))
                     .map_or(KeyFlags::EMPTY, |ks| ks.flags);
-                keys.push((store, flags));
+                keys.push(store, flags);
             }
         }
         GetKeys::Eval => {
@@ -55,18 +133,44 @@ pub fn find_keys<H>(
         }
     }
     if !fits && mode == Mode::Strict {
-        return None;
+        keys.clear();
+        return false;
     }
-    Some(keys)
+    true
+}
+
+/// SET's key flags (Redis's `setGetKeys`): read and written when a `GET` follows the
+/// value, else only overwritten.
+fn set_key_flags(req: &Request<'_>) -> KeyFlags {
+    if (3..req.len()).any(|i| req.arg(i).eq_ignore_ascii_case(b"get")) {
+        KeyFlags::RW.union(KeyFlags::ACCESS).union(KeyFlags::UPDATE)
+    } else {
+        KeyFlags::OW.union(KeyFlags::UPDATE)
+    }
+}
+
+/// BITFIELD's key flags (Redis's `bitfieldGetKeys`): read-only when every operation
+/// is a complete `GET` (or `OVERFLOW`), else read and written (a syntax error counts
+/// as a write).
+fn bitfield_key_flags(req: &Request<'_>) -> KeyFlags {
+    let argc = req.len();
+    let mut i = 2;
+    while i < argc {
+        let left = argc - i - 1;
+        let arg = req.arg(i);
+        if arg.eq_ignore_ascii_case(b"get") && left >= 2 {
+            i += 3;
+        } else if arg.eq_ignore_ascii_case(b"overflow") && left >= 1 {
+            i += 2;
+        } else {
+            return KeyFlags::RW.union(KeyFlags::ACCESS).union(KeyFlags::UPDATE);
+        }
+    }
+    KeyFlags::RO.union(KeyFlags::ACCESS)
 }
 
 /// Adds the keys of one spec; false when the arguments do not fit it.
-fn one_spec(
-    ks: &KeySpec,
-    req: &Request<'_>,
-    mode: Mode,
-    keys: &mut Vec<(usize, KeyFlags)>,
-) -> bool {
+fn one_spec(ks: &KeySpec, req: &Request<'_>, mode: Mode, keys: &mut KeyRefs) -> bool {
     let argc = req.len() as i64;
     let first = match ks.begin {
         Begin::Index(at) => i64::from(at),
@@ -128,7 +232,7 @@ fn one_spec(
     }
     let mut i = first;
     while i <= last && i < argc {
-        keys.push((i as usize, ks.flags));
+        keys.push(i as usize, ks.flags);
         i += step.max(1);
     }
     fits

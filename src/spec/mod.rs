@@ -9,7 +9,7 @@
 
 mod keys;
 
-pub use keys::{Mode, find_keys};
+pub use keys::{KeyRefs, Mode, find_keys, find_keys_into};
 
 /// A set of bits with named constants, `|`-able in `const` context via [`flags!`] and
 /// [`cats!`] (a typo in a name does not compile).
@@ -376,6 +376,12 @@ pub enum GetKeys {
     Sort,
     /// EVAL and friends: the keys after `numkeys`, none when it is 0 (`evalGetKeys`).
     Eval,
+    /// SET's key, read and written with GET, else only overwritten (`setGetKeys`,
+    /// for its `variable_flags` spec).
+    Set,
+    /// BITFIELD's key, only read when every operation is a GET (`bitfieldGetKeys`,
+    /// for its `variable_flags` spec).
+    Bitfield,
 }
 
 /// Which arguments of a command may be documents (nested RESP values).

@@ -1,5 +1,5 @@
 //! ACL and its subcommands: SETUSER DELUSER GETUSER LIST USERS WHOAMI CAT GENPASS
-//! DRYRUN LOAD SAVE HELP (Redis's `aclCommand`; selectors and ACL LOG are not built).
+//! DRYRUN LOAD SAVE LOG HELP (Redis's `aclCommand`).
 
 use std::io::Read;
 
@@ -241,8 +241,9 @@ fn deluser(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
 /// ```text
 /// ACL GETUSER username
 /// ```
-/// A map of `flags`, `passwords` (hashes), `commands`, `keys`, `channels` and
-/// `selectors` (always empty), or null when there is no such user.
+/// A map of `flags`, `passwords` (hashes), the root selector's `commands`, `keys` and
+/// `channels`, and `selectors` (a map of `commands`, `keys` and `channels` for each
+/// other selector), or null when there is no such user (Redis 7.0's shape).
 fn getuser(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
     let acl = &ctx.server.acl;
     let Some(user) = acl.lookup(req.arg(2)).and_then(|id| acl.user(id)) else {
@@ -262,15 +263,25 @@ fn getuser(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
     for h in &user.passwords {
         out.bulk(crate::acl::sha256::to_hex(h).as_bytes());
     }
-    out.bulk(b"commands");
-    out.bulk(user.command_rules().as_bytes());
-    out.bulk(b"keys");
-    out.bulk(user.keys_text().as_bytes());
-    out.bulk(b"channels");
-    out.bulk(user.channels_text().as_bytes());
+    describe_selector(out, &user.root);
     out.bulk(b"selectors");
-    out.array_len(0);
+    out.array_len(user.selectors.len());
+    for s in &user.selectors {
+        out.map_len(3);
+        describe_selector(out, s);
+    }
     Ok(())
+}
+
+/// A selector's `commands`, `keys` and `channels` fields (Redis's
+/// `aclAddReplySelectorDescription`).
+fn describe_selector(out: &mut crate::protocol::Reply<'_>, s: &crate::acl::Selector) {
+    out.bulk(b"commands");
+    out.bulk(s.command_rules().as_bytes());
+    out.bulk(b"keys");
+    out.bulk(s.keys_text().as_bytes());
+    out.bulk(b"channels");
+    out.bulk(s.channels_text().as_bytes());
 }
 
 /// ```text
@@ -398,8 +409,9 @@ fn genpass(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
 /// ```
 /// `+OK` when `username` could run the command, else why not, as a bulk string.
 /// # Errors
-/// `ERR User '<name>' not found`, `ERR Command '<name>' not found`, `ERR wrong
-/// number of arguments for '<cmd>' command`.
+/// `ERR User '<name>' not found`, `ERR Command '<name>' not found` (also for a
+/// container's unknown subcommand), `ERR wrong number of arguments for '<cmd>'
+/// command` (`<container>|<sub>` for a subcommand).
 fn dryrun(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
     let acl = &ctx.server.acl;
     let Some(user) = acl.lookup(req.arg(2)).and_then(|id| acl.user(id)) else {
@@ -408,11 +420,12 @@ fn dryrun(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
             text(req.arg(2))
         )));
     };
-    let Some((index, spec)) = table::lookup_indexed(req.arg(3)) else {
-        return Err(CmdError::msg(format!(
-            "ERR Command '{}' not found",
-            text(req.arg(3))
-        )));
+    let not_found = || CmdError::msg(format!("ERR Command '{}' not found", text(req.arg(3))));
+    let (index, spec) = table::lookup_indexed(req.arg(3)).ok_or_else(not_found)?;
+    // Redis's `lookupCommand`: with an argument, a container's subcommand must exist.
+    let target = match spec.subcommands.is_empty() || req.len() == 4 {
+        true => spec,
+        false => spec.subcommand(req.arg(4)).ok_or_else(not_found)?,
     };
     let mut buf = Vec::new();
     let mut spans = Vec::new();
@@ -425,8 +438,8 @@ fn dryrun(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
         });
     }
     let inner = Request::new(&buf, &spans, &[]);
-    if !spec.arity_ok(inner.len()) {
-        return Err(CmdError::Arity(spec.name.to_string()));
+    if !target.arity_ok(inner.len()) {
+        return Err(CmdError::Arity(target.name.to_string()));
     }
     match permission(user, index, spec, &inner) {
         Ok(()) => ctx.out.ok(),
@@ -526,6 +539,8 @@ fn help(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
             "    Show users details in config file format.",
             "LOAD",
             "    Reload users from the ACL file.",
+            "LOG [<count> | RESET]",
+            "    Show the ACL log entries.",
             "SAVE",
             "    Save the current config to the ACL file.",
             "SETUSER <username> <attribute> [<attribute> ...]",
