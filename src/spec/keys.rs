@@ -104,7 +104,12 @@ pub fn find_keys_into<H>(
     }
     let mut fits = true;
     for ks in spec.key_specs {
-        if matches!(ks.begin, Begin::Unknown) || matches!(ks.find, Find::Unknown) {
+        // Unknown specs are the command's own rule's; `not_key` ones (SPUBLISH's shard
+        // channel) are no keys (Redis's GET_KEYSPEC_DEFAULT).
+        if matches!(ks.begin, Begin::Unknown)
+            || matches!(ks.find, Find::Unknown)
+            || ks.flags.contains(KeyFlags::NOT_KEY)
+        {
             continue;
         }
         if !one_spec(ks, req, mode, keys) {

@@ -569,9 +569,13 @@ impl<H: 'static> CommandSpec<H> {
         c
     }
 
-    /// True when the command has keys to find (Redis's `doesCommandHaveKeys`).
+    /// True when the command has keys to find (Redis's `doesCommandHaveKeys`): a spec
+    /// not marked `not_key`, or a rule of its own.
     pub fn has_keys(&self) -> bool {
-        !self.key_specs.is_empty() || !matches!(self.getkeys, GetKeys::Specs)
+        self.key_specs
+            .iter()
+            .any(|ks| !ks.flags.contains(KeyFlags::NOT_KEY))
+            || !matches!(self.getkeys, GetKeys::Specs)
     }
 }
 
