@@ -15,58 +15,6 @@ pub enum Mode {
     Lenient,
 }
 
-/// Keys [`KeyRefs`] holds without allocating: nearly every command names fewer.
-const INLINE_KEYS: usize = 8;
-
-/// A request's keys, `(argument position, key-spec flags)` in the order of the specs;
-/// the first [`INLINE_KEYS`] need no allocation (the ACL check runs per command).
-#[derive(Debug, Clone)]
-pub struct KeyRefs {
-    len: usize,
-    inline: [(usize, KeyFlags); INLINE_KEYS],
-    spill: Vec<(usize, KeyFlags)>,
-}
-
-impl Default for KeyRefs {
-    fn default() -> Self {
-        KeyRefs {
-            len: 0,
-            inline: [(0, KeyFlags::EMPTY); INLINE_KEYS],
-            spill: Vec::new(),
-        }
-    }
-}
-
-impl KeyRefs {
-    /// Adds a key.
-    pub fn push(&mut self, pos: usize, flags: KeyFlags) {
-        if self.len < INLINE_KEYS {
-            self.inline[self.len] = (pos, flags);
-        } else {
-            if self.spill.is_empty() {
-                self.spill.extend_from_slice(&self.inline);
-            }
-            self.spill.push((pos, flags));
-        }
-        self.len += 1;
-    }
-
-    /// The keys.
-    pub fn as_slice(&self) -> &[(usize, KeyFlags)] {
-        if self.len > INLINE_KEYS {
-            &self.spill
-        } else {
-            &self.inline[..self.len]
-        }
-    }
-
-    /// Forgets every key.
-    pub fn clear(&mut self) {
-        self.len = 0;
-        self.spill.clear();
-    }
-}
-
 /// The keys of `req` (a request for `spec`, `req.arg(0)` its name; for a
 /// subcommand, `req.arg(1)` the subcommand's name) with their key-spec flags, in
 /// the order of the specs (as Redis, a key named twice is listed twice). `None` in
@@ -76,72 +24,172 @@ pub fn find_keys<H>(
     req: &Request<'_>,
     mode: Mode,
 ) -> Option<Vec<(usize, KeyFlags)>> {
-    let mut keys = KeyRefs::default();
-    find_keys_into(spec, req, mode, &mut keys).then(|| keys.as_slice().to_vec())
+    let mut keys = Vec::new();
+    let fits = for_each_key(spec, req, mode, |i, flags| {
+        keys.push((i, flags));
+        true
+    });
+    fits.then_some(keys)
 }
 
-/// [`find_keys`] into `keys` (cleared first); false (and no keys) in [`Mode::Strict`]
-/// when the arguments do not fit the specs.
-pub fn find_keys_into<H>(
+/// Calls `visit` with each key of `req` and its flags, as [`find_keys`] lists them,
+/// without collecting them (the ACL check runs for every command); `visit` returns
+/// false to stop. Returns false in [`Mode::Strict`] when the arguments do not fit the
+/// specs (nothing is visited).
+pub fn for_each_key<H>(
     spec: &CommandSpec<H>,
     req: &Request<'_>,
     mode: Mode,
-    keys: &mut KeyRefs,
+    mut visit: impl FnMut(usize, KeyFlags) -> bool,
 ) -> bool {
-    keys.clear();
     match spec.getkeys {
         // Their flags depend on the arguments (`variable_flags`): Redis asks their
         // own rules, never the specs.
         GetKeys::Set if req.len() > 1 => {
-            keys.push(1, set_key_flags(req));
+            visit(1, set_key_flags(req));
             return true;
         }
         GetKeys::Bitfield if req.len() > 1 => {
-            keys.push(1, bitfield_key_flags(req));
+            visit(1, bitfield_key_flags(req));
             return true;
         }
         _ => {}
     }
-    let mut fits = true;
-    for ks in spec.key_specs {
-        // Unknown specs are the command's own rule's; `not_key` ones (SPUBLISH's shard
-        // channel) are no keys (Redis's GET_KEYSPEC_DEFAULT).
-        if matches!(ks.begin, Begin::Unknown)
-            || matches!(ks.find, Find::Unknown)
-            || ks.flags.contains(KeyFlags::NOT_KEY)
-        {
-            continue;
-        }
-        if !one_spec(ks, req, mode, keys) {
-            fits = false;
-        }
-    }
-    match spec.getkeys {
-        GetKeys::Specs | GetKeys::Set | GetKeys::Bitfield => {}
-        GetKeys::Sort => {
-            // SORT's STORE destination is its last (unknown) spec.
-            if let Some(store) = sort_store_key(req) {
-                let flags = spec
-                    .key_specs
-                    .iter()
-                    .rev()
-                    .find(|ks| matches!(ks.begin, Begin::Unknown))
-                    .map_or(KeyFlags::EMPTY, |ks| ks.flags);
-                keys.push(store, flags);
-            }
-        }
-        GetKeys::Eval => {
-            // `numkeys` 0 is no keys, not an invalid request (`evalGetKeys`).
-            if !fits && req.len() > 2 && req.arg(2) == b"0" {
-                fits = true;
-            }
-        }
-    }
-    if !fits && mode == Mode::Strict {
-        keys.clear();
+    if mode == Mode::Strict && !fits(spec, req) {
         return false;
     }
+    for ks in keyed_specs(spec) {
+        let SpecKeys::Range {
+            first, last, step, ..
+        } = spec_keys(ks, req)
+        else {
+            continue;
+        };
+        let mut i = first;
+        while i <= last && i < req.len() as i64 {
+            if !visit(i as usize, ks.flags) {
+                return true;
+            }
+            i += step.max(1);
+        }
+    }
+    if spec.getkeys == GetKeys::Sort
+        && let Some(store) = sort_store_key(req)
+    {
+        // SORT's STORE destination is its last (unknown) spec.
+        let flags = spec
+            .key_specs
+            .iter()
+            .rev()
+            .find(|ks| matches!(ks.begin, Begin::Unknown))
+            .map_or(KeyFlags::EMPTY, |ks| ks.flags);
+        visit(store, flags);
+    }
     true
+}
+
+/// The specs that find keys from the arguments: not those left to the command's own
+/// rule (unknown), nor `not_key` ones (SPUBLISH's shard channel; Redis's
+/// GET_KEYSPEC_DEFAULT).
+fn keyed_specs<H>(spec: &CommandSpec<H>) -> impl Iterator<Item = &KeySpec> {
+    spec.key_specs.iter().filter(|ks| {
+        !matches!(ks.begin, Begin::Unknown)
+            && !matches!(ks.find, Find::Unknown)
+            && !ks.flags.contains(KeyFlags::NOT_KEY)
+    })
+}
+
+/// True when the arguments fit every spec (Redis's `getKeysUsingKeySpecs` does not
+/// fail), or fit as the command's own rule says (EVAL with `numkeys` 0).
+fn fits<H>(spec: &CommandSpec<H>, req: &Request<'_>) -> bool {
+    let all = keyed_specs(spec).all(|ks| match spec_keys(ks, req) {
+        SpecKeys::None => true,
+        SpecKeys::Invalid => false,
+        SpecKeys::Range { fits, .. } => fits,
+    });
+    // `numkeys` 0 is no keys, not an invalid request (`evalGetKeys`).
+    all || (spec.getkeys == GetKeys::Eval && req.len() > 2 && req.arg(2) == b"0")
+}
+
+/// Where one spec's keys are in a request.
+enum SpecKeys {
+    /// None, and nothing wrong (its keyword is absent).
+    None,
+    /// None: the key count is missing or not a count.
+    Invalid,
+    /// From `first` to `last` (inclusive), every `step`; `fits` is false when the
+    /// range runs outside the arguments (then only the keys inside are used, and only
+    /// in [`Mode::Lenient`]).
+    Range {
+        first: i64,
+        last: i64,
+        step: i64,
+        fits: bool,
+    },
+}
+
+/// Where `ks`'s keys are in `req` (one spec of Redis's `getKeysUsingKeySpecs`).
+fn spec_keys(ks: &KeySpec, req: &Request<'_>) -> SpecKeys {
+    let argc = req.len() as i64;
+    let first = match ks.begin {
+        Begin::Index(at) => i64::from(at),
+        Begin::Keyword {
+            keyword,
+            start_from,
+        } => {
+            let found = if start_from > 0 {
+                (i64::from(start_from)..argc).find(|&i| is(req, i, keyword))
+            } else {
+                (1..=argc + i64::from(start_from))
+                    .rev()
+                    .find(|&i| is(req, i, keyword))
+            };
+            match found {
+                Some(i) => i + 1,
+                None => return SpecKeys::None,
+            }
+        }
+        Begin::Unknown => return SpecKeys::None,
+    };
+    let (first, last, step) = match ks.find {
+        Find::Range { last, step, limit } => {
+            let last = i64::from(last);
+            let end = if last >= 0 {
+                first + last
+            } else if limit == 0 {
+                argc + last
+            } else {
+                first + ((argc - first) / i64::from(limit) + last)
+            };
+            (first, end, i64::from(step))
+        }
+        Find::Keynum {
+            numkeys,
+            first: key0,
+            step,
+        } => {
+            let at = first + i64::from(numkeys);
+            if at >= argc {
+                return SpecKeys::Invalid;
+            }
+            let Some(n) = std::str::from_utf8(req.arg(at as usize))
+                .ok()
+                .and_then(|s| s.parse::<i64>().ok())
+                .filter(|&n| n >= 0)
+            else {
+                return SpecKeys::Invalid;
+            };
+            let first = first + i64::from(key0);
+            (first, first + n - 1, i64::from(step))
+        }
+        Find::Unknown => return SpecKeys::None,
+    };
+    SpecKeys::Range {
+        first,
+        last,
+        step,
+        fits: !(last >= argc || last < first || first >= argc),
+    }
 }
 
 /// SET's key flags (Redis's `setGetKeys`): read and written when a `GET` follows the
@@ -172,75 +220,6 @@ fn bitfield_key_flags(req: &Request<'_>) -> KeyFlags {
         }
     }
     KeyFlags::RO.union(KeyFlags::ACCESS)
-}
-
-/// Adds the keys of one spec; false when the arguments do not fit it.
-fn one_spec(ks: &KeySpec, req: &Request<'_>, mode: Mode, keys: &mut KeyRefs) -> bool {
-    let argc = req.len() as i64;
-    let first = match ks.begin {
-        Begin::Index(at) => i64::from(at),
-        Begin::Keyword {
-            keyword,
-            start_from,
-        } => {
-            let found = if start_from > 0 {
-                (i64::from(start_from)..argc).find(|&i| is(req, i, keyword))
-            } else {
-                (1..=argc + i64::from(start_from))
-                    .rev()
-                    .find(|&i| is(req, i, keyword))
-            };
-            match found {
-                Some(i) => i + 1,
-                // No keyword: no keys from this spec, and nothing wrong.
-                None => return true,
-            }
-        }
-        Begin::Unknown => return true,
-    };
-    let (first, last, step) = match ks.find {
-        Find::Range { last, step, limit } => {
-            let last = i64::from(last);
-            let end = if last >= 0 {
-                first + last
-            } else if limit == 0 {
-                argc + last
-            } else {
-                first + ((argc - first) / i64::from(limit) + last)
-            };
-            (first, end, i64::from(step))
-        }
-        Find::Keynum {
-            numkeys,
-            first: key0,
-            step,
-        } => {
-            let at = first + i64::from(numkeys);
-            if at >= argc {
-                return false;
-            }
-            let Some(n) = std::str::from_utf8(req.arg(at as usize))
-                .ok()
-                .and_then(|s| s.parse::<i64>().ok())
-                .filter(|&n| n >= 0)
-            else {
-                return false;
-            };
-            let first = first + i64::from(key0);
-            (first, first + n - 1, i64::from(step))
-        }
-        Find::Unknown => return true,
-    };
-    let fits = !(last >= argc || last < first || first >= argc);
-    if !fits && mode == Mode::Strict {
-        return false;
-    }
-    let mut i = first;
-    while i <= last && i < argc {
-        keys.push(i as usize, ks.flags);
-        i += step.max(1);
-    }
-    fits
 }
 
 fn is(req: &Request<'_>, i: i64, keyword: &str) -> bool {

@@ -9,7 +9,7 @@
 
 mod keys;
 
-pub use keys::{KeyRefs, Mode, find_keys, find_keys_into};
+pub use keys::{Mode, find_keys, for_each_key};
 
 /// A set of bits with named constants, `|`-able in `const` context via [`flags!`] and
 /// [`cats!`] (a typo in a name does not compile).

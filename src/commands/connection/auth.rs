@@ -9,7 +9,7 @@ use crate::commands::CommandSpec;
 use crate::commands::Ctx;
 use crate::error::CmdError;
 use crate::protocol::Request;
-use crate::spec::{Flags, KeyFlags, KeyRefs, Mode, find_keys_into};
+use crate::spec::{Flags, KeyFlags, Mode, for_each_key};
 
 /// `NOAUTH Authentication required.`
 pub fn noauth() -> CmdError {
@@ -225,7 +225,7 @@ impl Denied {
 }
 
 /// One request as the ACL checks see it: the command or subcommand run, its first
-/// argument (for `+cmd|arg` rules), and its keys, found once for all the selectors.
+/// argument (for `+cmd|arg` rules), and where its keys are.
 struct Checked<'a, 'r> {
     req: &'a Request<'r>,
     /// The command's id in the ACL registry (a subcommand's own id).
@@ -240,8 +240,6 @@ struct Checked<'a, 'r> {
     target: &'a CommandSpec,
     /// The top-level command's name (channels are found by it).
     top: &'static str,
-    /// The keys, once a selector needed them.
-    keys: Option<KeyRefs>,
 }
 
 impl<'a, 'r> Checked<'a, 'r> {
@@ -270,27 +268,27 @@ impl<'a, 'r> Checked<'a, 'r> {
             first_arg: (first_arg < req.len()).then(|| req.arg(first_arg)),
             target: spec.resolve(req),
             top: spec.name,
-            keys: None,
         }
     }
 
     /// Whether `sel` allows the request (Redis's `ACLSelectorCheckCmd`): the command,
     /// then each key with the access its key spec says, then each channel.
-    fn by(&mut self, sel: &Selector) -> Result<(), Denied> {
+    fn by(&self, sel: &Selector) -> Result<(), Denied> {
         if !sel.can_run(self.id, self.flags, self.first_arg) {
             return Err(Denied::Command(self.name));
         }
         if !sel.allkeys && self.target.has_keys() {
-            let (target, req) = (self.target, self.req);
-            let keys = self.keys.get_or_insert_with(|| {
-                let mut keys = KeyRefs::default();
-                find_keys_into(target, req, Mode::Strict, &mut keys);
-                keys
-            });
-            for &(i, flags) in keys.as_slice() {
-                if !sel.can_access_key(req.arg(i), flags) {
-                    return Err(Denied::Key(i));
+            let req = self.req;
+            let mut refused = None;
+            for_each_key(self.target, req, Mode::Strict, |i, flags| {
+                let ok = sel.can_access_key(req.arg(i), flags);
+                if !ok {
+                    refused = Some(i);
                 }
+                ok
+            });
+            if let Some(i) = refused {
+                return Err(Denied::Key(i));
             }
         }
         if !sel.allchannels
@@ -319,7 +317,7 @@ pub fn permission(
     if user.unrestricted() {
         return Ok(());
     }
-    let mut checked = Checked::new(index, spec, req);
+    let checked = Checked::new(index, spec, req);
     let Err(mut worst) = checked.by(&user.root) else {
         return Ok(());
     };
@@ -343,7 +341,7 @@ pub fn full_key_access(
     req: &Request<'_>,
     flags: KeyFlags,
 ) -> bool {
-    let mut checked = Checked::new(index, spec, req);
+    let checked = Checked::new(index, spec, req);
     user.all_selectors()
         .any(|sel| checked.by(sel).is_ok() && sel.can_access_all_keys(flags))
 }
