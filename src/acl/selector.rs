@@ -173,6 +173,9 @@ impl Selector {
             }
         } else if first == b'+' || first == b'-' {
             let allow = first == b'+';
+            // A rule that changes nothing is not shown (Redis 7.0 describes the
+            // permissions, not the rules: `+@all +client|id` is `+@all`).
+            let before = (self.allowed.clone(), self.firstargs.clone());
             if op.get(1) == Some(&b'@') {
                 let mask = category::bit(&op[2..]).ok_or(RuleError::Unknown)?;
                 for id in 0..self.registry.len() {
@@ -183,7 +186,9 @@ impl Selector {
             } else {
                 self.command_rule(&op[1..], allow)?;
             }
-            self.push_rule(op);
+            if (&self.allowed, &self.firstargs) != (&before.0, &before.1) {
+                self.push_rule(op);
+            }
         } else {
             return Err(RuleError::Syntax);
         }
@@ -246,6 +251,11 @@ impl Selector {
         if !reg.entries[id].subs.is_empty() {
             // A container's subcommand that does not exist.
             return Err(RuleError::Unknown);
+        }
+        if self.has_bit(id) {
+            // The whole command is allowed: the first argument adds nothing (and any
+            // later change to the command drops first arguments).
+            return Ok(());
         }
         let sub = sub.to_ascii_lowercase();
         match self.firstargs.iter_mut().find(|(i, _)| *i == id) {

@@ -70,6 +70,9 @@ pub struct User {
     pub root: Selector,
     /// The other selectors, in the order added; usually none.
     pub selectors: Vec<Selector>,
+    /// New selectors (and `reset`) start with every channel allowed
+    /// (`acl-pubsub-default allchannels` when the rules are applied).
+    channels_default: bool,
 }
 
 impl User {
@@ -85,7 +88,23 @@ impl User {
             passwords: Vec::new(),
             root: Selector::new(registry),
             selectors: Vec::new(),
+            channels_default: false,
         }
+    }
+
+    /// The same user, applying rules with `acl-pubsub-default` allowing every channel
+    /// (`all`) or none: the root selector of a new user, later selectors and `reset`
+    /// start that way (Redis's `ACLCreateSelector`).
+    pub fn channels_default(mut self, all: bool) -> User {
+        self.set_channels_default(all);
+        self.root.allchannels = all;
+        self
+    }
+
+    /// Applies later rules with `acl-pubsub-default` allowing every channel or none
+    /// (an existing user's selectors keep theirs).
+    pub fn set_channels_default(&mut self, all: bool) {
+        self.channels_default = all;
     }
 
     /// The `default` user as the server starts it: `on nopass ~* &* +@all`.
@@ -149,7 +168,7 @@ impl User {
             self.selectors.clear();
         } else if is("reset") {
             let name = std::mem::take(&mut self.name);
-            *self = User::new(&name, self.registry);
+            *self = User::new(&name, self.registry).channels_default(self.channels_default);
             self.sanitize = Some(true);
         } else {
             self.root.apply(op)?;
@@ -162,6 +181,7 @@ impl User {
     /// Redis's `aclCreateSelectorFromOpSet` does.
     fn parse_selector(&self, rules: &[u8]) -> Result<Selector, RuleError> {
         let mut selector = Selector::new(self.registry);
+        selector.allchannels = self.channels_default;
         let (mut words, mut spans) = (Vec::new(), Vec::new());
         if split_inline(rules, &mut words, &mut spans).is_err() {
             return Ok(selector);
@@ -175,6 +195,25 @@ impl User {
     /// Every selector, the root first.
     pub fn all_selectors(&self) -> impl Iterator<Item = &Selector> {
         std::iter::once(&self.root).chain(&self.selectors)
+    }
+
+    /// The channel patterns of every selector, when `self` (the user after ACL SETUSER)
+    /// may allow fewer channels than `before` did: the list its subscribers' channels
+    /// are checked against. `None` when nothing can have been revoked: a selector allows
+    /// every channel, or every pattern `before` had is still there (Redis's
+    /// `ACLKillPubsubClientsIfNeeded` shortcuts).
+    pub fn narrowed_channels(&self, before: &User) -> Option<Vec<Vec<u8>>> {
+        if self.all_selectors().any(|s| s.allchannels) {
+            return None;
+        }
+        let upcoming: Vec<Vec<u8>> = self
+            .all_selectors()
+            .flat_map(|s| s.channels.iter().cloned())
+            .collect();
+        let kept = before
+            .all_selectors()
+            .all(|s| !s.allchannels && s.channels.iter().all(|c| upcoming.contains(c)));
+        (!kept).then_some(upcoming)
     }
 
     /// The user's flags in Redis's order (`on`/`off`, `nopass`, the sanitize flags).

@@ -85,6 +85,10 @@ pub const DOCS: &[(&str, &str)] = &[
         "ACL users file, loaded at start-up and by ACL LOAD, written by ACL SAVE.",
     ),
     (
+        "acl-pubsub-default",
+        "Channels new users and selectors start with: resetchannels (none) or allchannels.",
+    ),
+    (
         "notify-keyspace-events",
         "Keyspace events to publish, Redis's letters (K E g $ l s h z x e t m n d A).",
     ),

@@ -8,6 +8,7 @@ use crate::acl::{Selector, User};
 use crate::commands::CommandSpec;
 use crate::commands::Ctx;
 use crate::error::CmdError;
+use crate::glob::glob_match;
 use crate::protocol::Request;
 use crate::spec::{Flags, KeyFlags, Mode, for_each_key};
 
@@ -361,6 +362,46 @@ pub fn disconnect_users(ctx: &mut Ctx<'_>, users: &[crate::acl::UserId]) {
         c.close_after_reply = true;
         if token != me {
             server.killed.push(token);
+        }
+    }
+}
+
+/// Disconnects the clients of `user` subscribed to a channel, pattern or shard
+/// channel that `channels` (the union of its selectors' patterns after ACL SETUSER)
+/// no longer allows: a channel must match a pattern, a pattern must be one of them
+/// (Redis's `ACLKillPubsubClientsIfNeeded`). Closed as [`disconnect_users`] does.
+pub fn disconnect_revoked_subscribers(
+    ctx: &mut Ctx<'_>,
+    user: crate::acl::UserId,
+    channels: &[Vec<u8>],
+) {
+    use crate::runtime::pubsub::Space;
+    let me = ctx.me;
+    let server = &mut *ctx.server;
+    for (token, c) in server.clients.iter_mut() {
+        if c.user != user {
+            continue;
+        }
+        let Some(subs) = c.pubsub.as_deref() else {
+            continue;
+        };
+        let revoked = Space::ALL.iter().any(|&space| {
+            let pattern = space == Space::Pattern;
+            subs.set(space).keys().any(|name| {
+                !channels.iter().any(|p| {
+                    if pattern {
+                        p.as_slice() == name.as_ref()
+                    } else {
+                        glob_match(p, name, false)
+                    }
+                })
+            })
+        });
+        if revoked {
+            c.close_after_reply = true;
+            if token != me {
+                server.killed.push(token);
+            }
         }
     }
 }

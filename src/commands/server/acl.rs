@@ -9,7 +9,9 @@ use crate::acl::user::has_spaces;
 use crate::commands::CommandSpec;
 use crate::commands::Ctx;
 use crate::commands::args::{is, parse_i64, text};
-use crate::commands::connection::auth::{Denied, disconnect_users, permission};
+use crate::commands::connection::auth::{
+    Denied, disconnect_revoked_subscribers, disconnect_users, permission,
+};
 use crate::commands::table;
 use crate::commands::table::acl_registry as registry;
 use crate::error::CmdError;
@@ -197,7 +199,8 @@ fn log(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
 /// ACL SETUSER username [rule ...]
 /// ```
 /// Creates the user (off, no passwords, keys, channels or commands) or changes it;
-/// the rules apply all or none.
+/// the rules apply all or none. Clients of the user subscribed to channels it may no
+/// longer use are disconnected.
 /// # Errors
 /// `ERR Usernames can't contain spaces or null characters`, `ERR Error in ACL
 /// SETUSER modifier '<rule>': <why>`.
@@ -209,10 +212,14 @@ fn setuser(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
         ));
     }
     let rules: Vec<&[u8]> = (3..req.len()).map(|i| req.arg(i)).collect();
-    ctx.server
+    let narrowed = ctx
+        .server
         .acl
         .set_user(name, &rules)
         .map_err(|e| CmdError::msg(format!("ERR {e}")))?;
+    if let Some((user, channels)) = narrowed {
+        disconnect_revoked_subscribers(ctx, user, &channels);
+    }
     ctx.out.ok();
     Ok(())
 }
@@ -479,10 +486,10 @@ fn no_aclfile() -> CmdError {
 /// # Errors
 /// The no-file error, `ERR Error loading ACLs, opening file ...`, the file's errors.
 fn load(ctx: &mut Ctx<'_>, _req: &Request<'_>) -> Result<(), CmdError> {
-    let path = ctx.server.config.aclfile.clone();
-    if path.is_empty() {
+    if ctx.server.config.aclfile.is_empty() {
         return Err(no_aclfile());
     }
+    let path = ctx.server.config.aclfile_path();
     let dropped = ctx
         .server
         .acl
@@ -501,11 +508,11 @@ fn load(ctx: &mut Ctx<'_>, _req: &Request<'_>) -> Result<(), CmdError> {
 /// The no-file error, `ERR There was an error trying to save the ACLs. Please check
 /// the server logs for more information`.
 fn save(ctx: &mut Ctx<'_>, _req: &Request<'_>) -> Result<(), CmdError> {
-    let path = &ctx.server.config.aclfile;
-    if path.is_empty() {
+    if ctx.server.config.aclfile.is_empty() {
         return Err(no_aclfile());
     }
-    if let Err(e) = ctx.server.acl.save_file(path) {
+    let path = ctx.server.config.aclfile_path();
+    if let Err(e) = ctx.server.acl.save_file(&path) {
         log::warn!("Saving the ACL file {path}: {e}");
         return Err(CmdError::msg(
             "ERR There was an error trying to save the ACLs. Please check the server logs for more information",
