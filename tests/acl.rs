@@ -462,3 +462,200 @@ fn acl_commands_through_the_redis_crate() {
         .expect("getuser");
     assert_eq!(gone, None);
 }
+
+/// The ACL LOG entries' `object` fields, newest first.
+fn acl_log_objects(c: &mut Raw) -> Vec<String> {
+    let Frame::Array(entries) = c.cmd(&["ACL", "LOG"]) else {
+        panic!("ACL LOG is an array");
+    };
+    entries
+        .iter()
+        .map(|e| {
+            let Frame::Array(kv) = e else { panic!("{e:?}") };
+            let at = kv
+                .iter()
+                .position(|f| *f == bulk("object"))
+                .expect("object");
+            text(&kv[at + 1])
+        })
+        .collect()
+}
+
+#[test]
+fn acllog_max_len_bounds_and_trims_the_acl_log() {
+    let server = start_server_with(|c| c.set("acllog-max-len", "3").expect("acllog-max-len"));
+    let mut admin = server.raw();
+    assert_eq!(
+        admin.cmd(&["CONFIG", "GET", "acllog-max-len"]),
+        Frame::Array(vec![bulk("acllog-max-len"), bulk("3")])
+    );
+    admin.cmd(&["ACL", "SETUSER", "u", "on", "nopass", "+set", "~obj:*"]);
+    let mut u = login(&server, "u", "x");
+    for j in 0..10 {
+        assert_eq!(u.cmd(&["SET", &format!("k{j}"), "1"]), error(NOPERM_KEYS));
+    }
+    assert_eq!(acl_log_objects(&mut admin), ["k9", "k8", "k7"]);
+    assert_eq!(
+        admin.cmd(&["CONFIG", "SET", "acllog-max-len", "5"]),
+        simple("OK")
+    );
+    for j in 10..13 {
+        u.cmd(&["SET", &format!("k{j}"), "1"]);
+    }
+    assert_eq!(acl_log_objects(&mut admin).len(), 5);
+    // Lower: the oldest entries go at once.
+    assert_eq!(
+        admin.cmd(&["CONFIG", "SET", "acllog-max-len", "2"]),
+        simple("OK")
+    );
+    assert_eq!(acl_log_objects(&mut admin), ["k12", "k11"]);
+    admin.cmd(&["CONFIG", "SET", "acllog-max-len", "0"]);
+    u.cmd(&["SET", "k13", "1"]);
+    assert!(acl_log_objects(&mut admin).is_empty());
+    assert!(matches!(
+        admin.cmd(&["CONFIG", "SET", "acllog-max-len", "-1"]),
+        Frame::Error(e) if e.contains("acllog-max-len")
+    ));
+    assert_eq!(
+        admin.cmd(&["ACL", "LOG", "-1"]),
+        Frame::Array(vec![]),
+        "a negative count shows nothing"
+    );
+    assert_eq!(
+        admin.cmd(&["ACL", "LOG", "1", "2"]),
+        error("ERR unknown subcommand or wrong number of arguments for 'LOG'. Try ACL HELP.")
+    );
+}
+
+/// One text field of ACL GETUSER's reply.
+fn getuser_field(admin: &mut Raw, user: &str, field: &str) -> String {
+    let Frame::Array(items) = admin.cmd(&["ACL", "GETUSER", user]) else {
+        panic!("no user {user}");
+    };
+    let at = items
+        .iter()
+        .step_by(2)
+        .position(|f| text(f) == field)
+        .expect(field);
+    text(&items[2 * at + 1])
+}
+
+#[test]
+fn revoking_a_channel_disconnects_its_subscribers() {
+    let server = start_server();
+    let mut admin = server.raw();
+    admin.cmd(&[
+        "ACL", "SETUSER", "ps", "on", ">pw", "+@all", "~*", "&news:*", "&chat",
+    ]);
+    let mut sub = login(&server, "ps", "pw");
+    sub.send_cmd(&["SUBSCRIBE", "news:1"]);
+    sub.read_frame();
+    let mut psub = login(&server, "ps", "pw");
+    psub.send_cmd(&["PSUBSCRIBE", "news:*"]);
+    psub.read_frame();
+    let mut ssub = login(&server, "ps", "pw");
+    ssub.send_cmd(&["SSUBSCRIBE", "chat"]);
+    ssub.read_frame();
+    // Adding a channel revokes nothing: everyone stays.
+    admin.cmd(&["ACL", "SETUSER", "ps", "&more"]);
+    assert_eq!(admin.cmd(&["PUBLISH", "news:1", "x"]), int(2));
+    // `&news:1` still allows the channel, not the pattern (patterns must be listed).
+    admin.cmd(&["ACL", "SETUSER", "ps", "resetchannels", "&news:1", "&chat"]);
+    psub.expect_closed();
+    assert_eq!(admin.cmd(&["PUBLISH", "news:1", "x"]), int(1));
+    assert_eq!(admin.cmd(&["SPUBLISH", "chat", "x"]), int(1));
+    // A selector's channels count too.
+    admin.cmd(&["ACL", "SETUSER", "ps", "resetchannels", "(&news:1 +@all)"]);
+    ssub.expect_closed();
+    assert_eq!(admin.cmd(&["PUBLISH", "news:1", "x"]), int(1));
+    admin.cmd(&["ACL", "SETUSER", "ps", "clearselectors"]);
+    sub.expect_closed();
+}
+
+#[test]
+fn acl_pubsub_default_decides_the_channels_of_new_users() {
+    let server = start_server_with(|c| {
+        c.set("acl-pubsub-default", "allchannels")
+            .expect("acl-pubsub-default")
+    });
+    let mut admin = server.raw();
+    admin.cmd(&["ACL", "SETUSER", "a"]);
+    let channels = |admin: &mut Raw, user: &str| getuser_field(admin, user, "channels");
+    assert_eq!(channels(&mut admin, "a"), "&*");
+    assert_eq!(
+        admin.cmd(&["ACL", "SETUSER", "b", "&x"]),
+        error(
+            "ERR Error in ACL SETUSER modifier '&x': Adding a pattern after the * pattern (or the 'allchannels' flag) is not valid and does not have any effect. Try 'resetchannels' to start with an empty list of channels"
+        )
+    );
+    assert_eq!(
+        admin.cmd(&["CONFIG", "SET", "acl-pubsub-default", "resetchannels"]),
+        simple("OK")
+    );
+    assert_eq!(
+        admin.cmd(&["CONFIG", "GET", "acl-pubsub-default"]),
+        Frame::Array(vec![bulk("acl-pubsub-default"), bulk("resetchannels")])
+    );
+    // Existing users keep theirs; new ones and `reset` start without channels.
+    assert_eq!(channels(&mut admin, "a"), "&*");
+    admin.cmd(&["ACL", "SETUSER", "a", "reset"]);
+    assert_eq!(channels(&mut admin, "a"), "");
+    assert_eq!(
+        admin.cmd(&["CONFIG", "SET", "acl-pubsub-default", "some"]),
+        error(
+            "ERR CONFIG SET failed (possibly related to argument 'acl-pubsub-default') - argument(s) must be one of the following: allchannels, resetchannels"
+        )
+    );
+}
+
+#[test]
+fn rules_that_change_nothing_are_not_shown() {
+    let server = start_server();
+    let mut admin = server.raw();
+    let commands = |admin: &mut Raw| getuser_field(admin, "u", "commands");
+    admin.cmd(&["ACL", "SETUSER", "u", "+memory|doctor"]);
+    assert_eq!(commands(&mut admin), "-@all +memory|doctor");
+    admin.cmd(&[
+        "ACL",
+        "SETUSER",
+        "u",
+        "+@all",
+        "+client|id",
+        "+select|0",
+        "+get",
+    ]);
+    assert_eq!(commands(&mut admin), "+@all");
+    admin.cmd(&["ACL", "SETUSER", "u", "-@all", "-get", "+get", "+get"]);
+    assert_eq!(commands(&mut admin), "-@all +get");
+    // READONLY exists (as in Redis without cluster mode), so rules may name it.
+    assert_eq!(
+        admin.cmd(&["ACL", "SETUSER", "u", "+readonly", "+readwrite", "+asking"]),
+        simple("OK")
+    );
+    assert_eq!(
+        admin.cmd(&["READONLY"]),
+        error("ERR This instance has cluster support disabled")
+    );
+}
+
+#[test]
+fn a_relative_aclfile_is_inside_dir() {
+    let dir = scratch_dir("aclfile-dir");
+    std::fs::write(
+        dir.join("users.acl"),
+        "user carol on >carolpw ~* &* +@all\n",
+    )
+    .expect("write");
+    let server = start_server_with(|c| {
+        c.dir = dir.clone();
+        c.set("aclfile", "users.acl").expect("aclfile");
+    });
+    let mut admin = server.raw();
+    assert_eq!(strings(&admin.cmd(&["ACL", "USERS"])), ["carol", "default"]);
+    admin.cmd(&["ACL", "SETUSER", "dave", "on", ">pw"]);
+    assert_eq!(admin.cmd(&["ACL", "SAVE"]), simple("OK"));
+    let saved = std::fs::read_to_string(dir.join("users.acl")).expect("read");
+    assert!(saved.contains("user dave on"), "{saved}");
+    assert_eq!(admin.cmd(&["ACL", "LOAD"]), simple("OK"));
+    let _ = std::fs::remove_dir_all(&dir);
+}

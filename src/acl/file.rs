@@ -5,11 +5,17 @@
 use std::io::Write;
 
 use super::category::Registry;
-use super::user::{RuleError, User, has_spaces};
+use super::user::{RuleError, User, has_spaces, merge_selector_args};
 
 /// Parses an ACL file's `text` into users (Redis's `ACLLoadFromFile`); `path` names
-/// the file in the errors. All or nothing: one bad line fails the whole file.
-pub fn parse(text: &str, path: &str, registry: &'static Registry) -> Result<Vec<User>, String> {
+/// the file in the errors; `channels_default` is `acl-pubsub-default allchannels`.
+/// All or nothing: one bad line fails the whole file.
+pub fn parse(
+    text: &str,
+    path: &str,
+    registry: &'static Registry,
+    channels_default: bool,
+) -> Result<Vec<User>, String> {
     let mut errors = String::new();
     let mut users: Vec<User> = Vec::new();
     for (i, line) in text.split('\n').enumerate() {
@@ -38,9 +44,17 @@ pub fn parse(text: &str, path: &str, registry: &'static Registry) -> Result<Vec<
             ));
             continue;
         }
-        let mut user = User::new(name.as_bytes(), registry);
+        let mut user = User::new(name.as_bytes(), registry).channels_default(channels_default);
+        let rules: Vec<&[u8]> = argv[2..].iter().map(|r| r.as_bytes()).collect();
+        let Ok(rules) = merge_selector_args(&rules) else {
+            errors.push_str(&format!(
+                "{path}:{linenum}: Unmatched parenthesis in selector definition."
+            ));
+            continue;
+        };
         let mut syntax_error = false;
-        for rule in &argv[2..] {
+        for rule in &rules {
+            let rule = String::from_utf8_lossy(rule);
             let rule = rule.trim_matches(['\t', '\r', '\n']);
             match user.apply(rule.as_bytes()) {
                 Ok(()) => {}

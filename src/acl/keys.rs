@@ -20,14 +20,16 @@ pub fn key_positions<H>(spec: &CommandSpec<H>, req: &Request<'_>) -> Vec<usize> 
     keys
 }
 
-/// Positions of the channels in `req` for command `name`, each with whether it is a
-/// pattern (PSUBSCRIBE).
-pub fn channel_positions(name: &str, req: &Request<'_>) -> Vec<(usize, bool)> {
+/// The arguments of a request for command `name` (`argc` arguments) that are
+/// channels Redis's ACL checks (published to or subscribed to; unsubscribing is
+/// always allowed), and whether they are patterns (PSUBSCRIBE). Redis's
+/// `commands_with_channels`.
+pub fn channel_args(name: &str, argc: usize) -> Option<(std::ops::Range<usize>, bool)> {
     match name {
-        "publish" | "spublish" if req.len() > 1 => vec![(1, false)],
-        "subscribe" | "ssubscribe" => (1..req.len()).map(|i| (i, false)).collect(),
-        "psubscribe" => (1..req.len()).map(|i| (i, true)).collect(),
-        _ => Vec::new(),
+        "publish" | "spublish" => Some((1..argc.min(2), false)),
+        "subscribe" | "ssubscribe" => Some((1..argc, false)),
+        "psubscribe" => Some((1..argc, true)),
+        _ => None,
     }
 }
 

@@ -1,8 +1,10 @@
-//! Authentication and ACL users (Redis's acl.c, without selectors and the ACL LOG).
+//! Authentication and ACL users (Redis's acl.c; the ACL LOG is in `runtime::observe`).
 //!
 //! - [`Acl`]: the users, by name and by id; the `default` user every connection
 //!   starts as (`requirepass` sets its password); authentication.
-//! - [`user`]: one user's rules (ACL SETUSER) and their text (ACL LIST).
+//! - [`user`]: one user's flags, passwords and selectors (ACL SETUSER) and their text
+//!   (ACL LIST).
+//! - [`selector`]: the commands, keys and channels one selector allows.
 //! - [`category`]: ACL categories derived from command flags and groups; command ids.
 //! - [`keys`]: which arguments of a request are keys and channels, for the checks.
 //! - [`protected`]: the protected-mode decision at accept.
@@ -16,6 +18,7 @@ pub mod category;
 mod file;
 pub mod keys;
 pub mod protected;
+pub mod selector;
 pub mod sha256;
 pub mod user;
 
@@ -25,6 +28,7 @@ use std::time::{Duration, Instant};
 use slab::Slab;
 
 pub use category::Registry;
+pub use selector::Selector;
 pub use user::{RuleError, User};
 
 /// A user's id: stable while the user exists (clients refer to their user by it).
@@ -32,6 +36,11 @@ pub type UserId = usize;
 
 /// The id of the `default` user, which always exists.
 pub const DEFAULT_USER: UserId = 0;
+
+/// After ACL SETUSER: the changed user and the union of its selectors' channel
+/// patterns, when it may no longer allow channels its subscribers listen to (they are
+/// then disconnected); `None` when no channel can have been revoked.
+pub type Narrowed = Option<(UserId, Vec<Vec<u8>>)>;
 
 /// Shortest time between two log lines about failed AUTH attempts: a client that
 /// guesses passwords in a loop must not flood the log.
@@ -52,6 +61,9 @@ pub struct Acl {
     open: bool,
     last_auth_log: Option<Instant>,
     suppressed_auth_logs: u64,
+    /// `acl-pubsub-default allchannels`: users and selectors created from now on
+    /// allow every channel (default false: none, Redis 7's `resetchannels`).
+    pub channels_default: bool,
 }
 
 impl Acl {
@@ -65,6 +77,7 @@ impl Acl {
             open: true,
             last_auth_log: None,
             suppressed_auth_logs: 0,
+            channels_default: false,
         };
         let id = acl.users.insert(User::default_user(registry));
         debug_assert_eq!(id, DEFAULT_USER);
@@ -130,15 +143,26 @@ impl Acl {
         self.users[id].password_ok(password).then_some(id)
     }
 
-    /// Creates or changes user `name` with `rules`, all or nothing (ACL SETUSER).
+    /// Creates or changes user `name` with `rules`, all or nothing (ACL SETUSER); a
+    /// selector may be spread over several rules (`(+get`, `~k)`). Returns the user
+    /// and its channel patterns when the change may have revoked channels (see
+    /// [`Narrowed`]).
     /// # Errors
-    /// `Error in ACL SETUSER modifier '<rule>': <why>`.
-    pub fn set_user(&mut self, name: &[u8], rules: &[&[u8]]) -> Result<(), String> {
+    /// `Unmatched parenthesis in acl selector starting at '<rule>'.`, `Error in ACL
+    /// SETUSER modifier '<rule>': <why>`.
+    pub fn set_user(&mut self, name: &[u8], rules: &[&[u8]]) -> Result<Narrowed, String> {
+        let rules = user::merge_selector_args(rules).map_err(|at| {
+            format!(
+                "Unmatched parenthesis in acl selector starting at '{}'.",
+                String::from_utf8_lossy(rules[at])
+            )
+        })?;
         let mut staged = match self.lookup(name) {
             Some(id) => self.users[id].clone(),
-            None => User::new(name, self.registry),
+            None => User::new(name, self.registry).channels_default(self.channels_default),
         };
-        for rule in rules {
+        staged.set_channels_default(self.channels_default);
+        for rule in &rules {
             staged.apply(rule).map_err(|e| {
                 format!(
                     "Error in ACL SETUSER modifier '{}': {e}",
@@ -146,15 +170,20 @@ impl Acl {
                 )
             })?;
         }
-        match self.lookup(name) {
-            Some(id) => self.users[id] = staged,
+        let narrowed = match self.lookup(name) {
+            Some(id) => {
+                let channels = staged.narrowed_channels(&self.users[id]);
+                self.users[id] = staged;
+                channels.map(|c| (id, c))
+            }
             None => {
                 let id = self.users.insert(staged);
                 self.by_name.insert(name.to_vec(), id);
+                None
             }
-        }
+        };
         self.refresh();
-        Ok(())
+        Ok(narrowed)
     }
 
     /// Deletes user `name` (never `default`); returns its id when it existed.
@@ -221,7 +250,7 @@ impl Acl {
     /// Redis's ACL file error texts, ending with `WARNING: ACL errors detected, no
     /// change to the previously active ACL rules was performed`.
     pub fn load_text(&mut self, text: &str, path: &str) -> Result<Vec<UserId>, String> {
-        let mut users = file::parse(text, path, self.registry)?;
+        let mut users = file::parse(text, path, self.registry, self.channels_default)?;
         let default = match users.iter().position(|u| u.name == b"default") {
             Some(i) => users.swap_remove(i),
             None => User::default_user(self.registry),

@@ -1,11 +1,13 @@
-//! One ACL user: flags, password hashes, key and channel patterns, command
-//! permissions; the rules of ACL SETUSER ([`User::apply`]) and the text ACL LIST shows
-//! ([`User::describe`]).
+//! One ACL user: flags, password hashes and selectors (its root selector and those
+//! added with `(...)`); the rules of ACL SETUSER ([`User::apply`]) and the text ACL
+//! LIST shows ([`User::describe`]).
 
-use super::category::{self, Registry};
+use std::borrow::Cow;
+
+use super::category::Registry;
+use super::selector::Selector;
 use super::sha256::{self, Digest};
-use crate::glob::glob_match;
-use crate::spec::Flags;
+use crate::protocol::inline::split_inline;
 
 /// Why a rule was refused; `Display` is Redis's `ACLSetUserStringError` text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -48,18 +50,8 @@ impl std::fmt::Display for RuleError {
     }
 }
 
-/// Key access a pattern grants (`~` both, `%R~` read, `%W~` write).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct KeyPattern {
-    /// The glob.
-    pub pattern: Vec<u8>,
-    /// Keys matching it may be read.
-    pub read: bool,
-    /// Keys matching it may be written.
-    pub write: bool,
-}
-
-/// A user (Redis's `user` with its root selector).
+/// A user (Redis's `user`): flags, password hashes, the root selector (the rules
+/// outside parentheses) and the selectors added with `(...)`.
 #[derive(Debug, Clone)]
 pub struct User {
     /// The command table's ids, for command and category rules.
@@ -74,28 +66,18 @@ pub struct User {
     sanitize: Option<bool>,
     /// SHA-256 of each password; the passwords themselves are never kept.
     pub passwords: Vec<Digest>,
-    /// `allkeys`: every key.
-    pub allkeys: bool,
-    /// Key patterns (when not `allkeys`).
-    pub keys: Vec<KeyPattern>,
-    /// `allchannels`: every Pub/Sub channel.
-    pub allchannels: bool,
-    /// Channel patterns (when not `allchannels`).
-    pub channels: Vec<Vec<u8>>,
-    /// Set by `+@all` and cleared by any removal: no command bit needs a look.
-    allcommands: bool,
-    /// The base of the command rules: `+@all` (true) or `-@all`.
-    base_all: bool,
-    /// Allowed command ids (see [`category::registry`]).
-    allowed: Vec<u64>,
-    /// First arguments allowed for commands otherwise denied (`+select|0`), by id.
-    firstargs: Vec<(usize, Vec<Vec<u8>>)>,
-    /// Command rules after the base, in the order given, each command's latest only.
-    rules: Vec<String>,
+    /// The root selector.
+    pub root: Selector,
+    /// The other selectors, in the order added; usually none.
+    pub selectors: Vec<Selector>,
+    /// New selectors (and `reset`) start with every channel allowed
+    /// (`acl-pubsub-default allchannels` when the rules are applied).
+    channels_default: bool,
 }
 
 impl User {
-    /// A new user as Redis creates one: off, no passwords, no keys, no channels, no commands.
+    /// A new user as Redis creates one: off, no passwords, no keys, no channels, no
+    /// commands, no selectors.
     pub fn new(name: &[u8], registry: &'static Registry) -> User {
         User {
             registry,
@@ -104,16 +86,25 @@ impl User {
             nopass: false,
             sanitize: None,
             passwords: Vec::new(),
-            allkeys: false,
-            keys: Vec::new(),
-            allchannels: false,
-            channels: Vec::new(),
-            allcommands: false,
-            base_all: false,
-            allowed: vec![0; registry.len().div_ceil(64)],
-            firstargs: Vec::new(),
-            rules: Vec::new(),
+            root: Selector::new(registry),
+            selectors: Vec::new(),
+            channels_default: false,
         }
+    }
+
+    /// The same user, applying rules with `acl-pubsub-default` allowing every channel
+    /// (`all`) or none: the root selector of a new user, later selectors and `reset`
+    /// start that way (Redis's `ACLCreateSelector`).
+    pub fn channels_default(mut self, all: bool) -> User {
+        self.set_channels_default(all);
+        self.root.allchannels = all;
+        self
+    }
+
+    /// Applies later rules with `acl-pubsub-default` allowing every channel or none
+    /// (an existing user's selectors keep theirs).
+    pub fn set_channels_default(&mut self, all: bool) {
+        self.channels_default = all;
     }
 
     /// The `default` user as the server starts it: `on nopass ~* &* +@all`.
@@ -125,9 +116,10 @@ impl User {
         u
     }
 
-    /// True when this user may run anything on any key and channel (the checks can be skipped).
+    /// True when the root selector allows anything on any key and channel (the
+    /// checks can be skipped).
     pub fn unrestricted(&self) -> bool {
-        self.allcommands && self.allkeys && self.allchannels
+        self.root.unrestricted()
     }
 
     /// True when `password` authenticates this user (it must be enabled). Every hash is
@@ -146,6 +138,7 @@ impl User {
     }
 
     /// Applies one rule of ACL SETUSER (Redis's `ACLSetUser`); an empty rule does nothing.
+    /// A `(...)` rule (one argument: see [`merge_selector_args`]) adds a selector.
     pub fn apply(&mut self, op: &[u8]) -> Result<(), RuleError> {
         let is = |word: &str| op.eq_ignore_ascii_case(word.as_bytes());
         let Some(&first) = op.first() else {
@@ -168,222 +161,59 @@ impl User {
             let hash = password_hash(op)?;
             let at = self.passwords.iter().position(|h| *h == hash);
             self.passwords.remove(at.ok_or(RuleError::NoSuchPassword)?);
+        } else if first == b'(' && op.ends_with(b")") {
+            let selector = self.parse_selector(&op[1..op.len() - 1])?;
+            self.selectors.push(selector);
+        } else if is("clearselectors") {
+            self.selectors.clear();
         } else if is("reset") {
             let name = std::mem::take(&mut self.name);
-            *self = User::new(&name, self.registry);
+            *self = User::new(&name, self.registry).channels_default(self.channels_default);
             self.sanitize = Some(true);
-        } else if first == b'(' || is("clearselectors") {
-            // Selectors (Redis 7's `(...)`) are not supported.
-            return if first == b'(' {
-                Err(RuleError::Syntax)
-            } else {
-                Ok(())
-            };
         } else {
-            self.apply_selector(op)?;
+            self.root.apply(op)?;
         }
         Ok(())
     }
 
-    /// The key, channel and command rules (Redis's `ACLSetSelector`).
-    fn apply_selector(&mut self, op: &[u8]) -> Result<(), RuleError> {
-        let is = |word: &str| op.eq_ignore_ascii_case(word.as_bytes());
-        if is("allkeys") || op == b"~*" {
-            self.allkeys = true;
-            self.keys.clear();
-        } else if is("resetkeys") {
-            self.allkeys = false;
-            self.keys.clear();
-        } else if is("allchannels") || op == b"&*" {
-            self.allchannels = true;
-            self.channels.clear();
-        } else if is("resetchannels") {
-            self.allchannels = false;
-            self.channels.clear();
-        } else if is("allcommands") || is("+@all") || is("nocommands") || is("-@all") {
-            let all = is("allcommands") || is("+@all");
-            self.allowed.fill(if all { u64::MAX } else { 0 });
-            self.allcommands = all;
-            self.base_all = all;
-            self.firstargs.clear();
-            self.rules.clear();
-        } else if op[0] == b'~' || op[0] == b'%' {
-            self.add_key_pattern(op)?;
-        } else if op[0] == b'&' {
-            if self.allchannels {
-                return Err(RuleError::ChannelsAfterAll);
-            }
-            let pattern = &op[1..];
-            if has_spaces(pattern) {
-                return Err(RuleError::Syntax);
-            }
-            if !self.channels.iter().any(|c| c == pattern) {
-                self.channels.push(pattern.to_vec());
-            }
-        } else if op[0] == b'+' || op[0] == b'-' {
-            let allow = op[0] == b'+';
-            if op.get(1) == Some(&b'@') {
-                let mask = category::bit(&op[2..]).ok_or(RuleError::Unknown)?;
-                for id in 0..self.registry.len() {
-                    if self.registry.entries[id].categories & mask != 0 {
-                        self.change(id, allow);
-                    }
-                }
-            } else {
-                self.command_rule(&op[1..], allow)?;
-            }
-            self.push_rule(op);
-        } else {
-            return Err(RuleError::Syntax);
+    /// A selector from the rules between its parentheses, split as Redis's
+    /// `sdssplitargs` (quotes allowed); unbalanced quotes give an empty selector, as
+    /// Redis's `aclCreateSelectorFromOpSet` does.
+    fn parse_selector(&self, rules: &[u8]) -> Result<Selector, RuleError> {
+        let mut selector = Selector::new(self.registry);
+        selector.allchannels = self.channels_default;
+        let (mut words, mut spans) = (Vec::new(), Vec::new());
+        if split_inline(rules, &mut words, &mut spans).is_err() {
+            return Ok(selector);
         }
-        Ok(())
+        for span in &spans {
+            selector.apply(&words[span.start..span.end])?;
+        }
+        Ok(selector)
     }
 
-    fn add_key_pattern(&mut self, op: &[u8]) -> Result<(), RuleError> {
-        if self.allkeys {
-            return Err(RuleError::KeysAfterAll);
-        }
-        let (mut read, mut write, mut start) = (true, true, 1);
-        if op[0] == b'%' {
-            (read, write) = (false, false);
-            let tilde = op
-                .iter()
-                .position(|&b| b == b'~')
-                .ok_or(RuleError::Syntax)?;
-            for &b in &op[1..tilde] {
-                match b.to_ascii_uppercase() {
-                    b'R' if !read => read = true,
-                    b'W' if !write => write = true,
-                    _ => return Err(RuleError::Syntax),
-                }
-            }
-            start = tilde + 1;
-        }
-        let pattern = &op[start..];
-        if has_spaces(pattern) {
-            return Err(RuleError::Syntax);
-        }
-        match self.keys.iter_mut().find(|k| k.pattern == pattern) {
-            Some(k) => {
-                k.read |= read;
-                k.write |= write;
-            }
-            None => self.keys.push(KeyPattern {
-                pattern: pattern.to_vec(),
-                read,
-                write,
-            }),
-        }
-        Ok(())
+    /// Every selector, the root first.
+    pub fn all_selectors(&self) -> impl Iterator<Item = &Selector> {
+        std::iter::once(&self.root).chain(&self.selectors)
     }
 
-    /// `+name`, `-name`, `+name|sub`, `-name|sub`, `+name|firstarg`, with Redis's errors.
-    fn command_rule(&mut self, name: &[u8], allow: bool) -> Result<(), RuleError> {
-        let reg = self.registry;
-        if let Some(id) = reg.lookup(name) {
-            self.change(id, allow);
-            return Ok(());
+    /// The channel patterns of every selector, when `self` (the user after ACL SETUSER)
+    /// may allow fewer channels than `before` did: the list its subscribers' channels
+    /// are checked against. `None` when nothing can have been revoked: a selector allows
+    /// every channel, or every pattern `before` had is still there (Redis's
+    /// `ACLKillPubsubClientsIfNeeded` shortcuts).
+    pub fn narrowed_channels(&self, before: &User) -> Option<Vec<Vec<u8>>> {
+        if self.all_selectors().any(|s| s.allchannels) {
+            return None;
         }
-        let bar = name.iter().rposition(|&b| b == b'|');
-        let Some(bar) = bar.filter(|_| allow) else {
-            return Err(RuleError::Unknown);
-        };
-        let (top, sub) = (&name[..bar], &name[bar + 1..]);
-        let id = reg.lookup(top).ok_or(RuleError::Unknown)?;
-        if top.contains(&b'|') {
-            return Err(RuleError::SubcommandFirstArg);
-        }
-        if sub.is_empty() {
-            return Err(RuleError::Syntax);
-        }
-        if !reg.entries[id].subs.is_empty() {
-            // A container's subcommand that does not exist.
-            return Err(RuleError::Unknown);
-        }
-        let sub = sub.to_ascii_lowercase();
-        match self.firstargs.iter_mut().find(|(i, _)| *i == id) {
-            Some((_, args)) if args.contains(&sub) => {}
-            Some((_, args)) => args.push(sub),
-            None => self.firstargs.push((id, vec![sub])),
-        }
-        Ok(())
-    }
-
-    /// Sets command `id` and its subcommands (Redis's `ACLChangeSelectorPerm`).
-    fn change(&mut self, id: usize, allow: bool) {
-        self.set_bit(id, allow);
-        self.firstargs.retain(|(i, _)| *i != id);
-        for sub in self.registry.entries[id].subs.clone() {
-            self.set_bit(sub, allow);
-        }
-    }
-
-    fn set_bit(&mut self, id: usize, allow: bool) {
-        if let Some(word) = self.allowed.get_mut(id / 64) {
-            if allow {
-                *word |= 1 << (id % 64);
-            } else {
-                *word &= !(1 << (id % 64));
-                self.allcommands = false;
-            }
-        }
-    }
-
-    fn has_bit(&self, id: usize) -> bool {
-        self.allowed
-            .get(id / 64)
-            .is_some_and(|w| w & (1 << (id % 64)) != 0)
-    }
-
-    /// Records a command rule for [`User::describe`]: a later rule for the same command
-    /// replaces an earlier one (Redis 7.2's `ACLUpdateCommandRules`).
-    fn push_rule(&mut self, op: &[u8]) {
-        let rule = String::from_utf8_lossy(op).to_ascii_lowercase();
-        if !rule.starts_with("+@") && !rule.starts_with("-@") {
-            // `±name` overrides every earlier rule for `name` and its `name|...`.
-            let target = &rule[1..];
-            let whole = !target.contains('|');
-            self.rules.retain(|r| {
-                let t = &r[1..];
-                t != target && !(whole && t.split('|').next() == Some(target))
-            });
-        }
-        self.rules.push(rule);
-    }
-
-    /// True when this user may run command `id` with first argument `arg1`.
-    pub fn can_run(&self, id: usize, flags: Flags, arg1: Option<&[u8]>) -> bool {
-        if self.allcommands || flags.contains(Flags::NO_AUTH) || self.has_bit(id) {
-            return true;
-        }
-        let Some(arg1) = arg1 else {
-            return false;
-        };
-        self.firstargs
-            .iter()
-            .find(|(i, _)| *i == id)
-            .is_some_and(|(_, args)| args.iter().any(|a| a.eq_ignore_ascii_case(arg1)))
-    }
-
-    /// True when this user may touch `key` for reading (`read`) and/or writing.
-    pub fn can_access_key(&self, key: &[u8], read: bool, write: bool) -> bool {
-        self.allkeys
-            || self.keys.iter().any(|k| {
-                (k.read || !read) && (k.write || !write) && glob_match(&k.pattern, key, false)
-            })
-    }
-
-    /// True when this user may use `channel` (a pattern when `is_pattern`, which must
-    /// then appear literally among the user's patterns, as Redis requires).
-    pub fn can_access_channel(&self, channel: &[u8], is_pattern: bool) -> bool {
-        self.allchannels
-            || self.channels.iter().any(|p| {
-                if is_pattern {
-                    p == channel
-                } else {
-                    glob_match(p, channel, false)
-                }
-            })
+        let upcoming: Vec<Vec<u8>> = self
+            .all_selectors()
+            .flat_map(|s| s.channels.iter().cloned())
+            .collect();
+        let kept = before
+            .all_selectors()
+            .all(|s| !s.allchannels && s.channels.iter().all(|c| upcoming.contains(c)));
+        (!kept).then_some(upcoming)
     }
 
     /// The user's flags in Redis's order (`on`/`off`, `nopass`, the sanitize flags).
@@ -400,69 +230,51 @@ impl User {
         flags
     }
 
-    /// The key patterns as rules (`~*`, or e.g. `~a:* %R~b`), space-separated.
-    pub fn keys_text(&self) -> String {
-        if self.allkeys {
-            return "~*".into();
-        }
-        let rules: Vec<String> = self
-            .keys
-            .iter()
-            .map(|k| {
-                let prefix = match (k.read, k.write) {
-                    (true, false) => "%R~",
-                    (false, true) => "%W~",
-                    _ => "~",
-                };
-                format!("{prefix}{}", String::from_utf8_lossy(&k.pattern))
-            })
-            .collect();
-        rules.join(" ")
-    }
-
-    /// The channel patterns as rules (`&*`, or e.g. `&news.*`), space-separated.
-    pub fn channels_text(&self) -> String {
-        if self.allchannels {
-            return "&*".into();
-        }
-        let rules: Vec<String> = self
-            .channels
-            .iter()
-            .map(|c| format!("&{}", String::from_utf8_lossy(c)))
-            .collect();
-        rules.join(" ")
-    }
-
-    /// The command rules (`+@all`/`-@all` then the changes, e.g. `-@all +get`).
-    pub fn command_rules(&self) -> String {
-        let mut text = String::from(if self.base_all { "+@all" } else { "-@all" });
-        for r in &self.rules {
-            text.push(' ');
-            text.push_str(r);
-        }
-        text
-    }
-
     /// The rules that recreate this user, as ACL LIST and the ACL file show them
-    /// (Redis's `ACLDescribeUser`), e.g. `on #<sha256> ~* &* +@all`.
+    /// (Redis's `ACLDescribeUser`), e.g. `on #<sha256> ~* &* +@all (~k* resetchannels
+    /// -@all +get)`.
     pub fn describe(&self) -> String {
         let mut parts: Vec<String> = self.flag_names().iter().map(|f| f.to_string()).collect();
         for h in &self.passwords {
             parts.push(format!("#{}", sha256::to_hex(h)));
         }
-        let keys = self.keys_text();
-        if !keys.is_empty() {
-            parts.push(keys);
+        parts.push(self.root.describe());
+        for s in &self.selectors {
+            parts.push(format!("({})", s.describe()));
         }
-        if !self.allchannels {
-            parts.push("resetchannels".into());
-        }
-        let channels = self.channels_text();
-        if !channels.is_empty() {
-            parts.push(channels);
-        }
-        parts.push(self.command_rules());
         parts.join(" ")
+    }
+}
+
+/// Joins the rules of a selector written over several arguments (`(+get`, `~k)`) into
+/// one `(+get ~k)` argument, as Redis's `ACLMergeSelectorArguments`: an argument that
+/// starts with `(` without ending with `)` opens a selector, continued up to an argument
+/// ending with `)`.
+/// # Errors
+/// The index of the argument that opened a selector never closed.
+pub fn merge_selector_args<'a>(args: &[&'a [u8]]) -> Result<Vec<Cow<'a, [u8]>>, usize> {
+    let mut merged = Vec::with_capacity(args.len());
+    let mut open: Option<(usize, Vec<u8>)> = None;
+    for (i, &op) in args.iter().enumerate() {
+        if op.first() == Some(&b'(') && !op.ends_with(b")") {
+            open = Some((i, op.to_vec()));
+            continue;
+        }
+        if let Some((_, selector)) = open.as_mut() {
+            selector.push(b' ');
+            selector.extend_from_slice(op);
+            if op.ends_with(b")")
+                && let Some((_, done)) = open.take()
+            {
+                merged.push(Cow::Owned(done));
+            }
+            continue;
+        }
+        merged.push(Cow::Borrowed(op));
+    }
+    match open {
+        Some((start, _)) => Err(start),
+        None => Ok(merged),
     }
 }
 

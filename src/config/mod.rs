@@ -108,8 +108,11 @@ pub struct Config {
     /// (`--protected-mode yes|no`, default yes).
     pub protected_mode: bool,
     /// ACL file loaded at startup and by ACL LOAD, written by ACL SAVE (`--aclfile`,
-    /// default none).
+    /// default none); a relative path is inside `dir` (see [`Config::aclfile_path`]).
     pub aclfile: String,
+    /// Users and selectors created from now on allow every channel
+    /// (`--acl-pubsub-default allchannels`) or none (`resetchannels`, the default).
+    pub acl_pubsub_allchannels: bool,
     /// Keyspace event classes published (`--notify-keyspace-events`, Redis's flag
     /// letters; bits of [`keyspace_events`]; 0 = off, the default).
     pub notify_keyspace_events: u32,
@@ -337,6 +340,7 @@ impl Default for Config {
             requirepass: None,
             protected_mode: true,
             aclfile: String::new(),
+            acl_pubsub_allchannels: false,
             notify_keyspace_events: 0,
             output_limits: OutputLimits::default(),
             dir: std::env::current_dir().unwrap_or_else(|_| ".".into()),
@@ -389,7 +393,10 @@ pub const USAGE: &str = "Usage: rudis-server [/path/to/rudis.conf] [options]
   --requirepass PASSWORD          password of the default user (default none)
   --protected-mode yes|no         without a password, refuse non-loopback clients when
                                   bound to a non-loopback address (default yes)
-  --aclfile PATH                  ACL users file, loaded at startup (default none)
+  --aclfile PATH                  ACL users file, loaded at startup (default none;
+                                  a relative path is inside --dir)
+  --acl-pubsub-default allchannels|resetchannels  channels new ACL users start with
+                                  (default resetchannels)
   --hash-max-listpack-entries N   (and the other *-max-listpack-*, set-max-intset-entries,
                                   list-max-listpack-size directives) when small collections
                                   switch to their big encoding (Redis's defaults)
@@ -421,6 +428,7 @@ pub const USAGE: &str = "Usage: rudis-server [/path/to/rudis.conf] [options]
   --slowlog-log-slower-than US    log commands taking at least US microseconds in the slow
                                   log (default 10000; 0 = all, negative = none)
   --slowlog-max-len N             entries the slow log keeps (default 128)
+  --acllog-max-len N              entries the ACL log keeps (default 128)
   --latency-monitor-threshold MS  record latency events of at least MS ms (default 0 = off)
   --latency-tracking yes|no       per-command latency histograms (default yes)
   --latency-tracking-info-percentiles \"P ...\"  percentiles in INFO latencystats
@@ -459,6 +467,16 @@ pub const USAGE: &str = "Usage: rudis-server [/path/to/rudis.conf] [options]
   --help, -h                      print this text";
 
 impl Config {
+    /// Where the ACL file is: `aclfile` itself when absolute, else inside `dir` (Redis
+    /// `chdir`s to `dir`, so its relative paths are there).
+    pub fn aclfile_path(&self) -> String {
+        if std::path::Path::new(&self.aclfile).is_absolute() {
+            self.aclfile.clone()
+        } else {
+            self.dir.join(&self.aclfile).to_string_lossy().into_owned()
+        }
+    }
+
     /// Sets one directive by name (flags and CONFIG SET share this).
     pub fn set(&mut self, name: &str, value: &str) -> Result<(), String> {
         let bad = || format!("invalid value '{value}' for '{name}'");
@@ -530,6 +548,19 @@ impl Config {
             }
             "protected-mode" => self.protected_mode = parse_bool(value).ok_or_else(bad)?,
             "aclfile" => self.aclfile = value.to_string(),
+            "acl-pubsub-default" => {
+                self.acl_pubsub_allchannels = if value.eq_ignore_ascii_case("allchannels") {
+                    true
+                } else if value.eq_ignore_ascii_case("resetchannels") {
+                    false
+                } else {
+                    // Redis's words for a bad enum value.
+                    return Err(
+                        "argument(s) must be one of the following: allchannels, resetchannels"
+                            .into(),
+                    );
+                }
+            }
             "notify-keyspace-events" => {
                 self.notify_keyspace_events = keyspace_events::flags_from_str(value)
                     .ok_or("Invalid event class character. Use 'Ag$lshzxeKEtmdn'.")?
@@ -643,6 +674,12 @@ impl Config {
                 .unwrap_or_default(),
             "protected-mode" => if self.protected_mode { "yes" } else { "no" }.to_string(),
             "aclfile" => self.aclfile.clone(),
+            "acl-pubsub-default" => if self.acl_pubsub_allchannels {
+                "allchannels"
+            } else {
+                "resetchannels"
+            }
+            .to_string(),
             "notify-keyspace-events" => {
                 keyspace_events::flags_to_string(self.notify_keyspace_events)
             }
@@ -734,6 +771,7 @@ impl Config {
         "requirepass",
         "protected-mode",
         "aclfile",
+        "acl-pubsub-default",
         "notify-keyspace-events",
         "client-output-buffer-limit",
         "dir",
@@ -776,6 +814,7 @@ impl Config {
         "hll-sparse-max-bytes",
         "slowlog-log-slower-than",
         "slowlog-max-len",
+        "acllog-max-len",
         "latency-monitor-threshold",
         "latency-tracking",
         "latency-tracking-info-percentiles",

@@ -8,6 +8,11 @@ pub const DEFAULT_SLOWLOG_MAX_LEN: usize = 128;
 /// Largest `slowlog-max-len` accepted: an entry keeps up to 4 KB of arguments, so this
 /// bounds the log near 4 GB in the worst case.
 pub const MAX_SLOWLOG_MAX_LEN: usize = 1 << 20;
+/// Default `acllog-max-len`, as Redis.
+pub const DEFAULT_ACLLOG_MAX_LEN: usize = 128;
+/// Largest `acllog-max-len` accepted (as `slowlog-max-len`): each entry keeps a CLIENT
+/// LIST line and the refused name, so this bounds the log's entry count.
+pub const MAX_ACLLOG_MAX_LEN: usize = 1 << 20;
 /// Default `tracking-table-max-keys`, as Redis.
 pub const DEFAULT_TRACKING_TABLE_MAX_KEYS: usize = 1_000_000;
 /// Most percentiles `latency-tracking-info-percentiles` may list (each one is a field
@@ -43,6 +48,8 @@ pub struct ObserveConfig {
     pub slowlog_log_slower_than: i64,
     /// Entries the slow log keeps (`slowlog-max-len`, default 128).
     pub slowlog_max_len: usize,
+    /// Entries the ACL log keeps (`acllog-max-len`, default 128; 0 keeps none).
+    pub acllog_max_len: usize,
     /// Latency events of at least this many milliseconds are recorded
     /// (`latency-monitor-threshold`, default 0 = off).
     pub latency_monitor_threshold: u64,
@@ -66,6 +73,7 @@ impl Default for ObserveConfig {
         ObserveConfig {
             slowlog_log_slower_than: DEFAULT_SLOWLOG_SLOWER_THAN_US,
             slowlog_max_len: DEFAULT_SLOWLOG_MAX_LEN,
+            acllog_max_len: DEFAULT_ACLLOG_MAX_LEN,
             latency_monitor_threshold: 0,
             latency_tracking: true,
             latency_percentiles: vec![50.0, 99.0, 99.9],
@@ -89,6 +97,13 @@ impl ObserveConfig {
                     .parse()
                     .ok()
                     .filter(|&n| n <= MAX_SLOWLOG_MAX_LEN)
+                    .ok_or_else(bad)?
+            }
+            "acllog-max-len" => {
+                self.acllog_max_len = value
+                    .parse()
+                    .ok()
+                    .filter(|&n| n <= MAX_ACLLOG_MAX_LEN)
                     .ok_or_else(bad)?
             }
             "latency-monitor-threshold" => {
@@ -130,6 +145,7 @@ impl ObserveConfig {
         Some(match name {
             "slowlog-log-slower-than" => self.slowlog_log_slower_than.to_string(),
             "slowlog-max-len" => self.slowlog_max_len.to_string(),
+            "acllog-max-len" => self.acllog_max_len.to_string(),
             "latency-monitor-threshold" => self.latency_monitor_threshold.to_string(),
             "latency-tracking" => super::yes_no(self.latency_tracking),
             "latency-tracking-info-percentiles" => self

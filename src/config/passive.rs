@@ -11,8 +11,6 @@
 /// and CONFIG REWRITE, logged once at start-up. `(name, Redis's default, CONFIG SET
 /// may change it)`.
 pub const NO_EFFECT: &[(&str, &str, bool)] = &[
-    ("acl-pubsub-default", "resetchannels", true),
-    ("acllog-max-len", "128", true),
     ("active-defrag-cycle-max", "25", true),
     ("active-defrag-cycle-min", "1", true),
     ("active-defrag-ignore-bytes", "104857600", true),

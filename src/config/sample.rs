@@ -85,6 +85,10 @@ pub const DOCS: &[(&str, &str)] = &[
         "ACL users file, loaded at start-up and by ACL LOAD, written by ACL SAVE.",
     ),
     (
+        "acl-pubsub-default",
+        "Channels new users and selectors start with: resetchannels (none) or allchannels.",
+    ),
+    (
         "notify-keyspace-events",
         "Keyspace events to publish, Redis's letters (K E g $ l s h z x e t m n d A).",
     ),
@@ -306,6 +310,7 @@ pub const DOCS: &[(&str, &str)] = &[
         "Commands taking at least this many microseconds go to the slow log (0: all, negative: none).",
     ),
     ("slowlog-max-len", "Entries the slow log keeps."),
+    ("acllog-max-len", "Entries the ACL log (ACL LOG) keeps."),
     (
         "latency-monitor-threshold",
         "Latency events of at least this many milliseconds are recorded for LATENCY (0: off).",

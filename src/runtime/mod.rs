@@ -315,6 +315,7 @@ impl ServerState {
     pub fn new(config: Config, registry: &'static crate::acl::Registry) -> ServerState {
         let command_count = registry.commands();
         let mut acl = crate::acl::Acl::new(registry);
+        acl.channels_default = config.acl_pubsub_allchannels;
         if let Some(hash) = &config.requirepass {
             acl.set_default_password(Some(hash));
         }

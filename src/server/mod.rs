@@ -272,7 +272,8 @@ impl Server {
                     "Configuring users in the configuration file and an ACL file ('{aclfile}', aclfile) at the same time is invalid: use one of them"
                 )));
             }
-            state.acl.load_file(&aclfile).map_err(|e| {
+            let path = state.config.aclfile_path();
+            state.acl.load_file(&path).map_err(|e| {
                 io::Error::other(format!(
                     "Aborting startup because of ACL errors in '{aclfile}' (aclfile): {e}"
                 ))

@@ -1,6 +1,6 @@
 //! Finding a request's keys from its command's key specs (Redis's
 //! `getKeysUsingKeySpecs`), with the commands' own rules ([`GetKeys`]) where the
-//! specs cannot say (SORT's STORE, EVAL with no keys).
+//! specs cannot say (SORT's STORE, EVAL with no keys, SET's and BITFIELD's flags).
 
 use super::{Begin, CommandSpec, Find, GetKeys, KeyFlags, KeySpec};
 use crate::protocol::Request;
@@ -8,65 +8,128 @@ use crate::protocol::Request;
 /// How strictly [`find_keys`] treats arguments that do not fit a spec.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Mode {
-    /// As COMMAND GETKEYS: a spec that does not fit makes the whole answer invalid.
+    /// As Redis's `getKeysFromCommandWithSpecs` (COMMAND GETKEYS, the ACL checks): a
+    /// spec that does not fit makes the whole answer invalid (no keys).
     Strict,
-    /// As the ACL checks: take the keys that exist; the command reports its own error.
+    /// Take the keys that exist (client tracking); the command reports its own error.
     Lenient,
 }
 
 /// The keys of `req` (a request for `spec`, `req.arg(0)` its name; for a
 /// subcommand, `req.arg(1)` the subcommand's name) with their key-spec flags, in
-/// the order of the specs (as Redis, a key named twice is listed twice). `None` in [`Mode::Strict`] when the arguments
-/// do not fit the specs.
+/// the order of the specs (as Redis, a key named twice is listed twice). `None` in
+/// [`Mode::Strict`] when the arguments do not fit the specs.
 pub fn find_keys<H>(
     spec: &CommandSpec<H>,
     req: &Request<'_>,
     mode: Mode,
 ) -> Option<Vec<(usize, KeyFlags)>> {
     let mut keys = Vec::new();
-    let mut fits = true;
-    for ks in spec.key_specs {
-        if matches!(ks.begin, Begin::Unknown) || matches!(ks.find, Find::Unknown) {
-            continue;
-        }
-        if !one_spec(ks, req, mode, &mut keys) {
-            fits = false;
-        }
-    }
-    match spec.getkeys {
-        GetKeys::Specs => {}
-        GetKeys::Sort => {
-            // SORT's STORE destination is its last (unknown) spec.
-            if let Some(store) = sort_store_key(req) {
-                let flags = spec
-                    .key_specs
-                    .iter()
-                    .rev()
-                    .find(|ks| matches!(ks.begin, Begin::Unknown))
-                    .map_or(KeyFlags::EMPTY, |ks| ks.flags);
-                keys.push((store, flags));
-            }
-        }
-        GetKeys::Eval => {
-            // `numkeys` 0 is no keys, not an invalid request (`evalGetKeys`).
-            if !fits && req.len() > 2 && req.arg(2) == b"0" {
-                fits = true;
-            }
-        }
-    }
-    if !fits && mode == Mode::Strict {
-        return None;
-    }
-    Some(keys)
+    let fits = for_each_key(spec, req, mode, |i, flags| {
+        keys.push((i, flags));
+        true
+    });
+    fits.then_some(keys)
 }
 
-/// Adds the keys of one spec; false when the arguments do not fit it.
-fn one_spec(
-    ks: &KeySpec,
+/// Calls `visit` with each key of `req` and its flags, as [`find_keys`] lists them,
+/// without collecting them (the ACL check runs for every command); `visit` returns
+/// false to stop. Returns false in [`Mode::Strict`] when the arguments do not fit the
+/// specs (nothing is visited).
+pub fn for_each_key<H>(
+    spec: &CommandSpec<H>,
     req: &Request<'_>,
     mode: Mode,
-    keys: &mut Vec<(usize, KeyFlags)>,
+    mut visit: impl FnMut(usize, KeyFlags) -> bool,
 ) -> bool {
+    match spec.getkeys {
+        // Their flags depend on the arguments (`variable_flags`): Redis asks their
+        // own rules, never the specs.
+        GetKeys::Set if req.len() > 1 => {
+            visit(1, set_key_flags(req));
+            return true;
+        }
+        GetKeys::Bitfield if req.len() > 1 => {
+            visit(1, bitfield_key_flags(req));
+            return true;
+        }
+        _ => {}
+    }
+    if mode == Mode::Strict && !fits(spec, req) {
+        return false;
+    }
+    for ks in keyed_specs(spec) {
+        let SpecKeys::Range {
+            first, last, step, ..
+        } = spec_keys(ks, req)
+        else {
+            continue;
+        };
+        let mut i = first;
+        while i <= last && i < req.len() as i64 {
+            if !visit(i as usize, ks.flags) {
+                return true;
+            }
+            i += step.max(1);
+        }
+    }
+    if spec.getkeys == GetKeys::Sort
+        && let Some(store) = sort_store_key(req)
+    {
+        // SORT's STORE destination is its last (unknown) spec.
+        let flags = spec
+            .key_specs
+            .iter()
+            .rev()
+            .find(|ks| matches!(ks.begin, Begin::Unknown))
+            .map_or(KeyFlags::EMPTY, |ks| ks.flags);
+        visit(store, flags);
+    }
+    true
+}
+
+/// The specs that find keys from the arguments: not those left to the command's own
+/// rule (unknown), nor `not_key` ones (SPUBLISH's shard channel; Redis's
+/// GET_KEYSPEC_DEFAULT).
+fn keyed_specs<H>(spec: &CommandSpec<H>) -> impl Iterator<Item = &KeySpec> {
+    spec.key_specs.iter().filter(|ks| {
+        !matches!(ks.begin, Begin::Unknown)
+            && !matches!(ks.find, Find::Unknown)
+            && !ks.flags.contains(KeyFlags::NOT_KEY)
+    })
+}
+
+/// True when the arguments fit every spec (Redis's `getKeysUsingKeySpecs` does not
+/// fail), or fit as the command's own rule says (EVAL with `numkeys` 0).
+fn fits<H>(spec: &CommandSpec<H>, req: &Request<'_>) -> bool {
+    let all = keyed_specs(spec).all(|ks| match spec_keys(ks, req) {
+        SpecKeys::None => true,
+        SpecKeys::Invalid => false,
+        SpecKeys::Range { fits, .. } => fits,
+    });
+    // `numkeys` 0 is no keys, not an invalid request (`evalGetKeys`).
+    all || (spec.getkeys == GetKeys::Eval && req.len() > 2 && req.arg(2) == b"0")
+}
+
+/// Where one spec's keys are in a request.
+enum SpecKeys {
+    /// None, and nothing wrong (its keyword is absent).
+    None,
+    /// None: the key count is missing or not a count.
+    Invalid,
+    /// From `first` to `last` (inclusive), every `step`; `fits` is false when the
+    /// range runs outside the arguments (then only the keys inside are used, and only
+    /// in [`Mode::Lenient`]).
+    Range {
+        first: i64,
+        last: i64,
+        step: i64,
+        fits: bool,
+    },
+}
+
+/// Where `ks`'s keys are in `req` (one spec of Redis's `getKeysUsingKeySpecs`).
+fn spec_keys(ks: &KeySpec, req: &Request<'_>) -> SpecKeys {
     let argc = req.len() as i64;
     let first = match ks.begin {
         Begin::Index(at) => i64::from(at),
@@ -83,11 +146,10 @@ fn one_spec(
             };
             match found {
                 Some(i) => i + 1,
-                // No keyword: no keys from this spec, and nothing wrong.
-                None => return true,
+                None => return SpecKeys::None,
             }
         }
-        Begin::Unknown => return true,
+        Begin::Unknown => return SpecKeys::None,
     };
     let (first, last, step) = match ks.find {
         Find::Range { last, step, limit } => {
@@ -108,30 +170,56 @@ fn one_spec(
         } => {
             let at = first + i64::from(numkeys);
             if at >= argc {
-                return false;
+                return SpecKeys::Invalid;
             }
             let Some(n) = std::str::from_utf8(req.arg(at as usize))
                 .ok()
                 .and_then(|s| s.parse::<i64>().ok())
                 .filter(|&n| n >= 0)
             else {
-                return false;
+                return SpecKeys::Invalid;
             };
             let first = first + i64::from(key0);
             (first, first + n - 1, i64::from(step))
         }
-        Find::Unknown => return true,
+        Find::Unknown => return SpecKeys::None,
     };
-    let fits = !(last >= argc || last < first || first >= argc);
-    if !fits && mode == Mode::Strict {
-        return false;
+    SpecKeys::Range {
+        first,
+        last,
+        step,
+        fits: !(last >= argc || last < first || first >= argc),
     }
-    let mut i = first;
-    while i <= last && i < argc {
-        keys.push((i as usize, ks.flags));
-        i += step.max(1);
+}
+
+/// SET's key flags (Redis's `setGetKeys`): read and written when a `GET` follows the
+/// value, else only overwritten.
+fn set_key_flags(req: &Request<'_>) -> KeyFlags {
+    if (3..req.len()).any(|i| req.arg(i).eq_ignore_ascii_case(b"get")) {
+        KeyFlags::RW.union(KeyFlags::ACCESS).union(KeyFlags::UPDATE)
+    } else {
+        KeyFlags::OW.union(KeyFlags::UPDATE)
     }
-    fits
+}
+
+/// BITFIELD's key flags (Redis's `bitfieldGetKeys`): read-only when every operation
+/// is a complete `GET` (or `OVERFLOW`), else read and written (a syntax error counts
+/// as a write).
+fn bitfield_key_flags(req: &Request<'_>) -> KeyFlags {
+    let argc = req.len();
+    let mut i = 2;
+    while i < argc {
+        let left = argc - i - 1;
+        let arg = req.arg(i);
+        if arg.eq_ignore_ascii_case(b"get") && left >= 2 {
+            i += 3;
+        } else if arg.eq_ignore_ascii_case(b"overflow") && left >= 1 {
+            i += 2;
+        } else {
+            return KeyFlags::RW.union(KeyFlags::ACCESS).union(KeyFlags::UPDATE);
+        }
+    }
+    KeyFlags::RO.union(KeyFlags::ACCESS)
 }
 
 fn is(req: &Request<'_>, i: i64, keyword: &str) -> bool {

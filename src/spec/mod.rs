@@ -9,7 +9,7 @@
 
 mod keys;
 
-pub use keys::{Mode, find_keys};
+pub use keys::{Mode, find_keys, for_each_key};
 
 /// A set of bits with named constants, `|`-able in `const` context via [`flags!`] and
 /// [`cats!`] (a typo in a name does not compile).
@@ -376,6 +376,12 @@ pub enum GetKeys {
     Sort,
     /// EVAL and friends: the keys after `numkeys`, none when it is 0 (`evalGetKeys`).
     Eval,
+    /// SET's key, read and written with GET, else only overwritten (`setGetKeys`,
+    /// for its `variable_flags` spec).
+    Set,
+    /// BITFIELD's key, only read when every operation is a GET (`bitfieldGetKeys`,
+    /// for its `variable_flags` spec).
+    Bitfield,
 }
 
 /// Which arguments of a command may be documents (nested RESP values).
@@ -563,9 +569,13 @@ impl<H: 'static> CommandSpec<H> {
         c
     }
 
-    /// True when the command has keys to find (Redis's `doesCommandHaveKeys`).
+    /// True when the command has keys to find (Redis's `doesCommandHaveKeys`): a spec
+    /// not marked `not_key`, or a rule of its own.
     pub fn has_keys(&self) -> bool {
-        !self.key_specs.is_empty() || !matches!(self.getkeys, GetKeys::Specs)
+        self.key_specs
+            .iter()
+            .any(|ks| !ks.flags.contains(KeyFlags::NOT_KEY))
+            || !matches!(self.getkeys, GetKeys::Specs)
     }
 }
 

@@ -18,7 +18,7 @@ fn flags(name: &str) -> crate::spec::Flags {
 }
 
 fn runs(u: &User, name: &str) -> bool {
-    u.can_run(id(name), flags(name), None)
+    u.root.can_run(id(name), flags(name), None)
 }
 
 #[test]
@@ -69,17 +69,17 @@ fn passwords_are_hashed_and_checked() {
 fn command_rules() {
     let u = user(&["+get"]);
     assert!(runs(&u, "get") && !runs(&u, "set"));
-    assert_eq!(u.command_rules(), "-@all +get");
+    assert_eq!(u.root.command_rules(), "-@all +get");
     let u = user(&["+@all", "-set"]);
     assert!(runs(&u, "get") && !runs(&u, "set"));
-    assert_eq!(u.command_rules(), "+@all -set");
+    assert_eq!(u.root.command_rules(), "+@all -set");
     let u = user(&["+@read", "-get"]);
     assert!(runs(&u, "mget") && !runs(&u, "get") && !runs(&u, "set"));
     let u = user(&["+@all", "-@write"]);
     assert!(runs(&u, "get") && !runs(&u, "incr"));
     // Later rules for one command replace earlier ones in the text.
     let u = user(&["+get", "-get", "+get"]);
-    assert_eq!(u.command_rules(), "-@all +get");
+    assert_eq!(u.root.command_rules(), "-@all +get");
     assert!(runs(&u, "get"));
     // NO_AUTH commands are always allowed.
     let u = user(&[]);
@@ -109,21 +109,36 @@ fn command_rules() {
 #[test]
 fn subcommands_and_first_args() {
     let u = user(&["+config|get"]);
-    assert!(u.can_run(id("config|get"), flags("config|get"), None));
-    assert!(!u.can_run(id("config|set"), flags("config|set"), None));
+    assert!(u.root.can_run(id("config|get"), flags("config|get"), None));
+    assert!(!u.root.can_run(id("config|set"), flags("config|set"), None));
     assert!(!runs(&u, "config"));
     let u = user(&["+config", "-config|set"]);
-    assert!(u.can_run(id("config|get"), crate::spec::Flags::EMPTY, None));
-    assert!(!u.can_run(id("config|set"), crate::spec::Flags::EMPTY, None));
-    assert_eq!(u.command_rules(), "-@all +config -config|set");
+    assert!(
+        u.root
+            .can_run(id("config|get"), crate::spec::Flags::EMPTY, None)
+    );
+    assert!(
+        !u.root
+            .can_run(id("config|set"), crate::spec::Flags::EMPTY, None)
+    );
+    assert_eq!(u.root.command_rules(), "-@all +config -config|set");
     // `+config` again overrides the earlier subcommand rule, in the text too.
     let u = user(&["-config|set", "+config"]);
-    assert_eq!(u.command_rules(), "-@all +config");
+    assert_eq!(u.root.command_rules(), "-@all +config");
     let u = user(&["+select|0"]);
-    assert!(u.can_run(id("select"), crate::spec::Flags::EMPTY, Some(b"0")));
-    assert!(!u.can_run(id("select"), crate::spec::Flags::EMPTY, Some(b"1")));
-    assert!(!u.can_run(id("select"), crate::spec::Flags::EMPTY, None));
-    assert_eq!(u.command_rules(), "-@all +select|0");
+    assert!(
+        u.root
+            .can_run(id("select"), crate::spec::Flags::EMPTY, Some(b"0"))
+    );
+    assert!(
+        !u.root
+            .can_run(id("select"), crate::spec::Flags::EMPTY, Some(b"1"))
+    );
+    assert!(
+        !u.root
+            .can_run(id("select"), crate::spec::Flags::EMPTY, None)
+    );
+    assert_eq!(u.root.command_rules(), "-@all +select|0");
     let mut x = User::new(b"x", registry());
     assert_eq!(x.apply(b"+config|nosuch"), Err(RuleError::Unknown));
     assert_eq!(
@@ -137,20 +152,23 @@ fn subcommands_and_first_args() {
 #[test]
 fn key_and_channel_patterns() {
     let u = user(&["~obj:*", "%R~ro:*", "%W~wo:*"]);
-    assert!(u.can_access_key(b"obj:1", true, true));
-    assert!(!u.can_access_key(b"other", true, false));
-    assert!(u.can_access_key(b"ro:1", true, false));
-    assert!(!u.can_access_key(b"ro:1", true, true));
-    assert!(u.can_access_key(b"wo:1", false, true));
-    assert!(!u.can_access_key(b"wo:1", true, false));
-    assert_eq!(u.keys_text(), "~obj:* %R~ro:* %W~wo:*");
+    assert!(u.root.can_access_key(b"obj:1", crate::kf!(ACCESS | UPDATE)));
+    assert!(!u.root.can_access_key(b"other", crate::kf!(ACCESS)));
+    assert!(u.root.can_access_key(b"ro:1", crate::kf!(ACCESS)));
+    assert!(!u.root.can_access_key(b"ro:1", crate::kf!(ACCESS | UPDATE)));
+    assert!(u.root.can_access_key(b"wo:1", crate::kf!(UPDATE)));
+    assert!(!u.root.can_access_key(b"wo:1", crate::kf!(ACCESS)));
+    assert_eq!(u.root.keys_text(), "~obj:* %R~ro:* %W~wo:*");
     let u = user(&["%R~k", "%W~k"]);
-    assert_eq!(u.keys_text(), "~k");
+    assert_eq!(u.root.keys_text(), "~k");
     let mut all = user(&["allkeys"]);
-    assert!(all.can_access_key(b"anything", true, true));
+    assert!(
+        all.root
+            .can_access_key(b"anything", crate::kf!(ACCESS | UPDATE))
+    );
     assert_eq!(all.apply(b"~x"), Err(RuleError::KeysAfterAll));
     all.apply(b"resetkeys").expect("resetkeys");
-    assert!(!all.can_access_key(b"anything", true, false));
+    assert!(!all.root.can_access_key(b"anything", crate::kf!(ACCESS)));
     assert_eq!(
         User::new(b"x", registry()).apply(b"%X~k"),
         Err(RuleError::Syntax)
@@ -161,11 +179,11 @@ fn key_and_channel_patterns() {
     );
 
     let mut c = user(&["&news.*"]);
-    assert!(c.can_access_channel(b"news.it", false));
-    assert!(!c.can_access_channel(b"sport", false));
-    assert!(c.can_access_channel(b"news.*", true));
-    assert!(!c.can_access_channel(b"news.i*", true));
-    assert_eq!(c.channels_text(), "&news.*");
+    assert!(c.root.can_access_channel(b"news.it", false));
+    assert!(!c.root.can_access_channel(b"sport", false));
+    assert!(c.root.can_access_channel(b"news.*", true));
+    assert!(!c.root.can_access_channel(b"news.i*", true));
+    assert_eq!(c.root.channels_text(), "&news.*");
     c.apply(b"allchannels").expect("allchannels");
     assert_eq!(c.apply(b"&x"), Err(RuleError::ChannelsAfterAll));
 }
@@ -201,4 +219,102 @@ fn reset_and_describe_round_trip() {
 fn names_with_spaces_are_refused() {
     assert!(has_spaces(b"a b") && has_spaces(b"a\0b") && has_spaces(b"a\tb"));
     assert!(!has_spaces(b"alice"));
+}
+
+#[test]
+fn selectors_are_added_described_and_cleared() {
+    let mut u = user(&["on", "+get", "~a*", "(+set ~b* &chan)", "()"]);
+    assert_eq!(u.selectors.len(), 2);
+    assert_eq!(
+        u.describe(),
+        "on ~a* resetchannels -@all +get (~b* resetchannels &chan -@all +set) (resetchannels -@all)"
+    );
+    assert!(u.selectors[0].can_run(id("set"), flags("set"), None));
+    assert!(!u.root.can_run(id("set"), flags("set"), None));
+    // Rules inside parentheses are selector rules only: user flags are a syntax error.
+    assert_eq!(u.apply(b"(on)"), Err(RuleError::Syntax));
+    assert_eq!(u.apply(b"(&* &x)"), Err(RuleError::ChannelsAfterAll));
+    // Quotes inside a selector, as Redis's sdssplitargs.
+    u.apply(b"(\"~q\\x41\" '+get')").expect("quoted");
+    assert_eq!(u.selectors[2].keys[0].pattern, b"qA");
+    assert_eq!(u.apply(b"(\"~with space\")"), Err(RuleError::Syntax));
+    // Unbalanced quotes give an empty selector, as Redis.
+    u.apply(b"(\"~k)").expect("unbalanced");
+    assert_eq!(u.selectors[3].describe(), "resetchannels -@all");
+    u.selectors.truncate(3);
+    // An opening parenthesis without its closing one is a root rule: a syntax error.
+    assert_eq!(u.apply(b"(+get"), Err(RuleError::Syntax));
+    u.apply(b"clearselectors").expect("clearselectors");
+    assert!(u.selectors.is_empty());
+    assert_eq!(u.describe(), "on ~a* resetchannels -@all +get");
+    let mut r = user(&["(+get)"]);
+    r.apply(b"reset").expect("reset");
+    assert!(r.selectors.is_empty(), "reset clears the selectors");
+    // The description reads back as the same user.
+    let u = user(&["on", "%R~r*", "(%W~w* +set)", "(+get %R~r*)"]);
+    let line = u.describe();
+    let words: Vec<&[u8]> = line.split(' ').map(str::as_bytes).collect();
+    let mut again = User::new(b"u", registry());
+    for rule in merge_selector_args(&words).expect("balanced") {
+        again.apply(&rule).expect("rule");
+    }
+    assert_eq!(again.describe(), line);
+}
+
+#[test]
+fn selector_arguments_are_merged_as_redis() {
+    let merge = |args: &[&str]| -> Result<Vec<String>, usize> {
+        let args: Vec<&[u8]> = args.iter().map(|a| a.as_bytes()).collect();
+        merge_selector_args(&args).map(|m| {
+            m.iter()
+                .map(|a| String::from_utf8_lossy(a).into_owned())
+                .collect()
+        })
+    };
+    assert_eq!(
+        merge(&["on", "(~k", "+get", ")", "(+set)", "( ~x +get )"]),
+        Ok(vec![
+            "on".into(),
+            "(~k +get )".into(),
+            "(+set)".into(),
+            "( ~x +get )".into()
+        ])
+    );
+    assert_eq!(merge(&["on", "(", "+get"]), Err(1));
+    assert_eq!(merge(&[")"]), Ok(vec![")".into()]));
+    assert_eq!(merge(&["", "()"]), Ok(vec!["".into(), "()".into()]));
+}
+
+#[test]
+fn key_patterns_grant_read_write_or_both() {
+    use crate::acl::selector::key_access;
+    let u = user(&["%R~r*", "%W~w*", "%RW~rw*", "~k?y"]);
+    let (read, write, both, exists) = (
+        crate::kf!(RO | ACCESS),
+        crate::kf!(OW | UPDATE),
+        crate::kf!(RW | ACCESS | UPDATE),
+        crate::kf!(RO),
+    );
+    assert_eq!(key_access(read), (true, false));
+    assert_eq!(key_access(crate::kf!(RW | INSERT)), (false, true));
+    assert_eq!(key_access(exists), (false, false));
+    let s = &u.root;
+    assert!(s.can_access_key(b"r1", read) && !s.can_access_key(b"r1", write));
+    assert!(s.can_access_key(b"w1", write) && !s.can_access_key(b"w1", read));
+    assert!(s.can_access_key(b"rw1", both) && s.can_access_key(b"rw1", read));
+    assert!(!s.can_access_key(b"r1", both) && !s.can_access_key(b"w1", both));
+    // A key read and written by neither (EXISTS) needs any pattern.
+    assert!(s.can_access_key(b"w1", exists) && !s.can_access_key(b"x", exists));
+    // Glob patterns still work past the literal and prefix fast paths.
+    assert!(s.can_access_key(b"key", both) && !s.can_access_key(b"kexy", both));
+    let exact = user(&["~exact", "~pre*", "~esc\\*"]);
+    assert!(exact.root.can_access_key(b"exact", both));
+    assert!(!exact.root.can_access_key(b"exact1", both));
+    assert!(exact.root.can_access_key(b"pre", both) && exact.root.can_access_key(b"prefix", both));
+    assert!(exact.root.can_access_key(b"esc*", both) && !exact.root.can_access_key(b"escx", both));
+    assert!(!user(&["%W~*"]).root.can_access_all_keys(read));
+    assert!(user(&["%R~*"]).root.can_access_all_keys(read));
+    assert!(user(&["allkeys"]).root.can_access_all_keys(read));
+    assert!(!user(&["%R~a*"]).root.can_access_all_keys(read));
+    assert_eq!(u.root.keys_text(), "%R~r* %W~w* ~rw* ~k?y");
 }

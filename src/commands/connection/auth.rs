@@ -3,14 +3,14 @@
 //! command, key or channel its ACL user may not use (Redis's `processCommand` and
 //! `ACLCheckAllPerm`). Users and their rules are in [`crate::acl`].
 
-use crate::acl::User;
-
-use crate::acl::keys::{channel_positions, key_positions};
+use crate::acl::keys::channel_args;
+use crate::acl::{Selector, User};
 use crate::commands::CommandSpec;
 use crate::commands::Ctx;
 use crate::error::CmdError;
+use crate::glob::glob_match;
 use crate::protocol::Request;
-use crate::spec::Flags;
+use crate::spec::{Flags, KeyFlags, Mode, for_each_key};
 
 /// `NOAUTH Authentication required.`
 pub fn noauth() -> CmdError {
@@ -176,10 +176,9 @@ pub fn log_denial(ctx: &mut Ctx<'_>, reason: &'static str, object: &[u8], user: 
     };
     let user_name = username.clone();
     let info = super::client::client_line(ctx.me, client, &user_name, ctx.now);
-    ctx.server
-        .observe
-        .acl_log
-        .add(crate::runtime::observe::acl_log::Entry {
+    let max_len = ctx.server.config.observe.acllog_max_len;
+    ctx.server.observe.acl_log.add(
+        crate::runtime::observe::acl_log::Entry {
             count: 1,
             reason,
             context,
@@ -187,7 +186,9 @@ pub fn log_denial(ctx: &mut Ctx<'_>, reason: &'static str, object: &[u8], user: 
             username,
             updated_ms: ctx.now,
             client_info: info,
-        });
+        },
+        max_len,
+    );
 }
 
 /// What a permission check refused.
@@ -210,11 +211,104 @@ impl Denied {
             Denied::Channel(_) => stats.acl_denied_channel += 1,
         }
     }
+
+    /// True when this refusal is the one to report rather than `other`, when every
+    /// selector refused (Redis's `ACLCheckAllUserCommandPerm`): a channel before a key
+    /// before the command, and between two keys or channels the later argument.
+    fn outranks(self, other: Denied) -> bool {
+        let rank = |d: Denied| match d {
+            Denied::Command(_) => (0, 0),
+            Denied::Key(i) => (1, i),
+            Denied::Channel(i) => (2, i),
+        };
+        rank(self) > rank(other)
+    }
+}
+
+/// One request as the ACL checks see it: the command or subcommand run, its first
+/// argument (for `+cmd|arg` rules), and where its keys are.
+struct Checked<'a, 'r> {
+    req: &'a Request<'r>,
+    /// The command's id in the ACL registry (a subcommand's own id).
+    id: usize,
+    /// Its full name, for the refusal.
+    name: &'static str,
+    /// Its flags, with `no_auth` when its container has it.
+    flags: Flags,
+    /// The argument `+cmd|arg` rules compare with.
+    first_arg: Option<&'a [u8]>,
+    /// The entry whose key specs apply (a subcommand's).
+    target: &'a CommandSpec,
+    /// The top-level command's name (channels are found by it).
+    top: &'static str,
+}
+
+impl<'a, 'r> Checked<'a, 'r> {
+    fn new(index: usize, spec: &'a CommandSpec, req: &'a Request<'r>) -> Self {
+        let reg = crate::commands::table::acl_registry();
+        let mut id = index;
+        let mut first_arg = 1;
+        if !reg.entries[index].subs.is_empty()
+            && req.len() >= 2
+            && let Some(sub) = reg.sub_of(index, req.arg(1))
+        {
+            id = sub;
+            first_arg = 2;
+        }
+        let entry = &reg.entries[id];
+        let no_auth = if spec.flags.contains(Flags::NO_AUTH) {
+            Flags::NO_AUTH
+        } else {
+            Flags::EMPTY
+        };
+        Checked {
+            req,
+            id,
+            name: entry.name,
+            flags: entry.flags | no_auth,
+            first_arg: (first_arg < req.len()).then(|| req.arg(first_arg)),
+            target: spec.resolve(req),
+            top: spec.name,
+        }
+    }
+
+    /// Whether `sel` allows the request (Redis's `ACLSelectorCheckCmd`): the command,
+    /// then each key with the access its key spec says, then each channel.
+    fn by(&self, sel: &Selector) -> Result<(), Denied> {
+        if !sel.can_run(self.id, self.flags, self.first_arg) {
+            return Err(Denied::Command(self.name));
+        }
+        if !sel.allkeys && self.target.has_keys() {
+            let req = self.req;
+            let mut refused = None;
+            for_each_key(self.target, req, Mode::Strict, |i, flags| {
+                let ok = sel.can_access_key(req.arg(i), flags);
+                if !ok {
+                    refused = Some(i);
+                }
+                ok
+            });
+            if let Some(i) = refused {
+                return Err(Denied::Key(i));
+            }
+        }
+        if !sel.allchannels
+            && let Some((args, pattern)) = channel_args(self.top, self.req.len())
+        {
+            for i in args {
+                if !sel.can_access_channel(self.req.arg(i), pattern) {
+                    return Err(Denied::Channel(i));
+                }
+            }
+        }
+        Ok(())
+    }
 }
 
 /// Whether `user` may run `req`, a request for `spec` at `index` of the command table
-/// whose arity was checked (Redis's `ACLCheckAllUserCommandPerm`): the command or
-/// subcommand, then every key, then every channel.
+/// whose arity was checked (Redis's `ACLCheckAllUserCommandPerm`): allowed when one of
+/// its selectors allows the command and all of its keys and channels. A user without
+/// selectors (the usual case) is checked against its root rules alone.
 pub fn permission(
     user: &User,
     index: usize,
@@ -224,44 +318,33 @@ pub fn permission(
     if user.unrestricted() {
         return Ok(());
     }
-    let reg = crate::commands::table::acl_registry();
-    let mut id = index;
-    let mut first_arg = 1;
-    if !reg.entries[index].subs.is_empty()
-        && req.len() >= 2
-        && let Some(sub) = reg.sub_of(index, req.arg(1))
-    {
-        id = sub;
-        first_arg = 2;
-    }
-    let entry = &reg.entries[id];
-    let arg = (first_arg < req.len()).then(|| req.arg(first_arg));
-    let no_auth = if spec.flags.contains(Flags::NO_AUTH) {
-        Flags::NO_AUTH
-    } else {
-        Flags::EMPTY
+    let checked = Checked::new(index, spec, req);
+    let Err(mut worst) = checked.by(&user.root) else {
+        return Ok(());
     };
-    if !user.can_run(id, entry.flags | no_auth, arg) {
-        return Err(Denied::Command(entry.name));
+    for sel in &user.selectors {
+        match checked.by(sel) {
+            Ok(()) => return Ok(()),
+            Err(d) if d.outranks(worst) => worst = d,
+            Err(_) => {}
+        }
     }
-    // A read-only command needs read access to its keys; any other needs both
-    // (conservative for write-only commands such as SET, which Redis's key specs
-    // allow with `%W~` alone).
-    let all_flags = entry.flags | spec.flags;
-    let read_only = all_flags.contains(Flags::READONLY) && !all_flags.contains(Flags::WRITE);
-    if let Some(i) = key_positions(spec.resolve(req), req)
-        .into_iter()
-        .find(|&i| !user.can_access_key(req.arg(i), true, !read_only))
-    {
-        return Err(Denied::Key(i));
-    }
-    if let Some((i, _)) = channel_positions(spec.name, req)
-        .into_iter()
-        .find(|&(i, pattern)| !user.can_access_channel(req.arg(i), pattern))
-    {
-        return Err(Denied::Channel(i));
-    }
-    Ok(())
+    Err(worst)
+}
+
+/// True when `user` may run `req` (command `spec` at `index`) and use every key with
+/// `flags` access through one selector (Redis's
+/// `ACLUserCheckCmdWithUnrestrictedKeyAccess`; SORT's BY and GET need it).
+pub fn full_key_access(
+    user: &User,
+    index: usize,
+    spec: &CommandSpec,
+    req: &Request<'_>,
+    flags: KeyFlags,
+) -> bool {
+    let checked = Checked::new(index, spec, req);
+    user.all_selectors()
+        .any(|sel| checked.by(sel).is_ok() && sel.can_access_all_keys(flags))
 }
 
 /// Disconnects the clients authenticated as one of `users` (deleted or replaced by
@@ -279,6 +362,46 @@ pub fn disconnect_users(ctx: &mut Ctx<'_>, users: &[crate::acl::UserId]) {
         c.close_after_reply = true;
         if token != me {
             server.killed.push(token);
+        }
+    }
+}
+
+/// Disconnects the clients of `user` subscribed to a channel, pattern or shard
+/// channel that `channels` (the union of its selectors' patterns after ACL SETUSER)
+/// no longer allows: a channel must match a pattern, a pattern must be one of them
+/// (Redis's `ACLKillPubsubClientsIfNeeded`). Closed as [`disconnect_users`] does.
+pub fn disconnect_revoked_subscribers(
+    ctx: &mut Ctx<'_>,
+    user: crate::acl::UserId,
+    channels: &[Vec<u8>],
+) {
+    use crate::runtime::pubsub::Space;
+    let me = ctx.me;
+    let server = &mut *ctx.server;
+    for (token, c) in server.clients.iter_mut() {
+        if c.user != user {
+            continue;
+        }
+        let Some(subs) = c.pubsub.as_deref() else {
+            continue;
+        };
+        let revoked = Space::ALL.iter().any(|&space| {
+            let pattern = space == Space::Pattern;
+            subs.set(space).keys().any(|name| {
+                !channels.iter().any(|p| {
+                    if pattern {
+                        p.as_slice() == name.as_ref()
+                    } else {
+                        glob_match(p, name, false)
+                    }
+                })
+            })
+        });
+        if revoked {
+            c.close_after_reply = true;
+            if token != me {
+                server.killed.push(token);
+            }
         }
     }
 }

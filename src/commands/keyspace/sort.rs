@@ -7,10 +7,12 @@ use std::cmp::Ordering;
 use crate::commands::CommandSpec;
 use crate::commands::Ctx;
 use crate::commands::args::{is, parse_i64};
+use crate::commands::connection::auth;
 use crate::commands::string::edit::string_bytes;
+use crate::commands::table;
 use crate::error::CmdError;
 use crate::protocol::Request;
-use crate::spec::{GetKeys, Group, KeySpec};
+use crate::spec::{GetKeys, Group, KeyFlags, KeySpec};
 use crate::store::list::{List, Side};
 use crate::store::{Event, Kind, Value, class};
 use crate::{cats, flags, kf};
@@ -88,7 +90,28 @@ fn sort_ro(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
     sort_generic(ctx, req, true)
 }
 
-fn parse_options<'a>(req: &Request<'a>, readonly: bool) -> Result<SortOptions<'a>, CmdError> {
+/// True when the caller may read every key through one of its ACL selectors, as BY
+/// (with a `*`) and GET need: they read keys no key spec names (Redis's
+/// `ACLUserCheckCmdWithUnrestrictedKeyAccess` in sortCommandGeneric).
+fn full_key_access(ctx: &Ctx<'_>, req: &Request<'_>, readonly: bool) -> bool {
+    if !ctx.server.acl.checks() {
+        return true;
+    }
+    let name: &[u8] = if readonly { b"sort_ro" } else { b"sort" };
+    let user = ctx.server.acl.user(ctx.client().user);
+    match (table::lookup_indexed(name), user) {
+        (Some((index, spec)), Some(user)) => {
+            auth::full_key_access(user, index, spec, req, KeyFlags::ACCESS)
+        }
+        _ => false,
+    }
+}
+
+fn parse_options<'a>(
+    req: &Request<'a>,
+    readonly: bool,
+    full_access: bool,
+) -> Result<SortOptions<'a>, CmdError> {
     let mut opts = SortOptions::default();
     let mut j = 2;
     while j < req.len() {
@@ -109,9 +132,19 @@ fn parse_options<'a>(req: &Request<'a>, readonly: bool) -> Result<SortOptions<'a
         } else if is(arg, "by") && left >= 1 {
             let pattern = req.arg(j + 1);
             opts.dont_sort = !pattern.contains(&b'*');
+            if !opts.dont_sort && !full_access {
+                return Err(CmdError::msg(
+                    "ERR BY option of SORT denied due to insufficient ACL permissions.",
+                ));
+            }
             opts.by = Some(pattern);
             j += 1;
         } else if is(arg, "get") && left >= 1 {
+            if !full_access {
+                return Err(CmdError::msg(
+                    "ERR GET option of SORT denied due to insufficient ACL permissions.",
+                ));
+            }
             opts.get.push(req.arg(j + 1));
             j += 1;
         } else {
@@ -123,7 +156,8 @@ fn parse_options<'a>(req: &Request<'a>, readonly: bool) -> Result<SortOptions<'a
 }
 
 fn sort_generic(ctx: &mut Ctx<'_>, req: &Request<'_>, readonly: bool) -> Result<(), CmdError> {
-    let mut opts = parse_options(req, readonly)?;
+    let full_access = full_key_access(ctx, req, readonly);
+    let mut opts = parse_options(req, readonly, full_access)?;
     // The source is copied out before anything is written (STORE may name it).
     let (mut elements, kind) = match ctx.read_key(req.arg(1)) {
         None => (Vec::new(), Kind::List),

@@ -1,5 +1,5 @@
 //! ACL and its subcommands: SETUSER DELUSER GETUSER LIST USERS WHOAMI CAT GENPASS
-//! DRYRUN LOAD SAVE HELP (Redis's `aclCommand`; selectors and ACL LOG are not built).
+//! DRYRUN LOAD SAVE LOG HELP (Redis's `aclCommand`).
 
 use std::io::Read;
 
@@ -9,7 +9,9 @@ use crate::acl::user::has_spaces;
 use crate::commands::CommandSpec;
 use crate::commands::Ctx;
 use crate::commands::args::{is, parse_i64, text};
-use crate::commands::connection::auth::{Denied, disconnect_users, permission};
+use crate::commands::connection::auth::{
+    Denied, disconnect_revoked_subscribers, disconnect_users, permission,
+};
 use crate::commands::table;
 use crate::commands::table::acl_registry as registry;
 use crate::error::CmdError;
@@ -154,10 +156,10 @@ fn acl(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
 /// The newest `count` (default 10) refusals: count, reason, context, object,
 /// username, age-seconds, client-info.
 /// # Errors
-/// `ERR syntax error`; a count that is not an integer.
+/// The subcommand syntax error (more arguments); a count that is not an integer.
 fn log(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
     if req.len() > 3 {
-        return Err(CmdError::Syntax);
+        return Err(syntax(req));
     }
     let mut count = 10usize;
     if req.len() == 3 {
@@ -166,8 +168,8 @@ fn log(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
             ctx.out.ok();
             return Ok(());
         }
-        let n = parse_i64(req.arg(2))?;
-        count = usize::try_from(n).map_err(|_| CmdError::NotInteger)?;
+        // A negative count shows nothing, as Redis.
+        count = usize::try_from(parse_i64(req.arg(2))?).unwrap_or(0);
     }
     let now = ctx.now;
     let entries = &ctx.server.observe.acl_log.entries;
@@ -197,7 +199,8 @@ fn log(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
 /// ACL SETUSER username [rule ...]
 /// ```
 /// Creates the user (off, no passwords, keys, channels or commands) or changes it;
-/// the rules apply all or none.
+/// the rules apply all or none. Clients of the user subscribed to channels it may no
+/// longer use are disconnected.
 /// # Errors
 /// `ERR Usernames can't contain spaces or null characters`, `ERR Error in ACL
 /// SETUSER modifier '<rule>': <why>`.
@@ -209,10 +212,14 @@ fn setuser(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
         ));
     }
     let rules: Vec<&[u8]> = (3..req.len()).map(|i| req.arg(i)).collect();
-    ctx.server
+    let narrowed = ctx
+        .server
         .acl
         .set_user(name, &rules)
         .map_err(|e| CmdError::msg(format!("ERR {e}")))?;
+    if let Some((user, channels)) = narrowed {
+        disconnect_revoked_subscribers(ctx, user, &channels);
+    }
     ctx.out.ok();
     Ok(())
 }
@@ -241,8 +248,9 @@ fn deluser(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
 /// ```text
 /// ACL GETUSER username
 /// ```
-/// A map of `flags`, `passwords` (hashes), `commands`, `keys`, `channels` and
-/// `selectors` (always empty), or null when there is no such user.
+/// A map of `flags`, `passwords` (hashes), the root selector's `commands`, `keys` and
+/// `channels`, and `selectors` (a map of `commands`, `keys` and `channels` for each
+/// other selector), or null when there is no such user (Redis 7.0's shape).
 fn getuser(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
     let acl = &ctx.server.acl;
     let Some(user) = acl.lookup(req.arg(2)).and_then(|id| acl.user(id)) else {
@@ -262,15 +270,25 @@ fn getuser(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
     for h in &user.passwords {
         out.bulk(crate::acl::sha256::to_hex(h).as_bytes());
     }
-    out.bulk(b"commands");
-    out.bulk(user.command_rules().as_bytes());
-    out.bulk(b"keys");
-    out.bulk(user.keys_text().as_bytes());
-    out.bulk(b"channels");
-    out.bulk(user.channels_text().as_bytes());
+    describe_selector(out, &user.root);
     out.bulk(b"selectors");
-    out.array_len(0);
+    out.array_len(user.selectors.len());
+    for s in &user.selectors {
+        out.map_len(3);
+        describe_selector(out, s);
+    }
     Ok(())
+}
+
+/// A selector's `commands`, `keys` and `channels` fields (Redis's
+/// `aclAddReplySelectorDescription`).
+fn describe_selector(out: &mut crate::protocol::Reply<'_>, s: &crate::acl::Selector) {
+    out.bulk(b"commands");
+    out.bulk(s.command_rules().as_bytes());
+    out.bulk(b"keys");
+    out.bulk(s.keys_text().as_bytes());
+    out.bulk(b"channels");
+    out.bulk(s.channels_text().as_bytes());
 }
 
 /// ```text
@@ -398,8 +416,9 @@ fn genpass(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
 /// ```
 /// `+OK` when `username` could run the command, else why not, as a bulk string.
 /// # Errors
-/// `ERR User '<name>' not found`, `ERR Command '<name>' not found`, `ERR wrong
-/// number of arguments for '<cmd>' command`.
+/// `ERR User '<name>' not found`, `ERR Command '<name>' not found` (also for a
+/// container's unknown subcommand), `ERR wrong number of arguments for '<cmd>'
+/// command` (`<container>|<sub>` for a subcommand).
 fn dryrun(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
     let acl = &ctx.server.acl;
     let Some(user) = acl.lookup(req.arg(2)).and_then(|id| acl.user(id)) else {
@@ -408,11 +427,12 @@ fn dryrun(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
             text(req.arg(2))
         )));
     };
-    let Some((index, spec)) = table::lookup_indexed(req.arg(3)) else {
-        return Err(CmdError::msg(format!(
-            "ERR Command '{}' not found",
-            text(req.arg(3))
-        )));
+    let not_found = || CmdError::msg(format!("ERR Command '{}' not found", text(req.arg(3))));
+    let (index, spec) = table::lookup_indexed(req.arg(3)).ok_or_else(not_found)?;
+    // Redis's `lookupCommand`: with an argument, a container's subcommand must exist.
+    let target = match spec.subcommands.is_empty() || req.len() == 4 {
+        true => spec,
+        false => spec.subcommand(req.arg(4)).ok_or_else(not_found)?,
     };
     let mut buf = Vec::new();
     let mut spans = Vec::new();
@@ -425,8 +445,8 @@ fn dryrun(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
         });
     }
     let inner = Request::new(&buf, &spans, &[]);
-    if !spec.arity_ok(inner.len()) {
-        return Err(CmdError::Arity(spec.name.to_string()));
+    if !target.arity_ok(inner.len()) {
+        return Err(CmdError::Arity(target.name.to_string()));
     }
     match permission(user, index, spec, &inner) {
         Ok(()) => ctx.out.ok(),
@@ -466,10 +486,10 @@ fn no_aclfile() -> CmdError {
 /// # Errors
 /// The no-file error, `ERR Error loading ACLs, opening file ...`, the file's errors.
 fn load(ctx: &mut Ctx<'_>, _req: &Request<'_>) -> Result<(), CmdError> {
-    let path = ctx.server.config.aclfile.clone();
-    if path.is_empty() {
+    if ctx.server.config.aclfile.is_empty() {
         return Err(no_aclfile());
     }
+    let path = ctx.server.config.aclfile_path();
     let dropped = ctx
         .server
         .acl
@@ -488,11 +508,11 @@ fn load(ctx: &mut Ctx<'_>, _req: &Request<'_>) -> Result<(), CmdError> {
 /// The no-file error, `ERR There was an error trying to save the ACLs. Please check
 /// the server logs for more information`.
 fn save(ctx: &mut Ctx<'_>, _req: &Request<'_>) -> Result<(), CmdError> {
-    let path = &ctx.server.config.aclfile;
-    if path.is_empty() {
+    if ctx.server.config.aclfile.is_empty() {
         return Err(no_aclfile());
     }
-    if let Err(e) = ctx.server.acl.save_file(path) {
+    let path = ctx.server.config.aclfile_path();
+    if let Err(e) = ctx.server.acl.save_file(&path) {
         log::warn!("Saving the ACL file {path}: {e}");
         return Err(CmdError::msg(
             "ERR There was an error trying to save the ACLs. Please check the server logs for more information",
@@ -526,6 +546,8 @@ fn help(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
             "    Show users details in config file format.",
             "LOAD",
             "    Reload users from the ACL file.",
+            "LOG [<count> | RESET]",
+            "    Show the ACL log entries.",
             "SAVE",
             "    Save the current config to the ACL file.",
             "SETUSER <username> <attribute> [<attribute> ...]",

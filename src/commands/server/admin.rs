@@ -291,6 +291,7 @@ fn config_set(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
     }
     let appendonly = next.appendonly;
     let aof_changed = appendonly != ctx.server.config.appendonly;
+    ctx.server.acl.channels_default = next.acl_pubsub_allchannels;
     ctx.server.config = next;
     if aof_changed
         && let Err(why) = crate::runtime::propagate::switch_aof(ctx.store, ctx.server, appendonly)

@@ -1,4 +1,5 @@
-//! CLUSTER without cluster mode (Redis 7.0's answer when `cluster-enabled` is no):
+//! CLUSTER, ASKING, READONLY and READWRITE without cluster mode (Redis 7.0's answer
+//! when `cluster-enabled` is no):
 //! every subcommand exists, with Redis's arity, flags and ACL categories (so ACL
 //! rules may name `+cluster|info` or `+@admin`), and answers
 //! `ERR This instance has cluster support disabled`.
@@ -6,20 +7,50 @@
 use super::command::run_subcommand;
 use crate::commands::{CommandSpec, Ctx};
 use crate::error::CmdError;
-use crate::flags;
 use crate::protocol::Request;
 use crate::spec::Group;
+use crate::{cats, flags};
 
-/// This family's commands.
-pub const COMMANDS: &[CommandSpec] = &[CommandSpec::new(
-    "cluster",
-    -2,
-    flags!(),
-    Group::Cluster,
-    "A container for cluster commands",
-    cluster,
-)
-.subcommands(SUBCOMMANDS)];
+/// This family's commands: CLUSTER, and the connection commands of cluster clients
+/// (ASKING, READONLY, READWRITE), which ACL rules may name (`+readonly`).
+pub const COMMANDS: &[CommandSpec] = &[
+    CommandSpec::new(
+        "cluster",
+        -2,
+        flags!(),
+        Group::Cluster,
+        "A container for cluster commands",
+        cluster,
+    )
+    .subcommands(SUBCOMMANDS),
+    CommandSpec::new(
+        "asking",
+        1,
+        flags!(FAST),
+        Group::Cluster,
+        "Sent by cluster clients after an -ASK redirect",
+        disabled,
+    )
+    .acl(cats!(CONNECTION)),
+    CommandSpec::new(
+        "readonly",
+        1,
+        flags!(FAST | LOADING | STALE),
+        Group::Cluster,
+        "Enables read queries for a connection to a cluster replica node",
+        disabled,
+    )
+    .acl(cats!(CONNECTION)),
+    CommandSpec::new(
+        "readwrite",
+        1,
+        flags!(FAST | LOADING | STALE),
+        Group::Cluster,
+        "Disables read queries for a connection to a cluster replica node",
+        disabled,
+    )
+    .acl(cats!(CONNECTION)),
+];
 
 /// ```text
 /// CLUSTER subcommand [arg ...]

@@ -9,7 +9,7 @@ use crate::commands::args::{is, parse_i64};
 use crate::error::CmdError;
 use crate::protocol::Request;
 use crate::protocol::parser::parse_int;
-use crate::spec::{Group, KeySpec};
+use crate::spec::{GetKeys, Group, KeySpec};
 use crate::{cats, flags, kf};
 
 /// This family's commands.
@@ -23,7 +23,8 @@ pub const COMMANDS: &[CommandSpec] = &[
         bitfield,
     )
     .acl(cats!(BITMAP))
-    .keys(&[KeySpec::at(kf!(RW | ACCESS | UPDATE | VARIABLE_FLAGS), 1)]),
+    .keys(&[KeySpec::at(kf!(RW | ACCESS | UPDATE | VARIABLE_FLAGS), 1)])
+    .getkeys(GetKeys::Bitfield),
     CommandSpec::new(
         "bitfield_ro",
         -2,

@@ -11,7 +11,7 @@ use crate::commands::DocArgs;
 use crate::commands::args::{is, parse_i64};
 use crate::error::CmdError;
 use crate::protocol::{Reply, Request};
-use crate::spec::{Group, KeySpec};
+use crate::spec::{GetKeys, Group, KeySpec};
 use crate::store::{Event, KeyMut, Store, Value, class};
 use crate::{cats, flags, kf};
 
@@ -44,6 +44,7 @@ pub const COMMANDS: &[CommandSpec] = &[
     )
     .acl(cats!(STRING))
     .keys(&[KeySpec::at(kf!(RW | ACCESS | UPDATE | VARIABLE_FLAGS), 1)])
+    .getkeys(GetKeys::Set)
     .with_docs(DocArgs::At(2)),
     CommandSpec::new(
         "setnx",

@@ -65,6 +65,7 @@ impl Observe {
         };
         self.cold_ns = self.slowlog_ns.min(self.latency_ns);
         self.slowlog.entries.truncate(config.slowlog_max_len);
+        self.acl_log.trim(config.acllog_max_len);
     }
 
     /// True when the latency monitor records events (`latency-monitor-threshold` > 0).
