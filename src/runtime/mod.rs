@@ -301,6 +301,37 @@ impl Loading {
 }
 
 impl ServerState {
+    /// The replication position a snapshot taken now carries (Redis's
+    /// `rdbPopulateSaveInfo`): a replica's id, offset and the database its master's
+    /// stream has selected, once it has a history (a backlog); a master's once
+    /// replicas made it keep a backlog, counting the propagated stream not yet fed
+    /// to it (the data set already holds those writes). `None` otherwise.
+    pub fn save_info(&self) -> Option<crate::persistence::ReplInfo> {
+        let repl = &self.repl;
+        repl.backlog.as_ref()?;
+        let (offset, db) = match &repl.master {
+            Some(m) => {
+                let connected = m.state == crate::replication::LinkState::Connected;
+                let db = m
+                    .token
+                    .filter(|_| connected)
+                    .and_then(|t| self.clients.get(t))
+                    .map_or(m.db, |c| c.db);
+                (repl.offset, db)
+            }
+            None => {
+                let pending = if self.propagation.is_on() {
+                    self.propagation.stream().len() as u64
+                } else {
+                    0
+                };
+                let db = self.propagation.selected().unwrap_or(0);
+                (repl.offset + pending, db)
+            }
+        };
+        crate::persistence::ReplInfo::new(&repl.replid, offset, db)
+    }
+
     /// True when somebody needs writes key by key: a WATCH, a blocked client, or
     /// keyspace notifications.
     pub fn observes_writes(&self) -> bool {

@@ -19,6 +19,7 @@ use log::{info, warn};
 
 use super::*;
 use crate::config::SnapshotFormat;
+use crate::persistence::ReplInfo;
 use crate::replication::{ReplicaState, new_replid};
 
 /// The token of the socket the snapshot child writes into.
@@ -250,6 +251,11 @@ impl Server {
                 path,
             ))
         };
+        // The snapshot carries the position +FULLRESYNC announces (Redis's
+        // rdbPopulateSaveInfo): a replica that keeps it as its dump file restarts from
+        // there with a partial resync.
+        let db = self.state.save_info().map_or(0, |i| i.stream_db);
+        let position = ReplInfo::new(&self.state.repl.replid, self.state.repl.offset, db);
         // The stream made so far is in the snapshot: what follows starts with SELECT.
         self.state.propagation.reset_selected();
         // SAFETY: as Persistence::bgsave: the child closes every inherited descriptor
@@ -264,11 +270,16 @@ impl Server {
             let out = io::BufWriter::with_capacity(SCRATCH_LEN, file);
             let now = store::now_ms();
             let written = match fmt {
-                SnapshotFormat::Rudis => {
-                    crate::persistence::format::write_store(&self.store, out, now).map(|(w, _)| w)
-                }
+                SnapshotFormat::Rudis => crate::persistence::format::write_store(
+                    &self.store,
+                    out,
+                    now,
+                    position.as_ref(),
+                )
+                .map(|(w, _)| w),
                 SnapshotFormat::Redis => {
-                    crate::persistence::rdb::write_store(&self.store, out, now).map(|(w, _)| w)
+                    crate::persistence::rdb::write_store(&self.store, out, now, position.as_ref())
+                        .map(|(w, _)| w)
                 }
             };
             let code = match written.and_then(|mut w| w.flush()) {
