@@ -264,6 +264,9 @@ pub struct Loading {
     pub total_bytes: u64,
     /// Bytes read so far (INFO `loading_loaded_bytes`).
     pub loaded_bytes: u64,
+    /// The old data set keeps serving meanwhile (INFO `async_loading:1`, Redis's
+    /// `server.async_loading`): a replica loading a full sync aside.
+    pub async_load: bool,
 }
 
 impl Loading {
@@ -276,6 +279,7 @@ impl Loading {
                 .map_or(0, |d| d.as_secs() as i64),
             total_bytes,
             loaded_bytes: 0,
+            async_load: false,
         }
     }
 

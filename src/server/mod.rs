@@ -612,6 +612,17 @@ impl Server {
     /// Parses and runs every complete request in the read buffer; false when it stopped
     /// because the client must not be read further (closing or output backlog).
     fn execute(&mut self, token: usize) -> bool {
+        self.execute_observed(token, |_, _| {})
+    }
+
+    /// [`Server::execute`], calling `ran(state, connections)` after each request run
+    /// (the master link counts its offset by transaction).
+    #[inline]
+    fn execute_observed(
+        &mut self,
+        token: usize,
+        mut ran: impl FnMut(&ServerState, &Slab<Conn>),
+    ) -> bool {
         let Server {
             poll,
             listeners,
@@ -657,6 +668,7 @@ impl Server {
                     }
                 }
             }
+            ran(state, conns);
             if state.blocking.has_work() {
                 commands::blocked::serve(store, state, now, conns);
             }
