@@ -196,7 +196,8 @@ impl Server {
         state.loading = None;
         let position = result.map_err(std::io::Error::other)?;
         if let Some((host, port)) = state.config.repl.replicaof.clone() {
-            commands::server::replication::follow(state, host, port, crate::store::now_ms());
+            let now = crate::store::now_ms();
+            commands::server::replication::follow(state, store, host, port, now);
             let (size, databases) = (state.config.repl.backlog_size, state.config.databases);
             if let Some(position) = position
                 && state.repl.resume_from(&position, size, databases)

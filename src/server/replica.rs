@@ -23,11 +23,14 @@ use crate::persistence::{LoadError, LoadStats, read_snapshot_with_progress};
 use crate::replication::{Backlog, CAPA_RUDIS, LinkState, ReplicaState};
 use crate::runtime::Loading;
 
-/// A new, empty data set set up as the configuration says (as the server's first).
-fn new_store(config: &crate::config::Config) -> Store {
+/// A new, empty data set set up as the configuration says (as the server's first),
+/// that takes over from `old`: it expires keys as `old` did (a replica's leaves it to
+/// the master).
+fn new_store(config: &crate::config::Config, old: &Store) -> Store {
     let mut store = Store::new(config.databases);
     notify::sync_tracking(config, &mut store);
     store.set_access(config.access);
+    store.set_expiring(old.expiring());
     store
 }
 
@@ -643,7 +646,7 @@ impl Server {
         for db in 0..self.store.db_count() {
             crate::runtime::watch::touch_db(&mut self.store, &mut self.state, db, None, now);
         }
-        let mut fresh = new_store(&self.state.config);
+        let mut fresh = new_store(&self.state.config, &self.store);
         fresh.set_propagating(self.state.propagation.is_on());
         drop(std::mem::replace(&mut self.store, fresh));
     }
@@ -689,7 +692,7 @@ impl Server {
                 pump.progress(state, &mut empty, dispatch, read, len)
             })
         } else {
-            let mut fresh = new_store(&config);
+            let mut fresh = new_store(&config, store);
             let loaded = if async_load {
                 let dispatch = commands::dispatch_while_async_loading;
                 read_snapshot_with_progress(&mut fresh, path, &config, false, &mut |read, len| {
@@ -802,12 +805,15 @@ impl Server {
         // Bytes of `held` up to the end of the last command run outside a
         // transaction.
         let mut settled = None;
+        // The master's commands see every key it still holds, expired here or not.
+        let expiring = self.store.set_expiring(store::Expiring::Ignore);
         self.execute_observed(token, |state, conns| {
             if state.clients.get(token).is_some_and(|c| c.multi.is_none()) {
                 let left = conns.get(token).map_or(0, |c| c.rbuf.len());
                 settled = Some(held.len().saturating_sub(left));
             }
         });
+        self.store.set_expiring(expiring);
         let left = self.conns.get(token).map_or(0, |c| c.rbuf.len());
         let consumed = held.len().saturating_sub(left);
         let pending = &mut self.repl_io.link.pending;
