@@ -316,6 +316,13 @@ fn a_sigkilled_replica_resumes_from_its_dump_with_partial_resyncs() {
             "round {round}: one sync per restart ({partial_now} partial, {full_now} full)\n{}",
             replica.log_text()
         );
+        // A replica leaves expiry to its master, after a restart too: the short TTLs
+        // go only with the master's DELs.
+        assert_eq!(
+            number(&mut r, "stats", "expired_keys"),
+            0,
+            "round {round}: the replica expired keys itself"
+        );
         if partial_now == 1 {
             assert!(replica.log_contains("Successful partial resynchronization"));
             partial += 1;
@@ -334,6 +341,45 @@ fn a_sigkilled_replica_resumes_from_its_dump_with_partial_resyncs() {
     wait_caught_up(&mut m, &mut r, "the end");
     let _ = std::fs::remove_dir_all(&dir);
     let _ = std::fs::remove_dir_all(&master_dir);
+}
+
+/// Checks that the replica `r` of `m` leaves expiry to its master (the data set it
+/// serves after a sync or a restart too): a key whose TTL passed reads as missing
+/// there, but stays until the master's DEL (the master's active expiry is off
+/// meanwhile, so none comes).
+fn leaves_expiry_to_its_master(m: &mut Connection, r: &mut Connection, key: &str) {
+    let active_expire = |m: &mut Connection, on: i64| {
+        let _: () = redis::cmd("DEBUG")
+            .arg("SET-ACTIVE-EXPIRE")
+            .arg(on)
+            .query(m)
+            .expect("DEBUG SET-ACTIVE-EXPIRE");
+    };
+    active_expire(m, 0);
+    let _: () = redis::cmd("SET")
+        .arg(key)
+        .arg("v")
+        .arg("PX")
+        .arg(50)
+        .query(m)
+        .expect("set");
+    let acked: i64 = redis::cmd("WAIT").arg(1).arg(5000).query(m).expect("wait");
+    assert_eq!(acked, 1);
+    wait_until("the key to read as expired on the replica", || {
+        redis::cmd("GET")
+            .arg(key)
+            .query::<Option<String>>(r)
+            .expect("GET")
+            .is_none()
+    });
+    let dbsize = |c: &mut Connection| redis::cmd("DBSIZE").query::<i64>(c).expect("DBSIZE");
+    assert_eq!(
+        dbsize(r),
+        dbsize(m),
+        "the replica removed an expired key itself"
+    );
+    active_expire(m, 1);
+    wait_until("the master's DEL on the replica", || dbsize(r) == dbsize(m));
 }
 
 /// Sends `args` on `c` and returns the reply and how long it took.
@@ -411,6 +457,7 @@ fn a_big_full_sync_loads_while_clients_get_replies() {
     assert_eq!(number(&mut m, "stats", "sync_full"), 1);
     // The received snapshot is the replica's dump file.
     assert!(dir.join("dump.rdb").exists());
+    leaves_expiry_to_its_master(&mut m, &mut r, "short-lived");
 
     // Killed, it misses more than the backlog holds: it restarts from its dump file
     // (the same history) and gets a full sync, loaded aside while the old data set
@@ -473,6 +520,8 @@ fn a_big_full_sync_loads_while_clients_get_replies() {
     );
     let mut r = replica.client();
     wait_caught_up(&mut m, &mut r, "the second sync");
+    // The data set loaded aside expires keys as the one it replaced.
+    leaves_expiry_to_its_master(&mut m, &mut r, "short-lived");
     let _ = std::fs::remove_dir_all(&dir);
     let _ = std::fs::remove_dir_all(&master_dir);
 }
@@ -563,10 +612,16 @@ impl FakeMaster {
         }
     }
 
-    /// A full sync of an empty data set at offset 0.
+    /// A full sync at offset 0 of a data set holding only `stale`, a string whose
+    /// TTL passed long ago (the master has not removed it yet).
     fn full_sync(&self, link: &mut Link) {
-        // REDIS0010, EOF, checksum 0 (not checked).
-        let mut rdb = b"REDIS0010\xff".to_vec();
+        let mut rdb = b"REDIS0010".to_vec();
+        // SELECTDB 0; EXPIRETIME_MS 1000 (1970); a string "stale" = "x".
+        rdb.extend_from_slice(b"\xfe\x00\xfc");
+        rdb.extend_from_slice(&1000u64.to_le_bytes());
+        rdb.extend_from_slice(b"\x00\x05stale\x01x");
+        // EOF, checksum 0 (not checked).
+        rdb.push(0xff);
         rdb.extend_from_slice(&[0; 8]);
         let head = format!("+FULLRESYNC {} 0\r\n${}\r\n", self.replid, rdb.len());
         link.send(head.as_bytes());
@@ -597,6 +652,13 @@ fn the_offset_stays_before_a_transaction_until_its_exec_and_survives_a_restart()
     wait_until("the sync", || {
         info_field(&mut r, "replication", "master_link_status") == "up"
     });
+    // A replica keeps what its master's snapshot holds, expired or not (Redis's
+    // rdbLoad drops expired keys only on a master): reads see it missing, and it
+    // stays until the master's DEL.
+    let dbsize: i64 = redis::cmd("DBSIZE").query(&mut r).expect("DBSIZE");
+    assert_eq!(dbsize, 1, "the expired key of the snapshot was dropped");
+    let stale: Option<String> = redis::cmd("GET").arg("stale").query(&mut r).expect("GET");
+    assert_eq!(stale, None);
     // A write, then a transaction the master has not closed yet, in one segment.
     let before = Frame::command(&["SET", "x", "1"]);
     let mut open = Frame::command(&["MULTI"]);
@@ -677,5 +739,27 @@ fn the_offset_stays_before_a_transaction_until_its_exec_and_survives_a_restart()
     });
     let y: Option<String> = redis::cmd("GET").arg("y").query(&mut r).expect("GET");
     assert_eq!(y.as_deref(), Some("1"), "the saved data set came back");
+    // The data set loaded at start-up leaves expiry to the master (this one never
+    // sends a DEL).
+    let dbsize = |r: &mut Connection| redis::cmd("DBSIZE").query::<i64>(r).expect("DBSIZE");
+    let before = dbsize(&mut r);
+    let applied = number(&mut r, "replication", "slave_repl_offset");
+    let short = Frame::command(&["SET", "gone", "1", "PX", "30"]);
+    link.send(&short);
+    wait_until("the short-lived write", || {
+        number(&mut r, "replication", "slave_repl_offset") == applied + short.len() as u64
+    });
+    wait_until("the key to read as expired", || {
+        redis::cmd("GET")
+            .arg("gone")
+            .query::<Option<String>>(&mut r)
+            .expect("GET")
+            .is_none()
+    });
+    assert_eq!(
+        dbsize(&mut r),
+        before + 1,
+        "the replica expired a key itself"
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }

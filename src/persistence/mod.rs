@@ -374,9 +374,15 @@ pub fn read_snapshot_with_progress(
         len,
         progress,
     };
+    // A replica keeps keys its clock says expired: its master's DELs remove them
+    // (Redis's rdbLoad drops expired keys only on a master).
+    let now = match store.expiring() {
+        store::Expiring::Delete => store::now_ms(),
+        store::Expiring::Replica | store::Expiring::Ignore => i64::MIN,
+    };
     let options = format::LoadOptions {
         limits: config.encodings,
-        now: store::now_ms(),
+        now,
         merge,
         key_delay_us: config.key_load_delay_us,
     };

@@ -191,6 +191,10 @@ impl Server {
         let result = if super::aof::wanted(&state.config) {
             super::aof::start(store, state, &mut serve).map(|()| None)
         } else {
+            if state.config.repl.replicaof.is_some() {
+                // Keys expired in the file stay until the master's DEL, as after a sync.
+                store.set_expiring(crate::store::Expiring::Replica);
+            }
             snapshot(store, state, &mut serve)
         };
         state.loading = None;
