@@ -644,7 +644,7 @@ impl Server {
     /// WATCHed keys touched as FLUSHALL does.
     fn flush_for_sync(&mut self, now: i64) {
         for db in 0..self.store.db_count() {
-            crate::runtime::watch::touch_db(&mut self.store, &mut self.state, db, None, now);
+            crate::runtime::watch::touch_db(&self.store, &mut self.state, db, None, now);
         }
         let mut fresh = new_store(&self.state.config, &self.store);
         fresh.set_propagating(self.state.propagation.is_on());
