@@ -453,7 +453,7 @@ impl Server {
         match next {
             Some(at) => {
                 let now = self.clock.unix_ms(self.turn_now);
-                // One ms late rather than early: a deadline is met once `now >= at`.
+                // One ms late rather than early: a deadline is met once `now > at`.
                 let wait = Duration::from_millis(at.saturating_sub(now).max(0) as u64 + 1);
                 cron.min(wait)
             }

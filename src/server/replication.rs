@@ -156,11 +156,14 @@ impl Server {
 
     /// Answers the WAIT clients whose replicas acknowledged, or whose time is up.
     fn serve_waiters(&mut self) {
-        let now = store::now_ms();
+        // The clock the deadline was set with (the command's `now`).
+        let now = self.clock.unix_ms(std::time::Instant::now());
         let waiters = std::mem::take(&mut self.state.repl.waiters);
         for w in waiters {
             let acked = self.state.repl.acked(w.offset);
-            let timed_out = w.deadline != 0 && now >= w.deadline;
+            // Past the deadline, as Redis's checkBlockedClientTimeout: both are
+            // whole milliseconds, so `now == deadline` may still be short of it.
+            let timed_out = w.deadline != 0 && now > w.deadline;
             if acked < w.replicas && !timed_out && !self.state.repl.is_replica() {
                 self.state.repl.waiters.push(w);
                 continue;
