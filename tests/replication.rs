@@ -106,9 +106,21 @@ fn connect(port: u16) -> Connection {
         .expect("connect")
 }
 
-/// A rudis binary with `args` (listening on port 0).
+/// A rudis binary with `args` (listening on port 0), in a directory of its own: a
+/// replica makes each full sync its dump file and a server loads it at start-up, so
+/// servers sharing a directory would load each other's data.
 fn rudis(args: &[&str]) -> Binary {
-    binary::start(&[&["--port", "0", "--repl-diskless-sync-delay", "0"], args].concat())
+    let dir = common::scratch_dir("repl-rudis");
+    let dir = dir.to_str().expect("utf-8 path");
+    let base = [
+        "--port",
+        "0",
+        "--repl-diskless-sync-delay",
+        "0",
+        "--dir",
+        dir,
+    ];
+    binary::start(&[&base[..], args].concat())
 }
 
 fn port_of(b: &Binary) -> u16 {
@@ -481,7 +493,7 @@ fn disk_framing_both_ways_and_psync2_after_promotion() {
         return;
     }
     // A rudis master with `repl-diskless-sync no` sends `$<len>` (spooled in a file).
-    let master = rudis(&["--repl-diskless-sync", "no"]);
+    let mut master = rudis(&["--repl-diskless-sync", "no"]);
     let mut m = master.client();
     fill(&mut m);
     let port = port_of(&master).to_string();
@@ -503,12 +515,22 @@ fn disk_framing_both_ways_and_psync2_after_promotion() {
     assert_eq!(acked, 2);
     wait_same_digest(&mut m, &mut p, "the second replica");
     wait_same_digest(&mut m, &mut rr, "the first replica");
+    // The old master fails: whatever it still sends (the DELs of the keys it expires,
+    // PINGs) must reach both replicas, else the Redis replica, ahead of the promoted
+    // one, would need a full sync. Killed, it sent its last bytes before the EOF.
+    let old_id = info_field(&mut m, "replication", "master_replid");
+    master.kill9();
+    let offset = |c: &mut Connection| info_field(c, "replication", "master_repl_offset");
+    wait_until("both replicas at the old master's last byte", || {
+        info_field(&mut p, "replication", "master_link_status") == "down"
+            && info_field(&mut rr, "replication", "master_link_status") == "down"
+            && offset(&mut p) == offset(&mut rr)
+    });
     let _: () = redis::cmd("REPLICAOF")
         .arg("NO")
         .arg("ONE")
         .query(&mut p)
         .expect("promote");
-    let old_id = info_field(&mut m, "replication", "master_replid");
     assert_eq!(info_field(&mut p, "replication", "master_replid2"), old_id);
     let new_port = port_of(&promoted);
     let _: () = redis::cmd("REPLICAOF")
@@ -725,9 +747,13 @@ fn sentinel_fails_rudis_over() {
     // updates when it makes it a replica.
     let dir = common::scratch_dir("sentinel");
     let conf = dir.join("rudis.conf");
+    // Its own directory: once a replica, it writes the full sync there.
     std::fs::write(
         &conf,
-        "# the old master\nport 0\nrepl-diskless-sync-delay 0\n",
+        format!(
+            "# the old master\nport 0\nrepl-diskless-sync-delay 0\ndir {}\n",
+            dir.display()
+        ),
     )
     .expect("conf");
     let master = binary::start(&[conf.to_str().expect("utf-8")]);
