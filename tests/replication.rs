@@ -493,7 +493,7 @@ fn disk_framing_both_ways_and_psync2_after_promotion() {
         return;
     }
     // A rudis master with `repl-diskless-sync no` sends `$<len>` (spooled in a file).
-    let mut master = rudis(&["--repl-diskless-sync", "no"]);
+    let master = rudis(&["--repl-diskless-sync", "no"]);
     let mut m = master.client();
     fill(&mut m);
     let port = port_of(&master).to_string();
@@ -515,17 +515,27 @@ fn disk_framing_both_ways_and_psync2_after_promotion() {
     assert_eq!(acked, 2);
     wait_same_digest(&mut m, &mut p, "the second replica");
     wait_same_digest(&mut m, &mut rr, "the first replica");
-    // The old master fails: whatever it still sends (the DELs of the keys it expires,
-    // PINGs) must reach both replicas, else the Redis replica, ahead of the promoted
-    // one, would need a full sync. Killed, it sent its last bytes before the EOF.
-    let old_id = info_field(&mut m, "replication", "master_replid");
-    master.kill9();
+    // A failover's first step: the old master stops writing (no DELs of the keys it
+    // expires, no PINGs) and the replicas reach its last byte. Else what it sent
+    // after the promotion would put the Redis replica ahead of the promoted one,
+    // which could then only give it a full sync.
+    let _: () = redis::cmd("DEBUG")
+        .arg("SET-ACTIVE-EXPIRE")
+        .arg(0)
+        .query(&mut m)
+        .expect("active expiry off");
+    let _: () = redis::cmd("CONFIG")
+        .arg("SET")
+        .arg("repl-ping-replica-period")
+        .arg(3600)
+        .query(&mut m)
+        .expect("no more PINGs");
     let offset = |c: &mut Connection| info_field(c, "replication", "master_repl_offset");
     wait_until("both replicas at the old master's last byte", || {
-        info_field(&mut p, "replication", "master_link_status") == "down"
-            && info_field(&mut rr, "replication", "master_link_status") == "down"
-            && offset(&mut p) == offset(&mut rr)
+        let last = offset(&mut m);
+        offset(&mut p) == last && offset(&mut rr) == last
     });
+    let old_id = info_field(&mut m, "replication", "master_replid");
     let _: () = redis::cmd("REPLICAOF")
         .arg("NO")
         .arg("ONE")
