@@ -25,12 +25,13 @@ use crate::runtime::Loading;
 
 /// A new, empty data set set up as the configuration says (as the server's first),
 /// that takes over from `old`: it expires keys as `old` did (a replica's leaves it to
-/// the master).
+/// the master; `DEBUG SET-ACTIVE-EXPIRE` stays in force).
 fn new_store(config: &crate::config::Config, old: &Store) -> Store {
     let mut store = Store::new(config.databases);
     notify::sync_tracking(config, &mut store);
     store.set_access(config.access);
     store.set_expiring(old.expiring());
+    store.set_active_expire(old.active_expire_on());
     store
 }
 

@@ -146,6 +146,9 @@ pub struct Store {
     evict_cursor: usize,
     /// Who removes expired keys: this store (a master) or its master's stream.
     expiring: Expiring,
+    /// Whether the active expiry cycle runs (`DEBUG SET-ACTIVE-EXPIRE`, Redis's
+    /// `server.active_expire_enabled`); lookups still expire keys when off.
+    active_expire_on: bool,
 }
 
 impl Store {
@@ -170,6 +173,7 @@ impl Store {
             touching: true,
             evict_cursor: 0,
             expiring: Expiring::Delete,
+            active_expire_on: true,
         };
         store.tick(now_ms());
         store
@@ -196,6 +200,16 @@ impl Store {
     /// Who removes expired keys now.
     pub fn expiring(&self) -> Expiring {
         self.expiring
+    }
+
+    /// Turns the active expiry cycle on or off (`DEBUG SET-ACTIVE-EXPIRE`).
+    pub fn set_active_expire(&mut self, on: bool) {
+        self.active_expire_on = on;
+    }
+
+    /// Whether the active expiry cycle runs.
+    pub fn active_expire_on(&self) -> bool {
+        self.active_expire_on
     }
 
     /// Says whether anyone observes writes key by key (WATCH, blocked clients,
