@@ -79,9 +79,6 @@ pub fn dispatch(ctx: &mut Ctx<'_>, req: &Request<'_>) {
     // and refuses commands that may grow memory when nothing more can go).
     if ctx.server.config.maxmemory != 0 && out_of_memory(ctx, spec, req) {
         reject(ctx, Some(index), CmdError::msg(OOM));
-        if ctx.store.has_events() {
-            ctx.notify_store_events();
-        }
         return;
     }
     // One bool while the last background save is fine (Redis's processCommand checks
@@ -188,6 +185,16 @@ pub const OOM: &str = "OOM command not allowed when used memory > 'maxmemory'.";
 fn out_of_memory(ctx: &mut Ctx<'_>, spec: &CommandSpec, req: &Request<'_>) -> bool {
     use crate::store::Evicted;
     let failed = crate::runtime::evict::perform(ctx.store, ctx.server, ctx.now) == Evicted::Fail;
+    if ctx.store.has_events() {
+        // Keys evicted before the command runs are nobody's write, and the caller's
+        // own invalidations come before its reply (Redis sends them at once: the
+        // command is not executing yet).
+        ctx.server.tracking.writer = None;
+        ctx.notify_store_events();
+        for msg in crate::runtime::tracking::take_for(ctx.server, ctx.me) {
+            ctx.out.raw(&msg);
+        }
+    }
     // What a script started by this command sees (Redis's pre_command_oom_state).
     ctx.server.out_of_memory = failed;
     if !failed {
@@ -307,6 +314,7 @@ fn defer_observation(
         name: spec.name,
         flags: spec.flags,
         args: req.args().map(|a| a.to_vec()).collect(),
+        failed: false,
     });
 }
 
@@ -450,6 +458,26 @@ pub fn script_call(
             "ERR Unknown Redis command called from script",
         ));
     };
+    let checked = script_call_allowed(ctx, index, spec, req, read_only);
+    if checked.is_err() {
+        // Counted as Redis's scriptCall does (incrCommandStatsOnError, REJECTED).
+        ctx.server.command_stats(index).rejected_calls += 1;
+    }
+    let write = checked?;
+    ctx.server.stats.commands_processed += 1;
+    call(ctx, index, spec, req);
+    Ok(write)
+}
+
+/// The checks `redis.call` makes before running a command (Redis's scriptCall):
+/// whether it is a write, or why it is refused.
+fn script_call_allowed(
+    ctx: &mut Ctx<'_>,
+    index: usize,
+    spec: &CommandSpec,
+    req: &Request<'_>,
+    read_only: bool,
+) -> Result<bool, CmdError> {
     if !spec.arity_ok(req.len()) {
         return Err(CmdError::msg(
             "ERR Wrong number of args calling Redis command from script",
@@ -481,6 +509,17 @@ pub fn script_call(
             ctx.server.persistence.write_denial(&ctx.server.config),
         ));
     }
+    // Too few good replicas (or a read-only replica): a script without declared
+    // flags is refused at its first write, unless it already wrote (Redis's
+    // scriptVerifyWriteCommandAllow).
+    if write
+        && ctx.server.repl.guard
+        && ctx.server.repl.master_token() != Some(ctx.me)
+        && !ctx.server.scripts.running.as_ref().is_some_and(|r| r.wrote)
+        && let Some(why) = ctx.server.repl.write_refusal(&ctx.server.config.repl)
+    {
+        return Err(CmdError::msg(why));
+    }
     // Memory was over the limit when the script started: a command that may grow it
     // is refused, unless the script already wrote (Redis's scriptVerifyOOM).
     if ctx.server.config.maxmemory != 0
@@ -490,8 +529,6 @@ pub fn script_call(
     {
         return Err(CmdError::msg(OOM));
     }
-    ctx.server.stats.commands_processed += 1;
-    call(ctx, index, spec, req);
     Ok(write)
 }
 
