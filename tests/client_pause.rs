@@ -130,7 +130,9 @@ fn an_all_pause_holds_every_command_until_its_timeout() {
         assert!(at >= Duration::from_millis(450), "served after {at:?}");
         got
     }
-    assert_eq!(served(&read, start).unwrap(), "v");
+    // The four threads race to send: the read may be held behind the write.
+    let got = served(&read, start).unwrap();
+    assert!(got == "v" || got == "w", "{got}");
     assert_eq!(served(&ping, start).unwrap(), "PONG");
     served(&write, start).unwrap();
     served(&unpause, start).unwrap();

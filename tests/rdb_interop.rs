@@ -354,7 +354,7 @@ fn rudis_rdb_loads_in_redis() {
     let path: PathBuf = dir.join("rudis.rdb");
     let file = std::fs::File::create(&path).expect("create");
     let (_, stats) =
-        rdb::write_store(&store, std::io::BufWriter::new(file), now_ms()).expect("write");
+        rdb::write_store(&store, std::io::BufWriter::new(file), now_ms(), None).expect("write");
     assert_eq!(stats.docs, 1);
     check_rdb(&path);
     let redis = Redis::start(&dir, "rudis.rdb");

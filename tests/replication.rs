@@ -106,9 +106,21 @@ fn connect(port: u16) -> Connection {
         .expect("connect")
 }
 
-/// A rudis binary with `args` (listening on port 0).
+/// A rudis binary with `args` (listening on port 0), in a directory of its own: a
+/// replica makes each full sync its dump file and a server loads it at start-up, so
+/// servers sharing a directory would load each other's data.
 fn rudis(args: &[&str]) -> Binary {
-    binary::start(&[&["--port", "0", "--repl-diskless-sync-delay", "0"], args].concat())
+    let dir = common::scratch_dir("repl-rudis");
+    let dir = dir.to_str().expect("utf-8 path");
+    let base = [
+        "--port",
+        "0",
+        "--repl-diskless-sync-delay",
+        "0",
+        "--dir",
+        dir,
+    ];
+    binary::start(&[&base[..], args].concat())
 }
 
 fn port_of(b: &Binary) -> u16 {
@@ -503,12 +515,32 @@ fn disk_framing_both_ways_and_psync2_after_promotion() {
     assert_eq!(acked, 2);
     wait_same_digest(&mut m, &mut p, "the second replica");
     wait_same_digest(&mut m, &mut rr, "the first replica");
+    // A failover's first step: the old master stops writing (no DELs of the keys it
+    // expires, no PINGs) and the replicas reach its last byte. Else what it sent
+    // after the promotion would put the Redis replica ahead of the promoted one,
+    // which could then only give it a full sync.
+    let _: () = redis::cmd("DEBUG")
+        .arg("SET-ACTIVE-EXPIRE")
+        .arg(0)
+        .query(&mut m)
+        .expect("active expiry off");
+    let _: () = redis::cmd("CONFIG")
+        .arg("SET")
+        .arg("repl-ping-replica-period")
+        .arg(3600)
+        .query(&mut m)
+        .expect("no more PINGs");
+    let offset = |c: &mut Connection| info_field(c, "replication", "master_repl_offset");
+    wait_until("both replicas at the old master's last byte", || {
+        let last = offset(&mut m);
+        offset(&mut p) == last && offset(&mut rr) == last
+    });
+    let old_id = info_field(&mut m, "replication", "master_replid");
     let _: () = redis::cmd("REPLICAOF")
         .arg("NO")
         .arg("ONE")
         .query(&mut p)
         .expect("promote");
-    let old_id = info_field(&mut m, "replication", "master_replid");
     assert_eq!(info_field(&mut p, "replication", "master_replid2"), old_id);
     let new_port = port_of(&promoted);
     let _: () = redis::cmd("REPLICAOF")
@@ -725,9 +757,13 @@ fn sentinel_fails_rudis_over() {
     // updates when it makes it a replica.
     let dir = common::scratch_dir("sentinel");
     let conf = dir.join("rudis.conf");
+    // Its own directory: once a replica, it writes the full sync there.
     std::fs::write(
         &conf,
-        "# the old master\nport 0\nrepl-diskless-sync-delay 0\n",
+        format!(
+            "# the old master\nport 0\nrepl-diskless-sync-delay 0\ndir {}\n",
+            dir.display()
+        ),
     )
     .expect("conf");
     let master = binary::start(&[conf.to_str().expect("utf-8")]);

@@ -265,8 +265,10 @@ fn client_pause_holds_writes_until_unpause_or_timeout() {
 
 #[test]
 fn a_key_evicted_before_a_command_is_invalidated_before_its_reply() {
-    let server = start_server();
-    let mut c = resp3(&server);
+    // Its own process: the memory of other tests' threads must not count.
+    let server = common::binary::start(&["--port", "0"]);
+    let mut c = server.raw();
+    assert!(matches!(c.cmd(&["HELLO", "3"]), Frame::Map(_)));
     assert_eq!(c.cmd(&["CLIENT", "TRACKING", "ON"]), simple("OK"));
     assert_eq!(
         c.cmd(&["CONFIG", "SET", "maxmemory-policy", "volatile-random"]),

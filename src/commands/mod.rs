@@ -394,6 +394,29 @@ pub fn dispatch_while_loading(ctx: &mut Ctx<'_>, req: &Request<'_>) {
     }
 }
 
+/// [`dispatch`] for a client served while a replica loads a full sync aside
+/// (`repl-diskless-load swapdb`, Redis's `async_loading`): commands run against the
+/// old data set, except the `NO_ASYNC_LOADING` ones (SAVE, BGSAVE, REPLICAOF, ...),
+/// refused with `-LOADING` as Redis's `processCommand` does.
+pub fn dispatch_while_async_loading(ctx: &mut Ctx<'_>, req: &Request<'_>) {
+    if req.is_empty() {
+        return;
+    }
+    let authenticated = !ctx.server.acl.auth_required(ctx.client().authenticated);
+    match lookup(ctx.server, req.arg(0)) {
+        Some((index, spec))
+            if authenticated
+                && spec.arity_ok(req.len())
+                && (spec.flags.contains(Flags::NO_ASYNC_LOADING)
+                    || spec.resolve(req).flags.contains(Flags::NO_ASYNC_LOADING)) =>
+        {
+            ctx.server.stats.commands_processed += 1;
+            reject(ctx, Some(index), CmdError::msg(LOADING_ERROR));
+        }
+        _ => dispatch(ctx, req),
+    }
+}
+
 /// [`dispatch`] for a client served while a slow script runs: as Redis's
 /// `processCommand`, an existing command with a valid arity from an authenticated
 /// client is refused with BUSY unless it is `ALLOW_BUSY` (SCRIPT KILL, SHUTDOWN,

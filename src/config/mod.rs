@@ -14,7 +14,7 @@ use log::LevelFilter;
 pub use file::os_text;
 pub use limits::{EncodingLimits, OutputLimit, OutputLimits};
 pub use observe::{DebugCommand, ObserveConfig};
-pub use replication::{ReplConfig, parse_replicaof};
+pub use replication::{DisklessLoad, ReplConfig, parse_replicaof};
 
 use crate::protocol::ProtoLimits;
 
@@ -455,6 +455,8 @@ pub const USAGE: &str = "Usage: rudis-server [/path/to/rudis.conf] [options]
   --replica-read-only yes|no      clients' writes on a replica get -READONLY (default yes)
   --repl-diskless-sync yes|no     stream full syncs without a file (default yes)
   --repl-diskless-sync-delay SECS wait for more replicas before a full sync (default 5)
+  --repl-diskless-load MODE       disabled|on-empty-db|swapdb: how a replica loads a full
+                                  sync (default disabled)
   --repl-ping-replica-period SECS master PINGs its replicas that often (default 10)
   --repl-timeout SECS             drop a silent replication link (default 60)
   --repl-backlog-size SIZE        stream kept for partial resyncs (default 1mb)

@@ -118,7 +118,6 @@ pub const NOT_YET: &[(&str, &str, bool)] = &[
     // replication
     ("repl-backlog-ttl", "3600", true),
     ("repl-disable-tcp-nodelay", "no", true),
-    ("repl-diskless-load", "disabled", true),
     ("repl-diskless-sync-max-replicas", "0", true),
     ("replica-announced", "yes", true),
     ("replica-ignore-disk-write-errors", "no", true),

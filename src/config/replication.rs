@@ -5,6 +5,44 @@ use super::{parse_bool, parse_memory, yes_no};
 /// Smallest replication backlog accepted (Redis's `CONFIG_REPL_BACKLOG_MIN_SIZE`).
 pub const MIN_BACKLOG: usize = 16 * 1024;
 
+/// How a replica loads a full sync (`repl-diskless-load`). rudis always receives the
+/// snapshot into a file first (Redis's disk-based load), then loads that file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DisklessLoad {
+    /// The old data set is emptied, then the file loaded; clients get `-LOADING`
+    /// meanwhile (Redis's default).
+    Disabled,
+    /// Redis loads straight from the socket when the data set is empty; rudis
+    /// behaves as `disabled` (an empty data set has nothing to keep serving).
+    OnEmptyDb,
+    /// The file is loaded aside while the old data set stays: it keeps serving
+    /// reads (`async_loading:1`) when the master's history is the one this replica
+    /// follows, else clients get `-LOADING`; a load that fails leaves it in place.
+    Swapdb,
+}
+
+impl DisklessLoad {
+    /// Redis's name for the value.
+    pub fn name(self) -> &'static str {
+        match self {
+            DisklessLoad::Disabled => "disabled",
+            DisklessLoad::OnEmptyDb => "on-empty-db",
+            DisklessLoad::Swapdb => "swapdb",
+        }
+    }
+
+    /// The value named `text` (case-insensitive).
+    pub fn parse(text: &str) -> Option<DisklessLoad> {
+        [
+            DisklessLoad::Disabled,
+            DisklessLoad::OnEmptyDb,
+            DisklessLoad::Swapdb,
+        ]
+        .into_iter()
+        .find(|v| v.name().eq_ignore_ascii_case(text))
+    }
+}
+
 /// The replication directives.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReplConfig {
@@ -26,6 +64,9 @@ pub struct ReplConfig {
     /// Seconds to wait for more replicas before a full sync starts
     /// (`--repl-diskless-sync-delay`, default 5).
     pub diskless_sync_delay: u64,
+    /// How a replica loads a full sync (`--repl-diskless-load
+    /// disabled|on-empty-db|swapdb`, default disabled).
+    pub diskless_load: DisklessLoad,
     /// Seconds between PINGs the master sends its replicas (`--repl-ping-replica-period`,
     /// default 10).
     pub ping_period: u64,
@@ -59,6 +100,7 @@ impl Default for ReplConfig {
             replica_serve_stale_data: true,
             diskless_sync: true,
             diskless_sync_delay: 5,
+            diskless_load: DisklessLoad::Disabled,
             ping_period: 10,
             timeout: 60,
             backlog_size: 1024 * 1024,
@@ -102,6 +144,7 @@ impl ReplConfig {
         "slave-serve-stale-data",
         "repl-diskless-sync",
         "repl-diskless-sync-delay",
+        "repl-diskless-load",
         "repl-ping-replica-period",
         "repl-ping-slave-period",
         "repl-timeout",
@@ -137,6 +180,12 @@ impl ReplConfig {
             }
             "repl-diskless-sync" => self.diskless_sync = parse_bool(value).ok_or_else(bad)?,
             "repl-diskless-sync-delay" => self.diskless_sync_delay = num()?,
+            "repl-diskless-load" => {
+                self.diskless_load = DisklessLoad::parse(value).ok_or_else(|| {
+                    "argument(s) must be one of the following: disabled, on-empty-db, swapdb"
+                        .to_string()
+                })?
+            }
             "repl-ping-replica-period" | "repl-ping-slave-period" => {
                 self.ping_period = num()?.max(1)
             }
@@ -172,6 +221,7 @@ impl ReplConfig {
             }
             "repl-diskless-sync" => yes_no(self.diskless_sync),
             "repl-diskless-sync-delay" => self.diskless_sync_delay.to_string(),
+            "repl-diskless-load" => self.diskless_load.name().to_string(),
             "repl-ping-replica-period" | "repl-ping-slave-period" => self.ping_period.to_string(),
             "repl-timeout" => self.timeout.to_string(),
             "repl-backlog-size" => self.backlog_size.to_string(),

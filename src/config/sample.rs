@@ -261,6 +261,10 @@ pub const DOCS: &[(&str, &str)] = &[
         "Seconds to wait for more replicas before a full sync starts.",
     ),
     (
+        "repl-diskless-load",
+        "How a replica loads a full sync: disabled, on-empty-db (as disabled) or swapdb (aside; the old data set serves reads meanwhile).",
+    ),
+    (
         "repl-ping-replica-period",
         "Seconds between the master's PINGs to its replicas.",
     ),

@@ -20,6 +20,7 @@
 pub mod aof;
 pub mod format;
 pub mod rdb;
+pub mod repl_info;
 
 use std::fs::File;
 use std::io::{self, BufReader, BufWriter, Read, Seek};
@@ -33,6 +34,7 @@ use crate::config::{Config, SnapshotFormat};
 use crate::store::{self, Store};
 pub use format::{LoadError, LoadStats};
 pub use rdb::WriteStats;
+pub use repl_info::ReplInfo;
 
 /// Seconds after a failed background save before a save point may try again
 /// (Redis's `CONFIG_BGSAVE_RETRY_DELAY`): a full disk is not hammered every tick.
@@ -149,7 +151,8 @@ fn docs_warning(docs: u64) -> Option<String> {
     })
 }
 
-/// Writes a snapshot of `store` to `path` in `fmt` through a temporary file in the
+/// Writes a snapshot of `store` to `path` in `fmt` (with the replication position
+/// `repl` when given) through a temporary file in the
 /// same directory (fsync, rename, fsync of the directory); returns what was
 /// written (keys, and documents turned into strings by the RDB format). On
 /// failure the temporary file is removed, the previous snapshot is untouched, and
@@ -163,6 +166,7 @@ pub fn write_snapshot(
     path: &Path,
     fmt: SnapshotFormat,
     key_delay_us: u64,
+    repl: Option<&ReplInfo>,
 ) -> io::Result<WriteStats> {
     let dir = path.parent().unwrap_or(Path::new("."));
     let temp = temp_path(dir, std::process::id());
@@ -185,9 +189,9 @@ pub fn write_snapshot(
         let out = BufWriter::with_capacity(IO_BUFFER, file);
         let now = store::now_ms();
         let (out, stats) = match fmt {
-            SnapshotFormat::Rudis => format::write_store(store, out, now)
+            SnapshotFormat::Rudis => format::write_store(store, out, now, repl)
                 .map(|(out, keys)| (out, WriteStats { keys, docs: 0 })),
-            SnapshotFormat::Redis => rdb::write_store(store, out, now),
+            SnapshotFormat::Redis => rdb::write_store(store, out, now, repl),
         }
         .map_err(failed("write"))?;
         let file = out
@@ -276,10 +280,11 @@ fn child_main(
     path: &Path,
     fmt: SnapshotFormat,
     key_delay_us: u64,
+    repl: Option<ReplInfo>,
     reason: libc::c_int,
 ) -> ! {
     let reason = close_inherited_fds(reason);
-    let code = match write_snapshot(store, path, fmt, key_delay_us) {
+    let code = match write_snapshot(store, path, fmt, key_delay_us, repl.as_ref()) {
         Ok(stats) => {
             if let Some(text) = docs_warning(stats.docs) {
                 send_line(reason, &text);
@@ -369,9 +374,15 @@ pub fn read_snapshot_with_progress(
         len,
         progress,
     };
+    // A replica keeps keys its clock says expired: its master's DELs remove them
+    // (Redis's rdbLoad drops expired keys only on a master).
+    let now = match store.expiring() {
+        store::Expiring::Delete => store::now_ms(),
+        store::Expiring::Replica | store::Expiring::Ignore => i64::MIN,
+    };
     let options = format::LoadOptions {
         limits: config.encodings,
-        now: store::now_ms(),
+        now,
         merge,
         key_delay_us: config.key_load_delay_us,
     };
@@ -532,13 +543,20 @@ impl Persistence {
         Ok(())
     }
 
-    /// A synchronous save (SAVE, SHUTDOWN, FLUSHALL, DEBUG RELOAD).
+    /// A synchronous save (SAVE, SHUTDOWN, FLUSHALL, DEBUG RELOAD), with the
+    /// replication position `repl` (Redis's `rdbPopulateSaveInfo`) when given.
     /// # Errors
     /// The I/O error (already logged).
-    pub fn save(&mut self, store: &Store, config: &Config) -> io::Result<()> {
+    pub fn save(
+        &mut self,
+        store: &Store,
+        config: &Config,
+        repl: Option<ReplInfo>,
+    ) -> io::Result<()> {
         let path = snapshot_path(config);
         let fmt = config.snapshot_format;
-        match write_snapshot(store, &path, fmt, config.rdb_key_save_delay_us) {
+        let delay = config.rdb_key_save_delay_us;
+        match write_snapshot(store, &path, fmt, delay, repl.as_ref()) {
             Ok(stats) => {
                 if let Some(text) = docs_warning(stats.docs) {
                     warn!("{text}");
@@ -554,10 +572,16 @@ impl Persistence {
         }
     }
 
-    /// Starts a background save in a forked child (Redis's `rdbSaveBackground`).
+    /// Starts a background save in a forked child (Redis's `rdbSaveBackground`), with
+    /// the replication position `repl` when given.
     /// # Errors
     /// A save already runs, or fork failed (logged).
-    pub fn bgsave(&mut self, store: &Store, config: &Config) -> io::Result<()> {
+    pub fn bgsave(
+        &mut self,
+        store: &Store,
+        config: &Config,
+        repl: Option<ReplInfo>,
+    ) -> io::Result<()> {
         if self.child.is_some() {
             return Err(io::Error::other("Background save already in progress"));
         }
@@ -587,7 +611,7 @@ impl Persistence {
             crate::runtime::observe::note_fork(fork_start.elapsed());
         }
         match pid {
-            0 => child_main(store, &path, fmt, delay, reason_tx.as_raw_fd()),
+            0 => child_main(store, &path, fmt, delay, repl, reason_tx.as_raw_fd()),
             -1 => {
                 let e = io::Error::last_os_error();
                 self.set_bgsave_status(false, config);
@@ -609,8 +633,9 @@ impl Persistence {
     }
 
     /// Periodic work (part of Redis's serverCron): reaps a finished child, else
-    /// starts a background save when a save point is reached or one was scheduled.
-    pub fn cron(&mut self, store: &Store, config: &Config) {
+    /// starts a background save when a save point is reached or one was scheduled
+    /// (with the replication position `repl`).
+    pub fn cron(&mut self, store: &Store, config: &Config, repl: Option<ReplInfo>) {
         if let Some(pid) = self.child.as_ref().map(|c| c.pid) {
             let mut status = 0;
             // SAFETY: waits for our own child only, without blocking.
@@ -644,9 +669,12 @@ impl Persistence {
                 "{} changes in {} seconds. Saving...",
                 point.changes, point.seconds
             );
-            let _ = self.bgsave(store, config);
+            let _ = self.bgsave(store, config, repl);
         }
-        if self.child.is_none() && self.scheduled && may_retry && self.bgsave(store, config).is_ok()
+        if self.child.is_none()
+            && self.scheduled
+            && may_retry
+            && self.bgsave(store, config, repl).is_ok()
         {
             self.scheduled = false;
         }
@@ -710,7 +738,8 @@ impl Persistence {
     }
 
     /// The save before exiting (Redis's `finishShutdown`): kills a running child,
-    /// then saves as `mode` says (`Default`: when save points are configured).
+    /// then saves as `mode` says (`Default`: when save points are configured), with
+    /// the replication position `repl`.
     /// # Errors
     /// The save failed and `force` is not set: the server must keep running.
     pub fn shutdown(
@@ -719,6 +748,7 @@ impl Persistence {
         config: &Config,
         mode: ShutdownSave,
         force: bool,
+        repl: Option<ReplInfo>,
     ) -> io::Result<()> {
         self.kill_child(config);
         self.kill_rewrite();
@@ -731,7 +761,7 @@ impl Persistence {
             return Ok(());
         }
         info!("Saving the final RDB snapshot before exiting.");
-        match self.save(store, config) {
+        match self.save(store, config, repl) {
             Ok(()) => Ok(()),
             Err(_) if force => {
                 warn!("Error trying to save the DB. Exit anyway.");
@@ -745,11 +775,12 @@ impl Persistence {
     }
 
     /// After FLUSHALL (Redis's `flushAllDataAndResetRDB`): a running background save
-    /// is stopped, and with save points configured the empty dataset is saved at once.
-    pub fn after_flushall(&mut self, store: &Store, config: &Config) {
+    /// is stopped, and with save points configured the empty dataset is saved at once
+    /// (with the replication position `repl`).
+    pub fn after_flushall(&mut self, store: &Store, config: &Config, repl: Option<ReplInfo>) {
         self.kill_child(config);
         if !config.save.is_empty() {
-            let _ = self.save(store, config);
+            let _ = self.save(store, config, repl);
         }
     }
 }

@@ -242,6 +242,32 @@ impl Replication {
         }
     }
 
+    /// A replica that loaded a snapshot carrying `position` at start-up takes it as
+    /// its own history (Redis's `loadDataFromDisk` and
+    /// `replicationCacheMasterUsingMyself`): its first PSYNC asks for what follows,
+    /// in the database the stream had selected. False (nothing changes) when this
+    /// server follows no master or the database does not exist here.
+    pub fn resume_from(
+        &mut self,
+        position: &crate::persistence::ReplInfo,
+        backlog_size: usize,
+        databases: usize,
+    ) -> bool {
+        let Some(m) = self.master.as_mut() else {
+            return false;
+        };
+        if position.stream_db >= databases {
+            return false;
+        }
+        m.db = position.stream_db;
+        self.replid = position.replid().to_string();
+        self.replid2 = "0".repeat(40);
+        self.second_offset = -1;
+        self.offset = position.offset;
+        self.backlog = Some(Backlog::new(backlog_size, position.offset));
+        true
+    }
+
     /// Appends stream bytes to the backlog and to every replica that takes the stream.
     pub fn feed(&mut self, data: &[u8]) {
         let Some(backlog) = self.backlog.as_mut() else {

@@ -226,10 +226,12 @@ pub fn unblock(state: &mut ServerState, token: usize) {
     blocking.blocked -= 1;
 }
 
-/// Replies to the blocked clients whose deadline has passed at `now` (Unix ms).
+/// Replies to the blocked clients whose deadline has passed at `now` (Unix ms):
+/// `now > deadline`, as Redis's `handleBlockedClientsTimeout`, since both are whole
+/// milliseconds and `now == deadline` may still be short of the timeout.
 pub fn expire_timeouts(state: &mut ServerState, now: i64, outputs: &mut dyn Outputs) {
     while let Some(&(at, token)) = state.blocking.deadlines.first() {
-        if at > now {
+        if at >= now {
             return;
         }
         let on_timeout = state

@@ -264,6 +264,9 @@ pub struct Loading {
     pub total_bytes: u64,
     /// Bytes read so far (INFO `loading_loaded_bytes`).
     pub loaded_bytes: u64,
+    /// The old data set keeps serving meanwhile (INFO `async_loading:1`, Redis's
+    /// `server.async_loading`): a replica loading a full sync aside.
+    pub async_load: bool,
 }
 
 impl Loading {
@@ -276,6 +279,7 @@ impl Loading {
                 .map_or(0, |d| d.as_secs() as i64),
             total_bytes,
             loaded_bytes: 0,
+            async_load: false,
         }
     }
 
@@ -301,6 +305,37 @@ impl Loading {
 }
 
 impl ServerState {
+    /// The replication position a snapshot taken now carries (Redis's
+    /// `rdbPopulateSaveInfo`): a replica's id, offset and the database its master's
+    /// stream has selected, once it has a history (a backlog); a master's once
+    /// replicas made it keep a backlog, counting the propagated stream not yet fed
+    /// to it (the data set already holds those writes). `None` otherwise.
+    pub fn save_info(&self) -> Option<crate::persistence::ReplInfo> {
+        let repl = &self.repl;
+        repl.backlog.as_ref()?;
+        let (offset, db) = match &repl.master {
+            Some(m) => {
+                let connected = m.state == crate::replication::LinkState::Connected;
+                let db = m
+                    .token
+                    .filter(|_| connected)
+                    .and_then(|t| self.clients.get(t))
+                    .map_or(m.db, |c| c.db);
+                (repl.offset, db)
+            }
+            None => {
+                let pending = if self.propagation.is_on() {
+                    self.propagation.stream().len() as u64
+                } else {
+                    0
+                };
+                let db = self.propagation.selected().unwrap_or(0);
+                (repl.offset + pending, db)
+            }
+        };
+        crate::persistence::ReplInfo::new(&repl.replid, offset, db)
+    }
+
     /// True when somebody needs writes key by key: a WATCH, a blocked client, or
     /// keyspace notifications.
     pub fn observes_writes(&self) -> bool {

@@ -73,6 +73,12 @@ impl Propagation {
         }
     }
 
+    /// The database of the last operation appended to the stream (`None`: a SELECT
+    /// goes first).
+    pub fn selected(&self) -> Option<usize> {
+        self.selected
+    }
+
     /// Forgets the last database selected: the next operation starts with SELECT (a
     /// new file of the log starts).
     pub fn reset_selected(&mut self) {

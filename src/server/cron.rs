@@ -45,7 +45,10 @@ impl Server {
         self.store.free_some();
         self.store.rehash_step(CRON_REHASH_BUDGET);
         self.close_idle_clients();
-        self.state.persistence.cron(&self.store, &self.state.config);
+        let repl = self.state.save_info();
+        self.state
+            .persistence
+            .cron(&self.store, &self.state.config, repl);
         crate::runtime::propagate::rewrite_cron(&mut self.store, &mut self.state);
         self.replication_cron();
         if std::mem::take(&mut self.accept_pending) {
@@ -74,7 +77,9 @@ impl Server {
         info!("User requested shutdown...");
         let force = self.stop.load(Ordering::SeqCst);
         let mode = crate::persistence::ShutdownSave::Default;
-        if p.shutdown(&self.store, &self.state.config, mode, force)
+        let repl = self.state.save_info();
+        let p = &mut self.state.persistence;
+        if p.shutdown(&self.store, &self.state.config, mode, force, repl)
             .is_err()
         {
             warn!("Errors trying to shut down the server. Check the logs for more information.");

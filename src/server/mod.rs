@@ -455,7 +455,7 @@ impl Server {
         match next {
             Some(at) => {
                 let now = self.clock.unix_ms(self.turn_now);
-                // One ms late rather than early: a deadline is met once `now >= at`.
+                // One ms late rather than early: a deadline is met once `now > at`.
                 let wait = Duration::from_millis(at.saturating_sub(now).max(0) as u64 + 1);
                 cron.min(wait)
             }
@@ -614,6 +614,17 @@ impl Server {
     /// Parses and runs every complete request in the read buffer; false when it stopped
     /// because the client must not be read further (closing or output backlog).
     fn execute(&mut self, token: usize) -> bool {
+        self.execute_observed(token, |_, _| {})
+    }
+
+    /// [`Server::execute`], calling `ran(state, connections)` after each request run
+    /// (the master link counts its offset by transaction).
+    #[inline]
+    fn execute_observed(
+        &mut self,
+        token: usize,
+        mut ran: impl FnMut(&ServerState, &Slab<Conn>),
+    ) -> bool {
         let Server {
             poll,
             listeners,
@@ -659,6 +670,7 @@ impl Server {
                     }
                 }
             }
+            ran(state, conns);
             if state.blocking.has_work() {
                 commands::blocked::serve(store, state, now, conns);
             }

@@ -16,8 +16,23 @@ use std::path::PathBuf;
 
 use log::{info, warn};
 
+use super::loading::LoadPump;
 use super::*;
+use crate::config::{DisklessLoad, SnapshotFormat};
+use crate::persistence::{LoadError, LoadStats, read_snapshot_with_progress};
 use crate::replication::{Backlog, CAPA_RUDIS, LinkState, ReplicaState};
+use crate::runtime::Loading;
+
+/// A new, empty data set set up as the configuration says (as the server's first),
+/// that takes over from `old`: it expires keys as `old` did (a replica's leaves it to
+/// the master; `DEBUG SET-ACTIVE-EXPIRE` stays in force).
+fn new_store(config: &crate::config::Config, old: &Store) -> Store {
+    let mut store = Store::new(config.databases);
+    notify::sync_tracking(config, &mut store);
+    store.set_access(config.access);
+    store.inherit_expiry(old);
+    store
+}
 
 /// Longest handshake reply line accepted from a master.
 const MAX_LINE: usize = 64 * 1024;
@@ -50,6 +65,12 @@ pub(super) struct LinkIo {
     last_try_ms: i64,
     /// When the last ACK went out (Unix ms).
     last_ack_ms: i64,
+    /// Stream bytes run inside a transaction the master has not closed yet: they
+    /// count in the offset (and go on to our replicas) only once its EXEC ran, so
+    /// that the offset always matches the data set (Redis's `reploff` stays put
+    /// while the master client is in MULTI) and a resync resends the whole
+    /// transaction.
+    pending: Vec<u8>,
 }
 
 /// Appends `argv` as a RESP command.
@@ -114,6 +135,7 @@ impl Server {
         link.expect.clear();
         link.full = None;
         link.mark = None;
+        link.pending.clear();
         if let Some((_, path)) = link.file.take() {
             let _ = std::fs::remove_file(path);
         }
@@ -502,36 +524,94 @@ impl Server {
         Ok(())
     }
 
-    /// Loads the received snapshot into a new data set that replaces the old one.
+    /// The snapshot is received: it becomes `dir/dbfilename` (Redis's disk-based
+    /// load renames it so, fsynced, so that a replica killed afterwards restarts from
+    /// it, replication position included), then is loaded while clients are served
+    /// ([`Server::load_serving`]) and replaces the data set.
     fn load_transferred(&mut self, token: usize, now: i64) -> Result<(), String> {
-        let Some((file, path)) = self.repl_io.link.file.take() else {
+        let Some((file, temp)) = self.repl_io.link.file.take() else {
             return Ok(());
         };
-        file.sync_all().ok();
+        let synced = file.sync_all();
         drop(file);
-        info!("MASTER <-> REPLICA sync: Flushing old data");
+        let fail = |e: String| {
+            let _ = std::fs::remove_file(&temp);
+            e
+        };
+        synced.map_err(|e| {
+            fail(format!(
+                "Failed trying to sync the temp DB to disk in MASTER <-> REPLICA \
+                 synchronization: {}",
+                crate::persistence::strerror(&e)
+            ))
+        })?;
+        // A child writing the old data set would copy the pages the load changes, and
+        // a background save would then replace the file just received.
+        self.state.persistence.kill_rewrite();
+        if self.state.persistence.in_progress() {
+            info!(
+                "Replica is about to load the RDB file received from the master, but there \
+                 is a pending RDB child running. Killing it to avoid any race"
+            );
+            self.state.persistence.kill_child(&self.state.config);
+        }
+        let path = crate::persistence::snapshot_path(&self.state.config);
+        std::fs::rename(&temp, &path).map_err(|e| {
+            fail(format!(
+                "Failed trying to rename the temp DB into {} in MASTER <-> REPLICA \
+                 synchronization: {}",
+                self.state.config.dbfilename,
+                crate::persistence::strerror(&e)
+            ))
+        })?;
+        std::fs::File::open(&self.state.config.dir)
+            .and_then(|d| d.sync_all())
+            .map_err(|e| {
+                format!(
+                    "Failed trying to sync DB directory {} in MASTER <-> REPLICA \
+                     synchronization: {}",
+                    self.state.config.dir.display(),
+                    crate::persistence::strerror(&e)
+                )
+            })?;
+        let (id, offset) = self.repl_io.link.full.take().unwrap_or_default();
+        let aside = self.state.config.repl.diskless_load == DisklessLoad::Swapdb;
+        // Clients keep reading the old data set only when it is an earlier point of
+        // the history being loaded (Redis's condition for async loading).
+        let async_load = aside && id == self.state.repl.replid;
+        if !aside {
+            // Redis's replicationAttachToNewMaster and emptyData: our replicas must
+            // sync again, our history is gone (a save meanwhile carries no position).
+            self.disconnect_replicas();
+            self.state.repl.backlog = None;
+            info!("MASTER <-> REPLICA sync: Flushing old data");
+            self.flush_for_sync(now);
+        }
         info!("MASTER <-> REPLICA sync: Loading DB in memory");
         let started = Instant::now();
-        let mut fresh = Store::new(self.state.config.databases);
-        let loaded =
-            crate::persistence::read_snapshot(&mut fresh, &path, &self.state.config, false);
-        let _ = std::fs::remove_file(&path);
-        let (fmt, stats) = loaded.map_err(|e| {
-            format!(
-                "Failed trying to load the MASTER synchronization DB from disk: {}",
-                crate::persistence::load_error_text(&e)
-            )
-        })?;
-        notify::sync_tracking(&self.state.config, &mut fresh);
-        fresh.set_expiring(self.store.expiring());
-        fresh.set_expiry_paused(self.state.pause.is_on());
-        let old = std::mem::replace(&mut self.store, fresh);
-        drop(old);
+        let loaded = self.load_serving(&path, token, aside, async_load);
+        let (fmt, stats) = match loaded {
+            Ok(done) => done,
+            Err(e) => {
+                if aside {
+                    info!("MASTER <-> REPLICA sync: Discarding temporary DB");
+                } else {
+                    // No half-loaded data set stays.
+                    self.flush_for_sync(now);
+                }
+                return Err(format!(
+                    "Failed trying to load the MASTER synchronization DB from disk: {}",
+                    crate::persistence::load_error_text(&e)
+                ));
+            }
+        };
+        if aside {
+            info!("MASTER <-> REPLICA sync: Swapping active DB with loaded DB");
+        }
         self.state.propagation.set_on(true, &mut self.store);
         if self.state.persistence.aof.is_some() {
             // The AOF logged the old data set: a rewrite starts it again from the new
             // one (Redis's restartAOFAfterSYNC); scheduled when a child runs.
-            self.state.persistence.kill_rewrite();
             if crate::runtime::propagate::rewrite_aof(&mut self.store, &mut self.state).is_err() {
                 self.state.persistence.rewrite.scheduled = true;
             }
@@ -542,17 +622,103 @@ impl Server {
             stats.loaded,
             started.elapsed().as_secs_f64()
         );
-        let (id, offset) = self.repl_io.link.full.take().unwrap_or_default();
         let repl = &mut self.state.repl;
         repl.replid = id;
         repl.replid2 = "0".repeat(40);
         repl.second_offset = -1;
         repl.offset = offset;
         repl.backlog = Some(Backlog::new(self.state.config.repl.backlog_size, offset));
+        self.repl_io.link.pending.clear();
+        // The master client starts in the database the snapshot's stream had selected
+        // (the master sends SELECT first anyway).
+        if let Some(info) = stats.repl.filter(|i| i.stream_db < self.store.db_count()) {
+            self.state.clients[token].db = info.stream_db;
+        }
         // Our replicas hold another history: they must sync again.
         self.disconnect_replicas();
         self.link_connected(token, now);
         Ok(())
+    }
+
+    /// Empties the data set before (or after a failed) full-sync load: a new store,
+    /// WATCHed keys touched as FLUSHALL does.
+    fn flush_for_sync(&mut self, now: i64) {
+        for db in 0..self.store.db_count() {
+            crate::runtime::watch::touch_db(&self.store, &mut self.state, db, None, now);
+        }
+        let mut fresh = new_store(&self.state.config, &self.store);
+        fresh.set_propagating(self.state.propagation.is_on());
+        drop(std::mem::replace(&mut self.store, fresh));
+    }
+
+    /// Loads the snapshot at `path` while the event loop's clients are served from
+    /// the load's progress callback (as the start-up load does): into the data set
+    /// itself (emptied first), clients getting `-LOADING`; or, `aside`, into a new
+    /// one that replaces the data set only once complete, the old one serving
+    /// clients meanwhile when `async_load` (else `-LOADING`). The master link
+    /// (`master`) is not read meanwhile.
+    fn load_serving(
+        &mut self,
+        path: &std::path::Path,
+        master: usize,
+        aside: bool,
+        async_load: bool,
+    ) -> Result<(SnapshotFormat, LoadStats), LoadError> {
+        let len = std::fs::metadata(path).map_or(0, |m| m.len());
+        let mut loading = Loading::new(len);
+        loading.async_load = async_load;
+        let Server {
+            poll,
+            listeners,
+            conns,
+            store,
+            state,
+            scratch,
+            ..
+        } = self;
+        state.loading = Some(loading);
+        let config = state.config.clone();
+        let io = busy::Io {
+            listeners,
+            registry: poll.registry(),
+            scratch,
+        };
+        let mut pump = LoadPump::new(io, conns, Some(master));
+        // What LOADING-flagged commands see when the data set is not served.
+        let mut empty = Store::new(1);
+        let result = if !aside {
+            let dispatch = commands::dispatch_while_loading;
+            read_snapshot_with_progress(store, path, &config, false, &mut |read, len| {
+                pump.progress(state, &mut empty, dispatch, read, len)
+            })
+        } else {
+            let mut fresh = new_store(&config, store);
+            let loaded = if async_load {
+                let dispatch = commands::dispatch_while_async_loading;
+                read_snapshot_with_progress(&mut fresh, path, &config, false, &mut |read, len| {
+                    pump.progress(state, store, dispatch, read, len)
+                })
+            } else {
+                let dispatch = commands::dispatch_while_loading;
+                read_snapshot_with_progress(&mut fresh, path, &config, false, &mut |read, len| {
+                    pump.progress(state, &mut empty, dispatch, read, len)
+                })
+            };
+            if loaded.is_ok() {
+                drop(std::mem::replace(store, fresh));
+            }
+            loaded
+        };
+        state.loading = None;
+        // Clients served meanwhile: their next bytes may have come since with no
+        // new edge; look at each once.
+        let tokens: Vec<usize> = self.conns.iter().map(|(t, _)| t).collect();
+        for token in tokens {
+            if token != master {
+                self.enqueue(token);
+            }
+        }
+        result
     }
 
     /// Closes every replica of this server (they reconnect and resync).
@@ -636,13 +802,30 @@ impl Server {
             }
         }
         let held = conn.rbuf.to_vec();
+        // Bytes of `held` up to the end of the last command run outside a
+        // transaction.
+        let mut settled = None;
         // The master's commands see every key it still holds, expired here or not.
         let expiring = self.store.set_expiring(store::Expiring::Ignore);
-        self.execute(token);
+        self.execute_observed(token, |state, conns| {
+            if state.clients.get(token).is_some_and(|c| c.multi.is_none()) {
+                let left = conns.get(token).map_or(0, |c| c.rbuf.len());
+                settled = Some(held.len().saturating_sub(left));
+            }
+        });
         self.store.set_expiring(expiring);
         let left = self.conns.get(token).map_or(0, |c| c.rbuf.len());
-        let applied = held.len().saturating_sub(left);
-        self.master_applied(&held[..applied]);
+        let consumed = held.len().saturating_sub(left);
+        let pending = &mut self.repl_io.link.pending;
+        match settled {
+            Some(settled) => {
+                let mut applied = std::mem::take(pending);
+                applied.extend_from_slice(&held[..settled]);
+                pending.extend_from_slice(&held[settled..consumed]);
+                self.master_applied(&applied);
+            }
+            None => pending.extend_from_slice(&held[..consumed]),
+        }
         let Some(conn) = self.conns.get_mut(token) else {
             return;
         };

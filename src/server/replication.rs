@@ -19,6 +19,7 @@ use log::{info, warn};
 
 use super::*;
 use crate::config::SnapshotFormat;
+use crate::persistence::ReplInfo;
 use crate::replication::{ReplicaState, new_replid};
 
 /// The token of the socket the snapshot child writes into.
@@ -133,11 +134,14 @@ impl Server {
 
     /// Answers the WAIT clients whose replicas acknowledged, or whose time is up.
     fn serve_waiters(&mut self) {
-        let now = store::now_ms();
+        // The clock the deadline was set with (the command's `now`).
+        let now = self.clock.unix_ms(std::time::Instant::now());
         let waiters = std::mem::take(&mut self.state.repl.waiters);
         for w in waiters {
             let acked = self.state.repl.acked(w.offset);
-            let timed_out = w.deadline != 0 && now >= w.deadline;
+            // Past the deadline, as Redis's checkBlockedClientTimeout: both are
+            // whole milliseconds, so `now == deadline` may still be short of it.
+            let timed_out = w.deadline != 0 && now > w.deadline;
             if acked < w.replicas && !timed_out && !self.state.repl.is_replica() {
                 self.state.repl.waiters.push(w);
                 continue;
@@ -228,6 +232,11 @@ impl Server {
                 path,
             ))
         };
+        // The snapshot carries the position +FULLRESYNC announces (Redis's
+        // rdbPopulateSaveInfo): a replica that keeps it as its dump file restarts from
+        // there with a partial resync.
+        let db = self.state.save_info().map_or(0, |i| i.stream_db);
+        let position = ReplInfo::new(&self.state.repl.replid, self.state.repl.offset, db);
         // The stream made so far is in the snapshot: what follows starts with SELECT.
         self.state.propagation.reset_selected();
         // SAFETY: as Persistence::bgsave: the child closes every inherited descriptor
@@ -242,11 +251,16 @@ impl Server {
             let out = io::BufWriter::with_capacity(SCRATCH_LEN, file);
             let now = store::now_ms();
             let written = match fmt {
-                SnapshotFormat::Rudis => {
-                    crate::persistence::format::write_store(&self.store, out, now).map(|(w, _)| w)
-                }
+                SnapshotFormat::Rudis => crate::persistence::format::write_store(
+                    &self.store,
+                    out,
+                    now,
+                    position.as_ref(),
+                )
+                .map(|(w, _)| w),
                 SnapshotFormat::Redis => {
-                    crate::persistence::rdb::write_store(&self.store, out, now).map(|(w, _)| w)
+                    crate::persistence::rdb::write_store(&self.store, out, now, position.as_ref())
+                        .map(|(w, _)| w)
                 }
             };
             let code = match written.and_then(|mut w| w.flush()) {

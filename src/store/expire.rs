@@ -33,7 +33,7 @@ pub const ACCEPTABLE_STALE_PERCENT: usize = 10;
 impl Store {
     /// Runs one active expiry cycle, stopping at `deadline`; returns how many keys it removed.
     pub fn active_expire(&mut self, now: i64, deadline: Instant) -> usize {
-        if self.expiry() != Expiring::Delete {
+        if self.expiry() != Expiring::Delete || !self.active_expire_on {
             return 0;
         }
         let dbs = self.db_count();

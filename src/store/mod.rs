@@ -150,6 +150,9 @@ pub struct Store {
     /// CLIENT PAUSE in force: a master's store expires as a replica's does (see
     /// [`Store::expiry`]).
     expiry_paused: bool,
+    /// Whether the active expiry cycle runs (`DEBUG SET-ACTIVE-EXPIRE`, Redis's
+    /// `server.active_expire_enabled`); lookups still expire keys when off.
+    active_expire_on: bool,
 }
 
 impl Store {
@@ -175,6 +178,7 @@ impl Store {
             evict_cursor: 0,
             expiring: Expiring::Delete,
             expiry_paused: false,
+            active_expire_on: true,
         };
         store.tick(now_ms());
         store
@@ -223,6 +227,24 @@ impl Store {
             Expiring::Delete if self.expiry_paused => Expiring::Replica,
             role => role,
         }
+    }
+
+    /// Takes `old`'s expiry settings (role, pause, active cycle): for a data set
+    /// loaded to replace `old`.
+    pub fn inherit_expiry(&mut self, old: &Store) {
+        self.expiring = old.expiring;
+        self.expiry_paused = old.expiry_paused;
+        self.active_expire_on = old.active_expire_on;
+    }
+
+    /// Turns the active expiry cycle on or off (`DEBUG SET-ACTIVE-EXPIRE`).
+    pub fn set_active_expire(&mut self, on: bool) {
+        self.active_expire_on = on;
+    }
+
+    /// Whether the active expiry cycle runs.
+    pub fn active_expire_on(&self) -> bool {
+        self.active_expire_on
     }
 
     /// Says whether anyone observes writes key by key (WATCH, blocked clients,

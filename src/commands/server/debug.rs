@@ -32,15 +32,20 @@ pub fn run(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Option<Result<(), CmdError>>
         protocol(ctx, req)
     } else if is(sub, "object") && n == 3 {
         object(ctx, req)
+    } else if is(sub, "set-active-expire") && n == 3 {
+        // Redis's atoi: anything but a non-zero number turns it off.
+        let on = parse_i64(req.arg(2)).is_ok_and(|v| v != 0);
+        ctx.store.set_active_expire(on);
+        ctx.out.ok();
+        Ok(())
     } else if (is(sub, "change-repl-id") && n == 2)
-        || (is(sub, "set-active-expire") && n == 3)
         || (is(sub, "quicklist-packed-threshold") && n == 3)
         || (is(sub, "stringmatch-len") && n >= 2)
         || (is(sub, "listpack") && n == 3)
         || (is(sub, "set-skip-checksum-validation") && n == 3)
     {
-        // Accepted: rudis has no replication id to change, no separate active-expire
-        // switch, and no quicklist/listpack internals to tune or dump.
+        // Accepted: rudis has no replication id to change, and no quicklist/listpack
+        // internals to tune or dump.
         ctx.out.ok();
         Ok(())
     } else {

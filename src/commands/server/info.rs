@@ -213,8 +213,8 @@ fn write_section(ctx: &Ctx<'_>, section: &str, out: &mut String) {
                     field("async_loading", &0);
                 }
                 Some(l) => {
-                    field("loading", &1);
-                    field("async_loading", &0);
+                    field("loading", &u8::from(!l.async_load));
+                    field("async_loading", &u8::from(l.async_load));
                     field("loading_start_time", &l.start_time);
                     field("loading_total_bytes", &l.total_bytes);
                     field("loading_rdb_used_mem", &0);

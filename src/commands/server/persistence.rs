@@ -88,7 +88,9 @@ fn save(ctx: &mut Ctx<'_>, _req: &Request<'_>) -> Result<(), CmdError> {
         return Err(CmdError::msg("ERR Background save already in progress"));
     }
     p.saves += 1;
-    p.save(ctx.store, &ctx.server.config)
+    let repl = ctx.server.save_info();
+    let p = &mut ctx.server.persistence;
+    p.save(ctx.store, &ctx.server.config, repl)
         .map_err(|_| save_failed())?;
     ctx.out.ok();
     Ok(())
@@ -122,7 +124,9 @@ fn bgsave(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
         ctx.out.simple(b"Background saving scheduled");
         return Ok(());
     }
-    p.bgsave(ctx.store, &ctx.server.config)
+    let repl = ctx.server.save_info();
+    let p = &mut ctx.server.persistence;
+    p.bgsave(ctx.store, &ctx.server.config, repl)
         .map_err(|_| save_failed())?;
     ctx.out.simple(b"Background saving started");
     Ok(())
@@ -177,18 +181,20 @@ fn lastsave(ctx: &mut Ctx<'_>, _req: &Request<'_>) -> Result<(), CmdError> {
 /// # Errors
 /// `ERR Errors trying to SHUTDOWN. Check logs.` when the save failed.
 pub fn shutdown_save(ctx: &mut Ctx<'_>, mode: ShutdownSave, force: bool) -> Result<(), CmdError> {
+    let repl = ctx.server.save_info();
     ctx.server
         .persistence
-        .shutdown(ctx.store, &ctx.server.config, mode, force)
+        .shutdown(ctx.store, &ctx.server.config, mode, force, repl)
         .map_err(|_| CmdError::msg("ERR Errors trying to SHUTDOWN. Check logs."))
 }
 
 /// FLUSHALL's persistence part: stops a background save and, with save points
 /// configured, saves the empty dataset at once (which resets the change counter).
 pub fn after_flushall(ctx: &mut Ctx<'_>) {
+    let repl = ctx.server.save_info();
     ctx.server
         .persistence
-        .after_flushall(ctx.store, &ctx.server.config);
+        .after_flushall(ctx.store, &ctx.server.config, repl);
 }
 
 /// ```text
@@ -215,9 +221,10 @@ pub fn debug_reload(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError
     }
     let config = &ctx.server.config;
     if save {
+        let repl = ctx.server.save_info();
         ctx.server
             .persistence
-            .save(ctx.store, config)
+            .save(ctx.store, config, repl)
             .map_err(|_| save_failed())?;
     }
     if flush {

@@ -669,7 +669,7 @@ pub fn write_base(store: &Store, temp: &Path, rdb_preamble: bool) -> io::Result<
     let mut out = BufWriter::with_capacity(64 * 1024, file);
     let now = crate::store::now_ms();
     if rdb_preamble && !holds_documents(store) {
-        let (w, _) = crate::persistence::rdb::write_store(store, out, now)?;
+        let (w, _) = crate::persistence::rdb::write_store(store, out, now, None)?;
         out = w;
     } else {
         write_commands(store, &mut out, now)?;

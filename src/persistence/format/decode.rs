@@ -8,6 +8,7 @@ use super::{
     Blob, HEADER_LEN, Head, MAGIC, OwnedItem, Record, SUM_SEED, VERSION, bincode_config, checksum,
 };
 use crate::config::EncodingLimits;
+use crate::persistence::repl_info::{ReplAux, ReplInfo};
 use crate::store::list::{Item, List, Side};
 use crate::store::set::Set;
 use crate::store::{Key, Store, Value};
@@ -44,6 +45,8 @@ pub struct LoadStats {
     pub loaded: u64,
     /// Keys skipped because they had expired.
     pub expired: u64,
+    /// The replication position the file carried (see [`ReplInfo`]).
+    pub repl: Option<ReplInfo>,
 }
 
 /// How a load treats the file's content.
@@ -98,6 +101,8 @@ struct Loader<'s, R> {
     stream_buf: Vec<u8>,
     keys: u64,
     stats: LoadStats,
+    /// The replication AUX records met.
+    repl: ReplAux,
 }
 
 /// Reads a snapshot of `len` bytes from `input` into `store`. Nothing in the file
@@ -124,6 +129,7 @@ pub fn read_store<R: Read>(
         stream_buf: Vec::new(),
         keys: 0,
         stats: LoadStats::default(),
+        repl: ReplAux::default(),
     };
     loader.header()?;
     loop {
@@ -225,6 +231,7 @@ impl<R: Read> Loader<'_, R> {
         if self.pos != self.len {
             return Err(self.corrupt("data after the end record"));
         }
+        self.stats.repl = self.repl.finish();
         Ok(self.stats)
     }
 
@@ -253,6 +260,10 @@ impl<R: Read> Loader<'_, R> {
             Record::Scored(scored) => self.scored(scored)?,
             Record::Bytes(bytes) => self.stream_bytes(bytes.0)?,
             Record::End { .. } => {}
+            Record::Aux { key, value } => {
+                // Other names are for newer readers.
+                self.repl.take(key.0, value.0);
+            }
             Record::Function { name, code } => {
                 let name = String::from_utf8_lossy(name.0).into_owned();
                 self.store.functions.insert(&name, code.0);

@@ -11,6 +11,8 @@
 //!   for a collection, its element count), followed for a collection by chunk records
 //!   of at most [`CHUNK`] elements: no frame holds a whole big collection, and the
 //!   writer streams frames into its `Write` (a `BufWriter` over the file).
+//! - `Aux` records (name, value) describe the file, as the RDB's AUX fields: the
+//!   replication position (`repl-stream-db`, `repl-id`, `repl-offset`) comes first.
 //! - `Db` records switch database; `End` closes the file with the number of keys and
 //!   a checksum of all earlier frames, so a truncated or altered file is refused.
 //!
@@ -23,6 +25,7 @@ use std::io::{self, Write};
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
+use crate::persistence::ReplInfo;
 use crate::store::list::Item;
 use crate::store::{Store, Value};
 
@@ -114,6 +117,16 @@ enum Record<'a> {
         #[serde(borrow)]
         code: Blob<'a>,
     },
+    /// A named property of the file, as the RDB's AUX fields (the replication
+    /// position: `repl-stream-db`, `repl-id`, `repl-offset`). A reader skips the
+    /// names it does not know. Added after the first files of version 1 were
+    /// written: older readers refuse a file that has one, newer ones read both.
+    Aux {
+        #[serde(borrow)]
+        key: Blob<'a>,
+        #[serde(borrow)]
+        value: Blob<'a>,
+    },
 }
 
 fn bincode_config() -> bincode::config::Configuration {
@@ -180,6 +193,14 @@ impl<W: Write> Encoder<W> {
         self.frame(&Record::Function {
             name: Blob(name.as_bytes()),
             code: Blob(code),
+        })
+    }
+
+    /// A named property of the file (an `Aux` record).
+    pub fn aux(&mut self, key: &str, value: &str) -> io::Result<()> {
+        self.frame(&Record::Aux {
+            key: Blob(key.as_bytes()),
+            value: Blob(value.as_bytes()),
         })
     }
 
@@ -269,9 +290,18 @@ impl<W: Write> Encoder<W> {
 }
 
 /// Writes every database of `store` to `out`, skipping keys already expired at `now`
-/// (Unix ms); returns the output and the number of keys written.
-pub fn write_store<W: Write>(store: &Store, out: W, now: i64) -> io::Result<(W, u64)> {
+/// (Unix ms), after the replication position `repl` when given; returns the output
+/// and the number of keys written.
+pub fn write_store<W: Write>(
+    store: &Store,
+    out: W,
+    now: i64,
+    repl: Option<&ReplInfo>,
+) -> io::Result<(W, u64)> {
     let mut enc = Encoder::new(out)?;
+    for (key, value) in repl.map(ReplInfo::aux_fields).into_iter().flatten() {
+        enc.aux(key, &value)?;
+    }
     for (name, code) in store.functions.iter() {
         enc.function(name, code)?;
     }

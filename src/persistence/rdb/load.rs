@@ -8,6 +8,7 @@ use log::{info, warn};
 use super::input::Input;
 use super::object::{read_object, type_name};
 use super::{LoadError, LoadOptions, LoadStats, RDB_MAX_READ_VERSION, ty};
+use crate::persistence::repl_info::ReplAux;
 use crate::store::Store;
 
 /// The module name a 64-bit module type id encodes (Redis's `moduleTypeNameByID`).
@@ -55,6 +56,7 @@ pub fn read_store<R: Read>(
     let mut stats = LoadStats::default();
     let mut db = 0usize;
     let mut expire_at: Option<i64> = None;
+    let mut repl = ReplAux::default();
     loop {
         let op = input.byte()?;
         match op {
@@ -86,7 +88,9 @@ pub fn read_store<R: Read>(
             ty::OP_AUX => {
                 let key = input.string_bytes()?;
                 let value = input.string_bytes()?;
-                if key == b"redis-ver" {
+                if repl.take(&key, &value) {
+                    // The replication position, kept below.
+                } else if key == b"redis-ver" {
                     info!(
                         "Loading RDB produced by version {}",
                         String::from_utf8_lossy(&value)
@@ -151,6 +155,7 @@ pub fn read_store<R: Read>(
             return Err(input.corrupt("wrong RDB checksum"));
         }
     }
+    stats.repl = repl.finish();
     Ok(stats)
 }
 

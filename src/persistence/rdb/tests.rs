@@ -174,7 +174,7 @@ fn sample_store() -> Store {
 }
 
 fn write(store: &Store) -> (Vec<u8>, WriteStats) {
-    write_store(store, Vec::new(), NOW).expect("writes into a Vec")
+    write_store(store, Vec::new(), NOW, None).expect("writes into a Vec")
 }
 
 fn read(bytes: &[u8]) -> Result<Store, LoadError> {
@@ -582,4 +582,27 @@ fn listpack_sets_and_quicklist2_plain_nodes() {
     let n = file.len();
     file[n - 8..].fill(0);
     assert!(read_store(&file[..], &mut Store::new(16), &options()).is_ok());
+}
+
+#[test]
+fn the_replication_position_round_trips_as_aux_fields() {
+    let store = sample_store();
+    let id = "8de9a4a1c5b2d3e4f5a6b7c8d9e0f1a2b3c4d5e6";
+    let position = crate::persistence::ReplInfo::new(id, 987_654_321, 3).expect("an id");
+    let (bytes, _) = write_store(&store, Vec::new(), NOW, Some(&position)).expect("write");
+    // As Redis writes them: AUX fields named repl-stream-db, repl-id, repl-offset.
+    let text = String::from_utf8_lossy(&bytes[..200]).into_owned();
+    let at = |name: &str| {
+        text.find(name)
+            .unwrap_or_else(|| panic!("{name} in {text}"))
+    };
+    assert!(at("repl-stream-db") < at("repl-id") && at("repl-id") < at("repl-offset"));
+    let mut back = Store::new(16);
+    let stats = read_store(&bytes[..], &mut back, &options()).expect("read");
+    assert_eq!(stats.repl, Some(position));
+    assert_eq!(contents(&back).len(), contents(&store).len() - 1);
+    // Without a position, none comes back.
+    let (bytes, _) = write(&store);
+    let stats = read_store(&bytes[..], &mut Store::new(16), &options()).expect("read");
+    assert_eq!(stats.repl, None);
 }

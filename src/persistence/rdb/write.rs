@@ -5,6 +5,7 @@ use std::io::{self, Write};
 
 use super::crc64::crc64;
 use super::{RDB_VERSION, lzf, ty};
+use crate::persistence::ReplInfo;
 use crate::store::list::Item;
 use crate::store::stream::Stream;
 use crate::store::{Store, Value};
@@ -31,16 +32,20 @@ pub struct Writer<W: Write> {
 
 impl<W: Write> Writer<W> {
     /// Starts an RDB file: the magic (`REDIS0010`) and the AUX fields Redis writes
-    /// (`redis-ver` is the Redis version rudis answers as), plus `rudis-ver`.
+    /// (`redis-ver` is the Redis version rudis answers as; the replication position
+    /// `repl` when given), plus `rudis-ver`.
     /// # Errors
     /// Writing failed.
-    pub fn new(out: W, unix_secs: i64) -> io::Result<Writer<W>> {
+    pub fn new(out: W, unix_secs: i64, repl: Option<&ReplInfo>) -> io::Result<Writer<W>> {
         let mut w = Writer::bare(out);
         w.raw(format!("REDIS{RDB_VERSION:04}").as_bytes())?;
         w.aux(b"redis-ver", crate::REDIS_VERSION.as_bytes())?;
         w.aux(b"redis-bits", usize::BITS.to_string().as_bytes())?;
         w.aux(b"ctime", unix_secs.to_string().as_bytes())?;
         w.aux(b"used-mem", b"0")?;
+        for (key, value) in repl.map(ReplInfo::aux_fields).into_iter().flatten() {
+            w.aux(key.as_bytes(), value.as_bytes())?;
+        }
         w.aux(b"aof-base", b"0")?;
         w.aux(b"rudis-ver", env!("CARGO_PKG_VERSION").as_bytes())?;
         Ok(w)
@@ -277,12 +282,18 @@ fn value_type(value: &Value) -> u8 {
 }
 
 /// Writes every database of `store` as an RDB file into `out`, skipping keys expired
-/// at `now` (Unix ms); returns the output and what was written (the caller logs the
-/// documents turned into strings, once per save).
+/// at `now` (Unix ms), with the replication position `repl` when given; returns the
+/// output and what was written (the caller logs the documents turned into strings,
+/// once per save).
 /// # Errors
 /// Writing failed.
-pub fn write_store<W: Write>(store: &Store, out: W, now: i64) -> io::Result<(W, WriteStats)> {
-    let mut w = Writer::new(out, now / 1000)?;
+pub fn write_store<W: Write>(
+    store: &Store,
+    out: W,
+    now: i64,
+    repl: Option<&ReplInfo>,
+) -> io::Result<(W, WriteStats)> {
+    let mut w = Writer::new(out, now / 1000, repl)?;
     // Function libraries come before the data, as Redis's rdbSaveFunctions.
     for (_, code) in store.functions.iter() {
         w.function(code)?;
