@@ -475,6 +475,93 @@ fn rudis_chain_with_documents_and_killed_replicas() {
     wait_same_digest(&mut m, &mut r2, "the chain after the kills");
 }
 
+/// Lines of the file at `path` containing `needle`.
+fn count_in_file(path: &std::path::Path, needle: &str) -> usize {
+    std::fs::read_to_string(path)
+        .unwrap_or_default()
+        .lines()
+        .filter(|l| l.contains(needle))
+        .count()
+}
+
+#[test]
+fn documents_sent_to_redis_replicas_as_strings_are_logged_once_per_sync() {
+    if !have_redis() {
+        return;
+    }
+    let dir = common::scratch_dir("repl-docs-log");
+    let log = dir.join("master.log");
+    let log_arg = log.to_str().expect("utf-8");
+    let master = binary::launch(binary::Launch {
+        args: &[
+            "--port",
+            "0",
+            "--repl-diskless-sync-delay",
+            "0",
+            "--logfile",
+            log_arg,
+        ],
+        log_file: Some(&log),
+        ..binary::Launch::default()
+    });
+    let port = port_of(&master);
+    let doc = b"%1\r\n+a\r\n*2\r\n:1\r\n:2\r\n";
+    for key in ["doc1", "doc2", "doc3"] {
+        let mut set = format!("*3\r\n$3\r\nSET\r\n${}\r\n{key}\r\n", key.len()).into_bytes();
+        set.extend_from_slice(doc);
+        assert_eq!(raw(port, &set), b"+OK\r\n");
+    }
+    let mut m = master.client();
+    fill(&mut m);
+    let keys: u64 = redis::cmd("DBSIZE").query(&mut m).expect("dbsize");
+    let warning = "3 document value(s) sent to 1 replica(s) as strings";
+    let done = "Streamed RDB transfer with replica";
+    let full_syncs = |n: usize| {
+        wait_until("the full sync to end in the log", || {
+            count_in_file(&log, done) >= n
+        })
+    };
+    let p = port.to_string();
+
+    let first = Redis::start(&["--replicaof", "127.0.0.1", &p]);
+    let mut r = first.con();
+    wait_until("the Redis replica's sync", || {
+        info_field(&mut r, "replication", "master_link_status") == "up"
+            && redis::cmd("DBSIZE").query::<u64>(&mut r).ok() == Some(keys)
+    });
+    let got: Vec<u8> = redis::cmd("GET").arg("doc2").query(&mut r).expect("get");
+    assert_eq!(got, doc, "a document reaches Redis as its RESP bytes");
+    full_syncs(1);
+    assert_eq!(count_in_file(&log, warning), 1, "one warning for the sync");
+
+    // A rudis replica keeps the documents: its full sync warns of nothing.
+    let keeper = rudis(&["--replicaof", "127.0.0.1", &p]);
+    let mut k = keeper.client();
+    wait_same_digest(&mut m, &mut k, "the rudis replica's sync");
+    full_syncs(2);
+    assert_eq!(
+        count_in_file(&log, warning),
+        1,
+        "no warning for a rudis replica"
+    );
+
+    // The next Redis replica's full sync warns once more.
+    let second = Redis::start(&["--replicaof", "127.0.0.1", &p]);
+    let mut r2 = second.con();
+    wait_until("the second Redis replica's sync", || {
+        info_field(&mut r2, "replication", "master_link_status") == "up"
+    });
+    full_syncs(3);
+    assert_eq!(count_in_file(&log, warning), 2, "one warning per full sync");
+    let text = std::fs::read_to_string(&log).expect("log");
+    assert!(
+        text.lines()
+            .any(|l| l.contains(" # ") && l.contains(warning)),
+        "logged as a warning:\n{text}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 #[test]
 fn disk_framing_both_ways_and_psync2_after_promotion() {
     if !have_redis() {

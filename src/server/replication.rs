@@ -9,6 +9,10 @@
 //! snapshot and the 40 chars (diskless); any other (SYNC, or `repl-diskless-sync no`)
 //! gets `$<len>\r\n` and the snapshot, which the loop first spools into a file in
 //! `dir` (the length must be known first).
+//!
+//! A child writing Redis's RDB (for a real Redis replica) turns documents into their
+//! RESP bytes in a string; it reports how many up a pipe, and the loop logs one
+//! warning per full sync with that number.
 
 use std::fs::File;
 use std::io::{self, Read, Write};
@@ -47,6 +51,9 @@ pub(super) struct Transfer {
     mark: [u8; 40],
     started: Instant,
     bytes: u64,
+    /// Where the child writes, when it is done, the number of documents it wrote
+    /// as strings (the RDB format has no document type).
+    report: File,
 }
 
 /// A spooled snapshot being sent to one replica.
@@ -255,24 +262,38 @@ impl Server {
         // SAFETY: as Persistence::bgsave: the child closes every inherited descriptor
         // but its socket, only writes the snapshot from its copy of the memory, and
         // leaves with `_exit`.
+        // The child reports on it how many documents it wrote as strings (it cannot
+        // log: another thread may have held the logger's lock at the fork).
+        let (report_rx, report_tx) = crate::persistence::reason_pipe()?;
         let forked = Instant::now();
         let pid = unsafe { libc::fork() };
         if pid == 0 {
-            let fd = crate::persistence::close_inherited_fds(child.as_raw_fd());
+            let [fd, report] = crate::persistence::close_inherited_fds_but([
+                child.as_raw_fd(),
+                report_tx.as_raw_fd(),
+            ]);
             // SAFETY: descriptor `fd` is the child's socket, owned by nobody else now.
             let file = unsafe { File::from_raw_fd(fd) };
             let out = io::BufWriter::with_capacity(SCRATCH_LEN, file);
             let now = store::now_ms();
             let written = match fmt {
                 SnapshotFormat::Rudis => {
-                    crate::persistence::format::write_store(&self.store, out, now).map(|(w, _)| w)
+                    crate::persistence::format::write_store(&self.store, out, now)
+                        .map(|(w, _)| (w, 0))
                 }
                 SnapshotFormat::Redis => {
-                    crate::persistence::rdb::write_store(&self.store, out, now).map(|(w, _)| w)
+                    crate::persistence::rdb::write_store(&self.store, out, now)
+                        .map(|(w, stats)| (w, stats.docs))
                 }
             };
-            let code = match written.and_then(|mut w| w.flush()) {
-                Ok(()) => 0,
+            let code = match written.and_then(|(mut w, docs)| w.flush().map(|()| docs)) {
+                Ok(docs) => {
+                    let text = docs.to_string();
+                    // SAFETY: writes our own buffer to our own pipe; a short or failed
+                    // write only loses the count.
+                    unsafe { libc::write(report, text.as_ptr().cast(), text.len()) };
+                    0
+                }
                 Err(_) => 1,
             };
             // SAFETY: ends the child without unwinding or running destructors.
@@ -283,6 +304,7 @@ impl Server {
         }
         let fork_us = forked.elapsed().as_micros();
         drop(child);
+        drop(report_tx);
         parent.set_nonblocking(true)?;
         let mut source = mio::net::UnixStream::from_std(parent);
         self.poll
@@ -336,6 +358,7 @@ impl Server {
             mark,
             started: Instant::now(),
             bytes: 0,
+            report: File::from(report_rx),
         });
         Ok(())
     }
@@ -436,6 +459,18 @@ impl Server {
             t.bytes,
             t.started.elapsed().as_secs_f64()
         );
+        // The child has exited: its end of the pipe is closed, the read ends.
+        let mut count = String::new();
+        let _ = (&mut t.report).take(20).read_to_string(&mut count);
+        let docs: u64 = count.trim().parse().unwrap_or(0);
+        if docs > 0 {
+            let replicas = t.streamed.len() + t.spooled.len();
+            warn!(
+                "{docs} document value(s) sent to {replicas} replica(s) as strings (their RESP \
+                 bytes) in the RDB snapshot of this full sync: the Redis RDB format has no \
+                 document type (a rudis replica keeps them)"
+            );
+        }
         for tok in t.streamed {
             self.push_output(tok, &t.mark);
             if let Some(r) = self.state.repl.replicas.get_mut(&tok) {
