@@ -8,11 +8,14 @@
 //!   after random writes; a client's write gets -READONLY.
 //! - rudis → rudis → rudis (chained) with nested documents, SIGKILLed replicas that
 //!   catch up.
+//! - Three `redis-server --sentinel` fail a rudis master over; a redis-py Sentinel
+//!   client (python3) then writes to the new master.
 //!
 //! redis-server cannot report the port it picked for `--port 0`, so its port is found
 //! by binding port 0 and closing the socket just before it starts (only for the
 //! redis-server child; the rudis binaries listen on port 0 and log their address).
-//! Needs `redis-server` on PATH; without it the tests FAIL unless
+//! Needs `redis-server` on PATH (and python3 with redis-py for the Sentinel test);
+//! without them the tests FAIL unless
 //! `RUDIS_SKIP_REDIS_INTEROP=1`. Every process is killed by its PID when a test ends.
 //! Conditions are polled with a deadline, never waited for with a fixed sleep.
 
@@ -717,6 +720,59 @@ fn sentinel(dir: &std::path::Path, n: usize, master_port: u16) -> Redis {
     panic!("redis-sentinel did not start ({status:?})");
 }
 
+/// Whether python3 can import redis-py's Sentinel client; panics (a test failure)
+/// when it cannot, unless `RUDIS_SKIP_REDIS_INTEROP=1` says to skip.
+fn have_python_redis() -> bool {
+    let found = Command::new("python3")
+        .args(["-c", "import redis.sentinel"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    if found {
+        return true;
+    }
+    if std::env::var("RUDIS_SKIP_REDIS_INTEROP").is_ok_and(|v| v == "1") {
+        eprintln!("python3 with redis-py not found: skipped (RUDIS_SKIP_REDIS_INTEROP=1)");
+        return false;
+    }
+    panic!(
+        "python3 with redis-py is needed (python3 -m pip install redis); \
+         set RUDIS_SKIP_REDIS_INTEROP=1 to skip"
+    );
+}
+
+/// A redis-py client asks the Sentinels at `sentinel_ports` (in that order) for
+/// `mymaster` and SETs `key` to `value` there; returns the port it wrote to.
+const REDIS_PY_SENTINEL: &str = r#"
+import sys
+from redis.sentinel import Sentinel
+ports, key, value = sys.argv[1], sys.argv[2], sys.argv[3]
+sentinel = Sentinel([("127.0.0.1", int(p)) for p in ports.split(",")], socket_timeout=5)
+master = sentinel.master_for("mymaster", socket_timeout=5)
+assert master.set(key, value)
+print(master.connection_pool.get_master_address()[1])
+"#;
+
+/// Runs [`REDIS_PY_SENTINEL`]: `Ok(port written to)` or `Err(its output)`.
+fn redis_py_sentinel_set(sentinel_ports: &[u16], key: &str, value: &str) -> Result<u16, String> {
+    let ports: Vec<String> = sentinel_ports.iter().map(u16::to_string).collect();
+    let out = Command::new("python3")
+        .args(["-c", REDIS_PY_SENTINEL, &ports.join(","), key, value])
+        .stdin(Stdio::null())
+        .output()
+        .map_err(|e| e.to_string())?;
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    if !out.status.success() {
+        return Err(format!(
+            "{}{}",
+            stdout,
+            String::from_utf8_lossy(&out.stderr)
+        ));
+    }
+    stdout.trim().parse().map_err(|_| stdout.to_string())
+}
+
 fn master_port_by_sentinel(s: &mut Connection) -> u16 {
     let addr: Vec<String> = redis::cmd("SENTINEL")
         .arg("GET-MASTER-ADDR-BY-NAME")
@@ -731,6 +787,7 @@ fn sentinel_fails_rudis_over() {
     if !have_redis() {
         return;
     }
+    let python_redis = have_python_redis();
     // The master starts from a configuration file, which Sentinel's CONFIG REWRITE
     // updates when it makes it a replica.
     let dir = common::scratch_dir("sentinel");
@@ -834,5 +891,31 @@ fn sentinel_fails_rudis_over() {
             info_field(&mut c, "replication", "master_port") == new_port.to_string()
                 && info_field(&mut c, "replication", "master_link_status") == "up"
         });
+    }
+    if python_redis {
+        // A redis-py Sentinel client finds the new master and writes there, once
+        // the failover is over: while it runs, SENTINEL MASTERS (which redis-py
+        // reads) still names the old master, which has not yet been told.
+        for sentinel in &sentinels {
+            let mut c = sentinel.con();
+            wait_within("every Sentinel to end the failover", reconf, || {
+                let master: std::collections::HashMap<String, String> = redis::cmd("SENTINEL")
+                    .arg("MASTER")
+                    .arg("mymaster")
+                    .query(&mut c)
+                    .unwrap_or_default();
+                master.get("port") == Some(&new_port.to_string())
+                    && master.get("flags").is_some_and(|f| !f.contains("failover"))
+            });
+        }
+        let ports: Vec<u16> = sentinels.iter().map(|s| s.port).collect();
+        let written = redis_py_sentinel_set(&ports, "from-redis-py", "via sentinel")
+            .unwrap_or_else(|out| panic!("the redis-py Sentinel client failed:\n{out}"));
+        assert_eq!(written, new_port, "redis-py wrote to the new master");
+        let v: String = redis::cmd("GET")
+            .arg("from-redis-py")
+            .query(&mut connect(new_port))
+            .expect("get");
+        assert_eq!(v, "via sentinel", "redis-py's write is on the new master");
     }
 }
