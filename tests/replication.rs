@@ -871,10 +871,16 @@ fn sentinel_fails_rudis_over() {
         "the old master to become a read-only replica",
         reconf,
         || {
+            // The kill can also reset a connection while it is being made.
+            let Ok(mut c) = redis::Client::open(format!("redis://127.0.0.1:{mport}/"))
+                .and_then(|client| client.get_connection())
+            else {
+                return false;
+            };
             redis::cmd("SET")
                 .arg("x")
                 .arg("1")
-                .query::<()>(&mut connect(mport))
+                .query::<()>(&mut c)
                 .is_err_and(|e| e.code() == Some("READONLY"))
         },
     );

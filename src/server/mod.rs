@@ -440,9 +440,9 @@ impl Server {
 
     /// How long the loop may sleep: until the cron or the next blocked client's deadline.
     fn sleep_time(&self) -> Duration {
-        if self.state.evicting {
+        if self.state.evicting || self.hand_over_pending() {
             // Memory is still over maxmemory: evict again at once (Redis's
-            // evictionTimeProc).
+            // evictionTimeProc); or a replica took all its output and has more held.
             return Duration::ZERO;
         }
         let cron = self.next_cron.saturating_duration_since(self.turn_now);

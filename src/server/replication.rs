@@ -19,6 +19,7 @@ use std::io::{self, Read, Write};
 use std::os::fd::{AsRawFd, FromRawFd};
 use std::path::PathBuf;
 
+use bytes::BytesMut;
 use log::{info, warn};
 
 use super::*;
@@ -32,6 +33,10 @@ pub(super) const TRANSFER: Token = Token(usize::MAX - 2);
 const TRANSFER_HIGH_WATER: usize = 1024 * 1024;
 /// Snapshot bytes read per loop turn: other clients are served between chunks.
 const TRANSFER_TURN_BUDGET: usize = 4 * SCRATCH_LEN;
+/// A replica's held stream longer than this goes to its connection a chunk at a
+/// time, moved rather than copied (the turn's writes, below it, are copied: that
+/// keeps the buffers' allocations for reuse).
+const HANDOVER_MIN: usize = 64 * 1024;
 /// The ping the master sends its replicas.
 const PING: &[u8] = b"*1\r\n$4\r\nPING\r\n";
 /// The master's request for acknowledgements (WAIT).
@@ -126,12 +131,7 @@ impl Server {
                 continue;
             }
             if r.state == ReplicaState::Online {
-                let out = std::mem::take(&mut r.out);
-                self.push_output(token, &out);
-                if let Some(r) = self.state.repl.replicas.get_mut(&token) {
-                    r.out = out;
-                    r.out.clear();
-                }
+                self.hand_over(token);
             }
             let held = self
                 .state
@@ -158,6 +158,49 @@ impl Server {
         if !self.state.repl.waiters.is_empty() {
             self.serve_waiters();
         }
+    }
+
+    /// Hands an online replica's held stream to its connection. A little (the
+    /// turn's writes) is copied; more (what a full sync held back: tens of MB under
+    /// write load) goes a chunk at a time, each moved in as the output buffer once
+    /// that is empty, so no turn copies or first-touches more than a chunk.
+    fn hand_over(&mut self, token: usize) {
+        let Some(r) = self.state.repl.replicas.get_mut(&token) else {
+            return;
+        };
+        let Some(conn) = self.conns.get_mut(token).filter(|c| !c.closing) else {
+            return;
+        };
+        if r.out.chunks() <= 1 && r.out.len() <= HANDOVER_MIN {
+            for slice in r.out.slices() {
+                conn.wbuf.extend_from_slice(slice);
+            }
+            r.out.clear();
+        } else if conn.wbuf.is_empty()
+            && let Some(chunk) = r.out.pop_front()
+        {
+            conn.wbuf = BytesMut::from(bytes::Bytes::from(chunk));
+        } else {
+            // Comes back once the connection has written what it holds.
+            return;
+        }
+        if !conn.pending_write {
+            conn.pending_write = true;
+            self.pending_write.push(token);
+        }
+    }
+
+    /// True when an online replica has written all its output and has more held:
+    /// the loop must not sleep (no event would wake it for that).
+    pub(super) fn hand_over_pending(&self) -> bool {
+        self.state.repl.replicas.iter().any(|(t, r)| {
+            r.state == ReplicaState::Online
+                && !r.out.is_empty()
+                && self
+                    .conns
+                    .get(*t)
+                    .is_some_and(|c| c.wbuf.is_empty() && !c.closing)
+        })
     }
 
     /// Answers the WAIT clients whose replicas acknowledged, or whose time is up.
@@ -302,7 +345,10 @@ impl Server {
         if pid == -1 {
             return Err(io::Error::last_os_error());
         }
-        let fork_us = forked.elapsed().as_micros();
+        let fork_took = forked.elapsed();
+        let fork_us = fork_took.as_micros();
+        // INFO's latest_fork_usec and LATENCY's `fork` event count this fork too.
+        crate::runtime::observe::note_fork(fork_took);
         drop(child);
         drop(report_tx);
         parent.set_nonblocking(true)?;
@@ -471,15 +517,20 @@ impl Server {
                  document type (a rudis replica keeps them)"
             );
         }
+        let now = store::now_ms();
         for tok in t.streamed {
             self.push_output(tok, &t.mark);
             if let Some(r) = self.state.repl.replicas.get_mut(&tok) {
+                // Online as Redis's replicaPutOnline (the ack time too: no false
+                // timeout); the stream follows its first ACK.
                 r.state = ReplicaState::WaitAck;
+                r.ack_ms = now;
             }
+            let name = self.state.clients.get(tok).map_or("?", |c| c.addr.as_str());
             info!(
-                "Streamed RDB transfer with replica {} succeeded (socket). Waiting for REPLCONF ACK from replica to enable streaming",
-                self.state.clients.get(tok).map_or("?", |c| c.addr.as_str())
+                "Streamed RDB transfer with replica {name} succeeded (socket). Waiting for REPLCONF ACK from replica to enable streaming"
             );
+            info!("Synchronization with replica {name} succeeded");
         }
         if let Some((mut file, path)) = t.spool {
             let path = std::rc::Rc::new(path);
@@ -534,6 +585,13 @@ impl Server {
                             // `$<len>`: the replica reads exactly that, the stream may follow.
                             r.state = ReplicaState::Online;
                             r.ack_ms = store::now_ms();
+                            info!(
+                                "Synchronization with replica {} succeeded",
+                                self.state
+                                    .clients
+                                    .get(token)
+                                    .map_or("?", |c| c.addr.as_str())
+                            );
                         }
                     }
                     _ => {
