@@ -585,6 +585,18 @@ fn disk_framing_both_ways_and_psync2_after_promotion() {
     let promoted = rudis(&["--replicaof", "127.0.0.1", &port]);
     let mut p = promoted.client();
     random_writes(&mut m, 21, 300);
+    // The keys written with a few ms to live are expired by the master, whose DELs
+    // must reach both replicas (WAIT below) before the promotion: a replica's reads
+    // already miss them, so equal digests do not wait for the DELs. A lookup on the
+    // master deletes (and propagates) each one that has expired.
+    let short_lived: Vec<String> = (0..30).map(|k| format!("exp{k}")).collect();
+    wait_until("the master to expire the short-lived keys", || {
+        redis::cmd("EXISTS")
+            .arg(&short_lived)
+            .query::<i64>(&mut m)
+            .expect("exists")
+            == 0
+    });
     let acked: i64 = redis::cmd("WAIT")
         .arg(2)
         .arg(5000)
