@@ -8,11 +8,14 @@
 //!   after random writes; a client's write gets -READONLY.
 //! - rudis → rudis → rudis (chained) with nested documents, SIGKILLed replicas that
 //!   catch up.
+//! - Three `redis-server --sentinel` fail a rudis master over; a redis-py Sentinel
+//!   client (python3) then writes to the new master.
 //!
 //! redis-server cannot report the port it picked for `--port 0`, so its port is found
 //! by binding port 0 and closing the socket just before it starts (only for the
 //! redis-server child; the rudis binaries listen on port 0 and log their address).
-//! Needs `redis-server` on PATH; without it the tests FAIL unless
+//! Needs `redis-server` on PATH (and python3 with redis-py for the Sentinel test);
+//! without them the tests FAIL unless
 //! `RUDIS_SKIP_REDIS_INTEROP=1`. Every process is killed by its PID when a test ends.
 //! Conditions are polled with a deadline, never waited for with a fixed sleep.
 
@@ -487,6 +490,93 @@ fn rudis_chain_with_documents_and_killed_replicas() {
     wait_same_digest(&mut m, &mut r2, "the chain after the kills");
 }
 
+/// Lines of the file at `path` containing `needle`.
+fn count_in_file(path: &std::path::Path, needle: &str) -> usize {
+    std::fs::read_to_string(path)
+        .unwrap_or_default()
+        .lines()
+        .filter(|l| l.contains(needle))
+        .count()
+}
+
+#[test]
+fn documents_sent_to_redis_replicas_as_strings_are_logged_once_per_sync() {
+    if !have_redis() {
+        return;
+    }
+    let dir = common::scratch_dir("repl-docs-log");
+    let log = dir.join("master.log");
+    let log_arg = log.to_str().expect("utf-8");
+    let master = binary::launch(binary::Launch {
+        args: &[
+            "--port",
+            "0",
+            "--repl-diskless-sync-delay",
+            "0",
+            "--logfile",
+            log_arg,
+        ],
+        log_file: Some(&log),
+        ..binary::Launch::default()
+    });
+    let port = port_of(&master);
+    let doc = b"%1\r\n+a\r\n*2\r\n:1\r\n:2\r\n";
+    for key in ["doc1", "doc2", "doc3"] {
+        let mut set = format!("*3\r\n$3\r\nSET\r\n${}\r\n{key}\r\n", key.len()).into_bytes();
+        set.extend_from_slice(doc);
+        assert_eq!(raw(port, &set), b"+OK\r\n");
+    }
+    let mut m = master.client();
+    fill(&mut m);
+    let keys: u64 = redis::cmd("DBSIZE").query(&mut m).expect("dbsize");
+    let warning = "3 document value(s) sent to 1 replica(s) as strings";
+    let done = "Streamed RDB transfer with replica";
+    let full_syncs = |n: usize| {
+        wait_until("the full sync to end in the log", || {
+            count_in_file(&log, done) >= n
+        })
+    };
+    let p = port.to_string();
+
+    let first = Redis::start(&["--replicaof", "127.0.0.1", &p]);
+    let mut r = first.con();
+    wait_until("the Redis replica's sync", || {
+        info_field(&mut r, "replication", "master_link_status") == "up"
+            && redis::cmd("DBSIZE").query::<u64>(&mut r).ok() == Some(keys)
+    });
+    let got: Vec<u8> = redis::cmd("GET").arg("doc2").query(&mut r).expect("get");
+    assert_eq!(got, doc, "a document reaches Redis as its RESP bytes");
+    full_syncs(1);
+    assert_eq!(count_in_file(&log, warning), 1, "one warning for the sync");
+
+    // A rudis replica keeps the documents: its full sync warns of nothing.
+    let keeper = rudis(&["--replicaof", "127.0.0.1", &p]);
+    let mut k = keeper.client();
+    wait_same_digest(&mut m, &mut k, "the rudis replica's sync");
+    full_syncs(2);
+    assert_eq!(
+        count_in_file(&log, warning),
+        1,
+        "no warning for a rudis replica"
+    );
+
+    // The next Redis replica's full sync warns once more.
+    let second = Redis::start(&["--replicaof", "127.0.0.1", &p]);
+    let mut r2 = second.con();
+    wait_until("the second Redis replica's sync", || {
+        info_field(&mut r2, "replication", "master_link_status") == "up"
+    });
+    full_syncs(3);
+    assert_eq!(count_in_file(&log, warning), 2, "one warning per full sync");
+    let text = std::fs::read_to_string(&log).expect("log");
+    assert!(
+        text.lines()
+            .any(|l| l.contains(" # ") && l.contains(warning)),
+        "logged as a warning:\n{text}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 #[test]
 fn disk_framing_both_ways_and_psync2_after_promotion() {
     if !have_redis() {
@@ -507,6 +597,18 @@ fn disk_framing_both_ways_and_psync2_after_promotion() {
     let promoted = rudis(&["--replicaof", "127.0.0.1", &port]);
     let mut p = promoted.client();
     random_writes(&mut m, 21, 300);
+    // The keys written with a few ms to live are expired by the master, whose DELs
+    // must reach both replicas (WAIT below) before the promotion: a replica's reads
+    // already miss them, so equal digests do not wait for the DELs. A lookup on the
+    // master deletes (and propagates) each one that has expired.
+    let short_lived: Vec<String> = (0..30).map(|k| format!("exp{k}")).collect();
+    wait_until("the master to expire the short-lived keys", || {
+        redis::cmd("EXISTS")
+            .arg(&short_lived)
+            .query::<i64>(&mut m)
+            .expect("exists")
+            == 0
+    });
     let acked: i64 = redis::cmd("WAIT")
         .arg(2)
         .arg(5000)
@@ -739,6 +841,59 @@ fn sentinel(dir: &std::path::Path, n: usize, master_port: u16) -> Redis {
     panic!("redis-sentinel did not start ({status:?})");
 }
 
+/// Whether python3 can import redis-py's Sentinel client; panics (a test failure)
+/// when it cannot, unless `RUDIS_SKIP_REDIS_INTEROP=1` says to skip.
+fn have_python_redis() -> bool {
+    let found = Command::new("python3")
+        .args(["-c", "import redis.sentinel"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    if found {
+        return true;
+    }
+    if std::env::var("RUDIS_SKIP_REDIS_INTEROP").is_ok_and(|v| v == "1") {
+        eprintln!("python3 with redis-py not found: skipped (RUDIS_SKIP_REDIS_INTEROP=1)");
+        return false;
+    }
+    panic!(
+        "python3 with redis-py is needed (python3 -m pip install redis); \
+         set RUDIS_SKIP_REDIS_INTEROP=1 to skip"
+    );
+}
+
+/// A redis-py client asks the Sentinels at `sentinel_ports` (in that order) for
+/// `mymaster` and SETs `key` to `value` there; returns the port it wrote to.
+const REDIS_PY_SENTINEL: &str = r#"
+import sys
+from redis.sentinel import Sentinel
+ports, key, value = sys.argv[1], sys.argv[2], sys.argv[3]
+sentinel = Sentinel([("127.0.0.1", int(p)) for p in ports.split(",")], socket_timeout=5)
+master = sentinel.master_for("mymaster", socket_timeout=5)
+assert master.set(key, value)
+print(master.connection_pool.get_master_address()[1])
+"#;
+
+/// Runs [`REDIS_PY_SENTINEL`]: `Ok(port written to)` or `Err(its output)`.
+fn redis_py_sentinel_set(sentinel_ports: &[u16], key: &str, value: &str) -> Result<u16, String> {
+    let ports: Vec<String> = sentinel_ports.iter().map(u16::to_string).collect();
+    let out = Command::new("python3")
+        .args(["-c", REDIS_PY_SENTINEL, &ports.join(","), key, value])
+        .stdin(Stdio::null())
+        .output()
+        .map_err(|e| e.to_string())?;
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    if !out.status.success() {
+        return Err(format!(
+            "{}{}",
+            stdout,
+            String::from_utf8_lossy(&out.stderr)
+        ));
+    }
+    stdout.trim().parse().map_err(|_| stdout.to_string())
+}
+
 fn master_port_by_sentinel(s: &mut Connection) -> u16 {
     let addr: Vec<String> = redis::cmd("SENTINEL")
         .arg("GET-MASTER-ADDR-BY-NAME")
@@ -753,6 +908,7 @@ fn sentinel_fails_rudis_over() {
     if !have_redis() {
         return;
     }
+    let python_redis = have_python_redis();
     // The master starts from a configuration file, which Sentinel's CONFIG REWRITE
     // updates when it makes it a replica.
     let dir = common::scratch_dir("sentinel");
@@ -840,10 +996,16 @@ fn sentinel_fails_rudis_over() {
         "the old master to become a read-only replica",
         reconf,
         || {
+            // The kill can also reset a connection while it is being made.
+            let Ok(mut c) = redis::Client::open(format!("redis://127.0.0.1:{mport}/"))
+                .and_then(|client| client.get_connection())
+            else {
+                return false;
+            };
             redis::cmd("SET")
                 .arg("x")
                 .arg("1")
-                .query::<()>(&mut connect(mport))
+                .query::<()>(&mut c)
                 .is_err_and(|e| e.code() == Some("READONLY"))
         },
     );
@@ -860,5 +1022,31 @@ fn sentinel_fails_rudis_over() {
             info_field(&mut c, "replication", "master_port") == new_port.to_string()
                 && info_field(&mut c, "replication", "master_link_status") == "up"
         });
+    }
+    if python_redis {
+        // A redis-py Sentinel client finds the new master and writes there, once
+        // the failover is over: while it runs, SENTINEL MASTERS (which redis-py
+        // reads) still names the old master, which has not yet been told.
+        for sentinel in &sentinels {
+            let mut c = sentinel.con();
+            wait_within("every Sentinel to end the failover", reconf, || {
+                let master: std::collections::HashMap<String, String> = redis::cmd("SENTINEL")
+                    .arg("MASTER")
+                    .arg("mymaster")
+                    .query(&mut c)
+                    .unwrap_or_default();
+                master.get("port") == Some(&new_port.to_string())
+                    && master.get("flags").is_some_and(|f| !f.contains("failover"))
+            });
+        }
+        let ports: Vec<u16> = sentinels.iter().map(|s| s.port).collect();
+        let written = redis_py_sentinel_set(&ports, "from-redis-py", "via sentinel")
+            .unwrap_or_else(|out| panic!("the redis-py Sentinel client failed:\n{out}"));
+        assert_eq!(written, new_port, "redis-py wrote to the new master");
+        let v: String = redis::cmd("GET")
+            .arg("from-redis-py")
+            .query(&mut connect(new_port))
+            .expect("get");
+        assert_eq!(v, "via sentinel", "redis-py's write is on the new master");
     }
 }

@@ -230,31 +230,53 @@ pub fn write_snapshot(
 /// Async-signal-safe when `close_range` exists (Linux 5.9); else lists
 /// `/proc/self/fd`.
 pub fn close_inherited_fds(keep: libc::c_int) -> libc::c_int {
-    const KEPT: libc::c_int = 3;
-    // SAFETY: plain descriptor syscalls on this process's own table; dup2 onto 3
-    // closes whatever was there, which is to be closed anyway.
+    close_inherited_fds_but([keep])[0]
+}
+
+/// [`close_inherited_fds`] keeping several descriptors: `keep[i]` becomes
+/// descriptor `3 + i` (returned). When they cannot be moved (no descriptor free),
+/// nothing is closed and `keep` is returned as it is.
+pub fn close_inherited_fds_but<const N: usize>(keep: [libc::c_int; N]) -> [libc::c_int; N] {
+    const FIRST: libc::c_int = 3;
+    let after = FIRST + N as libc::c_int;
+    let mut kept = keep;
+    // SAFETY: plain descriptor syscalls on this process's own table. Each kept
+    // descriptor is first copied above the target range, so that moving one onto
+    // `3 + i` never closes another still to be moved; the copies are then closed
+    // with everything else above the range.
     unsafe {
-        if keep != KEPT && libc::dup2(keep, KEPT) == -1 {
-            return keep;
+        let mut high = [0; N];
+        for (h, &fd) in high.iter_mut().zip(&keep) {
+            *h = libc::fcntl(fd, libc::F_DUPFD, after);
+            if *h == -1 {
+                return keep;
+            }
+        }
+        for (i, &h) in high.iter().enumerate() {
+            let target = FIRST + i as libc::c_int;
+            if libc::dup2(h, target) == -1 {
+                return high;
+            }
+            kept[i] = target;
         }
         #[cfg(any(target_os = "linux", target_os = "android"))]
-        if libc::syscall(libc::SYS_close_range, KEPT + 1, libc::c_uint::MAX, 0) == 0 {
-            return KEPT;
+        if libc::syscall(libc::SYS_close_range, after, libc::c_uint::MAX, 0) == 0 {
+            return kept;
         }
         if let Ok(dir) = std::fs::read_dir("/proc/self/fd") {
             let fds: Vec<libc::c_int> = dir
                 .filter_map(|e| e.ok()?.file_name().to_str()?.parse().ok())
                 .collect();
-            for fd in fds.into_iter().filter(|&fd| fd > KEPT) {
+            for fd in fds.into_iter().filter(|&fd| fd >= after) {
                 libc::close(fd);
             }
         }
     }
-    KEPT
+    kept
 }
 
 /// A pipe whose ends close on exec: (read, write).
-fn reason_pipe() -> io::Result<(OwnedFd, OwnedFd)> {
+pub(crate) fn reason_pipe() -> io::Result<(OwnedFd, OwnedFd)> {
     let mut fds = [0; 2];
     // SAFETY: pipe2 fills two descriptors we then own.
     if unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) } == -1 {

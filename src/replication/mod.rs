@@ -10,11 +10,13 @@
 //! unchanged, so that offsets agree along a chain.
 
 pub mod backlog;
+pub mod held;
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 pub use backlog::Backlog;
+pub use held::Held;
 
 /// The replication capability a rudis replica announces (`REPLCONF capa rudis`): it
 /// receives rudis's own snapshot format, which keeps nested documents.
@@ -43,9 +45,17 @@ impl ReplicaState {
         match self {
             ReplicaState::Handshake => "handshake",
             ReplicaState::WaitBgsave => "wait_bgsave",
-            ReplicaState::Transfer | ReplicaState::WaitAck => "send_bulk",
-            ReplicaState::Online => "online",
+            ReplicaState::Transfer => "send_bulk",
+            ReplicaState::WaitAck | ReplicaState::Online => "online",
         }
+    }
+
+    /// Online as Redis counts it (INFO, ROLE, good replicas for
+    /// `min-replicas-to-write`): a diskless replica is online once its snapshot is
+    /// sent, though its stream starts with its first ACK (Redis's
+    /// `replicaPutOnline` with `repl_start_cmd_stream_on_ack`).
+    pub fn is_online(self) -> bool {
+        matches!(self, ReplicaState::WaitAck | ReplicaState::Online)
     }
 }
 
@@ -69,7 +79,7 @@ pub struct Replica {
     /// When it last acknowledged (Unix ms).
     pub ack_ms: i64,
     /// Stream bytes not yet handed to its connection (held during a full sync).
-    pub out: Vec<u8>,
+    pub out: Held,
     /// When it asked for a full sync (Unix ms).
     pub since_ms: i64,
 }
@@ -86,7 +96,7 @@ impl Replica {
             capa_rudis: false,
             ack_offset: 0,
             ack_ms: now,
-            out: Vec::new(),
+            out: Held::default(),
             since_ms: now,
         }
     }
@@ -336,7 +346,7 @@ impl Replication {
         self.good_replicas = self
             .replicas
             .values()
-            .filter(|r| r.state == ReplicaState::Online && now - r.ack_ms <= lag)
+            .filter(|r| r.state.is_online() && now - r.ack_ms <= lag)
             .count() as u64;
         self.guard = self.write_refusal(config).is_some() || self.stale_refusal(config).is_some();
     }

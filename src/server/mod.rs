@@ -441,10 +441,11 @@ impl Server {
 
     /// How long the loop may sleep: until the cron or the next blocked client's deadline.
     fn sleep_time(&self) -> Duration {
-        if self.state.evicting || self.store.lazyfree_pending() > 0 {
+        if self.state.evicting || self.store.lazyfree_pending() > 0 || self.hand_over_pending() {
             // Memory is still over maxmemory: evict again at once (Redis's
-            // evictionTimeProc). Values wait to be freed: the next slice goes at once
-            // (Redis's lazyfree thread works without pause).
+            // evictionTimeProc); values wait to be freed (the next slice goes at once,
+            // as Redis's lazyfree thread works without pause); or a replica took all
+            // its output and has more held.
             return Duration::ZERO;
         }
         let cron = self.next_cron.saturating_duration_since(self.turn_now);

@@ -9,12 +9,17 @@
 //! snapshot and the 40 chars (diskless); any other (SYNC, or `repl-diskless-sync no`)
 //! gets `$<len>\r\n` and the snapshot, which the loop first spools into a file in
 //! `dir` (the length must be known first).
+//!
+//! A child writing Redis's RDB (for a real Redis replica) turns documents into their
+//! RESP bytes in a string; it reports how many up a pipe, and the loop logs one
+//! warning per full sync with that number.
 
 use std::fs::File;
 use std::io::{self, Read, Write};
 use std::os::fd::{AsRawFd, FromRawFd};
 use std::path::PathBuf;
 
+use bytes::BytesMut;
 use log::{info, warn};
 
 use super::*;
@@ -29,6 +34,10 @@ pub(super) const TRANSFER: Token = Token(usize::MAX - 2);
 const TRANSFER_HIGH_WATER: usize = 1024 * 1024;
 /// Snapshot bytes read per loop turn: other clients are served between chunks.
 const TRANSFER_TURN_BUDGET: usize = 4 * SCRATCH_LEN;
+/// A replica's held stream longer than this goes to its connection a chunk at a
+/// time, moved rather than copied (the turn's writes, below it, are copied: that
+/// keeps the buffers' allocations for reuse).
+const HANDOVER_MIN: usize = 64 * 1024;
 /// The ping the master sends its replicas.
 const PING: &[u8] = b"*1\r\n$4\r\nPING\r\n";
 /// The master's request for acknowledgements (WAIT).
@@ -48,6 +57,9 @@ pub(super) struct Transfer {
     mark: [u8; 40],
     started: Instant,
     bytes: u64,
+    /// Where the child writes, when it is done, the number of documents it wrote
+    /// as strings (the RDB format has no document type).
+    report: File,
 }
 
 /// A spooled snapshot being sent to one replica.
@@ -118,18 +130,56 @@ impl Server {
                 continue;
             }
             if r.state == ReplicaState::Online {
-                let out = std::mem::take(&mut r.out);
-                self.push_output(token, &out);
-                if let Some(r) = self.state.repl.replicas.get_mut(&token) {
-                    r.out = out;
-                    r.out.clear();
-                }
+                self.hand_over(token);
             }
         }
         self.enforce_replica_limits();
         if !self.state.repl.waiters.is_empty() {
             self.serve_waiters();
         }
+    }
+
+    /// Hands an online replica's held stream to its connection. A little (the
+    /// turn's writes) is copied; more (what a full sync held back: tens of MB under
+    /// write load) goes a chunk at a time, each moved in as the output buffer once
+    /// that is empty, so no turn copies or first-touches more than a chunk.
+    fn hand_over(&mut self, token: usize) {
+        let Some(r) = self.state.repl.replicas.get_mut(&token) else {
+            return;
+        };
+        let Some(conn) = self.conns.get_mut(token).filter(|c| !c.closing) else {
+            return;
+        };
+        if r.out.chunks() <= 1 && r.out.len() <= HANDOVER_MIN {
+            for slice in r.out.slices() {
+                conn.wbuf.extend_from_slice(slice);
+            }
+            r.out.clear();
+        } else if conn.wbuf.is_empty()
+            && let Some(chunk) = r.out.pop_front()
+        {
+            conn.wbuf = BytesMut::from(bytes::Bytes::from(chunk));
+        } else {
+            // Comes back once the connection has written what it holds.
+            return;
+        }
+        if !conn.pending_write {
+            conn.pending_write = true;
+            self.pending_write.push(token);
+        }
+    }
+
+    /// True when an online replica has written all its output and has more held:
+    /// the loop must not sleep (no event would wake it for that).
+    pub(super) fn hand_over_pending(&self) -> bool {
+        self.state.repl.replicas.iter().any(|(t, r)| {
+            r.state == ReplicaState::Online
+                && !r.out.is_empty()
+                && self
+                    .conns
+                    .get(*t)
+                    .is_some_and(|c| c.wbuf.is_empty() && !c.closing)
+        })
     }
 
     /// Answers the WAIT clients whose replicas acknowledged, or whose time is up.
@@ -242,10 +292,16 @@ impl Server {
         // SAFETY: as Persistence::bgsave: the child closes every inherited descriptor
         // but its socket, only writes the snapshot from its copy of the memory, and
         // leaves with `_exit`.
+        // The child reports on it how many documents it wrote as strings (it cannot
+        // log: another thread may have held the logger's lock at the fork).
+        let (report_rx, report_tx) = crate::persistence::reason_pipe()?;
         let forked = Instant::now();
         let pid = unsafe { libc::fork() };
         if pid == 0 {
-            let fd = crate::persistence::close_inherited_fds(child.as_raw_fd());
+            let [fd, report] = crate::persistence::close_inherited_fds_but([
+                child.as_raw_fd(),
+                report_tx.as_raw_fd(),
+            ]);
             // SAFETY: descriptor `fd` is the child's socket, owned by nobody else now.
             let file = unsafe { File::from_raw_fd(fd) };
             let out = io::BufWriter::with_capacity(SCRATCH_LEN, file);
@@ -257,14 +313,20 @@ impl Server {
                     now,
                     position.as_ref(),
                 )
-                .map(|(w, _)| w),
+                .map(|(w, _)| (w, 0)),
                 SnapshotFormat::Redis => {
                     crate::persistence::rdb::write_store(&self.store, out, now, position.as_ref())
-                        .map(|(w, _)| w)
+                        .map(|(w, stats)| (w, stats.docs))
                 }
             };
-            let code = match written.and_then(|mut w| w.flush()) {
-                Ok(()) => 0,
+            let code = match written.and_then(|(mut w, docs)| w.flush().map(|()| docs)) {
+                Ok(docs) => {
+                    let text = docs.to_string();
+                    // SAFETY: writes our own buffer to our own pipe; a short or failed
+                    // write only loses the count.
+                    unsafe { libc::write(report, text.as_ptr().cast(), text.len()) };
+                    0
+                }
                 Err(_) => 1,
             };
             // SAFETY: ends the child without unwinding or running destructors.
@@ -273,8 +335,12 @@ impl Server {
         if pid == -1 {
             return Err(io::Error::last_os_error());
         }
-        let fork_us = forked.elapsed().as_micros();
+        let fork_took = forked.elapsed();
+        let fork_us = fork_took.as_micros();
+        // INFO's latest_fork_usec and LATENCY's `fork` event count this fork too.
+        crate::runtime::observe::note_fork(fork_took);
         drop(child);
+        drop(report_tx);
         parent.set_nonblocking(true)?;
         let mut source = mio::net::UnixStream::from_std(parent);
         self.poll
@@ -328,6 +394,7 @@ impl Server {
             mark,
             started: Instant::now(),
             bytes: 0,
+            report: File::from(report_rx),
         });
         Ok(())
     }
@@ -428,15 +495,32 @@ impl Server {
             t.bytes,
             t.started.elapsed().as_secs_f64()
         );
+        // The child has exited: its end of the pipe is closed, the read ends.
+        let mut count = String::new();
+        let _ = (&mut t.report).take(20).read_to_string(&mut count);
+        let docs: u64 = count.trim().parse().unwrap_or(0);
+        if docs > 0 {
+            let replicas = t.streamed.len() + t.spooled.len();
+            warn!(
+                "{docs} document value(s) sent to {replicas} replica(s) as strings (their RESP \
+                 bytes) in the RDB snapshot of this full sync: the Redis RDB format has no \
+                 document type (a rudis replica keeps them)"
+            );
+        }
+        let now = store::now_ms();
         for tok in t.streamed {
             self.push_output(tok, &t.mark);
             if let Some(r) = self.state.repl.replicas.get_mut(&tok) {
+                // Online as Redis's replicaPutOnline (the ack time too: no false
+                // timeout); the stream follows its first ACK.
                 r.state = ReplicaState::WaitAck;
+                r.ack_ms = now;
             }
+            let name = self.state.clients.get(tok).map_or("?", |c| c.addr.as_str());
             info!(
-                "Streamed RDB transfer with replica {} succeeded (socket). Waiting for REPLCONF ACK from replica to enable streaming",
-                self.state.clients.get(tok).map_or("?", |c| c.addr.as_str())
+                "Streamed RDB transfer with replica {name} succeeded (socket). Waiting for REPLCONF ACK from replica to enable streaming"
             );
+            info!("Synchronization with replica {name} succeeded");
         }
         if let Some((mut file, path)) = t.spool {
             let path = std::rc::Rc::new(path);
@@ -491,6 +575,13 @@ impl Server {
                             // `$<len>`: the replica reads exactly that, the stream may follow.
                             r.state = ReplicaState::Online;
                             r.ack_ms = store::now_ms();
+                            info!(
+                                "Synchronization with replica {} succeeded",
+                                self.state
+                                    .clients
+                                    .get(token)
+                                    .map_or("?", |c| c.addr.as_str())
+                            );
                         }
                     }
                     _ => {

@@ -377,7 +377,7 @@ fn role(ctx: &mut Ctx<'_>, _req: &Request<'_>) -> Result<(), CmdError> {
     let online: Vec<(String, u16, u64)> = repl
         .replicas
         .iter()
-        .filter(|(_, r)| r.state == ReplicaState::Online)
+        .filter(|(_, r)| r.state.is_online())
         .map(|(t, r)| (replica_ip(ctx, *t, r), r.port, r.ack_offset))
         .collect();
     ctx.out.array_len(online.len());
