@@ -1,8 +1,11 @@
 //! The Lua VM: created with Redis's libraries and sandbox, holds the compiled
 //! scripts, and runs one with [`Engine::call`].
 
-use mlua::{Function, Lua, LuaOptions, StdLib, Table, Value};
+use std::rc::Rc;
 
+use mlua::{Function, Lua, LuaOptions, MultiValue, StdLib, Table, Value, Variadic};
+
+use super::host::{Host, HostSlot};
 use super::sha1::sha1_hex;
 use crate::REDIS_VERSION;
 
@@ -12,6 +15,11 @@ pub const HOOK_EVERY: u32 = 100_000;
 /// Heap growth (percent of live data) before Lua starts its next collection cycle.
 const GC_PAUSE_PERCENT: i32 = 100;
 
+/// Arguments (keys and values) passed to the prelude as Lua call arguments; more
+/// travel in tables built here (a call's values sit on Lua's C stack, which holds
+/// at most `LUAI_MAXCSTACK` = 8000).
+const INLINE_ARGS: usize = 64;
+
 /// Base functions a script must not have (Redis's `deny_list`): no file access.
 const DENIED_GLOBALS: &[&str] = &["dofile", "loadfile", "print"];
 
@@ -20,8 +28,10 @@ pub struct Engine {
     lua: Lua,
     /// Hidden table shared with the prelude: `call`, `busy`, `resp`.
     runtime: Table,
-    /// The prelude's `run(f, hook_every)`.
+    /// The prelude's `run(f, hook_every, is_function, nkeys, ...)`.
     run: Function,
+    /// The run in progress, which the `redis.*` callbacks reach.
+    host: Rc<HostSlot>,
     /// Lua's own `collectgarbage`, kept before scripts can touch globals (a GC step
     /// of a given size is not in mlua's API).
     collect: Function,
@@ -66,6 +76,8 @@ impl Engine {
             lua.create_function(|lua, f: Function| super::libs::raising(lua, f))?,
         )?;
         runtime.raw_set("log", lua.create_function(log)?)?;
+        let host = Rc::new(HostSlot::default());
+        register_callbacks(&lua, &runtime, &host)?;
         redis.raw_set("REDIS_VERSION", REDIS_VERSION)?;
         redis.raw_set("REDIS_VERSION_NUM", version_num())?;
         super::libs::open(&lua)?;
@@ -95,18 +107,9 @@ impl Engine {
             lua,
             runtime,
             run,
+            host,
             collect,
         })
-    }
-
-    /// The interpreter.
-    pub fn lua(&self) -> &Lua {
-        &self.lua
-    }
-
-    /// The table the prelude reads `call` and `busy` from.
-    pub fn runtime(&self) -> &Table {
-        &self.runtime
     }
 
     /// Compiles a script body as Redis names it (`@user_script`, so errors say
@@ -184,45 +187,54 @@ impl Engine {
         Ok(out)
     }
 
-    /// Runs a function's callback with its KEYS and ARGV tables as arguments.
-    pub fn call_function<'a>(
+    /// Runs `f` (a script, or with `is_function` a function's callback) with the
+    /// count hook every `hook_every` instructions (0 = none), `host` serving its
+    /// `redis.*` calls. A script gets `keys` and `args` as its KEYS and ARGV globals,
+    /// a function as its two arguments. Returns `Ok(result)` or `Err(error table)`,
+    /// and whether the script ended in RESP3 (`redis.setresp(3)`).
+    pub fn run<'a>(
         &self,
+        host: &mut dyn Host,
         f: &Function,
+        is_function: bool,
         hook_every: u32,
-        keys: impl Iterator<Item = &'a [u8]>,
-        args: impl Iterator<Item = &'a [u8]>,
-    ) -> mlua::Result<Result<Value, Value>> {
-        let keys = self.array(keys)?;
-        let args = self.array(args)?;
-        let (ok, value): (bool, Value) = self.run.call((f.clone(), hook_every, keys, args))?;
-        Ok(if ok { Ok(value) } else { Err(value) })
+        keys: impl ExactSizeIterator<Item = &'a [u8]>,
+        args: impl ExactSizeIterator<Item = &'a [u8]>,
+    ) -> mlua::Result<(Result<Value, Value>, bool)> {
+        let nkeys = keys.len();
+        let (ok, value, resp): (bool, Value, i64) = if nkeys + args.len() <= INLINE_ARGS {
+            let strings = keys
+                .chain(args)
+                .map(|item| self.lua.create_string(item))
+                .collect::<mlua::Result<Vec<_>>>()?;
+            let call = (
+                f,
+                hook_every,
+                is_function,
+                nkeys as i64,
+                Variadic::from(strings),
+            );
+            self.host.lend(host, || self.run.call(call))?
+        } else {
+            let call = (
+                f,
+                hook_every,
+                is_function,
+                -1i64,
+                self.array(keys)?,
+                self.array(args)?,
+            );
+            self.host.lend(host, || self.run.call(call))?
+        };
+        Ok((if ok { Ok(value) } else { Err(value) }, resp == 3))
     }
 
-    /// Sets the KEYS and ARGV globals for the next run.
-    pub fn set_arguments<'a>(
-        &self,
-        keys: impl Iterator<Item = &'a [u8]>,
-        args: impl Iterator<Item = &'a [u8]>,
-    ) -> mlua::Result<()> {
-        let globals = self.lua.globals();
-        globals.raw_set("KEYS", self.array(keys)?)?;
-        globals.raw_set("ARGV", self.array(args)?)?;
-        Ok(())
-    }
-
-    fn array<'a>(&self, items: impl Iterator<Item = &'a [u8]>) -> mlua::Result<Table> {
-        let table = self.lua.create_table()?;
+    fn array<'a>(&self, items: impl ExactSizeIterator<Item = &'a [u8]>) -> mlua::Result<Table> {
+        let table = self.lua.create_table_with_capacity(items.len(), 0)?;
         for (i, item) in items.enumerate() {
             table.raw_set(i + 1, self.lua.create_string(item)?)?;
         }
         Ok(table)
-    }
-
-    /// Runs `f` with the count hook every `hook_every` instructions (0 = none):
-    /// `Ok(result)` or `Err(error table)`.
-    pub fn call(&self, f: &Function, hook_every: u32) -> mlua::Result<Result<Value, Value>> {
-        let (ok, value): (bool, Value) = self.run.call((f.clone(), hook_every))?;
-        Ok(if ok { Ok(value) } else { Err(value) })
     }
 
     /// Runs a Lua garbage collection step of `kbytes` (Redis steps by 50 every 50
@@ -274,6 +286,50 @@ fn error_message(value: &Value) -> String {
     text.strip_prefix("ERR ")
         .map(str::to_string)
         .unwrap_or(text)
+}
+
+/// Sets `rt.call`, `rt.call_packed`, `rt.acl_check` and `rt.busy`, which serve the
+/// prelude's `redis.*` through the host of the run in progress.
+fn register_callbacks(lua: &Lua, runtime: &Table, host: &Rc<HostSlot>) -> mlua::Result<()> {
+    let slot = Rc::clone(host);
+    let call = lua.create_function(move |lua, (resp, args): (i64, MultiValue)| {
+        call_host(&slot, lua, resp, args)
+    })?;
+    let slot = Rc::clone(host);
+    let call_packed = lua.create_function(move |lua, (resp, args): (i64, Table)| {
+        let n: usize = args.raw_get("n").unwrap_or(0);
+        let args: mlua::Result<MultiValue> = (1..=n).map(|i| args.raw_get::<Value>(i)).collect();
+        call_host(&slot, lua, resp, args?)
+    })?;
+    let slot = Rc::clone(host);
+    let acl_check = lua.create_function(move |lua, args: MultiValue| {
+        slot.with(|host| host.acl_check(lua, args))
+            .unwrap_or_else(|| Err(not_reentrant()))
+    })?;
+    let slot = Rc::clone(host);
+    let busy =
+        lua.create_function(move |_, ()| Ok(slot.with(|host| host.busy()).unwrap_or(false)))?;
+    runtime.raw_set("call", call)?;
+    runtime.raw_set("call_packed", call_packed)?;
+    runtime.raw_set("acl_check", acl_check)?;
+    runtime.raw_set("busy", busy)?;
+    Ok(())
+}
+
+/// `redis.call` through the host of the run in progress.
+fn call_host(
+    slot: &HostSlot,
+    lua: &Lua,
+    resp: i64,
+    args: MultiValue,
+) -> mlua::Result<(Value, bool)> {
+    slot.with(|host| host.call(lua, resp == 3, args))
+        .unwrap_or_else(|| Err(not_reentrant()))
+}
+
+/// The error for a callback with no run to serve it (or one already serving).
+fn not_reentrant() -> mlua::Error {
+    mlua::Error::runtime("redis.call is not reentrant")
 }
 
 /// `rt.sha1hex(s)`: the prelude has checked the arguments.

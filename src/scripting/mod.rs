@@ -7,6 +7,7 @@
 pub(crate) mod convert;
 pub(crate) mod engine;
 pub mod functions;
+pub(crate) mod host;
 pub(crate) mod libs;
 pub mod scripts;
 pub mod sha1;

@@ -1,9 +1,10 @@
 -- rudis's script runtime, run once when a Lua VM is created, before any user
--- script. It receives the hidden table `rt` (the Rust side sets rt.call and
--- rt.busy for each run, and reads rt.resp), the debug library (kept here,
--- removed from the scripts' globals), and the `redis` table to fill. It
--- returns `run(f)`, which calls a compiled user script and returns
--- (true, result) or (false, error table), as Redis's luaCallFunction.
+-- script. It receives the hidden table `rt` (the Rust side has set rt.call,
+-- rt.call_packed, rt.acl_check and rt.busy, which serve the run in progress),
+-- the debug library (kept here, removed from the scripts' globals), and the
+-- `redis` table to fill. It returns `run(f, ...)`, which calls a compiled user
+-- script and returns (true, result) or (false, error table), as Redis's
+-- luaCallFunction, and the RESP version the script ended with.
 local rt, dbg, redis = ...
 local G = _G
 local error, type, tostring, select, tonumber, xpcall, table, rawget, rawset =
@@ -74,9 +75,9 @@ local PACK_ABOVE = 200
 local function invoke(...)
   local n = select('#', ...)
   if n > PACK_ABOVE then
-    return rt.call_packed({n = n, ...})
+    return rt.call_packed(rt.resp, {n = n, ...})
   end
-  return rt.call(...)
+  return rt.call(rt.resp, ...)
 end
 
 -- A C function (rt.raising) rather than a Lua one: a script's tail call
@@ -246,19 +247,29 @@ rawset(G, '_G', ENV)
 rt.lib = {readonly = readonly, readonly_error = readonly_error, handler = handler,
   dbg = dbg, redis = redis, ENV = ENV}
 
-return function(f, hook_every, ...)
+-- Runs a script (KEYS and ARGV globals) or, with `is_function`, a function's
+-- callback (KEYS and ARGV as arguments). The arguments come as `nkeys` keys then
+-- the values, or, with `nkeys` -1, as the two tables already built.
+return function(f, hook_every, is_function, nkeys, ...)
   rt.resp = 2
-  local n = select('#', ...)
+  local keys, argv
+  if nkeys < 0 then
+    keys, argv = ...
+  else
+    keys, argv = {...}, {select(nkeys + 1, ...)}
+    for i = select('#', ...), nkeys + 1, -1 do keys[i] = nil end
+  end
   local ok, result
-  if n == 0 then
+  if is_function then
+    if hook_every > 0 then dbg.sethook(count_hook, '', hook_every) end
+    ok, result = xpcall(function() return f(keys, argv) end, handler)
+  else
+    rawset(G, 'KEYS', keys)
+    rawset(G, 'ARGV', argv)
     setfenv(f, ENV)
     if hook_every > 0 then dbg.sethook(count_hook, '', hook_every) end
     ok, result = xpcall(f, handler)
-  else
-    local args = {...}
-    if hook_every > 0 then dbg.sethook(count_hook, '', hook_every) end
-    ok, result = xpcall(function() return f(unpack(args, 1, n)) end, handler)
   end
   dbg.sethook()
-  return ok, result
+  return ok, result, rt.resp
 end

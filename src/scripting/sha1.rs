@@ -31,17 +31,28 @@ fn compress(h: &mut [u32; 5], block: &[u8]) {
     for i in 16..80 {
         w[i] = (w[i - 3] ^ w[i - 8] ^ w[i - 14] ^ w[i - 16]).rotate_left(1);
     }
-    let [mut a, mut b, mut c, mut d, mut e] = *h;
-    for (i, &wi) in w.iter().enumerate() {
-        let (f, k) = match i {
-            0..=19 => ((b & c) | (!b & d), 0x5A827999),
-            20..=39 => (b ^ c ^ d, 0x6ED9EBA1),
-            40..=59 => ((b & c) | (b & d) | (c & d), 0x8F1BBCDC),
-            _ => (b ^ c ^ d, 0xCA62C1D6),
-        };
+    // One loop per round function, with no branch per step (EVAL hashes its
+    // script at every call).
+    let mut v = *h;
+    rounds(&mut v, &w[0..20], 0x5A827999, |b, c, d| (b & c) | (!b & d));
+    rounds(&mut v, &w[20..40], 0x6ED9EBA1, |b, c, d| b ^ c ^ d);
+    rounds(&mut v, &w[40..60], 0x8F1BBCDC, |b, c, d| {
+        (b & c) | (b & d) | (c & d)
+    });
+    rounds(&mut v, &w[60..80], 0xCA62C1D6, |b, c, d| b ^ c ^ d);
+    for (x, y) in h.iter_mut().zip(v) {
+        *x = x.wrapping_add(y);
+    }
+}
+
+/// Twenty steps of one round: round function `f` and constant `k`.
+#[inline(always)]
+fn rounds(v: &mut [u32; 5], w: &[u32], k: u32, f: impl Fn(u32, u32, u32) -> u32) {
+    let [mut a, mut b, mut c, mut d, mut e] = *v;
+    for &wi in w {
         let t = a
             .rotate_left(5)
-            .wrapping_add(f)
+            .wrapping_add(f(b, c, d))
             .wrapping_add(e)
             .wrapping_add(k)
             .wrapping_add(wi);
@@ -51,9 +62,7 @@ fn compress(h: &mut [u32; 5], block: &[u8]) {
         b = a;
         a = t;
     }
-    for (x, y) in h.iter_mut().zip([a, b, c, d, e]) {
-        *x = x.wrapping_add(y);
-    }
+    *v = [a, b, c, d, e];
 }
 
 #[cfg(test)]

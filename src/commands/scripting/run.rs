@@ -1,16 +1,16 @@
 //! One script run: `redis.call` through the command table, the busy hook, and the
 //! conversion of the result into the caller's reply (Redis's `luaCallFunction`).
 
-use std::cell::RefCell;
 use std::time::{Duration, Instant};
 
 use bytes::BytesMut;
-use mlua::{Lua, MultiValue, Table, Value};
+use mlua::{Lua, MultiValue, Value};
 
 use crate::commands::{Ctx, ServerState};
 use crate::protocol::{Frame, OwnedRequest, Reply, RespVersion};
 use crate::scripting::convert::{frame_to_lua, lua_to_frame, write_frame};
 use crate::scripting::engine::{Engine, HOOK_EVERY};
+use crate::scripting::host::Host;
 use crate::scripting::{PendingRun, Running};
 use crate::store::Store;
 
@@ -64,14 +64,6 @@ fn run_script(ctx: &mut Ctx<'_>, pending: &PendingRun, pump: Option<&mut dyn Pum
     };
     let req = pending.req.request();
     let keys_end = 3 + pending.numkeys;
-    let arguments = if is_function {
-        Ok(())
-    } else {
-        engine.set_arguments(
-            (3..keys_end).map(|i| req.arg(i)),
-            (keys_end..req.len()).map(|i| req.arg(i)),
-        )
-    };
     let threshold = ctx.server.config.busy_reply_threshold_ms;
     engine.set_memory_limit(ctx.server.config.lua_memory_limit);
     let caller_db = ctx.client().db;
@@ -87,54 +79,26 @@ fn run_script(ctx: &mut Ctx<'_>, pending: &PendingRun, pump: Option<&mut dyn Pum
         kill: false,
         wrote: false,
     });
-    let (outcome, resp3) = {
-        let env = RefCell::new(RunEnv {
-            ctx: &mut *ctx,
-            pump,
-            read_only: pending.read_only,
-            threshold: Duration::from_millis(threshold),
-            sha: &pending.sha,
-            runtime: engine.runtime(),
-            scratch: BytesMut::new(),
-        });
-        let hook_every = if threshold > 0 { HOOK_EVERY } else { 0 };
-        let outcome = arguments.and_then(|()| {
-            engine.lua().scope(|scope| {
-                let call = scope.create_function(|lua, args| call_in(&env, lua, args))?;
-                let call_packed = scope.create_function(|lua, args: Table| {
-                    let n: usize = args.raw_get("n").unwrap_or(0);
-                    let args: mlua::Result<MultiValue> =
-                        (1..=n).map(|i| args.raw_get::<Value>(i)).collect();
-                    call_in(&env, lua, args?)
-                })?;
-                let acl_check = scope.create_function(|lua, args: MultiValue| {
-                    with_env(&env, |env| env.acl_check(lua, args))
-                })?;
-                let busy = scope.create_function(|_, ()| {
-                    Ok(env.try_borrow_mut().is_ok_and(|mut env| env.busy_tick()))
-                })?;
-                engine.runtime().raw_set("call", call)?;
-                engine.runtime().raw_set("call_packed", call_packed)?;
-                engine.runtime().raw_set("acl_check", acl_check)?;
-                engine.runtime().raw_set("busy", busy)?;
-                if is_function {
-                    engine.call_function(
-                        &function,
-                        hook_every,
-                        (3..keys_end).map(|i| req.arg(i)),
-                        (keys_end..req.len()).map(|i| req.arg(i)),
-                    )
-                } else {
-                    engine.call(&function, hook_every)
-                }
-            })
-        });
-        let runtime = engine.runtime();
-        let _ = runtime.raw_set("call", Value::Nil);
-        let _ = runtime.raw_set("call_packed", Value::Nil);
-        let _ = runtime.raw_set("acl_check", Value::Nil);
-        let _ = runtime.raw_set("busy", Value::Nil);
-        (outcome, runtime.raw_get::<i64>("resp").unwrap_or(2) == 3)
+    let mut env = RunEnv {
+        ctx: &mut *ctx,
+        pump,
+        read_only: pending.read_only,
+        threshold: Duration::from_millis(threshold),
+        sha: &pending.sha,
+        scratch: BytesMut::new(),
+    };
+    let hook_every = if threshold > 0 { HOOK_EVERY } else { 0 };
+    let outcome = engine.run(
+        &mut env,
+        &function,
+        is_function,
+        hook_every,
+        (3..keys_end).map(|i| req.arg(i)),
+        (keys_end..req.len()).map(|i| req.arg(i)),
+    );
+    let (outcome, resp3) = match outcome {
+        Ok((result, resp3)) => (Ok(result), resp3),
+        Err(e) => (Err(e), false),
     };
     let failed = match outcome {
         Ok(Ok(value)) => {
@@ -176,27 +140,6 @@ fn run_script(ctx: &mut Ctx<'_>, pending: &PendingRun, pump: Option<&mut dyn Pum
     client.deny_blocking = deny_blocking;
     client.in_script = in_script;
     finish(&mut ctx.server.scripts, engine, is_function);
-}
-
-/// `redis.call` with the run's environment.
-fn call_in(
-    env: &RefCell<RunEnv<'_, '_, '_>>,
-    lua: &Lua,
-    args: MultiValue,
-) -> mlua::Result<(Value, bool)> {
-    with_env(env, |env| env.call(lua, args))
-}
-
-/// Runs `f` on the run's environment, which Lua reaches from `redis.*` functions.
-/// Never reentered: commands run no Lua.
-fn with_env<R>(
-    env: &RefCell<RunEnv<'_, '_, '_>>,
-    f: impl FnOnce(&mut RunEnv<'_, '_, '_>) -> mlua::Result<R>,
-) -> mlua::Result<R> {
-    match env.try_borrow_mut() {
-        Ok(mut env) => f(&mut env),
-        Err(_) => Err(mlua::Error::runtime("redis.call is not reentrant")),
-    }
 }
 
 /// Puts the interpreter back and ends the run.
@@ -254,20 +197,16 @@ struct RunEnv<'c, 'a, 'p> {
     read_only: bool,
     threshold: Duration,
     sha: &'c str,
-    runtime: &'c Table,
     /// Where a called command writes its reply before it becomes a Lua value.
     scratch: BytesMut,
 }
 
-impl RunEnv<'_, '_, '_> {
-    /// `redis.call` / `redis.pcall`: returns the reply, and whether it is an error
-    /// (which `redis.call` raises).
-    fn call(&mut self, lua: &Lua, args: MultiValue) -> mlua::Result<(Value, bool)> {
+impl Host for RunEnv<'_, '_, '_> {
+    fn call(&mut self, lua: &Lua, resp3: bool, args: MultiValue) -> mlua::Result<(Value, bool)> {
         let argv = match to_argv(args) {
             Ok(argv) => argv,
             Err(text) => return Ok((error_table(lua, text)?, true)),
         };
-        let resp3 = self.runtime.raw_get::<i64>("resp").unwrap_or(2) == 3;
         let req = OwnedRequest::from_args(argv.iter().map(Vec::as_slice));
         self.scratch.clear();
         let version = if resp3 {
@@ -309,9 +248,7 @@ impl RunEnv<'_, '_, '_> {
         Ok((frame_to_lua(lua, frame, resp3)?, failed))
     }
 
-    /// `redis.acl_check_cmd(cmd, args...)`: whether the caller's user may run it
-    /// (`true, allowed`), or `false, error table` for arguments that name no command.
-    fn acl_check(&self, lua: &Lua, args: MultiValue) -> mlua::Result<(bool, Value)> {
+    fn acl_check(&mut self, lua: &Lua, args: MultiValue) -> mlua::Result<(bool, Value)> {
         let argv = match to_argv(args) {
             Ok(argv) => argv,
             Err(text) => return Ok((false, error_table(lua, text)?)),
@@ -332,9 +269,9 @@ impl RunEnv<'_, '_, '_> {
         Ok((true, Value::Boolean(allowed)))
     }
 
-    /// The count hook: past the threshold, serves the other clients; true when the
-    /// script must stop (SCRIPT KILL or SHUTDOWN).
-    fn busy_tick(&mut self) -> bool {
+    /// Past the threshold, serves the other clients; true when the script must
+    /// stop (SCRIPT KILL or SHUTDOWN).
+    fn busy(&mut self) -> bool {
         let Some(running) = self.ctx.server.scripts.running.as_mut() else {
             return false;
         };
