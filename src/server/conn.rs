@@ -45,8 +45,13 @@ pub enum FlushOutcome {
 pub struct Conn {
     /// The socket.
     pub stream: TcpStream,
-    /// Bytes read and not yet consumed by a finished request.
+    /// Bytes read and not yet dropped. The first `rpos` of them belong to requests
+    /// already run in the batch under way.
     pub rbuf: BytesMut,
+    /// Bytes at the front of `rbuf` taken by requests run in the batch under way: they
+    /// are dropped once, when the batch ends ([`Conn::release`]), not after every
+    /// request (Redis's `qb_pos`). 0 outside a batch.
+    pub rpos: usize,
     /// Replies not yet written.
     pub wbuf: BytesMut,
     /// Where the parse of `rbuf` stands.
@@ -75,6 +80,7 @@ impl Conn {
         Conn {
             stream,
             rbuf: BytesMut::new(),
+            rpos: 0,
             wbuf: BytesMut::new(),
             parser: RequestParser::new(),
             eof: false,
@@ -163,6 +169,21 @@ impl Conn {
     /// connection, which learns it is connected from its first writable event).
     pub fn assume_write_interest(&mut self) {
         self.write_interest = true;
+    }
+
+    /// The bytes of `rbuf` not yet taken by a request.
+    #[inline]
+    pub fn unread(&self) -> &[u8] {
+        &self.rbuf[self.rpos..]
+    }
+
+    /// Drops the bytes of the requests run in this batch from the front of `rbuf`.
+    #[inline]
+    pub fn release(&mut self) {
+        if self.rpos > 0 {
+            self.rbuf.advance(self.rpos);
+            self.rpos = 0;
+        }
     }
 
     /// Drops the read buffer's allocation when it is empty and oversized.

@@ -28,7 +28,6 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use bytes::Buf;
 use log::{debug, info, warn};
 use mio::net::{TcpListener, TcpStream};
 use mio::{Events, Interest, Poll, Registry, Token, Waker};
@@ -612,6 +611,16 @@ impl Server {
     /// Parses and runs every complete request in the read buffer; false when it stopped
     /// because the client must not be read further (closing or output backlog).
     fn execute(&mut self, token: usize) -> bool {
+        let drained = self.execute_batch(token);
+        if let Some(conn) = self.conns.get_mut(token) {
+            conn.release();
+        }
+        drained
+    }
+
+    /// [`Server::execute`] but for dropping the bytes of the requests run.
+    #[inline(always)]
+    fn execute_batch(&mut self, token: usize) -> bool {
         let Server {
             poll,
             listeners,
@@ -643,6 +652,8 @@ impl Server {
                 Step::ProtocolError | Step::Paused => break false,
                 Step::Ran => {}
                 Step::Script { mark } => {
+                    // The busy pump may look at any connection's buffer.
+                    conn.release();
                     let io = busy::Io {
                         listeners,
                         registry: poll.registry(),
@@ -801,10 +812,9 @@ fn run_next(
         unauthenticated: state.acl.auth_required(state.clients[token].authenticated),
         ..state.config.proto
     };
-    match conn.parser.parse(&conn.rbuf, &limits) {
+    match conn.parser.parse(&conn.rbuf[conn.rpos..], &limits) {
         Ok(Parsed::Incomplete) => {
-            let skipped = conn.parser.release_skipped();
-            conn.rbuf.advance(skipped);
+            conn.rpos += conn.parser.release_skipped();
             Step::Incomplete
         }
         Ok(Parsed::Ready) => {
@@ -814,7 +824,7 @@ fn run_next(
             });
             let resp = state.clients[token].resp;
             state.clients[token].last_interaction_ms = now;
-            let req = conn.parser.request(&conn.rbuf);
+            let req = conn.parser.request(&conn.rbuf[conn.rpos..]);
             if state.pause.is_on() && held_by_pause(state, token, &req, now) {
                 // Parsed again, from the same bytes, once the pause ends.
                 conn.parser.finish();
@@ -830,8 +840,7 @@ fn run_next(
                 now,
             };
             dispatch(&mut ctx, &req);
-            let used = conn.parser.finish();
-            conn.rbuf.advance(used);
+            conn.rpos += conn.parser.finish();
             if state.scripts.has_pending() {
                 return Step::Script { mark };
             }
@@ -892,4 +901,5 @@ fn protocol_error(conn: &mut Conn, state: &mut ServerState, token: usize, e: &Pr
     Reply::new(&mut conn.wbuf, state.clients[token].resp).error(&e.to_string());
     state.clients[token].close_after_reply = true;
     let _ = conn.rbuf.split();
+    conn.rpos = 0;
 }
