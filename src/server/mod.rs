@@ -527,7 +527,6 @@ impl Server {
                     Ok((outcome, n)) => {
                         self.state.stats.net_input_bytes += n as u64;
                         self.state.observe.reads_processed += 1;
-                        self.state.observe.reads_processed += 1;
                         match outcome {
                             ReadOutcome::Drained => {}
                             ReadOutcome::BudgetSpent => again = true,
