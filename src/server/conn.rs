@@ -133,7 +133,12 @@ impl Conn {
             match self.stream.write(&self.wbuf) {
                 Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
                 Ok(n) => {
-                    self.wbuf.advance(n);
+                    if n == self.wbuf.len() {
+                        // All of it (the common case): cheaper than moving the start.
+                        self.wbuf.clear();
+                    } else {
+                        self.wbuf.advance(n);
+                    }
                     total += n;
                 }
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
@@ -180,10 +185,13 @@ impl Conn {
     /// Drops the bytes of the requests run in this batch from the front of `rbuf`.
     #[inline]
     pub fn release(&mut self) {
-        if self.rpos > 0 {
+        if self.rpos == self.rbuf.len() {
+            // All of it (the common case): no offset to move (Redis's sdsclear).
+            self.rbuf.clear();
+        } else if self.rpos > 0 {
             self.rbuf.advance(self.rpos);
-            self.rpos = 0;
         }
+        self.rpos = 0;
     }
 
     /// Drops the read buffer's allocation when it is empty and oversized.
