@@ -587,6 +587,83 @@ fn min_replicas_and_wait_timeout() {
     );
 }
 
+/// A replica leaves expired keys to its master (Redis's expireIfNeeded): reads see them
+/// missing, but only the master's DEL removes them, so both keep the same keys even
+/// when the master has not expired them yet (the divergence that broke a promoted
+/// replica's stream: it had removed keys its own replicas still held).
+#[test]
+fn replica_leaves_expiry_to_its_master() {
+    let master = rudis(&[]);
+    let mut m = master.client();
+    let _: () = redis::cmd("DEBUG")
+        .arg("SET-ACTIVE-EXPIRE")
+        .arg(0)
+        .query(&mut m)
+        .expect("active expiry off on the master");
+    let port = port_of(&master).to_string();
+    let replica = rudis(&["--replicaof", "127.0.0.1", &port]);
+    let mut r = replica.client();
+    wait_until("the replica online", || {
+        info_field(&mut r, "replication", "master_link_status") == "up"
+    });
+    q(&mut m, redis::cmd("SET").arg("kept").arg("v"));
+    q(
+        &mut m,
+        redis::cmd("SET").arg("short").arg("v").arg("PX").arg(30),
+    );
+    let acked: i64 = redis::cmd("WAIT")
+        .arg(1)
+        .arg(5000)
+        .query(&mut m)
+        .expect("wait");
+    assert_eq!(acked, 1);
+    // Logically expired on the replica: reads say so, the key stays.
+    wait_until("the key to read as expired on the replica", || {
+        let v: Option<String> = redis::cmd("GET").arg("short").query(&mut r).expect("get");
+        v.is_none()
+    });
+    let exists: i64 = redis::cmd("EXISTS")
+        .arg("short")
+        .query(&mut r)
+        .expect("exists");
+    assert_eq!(exists, 0);
+    let mget: Vec<Option<String>> = redis::cmd("MGET")
+        .arg("short")
+        .arg("kept")
+        .query(&mut r)
+        .expect("mget");
+    assert_eq!(mget, vec![None, Some("v".to_string())]);
+    let dbsize: i64 = redis::cmd("DBSIZE").query(&mut r).expect("dbsize");
+    assert_eq!(dbsize, 2, "the replica must not remove the key itself");
+    assert_eq!(digest(&mut m), digest(&mut r));
+    // The master removes it on access and sends the DEL.
+    let v: Option<String> = redis::cmd("GET").arg("short").query(&mut m).expect("get");
+    assert_eq!(v, None);
+    wait_until("the master's DEL on the replica", || {
+        redis::cmd("DBSIZE").query::<i64>(&mut r).expect("dbsize") == 1
+    });
+    assert_eq!(digest(&mut m), digest(&mut r));
+    // Promoted, it expires keys itself again.
+    q(
+        &mut m,
+        redis::cmd("SET").arg("later").arg("v").arg("PX").arg(30),
+    );
+    let acked: i64 = redis::cmd("WAIT")
+        .arg(1)
+        .arg(5000)
+        .query(&mut m)
+        .expect("wait");
+    assert_eq!(acked, 1);
+    let _: () = redis::cmd("REPLICAOF")
+        .arg("NO")
+        .arg("ONE")
+        .query(&mut r)
+        .expect("promote");
+    wait_until("the promoted replica's active expiry", || {
+        redis::cmd("DBSIZE").query::<i64>(&mut r).expect("dbsize") == 1
+    });
+}
+
 /// A `redis-server --sentinel` child monitoring `master_port`.
 fn sentinel(dir: &std::path::Path, n: usize, master_port: u16) -> Redis {
     let port = std::net::TcpListener::bind("127.0.0.1:0")

@@ -125,7 +125,8 @@ impl Server {
         state.loading = None;
         result.map_err(std::io::Error::other)?;
         if let Some((host, port)) = state.config.repl.replicaof.clone() {
-            commands::server::replication::follow(state, host, port, crate::store::now_ms());
+            let now = crate::store::now_ms();
+            commands::server::replication::follow(state, &mut self.store, host, port, now);
         }
         // Connections served during the load: their next bytes may have come
         // since, with no new edge: look at each once.

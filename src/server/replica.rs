@@ -523,6 +523,7 @@ impl Server {
             )
         })?;
         notify::sync_tracking(&self.state.config, &mut fresh);
+        fresh.set_expiring(self.store.expiring());
         let old = std::mem::replace(&mut self.store, fresh);
         drop(old);
         self.state.propagation.set_on(true, &mut self.store);
@@ -634,7 +635,10 @@ impl Server {
             }
         }
         let held = conn.rbuf.to_vec();
+        // The master's commands see every key it still holds, expired here or not.
+        let expiring = self.store.set_expiring(store::Expiring::Ignore);
         self.execute(token);
+        self.store.set_expiring(expiring);
         let left = self.conns.get(token).map_or(0, |c| c.rbuf.len());
         let applied = held.len().saturating_sub(left);
         self.master_applied(&held[..applied]);

@@ -150,7 +150,7 @@ impl Db {
     /// it expired as the second value.
     #[cfg(test)]
     pub(super) fn lookup(&mut self, key: &[u8], now: i64) -> (Lookup, bool) {
-        self.lookup_clocked(key, now, None)
+        self.lookup_clocked(key, now, None, super::Expiring::Delete)
     }
 
     /// [`Db::lookup`] that sets the found key's access clock to `clock`, if given.
@@ -160,12 +160,19 @@ impl Db {
         key: &[u8],
         now: i64,
         clock: Option<u32>,
+        expiring: super::Expiring,
     ) -> (Lookup, bool) {
         let hash = self.map.hash(key);
         match self.map.find_hashed_clocked(hash, key, clock) {
             None => (Lookup::Missing, false),
             Some(i) => {
-                if self.map.flag(i) && passed(self.ttl_of(hash, key), now) {
+                if self.map.flag(i)
+                    && expiring != super::Expiring::Ignore
+                    && passed(self.ttl_of(hash, key), now)
+                {
+                    if expiring == super::Expiring::Replica {
+                        return (Lookup::Missing, false);
+                    }
                     self.expire_index(i);
                     (Lookup::Missing, true)
                 } else {

@@ -6,6 +6,23 @@ use std::time::Instant;
 
 use super::Store;
 
+/// Who removes keys whose TTL has passed (Redis's `expireIfNeeded`): a master does,
+/// a replica leaves it to its master's `DEL`s so that both hold the same keys.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Expiring {
+    /// A master: an expired key met by a lookup or the active cycle is removed (and
+    /// the removal propagated as `DEL`).
+    #[default]
+    Delete,
+    /// A replica: clients' reads see an expired key as missing but it stays; the
+    /// active cycle does nothing. A client's write (on a writable replica) still
+    /// removes it first, as Redis's `LOOKUP_WRITE` does.
+    Replica,
+    /// A replica applying its master's stream: keys are never expired (Redis's
+    /// `current_client == master`), the master says when they go.
+    Ignore,
+}
+
 /// Keys sampled per database per round (Redis's ACTIVE_EXPIRE_CYCLE_KEYS_PER_LOOP).
 pub const KEYS_PER_LOOP: usize = 20;
 /// Keep sampling a database while more than this percentage of a sample had expired
@@ -15,6 +32,9 @@ pub const ACCEPTABLE_STALE_PERCENT: usize = 10;
 impl Store {
     /// Runs one active expiry cycle, stopping at `deadline`; returns how many keys it removed.
     pub fn active_expire(&mut self, now: i64, deadline: Instant) -> usize {
+        if self.expiring != Expiring::Delete {
+            return 0;
+        }
         let dbs = self.db_count();
         let mut removed = 0;
         let mut rounds: u32 = 0;

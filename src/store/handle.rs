@@ -407,9 +407,15 @@ impl Store {
         for key in keys {
             let _ = self.lookup_read(db, key, now);
         }
+        // On a replica an expired key stays in the table but reads as missing.
+        let hide_expired = self.expiring == super::Expiring::Replica;
         let db = &self.dbs[db];
         keys.iter()
-            .map(|key| db.position(key).map(|pos| db.value_ref(pos)))
+            .map(|key| {
+                db.position(key)
+                    .filter(|&pos| !(hide_expired && db.is_expired(pos, now)))
+                    .map(|pos| db.value_ref(pos))
+            })
             .collect()
     }
 

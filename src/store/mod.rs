@@ -27,6 +27,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 pub use bytes::Bytes;
 pub use db::{Db, Lookup};
 pub use evict::{Access, Evicted, Policy};
+pub use expire::Expiring;
 pub use handle::{Event, KeyMut, KeyRef, class};
 pub use item::{Item, OwnedItem};
 pub use rng::Rng;
@@ -146,6 +147,8 @@ pub struct Store {
     lru_touch: bool,
     /// Database where the next random eviction looks first.
     evict_cursor: usize,
+    /// Who removes expired keys: this store (a master) or its master's stream.
+    expiring: Expiring,
 }
 
 impl Store {
@@ -170,6 +173,7 @@ impl Store {
             touching: true,
             lru_touch: true,
             evict_cursor: 0,
+            expiring: Expiring::Delete,
         };
         store.tick(now_ms());
         store
@@ -185,6 +189,17 @@ impl Store {
         for db in &mut self.dbs {
             db.set_log_new(tracking.new);
         }
+    }
+
+    /// Says who removes expired keys (a master, a replica, or a replica applying
+    /// its master's stream); returns the previous setting.
+    pub fn set_expiring(&mut self, expiring: Expiring) -> Expiring {
+        std::mem::replace(&mut self.expiring, expiring)
+    }
+
+    /// Who removes expired keys now.
+    pub fn expiring(&self) -> Expiring {
+        self.expiring
     }
 
     /// Says whether anyone observes writes key by key (WATCH, blocked clients,
@@ -287,7 +302,7 @@ impl Store {
     /// Finds `key` in database `db` for a read: expires it lazily and counts a hit or miss.
     #[inline]
     fn lookup_read(&mut self, db: usize, key: &[u8], now: i64) -> Option<usize> {
-        let found = self.lookup_write(db, key, now);
+        let found = self.lookup(db, key, now, self.expiring);
         if found.is_some() {
             self.stats.hits += 1;
         } else {
@@ -303,10 +318,21 @@ impl Store {
     /// Finds `key` in database `db` for a write: expires it lazily, counts nothing.
     #[inline]
     fn lookup_write(&mut self, db: usize, key: &[u8], now: i64) -> Option<usize> {
+        // A write must not find a key it cannot see: on a replica it removes it.
+        let expiring = match self.expiring {
+            Expiring::Replica => Expiring::Delete,
+            other => other,
+        };
+        self.lookup(db, key, now, expiring)
+    }
+
+    /// Finds `key` in database `db`, treating an expired key as `expiring` says.
+    #[inline]
+    fn lookup(&mut self, db: usize, key: &[u8], now: i64, expiring: Expiring) -> Option<usize> {
         // An LRU touch is done by the lookup itself, while the entry is at hand.
         let lru = self.lru_touch;
         let clock = lru.then(|| evict::lru_clock(now));
-        let (found, expired) = self.dbs[db].lookup_clocked(key, now, clock);
+        let (found, expired) = self.dbs[db].lookup_clocked(key, now, clock, expiring);
         if expired {
             self.stats.expired_keys += 1;
             self.dirty += 1;
@@ -445,8 +471,12 @@ impl Store {
                 return None;
             }
             let i = (self.random() % len as u64) as usize;
-            if !self.dbs[db].is_expired(i, now) {
+            if self.expiring == Expiring::Ignore || !self.dbs[db].is_expired(i, now) {
                 return self.dbs[db].get_index(i).map(|(key, _)| key.clone());
+            }
+            if self.expiring == Expiring::Replica {
+                // The master removes it; try another.
+                continue;
             }
             if self.records_expiries()
                 && let Some((key, _)) = self.dbs[db].get_index(i)

@@ -423,6 +423,8 @@ fn replicaof(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
                 ctx.server.killed.push(token);
             }
             ctx.server.repl.shift_replid();
+            // Expired keys are now ours to remove (and to propagate as DEL).
+            ctx.store.set_expiring(crate::store::Expiring::Delete);
             ctx.server.config.repl.replicaof = None;
             // Our own writes now feed the backlog, starting with a SELECT.
             ctx.server.propagation.reset_selected();
@@ -448,7 +450,7 @@ fn replicaof(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
         ctx.out.simple(b"OK Already connected to specified master");
         return Ok(());
     }
-    follow(ctx.server, host, port, now);
+    follow(ctx.server, ctx.store, host, port, now);
     log::info!(
         "REPLICAOF {}:{} enabled (user request from '{}')",
         text(req.arg(1)),
@@ -460,8 +462,16 @@ fn replicaof(ctx: &mut Ctx<'_>, req: &Request<'_>) -> Result<(), CmdError> {
 }
 
 /// Makes this server follow `host:port` (REPLICAOF, the `replicaof` directive): the
-/// link to an old master is dropped, the cron connects.
-pub fn follow(server: &mut crate::runtime::ServerState, host: String, port: u16, now: i64) {
+/// link to an old master is dropped, the cron connects. From now on expired keys are
+/// removed only by the master's `DEL`s.
+pub fn follow(
+    server: &mut crate::runtime::ServerState,
+    store: &mut crate::store::Store,
+    host: String,
+    port: u16,
+    now: i64,
+) {
+    store.set_expiring(crate::store::Expiring::Replica);
     if let Some(token) = server.repl.master_token() {
         server.killed.push(token);
     }
