@@ -213,8 +213,21 @@ fn allkeys_lru_evicts_cold_keys_as_dels_with_events() {
         .unwrap();
     let value = "x".repeat(100);
     let _: () = c.set("hot", &value).unwrap();
+    // The LRU clock counts seconds (as Redis's): cold keys written in the same
+    // second as the hot key's last read would tie with it, so they are restored
+    // 100 s idle (RESTORE ... IDLETIME) and the hot key is always the most recent.
+    let _: () = c.set("seed", &value).unwrap();
+    let payload: Vec<u8> = redis::cmd("DUMP").arg("seed").query(&mut c).unwrap();
+    let _: () = c.del("seed").unwrap();
     for i in 0..100_000 {
-        let _: () = c.set(format!("key:{i}"), &value).unwrap();
+        let _: () = redis::cmd("RESTORE")
+            .arg(format!("key:{i}"))
+            .arg(0)
+            .arg(&payload)
+            .arg("IDLETIME")
+            .arg(100)
+            .query(&mut c)
+            .unwrap();
         if i % 100 == 0 {
             let _: Option<String> = c.get("hot").unwrap();
         }

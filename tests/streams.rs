@@ -453,13 +453,16 @@ fn start(dir: &std::path::Path, args: &[&str]) -> Binary {
 #[test]
 fn a_stream_with_groups_survives_an_aof_restart() {
     let dir = scratch_dir("stream-aof");
-    let server = start(&dir, &["--appendonly", "yes"]);
+    // The server is SIGKILLed: under `everysec` a write waiting for a running fsync
+    // (Redis's delayed fsync, up to 2 s) would be lost, so every write is synced.
+    let aof: &[&str] = &["--appendonly", "yes", "--appendfsync", "always"];
+    let server = start(&dir, aof);
     let mut con = server.client();
     build(&mut con);
     let before = state(&mut con);
     drop(con);
     drop(server);
-    let server = start(&dir, &["--appendonly", "yes"]);
+    let server = start(&dir, aof);
     let mut con = server.client();
     assert_eq!(state(&mut con), before);
     // BGREWRITEAOF writes the stream as commands; they replay to the same state.

@@ -307,6 +307,7 @@ fn defer_observation(
         name: spec.name,
         flags: spec.flags,
         args: req.args().map(|a| a.to_vec()).collect(),
+        failed: false,
     });
 }
 
@@ -427,6 +428,26 @@ pub fn script_call(
             "ERR Unknown Redis command called from script",
         ));
     };
+    let checked = script_call_allowed(ctx, index, spec, req, read_only);
+    if checked.is_err() {
+        // Counted as Redis's scriptCall does (incrCommandStatsOnError, REJECTED).
+        ctx.server.command_stats(index).rejected_calls += 1;
+    }
+    let write = checked?;
+    ctx.server.stats.commands_processed += 1;
+    call(ctx, index, spec, req);
+    Ok(write)
+}
+
+/// The checks `redis.call` makes before running a command (Redis's scriptCall):
+/// whether it is a write, or why it is refused.
+fn script_call_allowed(
+    ctx: &mut Ctx<'_>,
+    index: usize,
+    spec: &CommandSpec,
+    req: &Request<'_>,
+    read_only: bool,
+) -> Result<bool, CmdError> {
     if !spec.arity_ok(req.len()) {
         return Err(CmdError::msg(
             "ERR Wrong number of args calling Redis command from script",
@@ -458,6 +479,17 @@ pub fn script_call(
             ctx.server.persistence.write_denial(&ctx.server.config),
         ));
     }
+    // Too few good replicas (or a read-only replica): a script without declared
+    // flags is refused at its first write, unless it already wrote (Redis's
+    // scriptVerifyWriteCommandAllow).
+    if write
+        && ctx.server.repl.guard
+        && ctx.server.repl.master_token() != Some(ctx.me)
+        && !ctx.server.scripts.running.as_ref().is_some_and(|r| r.wrote)
+        && let Some(why) = ctx.server.repl.write_refusal(&ctx.server.config.repl)
+    {
+        return Err(CmdError::msg(why));
+    }
     // Memory was over the limit when the script started: a command that may grow it
     // is refused, unless the script already wrote (Redis's scriptVerifyOOM).
     if ctx.server.config.maxmemory != 0
@@ -467,8 +499,6 @@ pub fn script_call(
     {
         return Err(CmdError::msg(OOM));
     }
-    ctx.server.stats.commands_processed += 1;
-    call(ctx, index, spec, req);
     Ok(write)
 }
 

@@ -9,6 +9,9 @@ use crate::REDIS_VERSION;
 /// Instructions between two runs of the count hook (Redis's `LUA_MASKCOUNT` period).
 pub const HOOK_EVERY: u32 = 100_000;
 
+/// Heap growth (percent of live data) before Lua starts its next collection cycle.
+const GC_PAUSE_PERCENT: i32 = 100;
+
 /// Base functions a script must not have (Redis's `deny_list`): no file access.
 const DENIED_GLOBALS: &[&str] = &["dofile", "loadfile", "print"];
 
@@ -19,6 +22,9 @@ pub struct Engine {
     runtime: Table,
     /// The prelude's `run(f, hook_every)`.
     run: Function,
+    /// Lua's own `collectgarbage`, kept before scripts can touch globals (a GC step
+    /// of a given size is not in mlua's API).
+    collect: Function,
 }
 
 impl std::fmt::Debug for Engine {
@@ -67,6 +73,7 @@ impl Engine {
         for name in DENIED_GLOBALS {
             globals.raw_set(*name, Value::Nil)?;
         }
+        let collect: Function = globals.raw_get("collectgarbage")?;
         let run: Function = lua
             .load(include_str!("prelude.lua"))
             .set_name("=rudis")
@@ -80,7 +87,16 @@ impl Engine {
         runtime.raw_set("lib", Value::Nil)?;
         // Setting up leaves garbage (the compiled prelude, temporaries): start clean.
         lua.gc_collect()?;
-        Ok(Engine { lua, runtime, run })
+        // A new collection cycle starts as soon as one ends (pause 100%, Lua's default
+        // is 200%): scripts make garbage at every run and the heap stays near its
+        // live size, as small as Redis's (`used_memory_lua`).
+        collect.call::<Value>(("setpause", GC_PAUSE_PERCENT))?;
+        Ok(Engine {
+            lua,
+            runtime,
+            run,
+            collect,
+        })
     }
 
     /// The interpreter.
@@ -209,9 +225,10 @@ impl Engine {
         Ok(if ok { Ok(value) } else { Err(value) })
     }
 
-    /// Runs a Lua garbage collection step (Redis steps every 50 scripts).
-    pub fn gc_step(&self) {
-        let _ = self.lua.gc_step();
+    /// Runs a Lua garbage collection step of `kbytes` (Redis steps by 50 every 50
+    /// scripts: `lua_gc(lua, LUA_GCSTEP, LUA_GC_CYCLE_PERIOD)`).
+    pub fn gc_step(&self, kbytes: i32) {
+        let _ = self.collect.call::<Value>(("step", kbytes));
     }
 
     /// Collects all garbage now: after a script ran out of memory, so that the next

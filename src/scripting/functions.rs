@@ -31,6 +31,11 @@ impl FunctionInfo {
     pub fn no_writes(&self) -> bool {
         self.flags.iter().any(|f| f == "no-writes")
     }
+
+    /// True when declared `allow-oom`.
+    pub fn allow_oom(&self) -> bool {
+        self.flags.iter().any(|f| f == "allow-oom")
+    }
 }
 
 /// A loaded library.

@@ -20,6 +20,7 @@ pub(crate) struct Script {
 #[derive(Debug, Clone, Copy, Default)]
 pub(crate) struct ShebangFlags {
     pub(crate) no_writes: bool,
+    pub(crate) allow_oom: bool,
 }
 
 /// A script run that EVAL checked and left for the server to start.
@@ -151,7 +152,8 @@ pub(crate) fn parse_shebang(body: &[u8]) -> Result<(Option<ShebangFlags>, &[u8])
         for flag in list.split(',').filter(|_| !list.is_empty()) {
             match flag {
                 "no-writes" => flags.no_writes = true,
-                "allow-oom" | "allow-stale" | "no-cluster" | "allow-cross-slot-keys" => {}
+                "allow-oom" => flags.allow_oom = true,
+                "allow-stale" | "no-cluster" | "allow-cross-slot-keys" => {}
                 other => {
                     return Err(CmdError::msg(format!(
                         "ERR Unexpected flag in script shebang: {other}"

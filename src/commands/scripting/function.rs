@@ -500,11 +500,12 @@ fn fcall_generic(ctx: &mut Ctx<'_>, req: &Request<'_>, ro: bool) -> Result<(), C
         return Err(CmdError::msg("ERR Function not found"));
     };
     let no_writes = f.no_writes();
+    let allow_oom = f.allow_oom();
     let name = f.name.clone();
     let numkeys = crate::number::parse_int(req.arg(2))
         .ok_or_else(|| CmdError::msg("ERR Bad number of keys provided"))?;
     let numkeys = super::parse_numkeys(req, numkeys)?;
-    super::refuse_writes(ctx, ro, !no_writes)?;
+    super::refuse_writes(ctx, ro, !no_writes, allow_oom)?;
     if ctx.server.scripts.functions.engine.is_none() {
         return Err(CmdError::msg("ERR the Lua interpreter is busy"));
     }

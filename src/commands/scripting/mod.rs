@@ -208,8 +208,10 @@ fn eval_generic(
     scripts.load(req.arg(1), &sha)?;
     let shebang = scripts.cache.get(&sha).and_then(|s| s.shebang);
     // A script declaring flags without no-writes is a write command (Redis's
-    // scriptFlagsToCmdFlags).
-    refuse_writes(ctx, ro, shebang.is_some_and(|f| !f.no_writes))?;
+    // scriptFlagsToCmdFlags); one without flags is checked command by command.
+    if let Some(flags) = shebang {
+        refuse_writes(ctx, ro, !flags.no_writes, flags.allow_oom)?;
+    }
     start(
         ctx,
         PendingRun {
@@ -240,17 +242,39 @@ fn parse_numkeys(req: &Request<'_>, numkeys: i64) -> Result<usize, CmdError> {
     Ok(numkeys as usize)
 }
 
-/// Refuses a script or function that may write (`writes`: declared flags without
-/// `no-writes`) while writes are refused, or from an *_RO command.
-fn refuse_writes(ctx: &Ctx<'_>, ro: bool, writes: bool) -> Result<(), CmdError> {
-    if ctx.server.persistence.deny_writes && writes {
-        return Err(CmdError::msg(
-            ctx.server.persistence.write_denial(&ctx.server.config),
-        ));
+/// Refuses a script or function that declared its flags, as Redis's
+/// `scriptPrepareForRun` does, in its order: one that may write (`writes`: no
+/// `no-writes`) on a read-only replica, while writes are refused, from an *_RO
+/// command, or on a master with too few good replicas; one without `allow-oom`
+/// while memory was over `maxmemory` when the command came.
+fn refuse_writes(ctx: &Ctx<'_>, ro: bool, writes: bool, allow_oom: bool) -> Result<(), CmdError> {
+    let from_master = ctx.server.repl.master_token() == Some(ctx.me);
+    if writes && !from_master {
+        let repl = &ctx.server.repl;
+        if repl.is_replica() && ctx.server.config.repl.replica_read_only {
+            return Err(CmdError::msg(
+                "READONLY Can not run script with write flag on readonly replica",
+            ));
+        }
+        if ctx.server.persistence.deny_writes {
+            return Err(CmdError::msg(
+                ctx.server.persistence.write_denial(&ctx.server.config),
+            ));
+        }
+        if ro {
+            return Err(CmdError::msg(
+                "ERR Can not execute a script with write flag using *_ro command.",
+            ));
+        }
+        if !repl.is_replica()
+            && let Some(why) = repl.write_refusal(&ctx.server.config.repl)
+        {
+            return Err(CmdError::msg(why));
+        }
     }
-    if ro && writes {
+    if ctx.server.config.maxmemory != 0 && ctx.server.out_of_memory && writes && !allow_oom {
         return Err(CmdError::msg(
-            "ERR Can not execute a script with write flag using *_ro command.",
+            "OOM allow-oom flag is not set on the script, can not run it when used memory > 'maxmemory'",
         ));
     }
     Ok(())

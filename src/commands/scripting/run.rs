@@ -136,15 +136,17 @@ fn run_script(ctx: &mut Ctx<'_>, pending: &PendingRun, pump: Option<&mut dyn Pum
         let _ = runtime.raw_set("busy", Value::Nil);
         (outcome, runtime.raw_get::<i64>("resp").unwrap_or(2) == 3)
     };
-    match outcome {
+    let failed = match outcome {
         Ok(Ok(value)) => {
             let frame = lua_to_frame(&value, resp3);
+            let failed = matches!(frame, Frame::Error(_));
             if let Frame::Error(text) = &frame
                 && !counted_already(&value)
             {
                 ctx.server.count_error(text);
             }
             write_frame(&mut ctx.out, &frame);
+            failed
         }
         Ok(Err(error)) => {
             let text = error_text(&error, &pending.sha);
@@ -155,12 +157,18 @@ fn run_script(ctx: &mut Ctx<'_>, pending: &PendingRun, pump: Option<&mut dyn Pum
                 ctx.server.count_error(&text);
             }
             ctx.out.error(&text);
+            true
         }
         Err(e) => {
             let text = format!("ERR Error running script {}: {e}", pending.sha);
             ctx.server.count_error(&text);
             ctx.out.error(&text);
+            true
         }
+    };
+    // EVAL's own failed_calls (the commands it called counted theirs).
+    if let Some(call) = ctx.server.observe.pending.as_mut() {
+        call.failed = failed;
     }
     // SELECT inside a script does not change the caller's database.
     let client = ctx.client_mut();
@@ -199,7 +207,7 @@ fn finish(scripts: &mut crate::scripting::Scripts, engine: Engine, is_function: 
     }
     scripts.runs += 1;
     if scripts.runs.is_multiple_of(GC_EVERY_RUNS) {
-        engine.gc_step();
+        engine.gc_step(GC_EVERY_RUNS as i32);
     }
     // SCRIPT FLUSH from inside is refused (noscript), so the engine is the same.
     if is_function {
@@ -280,7 +288,18 @@ impl RunEnv<'_, '_, '_> {
                     running.wrote = true;
                 }
             }
-            Err(e) => return Ok((error_table(lua, &e.to_string())?, true)),
+            Err(e) => {
+                // A refused call counts its error now (Redis's scriptCall →
+                // afterErrorReply); the table says so, so that returning it does
+                // not count it again.
+                let text = e.to_string();
+                self.ctx.server.count_error(&text);
+                let table = error_table(lua, &text)?;
+                if let Value::Table(t) = &table {
+                    t.raw_set("ignore_error_stats_update", true)?;
+                }
+                return Ok((table, true));
+            }
         }
         let frame = match Frame::decode(&self.scratch) {
             Ok(Some((frame, _))) => frame,

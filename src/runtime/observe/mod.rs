@@ -192,6 +192,8 @@ pub struct PendingCall {
     pub flags: crate::spec::Flags,
     /// Its arguments.
     pub args: Vec<Vec<u8>>,
+    /// Set when the script's reply is an error (counted in `failed_calls`).
+    pub failed: bool,
 }
 
 impl crate::runtime::ServerState {
@@ -268,7 +270,9 @@ impl crate::runtime::ServerState {
             return;
         };
         let ns = ticks::to_ns(ticks::now().wrapping_sub(call.start));
-        self.command_stats(call.index).nanos += ns;
+        let stats = self.command_stats(call.index);
+        stats.nanos += ns;
+        stats.failed_calls += u64::from(call.failed);
         if self.config.observe.latency_tracking {
             self.observe.record(call.id, ns);
         }
