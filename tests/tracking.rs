@@ -294,3 +294,28 @@ fn client_pause_holds_writes_until_unpause_or_timeout() {
     );
     assert_eq!(admin.cmd(&["CLIENT", "NO-EVICT", "on"]), simple("OK"));
 }
+
+#[test]
+fn a_key_evicted_before_a_command_is_invalidated_before_its_reply() {
+    let server = start_server();
+    let mut c = resp3(&server);
+    assert_eq!(c.cmd(&["CLIENT", "TRACKING", "ON"]), simple("OK"));
+    assert_eq!(
+        c.cmd(&["CONFIG", "SET", "maxmemory-policy", "volatile-random"]),
+        simple("OK")
+    );
+    assert_eq!(c.cmd(&["SETEX", "volatile", "10000", "x"]), simple("OK"));
+    assert_eq!(c.cmd(&["GET", "volatile"]), bulk("x"));
+    // A limit just above what is used now; a 200 KB bitmap (not volatile) passes it.
+    let used: usize = common::acl::info_field(&mut c, "memory", "used_memory")
+        .parse()
+        .expect("used_memory");
+    let limit = (used + 100 * 1024).to_string();
+    assert_eq!(c.cmd(&["CONFIG", "SET", "maxmemory", &limit]), simple("OK"));
+    assert_eq!(c.cmd(&["SETBIT", "big", "1600000", "0"]), Frame::Integer(0));
+    // The next command evicts the volatile key first: its invalidation comes before
+    // the reply (Redis sends it at once, the command not yet executing).
+    assert_eq!(c.cmd(&["GETBIT", "big", "0"]), push(&["volatile"]));
+    assert_eq!(c.read_frame(), Frame::Integer(0));
+    assert_eq!(c.cmd(&["CONFIG", "SET", "maxmemory", "0"]), simple("OK"));
+}

@@ -79,9 +79,6 @@ pub fn dispatch(ctx: &mut Ctx<'_>, req: &Request<'_>) {
     // and refuses commands that may grow memory when nothing more can go).
     if ctx.server.config.maxmemory != 0 && out_of_memory(ctx, spec, req) {
         reject(ctx, Some(index), CmdError::msg(OOM));
-        if ctx.store.has_events() {
-            ctx.notify_store_events();
-        }
         return;
     }
     // One bool while the last background save is fine (Redis's processCommand checks
@@ -188,6 +185,16 @@ pub const OOM: &str = "OOM command not allowed when used memory > 'maxmemory'.";
 fn out_of_memory(ctx: &mut Ctx<'_>, spec: &CommandSpec, req: &Request<'_>) -> bool {
     use crate::store::Evicted;
     let failed = crate::runtime::evict::perform(ctx.store, ctx.server, ctx.now) == Evicted::Fail;
+    if ctx.store.has_events() {
+        // Keys evicted before the command runs are nobody's write, and the caller's
+        // own invalidations come before its reply (Redis sends them at once: the
+        // command is not executing yet).
+        ctx.server.tracking.writer = None;
+        ctx.notify_store_events();
+        for msg in crate::runtime::tracking::take_for(ctx.server, ctx.me) {
+            ctx.out.raw(&msg);
+        }
+    }
     // What a script started by this command sees (Redis's pre_command_oom_state).
     ctx.server.out_of_memory = failed;
     if !failed {

@@ -90,6 +90,9 @@ struct DocState {
     pending_bulk: Option<usize>,
 }
 
+/// Argument slots kept between requests; a request with more gives its index back.
+const MAX_KEPT_SPANS: usize = 4096;
+
 /// The per-connection parser state; see the module docs.
 #[derive(Debug)]
 pub struct RequestParser {
@@ -187,6 +190,10 @@ impl RequestParser {
         self.scanned = 0;
         self.spans.clear();
         self.docs.clear();
+        if self.spans.capacity() > MAX_KEPT_SPANS {
+            // One huge request (SADD of 100,000 members) must not pin its index.
+            self.spans = Vec::new();
+        }
         used
     }
 

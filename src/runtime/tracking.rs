@@ -386,6 +386,19 @@ fn broadcast(server: &mut ServerState) {
     }
 }
 
+/// Takes the queued messages whose receiver is `token`, in order (for a client that
+/// must see them before the reply it is about to get).
+pub fn take_for(server: &mut ServerState, token: usize) -> Vec<Vec<u8>> {
+    if server.tracking.outbox.is_empty() {
+        return Vec::new();
+    }
+    let (mine, rest) = std::mem::take(&mut server.tracking.outbox)
+        .into_iter()
+        .partition(|(t, _)| *t == token);
+    server.tracking.outbox = rest;
+    mine.into_iter().map(|(_, msg)| msg).collect()
+}
+
 /// Writes the queued invalidation messages into their receivers' output buffers.
 pub fn deliver(server: &mut ServerState, outputs: &mut dyn Outputs) {
     broadcast(server);

@@ -439,9 +439,10 @@ impl Server {
 
     /// How long the loop may sleep: until the cron or the next blocked client's deadline.
     fn sleep_time(&self) -> Duration {
-        if self.state.evicting {
+        if self.state.evicting || self.store.lazyfree_pending() > 0 {
             // Memory is still over maxmemory: evict again at once (Redis's
-            // evictionTimeProc).
+            // evictionTimeProc). Values wait to be freed: the next slice goes at once
+            // (Redis's lazyfree thread works without pause).
             return Duration::ZERO;
         }
         let cron = self.next_cron.saturating_duration_since(self.turn_now);
@@ -715,6 +716,11 @@ impl Server {
         if self.state.evicting {
             crate::runtime::evict::perform(&mut self.store, &mut self.state, store::now_ms());
             self.publish_store_events();
+        }
+        if self.store.lazyfree_pending() > 0 {
+            // One slice per turn: the memory comes back within milliseconds, and no
+            // turn pauses longer than a slice.
+            self.store.free_some();
         }
         self.feed_replication();
         self.flush_aof();

@@ -35,15 +35,16 @@ pub use value::{Entry, Key, Kind, Value};
 
 /// Number of databases, as Redis's default `databases 16`.
 pub const DEFAULT_DATABASES: usize = 16;
-/// Entries freed per call of [`Store::free_some`]: small enough to stay far below a
-/// millisecond, large enough to free a million keys within a second of cron turns.
+/// Entries freed per call of [`Store::free_some`] (one per loop turn while any wait):
+/// small enough to stay far below a millisecond per turn.
 pub const FREE_SLICE: usize = 16 * 1024;
 /// Buckets moved per database between clock checks in [`Store::rehash_step`]
 /// (Redis's `dictRehashMilliseconds` moves 100 at a time).
 pub const REHASH_SLICE: usize = 100;
-/// Elements above which a deleted collection is freed in slices by the cron rather
-/// than at once: freeing a few thousand elements takes microseconds.
-pub const LAZY_FREE_ELEMENTS: usize = 4096;
+/// Elements above which a deleted collection is freed in slices after the turn
+/// rather than at once (Redis's `LAZYFREE_THRESHOLD`, so `lazyfreed_objects` counts
+/// what Redis's would).
+pub const LAZY_FREE_ELEMENTS: usize = 64;
 
 /// Memory waiting to be freed a slice at a time.
 #[derive(Debug)]
@@ -375,6 +376,11 @@ impl Store {
             self.stats.lazyfreed_objects += 1;
             self.graveyard.push(Garbage::Value(value));
         }
+    }
+
+    /// Values and flushed tables waiting to be freed (INFO `lazyfree_pending_objects`).
+    pub fn lazyfree_pending(&self) -> usize {
+        self.graveyard.len()
     }
 
     /// Empties every database; returns how many keys there were. Counts one write per

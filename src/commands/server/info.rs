@@ -199,8 +199,7 @@ fn write_section(ctx: &Ctx<'_>, section: &str, out: &mut String) {
             field("mem_aof_buffer", &0);
             field("mem_allocator", &crate::alloc::NAME);
             field("active_defrag_running", &0);
-            field("lazyfree_pending_objects", &0);
-            field("lazyfreed_objects", &0);
+            field("lazyfree_pending_objects", &ctx.store.lazyfree_pending());
         }
         "persistence" => {
             let p = &state.persistence;
