@@ -10,7 +10,9 @@ use common::*;
 use rudis::protocol::Frame;
 
 fn used(c: &mut Raw) -> u64 {
-    info_field(c, "memory", "used_memory").parse().expect("used_memory")
+    info_field(c, "memory", "used_memory")
+        .parse()
+        .expect("used_memory")
 }
 
 #[test]
