@@ -6,6 +6,8 @@
 #   TESTS=types scripts/bench.sh          # lists, sets, hashes, sorted sets (issue 4's set)
 #   KEYSPACE=1000000 scripts/bench.sh     # random keys over a big table (redis-benchmark -r)
 #   RUDIS_ARGS="--busy-poll-us 0" scripts/bench.sh   # extra rudis-server flags
+#   RUDIS_ARGS="--maxmemory 4gb --maxmemory-policy allkeys-lru" TESTS=set,get ROUNDS=3 scripts/bench.sh
+#                                         # a feature's cost: redis-server at its defaults is the yardstick
 #   D=$(mktemp -d); RUDIS_ARGS="--dir $D --appendonly yes --appendfsync always" \
 #     REDIS_ARGS="--dir $D --appendonly yes --appendfsync always" scripts/bench.sh  # AOF
 #

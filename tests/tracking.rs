@@ -220,6 +220,38 @@ fn tracking_table_max_keys_invalidates_the_overflow() {
     );
 }
 
+/// A write held by a pause in the middle of a pipelined batch: the requests before it
+/// are answered, it and those after it run in order once the pause ends (the batch's
+/// consumed bytes are dropped once, at its end, so the held request must be found
+/// again at the right place).
+#[test]
+fn a_pause_holds_a_pipelined_batch_from_its_first_write() {
+    let server = start_server();
+    let mut admin = server.raw();
+    let mut writer = server.raw();
+    assert_eq!(writer.cmd(&["SET", "k", "1"]), simple("OK"));
+    assert_eq!(
+        admin.cmd(&["CLIENT", "PAUSE", "100000", "WRITE"]),
+        simple("OK")
+    );
+    writer.send(b"*2\r\n$3\r\nGET\r\n$1\r\nk\r\nPING\r\n*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$1\r\n2\r\n*2\r\n$4\r\nINCR\r\n$1\r\nk\r\n*2\r\n$3\r\nGET\r\n$1\r\nk\r\n");
+    assert_eq!(writer.read_frame(), bulk("1"));
+    assert_eq!(writer.read_frame(), simple("PONG"));
+    writer
+        .stream
+        .set_read_timeout(Some(std::time::Duration::from_millis(100)))
+        .unwrap();
+    let mut byte = [0u8; 1];
+    let held = std::io::Read::read(&mut writer.stream, &mut byte);
+    assert!(held.is_err(), "the paused write answered: {held:?}");
+    writer.stream.set_read_timeout(Some(REPLY_TIMEOUT)).unwrap();
+    assert_eq!(admin.cmd(&["CLIENT", "UNPAUSE"]), simple("OK"));
+    assert_eq!(writer.read_frame(), simple("OK"));
+    assert_eq!(writer.read_frame(), int(3));
+    assert_eq!(writer.read_frame(), bulk("3"));
+    assert_eq!(writer.cmd(&["PING"]), simple("PONG"));
+}
+
 #[test]
 fn client_pause_holds_writes_until_unpause_or_timeout() {
     let server = start_server();

@@ -129,7 +129,7 @@ pub(super) fn serve_others(
             }
             let mut batch_start = None;
             while !server.clients[token].close_after_reply
-                && conn.rbuf.len() <= server.config.max_querybuf
+                && conn.unread().len() <= server.config.max_querybuf
             {
                 match run_next(
                     conn,
@@ -146,6 +146,7 @@ pub(super) fn serve_others(
                     }
                 }
             }
+            conn.release();
             if let Ok((_, n)) = conn.flush() {
                 server.stats.net_output_bytes += n as u64;
             }

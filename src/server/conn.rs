@@ -45,8 +45,13 @@ pub enum FlushOutcome {
 pub struct Conn {
     /// The socket.
     pub stream: TcpStream,
-    /// Bytes read and not yet consumed by a finished request.
+    /// Bytes read and not yet dropped. The first `rpos` of them belong to requests
+    /// already run in the batch under way.
     pub rbuf: BytesMut,
+    /// Bytes at the front of `rbuf` taken by requests run in the batch under way: they
+    /// are dropped once, when the batch ends ([`Conn::release`]), not after every
+    /// request (Redis's `qb_pos`). 0 outside a batch.
+    pub rpos: usize,
     /// Replies not yet written.
     pub wbuf: BytesMut,
     /// Where the parse of `rbuf` stands.
@@ -75,6 +80,7 @@ impl Conn {
         Conn {
             stream,
             rbuf: BytesMut::new(),
+            rpos: 0,
             wbuf: BytesMut::new(),
             parser: RequestParser::new(),
             eof: false,
@@ -127,7 +133,12 @@ impl Conn {
             match self.stream.write(&self.wbuf) {
                 Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
                 Ok(n) => {
-                    self.wbuf.advance(n);
+                    if n == self.wbuf.len() {
+                        // All of it (the common case): cheaper than moving the start.
+                        self.wbuf.clear();
+                    } else {
+                        self.wbuf.advance(n);
+                    }
                     total += n;
                 }
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
@@ -163,6 +174,24 @@ impl Conn {
     /// connection, which learns it is connected from its first writable event).
     pub fn assume_write_interest(&mut self) {
         self.write_interest = true;
+    }
+
+    /// The bytes of `rbuf` not yet taken by a request.
+    #[inline]
+    pub fn unread(&self) -> &[u8] {
+        &self.rbuf[self.rpos..]
+    }
+
+    /// Drops the bytes of the requests run in this batch from the front of `rbuf`.
+    #[inline]
+    pub fn release(&mut self) {
+        if self.rpos == self.rbuf.len() {
+            // All of it (the common case): no offset to move (Redis's sdsclear).
+            self.rbuf.clear();
+        } else if self.rpos > 0 {
+            self.rbuf.advance(self.rpos);
+        }
+        self.rpos = 0;
     }
 
     /// Drops the read buffer's allocation when it is empty and oversized.

@@ -28,7 +28,6 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use bytes::Buf;
 use log::{debug, info, warn};
 use mio::net::{TcpListener, TcpStream};
 use mio::{Events, Interest, Poll, Registry, Token, Waker};
@@ -531,7 +530,6 @@ impl Server {
                     Ok((outcome, n)) => {
                         self.state.stats.net_input_bytes += n as u64;
                         self.state.observe.reads_processed += 1;
-                        self.state.observe.reads_processed += 1;
                         match outcome {
                             ReadOutcome::Drained => {}
                             ReadOutcome::BudgetSpent => again = true,
@@ -619,9 +617,24 @@ impl Server {
     }
 
     /// [`Server::execute`], calling `ran(state, connections)` after each request run
-    /// (the master link counts its offset by transaction).
+    /// (the master link counts its offset by transaction: a connection's unread bytes
+    /// are [`Conn::unread`] meanwhile); the batch's bytes are dropped at its end.
     #[inline]
     fn execute_observed(
+        &mut self,
+        token: usize,
+        ran: impl FnMut(&ServerState, &Slab<Conn>),
+    ) -> bool {
+        let drained = self.execute_batch(token, ran);
+        if let Some(conn) = self.conns.get_mut(token) {
+            conn.release();
+        }
+        drained
+    }
+
+    /// [`Server::execute_observed`] but for dropping the bytes of the requests run.
+    #[inline(always)]
+    fn execute_batch(
         &mut self,
         token: usize,
         mut ran: impl FnMut(&ServerState, &Slab<Conn>),
@@ -657,6 +670,8 @@ impl Server {
                 Step::ProtocolError | Step::Paused | Step::OverLimit => break false,
                 Step::Ran => {}
                 Step::Script { mark } => {
+                    // The busy pump may look at any connection's buffer.
+                    conn.release();
                     let io = busy::Io {
                         listeners,
                         registry: poll.registry(),
@@ -823,10 +838,9 @@ fn run_next(
         unauthenticated: state.acl.auth_required(state.clients[token].authenticated),
         ..state.config.proto
     };
-    match conn.parser.parse(&conn.rbuf, &limits) {
+    match conn.parser.parse(&conn.rbuf[conn.rpos..], &limits) {
         Ok(Parsed::Incomplete) => {
-            let skipped = conn.parser.release_skipped();
-            conn.rbuf.advance(skipped);
+            conn.rpos += conn.parser.release_skipped();
             Step::Incomplete
         }
         Ok(Parsed::Ready) => {
@@ -836,7 +850,7 @@ fn run_next(
             });
             let resp = state.clients[token].resp;
             state.clients[token].last_interaction_ms = now;
-            let req = conn.parser.request(&conn.rbuf);
+            let req = conn.parser.request(&conn.rbuf[conn.rpos..]);
             if state.pause.is_on() && held_by_pause(store, state, token, &req, now) {
                 // Parsed again, from the same bytes, once the pause ends.
                 conn.parser.finish();
@@ -854,8 +868,7 @@ fn run_next(
             };
             dispatch(&mut ctx, &req);
             let over = ctx.out.over();
-            let used = conn.parser.finish();
-            conn.rbuf.advance(used);
+            conn.rpos += conn.parser.finish();
             if state.scripts.has_pending() {
                 return Step::Script { mark };
             }
@@ -940,4 +953,5 @@ fn protocol_error(conn: &mut Conn, state: &mut ServerState, token: usize, e: &Pr
     Reply::new(&mut conn.wbuf, state.clients[token].resp).error(&e.to_string());
     state.clients[token].close_after_reply = true;
     let _ = conn.rbuf.split();
+    conn.rpos = 0;
 }

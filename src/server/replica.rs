@@ -809,12 +809,12 @@ impl Server {
         let expiring = self.store.set_expiring(store::Expiring::Ignore);
         self.execute_observed(token, |state, conns| {
             if state.clients.get(token).is_some_and(|c| c.multi.is_none()) {
-                let left = conns.get(token).map_or(0, |c| c.rbuf.len());
+                let left = conns.get(token).map_or(0, |c| c.unread().len());
                 settled = Some(held.len().saturating_sub(left));
             }
         });
         self.store.set_expiring(expiring);
-        let left = self.conns.get(token).map_or(0, |c| c.rbuf.len());
+        let left = self.conns.get(token).map_or(0, |c| c.unread().len());
         let consumed = held.len().saturating_sub(left);
         let pending = &mut self.repl_io.link.pending;
         match settled {

@@ -143,6 +143,9 @@ pub struct Store {
     pool: Vec<evict::Candidate>,
     /// Whether lookups record an access (off inside [`Store::untouched`]).
     touching: bool,
+    /// `touching` and the policy keeps LRU clocks: the one test a lookup makes before
+    /// stamping the key it found (kept by `set_touching` and `set_access`).
+    lru_touch: bool,
     /// Database where the next random eviction looks first.
     evict_cursor: usize,
     /// Who removes expired keys: this store (a master) or its master's stream.
@@ -175,6 +178,7 @@ impl Store {
             access: Access::default(),
             pool: Vec::with_capacity(evict::POOL_SIZE),
             touching: true,
+            lru_touch: true,
             evict_cursor: 0,
             expiring: Expiring::Delete,
             expiry_paused: false,
@@ -376,7 +380,7 @@ impl Store {
     #[inline]
     fn lookup(&mut self, db: usize, key: &[u8], now: i64, expiring: Expiring) -> Option<usize> {
         // An LRU touch is done by the lookup itself, while the entry is at hand.
-        let lru = self.touching && !self.access.policy.is_lfu();
+        let lru = self.lru_touch;
         let clock = lru.then(|| evict::lru_clock(now));
         let (found, expired) = self.dbs[db].lookup_clocked(key, now, clock, expiring);
         if expired {

@@ -3,6 +3,7 @@
 //! Redis does the same with its `MONOTONIC_CLOCK_HW` (monotonic.c).
 
 use std::sync::OnceLock;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
 use std::time::{Duration, Instant};
 
 /// How long the counter is measured against [`Instant`] to learn its rate (once per
@@ -25,8 +26,19 @@ fn anchor() -> Instant {
 
 fn rate() -> Rate {
     static RATE: OnceLock<Rate> = OnceLock::new();
-    *RATE.get_or_init(calibrate)
+    *RATE.get_or_init(|| {
+        let rate = calibrate();
+        NS_PER_TICK_Q32.store(rate.ns_per_tick_q32, Relaxed);
+        TSC.store(rate.tsc, Relaxed);
+        rate
+    })
 }
+
+/// [`Rate::tsc`] once [`rate`] is known (false before): read with one plain load per
+/// call, where a `OnceLock` costs a check of its state each time.
+static TSC: AtomicBool = AtomicBool::new(false);
+/// [`Rate::ns_per_tick_q32`] once [`rate`] is known (0 before).
+static NS_PER_TICK_Q32: AtomicU64 = AtomicU64::new(0);
 
 #[cfg(target_arch = "x86_64")]
 fn read_tsc() -> u64 {
@@ -79,16 +91,27 @@ pub fn init() {
 #[inline(always)]
 pub fn now() -> u64 {
     #[cfg(target_arch = "x86_64")]
+    if TSC.load(Relaxed) {
+        return read_tsc();
+    }
+    now_slow()
+}
+
+/// [`now`] without the time-stamp counter, or before the rate is known.
+#[cold]
+#[inline(never)]
+fn now_slow() -> u64 {
+    #[cfg(target_arch = "x86_64")]
     if rate().tsc {
         return read_tsc();
     }
     anchor().elapsed().as_nanos() as u64
 }
 
-/// Nanoseconds in `ticks`.
+/// Nanoseconds in `ticks` (a difference of [`now`]s, which made the rate known).
 #[inline(always)]
 pub fn to_ns(ticks: u64) -> u64 {
-    ((ticks as u128 * rate().ns_per_tick_q32 as u128) >> 32) as u64
+    ((ticks as u128 * NS_PER_TICK_Q32.load(Relaxed) as u128) >> 32) as u64
 }
 
 #[cfg(test)]
