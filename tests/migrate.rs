@@ -374,3 +374,40 @@ fn to_and_from_a_real_redis_server() {
     check_filled(&mut a);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn a_migrated_key_is_deleted_through_the_write_path() {
+    let (src, dst) = (start_server(), start_server());
+    let mut a = src.raw();
+    assert_eq!(
+        a.cmd(&["CONFIG", "SET", "notify-keyspace-events", "KEA"]),
+        simple("OK")
+    );
+    assert_eq!(a.cmd(&["SET", "k", "v"]), simple("OK"));
+    let mut sub = src.raw();
+    sub.send_cmd(&["SUBSCRIBE", "__keyevent@0__:del"]);
+    assert_eq!(
+        sub.read_frame(),
+        Frame::Array(vec![bulk("subscribe"), bulk("__keyevent@0__:del"), int(1)])
+    );
+    let mut w = src.raw();
+    assert_eq!(w.cmd(&["WATCH", "k"]), simple("OK"));
+    assert_eq!(w.cmd(&["MULTI"]), simple("OK"));
+    assert_eq!(w.cmd(&["PING"]), simple("QUEUED"));
+    // COPY keeps the key; the move then deletes it.
+    let port = dst.addr.port();
+    assert_eq!(
+        migrate(&mut a, port, &["k", "0", "5000", "COPY"]),
+        simple("OK")
+    );
+    assert_eq!(
+        migrate(&mut a, port, &["k", "0", "5000", "REPLACE"]),
+        simple("OK")
+    );
+    assert_eq!(
+        sub.read_frame(),
+        Frame::Array(vec![bulk("message"), bulk("__keyevent@0__:del"), bulk("k")])
+    );
+    assert_eq!(w.cmd(&["EXEC"]), Frame::Null);
+    assert_eq!(dst.raw().cmd(&["GET", "k"]), bulk("v"));
+}
