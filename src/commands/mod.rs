@@ -75,11 +75,17 @@ pub fn dispatch(ctx: &mut Ctx<'_>, req: &Request<'_>) {
         reject(ctx, Some(index), CmdError::DocArgument);
         return;
     }
-    // One comparison while no maxmemory is set (Redis's processCommand evicts here,
-    // and refuses commands that may grow memory when nothing more can go).
-    if ctx.server.config.maxmemory != 0 && out_of_memory(ctx, spec, req) {
-        reject(ctx, Some(index), CmdError::msg(OOM));
-        return;
+    // One comparison while no maxmemory is set, one atomic load more while memory is
+    // under it (Redis's processCommand evicts here, and refuses commands that may grow
+    // memory when nothing more can go).
+    if ctx.server.config.maxmemory != 0 {
+        if crate::runtime::evict::counted_memory() <= ctx.server.config.maxmemory {
+            // What a script started by this command sees (pre_command_oom_state).
+            ctx.server.out_of_memory = false;
+        } else if out_of_memory(ctx, spec, req) {
+            reject(ctx, Some(index), CmdError::msg(OOM));
+            return;
+        }
     }
     // One bool while the last background save is fine (Redis's processCommand checks
     // writeCommandsDeniedByDiskError here, before queueing in MULTI).

@@ -10,6 +10,7 @@ use crate::store::{Evicted, Policy, Store};
 
 /// Heap bytes that count against `maxmemory` (Redis's used memory minus the
 /// replication and AOF buffers, which rudis does not keep on the heap between turns).
+#[inline]
 pub fn counted_memory() -> usize {
     crate::alloc::used_memory()
 }
