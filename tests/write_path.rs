@@ -121,6 +121,12 @@ const SAMPLES: &[Sample] = &[
     s("expire", STR, &["EXPIRE", "k", "100"]),
     s("expireat", STR, &["EXPIREAT", "k", "99999999999"]),
     s("move", STR, &["MOVE", "k", "1"]),
+    // A missing key: NOKEY before any connection (a sample has no target to send to).
+    s(
+        "migrate",
+        NONE,
+        &["MIGRATE", "127.0.0.1", "1", "k", "0", "100"],
+    ),
     s("persist", TTL, &["PERSIST", "k"]),
     s("pexpire", STR, &["PEXPIRE", "k", "100000"]),
     s("pexpireat", STR, &["PEXPIREAT", "k", "99999999999999"]),
@@ -332,6 +338,12 @@ const EMPTY_FUNCTIONS_PAYLOAD: &str = "<empty FUNCTION DUMP payload>";
 /// What Redis 7.0 does differently from "a keyspace event for the key, and WATCH
 /// invalidated": (command, publishes an event for the key, invalidates WATCH, why).
 const EXCEPTIONS: &[(&str, bool, bool, &str)] = &[
+    (
+        "migrate",
+        false,
+        false,
+        "the sample migrates a missing key (NOKEY: nothing written); tests/migrate.rs checks that a migrated key's deletion publishes del and touches WATCH",
+    ),
     (
         "flushall",
         false,

@@ -331,3 +331,48 @@ fn nothing_is_recorded_while_propagation_is_off() {
     assert!(h.server.propagation.stream().is_empty());
     assert!(!h.store.has_expired_log());
 }
+
+#[test]
+fn migrate_propagates_the_acknowledged_keys_as_one_del() {
+    use std::io::{Read, Write};
+    // A target that acknowledges SELECT and the first RESTORE, refuses the second.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = listener.local_addr().expect("addr").port().to_string();
+    let target = std::thread::spawn(move || {
+        let (mut conn, _) = listener.accept().expect("accept");
+        conn.write_all(b"+OK\r\n+OK\r\n-BUSYKEY Target key name already exists.\r\n")
+            .expect("reply");
+        let mut sink = Vec::new();
+        let _ = conn.read_to_end(&mut sink);
+    });
+    let mut h = Harness::new();
+    check(
+        &mut h,
+        &[&["set", "a", "1"], &["set", "b", "2"]],
+        &["SELECT 0", "set a 1", "set b 2"],
+    );
+    let reply = h.run(&[
+        "migrate",
+        "127.0.0.1",
+        &port,
+        "",
+        "0",
+        "5000",
+        "keys",
+        "a",
+        "b",
+    ]);
+    assert!(
+        reply.starts_with("-ERR Target instance replied with error: BUSYKEY"),
+        "{reply}"
+    );
+    target.join().expect("target");
+    assert_eq!(h.propagated(), ["DEL a"]);
+    assert_eq!(h.run(&["exists", "a", "b"]), ":1\r\n");
+    // COPY and NOKEY delete nothing, so propagate nothing.
+    assert_eq!(
+        h.run(&["migrate", "127.0.0.1", "1", "gone", "0", "100"]),
+        "+NOKEY\r\n"
+    );
+    assert!(h.propagated().is_empty());
+}

@@ -7,7 +7,7 @@ use crate::acl::Registry;
 
 use super::connection::session as connection;
 use super::hash::fields as hash;
-use super::keyspace::{copy as keyspace_copy, dump, expire, generic as keyspace, sort};
+use super::keyspace::{copy as keyspace_copy, dump, expire, generic as keyspace, migrate, sort};
 use super::list::{block as list_block, edit as list_edit, pop as list_pop, push as list};
 use super::server::{acl, admin, cluster, memory, observe, persistence, replication};
 use super::set::members as set;
@@ -32,6 +32,7 @@ const FAMILIES: &[&[CommandSpec]] = &[
     keyspace::COMMANDS,
     keyspace_copy::COMMANDS,
     dump::COMMANDS,
+    migrate::COMMANDS,
     expire::COMMANDS,
     string::COMMANDS,
     string_edit::COMMANDS,

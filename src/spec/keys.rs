@@ -53,6 +53,20 @@ pub fn for_each_key<H>(
             visit(1, bitfield_key_flags(req));
             return true;
         }
+        // Its KEYS spec is incomplete: Redis falls back to `migrateGetKeys` once the
+        // specs find the keyword.
+        GetKeys::Migrate if migrate_keys_spec_matches(req) => {
+            let flags = spec
+                .key_specs
+                .first()
+                .map_or(KeyFlags::EMPTY, |ks| ks.flags);
+            for i in migrate_keys(req) {
+                if !visit(i, flags) {
+                    break;
+                }
+            }
+            return true;
+        }
         _ => {}
     }
     if mode == Mode::Strict && !fits(spec, req) {
@@ -245,4 +259,36 @@ fn sort_store_key(req: &Request<'_>) -> Option<usize> {
         i += 1;
     }
     store
+}
+
+/// True when MIGRATE's KEYS spec finds its keyword: searched backwards from the
+/// second to last argument, as its key spec says.
+fn migrate_keys_spec_matches(req: &Request<'_>) -> bool {
+    let argc = req.len();
+    argc >= 2 && (1..=argc - 2).any(|i| req.arg(i).eq_ignore_ascii_case(b"keys"))
+}
+
+/// MIGRATE's keys as Redis's `migrateGetKeys`: the key at 3, or with KEYS (searched
+/// from 6, skipping the arguments of AUTH and AUTH2) every argument after it; none
+/// when KEYS comes with a non-empty key (MIGRATE reports that syntax error).
+fn migrate_keys(req: &Request<'_>) -> std::ops::Range<usize> {
+    let argc = req.len();
+    let mut i = 6;
+    while i < argc {
+        let arg = req.arg(i);
+        let is = |k: &str| arg.eq_ignore_ascii_case(k.as_bytes());
+        if is("keys") {
+            if !req.arg(3).is_empty() {
+                return 0..0;
+            }
+            return i + 1..argc;
+        }
+        if is("auth") {
+            i += 1;
+        } else if is("auth2") {
+            i += 2;
+        }
+        i += 1;
+    }
+    3..4.min(argc)
 }

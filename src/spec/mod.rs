@@ -374,6 +374,9 @@ pub enum GetKeys {
     Specs,
     /// SORT's destination after the last STORE (Redis's `sortGetKeys`).
     Sort,
+    /// MIGRATE's keys after KEYS (skipping AUTH's and AUTH2's arguments), used when
+    /// its incomplete KEYS spec matches (`migrateGetKeys`).
+    Migrate,
     /// EVAL and friends: the keys after `numkeys`, none when it is 0 (`evalGetKeys`).
     Eval,
     /// SET's key, read and written with GET, else only overwritten (`setGetKeys`,
