@@ -382,22 +382,9 @@ pub const LOADING_ERROR: &str = "LOADING rudis is loading the dataset in memory"
 /// authenticated client is refused with `-LOADING` unless it is `LOADING`-flagged
 /// (INFO, CONFIG, AUTH, HELLO, ...). Such commands see an empty store.
 pub fn dispatch_while_loading(ctx: &mut Ctx<'_>, req: &Request<'_>) {
-    if req.is_empty() {
-        return;
-    }
-    let authenticated = !ctx.server.acl.auth_required(ctx.client().authenticated);
-    match lookup(ctx.server, req.arg(0)) {
-        Some((index, spec))
-            if authenticated
-                && spec.arity_ok(req.len())
-                && !spec.flags.contains(Flags::LOADING)
-                && !spec.resolve(req).flags.contains(Flags::LOADING) =>
-        {
-            ctx.server.stats.commands_processed += 1;
-            reject(ctx, Some(index), CmdError::msg(LOADING_ERROR));
-        }
-        _ => dispatch(ctx, req),
-    }
+    dispatch_refusing(ctx, req, |spec, req| {
+        !spec.flags.contains(Flags::LOADING) && !spec.resolve(req).flags.contains(Flags::LOADING)
+    });
 }
 
 /// [`dispatch`] for a client served while a replica loads a full sync aside
@@ -405,17 +392,25 @@ pub fn dispatch_while_loading(ctx: &mut Ctx<'_>, req: &Request<'_>) {
 /// old data set, except the `NO_ASYNC_LOADING` ones (SAVE, BGSAVE, REPLICAOF, ...),
 /// refused with `-LOADING` as Redis's `processCommand` does.
 pub fn dispatch_while_async_loading(ctx: &mut Ctx<'_>, req: &Request<'_>) {
+    dispatch_refusing(ctx, req, |spec, req| {
+        spec.flags.contains(Flags::NO_ASYNC_LOADING)
+            || spec.resolve(req).flags.contains(Flags::NO_ASYNC_LOADING)
+    });
+}
+
+/// [`dispatch`], but an existing command with a valid arity from an authenticated
+/// client that `refused` picks gets `-LOADING` (Redis's `processCommand`).
+fn dispatch_refusing(
+    ctx: &mut Ctx<'_>,
+    req: &Request<'_>,
+    refused: impl Fn(&CommandSpec, &Request<'_>) -> bool,
+) {
     if req.is_empty() {
         return;
     }
     let authenticated = !ctx.server.acl.auth_required(ctx.client().authenticated);
     match lookup(ctx.server, req.arg(0)) {
-        Some((index, spec))
-            if authenticated
-                && spec.arity_ok(req.len())
-                && (spec.flags.contains(Flags::NO_ASYNC_LOADING)
-                    || spec.resolve(req).flags.contains(Flags::NO_ASYNC_LOADING)) =>
-        {
+        Some((index, spec)) if authenticated && spec.arity_ok(req.len()) && refused(spec, req) => {
             ctx.server.stats.commands_processed += 1;
             reject(ctx, Some(index), CmdError::msg(LOADING_ERROR));
         }
