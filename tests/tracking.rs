@@ -237,14 +237,7 @@ fn a_pause_holds_a_pipelined_batch_from_its_first_write() {
     writer.send(b"*2\r\n$3\r\nGET\r\n$1\r\nk\r\nPING\r\n*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$1\r\n2\r\n*2\r\n$4\r\nINCR\r\n$1\r\nk\r\n*2\r\n$3\r\nGET\r\n$1\r\nk\r\n");
     assert_eq!(writer.read_frame(), bulk("1"));
     assert_eq!(writer.read_frame(), simple("PONG"));
-    writer
-        .stream
-        .set_read_timeout(Some(std::time::Duration::from_millis(100)))
-        .unwrap();
-    let mut byte = [0u8; 1];
-    let held = std::io::Read::read(&mut writer.stream, &mut byte);
-    assert!(held.is_err(), "the paused write answered: {held:?}");
-    writer.stream.set_read_timeout(Some(REPLY_TIMEOUT)).unwrap();
+    assert_held(&mut writer);
     assert_eq!(admin.cmd(&["CLIENT", "UNPAUSE"]), simple("OK"));
     assert_eq!(writer.read_frame(), simple("OK"));
     assert_eq!(writer.read_frame(), int(3));
@@ -266,14 +259,7 @@ fn client_pause_holds_writes_until_unpause_or_timeout() {
     writer.send_cmd(&["SET", "k", "2"]);
     // Reads go on while the write waits.
     assert_eq!(reader.cmd(&["GET", "k"]), bulk("1"));
-    writer
-        .stream
-        .set_read_timeout(Some(std::time::Duration::from_millis(100)))
-        .unwrap();
-    let mut byte = [0u8; 1];
-    let held = std::io::Read::read(&mut writer.stream, &mut byte);
-    assert!(held.is_err(), "the paused write answered: {held:?}");
-    writer.stream.set_read_timeout(Some(REPLY_TIMEOUT)).unwrap();
+    assert_held(&mut writer);
     assert_eq!(admin.cmd(&["CLIENT", "UNPAUSE"]), simple("OK"));
     assert_eq!(writer.read_frame(), simple("OK"));
     assert_eq!(reader.cmd(&["GET", "k"]), bulk("2"));
@@ -365,4 +351,15 @@ fn a_write_pause_holds_scripts_by_their_declared_flags() {
     assert_eq!(w1.read_frame(), int(1));
     assert_eq!(w2.read_frame(), int(2));
     assert_eq!(blocked(&mut admin), "blocked_clients:0");
+}
+
+/// Asserts that `c` gets no reply within 100 ms: its paused write is held.
+fn assert_held(c: &mut Raw) {
+    c.stream
+        .set_read_timeout(Some(std::time::Duration::from_millis(100)))
+        .unwrap();
+    let mut byte = [0u8; 1];
+    let held = std::io::Read::read(&mut c.stream, &mut byte);
+    assert!(held.is_err(), "the paused write answered: {held:?}");
+    c.stream.set_read_timeout(Some(REPLY_TIMEOUT)).unwrap();
 }
