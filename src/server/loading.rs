@@ -215,12 +215,7 @@ impl Server {
                 );
             }
         }
-        // Connections served during the load: their next bytes may have come
-        // since, with no new edge: look at each once.
-        let tokens: Vec<usize> = self.conns.iter().map(|(t, _)| t).collect();
-        for token in tokens {
-            self.enqueue(token);
-        }
+        self.enqueue_all(None);
         Ok(())
     }
 }

@@ -463,6 +463,17 @@ impl Server {
         }
     }
 
+    /// Queues every connection but `except` once: after a load that served them from
+    /// its progress callback, their next bytes may have come with no new edge.
+    fn enqueue_all(&mut self, except: Option<usize>) {
+        let tokens: Vec<usize> = self.conns.iter().map(|(t, _)| t).collect();
+        for token in tokens {
+            if Some(token) != except {
+                self.enqueue(token);
+            }
+        }
+    }
+
     fn enqueue(&mut self, token: usize) {
         if let Some(c) = self.conns.get_mut(token)
             && !c.queued

@@ -710,14 +710,7 @@ impl Server {
             loaded
         };
         state.loading = None;
-        // Clients served meanwhile: their next bytes may have come since with no
-        // new edge; look at each once.
-        let tokens: Vec<usize> = self.conns.iter().map(|(t, _)| t).collect();
-        for token in tokens {
-            if token != master {
-                self.enqueue(token);
-            }
-        }
+        self.enqueue_all(Some(master));
         result
     }
 
