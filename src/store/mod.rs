@@ -246,11 +246,6 @@ impl Store {
         self.active_expire_on = on;
     }
 
-    /// Whether the active expiry cycle runs.
-    pub fn active_expire_on(&self) -> bool {
-        self.active_expire_on
-    }
-
     /// Says whether anyone observes writes key by key (WATCH, blocked clients,
     /// keyspace events); set before each command, so an unobserved write costs only
     /// its dirty count.
